@@ -1,0 +1,8 @@
+//! opsdeck: a terminal operations console for launch day and incident war rooms.
+//!
+//! The library holds everything the `opsdeck` binary does, so tests and
+//! benchmarks reach the internals. See `DESIGN` notes in the README for how
+//! the modules fit together.
+
+pub mod cli;
+pub mod config;
