@@ -4,5 +4,10 @@
 //! benchmarks reach the internals. See `DESIGN` notes in the README for how
 //! the modules fit together.
 
+pub mod action;
 pub mod cli;
 pub mod config;
+pub mod keymap;
+pub mod look;
+pub mod paths;
+pub mod theme;

@@ -5,17 +5,36 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::{self, Level, Plan};
+use crate::look::{self, Look};
+use crate::theme::Origin;
 
 /// Validates the plan; problems go to stderr, the summary to stdout.
-pub fn run(path: &Path, _theme: Option<&str>, _keymap: Option<&str>) -> ExitCode {
+pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
     let loaded = config::load_plan(path);
     let sources: Vec<&config::Source> = loaded.source.iter().collect();
     eprint!("{}", loaded.diagnostics.render(&sources));
-    let errors = loaded.diagnostics.count(Level::Error);
+    let mut errors = loaded.diagnostics.count(Level::Error);
     let warnings = loaded.diagnostics.count(Level::Warning);
-    match loaded.plan {
-        Some(plan) if errors == 0 => {
-            print!("{}", summary(path, &plan, warnings));
+    // The theme and keymap are checked even when the plan is broken.
+    let deck = loaded.plan.as_ref().map(|p| &p.deck);
+    let plan_dir = path.parent().unwrap_or(Path::new("."));
+    let look = match look::load(
+        theme,
+        keymap,
+        deck.and_then(|d| d.theme.as_deref()),
+        deck.and_then(|d| d.keymap.as_deref()),
+        plan_dir,
+    ) {
+        Ok(look) => Some(look),
+        Err(report) => {
+            eprint!("{}", report.render());
+            errors += report.diagnostics.count(Level::Error);
+            None
+        }
+    };
+    match (loaded.plan, look) {
+        (Some(plan), Some(look)) if errors == 0 => {
+            print!("{}", summary(path, &plan, &look, warnings));
             ExitCode::SUCCESS
         }
         _ => {
@@ -35,7 +54,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// The one-screen summary of a valid plan.
-pub fn summary(path: &Path, plan: &Plan, warnings: usize) -> String {
+pub fn summary(path: &Path, plan: &Plan, look: &Look, warnings: usize) -> String {
     let mut out = String::new();
     let d = &plan.deck;
     out.push_str(&format!(
@@ -96,6 +115,14 @@ pub fn summary(path: &Path, plan: &Plan, warnings: usize) -> String {
         .map(|n| n.on.len().to_string() + " events")
         .collect();
     out.push_str(&row("notify", plan.notify.len(), hooks.join(" · ")));
+    let theme_from = match &look.theme_origin {
+        Origin::Shipped => "shipped".to_string(),
+        Origin::File(p) => p.display().to_string(),
+    };
+    out.push_str(&format!(
+        "  {:<11}       {} ({theme_from}) · keymap {}\n",
+        "theme", look.theme.name, look.keymap.name
+    ));
     if warnings > 0 {
         out.push_str(&format!(
             "  {warnings} warning{} (above)\n",

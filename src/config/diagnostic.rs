@@ -221,3 +221,25 @@ mod tests {
         assert!(text.contains("  | ^^^^\n"), "{text}");
     }
 }
+
+/// Problems together with the files they quote: what a loader returns on failure.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub diagnostics: Diagnostics,
+    pub sources: Vec<Source>,
+}
+
+impl Report {
+    /// A report with one problem that has no place in a file.
+    pub fn single(d: Diagnostic) -> Self {
+        Report {
+            diagnostics: Diagnostics { items: vec![d] },
+            sources: Vec::new(),
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let sources: Vec<&Source> = self.sources.iter().collect();
+        self.diagnostics.render(&sources)
+    }
+}

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub use band::{Band, BandLevel, Bound, CmpOp, ResolvedBand};
 pub use check::{Check, Probe};
-pub use diagnostic::{Diagnostic, Diagnostics, Level, Source};
+pub use diagnostic::{Diagnostic, Diagnostics, Level, Report, Source};
 pub use duration::{Deadline, TimeSpan};
 pub use sections::{Checklist, Deck, Defaults, Notify, Rollback, Runbook, Severity, Trigger};
 

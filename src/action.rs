@@ -1,0 +1,111 @@
+//! The one vocabulary of things a user can ask for. Keymaps bind keys to an
+//! `Action` by name (`run = "focus.next"`), the command palette runs them by
+//! name, and the app loop receives them as messages.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer};
+
+macro_rules! actions {
+    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal),* $(,)?) => {
+        /// Something the user asked the console to do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in keymaps and the palette.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    /// Leave opsdeck (the terminal is restored).
+    Quit => "quit",
+    /// Show or hide the key help.
+    Help => "help",
+    /// Open the `:` command palette.
+    Palette => "palette",
+    /// Filter the focused pane's rows.
+    Filter => "filter",
+    /// Move focus to the next or previous pane.
+    FocusNext => "focus.next",
+    FocusPrev => "focus.prev",
+    /// Move the selection.
+    Up => "cursor.up",
+    Down => "cursor.down",
+    Top => "cursor.top",
+    Bottom => "cursor.bottom",
+    PageUp => "cursor.page_up",
+    PageDown => "cursor.page_down",
+    /// Open the selected row's detail.
+    Open => "open",
+    /// Close the detail, overlay or prompt on top.
+    Close => "close",
+    /// Change the metrics sort order.
+    SortCycle => "sort.cycle",
+    /// Switch to the next theme.
+    ThemeCycle => "theme.cycle",
+    /// In a text prompt: accept, cancel, delete a character, complete.
+    Submit => "input.submit",
+    Cancel => "input.cancel",
+    Backspace => "input.backspace",
+    Complete => "input.complete",
+}
+
+impl Action {
+    /// Looks an action up by name, with the list of names in the error.
+    pub fn parse(name: &str) -> Result<Action, String> {
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                format!(
+                    "unknown action `{name}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Action::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.name()), Ok(*a));
+            assert!(seen.insert(a.name()), "duplicate name {}", a.name());
+        }
+        assert!(
+            Action::parse("rollback.nuke")
+                .unwrap_err()
+                .starts_with("unknown action `rollback.nuke`")
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! Where a binding applies: everywhere, in one pane, or in an overlay.
+
+use std::fmt;
+
+/// A keymap context. Pane and overlay bindings win over `global` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Anywhere, unless the focused context binds the same key.
+    Global,
+    /// The metrics pane.
+    Metrics,
+    /// A check's detail view.
+    Detail,
+    /// The help overlay.
+    Help,
+    /// Text prompts: the palette, the filter, forms.
+    Input,
+}
+
+impl Context {
+    pub const ALL: &'static [Context] = &[
+        Context::Global,
+        Context::Metrics,
+        Context::Detail,
+        Context::Help,
+        Context::Input,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Metrics => "metrics",
+            Context::Detail => "detail",
+            Context::Help => "help",
+            Context::Input => "input",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Context, String> {
+        Context::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+                format!(
+                    "unknown context `[{name}]`; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
