@@ -26,7 +26,10 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
         plan_dir,
     ) {
         Ok(look) => Some(look),
-        Err(report) => {
+        Err(mut report) => {
+            if let (Some(source), Some(deck)) = (&loaded.source, deck) {
+                point_at_plan(&mut report, source, deck);
+            }
             eprint!("{}", report.render());
             errors += report.diagnostics.count(Level::Error);
             None
@@ -46,6 +49,34 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
             );
             ExitCode::from(1)
         }
+    }
+}
+
+/// A theme or keymap the plan names but that cannot be found is the plan's
+/// problem: point at the plan's `deck.theme` / `deck.keymap` line.
+fn point_at_plan(report: &mut config::Report, source: &config::Source, deck: &config::Deck) {
+    for d in report
+        .diagnostics
+        .items
+        .iter_mut()
+        .filter(|d| d.span.is_none())
+    {
+        let named = d.file.to_str();
+        let key = if named.is_some() && named == deck.theme.as_deref() {
+            "deck.theme"
+        } else if named.is_some() && named == deck.keymap.as_deref() {
+            "deck.keymap"
+        } else {
+            continue;
+        };
+        if let Some(span) = config::span_of(source, key) {
+            d.file = source.path.clone();
+            d.span = Some(span);
+            d.key = key.to_string();
+        }
+    }
+    if !report.sources.iter().any(|s| s.path == source.path) {
+        report.sources.push(source.clone());
     }
 }
 

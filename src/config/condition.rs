@@ -98,7 +98,14 @@ impl std::str::FromStr for Condition {
                         None => return Err(bad("it has no comparison")),
                     },
                 };
-                let bound: Bound = threshold.parse().map_err(|e: String| bad(&e))?;
+                if CmpOp::split(threshold).is_none() {
+                    return Err(bad(&format!(
+                        "`{text}` is neither a state (acceptable, degraded, critical) nor a comparison like `> 500`"
+                    )));
+                }
+                let bound: Bound = threshold
+                    .parse()
+                    .map_err(|e: String| bad(e.split("; expected").next().unwrap_or(&e)))?;
                 if bound.op == CmpOp::Ne {
                     return Err(bad("`!=` is not supported here; use <, <=, >, >= or =="));
                 }

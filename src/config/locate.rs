@@ -87,6 +87,25 @@ impl<'a> Located<'a> {
         path
     }
 
+    /// The `id` strings written in an array-of-tables section, in order.
+    pub fn ids(&self, section: &str) -> Vec<String> {
+        let Some(DeValue::Array(items)) = self.root.get_ref().get(section).map(|v| v.get_ref())
+        else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|e| {
+                e.get_ref()
+                    .as_table()?
+                    .get("id")?
+                    .get_ref()
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
     /// Renders a path, naming array elements by their `id` when they have one.
     pub fn display(&self, path: &KeyPath) -> String {
         let mut out = String::new();

@@ -118,3 +118,23 @@ pub fn parse_source(
     let plan = if diags.has_errors() { None } else { plan };
     (plan, diags)
 }
+
+/// The span of a dotted key path (`deck.theme`) in a plan's text, for
+/// problems that other loaders find in values the plan names.
+pub fn span_of(source: &Source, path: &str) -> Option<std::ops::Range<usize>> {
+    let root = toml::de::DeTable::parse(&source.text).ok()?;
+    let span = locate::Located { root: &root }.span(&locate::KeyPath::from(path), false);
+    (!span.is_empty()).then_some(span)
+}
+
+/// The dotted key at a byte offset of a TOML text (`check[api].band`), for
+/// naming the key in errors that serde reports with only a span.
+pub fn key_at(text: &str, offset: usize) -> String {
+    match toml::de::DeTable::parse(text) {
+        Ok(root) => {
+            let located = locate::Located { root: &root };
+            located.display(&located.path_at(offset))
+        }
+        Err(_) => String::new(),
+    }
+}

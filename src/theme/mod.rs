@@ -235,7 +235,9 @@ pub fn parse_file(source: &Source) -> Result<ThemeFile, Report> {
             items: vec![Diagnostic::error(
                 &source.path,
                 e.span(),
-                "",
+                e.span()
+                    .map(|s| crate::config::key_at(&source.text, s.start))
+                    .unwrap_or_default(),
                 e.message().trim().to_string(),
             )],
         },

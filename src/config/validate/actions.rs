@@ -1,7 +1,6 @@
 //! Validation of `[[rollback]]`, `[[trigger]]` and `[[notify]]`: commands,
 //! conditions over known checks, proposals of known rollbacks, webhooks.
 
-use super::super::check::Check;
 use super::super::condition::Condition;
 use super::super::diagnostic::Diagnostics;
 use super::super::locate::KeyPath;
@@ -40,12 +39,11 @@ pub fn trigger_ok(
     ctx: &Ctx,
     i: usize,
     t: &Trigger,
-    checks: &[(usize, Check)],
+    check_ids: &[&str],
     rollback_ids: &[&str],
     diags: &mut Diagnostics,
 ) {
     let at = |k: &str| KeyPath::item("trigger", i).key(k);
-    let check_ids: Vec<&str> = checks.iter().map(|(_, c)| c.id.as_str()).collect();
     if t.when.is_empty() {
         diags.push(ctx.error(
             &at("when"),
@@ -57,7 +55,7 @@ pub fn trigger_ok(
         match text.parse::<Condition>() {
             Err(e) => diags.push(ctx.error(&path, e)),
             Ok(cond) if !check_ids.contains(&cond.check()) => {
-                diags.push(ctx.error(&path, unknown("check", cond.check(), &check_ids)))
+                diags.push(ctx.error(&path, unknown("check", cond.check(), check_ids)))
             }
             Ok(_) => {}
         }

@@ -122,8 +122,12 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     for (i, check) in &s.checks {
         checks::check_ok(ctx, *i, check, diags);
     }
-    let check_ids: Vec<&str> = s.checks.iter().map(|(_, c)| c.id.as_str()).collect();
-    let rollback_ids: Vec<&str> = s.rollbacks.iter().map(|(_, r)| r.id.as_str()).collect();
+    // Ids as written, including those of entries that failed to load, so a
+    // broken check is not reported again as "unknown" wherever it is named.
+    let check_ids = ctx.located.ids("check");
+    let check_ids: Vec<&str> = check_ids.iter().map(String::as_str).collect();
+    let rollback_ids = ctx.located.ids("rollback");
+    let rollback_ids: Vec<&str> = rollback_ids.iter().map(String::as_str).collect();
     for (i, list) in &s.checklists {
         procedures::checklist_ok(ctx, *i, list, &check_ids, diags);
     }
@@ -134,7 +138,7 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
         actions::rollback_ok(ctx, *i, rb, &check_ids, diags);
     }
     for (i, t) in &s.triggers {
-        actions::trigger_ok(ctx, *i, t, &s.checks, &rollback_ids, diags);
+        actions::trigger_ok(ctx, *i, t, &check_ids, &rollback_ids, diags);
     }
     for (i, n) in &s.notify {
         actions::notify_ok(ctx, *i, n, diags);
