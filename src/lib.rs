@@ -9,5 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod keymap;
 pub mod look;
+pub mod metrics;
 pub mod paths;
+pub mod probe;
 pub mod theme;

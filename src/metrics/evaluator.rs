@@ -1,0 +1,648 @@
+//! `Evaluator`: turns a check's stream of observations into a `Health` with
+//! hysteresis, staleness and human-readable transition reasons.
+//!
+//! Rules:
+//! * Starts `Unknown` ("no data yet").
+//! * Probe errors and non-finite values move to `Unknown` immediately; an
+//!   error is never turned into a bad value.
+//! * Out of `Unknown`, the next finite value moves straight to its band level
+//!   (no hysteresis).
+//! * Between known levels, the decision looks only at the last N classified
+//!   values (reset whenever the state becomes `Unknown`):
+//!   - **raise**: if the last `raise_after` values are *all* worse than the
+//!     current level, move to the *best* level among them;
+//!   - **clear**: if the last `clear_after` values are *all* better than the
+//!     current level, move to the *worst* level among them.
+//! * `tick(now)` marks the check `Unknown` ("stale: …") once no observation
+//!   (value or error) has arrived for more than `stale_after_ms`.
+//! * A `Transition` is emitted only when the health actually changes; while
+//!   already `Unknown`, a new error/NaN/stale condition just updates `reason()`.
+//! * Observations older than the latest one seen are ignored (return `None`).
+
+use std::collections::VecDeque;
+
+use crate::config::band::{BandLevel, ResolvedBand};
+
+use super::describe::{describe_level, format_duration_ms, format_value};
+use super::health::Health;
+use super::series::{DEFAULT_CAPACITY, Series};
+
+/// How many transitions `Evaluator::transitions()` keeps.
+pub const TRANSITION_HISTORY: usize = 50;
+/// How many recent values a `Transition` carries.
+pub const RECENT_VALUES: usize = 10;
+
+/// Per-check evaluation settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluatorConfig {
+    /// Metric name used in reasons (`latency_ms 1240 > 1000 …`); may be empty.
+    pub metric: String,
+    /// `None`: any successful finite value is `Ok`.
+    pub band: Option<ResolvedBand>,
+    /// Consecutive worse values needed to move to a worse level (0 acts as 1).
+    pub raise_after: u32,
+    /// Consecutive better values needed to move to a better level (0 acts as 1).
+    pub clear_after: u32,
+    /// No observation for longer than this ⇒ `Unknown`. `<= 0` disables.
+    pub stale_after_ms: i64,
+    /// Series capacity (points kept).
+    pub capacity: usize,
+}
+
+impl EvaluatorConfig {
+    /// Defaults: `raise_after` 3, `clear_after` 3, `stale_after_ms` 60 000,
+    /// capacity [`DEFAULT_CAPACITY`].
+    pub fn new(metric: impl Into<String>, band: Option<ResolvedBand>) -> Self {
+        Self {
+            metric: metric.into(),
+            band,
+            raise_after: 3,
+            clear_after: 3,
+            stale_after_ms: 60_000,
+            capacity: DEFAULT_CAPACITY,
+        }
+    }
+}
+
+/// One probe outcome. `Err` holds a human reason such as "connection refused".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub at_ms: i64,
+    pub result: Result<f64, String>,
+}
+
+impl Observation {
+    pub fn value(at_ms: i64, value: f64) -> Self {
+        Self {
+            at_ms,
+            result: Ok(value),
+        }
+    }
+
+    pub fn error(at_ms: i64, reason: impl Into<String>) -> Self {
+        Self {
+            at_ms,
+            result: Err(reason.into()),
+        }
+    }
+}
+
+/// A change of health.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub from: Health,
+    pub to: Health,
+    pub at_ms: i64,
+    /// Human sentence, e.g. `latency_ms 1240 > 1000 (critical) for 3 samples`.
+    pub reason: String,
+    /// The observed value that triggered it (`None` for errors and staleness;
+    /// may be NaN/inf for a non-finite sample).
+    pub value: Option<f64>,
+    /// Up to the last [`RECENT_VALUES`] finite values, oldest first.
+    pub recent: Vec<f64>,
+}
+
+/// Health state machine for one check.
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    config: EvaluatorConfig,
+    health: Health,
+    reason: String,
+    since_ms: Option<i64>,
+    /// Recent classified values since the last `Unknown`, newest last.
+    window: VecDeque<(BandLevel, f64)>,
+    series: Series,
+    last_value: Option<f64>,
+    last_sample_at: Option<i64>,
+    last_error: Option<String>,
+    consecutive_failures: u32,
+    seen_value: bool,
+    transitions: VecDeque<Transition>,
+}
+
+impl Evaluator {
+    pub fn new(config: EvaluatorConfig) -> Self {
+        let window_len = config.raise_after.max(config.clear_after).max(1) as usize;
+        Self {
+            series: Series::with_capacity(config.capacity),
+            config,
+            health: Health::Unknown,
+            reason: "no data yet".to_string(),
+            since_ms: None,
+            window: VecDeque::with_capacity(window_len),
+            last_value: None,
+            last_sample_at: None,
+            last_error: None,
+            consecutive_failures: 0,
+            seen_value: false,
+            transitions: VecDeque::with_capacity(TRANSITION_HISTORY),
+        }
+    }
+
+    /// Feeds one probe outcome; returns the transition if health changed.
+    pub fn observe(&mut self, sample: Observation) -> Option<Transition> {
+        let at_ms = sample.at_ms;
+        if self.last_sample_at.is_some_and(|last| at_ms < last) {
+            return None;
+        }
+        self.last_sample_at = Some(at_ms);
+        match sample.result {
+            Err(error) => {
+                self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+                let reason = format!("probe error: {error}");
+                self.last_error = Some(error);
+                self.enter_unknown(at_ms, reason, None)
+            }
+            Ok(value) if !value.is_finite() => {
+                let reason = format!("value is {}", format_value(value));
+                self.enter_unknown(at_ms, reason, Some(value))
+            }
+            Ok(value) => self.on_value(at_ms, value),
+        }
+    }
+
+    /// Checks staleness at `now_ms`; returns the transition if health changed.
+    /// While stale, `reason()` is refreshed with the current age.
+    pub fn tick(&mut self, now_ms: i64) -> Option<Transition> {
+        if self.config.stale_after_ms <= 0 {
+            return None;
+        }
+        let age = now_ms.saturating_sub(self.last_sample_at?);
+        if age <= self.config.stale_after_ms {
+            return None;
+        }
+        let reason = format!("stale: no sample for {}", format_duration_ms(age));
+        self.enter_unknown(now_ms, reason, None)
+    }
+
+    pub fn health(&self) -> Health {
+        self.health
+    }
+
+    /// Why the check is in its current state.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// When the current state was entered (`None` before the first transition).
+    pub fn since_ms(&self) -> Option<i64> {
+        self.since_ms
+    }
+
+    /// Last finite value observed.
+    pub fn last_value(&self) -> Option<f64> {
+        self.last_value
+    }
+
+    /// Time of the last observation (value or error).
+    pub fn last_sample_at(&self) -> Option<i64> {
+        self.last_sample_at
+    }
+
+    /// Most recent probe error message; kept after recovery.
+    pub fn last_error(&self) -> Option<&str> {
+        self.last_error.as_deref()
+    }
+
+    /// Probe errors in a row; reset by a finite value (non-finite values leave it unchanged).
+    pub fn consecutive_failures(&self) -> u32 {
+        self.consecutive_failures
+    }
+
+    /// Finite values only.
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+
+    /// Last [`TRANSITION_HISTORY`] transitions, oldest first.
+    pub fn transitions(&self) -> &VecDeque<Transition> {
+        &self.transitions
+    }
+
+    pub fn config(&self) -> &EvaluatorConfig {
+        &self.config
+    }
+
+    fn raise_after(&self) -> usize {
+        self.config.raise_after.max(1) as usize
+    }
+
+    fn clear_after(&self) -> usize {
+        self.config.clear_after.max(1) as usize
+    }
+
+    fn describe(&self, value: f64, level: BandLevel) -> String {
+        describe_level(&self.config.metric, self.config.band.as_ref(), value, level)
+    }
+
+    fn on_value(&mut self, at_ms: i64, value: f64) -> Option<Transition> {
+        self.consecutive_failures = 0;
+        self.series.push(at_ms, value);
+        self.last_value = Some(value);
+        let level = self
+            .config
+            .band
+            .as_ref()
+            .map_or(BandLevel::Ok, |band| band.classify(value));
+        let first = !self.seen_value;
+        self.seen_value = true;
+        if self.window.len() >= self.raise_after().max(self.clear_after()) {
+            self.window.pop_front();
+        }
+        self.window.push_back((level, value));
+
+        let Some(current) = self.health.band_level() else {
+            let desc = self.describe(value, level);
+            let reason = if first {
+                format!("first sample: {desc}")
+            } else if level == BandLevel::Ok {
+                format!("back to OK: {desc}")
+            } else {
+                desc
+            };
+            return self.transition(level.into(), at_ms, reason, Some(value));
+        };
+
+        let raise = self.raise_after();
+        if let Some((to, quoted)) = self.settle(raise, |l| l > current, Iterator::min) {
+            let reason = with_count(self.describe(quoted, to), raise);
+            return self.transition(to.into(), at_ms, reason, Some(value));
+        }
+        let clear = self.clear_after();
+        if let Some((to, quoted)) = self.settle(clear, |l| l < current, Iterator::max) {
+            let desc = self.describe(quoted, to);
+            let reason = if to == BandLevel::Ok {
+                format!("back to OK: {desc}")
+            } else {
+                format!("improved to {}: {desc}", Health::from(to).label())
+            };
+            return self.transition(to.into(), at_ms, with_count(reason, clear), Some(value));
+        }
+        None
+    }
+
+    /// If the last `n` window entries all satisfy `beyond`, returns the level
+    /// chosen by `pick` among them and the newest value at that level.
+    fn settle(
+        &self,
+        n: usize,
+        beyond: impl Fn(BandLevel) -> bool,
+        pick: impl FnOnce(std::vec::IntoIter<BandLevel>) -> Option<BandLevel>,
+    ) -> Option<(BandLevel, f64)> {
+        if self.window.len() < n || !self.window.iter().rev().take(n).all(|&(l, _)| beyond(l)) {
+            return None;
+        }
+        let levels: Vec<BandLevel> = self.window.iter().rev().take(n).map(|&(l, _)| l).collect();
+        let to = pick(levels.into_iter())?;
+        let quoted = self
+            .window
+            .iter()
+            .rev()
+            .take(n)
+            .find(|&&(l, _)| l == to)
+            .map(|&(_, v)| v)?;
+        Some((to, quoted))
+    }
+
+    fn enter_unknown(
+        &mut self,
+        at_ms: i64,
+        reason: String,
+        value: Option<f64>,
+    ) -> Option<Transition> {
+        self.window.clear();
+        if self.health == Health::Unknown {
+            self.reason = reason;
+            return None;
+        }
+        self.transition(Health::Unknown, at_ms, reason, value)
+    }
+
+    fn transition(
+        &mut self,
+        to: Health,
+        at_ms: i64,
+        reason: String,
+        value: Option<f64>,
+    ) -> Option<Transition> {
+        let transition = Transition {
+            from: self.health,
+            to,
+            at_ms,
+            reason: reason.clone(),
+            value,
+            recent: self.series.last_n(RECENT_VALUES),
+        };
+        self.health = to;
+        self.reason = reason;
+        self.since_ms = Some(at_ms);
+        if self.transitions.len() >= TRANSITION_HISTORY {
+            self.transitions.pop_front();
+        }
+        self.transitions.push_back(transition.clone());
+        Some(transition)
+    }
+}
+
+fn with_count(reason: String, n: usize) -> String {
+    if n > 1 {
+        format!("{reason} for {n} samples")
+    } else {
+        reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::band::CmpOp;
+
+    fn latency_band() -> ResolvedBand {
+        ResolvedBand {
+            target: Some((CmpOp::Lt, 200.0)),
+            acceptable: Some((CmpOp::Lt, 500.0)),
+            critical: Some((CmpOp::Gt, 1000.0)),
+        }
+    }
+
+    fn evaluator(raise_after: u32, clear_after: u32) -> Evaluator {
+        Evaluator::new(EvaluatorConfig {
+            raise_after,
+            clear_after,
+            stale_after_ms: 30_000,
+            ..EvaluatorConfig::new("latency_ms", Some(latency_band()))
+        })
+    }
+
+    /// Feeds values one second apart starting at `start_s`; returns the transitions.
+    fn feed(e: &mut Evaluator, start_s: i64, values: &[f64]) -> Vec<Transition> {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &v)| e.observe(Observation::value((start_s + i as i64) * 1000, v)))
+            .collect()
+    }
+
+    #[test]
+    fn starts_unknown_with_no_data() {
+        let mut e = evaluator(3, 3);
+        assert_eq!(e.health(), Health::Unknown);
+        assert_eq!(e.reason(), "no data yet");
+        assert_eq!(e.tick(1_000_000), None);
+        assert_eq!(e.last_value(), None);
+        assert_eq!(e.last_sample_at(), None);
+    }
+
+    #[test]
+    fn first_value_moves_directly_to_its_level() {
+        let mut e = evaluator(3, 3);
+        let t = e.observe(Observation::value(1000, 1240.0));
+        let t = t.expect("transition");
+        assert_eq!((t.from, t.to), (Health::Unknown, Health::Critical));
+        assert_eq!(t.reason, "first sample: latency_ms 1240 > 1000 (critical)");
+        assert_eq!(t.value, Some(1240.0));
+        assert_eq!(t.recent, vec![1240.0]);
+        assert_eq!(e.since_ms(), Some(1000));
+
+        let mut ok = evaluator(3, 3);
+        let t = ok
+            .observe(Observation::value(0, 180.0))
+            .expect("transition");
+        assert_eq!(t.to, Health::Ok);
+        assert_eq!(ok.reason(), "first sample: latency_ms 180 < 200 (target)");
+    }
+
+    #[test]
+    fn raise_needs_raise_after_consecutive_worse_values() {
+        let mut e = evaluator(3, 3);
+        feed(&mut e, 0, &[180.0]);
+        // 2 bad out of 3: no raise.
+        assert!(feed(&mut e, 1, &[1240.0, 1240.0, 180.0]).is_empty());
+        assert!(feed(&mut e, 4, &[1240.0, 1240.0]).is_empty());
+        assert_eq!(e.health(), Health::Ok);
+        // Third consecutive bad value raises.
+        let t = feed(&mut e, 6, &[1300.0]);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].from, t[0].to), (Health::Ok, Health::Critical));
+        assert_eq!(
+            t[0].reason,
+            "latency_ms 1300 > 1000 (critical) for 3 samples"
+        );
+        assert_eq!(t[0].at_ms, 6000);
+        assert_eq!(
+            t[0].recent,
+            vec![180.0, 1240.0, 1240.0, 180.0, 1240.0, 1240.0, 1300.0]
+        );
+    }
+
+    #[test]
+    fn raise_moves_to_best_level_held_then_escalates() {
+        let mut e = evaluator(3, 3);
+        feed(&mut e, 0, &[180.0]);
+        let t = feed(&mut e, 1, &[700.0, 1240.0, 1240.0]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].to, Health::Degraded);
+        assert_eq!(
+            t[0].reason,
+            "latency_ms 700 >= 500 (misses acceptable) for 3 samples"
+        );
+        assert_eq!(t[0].value, Some(1240.0));
+        // Last three are now all critical.
+        let t = feed(&mut e, 4, &[1240.0]);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].from, t[0].to), (Health::Degraded, Health::Critical));
+    }
+
+    #[test]
+    fn clear_needs_clear_after_consecutive_better_values() {
+        let mut e = evaluator(1, 3);
+        feed(&mut e, 0, &[1240.0]);
+        assert!(feed(&mut e, 1, &[180.0, 180.0, 1240.0, 180.0, 190.0]).is_empty());
+        assert_eq!(e.health(), Health::Critical);
+        let t = feed(&mut e, 6, &[150.0]);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].from, t[0].to), (Health::Critical, Health::Ok));
+        assert_eq!(
+            t[0].reason,
+            "back to OK: latency_ms 150 < 200 (target) for 3 samples"
+        );
+        assert_eq!(e.reason(), t[0].reason);
+    }
+
+    #[test]
+    fn clear_moves_to_worst_level_among_window() {
+        let mut e = evaluator(1, 3);
+        feed(&mut e, 0, &[1240.0]);
+        let t = feed(&mut e, 1, &[300.0, 180.0, 150.0]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].to, Health::Acceptable);
+        assert_eq!(
+            t[0].reason,
+            "improved to ACCEPTABLE: latency_ms 300 < 500 (acceptable) for 3 samples"
+        );
+    }
+
+    #[test]
+    fn zero_thresholds_act_as_one() {
+        let mut e = evaluator(0, 0);
+        feed(&mut e, 0, &[180.0]);
+        assert_eq!(
+            feed(&mut e, 1, &[700.0])[0].reason,
+            "latency_ms 700 >= 500 (misses acceptable)"
+        );
+        assert_eq!(feed(&mut e, 2, &[180.0])[0].to, Health::Ok);
+    }
+
+    #[test]
+    fn error_is_unknown_immediately_and_recovers_on_first_success() {
+        let mut e = evaluator(3, 3);
+        feed(&mut e, 0, &[1240.0]);
+        let t = e
+            .observe(Observation::error(1000, "connection refused"))
+            .expect("transition");
+        assert_eq!((t.from, t.to), (Health::Critical, Health::Unknown));
+        assert_eq!(t.reason, "probe error: connection refused");
+        assert_eq!(t.value, None);
+        assert_eq!(e.consecutive_failures(), 1);
+
+        // A second, different error: no transition, reason updated.
+        assert_eq!(
+            e.observe(Observation::error(2000, "timeout after 5s")),
+            None
+        );
+        assert_eq!(e.reason(), "probe error: timeout after 5s");
+        assert_eq!(e.consecutive_failures(), 2);
+        assert_eq!(e.last_error(), Some("timeout after 5s"));
+        assert_eq!(e.last_value(), Some(1240.0));
+
+        // First success goes straight to its level despite clear_after = 3.
+        let t = e
+            .observe(Observation::value(3000, 180.0))
+            .expect("transition");
+        assert_eq!((t.from, t.to), (Health::Unknown, Health::Ok));
+        assert_eq!(t.reason, "back to OK: latency_ms 180 < 200 (target)");
+        assert_eq!(e.consecutive_failures(), 0);
+        assert_eq!(e.last_error(), Some("timeout after 5s"));
+        assert_eq!(e.last_sample_at(), Some(3000));
+    }
+
+    #[test]
+    fn error_resets_hysteresis_window() {
+        let mut e = evaluator(3, 3);
+        feed(&mut e, 0, &[180.0, 1240.0, 1240.0]);
+        e.observe(Observation::error(3000, "reset by peer"));
+        feed(&mut e, 4, &[180.0]);
+        assert!(feed(&mut e, 5, &[1240.0, 1240.0]).is_empty());
+        assert_eq!(e.health(), Health::Ok);
+    }
+
+    #[test]
+    fn staleness_via_tick() {
+        let mut e = evaluator(3, 3);
+        feed(&mut e, 0, &[180.0]);
+        assert_eq!(e.tick(30_000), None); // exactly stale_after: not yet
+        let t = e.tick(45_000).expect("transition");
+        assert_eq!((t.from, t.to), (Health::Ok, Health::Unknown));
+        assert_eq!(t.reason, "stale: no sample for 45s");
+        assert_eq!(t.at_ms, 45_000);
+        // Still stale: no new transition, reason tracks the age.
+        assert_eq!(e.tick(50_000), None);
+        assert_eq!(e.reason(), "stale: no sample for 50s");
+        // A fresh sample recovers directly.
+        let t = e
+            .observe(Observation::value(51_000, 300.0))
+            .expect("transition");
+        assert_eq!(t.to, Health::Acceptable);
+        assert_eq!(e.tick(60_000), None);
+    }
+
+    #[test]
+    fn stale_disabled_when_not_positive() {
+        let mut e = Evaluator::new(EvaluatorConfig {
+            stale_after_ms: 0,
+            ..EvaluatorConfig::new("x", None)
+        });
+        e.observe(Observation::value(0, 1.0));
+        assert_eq!(e.tick(i64::MAX), None);
+        assert_eq!(e.health(), Health::Ok);
+    }
+
+    #[test]
+    fn non_finite_values_are_unknown() {
+        let mut e = evaluator(3, 3);
+        feed(&mut e, 0, &[180.0]);
+        let t = e
+            .observe(Observation::value(1000, f64::NAN))
+            .expect("transition");
+        assert_eq!(t.to, Health::Unknown);
+        assert_eq!(t.reason, "value is NaN");
+        assert!(t.value.is_some_and(f64::is_nan));
+        e.observe(Observation::value(2000, f64::INFINITY));
+        assert_eq!(e.reason(), "value is inf");
+        assert_eq!(e.series().len(), 1);
+        assert_eq!(e.last_value(), Some(180.0));
+        assert_eq!(e.consecutive_failures(), 0);
+    }
+
+    #[test]
+    fn band_with_only_critical() {
+        let band = ResolvedBand {
+            target: None,
+            acceptable: None,
+            critical: Some((CmpOp::Gt, 1000.0)),
+        };
+        let mut e = Evaluator::new(EvaluatorConfig {
+            raise_after: 1,
+            ..EvaluatorConfig::new("latency_ms", Some(band))
+        });
+        let t = e.observe(Observation::value(0, 900.0)).expect("transition");
+        assert_eq!(t.to, Health::Ok);
+        assert_eq!(
+            t.reason,
+            "first sample: latency_ms 900 <= 1000 (not critical)"
+        );
+        let t = e
+            .observe(Observation::value(1000, 1500.0))
+            .expect("transition");
+        assert_eq!(t.to, Health::Critical);
+        assert_eq!(t.reason, "latency_ms 1500 > 1000 (critical)");
+    }
+
+    #[test]
+    fn no_band_means_any_value_is_ok() {
+        let mut e = Evaluator::new(EvaluatorConfig::new("queue_depth", None));
+        let t = e.observe(Observation::value(0, 1e9)).expect("transition");
+        assert_eq!(t.to, Health::Ok);
+        assert_eq!(t.reason, "first sample: queue_depth 1000000000 (no band)");
+        assert!(feed(&mut e, 1, &[-5.0, 0.0, 42.0]).is_empty());
+        assert_eq!(
+            e.observe(Observation::error(9000, "dns failure"))
+                .map(|t| t.to),
+            Some(Health::Unknown)
+        );
+    }
+
+    #[test]
+    fn out_of_order_samples_are_ignored() {
+        let mut e = evaluator(1, 1);
+        feed(&mut e, 10, &[180.0]);
+        assert_eq!(e.observe(Observation::value(5000, 1240.0)), None);
+        assert_eq!(e.health(), Health::Ok);
+        assert_eq!(e.series().len(), 1);
+        assert_eq!(e.last_sample_at(), Some(10_000));
+    }
+
+    #[test]
+    fn history_and_recent_are_bounded() {
+        let mut e = evaluator(1, 1);
+        let values: Vec<f64> = (0..200)
+            .map(|i| if i % 2 == 0 { 180.0 } else { 1240.0 })
+            .collect();
+        let all = feed(&mut e, 0, &values);
+        assert_eq!(all.len(), 200);
+        assert!(all.iter().all(|t| t.recent.len() <= RECENT_VALUES));
+        assert_eq!(e.transitions().len(), TRANSITION_HISTORY);
+        assert_eq!(e.transitions().back(), all.last());
+        assert_eq!(e.series().len(), 200);
+    }
+}

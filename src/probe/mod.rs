@@ -1,0 +1,196 @@
+//! Probes: one prober per check, each run by its own task (see [`schedule`]),
+//! producing a [`Sample`]: the values a run measured, or a short human reason
+//! why it could not measure (`connection refused`, `timeout after 2s`).
+//! Probe errors are never turned into values: the metrics engine shows them
+//! as UNKNOWN.
+
+pub mod command;
+pub mod http;
+pub mod json_assert;
+pub mod postgres;
+pub mod prom_query;
+pub mod prom_text;
+pub mod prometheus;
+pub mod redis;
+pub mod schedule;
+pub mod tcp;
+pub mod tls;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Check, Probe};
+
+/// Named quantities measured by one probe run (`latency_ms`, `status`,
+/// `value`, `connections_used_ratio`, `$.uptime`, …).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reading {
+    pub values: Vec<(String, f64)>,
+}
+
+impl Reading {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a quantity.
+    pub fn with(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.set(name, value);
+        self
+    }
+
+    pub fn set(&mut self, name: impl Into<String>, value: f64) {
+        let name = name.into();
+        match self.values.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.values.push((name, value)),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.values.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    /// Names of the quantities, for "no value `x` (have: a, b)" messages.
+    pub fn names(&self) -> Vec<&str> {
+        self.values.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// Why a probe run produced no reading: short and human (`HTTP 503`,
+/// `connection refused`, `$.database was "down"`). Never contains secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeError(pub String);
+
+impl ProbeError {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self(reason.into())
+    }
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ProbeError {}
+
+pub type ProbeResult = Result<Reading, ProbeError>;
+
+/// What probers need from outside: environment variables (injected so tests
+/// control them), the plan's directory, and clients shared between checks.
+#[derive(Clone)]
+pub struct ProbeEnv {
+    pub env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub base_dir: PathBuf,
+    pub clients: Clients,
+}
+
+impl ProbeEnv {
+    /// The process environment.
+    pub fn from_process(base_dir: PathBuf) -> Self {
+        Self {
+            env: Arc::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
+            base_dir,
+            clients: Clients::default(),
+        }
+    }
+
+    /// Reads a variable named by an `*_env` key; unset is a probe error.
+    pub fn var(&self, name: &str) -> Result<String, ProbeError> {
+        (self.env)(name)
+            .ok_or_else(|| ProbeError::new(format!("environment variable {name} is not set")))
+    }
+
+    /// A URL written inline or named by an `*_env` key.
+    pub fn url(&self, url: Option<&str>, url_env: Option<&str>) -> Result<String, ProbeError> {
+        match (url, url_env) {
+            (Some(u), _) => Ok(u.to_string()),
+            (None, Some(var)) => self.var(var),
+            (None, None) => Err(ProbeError::new("no url configured")),
+        }
+    }
+}
+
+/// Connections shared by every check that talks to the same server: one
+/// PostgreSQL pool per DSN, one Redis connection manager per URL, one HTTP client.
+#[derive(Clone, Default)]
+pub struct Clients {
+    pub postgres: postgres::Pools,
+    pub redis: redis::Connections,
+    pub http: http::SharedClient,
+}
+
+/// A check's prober, ready to run repeatedly.
+pub enum Prober {
+    Http(http::HttpProber),
+    Prometheus(prometheus::PrometheusProber),
+    Postgres(postgres::PostgresProber),
+    Redis(redis::RedisProber),
+    Tcp(tcp::TcpProber),
+    Tls(tls::TlsProber),
+    Command(command::CommandProber),
+}
+
+impl Prober {
+    /// Builds the prober for a check. Fails (with a reason shown as UNKNOWN)
+    /// when something it needs is missing, such as an unset `url_env`.
+    pub fn build(check: &Check, env: &ProbeEnv) -> Result<Prober, ProbeError> {
+        Ok(match &check.probe {
+            Probe::Http(spec) => Prober::Http(http::HttpProber::new(spec, check, env)?),
+            Probe::Prometheus(spec) => {
+                Prober::Prometheus(prometheus::PrometheusProber::new(spec, env)?)
+            }
+            Probe::Postgres(spec) => Prober::Postgres(postgres::PostgresProber::new(spec, env)?),
+            Probe::Redis(spec) => Prober::Redis(redis::RedisProber::new(spec, env)?),
+            Probe::Tcp(spec) => Prober::Tcp(tcp::TcpProber::new(spec)?),
+            Probe::Tls(spec) => Prober::Tls(tls::TlsProber::new(spec)?),
+            Probe::Command(spec) => Prober::Command(command::CommandProber::new(spec, check, env)?),
+        })
+    }
+
+    /// Runs the probe once. `timeout` is the check's budget: probers use it
+    /// for their own deadlines, and the scheduler enforces it from outside.
+    pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
+        match self {
+            Prober::Http(p) => p.probe(timeout).await,
+            Prober::Prometheus(p) => p.probe(timeout).await,
+            Prober::Postgres(p) => p.probe(timeout).await,
+            Prober::Redis(p) => p.probe(timeout).await,
+            Prober::Tcp(p) => p.probe(timeout).await,
+            Prober::Tls(p) => p.probe(timeout).await,
+            Prober::Command(p) => p.probe(timeout).await,
+        }
+    }
+}
+
+/// Formats a duration for reasons: `2s`, `1.5s`, `250ms`.
+pub fn short_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// Turns an I/O error into the short reason people recognise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        ConnectionRefused => "connection refused".into(),
+        ConnectionReset => "connection reset".into(),
+        ConnectionAborted => "connection aborted".into(),
+        TimedOut => "timed out".into(),
+        NotFound => "not found".into(),
+        PermissionDenied => "permission denied".into(),
+        AddrNotAvailable => "address not available".into(),
+        UnexpectedEof => "connection closed early".into(),
+        _ => e.to_string(),
+    }
+}

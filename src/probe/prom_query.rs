@@ -1,0 +1,415 @@
+//! Reading values out of a parsed Prometheus scrape (see `prom_text`): series
+//! selectors, sums over plain samples, histogram/summary quantiles and
+//! counter rates.
+
+use super::prom_text::{Cursor, MetricKind, Scrape, parse_value};
+
+/// A label matcher as written in PromQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LabelMatch {
+    /// `label="value"`
+    Eq(String),
+    /// `label!="value"`
+    Ne(String),
+    /// `label=~"pattern"`
+    Re(Pattern),
+    /// `label!~"pattern"`
+    NotRe(Pattern),
+}
+
+/// The small regex subset accepted by `=~` and `!~`.
+///
+/// Limitation (no regex engine): a pattern is one or more alternatives
+/// separated by `|`; each alternative is literal text in which `.` matches any
+/// single character, `\` escapes the next punctuation character (e.g. `\.`),
+/// and an optional `.*` may appear only at the very end. Like Prometheus the
+/// match is anchored at both ends. Any other regex syntax (`*`, `+`, `?`,
+/// groups, classes, anchors, repetition counts) is rejected when parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    alternatives: Vec<Alternative>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Alternative {
+    /// `None` stands for `.` (any character).
+    atoms: Vec<Option<char>>,
+    /// Ends in `.*`.
+    open_end: bool,
+}
+
+impl Pattern {
+    /// Parses a pattern in the subset described on [`Pattern`].
+    pub fn parse(pattern: &str) -> Result<Pattern, String> {
+        let mut alternatives = Vec::new();
+        let mut cur = Alternative::default();
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '|' => alternatives.push(std::mem::take(&mut cur)),
+                _ if cur.open_end => {
+                    return Err(format!(
+                        "'.*' is only supported at the end of an alternative in {pattern:?}"
+                    ));
+                }
+                '\\' => match chars.next() {
+                    Some(e) if e.is_ascii_punctuation() => cur.atoms.push(Some(e)),
+                    _ => return Err(format!("unsupported escape in pattern {pattern:?}")),
+                },
+                '.' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    cur.open_end = true;
+                }
+                '.' => cur.atoms.push(None),
+                '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '^' | '$' => {
+                    return Err(format!(
+                        "unsupported regex syntax {c:?} in {pattern:?} (only literals, '.', a trailing '.*' and '|' are supported)"
+                    ));
+                }
+                c => cur.atoms.push(Some(c)),
+            }
+        }
+        alternatives.push(cur);
+        Ok(Pattern { alternatives })
+    }
+
+    /// Whole-string match against any alternative.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.alternatives.iter().any(|alt| {
+            let mut chars = text.chars();
+            for atom in &alt.atoms {
+                match (chars.next(), atom) {
+                    (None, _) => return false,
+                    (Some(c), Some(want)) if c != *want => return false,
+                    _ => {}
+                }
+            }
+            alt.open_end || chars.next().is_none()
+        })
+    }
+}
+
+/// A series selector such as `http_requests_total{code=~"5.."}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selector {
+    pub name: String,
+    pub labels: Vec<(String, LabelMatch)>,
+}
+
+impl Selector {
+    /// Parses `name` or `name{label op "value", ...}` with `op` one of `=`,
+    /// `!=`, `=~`, `!~`.
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let mut c = Cursor::new(text);
+        c.skip_ws();
+        let name = c.ident(true).to_string();
+        if name.is_empty() {
+            return Err(format!("selector {text:?} must start with a metric name"));
+        }
+        c.skip_ws();
+        let mut labels = Vec::new();
+        if c.eat('{') {
+            loop {
+                c.skip_ws();
+                if c.eat('}') {
+                    break;
+                }
+                let label = c.ident(false).to_string();
+                if label.is_empty() {
+                    return Err(format!("expected label name in selector {text:?}"));
+                }
+                c.skip_ws();
+                let op = ["=~", "!~", "!=", "="].into_iter().find(|op| c.eat_str(op));
+                let Some(op) = op else {
+                    return Err(format!("expected =, !=, =~ or !~ after label {label:?}"));
+                };
+                c.skip_ws();
+                let value = c.quoted()?;
+                let matcher = match op {
+                    "=" => LabelMatch::Eq(value),
+                    "!=" => LabelMatch::Ne(value),
+                    "=~" => LabelMatch::Re(Pattern::parse(&value)?),
+                    _ => LabelMatch::NotRe(Pattern::parse(&value)?),
+                };
+                labels.push((label, matcher));
+                c.skip_ws();
+                if c.eat('}') {
+                    break;
+                }
+                if !c.eat(',') {
+                    return Err(format!("expected ',' or '}}' in selector {text:?}"));
+                }
+            }
+            c.skip_ws();
+        }
+        if !c.at_end() {
+            return Err(format!("unexpected text {:?} in selector", c.rest()));
+        }
+        Ok(Selector { name, labels })
+    }
+
+    /// True when every matcher accepts the label set; a missing label reads
+    /// as the empty string, as in PromQL.
+    pub fn matches_labels(&self, labels: &[(String, String)]) -> bool {
+        self.labels.iter().all(|(name, m)| {
+            let v = labels
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, v)| v.as_str());
+            match m {
+                LabelMatch::Eq(want) => v == want,
+                LabelMatch::Ne(want) => v != want,
+                LabelMatch::Re(p) => p.is_match(v),
+                LabelMatch::NotRe(p) => !p.is_match(v),
+            }
+        })
+    }
+}
+
+impl Scrape {
+    /// Sum of the counter/gauge/untyped samples named `sel.name` whose labels
+    /// match; `None` when nothing matches.
+    pub fn sum(&self, sel: &Selector) -> Option<f64> {
+        let plain = [MetricKind::Counter, MetricKind::Gauge, MetricKind::Untyped];
+        self.families
+            .iter()
+            .filter(|f| plain.contains(&f.kind))
+            .flat_map(|f| &f.samples)
+            .filter(|s| s.name == sel.name && sel.matches_labels(&s.labels))
+            .map(|s| s.value)
+            .reduce(|a, b| a + b)
+    }
+
+    /// Quantile `q` of the histogram or summary family named `sel.name`.
+    ///
+    /// Histograms: matching `_bucket` samples are summed per `le` bound and
+    /// interpolated linearly like PromQL `histogram_quantile` (`q < 0` gives
+    /// -Inf, `q > 1` gives +Inf; `None` without buckets, without a `+Inf`
+    /// bucket or with a zero count). Summaries: the value of the first
+    /// matching sample whose `quantile` label equals `q`.
+    pub fn histogram_quantile(&self, sel: &Selector, q: f64) -> Option<f64> {
+        let fam = self.family(&sel.name)?;
+        let label_f64 = |labels: &[(String, String)], key: &str| {
+            labels
+                .iter()
+                .find(|(n, _)| n == key)
+                .and_then(|(_, v)| parse_value(v))
+        };
+        let matching = fam.samples.iter().filter(|s| sel.matches_labels(&s.labels));
+        if fam.kind == MetricKind::Summary {
+            return matching
+                .filter(|s| s.name == fam.name)
+                .find(|s| label_f64(&s.labels, "quantile") == Some(q))
+                .map(|s| s.value);
+        }
+        if fam.kind != MetricKind::Histogram || q.is_nan() {
+            return None;
+        }
+        let bucket_name = format!("{}_bucket", fam.name);
+        let mut buckets: Vec<(f64, f64)> = Vec::new();
+        for s in matching.filter(|s| s.name == bucket_name) {
+            let Some(le) = label_f64(&s.labels, "le") else {
+                continue;
+            };
+            match buckets.iter_mut().find(|(b, _)| *b == le) {
+                Some(entry) => entry.1 += s.value,
+                None => buckets.push((le, s.value)),
+            }
+        }
+        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        bucket_quantile(q, &buckets)
+    }
+}
+
+/// Prometheus' bucket interpolation over `(upper_bound, cumulative_count)`
+/// pairs sorted by bound.
+fn bucket_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
+    let (&(last_le, total), _) = buckets.split_last()?;
+    if last_le != f64::INFINITY || buckets.len() < 2 || total.is_nan() || total <= 0.0 {
+        return None;
+    }
+    if q < 0.0 {
+        return Some(f64::NEG_INFINITY);
+    }
+    if q > 1.0 {
+        return Some(f64::INFINITY);
+    }
+    // Cumulative counts must not decrease; repair like Prometheus does.
+    let mut counts: Vec<f64> = Vec::with_capacity(buckets.len());
+    for &(_, c) in buckets {
+        counts.push(counts.last().map_or(c, |&prev: &f64| prev.max(c)));
+    }
+    let total = counts[counts.len() - 1];
+    let rank = q * total;
+    let b = counts[..counts.len() - 1]
+        .iter()
+        .position(|&c| c >= rank)
+        .unwrap_or(counts.len() - 1);
+    if b == buckets.len() - 1 {
+        return Some(buckets[b - 1].0);
+    }
+    if b == 0 && buckets[0].0 <= 0.0 {
+        return Some(buckets[0].0);
+    }
+    let (start, below) = if b == 0 {
+        (0.0, 0.0)
+    } else {
+        (buckets[b - 1].0, counts[b - 1])
+    };
+    let in_bucket = counts[b] - below;
+    if in_bucket <= 0.0 {
+        return Some(start);
+    }
+    Some(start + (buckets[b].0 - start) * ((rank - below) / in_bucket))
+}
+
+/// Per-second rate between two counter readings `(value, at_ms)`. A decrease is
+/// treated as a counter reset (rate = `now.0` / elapsed). `None` when the
+/// elapsed time is not positive.
+pub fn counter_rate(prev: (f64, i64), now: (f64, i64)) -> Option<f64> {
+    let elapsed_ms = i128::from(now.1) - i128::from(prev.1);
+    if elapsed_ms <= 0 {
+        return None;
+    }
+    let increase = if now.0 < prev.0 {
+        now.0
+    } else {
+        now.0 - prev.0
+    };
+    Some(increase / (elapsed_ms as f64 / 1000.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::prom_text::{parse, tests::EXAMPLE};
+    use super::*;
+
+    fn sel(s: &str) -> Selector {
+        Selector::parse(s).unwrap()
+    }
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    #[test]
+    fn selector_parsing() {
+        assert_eq!(
+            sel("up"),
+            Selector {
+                name: "up".into(),
+                labels: vec![]
+            }
+        );
+        let s = sel(r#" http_requests_total { code =~ "5..|4.*" , path!="/x\"y", } "#);
+        assert_eq!(s.labels[1], ("path".into(), LabelMatch::Ne("/x\"y".into())));
+        assert!(
+            matches!(&s.labels[0].1, LabelMatch::Re(p) if p.is_match("503") && p.is_match("404"))
+        );
+        assert!(matches!(
+            sel(r#"a{b!~"x"}"#).labels[0].1,
+            LabelMatch::NotRe(_)
+        ));
+        assert!(matches!(sel(r#"a{b="x"}"#).labels[0].1, LabelMatch::Eq(_)));
+        for bad in [
+            "",
+            "{code=\"1\"}",
+            "a{code}",
+            "a{code=1}",
+            "a{c=\"1\" d=\"2\"}",
+            "a{c=~\"a+\"}",
+            "a b",
+            "a{c=\"1\"",
+        ] {
+            assert!(Selector::parse(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn pattern_subset() {
+        let p = Pattern::parse("5..").unwrap();
+        assert!(p.is_match("500") && p.is_match("5xx") && !p.is_match("50") && !p.is_match("5000"));
+        let p = Pattern::parse("api/.*|health").unwrap();
+        assert!(p.is_match("api/") && p.is_match("api/v1/x") && p.is_match("health"));
+        assert!(!p.is_match("healthz") && !p.is_match("xapi/"));
+        let p = Pattern::parse(r"1\.5").unwrap();
+        assert!(p.is_match("1.5") && !p.is_match("1x5"));
+        assert!(Pattern::parse("").unwrap().is_match(""));
+        for bad in ["a*", ".*b", "(a)", "[ab]", "^a", r"\d", "a?"] {
+            assert!(Pattern::parse(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn sums_plain_samples() {
+        let s = parse(EXAMPLE).unwrap();
+        assert_eq!(s.sum(&sel("jobs_total")), Some(1037.0));
+        assert_eq!(s.sum(&sel(r#"jobs_total{status="ok"}"#)), Some(1034.0));
+        assert_eq!(s.sum(&sel(r#"jobs_total{status!="ok"}"#)), Some(3.0));
+        assert_eq!(
+            s.sum(&sel(r#"jobs_total{queue=~"ma.*",status=~"ok|failed"}"#)),
+            Some(1030.0)
+        );
+        assert_eq!(s.sum(&sel(r#"jobs_total{queue!~"mail"}"#)), Some(7.0));
+        assert_eq!(s.sum(&sel(r#"jobs_total{missing=""}"#)), Some(1037.0));
+        assert_eq!(s.sum(&sel(r#"jobs_total{status="gone"}"#)), None);
+        assert_eq!(s.sum(&sel("plain_untyped")), Some(1500.0));
+        assert_eq!(
+            s.sum(&sel(r#"queue_depth{queue="batch"}"#)),
+            Some(f64::INFINITY)
+        );
+        assert_eq!(
+            s.sum(&sel("rpc_seconds_count")),
+            None,
+            "histogram parts are not plain"
+        );
+        assert_eq!(s.sum(&sel("nothing")), None);
+    }
+
+    #[test]
+    fn histogram_and_summary_quantiles() {
+        let s = parse(EXAMPLE).unwrap();
+        let get = sel(r#"rpc_seconds{method="GET"}"#);
+        // GET: 40 obs, rank 20 lies in (0.1, 0.5] holding 20 → 0.1 + 0.4 * 10/20.
+        assert!(close(s.histogram_quantile(&get, 0.5), 0.3));
+        // rank 2 in the first bucket, lower bound 0 → 0.1 * 2/10.
+        assert!(close(s.histogram_quantile(&get, 0.05), 0.02));
+        // rank 39.6 > 38 falls in +Inf → last finite bound.
+        assert!(close(s.histogram_quantile(&get, 0.99), 1.0));
+        // All methods: buckets 10/40/50/60, rank 30 → 0.1 + 0.4 * 20/30.
+        let all = sel("rpc_seconds");
+        assert!(close(
+            s.histogram_quantile(&all, 0.5),
+            0.1 + 0.4 * 20.0 / 30.0
+        ));
+        assert_eq!(s.histogram_quantile(&all, 1.5), Some(f64::INFINITY));
+        assert_eq!(s.histogram_quantile(&all, -0.1), Some(f64::NEG_INFINITY));
+        assert_eq!(
+            s.histogram_quantile(&sel(r#"rpc_seconds{method="PUT"}"#), 0.5),
+            None
+        );
+        assert_eq!(s.histogram_quantile(&sel("jobs_total"), 0.5), None);
+        let gc = sel("gc_pause_seconds");
+        assert_eq!(s.histogram_quantile(&gc, 0.99), Some(0.02));
+        assert_eq!(s.histogram_quantile(&gc, 0.9), None);
+        let empty =
+            parse("# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 0").unwrap();
+        assert_eq!(empty.histogram_quantile(&sel("h"), 0.5), None);
+        let neg =
+            parse("# TYPE h histogram\nh_bucket{le=\"-1\"} 5\nh_bucket{le=\"+Inf\"} 6").unwrap();
+        assert_eq!(neg.histogram_quantile(&sel("h"), 0.5), Some(-1.0));
+    }
+
+    #[test]
+    fn counter_rates() {
+        assert_eq!(counter_rate((100.0, 0), (160.0, 60_000)), Some(1.0));
+        assert_eq!(
+            counter_rate((100.0, 1_000), (30.0, 11_000)),
+            Some(3.0),
+            "reset"
+        );
+        assert_eq!(counter_rate((1.0, 5_000), (2.0, 5_000)), None);
+        assert_eq!(counter_rate((1.0, 5_000), (2.0, 4_000)), None);
+        assert_eq!(counter_rate((0.0, i64::MAX), (1.0, i64::MIN)), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! Running probes: one tokio task per check with its own interval, timeout
+//! and a little jitter, so a hung or slow target never delays another check.
+//! Repeated errors back off (capped below the staleness limit) and the first
+//! success restores the normal interval.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+use super::{ProbeEnv, ProbeError, ProbeResult, Prober, short_duration};
+use crate::config::{Check, Defaults};
+
+/// One probe run's outcome, as sent to the app loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Index of the check in the plan.
+    pub check: usize,
+    /// When the run finished (unix milliseconds).
+    pub at_ms: i64,
+    /// How long the run took.
+    pub latency_ms: f64,
+    pub result: ProbeResult,
+}
+
+/// How often and how long a check runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub every: Duration,
+    pub timeout: Duration,
+    pub stale_after: Duration,
+}
+
+impl Timing {
+    pub fn for_check(check: &Check, defaults: &Defaults) -> Timing {
+        Timing {
+            every: check.every.unwrap_or(defaults.every).get(),
+            timeout: check.timeout.unwrap_or(defaults.timeout).get(),
+            stale_after: check.stale_after.unwrap_or(defaults.stale_after).get(),
+        }
+    }
+
+    /// Delay before the next run after `failures` consecutive errors:
+    /// the interval, doubled per failure, capped at eight intervals and at
+    /// half the staleness limit (so an erroring check never looks stale).
+    pub fn next_delay(&self, failures: u32) -> Duration {
+        if failures <= 1 {
+            return self.every;
+        }
+        let factor = 1u32 << (failures - 1).min(3);
+        let backoff = self.every.saturating_mul(factor);
+        backoff.min(self.stale_after / 2).max(self.every)
+    }
+}
+
+/// The most probe runs in flight at once across all checks: a bound on
+/// fan-out (sockets, processes), far above what serialises checks.
+pub const MAX_IN_FLIGHT: usize = 512;
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Runs a prober once within `timeout`, timing it.
+pub async fn run_once(index: usize, prober: &mut Prober, timeout: Duration) -> Sample {
+    let started = Instant::now();
+    let result = match tokio::time::timeout(timeout, prober.probe(timeout)).await {
+        Ok(r) => r,
+        Err(_) => Err(ProbeError::new(format!(
+            "timeout after {}",
+            short_duration(timeout)
+        ))),
+    };
+    Sample {
+        check: index,
+        at_ms: now_ms(),
+        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+        result,
+    }
+}
+
+/// Builds the check's prober and runs it once (for `opsdeck status`).
+pub async fn probe_check_once(
+    index: usize,
+    check: &Check,
+    defaults: &Defaults,
+    env: &ProbeEnv,
+) -> Sample {
+    let timing = Timing::for_check(check, defaults);
+    match Prober::build(check, env) {
+        Ok(mut p) => run_once(index, &mut p, timing.timeout).await,
+        Err(e) => Sample {
+            check: index,
+            at_ms: now_ms(),
+            latency_ms: 0.0,
+            result: Err(e),
+        },
+    }
+}
+
+/// Starts one task per check; samples arrive on `tx` until it is closed or
+/// the tasks are aborted.
+pub fn spawn_all(
+    checks: &[Check],
+    defaults: &Defaults,
+    env: &ProbeEnv,
+    tx: mpsc::Sender<Sample>,
+) -> Vec<JoinHandle<()>> {
+    let limit = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    checks
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
+            let timing = Timing::for_check(check, defaults);
+            let built = Prober::build(check, env);
+            tokio::spawn(run_check(i, built, timing, tx.clone(), limit.clone()))
+        })
+        .collect()
+}
+
+async fn run_check(
+    index: usize,
+    mut prober: Result<Prober, ProbeError>,
+    timing: Timing,
+    tx: mpsc::Sender<Sample>,
+    limit: Arc<Semaphore>,
+) {
+    // Spread the first runs so that many checks do not fire in one burst.
+    let spread = timing.every.min(Duration::from_secs(1));
+    tokio::time::sleep(spread.mul_f64(fastrand::f64())).await;
+    let mut failures = 0u32;
+    loop {
+        let sample = match &mut prober {
+            Ok(p) => {
+                let Ok(_permit) = limit.acquire().await else {
+                    return;
+                };
+                run_once(index, p, timing.timeout).await
+            }
+            Err(e) => Sample {
+                check: index,
+                at_ms: now_ms(),
+                latency_ms: 0.0,
+                result: Err(e.clone()),
+            },
+        };
+        failures = if sample.result.is_ok() {
+            0
+        } else {
+            failures.saturating_add(1)
+        };
+        if tx.send(sample).await.is_err() {
+            return;
+        }
+        // Up to 5% jitter keeps checks with one interval from lining up.
+        let delay = timing.next_delay(failures);
+        tokio::time::sleep(delay.mul_f64(1.0 + 0.05 * fastrand::f64())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped_below_staleness() {
+        let t = Timing {
+            every: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            stale_after: Duration::from_secs(30),
+        };
+        let delays: Vec<u64> = (0..7).map(|f| t.next_delay(f).as_secs()).collect();
+        assert_eq!(delays, [1, 1, 2, 4, 8, 8, 8]);
+        let slow = Timing {
+            every: Duration::from_secs(10),
+            timeout: Duration::from_secs(2),
+            stale_after: Duration::from_secs(30),
+        };
+        assert_eq!(slow.next_delay(4), Duration::from_secs(15));
+        let long = Timing {
+            every: Duration::from_secs(60),
+            timeout: Duration::from_secs(2),
+            stale_after: Duration::from_secs(30),
+        };
+        assert_eq!(
+            long.next_delay(5),
+            Duration::from_secs(60),
+            "never faster than the interval"
+        );
+    }
+}
