@@ -5,6 +5,7 @@
 //! the modules fit together.
 
 pub mod action;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod keymap;
@@ -13,3 +14,4 @@ pub mod metrics;
 pub mod paths;
 pub mod probe;
 pub mod theme;
+pub mod ui;

@@ -1,11 +1,14 @@
 //! The command line (clap): global options and one module per subcommand.
 
 mod check;
+mod run;
+pub mod status;
 
 use std::io;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use color_eyre::eyre::WrapErr;
 use clap_complete::Shell;
 
 /// A terminal operations console for launch day and incident war rooms.
@@ -25,6 +28,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME|FILE")]
     pub keymap: Option<String>,
 
+    /// Draw with ASCII only (no block characters or symbols); the default
+    /// when the locale is not UTF-8.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -37,21 +45,38 @@ pub enum Command {
         /// The plan file (TOML).
         plan: std::path::PathBuf,
     },
+    /// Run the console against a plan.
+    Run {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+    },
+    /// Poll every check once, print a table (or JSON) and exit by the worst
+    /// state: 0 ok/acceptable, 1 degraded, 2 critical, 3 unknown, 4 invalid plan.
+    Status {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+        /// One JSON object per check: id, kind, state, value, unit, reason, latency_ms.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
 }
 
 /// Runs a parsed command line; the exit code says how it went.
 pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let console = run::ConsoleArgs { theme: cli.theme.as_deref(), keymap: cli.keymap.as_deref(), ascii: cli.ascii };
     match cli.command {
-        Command::Check { ref plan } => Ok(check::run(
-            plan,
-            cli.theme.as_deref(),
-            cli.keymap.as_deref(),
-        )),
+        Command::Check { ref plan } => Ok(check::run(plan, cli.theme.as_deref(), cli.keymap.as_deref())),
+        Command::Run { ref plan } => runtime()?.block_on(run::run(plan, &console)),
+        Command::Status { ref plan, json } => Ok(runtime()?.block_on(status::run(plan, json))),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().wrap_err("cannot start the async runtime")
 }

@@ -9,6 +9,8 @@ pub enum Context {
     Global,
     /// The metrics pane.
     Metrics,
+    /// The recent-changes pane (state transitions across checks).
+    Changes,
     /// A check's detail view.
     Detail,
     /// The help overlay.
@@ -21,6 +23,7 @@ impl Context {
     pub const ALL: &'static [Context] = &[
         Context::Global,
         Context::Metrics,
+        Context::Changes,
         Context::Detail,
         Context::Help,
         Context::Input,
@@ -30,6 +33,7 @@ impl Context {
         match self {
             Context::Global => "global",
             Context::Metrics => "metrics",
+            Context::Changes => "changes",
             Context::Detail => "detail",
             Context::Help => "help",
             Context::Input => "input",

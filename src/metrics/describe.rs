@@ -4,18 +4,6 @@
 
 use crate::config::band::{BandLevel, CmpOp, ResolvedBand};
 
-/// ASCII rendering of a comparison operator.
-pub fn op_symbol(op: CmpOp) -> &'static str {
-    match op {
-        CmpOp::Lt => "<",
-        CmpOp::Le => "<=",
-        CmpOp::Gt => ">",
-        CmpOp::Ge => ">=",
-        CmpOp::Eq => "==",
-        CmpOp::Ne => "!=",
-    }
-}
-
 /// The operator that holds exactly when `op` does not (for non-NaN values).
 pub fn negate(op: CmpOp) -> CmpOp {
     match op {
@@ -28,22 +16,20 @@ pub fn negate(op: CmpOp) -> CmpOp {
     }
 }
 
-/// Compact number: `1240`, `0.5`, `0.3` (not `0.30000000000000004`), `NaN`.
+/// Compact number: integers as integers, others with three significant
+/// digits (`1240`, `0.5`, `0.3`, `1.45`, `182`), `NaN`/`inf` as such.
 pub fn format_value(v: f64) -> String {
-    let plain = format!("{v}");
-    if !v.is_finite() || plain.len() <= 12 {
-        return plain;
+    if !v.is_finite() {
+        return format!("{v}");
     }
-    if v.abs() < 0.001 {
-        return format!("{v:.3e}");
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
     }
-    let fixed = format!("{v:.3}");
-    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
-    if trimmed == "-0" {
-        "0".to_string()
-    } else {
-        trimmed.to_string()
-    }
+    let digits = v.abs().log10().floor() as i32;
+    let decimals = (2 - digits).clamp(0, 6) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    if s == "-0" { "0".to_string() } else { s.to_string() }
 }
 
 /// Coarse human duration, rounded down: `850ms`, `45s`, `5m`, `3h`, `2d`.
@@ -76,7 +62,7 @@ pub fn describe_level(
     let clause = |(op, threshold): (CmpOp, f64), tag: &str| {
         format!(
             "{subject} {} {} ({tag})",
-            op_symbol(op),
+            op,
             format_value(threshold)
         )
     };
@@ -120,6 +106,8 @@ mod tests {
         assert_eq!(format_value(0.5), "0.5");
         assert_eq!(format_value(0.1 + 0.2), "0.3");
         assert_eq!(format_value(-2.25), "-2.25");
+        assert_eq!(format_value(1.451549), "1.45");
+        assert_eq!(format_value(182.4), "182");
         assert_eq!(format_value(f64::NAN), "NaN");
         assert_eq!(format_value(f64::INFINITY), "inf");
     }

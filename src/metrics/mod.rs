@@ -2,6 +2,7 @@
 //! evaluation with hysteresis and staleness. No I/O, no clocks — every
 //! timestamp is passed in as unix milliseconds (`at_ms: i64`).
 
+pub mod board;
 pub mod describe;
 pub mod evaluator;
 pub mod health;

@@ -80,11 +80,14 @@ impl std::error::Error for ProbeError {}
 
 pub type ProbeResult = Result<Reading, ProbeError>;
 
+/// Looks up an environment variable (injected so tests control it).
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// What probers need from outside: environment variables (injected so tests
 /// control them), the plan's directory, and clients shared between checks.
 #[derive(Clone)]
 pub struct ProbeEnv {
-    pub env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: EnvLookup,
     pub base_dir: PathBuf,
     pub clients: Clients,
 }
@@ -172,7 +175,7 @@ pub fn short_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())

@@ -1,0 +1,7 @@
+//! The console: state and its reducer, key handling, the palette, and the
+//! loop that owns the state and the terminal.
+
+pub mod keys;
+pub mod palette;
+pub mod run;
+pub mod state;

@@ -1,0 +1,150 @@
+//! The console loop: the one owner of [`State`]. It waits in `select!` on
+//! the keyboard, probe samples and a one-second clock; it draws only when
+//! something changed, at most once per frame interval, each frame wrapped
+//! in a synchronized update so slow links see no tearing.
+
+use std::io::{Write, stdout};
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::keys::{KeyOutcome, KeyReader};
+use super::state::{Effect, State};
+use crate::config::Plan;
+use crate::keymap::Key;
+use crate::look::Look;
+use crate::probe::ProbeEnv;
+use crate::probe::schedule::{self, now_ms};
+use crate::theme::{self, ThemeLoader};
+use crate::ui::{self, View};
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(33);
+
+/// How the console is run.
+pub struct Options {
+    pub ascii: bool,
+    /// Where `theme NAME` looks for user themes.
+    pub themes: ThemeLoader,
+}
+
+/// Restores the terminal when dropped: on quit, on error, and while
+/// unwinding from a panic (ratatui's panic hook restores it too).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs the console until the user quits.
+pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> Result<()> {
+    let (tx, mut samples) = mpsc::channel(4096);
+    let tasks = schedule::spawn_all(&plan.checks, &plan.defaults, &env, tx);
+    let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
+    let _guard = TerminalGuard;
+    let mut state = State::new(plan, &look.theme.name, now_ms());
+    let mut events = EventStream::new();
+    let mut keys = KeyReader::default();
+    let mut dirty = true;
+    let mut last_frame = Instant::now() - FRAME;
+    let mut next_tick = Instant::now() + Duration::from_secs(1);
+    let result: Result<()> = loop {
+        if dirty && last_frame.elapsed() >= FRAME {
+            state.now_ms = now_ms();
+            let view = View { state: &state, theme: &look.theme, keymap: &look.keymap, ascii: opts.ascii };
+            let mut out = stdout();
+            let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
+            let mut rows = 0;
+            let drawn = terminal.draw(|f| rows = ui::render(f, &view).metrics_rows);
+            let _ = crossterm::execute!(out, EndSynchronizedUpdate);
+            let _ = out.flush();
+            if let Err(e) = drawn {
+                break Err(e).wrap_err("cannot draw to the terminal");
+            }
+            if rows > 0 {
+                state.page_rows = rows;
+            }
+            dirty = false;
+            last_frame = Instant::now();
+        }
+        // When a frame is due but too soon, wake up for it.
+        let frame_due = if dirty { last_frame + FRAME } else { next_tick };
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    match keys.read(&look.keymap, &state, Key::from_event(k)) {
+                        KeyOutcome::Run(action) => {
+                            for effect in state.update(action) {
+                                match effect {
+                                    Effect::Quit => return finish(tasks, Ok(())),
+                                    Effect::SetTheme(name) => switch_theme(&mut state, &mut look, &opts.themes, &name),
+                                    Effect::NextTheme => {
+                                        let next = next_theme(&look.theme.name);
+                                        switch_theme(&mut state, &mut look, &opts.themes, next);
+                                    }
+                                }
+                            }
+                        }
+                        KeyOutcome::Type(c) => state.type_char(c),
+                        KeyOutcome::Pending | KeyOutcome::Ignored => {}
+                    }
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break Err(e).wrap_err("cannot read the keyboard"),
+                None => break Ok(()),
+            },
+            Some(sample) = samples.recv() => {
+                state.apply_sample(&sample);
+                // Coalesce whatever else already arrived into the same frame.
+                while let Ok(more) = samples.try_recv() {
+                    state.apply_sample(&more);
+                }
+                dirty = true;
+            }
+            _ = sleep_until(frame_due), if dirty => {}
+            _ = sleep_until(next_tick) => {
+                state.tick(now_ms());
+                next_tick += Duration::from_secs(1);
+                dirty = true;
+            }
+        }
+    };
+    finish(tasks, result)
+}
+
+fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: Result<()>) -> Result<()> {
+    for t in tasks {
+        t.abort();
+    }
+    result
+}
+
+/// The shipped theme after `current` (wrapping), for the cycle key.
+fn next_theme(current: &str) -> &'static str {
+    let names: Vec<&'static str> = theme::SHIPPED.iter().map(|(n, _)| *n).collect();
+    let i = names.iter().position(|n| *n == current).map_or(0, |i| (i + 1) % names.len());
+    names[i]
+}
+
+fn switch_theme(state: &mut State, look: &mut Look, loader: &ThemeLoader, name: &str) {
+    match loader.load(name) {
+        Ok((theme, _)) => {
+            state.theme_name = theme.name.clone();
+            state.say(format!("theme {}", theme.name));
+            look.theme = theme;
+        }
+        Err(report) => {
+            let first = report.diagnostics.items.first().map_or_else(|| format!("cannot load theme {name}"), |d| d.message.clone());
+            state.error(first);
+        }
+    }
+}

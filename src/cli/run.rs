@@ -1,0 +1,53 @@
+//! `opsdeck run PLAN`: the console against a plan.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use color_eyre::eyre::Result;
+
+use crate::app::run::{self, Options};
+use crate::config::{self, Level, Plan};
+use crate::look;
+use crate::paths;
+use crate::probe::ProbeEnv;
+use crate::theme::ThemeLoader;
+
+/// Settings shared by the console commands.
+pub struct ConsoleArgs<'a> {
+    pub theme: Option<&'a str>,
+    pub keymap: Option<&'a str>,
+    pub ascii: bool,
+}
+
+pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
+    let loaded = config::load_plan(path);
+    let sources: Vec<&config::Source> = loaded.source.iter().collect();
+    let Some(plan) = loaded.plan else {
+        eprint!("{}", loaded.diagnostics.render(&sources));
+        eprintln!("{}: invalid: {} errors", path.display(), loaded.diagnostics.count(Level::Error));
+        return Ok(ExitCode::from(1));
+    };
+    console(&plan, args, ProbeEnv::from_process(plan.base_dir.clone())).await
+}
+
+/// Loads the look and runs the console on a valid plan.
+pub async fn console(plan: &Plan, args: &ConsoleArgs<'_>, env: ProbeEnv) -> Result<ExitCode> {
+    let look = match look::load(args.theme, args.keymap, plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir) {
+        Ok(l) => l,
+        Err(report) => {
+            eprint!("{}", report.render());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let opts = Options { ascii: args.ascii || !locale_is_utf8(), themes: ThemeLoader::new(paths::user_themes(), ".".into()) };
+    run::run(plan, look, env, opts).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// True when the locale promises UTF-8 (LC_ALL, then LC_CTYPE, then LANG).
+pub fn locale_is_utf8() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .is_some_and(|v| v.to_ascii_lowercase().replace('-', "").contains("utf8"))
+}

@@ -1,0 +1,92 @@
+//! `opsdeck status PLAN [--json]`: poll every check once, all in parallel,
+//! print a table or JSON, and exit by the worst state — a deploy gate.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::config::{self, Level};
+use crate::metrics::Health;
+use crate::metrics::board::{Board, Row};
+use crate::probe::ProbeEnv;
+use crate::probe::schedule::probe_check_once;
+use crate::ui::format;
+
+/// Exit code when the plan itself is invalid.
+pub const INVALID_PLAN: u8 = 4;
+
+/// One check's result, as printed with `--json`.
+#[derive(Debug, Serialize)]
+pub struct CheckStatus {
+    pub id: String,
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub value: Option<f64>,
+    pub unit: Option<&'static str>,
+    pub reason: String,
+    pub latency_ms: Option<f64>,
+}
+
+/// Exit code for a state: 0 ok/acceptable, 1 degraded, 2 critical, 3 unknown.
+pub fn exit_code(h: Health) -> u8 {
+    match h {
+        Health::Ok | Health::Acceptable => 0,
+        Health::Degraded => 1,
+        Health::Critical => 2,
+        Health::Unknown => 3,
+    }
+}
+
+pub async fn run(path: &Path, json: bool) -> ExitCode {
+    let loaded = config::load_plan(path);
+    let sources: Vec<&config::Source> = loaded.source.iter().collect();
+    let Some(plan) = loaded.plan else {
+        eprint!("{}", loaded.diagnostics.render(&sources));
+        eprintln!("{}: invalid plan; run `opsdeck check {}`", path.display(), path.display());
+        return ExitCode::from(INVALID_PLAN);
+    };
+    // Warnings (unset variables …) show up as UNKNOWN reasons below; errors cannot happen here.
+    debug_assert_eq!(loaded.diagnostics.count(Level::Error), 0);
+    let env = ProbeEnv::from_process(plan.base_dir.clone());
+    let runs = plan.checks.iter().enumerate().map(|(i, c)| probe_check_once(i, c, &plan.defaults, &env));
+    let samples = futures::future::join_all(runs).await;
+    let mut board = Board::from_plan(&plan);
+    for s in &samples {
+        board.apply(s);
+    }
+    let statuses: Vec<CheckStatus> = board.rows.iter().map(status_of).collect();
+    if json {
+        match serde_json::to_string_pretty(&statuses) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("cannot write JSON: {e}"),
+        }
+    } else {
+        print!("{}", table(&board));
+    }
+    let worst = board.rows.iter().map(|r| exit_code(r.health())).max().unwrap_or(0);
+    ExitCode::from(worst)
+}
+
+fn status_of(r: &Row) -> CheckStatus {
+    CheckStatus {
+        id: r.id.clone(),
+        kind: r.kind,
+        state: r.health().label(),
+        value: r.eval.last_value(),
+        unit: r.unit.map(|u| u.symbol),
+        reason: r.eval.reason().to_string(),
+        latency_ms: r.last_latency_ms.map(|l| (l * 10.0).round() / 10.0),
+    }
+}
+
+/// A plain table for people and CI logs.
+pub fn table(board: &Board) -> String {
+    let id_w = board.rows.iter().map(|r| r.id.chars().count()).max().unwrap_or(5).max(5);
+    let mut out = format!("{:<10} {:<id_w$} {:<10} {:>10}  {}\n", "STATE", "CHECK", "KIND", "VALUE", "REASON");
+    for r in &board.rows {
+        let value = r.eval.last_value().map(|v| format::value(v, r.unit)).unwrap_or_else(|| "-".into());
+        out.push_str(&format!("{:<10} {:<id_w$} {:<10} {:>10}  {}\n", r.health().label(), r.id, r.kind, value, r.eval.reason()));
+    }
+    out
+}

@@ -1,0 +1,81 @@
+//! The banner (environment, deck, room, counts per state) and the status bar
+//! (messages, key hints from the keymap, the open prompt).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use crate::action::Action;
+use crate::app::keys::contexts;
+use crate::app::state::{Overlay, PromptKind};
+use crate::metrics::Health;
+
+pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let env_style = if s.production { t.banner_production } else { t.banner_other };
+    let mut left = vec![
+        Span::styled(format!(" {} ", s.environment.to_uppercase()), env_style),
+        Span::styled(format!(" {}", s.title), t.title),
+        Span::styled(format!(" · room {}", s.room), t.text_dim),
+    ];
+    let mut right: Vec<Span> = Vec::new();
+    for h in [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok] {
+        let n = s.board.rows.iter().filter(|r| r.health() == h).count();
+        if n > 0 {
+            right.push(Span::styled(format!(" {} {n} {}", view.health_symbol(h), h.label().to_lowercase()), view.health_style(h)));
+        }
+    }
+    right.push(Span::raw(" "));
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    let gap = (area.width as usize).saturating_sub(left_width + right_width);
+    left.push(Span::raw(" ".repeat(gap)));
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    if let Overlay::Prompt { kind, text } = &s.overlay {
+        let (lead, hint) = match kind {
+            PromptKind::Palette => (":", "  Tab completes · Enter runs · Esc cancels"),
+            PromptKind::Filter => ("/", "  Enter keeps · Esc clears"),
+        };
+        let cursor = if view.ascii { "_" } else { "▏" };
+        let line = Line::from(vec![
+            Span::styled(format!("{lead}{text}{cursor}"), t.input),
+            Span::styled(hint, t.text_dim),
+        ]);
+        frame.render_widget(Paragraph::new(line).style(t.input), area);
+        return;
+    }
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(m) = &s.message {
+        spans.push(Span::styled(format!(" {} ", m.text), if m.is_error { t.error } else { t.status_bar }));
+    } else {
+        // Hints come from the keymap, so they show the user's own keys.
+        let ctxs = contexts(s);
+        let hints = [(Action::Help, "help"), (Action::Palette, "commands"), (Action::Filter, "filter"), (Action::Open, "detail"), (Action::Close, "back"), (Action::FocusNext, "pane"), (Action::Quit, "quit")];
+        for (action, label) in hints {
+            if let Some(key) = ctxs.iter().find_map(|c| view.keymap.key_for(*c, action)) {
+                spans.push(Span::styled(format!(" {key}"), t.status_key));
+                spans.push(Span::styled(format!(" {label} "), t.status_bar));
+            }
+        }
+    }
+    let mut right = format!("{} ", s.sort.label());
+    if !s.filter.is_empty() {
+        right = format!("filter \"{}\" · {right}", s.filter);
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let gap = (area.width as usize).saturating_sub(used + right.chars().count());
+    if gap > 0 {
+        spans.push(Span::styled(" ".repeat(gap), t.status_bar));
+        spans.push(Span::styled(right, t.status_bar));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status_bar), area);
+}

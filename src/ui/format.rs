@@ -1,0 +1,95 @@
+//! Text for numbers, units, ages and times as the console shows them.
+
+use crate::config::units::{Dimension, Unit};
+use crate::metrics::describe::format_value;
+
+/// A value in its unit, compact: `182ms`, `1.24s`, `0.40%`, `21.3d`, `512MiB`, `1 240`.
+pub fn value(v: f64, unit: Option<Unit>) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let Some(u) = unit else { return number(v) };
+    match u.dimension {
+        Dimension::Time => {
+            let secs = v * u.scale;
+            if secs.abs() < 1.0 {
+                format!("{}ms", number(secs * 1000.0))
+            } else if secs.abs() < 120.0 {
+                format!("{}s", significant(secs))
+            } else if secs.abs() < 2.0 * 86_400.0 && u.symbol != "d" {
+                format!("{}m", significant(secs / 60.0))
+            } else {
+                format!("{}d", significant(secs / 86_400.0))
+            }
+        }
+        Dimension::Ratio => format!("{}%", significant(v * u.scale * 100.0)),
+        Dimension::Bytes => {
+            let bytes = v * u.scale;
+            let (div, sym) = [(1_073_741_824.0, "GiB"), (1_048_576.0, "MiB"), (1024.0, "KiB")]
+                .into_iter()
+                .find(|(d, _)| bytes.abs() >= *d)
+                .unwrap_or((1.0, "B"));
+            format!("{}{sym}", significant(bytes / div))
+        }
+    }
+}
+
+/// Integers as integers, other numbers with three significant digits.
+pub fn number(v: f64) -> String {
+    format_value(v)
+}
+
+/// Three significant digits, trailing zeros dropped: `1.24`, `0.004`, `182`.
+pub fn significant(v: f64) -> String {
+    format_value(v)
+}
+
+/// Age of something that happened `ms` ago: `now`, `4s`, `3m`, `2h`, `5d`.
+pub fn age(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0 => "now".into(),
+        1..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..172_800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Local wall-clock time `14:02:07` of a unix-ms timestamp.
+pub fn clock(at_ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(at_ms) {
+        Ok(ts) => ts.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%H:%M:%S").to_string(),
+        Err(_) => "--:--:--".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Option<Unit> {
+        Unit::parse(s)
+    }
+
+    #[test]
+    fn formats_values_in_their_units() {
+        assert_eq!(value(182.4, u("ms")), "182ms");
+        assert_eq!(value(1240.0, u("ms")), "1.24s");
+        assert_eq!(value(0.85, u("s")), "850ms");
+        assert_eq!(value(0.004, u("ratio")), "0.4%");
+        assert_eq!(value(21.34, u("d")), "21.3d");
+        assert_eq!(value(536_870_912.0, u("B")), "512MiB");
+        assert_eq!(value(1240.0, None), "1240");
+        assert_eq!(value(0.12345, None), "0.123");
+        assert_eq!(value(f64::NAN, None), "NaN");
+    }
+
+    #[test]
+    fn ages_are_coarse() {
+        assert_eq!(age(400), "now");
+        assert_eq!(age(4_200), "4s");
+        assert_eq!(age(200_000), "3m");
+        assert_eq!(age(-5), "now");
+    }
+}
