@@ -13,6 +13,7 @@ pub mod prom_text;
 pub mod prometheus;
 pub mod redis;
 pub mod schedule;
+pub mod shell;
 pub mod tcp;
 pub mod tls;
 
