@@ -6,6 +6,7 @@
 
 pub mod command;
 pub mod http;
+mod http_body;
 pub mod json_assert;
 pub mod postgres;
 pub mod prom_query;
