@@ -1,7 +1,8 @@
 //! Validation of `[[check]]` entries: probe settings, units and bands, secrets.
 
 use super::super::band::BandError;
-use super::super::check::{Check, Probe};
+use super::super::check::{Check, CommandOutput, CommandProbe, Probe};
+use crate::probe::json_assert::Assertion;
 use super::super::diagnostic::Diagnostics;
 use super::super::locate::KeyPath;
 use super::super::units::{self, Unit};
@@ -68,11 +69,17 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
         }
     }
 
-    if !c.assert.is_empty() && !matches!(c.probe, Probe::Http(_) | Probe::Command(_)) {
-        diags.push(ctx.error(
-            &at("assert"),
-            format!("`assert` applies to http and command checks; this is a {kind} check"),
-        ));
+    match &c.probe {
+        _ if c.assert.is_empty() => {}
+        Probe::Http(_) | Probe::Command(CommandProbe { output: CommandOutput::Json, .. }) => {
+            for (j, a) in c.assert.iter().enumerate() {
+                if let Err(e) = Assertion::parse(a) {
+                    diags.push(ctx.error(&at("assert").index(j), e));
+                }
+            }
+        }
+        Probe::Command(_) => diags.push(ctx.error(&at("assert"), "`assert` on a command check needs `output = \"json\"`")),
+        _ => diags.push(ctx.error(&at("assert"), format!("`assert` applies to http and command checks; this is a {kind} check"))),
     }
 
     // Probes that reach a service by URL: exactly one of url / url_env.
@@ -105,7 +112,7 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
                 diags.push(ctx.error(&probe_at("max_body"), e));
             }
             for (header, var) in &h.headers_env {
-                ctx.env_should_be_set(&probe_at("headers_env").key(header), var, "the header will be sent empty", diags);
+                ctx.env_should_be_set(&probe_at("headers_env").key(header), var, "the check will show UNKNOWN until it is", diags);
             }
         }
         Probe::Prometheus(p) => match (&p.query, &p.scrape) {
