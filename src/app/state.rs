@@ -202,7 +202,9 @@ impl State {
     }
 
     fn record(&mut self, check: usize, t: Transition) {
-        self.changes.push_front(Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason });
+        // Newest first, by the time the change happened.
+        let at = self.changes.iter().position(|c| c.at_ms <= t.at_ms).unwrap_or(self.changes.len());
+        self.changes.insert(at, Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason });
         self.changes.truncate(CHANGES_KEPT);
         if self.changes_scroll > 0 {
             // Keep the user's place while they read older changes.

@@ -21,16 +21,25 @@ pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
         Span::styled(format!(" {}", s.title), t.title),
         Span::styled(format!(" · room {}", s.room), t.text_dim),
     ];
-    let mut right: Vec<Span> = Vec::new();
-    for h in [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok] {
-        let n = s.board.rows.iter().filter(|r| r.health() == h).count();
-        if n > 0 {
-            right.push(Span::styled(format!(" {} {n} {}", view.health_symbol(h), h.label().to_lowercase()), view.health_style(h)));
-        }
-    }
+    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    let counts: Vec<(Health, usize)> = [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok]
+        .into_iter()
+        .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let long: Vec<Span> = counts
+        .iter()
+        .map(|(h, n)| Span::styled(format!(" {} {n} {}", view.health_symbol(*h), h.label().to_lowercase()), view.health_style(*h)))
+        .collect();
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    // On narrow screens the counts keep only their symbols.
+    let mut right = if left_width + width(&long) < area.width as usize {
+        long
+    } else {
+        counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
+    };
     right.push(Span::raw(" "));
     let right_width: usize = right.iter().map(|s| s.width()).sum();
-    let left_width: usize = left.iter().map(|s| s.width()).sum();
     let gap = (area.width as usize).saturating_sub(left_width + right_width);
     left.push(Span::raw(" ".repeat(gap)));
     left.extend(right);

@@ -112,6 +112,9 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
         .flat_map(|b| [(b.target, t.ok), (b.critical, t.critical)])
         .filter_map(|(b, style)| b.map(|(_, v)| (v, style)))
         .collect();
+    // Thresholds far outside the data would squash it flat; draw only those near it.
+    let reach = (hi - lo).max(hi.abs() * 0.5).max(f64::EPSILON);
+    let thresholds: Vec<(f64, Style)> = thresholds.into_iter().filter(|(v, _)| *v >= lo - reach && *v <= hi + reach).collect();
     for (v, _) in &thresholds {
         lo = lo.min(*v);
         hi = hi.max(*v);
@@ -120,7 +123,8 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
         hi = lo + 1.0;
     }
     let pad = (hi - lo) * 0.05;
-    let (lo, hi) = ((lo - pad).min(if lo >= 0.0 { 0.0f64.max(lo - pad) } else { lo - pad }), hi + pad);
+    let lo = if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
+    let hi = hi + pad;
     let marker = if view.ascii { Marker::Dot } else { Marker::Braille };
     let lines: Vec<Vec<(f64, f64)>> = thresholds.iter().map(|(v, _)| vec![(x_min, *v), (0.0, *v)]).collect();
     let mut datasets = vec![Dataset::default().marker(marker).graph_type(GraphType::Line).style(t.chart).data(&points)];

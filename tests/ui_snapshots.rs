@@ -1,0 +1,130 @@
+//! Snapshots of whole frames on ratatui's TestBackend, at 80x24 and 120x40:
+//! the metrics pane with every state, the detail view, the help overlay and
+//! the palette. Time is fixed so the frames are stable.
+
+use opsdeck::action::Action;
+use opsdeck::app::state::State;
+use opsdeck::config::{Source, parse_source};
+use opsdeck::keymap::KeymapLoader;
+use opsdeck::probe::schedule::Sample;
+use opsdeck::probe::{ProbeError, Reading};
+use opsdeck::theme::ThemeLoader;
+use opsdeck::ui::{self, View};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const PLAN: &str = r#"
+[deck]
+name = "Shopfront v3 launch"
+environment = "production"
+room = "shopfront-v3"
+[defaults]
+raise_after = 1
+clear_after = 1
+stale_after = "1h"
+[[check]]
+id = "api"
+name = "API health"
+http = { url = "http://127.0.0.1:1/health" }
+band = { target = "< 200", acceptable = "< 500", critical = "> 1s" }
+[[check]]
+id = "error-rate"
+name = "5xx ratio"
+prometheus = { url = "http://127.0.0.1:1", query = "x" }
+unit = "ratio"
+band = { target = "< 0.1%", acceptable = "< 1%", critical = "> 5%" }
+[[check]]
+id = "db"
+name = "DB connections used"
+postgres = { url = "postgres://127.0.0.1:1/x", metric = "connections_used_ratio" }
+band = { target = "< 60%", acceptable = "< 80%", critical = "> 95%" }
+[[check]]
+id = "queue"
+name = "Email queue waiting"
+redis = { url = "redis://127.0.0.1:1", queue = "bull:emails" }
+band = { target = "< 100", acceptable = "< 1000", critical = "> 5000" }
+[[check]]
+id = "cert"
+name = "Certificate"
+tls = { host = "shop.example.com" }
+band = { target = "> 21d", critical = "< 3d" }
+"#;
+
+/// 2026-11-25 14:00:00 UTC.
+const T0: i64 = 1_795_615_200_000;
+
+fn state() -> State {
+    let (plan, d) = parse_source(&Source::new("p.toml", PLAN), &|_| true);
+    let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+    let mut s = State::new(&plan, "dark", T0);
+    let feed = |s: &mut State, check: usize, name: &str, values: &[f64]| {
+        for (i, v) in values.iter().enumerate() {
+            let at = T0 - 60_000 + i as i64 * 5_000;
+            s.apply_sample(&Sample { check, at_ms: at, latency_ms: 12.0, result: Ok(Reading::new().with(name, *v)) });
+        }
+    };
+    feed(&mut s, 0, "latency_ms", &[120.0, 140.0, 135.0, 180.0, 260.0, 900.0, 1400.0, 1250.0]);
+    feed(&mut s, 1, "value", &[0.0004, 0.0006, 0.003, 0.004]);
+    feed(&mut s, 2, "connections_used_ratio", &[0.41, 0.42, 0.44, 0.43]);
+    s.apply_sample(&Sample { check: 3, at_ms: T0 - 3_000, latency_ms: 2000.0, result: Err(ProbeError::new("connection refused")) });
+    feed(&mut s, 4, "cert_days", &[12.5]);
+    s.tick(T0);
+    s
+}
+
+fn draw(state: &State, width: u16, height: u16) -> String {
+    let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
+    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    let view = View { state, theme: &theme, keymap: &keymap, ascii: false };
+    terminal.draw(|f| {
+        ui::render(f, &view);
+    })
+    .expect("draw");
+    format!("{}", terminal.backend())
+}
+
+fn utc() {
+    // Clock times in the changes pane are local; pin the zone for stable frames.
+    // SAFETY: set before any thread reads the environment in this test binary.
+    unsafe { std::env::set_var("TZ", "UTC") };
+}
+
+#[test]
+fn metrics_pane_80x24() {
+    utc();
+    insta::assert_snapshot!(draw(&state(), 80, 24));
+}
+
+#[test]
+fn metrics_pane_120x40() {
+    utc();
+    insta::assert_snapshot!(draw(&state(), 120, 40));
+}
+
+#[test]
+fn detail_view_120x40() {
+    utc();
+    let mut s = state();
+    s.update(Action::Open);
+    insta::assert_snapshot!(draw(&s, 120, 40));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    utc();
+    let mut s = state();
+    s.update(Action::Help);
+    insta::assert_snapshot!(draw(&s, 80, 24));
+}
+
+#[test]
+fn palette_and_filter_80x24() {
+    utc();
+    let mut s = state();
+    s.update(Action::Filter);
+    for c in "db".chars() {
+        s.type_char(c);
+    }
+    insta::assert_snapshot!(draw(&s, 80, 24));
+}
