@@ -7,6 +7,7 @@
 pub mod action;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod keymap;
 pub mod look;
 pub mod metrics;
