@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod keymap;
 pub mod look;
 pub mod metrics;
