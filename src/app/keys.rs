@@ -63,7 +63,13 @@ impl KeyReader {
                     return self.read(keymap, state, key);
                 }
                 match (key.code, &state.overlay) {
-                    (KeyCode::Char(c), Overlay::Prompt { .. }) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => KeyOutcome::Type(c),
+                    (KeyCode::Char(c), Overlay::Prompt { .. })
+                        if !key
+                            .mods
+                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                    {
+                        KeyOutcome::Type(c)
+                    }
                     _ => KeyOutcome::Ignored,
                 }
             }
@@ -80,5 +86,9 @@ fn resolve(keymap: &Keymap, ctxs: &[Context], keys: &[Key]) -> Lookup {
             Lookup::None => {}
         }
     }
-    if pending { Lookup::Pending } else { Lookup::None }
+    if pending {
+        Lookup::Pending
+    } else {
+        Lookup::None
+    }
 }

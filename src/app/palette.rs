@@ -29,7 +29,9 @@ pub const COMMANDS: &[(&str, &str)] = &[
 
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();
-    let (word, rest) = line.split_once(char::is_whitespace).map_or((line, ""), |(w, r)| (w, r.trim()));
+    let (word, rest) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(w, r)| (w, r.trim()));
     let cmd = match word {
         "q" | "quit" | "exit" => Command::Quit,
         "help" | "?" => Command::Help,
@@ -42,14 +44,21 @@ pub fn parse(line: &str) -> Result<Command, String> {
             "worst" | "" => SortMode::Worst,
             "name" => SortMode::Name,
             "changed" => SortMode::Changed,
-            other => return Err(format!("unknown sort `{other}`; expected worst, name or changed")),
+            other => {
+                return Err(format!(
+                    "unknown sort `{other}`; expected worst, name or changed"
+                ));
+            }
         }),
         "theme" if !rest.is_empty() => Command::Theme(rest.to_string()),
         "theme" => return Err("theme needs a name: theme light".into()),
         "" => return Err("type a command; Tab completes".into()),
         other => {
             let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
-            return Err(format!("unknown command `{other}`; expected one of {}", names.join(", ")));
+            return Err(format!(
+                "unknown command `{other}`; expected one of {}",
+                names.join(", ")
+            ));
         }
     };
     Ok(cmd)
@@ -60,7 +69,10 @@ pub fn complete(text: &str) -> String {
     if text.contains(char::is_whitespace) {
         return text.to_string();
     }
-    COMMANDS.iter().find(|(n, _)| n.starts_with(text)).map_or_else(|| text.to_string(), |(n, _)| format!("{n} "))
+    COMMANDS
+        .iter()
+        .find(|(n, _)| n.starts_with(text))
+        .map_or_else(|| text.to_string(), |(n, _)| format!("{n} "))
 }
 
 #[cfg(test)]
@@ -75,7 +87,11 @@ mod tests {
         assert_eq!(parse("sort name"), Ok(Command::Sort(SortMode::Name)));
         assert_eq!(parse("theme light"), Ok(Command::Theme("light".into())));
         assert_eq!(parse("open api"), Ok(Command::Open("api".into())));
-        assert!(parse("deploy").unwrap_err().starts_with("unknown command `deploy`"));
+        assert!(
+            parse("deploy")
+                .unwrap_err()
+                .starts_with("unknown command `deploy`")
+        );
         assert!(parse("sort sideways").is_err());
     }
 

@@ -58,7 +58,12 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let result: Result<()> = loop {
         if dirty && last_frame.elapsed() >= FRAME {
             state.now_ms = now_ms();
-            let view = View { state: &state, theme: &look.theme, keymap: &look.keymap, ascii: opts.ascii };
+            let view = View {
+                state: &state,
+                theme: &look.theme,
+                keymap: &look.keymap,
+                ascii: opts.ascii,
+            };
             let mut out = stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
             let mut rows = 0;
@@ -131,7 +136,10 @@ fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: Result<()>) -> Result
 /// The shipped theme after `current` (wrapping), for the cycle key.
 fn next_theme(current: &str) -> &'static str {
     let names: Vec<&'static str> = theme::SHIPPED.iter().map(|(n, _)| *n).collect();
-    let i = names.iter().position(|n| *n == current).map_or(0, |i| (i + 1) % names.len());
+    let i = names
+        .iter()
+        .position(|n| *n == current)
+        .map_or(0, |i| (i + 1) % names.len());
     names[i]
 }
 
@@ -143,7 +151,10 @@ fn switch_theme(state: &mut State, look: &mut Look, loader: &ThemeLoader, name: 
             look.theme = theme;
         }
         Err(report) => {
-            let first = report.diagnostics.items.first().map_or_else(|| format!("cannot load theme {name}"), |d| d.message.clone());
+            let first = report.diagnostics.items.first().map_or_else(
+                || format!("cannot load theme {name}"),
+                |d| d.message.clone(),
+            );
             state.error(first);
         }
     }

@@ -160,19 +160,30 @@ impl State {
             .filter(|&i| {
                 let r = &self.board.rows[i];
                 needle.is_empty()
-                    || [r.id.as_str(), r.name.as_str(), r.kind, r.group.as_deref().unwrap_or(""), r.health().label()]
-                        .iter()
-                        .any(|s| s.to_lowercase().contains(&needle))
+                    || [
+                        r.id.as_str(),
+                        r.name.as_str(),
+                        r.kind,
+                        r.group.as_deref().unwrap_or(""),
+                        r.health().label(),
+                    ]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&needle))
             })
             .collect();
         let rows_ref = &self.board.rows;
         match self.sort {
             SortMode::Worst => rows.sort_by(|&a, &b| {
                 let (ra, rb) = (&rows_ref[a], &rows_ref[b]);
-                rb.health().severity().cmp(&ra.health().severity()).then_with(|| ra.name.cmp(&rb.name))
+                rb.health()
+                    .severity()
+                    .cmp(&ra.health().severity())
+                    .then_with(|| ra.name.cmp(&rb.name))
             }),
             SortMode::Name => rows.sort_by(|&a, &b| rows_ref[a].name.cmp(&rows_ref[b].name)),
-            SortMode::Changed => rows.sort_by_key(|&i| std::cmp::Reverse(rows_ref[i].eval.since_ms().unwrap_or(i64::MIN))),
+            SortMode::Changed => rows.sort_by_key(|&i| {
+                std::cmp::Reverse(rows_ref[i].eval.since_ms().unwrap_or(i64::MIN))
+            }),
         }
         rows
     }
@@ -203,12 +214,26 @@ impl State {
 
     fn record(&mut self, check: usize, t: Transition) {
         // Newest first, by the time the change happened.
-        let at = self.changes.iter().position(|c| c.at_ms <= t.at_ms).unwrap_or(self.changes.len());
-        self.changes.insert(at, Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason });
+        let at = self
+            .changes
+            .iter()
+            .position(|c| c.at_ms <= t.at_ms)
+            .unwrap_or(self.changes.len());
+        self.changes.insert(
+            at,
+            Change {
+                at_ms: t.at_ms,
+                check,
+                from: t.from,
+                to: t.to,
+                reason: t.reason,
+            },
+        );
         self.changes.truncate(CHANGES_KEPT);
         if self.changes_scroll > 0 {
             // Keep the user's place while they read older changes.
-            self.changes_scroll = (self.changes_scroll + 1).min(self.changes.len().saturating_sub(1));
+            self.changes_scroll =
+                (self.changes_scroll + 1).min(self.changes.len().saturating_sub(1));
         }
     }
 
@@ -224,7 +249,9 @@ impl State {
     fn clamp(&mut self) {
         let n = self.visible_rows().len();
         self.selected = self.selected.min(n.saturating_sub(1));
-        self.changes_scroll = self.changes_scroll.min(self.changes.len().saturating_sub(1));
+        self.changes_scroll = self
+            .changes_scroll
+            .min(self.changes.len().saturating_sub(1));
     }
 
     /// Handles one action; returns the effects for the loop.
@@ -255,12 +282,26 @@ impl State {
         let page = self.page_rows.max(1);
         match action {
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
-            Action::Palette => self.overlay = Overlay::Prompt { kind: PromptKind::Palette, text: String::new() },
-            Action::Filter => self.overlay = Overlay::Prompt { kind: PromptKind::Filter, text: self.filter.clone() },
+            Action::Palette => {
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::Palette,
+                    text: String::new(),
+                }
+            }
+            Action::Filter => {
+                self.overlay = Overlay::Prompt {
+                    kind: PromptKind::Filter,
+                    text: self.filter.clone(),
+                }
+            }
             Action::FocusNext | Action::FocusPrev => {
                 let i = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let n = Pane::ALL.len();
-                let next = if action == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n };
+                let next = if action == Action::FocusNext {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
                 self.focus = Pane::ALL[next];
                 self.detail = None;
             }
@@ -282,7 +323,12 @@ impl State {
                     }
                 }
             },
-            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
                 let (pos, len) = match self.focus {
                     Pane::Metrics => (self.selected, self.visible_rows().len()),
                     Pane::Changes => (self.changes_scroll, self.changes.len()),
@@ -312,7 +358,9 @@ impl State {
     }
 
     fn prompt_action(&mut self, action: Action) -> Vec<Effect> {
-        let Overlay::Prompt { kind, text } = &mut self.overlay else { return Vec::new() };
+        let Overlay::Prompt { kind, text } = &mut self.overlay else {
+            return Vec::new();
+        };
         let kind = *kind;
         match action {
             Action::Cancel | Action::Close => {
@@ -367,7 +415,8 @@ impl State {
             }
             Ok(palette::Command::Sort(s)) => self.sort = s,
             Ok(palette::Command::Theme(t)) => return vec![Effect::SetTheme(t)],
-            Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id) {
+            Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id)
+            {
                 Some(i) => {
                     self.filter.clear();
                     self.focus = Pane::Metrics;
@@ -382,11 +431,17 @@ impl State {
     }
 
     pub fn say(&mut self, text: impl Into<String>) {
-        self.message = Some(Message { text: text.into(), is_error: false });
+        self.message = Some(Message {
+            text: text.into(),
+            is_error: false,
+        });
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some(Message { text: text.into(), is_error: true });
+        self.message = Some(Message {
+            text: text.into(),
+            is_error: true,
+        });
     }
 }
 

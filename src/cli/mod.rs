@@ -1,6 +1,7 @@
 //! The command line (clap): global options and one module per subcommand.
 
 mod check;
+mod demo;
 mod run;
 pub mod status;
 
@@ -8,8 +9,8 @@ use std::io;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use color_eyre::eyre::WrapErr;
 use clap_complete::Shell;
+use color_eyre::eyre::WrapErr;
 
 /// A terminal operations console for launch day and incident war rooms.
 ///
@@ -45,6 +46,13 @@ pub enum Command {
         /// The plan file (TOML).
         plan: std::path::PathBuf,
     },
+    /// The console against a simulated shop living through a scripted story
+    /// (healthy, latency spike, error burst, recovery); nothing to install.
+    Demo {
+        /// Run the story faster (2 = twice as fast).
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+        speed: f64,
+    },
     /// Run the console against a plan.
     Run {
         /// The plan file (TOML).
@@ -65,9 +73,18 @@ pub enum Command {
 
 /// Runs a parsed command line; the exit code says how it went.
 pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
-    let console = run::ConsoleArgs { theme: cli.theme.as_deref(), keymap: cli.keymap.as_deref(), ascii: cli.ascii };
+    let console = run::ConsoleArgs {
+        theme: cli.theme.as_deref(),
+        keymap: cli.keymap.as_deref(),
+        ascii: cli.ascii,
+    };
     match cli.command {
-        Command::Check { ref plan } => Ok(check::run(plan, cli.theme.as_deref(), cli.keymap.as_deref())),
+        Command::Check { ref plan } => Ok(check::run(
+            plan,
+            cli.theme.as_deref(),
+            cli.keymap.as_deref(),
+        )),
+        Command::Demo { speed } => runtime()?.block_on(demo::run(&console, speed)),
         Command::Run { ref plan } => runtime()?.block_on(run::run(plan, &console)),
         Command::Status { ref plan, json } => Ok(runtime()?.block_on(status::run(plan, json))),
         Command::Completions { shell } => {
@@ -78,5 +95,8 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
 }
 
 fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().wrap_err("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")
 }

@@ -24,7 +24,11 @@ pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
     let sources: Vec<&config::Source> = loaded.source.iter().collect();
     let Some(plan) = loaded.plan else {
         eprint!("{}", loaded.diagnostics.render(&sources));
-        eprintln!("{}: invalid: {} errors", path.display(), loaded.diagnostics.count(Level::Error));
+        eprintln!(
+            "{}: invalid: {} errors",
+            path.display(),
+            loaded.diagnostics.count(Level::Error)
+        );
         return Ok(ExitCode::from(1));
     };
     console(&plan, args, ProbeEnv::from_process(plan.base_dir.clone())).await
@@ -32,14 +36,23 @@ pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
 
 /// Loads the look and runs the console on a valid plan.
 pub async fn console(plan: &Plan, args: &ConsoleArgs<'_>, env: ProbeEnv) -> Result<ExitCode> {
-    let look = match look::load(args.theme, args.keymap, plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir) {
+    let look = match look::load(
+        args.theme,
+        args.keymap,
+        plan.deck.theme.as_deref(),
+        plan.deck.keymap.as_deref(),
+        &plan.base_dir,
+    ) {
         Ok(l) => l,
         Err(report) => {
             eprint!("{}", report.render());
             return Ok(ExitCode::from(1));
         }
     };
-    let opts = Options { ascii: args.ascii || !locale_is_utf8(), themes: ThemeLoader::new(paths::user_themes(), ".".into()) };
+    let opts = Options {
+        ascii: args.ascii || !locale_is_utf8(),
+        themes: ThemeLoader::new(paths::user_themes(), ".".into()),
+    };
     run::run(plan, look, env, opts).await?;
     Ok(ExitCode::SUCCESS)
 }

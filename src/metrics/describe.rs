@@ -28,8 +28,16 @@ pub fn format_value(v: f64) -> String {
     let digits = v.abs().log10().floor() as i32;
     let decimals = (2 - digits).clamp(0, 6) as usize;
     let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
-    if s == "-0" { "0".to_string() } else { s.to_string() }
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Coarse human duration, rounded down: `850ms`, `45s`, `5m`, `3h`, `2d`.
@@ -60,11 +68,7 @@ pub fn describe_level(
         format!("{metric} {}", format_value(value))
     };
     let clause = |(op, threshold): (CmpOp, f64), tag: &str| {
-        format!(
-            "{subject} {} {} ({tag})",
-            op,
-            format_value(threshold)
-        )
+        format!("{subject} {} {} ({tag})", op, format_value(threshold))
     };
     let negated = |(op, threshold): (CmpOp, f64)| (negate(op), threshold);
     let Some(band) = band else {

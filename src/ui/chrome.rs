@@ -15,28 +15,55 @@ use crate::metrics::Health;
 pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let env_style = if s.production { t.banner_production } else { t.banner_other };
+    let env_style = if s.production {
+        t.banner_production
+    } else {
+        t.banner_other
+    };
     let mut left = vec![
         Span::styled(format!(" {} ", s.environment.to_uppercase()), env_style),
         Span::styled(format!(" {}", s.title), t.title),
         Span::styled(format!(" · room {}", s.room), t.text_dim),
     ];
     let left_width: usize = left.iter().map(|s| s.width()).sum();
-    let counts: Vec<(Health, usize)> = [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok]
-        .into_iter()
-        .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
-        .filter(|(_, n)| *n > 0)
-        .collect();
+    let counts: Vec<(Health, usize)> = [
+        Health::Critical,
+        Health::Unknown,
+        Health::Degraded,
+        Health::Acceptable,
+        Health::Ok,
+    ]
+    .into_iter()
+    .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
+    .filter(|(_, n)| *n > 0)
+    .collect();
     let long: Vec<Span> = counts
         .iter()
-        .map(|(h, n)| Span::styled(format!(" {} {n} {}", view.health_symbol(*h), h.label().to_lowercase()), view.health_style(*h)))
+        .map(|(h, n)| {
+            Span::styled(
+                format!(
+                    " {} {n} {}",
+                    view.health_symbol(*h),
+                    h.label().to_lowercase()
+                ),
+                view.health_style(*h),
+            )
+        })
         .collect();
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
     // On narrow screens the counts keep only their symbols.
     let mut right = if left_width + width(&long) < area.width as usize {
         long
     } else {
-        counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
+        counts
+            .iter()
+            .map(|(h, n)| {
+                Span::styled(
+                    format!(" {}{n}", view.health_symbol(*h)),
+                    view.health_style(*h),
+                )
+            })
+            .collect()
     };
     right.push(Span::raw(" "));
     let right_width: usize = right.iter().map(|s| s.width()).sum();
@@ -64,11 +91,22 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     }
     let mut spans: Vec<Span> = Vec::new();
     if let Some(m) = &s.message {
-        spans.push(Span::styled(format!(" {} ", m.text), if m.is_error { t.error } else { t.status_bar }));
+        spans.push(Span::styled(
+            format!(" {} ", m.text),
+            if m.is_error { t.error } else { t.status_bar },
+        ));
     } else {
         // Hints come from the keymap, so they show the user's own keys.
         let ctxs = contexts(s);
-        let hints = [(Action::Help, "help"), (Action::Palette, "commands"), (Action::Filter, "filter"), (Action::Open, "detail"), (Action::Close, "back"), (Action::FocusNext, "pane"), (Action::Quit, "quit")];
+        let hints = [
+            (Action::Help, "help"),
+            (Action::Palette, "commands"),
+            (Action::Filter, "filter"),
+            (Action::Open, "detail"),
+            (Action::Close, "back"),
+            (Action::FocusNext, "pane"),
+            (Action::Quit, "quit"),
+        ];
         for (action, label) in hints {
             if let Some(key) = ctxs.iter().find_map(|c| view.keymap.key_for(*c, action)) {
                 spans.push(Span::styled(format!(" {key}"), t.status_key));

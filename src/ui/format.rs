@@ -25,10 +25,14 @@ pub fn value(v: f64, unit: Option<Unit>) -> String {
         Dimension::Ratio => format!("{}%", significant(v * u.scale * 100.0)),
         Dimension::Bytes => {
             let bytes = v * u.scale;
-            let (div, sym) = [(1_073_741_824.0, "GiB"), (1_048_576.0, "MiB"), (1024.0, "KiB")]
-                .into_iter()
-                .find(|(d, _)| bytes.abs() >= *d)
-                .unwrap_or((1.0, "B"));
+            let (div, sym) = [
+                (1_073_741_824.0, "GiB"),
+                (1_048_576.0, "MiB"),
+                (1024.0, "KiB"),
+            ]
+            .into_iter()
+            .find(|(d, _)| bytes.abs() >= *d)
+            .unwrap_or((1.0, "B"));
             format!("{}{sym}", significant(bytes / div))
         }
     }
@@ -59,7 +63,10 @@ pub fn age(ms: i64) -> String {
 /// Local wall-clock time `14:02:07` of a unix-ms timestamp.
 pub fn clock(at_ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(at_ms) {
-        Ok(ts) => ts.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%H:%M:%S").to_string(),
+        Ok(ts) => ts
+            .to_zoned_datetime(jiff::tz::TimeZone::system())
+            .strftime("%H:%M:%S")
+            .to_string(),
         Err(_) => "--:--:--".into(),
     }
 }

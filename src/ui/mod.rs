@@ -40,11 +40,29 @@ impl View<'_> {
     }
 
     pub fn health_symbol(&self, h: Health) -> &'static str {
-        if self.ascii { h.ascii_symbol() } else { h.symbol() }
+        if self.ascii {
+            h.ascii_symbol()
+        } else {
+            h.symbol()
+        }
+    }
+
+    /// A pane title; the focused pane's is marked so focus shows without colour.
+    fn pane_title(&self, pane: Pane, text: String) -> ratatui::text::Span<'static> {
+        if self.state.focus == pane && self.state.overlay == Overlay::None {
+            let mark = if self.ascii { ">" } else { "▸" };
+            ratatui::text::Span::styled(format!(" {mark}{text}"), self.theme.focus)
+        } else {
+            ratatui::text::Span::styled(format!(" {text}"), self.theme.title)
+        }
     }
 
     fn border(&self, pane: Pane) -> Style {
-        if self.state.focus == pane && self.state.overlay == Overlay::None { self.theme.focus } else { self.theme.border }
+        if self.state.focus == pane && self.state.overlay == Overlay::None {
+            self.theme.focus
+        } else {
+            self.theme.border
+        }
     }
 }
 
@@ -57,7 +75,12 @@ pub struct Areas {
 /// Draws one frame.
 pub fn render(frame: &mut Frame, view: &View) -> Areas {
     let area = frame.area();
-    let [banner, body, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let [banner, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     chrome::banner(frame, banner, view);
     chrome::status_bar(frame, status, view);
     let (main, side) = split_body(body, view.state.detail.is_some());
@@ -79,13 +102,16 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
 /// stacked otherwise; a detail on a small screen takes the whole body.
 fn split_body(body: Rect, detail_open: bool) -> (Rect, Option<Rect>) {
     if body.width >= 150 {
-        let [main, side] = Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(body);
+        let [main, side] =
+            Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)])
+                .areas(body);
         return (main, Some(side));
     }
     if detail_open && body.height < 30 {
         return (body, None);
     }
     let side_height = (body.height / 3).clamp(4, 12);
-    let [main, side] = Layout::vertical([Constraint::Min(4), Constraint::Length(side_height)]).areas(body);
+    let [main, side] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(side_height)]).areas(body);
     (main, Some(side))
 }

@@ -30,7 +30,12 @@ fn state() -> State {
 }
 
 fn ok(check: usize, at_ms: i64, ms: f64) -> Sample {
-    Sample { check, at_ms, latency_ms: 1.0, result: Ok(Reading::new().with("latency_ms", ms)) }
+    Sample {
+        check,
+        at_ms,
+        latency_ms: 1.0,
+        result: Ok(Reading::new().with("latency_ms", ms)),
+    }
 }
 
 #[test]
@@ -43,7 +48,12 @@ fn worst_first_and_the_cursor_follows_its_check() {
     assert_eq!(s.visible_rows(), vec![0, 2, 1]);
     s.update(Action::Bottom);
     assert_eq!(s.selected_row(), Some(1), "on db");
-    s.apply_sample(&Sample { check: 0, at_ms: 2000, latency_ms: 1.0, result: Err(ProbeError::new("connection refused")) });
+    s.apply_sample(&Sample {
+        check: 0,
+        at_ms: 2000,
+        latency_ms: 1.0,
+        result: Err(ProbeError::new("connection refused")),
+    });
     s.apply_sample(&ok(2, 2000, 5000.0));
     assert_eq!(s.visible_rows()[0], 0, "unknown api sorts before ok rows");
     assert_eq!(s.selected_row(), Some(1), "the cursor stays on db");
@@ -78,13 +88,20 @@ fn palette_runs_commands_and_reports_errors() {
     for c in "light".chars() {
         s.type_char(c);
     }
-    assert_eq!(s.update(Action::Submit), vec![Effect::SetTheme("light".into())]);
+    assert_eq!(
+        s.update(Action::Submit),
+        vec![Effect::SetTheme("light".into())]
+    );
     s.update(Action::Palette);
     for c in "explode".chars() {
         s.type_char(c);
     }
     s.update(Action::Submit);
-    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("unknown command")));
+    assert!(
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.is_error && m.text.contains("unknown command"))
+    );
     s.update(Action::Palette);
     for c in "open db".chars() {
         s.type_char(c);

@@ -2,12 +2,12 @@
 
 use super::super::band::BandError;
 use super::super::check::{Check, CommandOutput, CommandProbe, Probe};
-use crate::probe::json_assert::Assertion;
 use super::super::diagnostic::Diagnostics;
 use super::super::locate::KeyPath;
 use super::super::units::{self, Unit};
 use super::Ctx;
 use super::secrets::url_has_password;
+use crate::probe::json_assert::Assertion;
 
 const HTTP_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -71,15 +71,25 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
 
     match &c.probe {
         _ if c.assert.is_empty() => {}
-        Probe::Http(_) | Probe::Command(CommandProbe { output: CommandOutput::Json, .. }) => {
+        Probe::Http(_)
+        | Probe::Command(CommandProbe {
+            output: CommandOutput::Json,
+            ..
+        }) => {
             for (j, a) in c.assert.iter().enumerate() {
                 if let Err(e) = Assertion::parse(a) {
                     diags.push(ctx.error(&at("assert").index(j), e));
                 }
             }
         }
-        Probe::Command(_) => diags.push(ctx.error(&at("assert"), "`assert` on a command check needs `output = \"json\"`")),
-        _ => diags.push(ctx.error(&at("assert"), format!("`assert` applies to http and command checks; this is a {kind} check"))),
+        Probe::Command(_) => diags.push(ctx.error(
+            &at("assert"),
+            "`assert` on a command check needs `output = \"json\"`",
+        )),
+        _ => diags.push(ctx.error(
+            &at("assert"),
+            format!("`assert` applies to http and command checks; this is a {kind} check"),
+        )),
     }
 
     // Probes that reach a service by URL: exactly one of url / url_env.
