@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod keymap;
+pub mod logging;
 pub mod look;
 pub mod metrics;
 pub mod paths;

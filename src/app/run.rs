@@ -58,6 +58,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let result: Result<()> = loop {
         if dirty && last_frame.elapsed() >= FRAME {
             state.now_ms = now_ms();
+            state.log_warnings = crate::logging::warnings();
             let view = View {
                 state: &state,
                 theme: &look.theme,
@@ -104,7 +105,10 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
-                Some(Err(e)) => break Err(e).wrap_err("cannot read the keyboard"),
+                Some(Err(e)) => {
+                    tracing::error!("keyboard: {e}");
+                    break Err(e).wrap_err("cannot read the keyboard");
+                }
                 None => break Ok(()),
             },
             Some(sample) = samples.recv() => {

@@ -128,6 +128,8 @@ pub struct State {
     /// Rows that fit in the metrics pane, set by the loop from the last frame.
     pub page_rows: usize,
     pub theme_name: String,
+    /// Warnings and errors written to the log file so far.
+    pub log_warnings: usize,
 }
 
 impl State {
@@ -150,6 +152,7 @@ impl State {
             now_ms,
             page_rows: 10,
             theme_name: theme_name.to_string(),
+            log_warnings: 0,
         }
     }
 
@@ -213,6 +216,8 @@ impl State {
     }
 
     fn record(&mut self, check: usize, t: Transition) {
+        let id = self.board.rows.get(check).map_or("?", |r| r.id.as_str());
+        tracing::info!(check = id, from = t.from.label(), to = t.to.label(), "{}", t.reason);
         // Newest first, by the time the change happened.
         let at = self
             .changes

@@ -34,6 +34,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub ascii: bool,
 
+    /// Log level of the console's log file (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -84,8 +88,14 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             cli.theme.as_deref(),
             cli.keymap.as_deref(),
         )),
-        Command::Demo { speed } => runtime()?.block_on(demo::run(&console, speed)),
-        Command::Run { ref plan } => runtime()?.block_on(run::run(plan, &console)),
+        Command::Demo { speed } => {
+            let _log = crate::logging::init(&cli.log_level)?;
+            runtime()?.block_on(demo::run(&console, speed))
+        }
+        Command::Run { ref plan } => {
+            let _log = crate::logging::init(&cli.log_level)?;
+            runtime()?.block_on(run::run(plan, &console))
+        }
         Command::Status { ref plan, json } => Ok(runtime()?.block_on(status::run(plan, json))),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());

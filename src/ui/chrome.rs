@@ -115,6 +115,9 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         }
     }
     let mut right = format!("{} ", s.sort.label());
+    if s.log_warnings > 0 {
+        right = format!("{} logged to opsdeck.log · {right}", plural(s.log_warnings, "warning"));
+    }
     if !s.filter.is_empty() {
         right = format!("filter \"{}\" · {right}", s.filter);
     }
@@ -125,4 +128,8 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         spans.push(Span::styled(right, t.status_bar));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status_bar), area);
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
