@@ -198,6 +198,8 @@ pub fn io_reason(e: &std::io::Error) -> String {
         PermissionDenied => "permission denied".into(),
         AddrNotAvailable => "address not available".into(),
         UnexpectedEof => "connection closed early".into(),
+        // The resolver's own wording ("failed to lookup address information: …").
+        _ if e.to_string().contains("lookup address") => "DNS lookup failed".into(),
         _ => e.to_string(),
     }
 }
