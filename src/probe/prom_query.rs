@@ -183,42 +183,90 @@ impl Scrape {
     /// Quantile `q` of the histogram or summary family named `sel.name`.
     ///
     /// Histograms: matching `_bucket` samples are summed per `le` bound and
-    /// interpolated linearly like PromQL `histogram_quantile` (`q < 0` gives
-    /// -Inf, `q > 1` gives +Inf; `None` without buckets, without a `+Inf`
-    /// bucket or with a zero count). Summaries: the value of the first
-    /// matching sample whose `quantile` label equals `q`.
+    /// interpolated linearly like PromQL `histogram_quantile` (see
+    /// [`quantile_of_buckets`]). Summaries: the value of the first matching
+    /// sample whose `quantile` label equals `q`.
     pub fn histogram_quantile(&self, sel: &Selector, q: f64) -> Option<f64> {
         let fam = self.family(&sel.name)?;
-        let label_f64 = |labels: &[(String, String)], key: &str| {
-            labels
-                .iter()
-                .find(|(n, _)| n == key)
-                .and_then(|(_, v)| parse_value(v))
-        };
-        let matching = fam.samples.iter().filter(|s| sel.matches_labels(&s.labels));
         if fam.kind == MetricKind::Summary {
-            return matching
-                .filter(|s| s.name == fam.name)
+            return fam
+                .samples
+                .iter()
+                .filter(|s| s.name == fam.name && sel.matches_labels(&s.labels))
                 .find(|s| label_f64(&s.labels, "quantile") == Some(q))
                 .map(|s| s.value);
         }
-        if fam.kind != MetricKind::Histogram || q.is_nan() {
+        let pairs: Vec<(f64, f64)> = self
+            .histogram_buckets(sel)?
+            .iter()
+            .map(|b| (b.le, b.count))
+            .collect();
+        quantile_of_buckets(q, &pairs)
+    }
+
+    /// The `_bucket` samples of the histogram family named `sel.name` whose
+    /// labels match, in scrape order; `None` when that family is missing or
+    /// not a histogram. Samples with an unreadable `le` are left out.
+    pub fn histogram_buckets(&self, sel: &Selector) -> Option<Vec<Bucket>> {
+        let fam = self.family(&sel.name)?;
+        if fam.kind != MetricKind::Histogram {
             return None;
         }
         let bucket_name = format!("{}_bucket", fam.name);
-        let mut buckets: Vec<(f64, f64)> = Vec::new();
-        for s in matching.filter(|s| s.name == bucket_name) {
-            let Some(le) = label_f64(&s.labels, "le") else {
-                continue;
-            };
-            match buckets.iter_mut().find(|(b, _)| *b == le) {
-                Some(entry) => entry.1 += s.value,
-                None => buckets.push((le, s.value)),
-            }
-        }
-        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-        bucket_quantile(q, &buckets)
+        let buckets = fam
+            .samples
+            .iter()
+            .filter(|s| s.name == bucket_name && sel.matches_labels(&s.labels))
+            .filter_map(|s| {
+                let le = label_f64(&s.labels, "le")?;
+                let series = s.labels.iter().filter(|(n, _)| n != "le").cloned();
+                Some(Bucket {
+                    series: series.collect(),
+                    le,
+                    count: s.value,
+                })
+            })
+            .collect();
+        Some(buckets)
     }
+}
+
+/// One histogram `_bucket` sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    /// The series' labels without `le`, sorted by name.
+    pub series: Vec<(String, String)>,
+    /// Upper bound.
+    pub le: f64,
+    /// Cumulative count of observations `<= le`.
+    pub count: f64,
+}
+
+fn label_f64(labels: &[(String, String)], key: &str) -> Option<f64> {
+    labels
+        .iter()
+        .find(|(n, _)| n == key)
+        .and_then(|(_, v)| parse_value(v))
+}
+
+/// PromQL `histogram_quantile` over `(upper_bound, cumulative_count)` pairs in
+/// any order; pairs with the same bound (several series) are added first. The
+/// counts may be increases over an interval rather than totals since start.
+/// `q < 0` gives -Inf, `q > 1` gives +Inf; `None` for a NaN `q`, without a
+/// `+Inf` bucket, with fewer than two buckets or with a zero total.
+pub fn quantile_of_buckets(q: f64, pairs: &[(f64, f64)]) -> Option<f64> {
+    if q.is_nan() {
+        return None;
+    }
+    let mut buckets: Vec<(f64, f64)> = Vec::with_capacity(pairs.len());
+    for &(le, count) in pairs {
+        match buckets.iter_mut().find(|(b, _)| *b == le) {
+            Some(entry) => entry.1 += count,
+            None => buckets.push((le, count)),
+        }
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    bucket_quantile(q, &buckets)
 }
 
 /// Prometheus' bucket interpolation over `(upper_bound, cumulative_count)`
@@ -398,6 +446,28 @@ mod tests {
         let neg =
             parse("# TYPE h histogram\nh_bucket{le=\"-1\"} 5\nh_bucket{le=\"+Inf\"} 6").unwrap();
         assert_eq!(neg.histogram_quantile(&sel("h"), 0.5), Some(-1.0));
+    }
+
+    #[test]
+    fn quantiles_from_bucket_pairs_in_any_order() {
+        // Two series' increases, unsorted: bounds are added, then interpolated.
+        let pairs = [
+            (f64::INFINITY, 6.0),
+            (0.5, 4.0),
+            (1.0, 2.0),
+            (f64::INFINITY, 4.0),
+            (0.5, 4.0),
+        ];
+        // Totals: 0.5 → 8, 1 → 2 (repaired to 8), +Inf → 10; rank 9 → +Inf → 1.
+        assert_eq!(quantile_of_buckets(0.9, &pairs), Some(1.0));
+        // rank 4 in the first bucket → 0.5 * 4/8.
+        assert!(close(quantile_of_buckets(0.4, &pairs), 0.25));
+        assert_eq!(quantile_of_buckets(f64::NAN, &pairs), None);
+        assert_eq!(quantile_of_buckets(0.5, &[(1.0, 3.0)]), None);
+        assert_eq!(
+            quantile_of_buckets(0.5, &[(1.0, 0.0), (f64::INFINITY, 0.0)]),
+            None
+        );
     }
 
     #[test]

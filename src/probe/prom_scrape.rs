@@ -1,0 +1,76 @@
+//! Scrape mode of the `prometheus` probe: fetching a `/metrics` page in the
+//! text format (at most [`MAX_BODY`]; a bigger page is an error, never read in
+//! part) and handing each parsed scrape to a [`Tracker`], which owns what the
+//! selected series read as (sums, rates, quantiles).
+
+use std::time::Instant;
+
+use reqwest::Url;
+
+use super::prom_text;
+use super::prom_track::Tracker;
+use super::prometheus::{http_client, request_reason};
+use super::{ProbeError, ProbeResult};
+
+/// Largest `/metrics` body read; a bigger one is an error, never cut short.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The classic text format, which `prom_text` parses (not OpenMetrics).
+const ACCEPT: &str = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+
+pub(super) struct ScrapeMode {
+    client: reqwest::Client,
+    url: Url,
+    /// Monotonic time base for rates (wall-clock jumps do not distort them).
+    epoch: Instant,
+    tracker: Tracker,
+}
+
+impl ScrapeMode {
+    pub(super) fn new(url: Url, metric: &str, quantile: Option<f64>) -> Result<Self, ProbeError> {
+        Ok(Self {
+            client: http_client()?,
+            url,
+            epoch: Instant::now(),
+            tracker: Tracker::new(metric, quantile)?,
+        })
+    }
+
+    /// One scrape; the caller bounds it in time.
+    pub(super) async fn probe(&mut self) -> ProbeResult {
+        let body = fetch(&self.client, &self.url).await?;
+        let scrape = prom_text::parse(&body)
+            .map_err(|e| ProbeError::new(format!("not the Prometheus text format: {e}")))?;
+        let at_ms = i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.tracker.observe(&scrape, at_ms)
+    }
+}
+
+async fn fetch(client: &reqwest::Client, url: &Url) -> Result<String, ProbeError> {
+    let reason = |e: reqwest::Error| ProbeError::new(request_reason(&e));
+    let too_big = || ProbeError::new(format!("response larger than {} MiB", MAX_BODY >> 20));
+    let mut response = client
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, ACCEPT)
+        .send()
+        .await
+        .map_err(reason)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(ProbeError::new(format!("HTTP {}", status.as_u16())));
+    }
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(reason)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| ProbeError::new("the scrape is not UTF-8 text"))
+}
