@@ -217,7 +217,13 @@ impl State {
 
     fn record(&mut self, check: usize, t: Transition) {
         let id = self.board.rows.get(check).map_or("?", |r| r.id.as_str());
-        tracing::info!(check = id, from = t.from.label(), to = t.to.label(), "{}", t.reason);
+        tracing::info!(
+            check = id,
+            from = t.from.label(),
+            to = t.to.label(),
+            "{}",
+            t.reason
+        );
         // Newest first, by the time the change happened.
         let at = self
             .changes

@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
                 ),
                 Span::styled(format!("{name} "), base.patch(t.text)),
                 Span::styled(c.from.ascii_symbol(), base.patch(view.health_style(c.from))),
-                Span::styled(format!("{arrow}"), base.patch(t.text_dim)),
+                Span::styled(arrow, base.patch(t.text_dim)),
                 Span::styled(
                     format!("{} ", c.to.ascii_symbol()),
                     base.patch(view.health_style(c.to)),

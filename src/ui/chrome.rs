@@ -116,7 +116,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     }
     let mut right = format!("{} ", s.sort.label());
     if s.log_warnings > 0 {
-        right = format!("{} logged to opsdeck.log · {right}", plural(s.log_warnings, "warning"));
+        right = format!(
+            "{} logged to opsdeck.log · {right}",
+            plural(s.log_warnings, "warning")
+        );
     }
     if !s.filter.is_empty() {
         right = format!("filter \"{}\" · {right}", s.filter);
@@ -131,5 +134,9 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

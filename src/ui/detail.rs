@@ -209,7 +209,7 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
         lo = lo.min(*v);
         hi = hi.max(*v);
     }
-    if hi - lo < f64::EPSILON {
+    if (hi - lo).abs() < f64::EPSILON {
         hi = lo + 1.0;
     }
     let pad = (hi - lo) * 0.05;

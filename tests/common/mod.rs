@@ -4,7 +4,8 @@
 
 /// PostgreSQL for tests: `OPSDECK_TEST_POSTGRES_URL`, else the local server.
 pub fn postgres_url() -> String {
-    std::env::var("OPSDECK_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("OPSDECK_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// Redis for tests: `OPSDECK_TEST_REDIS_URL`, else the local server.
