@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 
 use opsdeck::config::{Check, Probe, Source, parse_source};
 use opsdeck::probe::http::HttpProber;
-use opsdeck::probe::{Clients, ProbeEnv, ProbeError, ProbeResult};
+use opsdeck::probe::{Cause, Clients, ProbeEnv, ProbeError, ProbeResult};
 
 /// Serves `router` on a fresh port; returns `http://127.0.0.1:PORT`.
 async fn serve(router: Router) -> String {
@@ -190,6 +190,7 @@ async fn unexpected_status_is_the_reason() {
         2 * SECOND,
     )
     .await;
+    assert_eq!(r.as_ref().err().map(|e| e.1), Some(Cause::TargetFailed), "the server answered: critical, not unknown");
     assert_eq!(reason(r), "HTTP 500 Internal Server Error");
 }
 
@@ -290,6 +291,7 @@ async fn refused_connections_say_so() {
         2 * SECOND,
     )
     .await;
+    assert_eq!(r.as_ref().err().map(|e| e.1), Some(Cause::NoAnswer), "no answer: unknown");
     assert_eq!(reason(r), "connection refused");
 }
 

@@ -120,7 +120,7 @@ fn value(r: ProbeResult) -> f64 {
 fn reason(r: ProbeResult) -> String {
     match r {
         Ok(reading) => panic!("expected an error, got {reading:?}"),
-        Err(ProbeError(reason)) => reason,
+        Err(ProbeError(reason, _)) => reason,
     }
 }
 

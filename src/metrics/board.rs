@@ -4,7 +4,7 @@
 use crate::config::units::Unit;
 use crate::config::{Band, Check, Defaults, Plan};
 use crate::probe::schedule::{Sample, Timing};
-use crate::probe::{ProbeError, Reading};
+use crate::probe::{Cause, ProbeError, Reading};
 
 use super::{Evaluator, EvaluatorConfig, Health, Observation, Transition};
 
@@ -78,7 +78,8 @@ impl Board {
                     }
                 }
             }
-            Err(ProbeError(reason)) => Observation::error(sample.at_ms, reason.clone()),
+            Err(ProbeError(reason, Cause::NoAnswer)) => Observation::error(sample.at_ms, reason.clone()),
+            Err(ProbeError(reason, Cause::TargetFailed)) => Observation::failure(sample.at_ms, reason.clone()),
         };
         row.eval.observe(observation)
     }
@@ -125,6 +126,7 @@ fn row_for(check: &Check, defaults: &Defaults) -> Row {
     let band = check.band.as_ref().and_then(|b| b.resolve(unit).ok());
     let timing = Timing::for_check(check, defaults);
     let mut config = EvaluatorConfig::new(value_name.clone(), band);
+    config.unit = unit;
     config.raise_after = check.raise_after.unwrap_or(defaults.raise_after);
     config.clear_after = check.clear_after.unwrap_or(defaults.clear_after);
     config.stale_after_ms = timing.stale_after.as_millis() as i64;
@@ -189,6 +191,7 @@ band = { target = "< 200", critical = "> 1s" }
             ))
             .unwrap();
         assert_eq!(t.to, Health::Critical);
+        assert_eq!(t.reason, "first sample: latency_ms 1.5s > 1s (critical)", "reasons speak in the value's unit");
         b.apply(&sample(
             0,
             2000,

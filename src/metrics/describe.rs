@@ -3,6 +3,7 @@
 //! `latency_ms 1240 > 1000 (critical)`.
 
 use crate::config::band::{BandLevel, CmpOp, ResolvedBand};
+use crate::config::units::{Dimension, Unit};
 
 /// The operator that holds exactly when `op` does not (for non-NaN values).
 pub fn negate(op: CmpOp) -> CmpOp {
@@ -40,6 +41,35 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
+/// A value in its unit, compact: `182ms`, `1.24s`, `0.4%`, `21.3d`,
+/// `512MiB`; a plain number when there is no unit.
+pub fn format_with_unit(v: f64, unit: Option<Unit>) -> String {
+    let Some(u) = unit.filter(|_| v.is_finite()) else { return format_value(v) };
+    match u.dimension {
+        Dimension::Time => {
+            let secs = v * u.scale;
+            if secs.abs() < 1.0 {
+                format!("{}ms", format_value(secs * 1000.0))
+            } else if secs.abs() < 120.0 {
+                format!("{}s", format_value(secs))
+            } else if secs.abs() < 2.0 * 86_400.0 && u.symbol != "d" {
+                format!("{}m", format_value(secs / 60.0))
+            } else {
+                format!("{}d", format_value(secs / 86_400.0))
+            }
+        }
+        Dimension::Ratio => format!("{}%", format_value(v * u.scale * 100.0)),
+        Dimension::Bytes => {
+            let bytes = v * u.scale;
+            let (div, sym) = [(1_073_741_824.0, "GiB"), (1_048_576.0, "MiB"), (1024.0, "KiB")]
+                .into_iter()
+                .find(|(d, _)| bytes.abs() >= *d)
+                .unwrap_or((1.0, "B"));
+            format!("{}{sym}", format_value(bytes / div))
+        }
+    }
+}
+
 /// Coarse human duration, rounded down: `850ms`, `45s`, `5m`, `3h`, `2d`.
 pub fn format_duration_ms(ms: i64) -> String {
     let ms = ms.max(0);
@@ -58,17 +88,18 @@ pub fn format_duration_ms(ms: i64) -> String {
 /// `metric` may be empty, in which case only the value is shown.
 pub fn describe_level(
     metric: &str,
+    unit: Option<Unit>,
     band: Option<&ResolvedBand>,
     value: f64,
     level: BandLevel,
 ) -> String {
     let subject = if metric.is_empty() {
-        format_value(value)
+        format_with_unit(value, unit)
     } else {
-        format!("{metric} {}", format_value(value))
+        format!("{metric} {}", format_with_unit(value, unit))
     };
     let clause = |(op, threshold): (CmpOp, f64), tag: &str| {
-        format!("{subject} {} {} ({tag})", op, format_value(threshold))
+        format!("{subject} {} {} ({tag})", op, format_with_unit(threshold, unit))
     };
     let negated = |(op, threshold): (CmpOp, f64)| (negate(op), threshold);
     let Some(band) = band else {
@@ -129,7 +160,7 @@ mod tests {
     #[test]
     fn describes_each_level_with_its_threshold() {
         let b = band();
-        let d = |v, l| describe_level("latency_ms", Some(&b), v, l);
+        let d = |v, l| describe_level("latency_ms", None, Some(&b), v, l);
         assert_eq!(
             d(1240.0, BandLevel::Critical),
             "latency_ms 1240 > 1000 (critical)"
@@ -153,7 +184,7 @@ mod tests {
             critical: Some((CmpOp::Gt, 1000.0)),
         };
         assert_eq!(
-            describe_level("", Some(&only_critical), 5.0, BandLevel::Ok),
+            describe_level("", None, Some(&only_critical), 5.0, BandLevel::Ok),
             "5 <= 1000 (not critical)"
         );
         let only_target = ResolvedBand {
@@ -162,11 +193,11 @@ mod tests {
             critical: None,
         };
         assert_eq!(
-            describe_level("ratio", Some(&only_target), 0.9, BandLevel::Degraded),
+            describe_level("ratio", None, Some(&only_target), 0.9, BandLevel::Degraded),
             "ratio 0.9 < 0.99 (misses target)"
         );
         assert_eq!(
-            describe_level("x", None, 1.0, BandLevel::Ok),
+            describe_level("x", None, None, 1.0, BandLevel::Ok),
             "x 1 (no band)"
         );
     }

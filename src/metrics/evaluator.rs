@@ -22,6 +22,7 @@
 use std::collections::VecDeque;
 
 use crate::config::band::{BandLevel, ResolvedBand};
+use crate::config::units::Unit;
 
 use super::describe::{describe_level, format_duration_ms, format_value};
 use super::health::Health;
@@ -37,6 +38,8 @@ pub const RECENT_VALUES: usize = 10;
 pub struct EvaluatorConfig {
     /// Metric name used in reasons (`latency_ms 1240 > 1000 …`); may be empty.
     pub metric: String,
+    /// Unit of the values, for reasons (`1.24s`, `0.4%`).
+    pub unit: Option<Unit>,
     /// `None`: any successful finite value is `Ok`.
     pub band: Option<ResolvedBand>,
     /// Consecutive worse values needed to move to a worse level (0 acts as 1).
@@ -55,6 +58,7 @@ impl EvaluatorConfig {
     pub fn new(metric: impl Into<String>, band: Option<ResolvedBand>) -> Self {
         Self {
             metric: metric.into(),
+            unit: None,
             band,
             raise_after: 3,
             clear_after: 3,
@@ -69,6 +73,9 @@ impl EvaluatorConfig {
 pub struct Observation {
     pub at_ms: i64,
     pub result: Result<f64, String>,
+    /// The error is the target reporting failure (HTTP 503, a failed
+    /// assertion): judged CRITICAL like a critical value, not UNKNOWN.
+    pub target_failed: bool,
 }
 
 impl Observation {
@@ -76,6 +83,7 @@ impl Observation {
         Self {
             at_ms,
             result: Ok(value),
+            target_failed: false,
         }
     }
 
@@ -83,6 +91,16 @@ impl Observation {
         Self {
             at_ms,
             result: Err(reason.into()),
+            target_failed: false,
+        }
+    }
+
+    /// The target answered and reported failure.
+    pub fn failure(at_ms: i64, reason: impl Into<String>) -> Self {
+        Self {
+            at_ms,
+            result: Err(reason.into()),
+            target_failed: true,
         }
     }
 }
@@ -147,6 +165,7 @@ impl Evaluator {
         }
         self.last_sample_at = Some(at_ms);
         match sample.result {
+            Err(error) if sample.target_failed => self.on_failure(at_ms, error),
             Err(error) => {
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
                 let reason = format!("probe error: {error}");
@@ -232,7 +251,7 @@ impl Evaluator {
     }
 
     fn describe(&self, value: f64, level: BandLevel) -> String {
-        describe_level(&self.config.metric, self.config.band.as_ref(), value, level)
+        describe_level(&self.config.metric, self.config.unit, self.config.band.as_ref(), value, level)
     }
 
     fn on_value(&mut self, at_ms: i64, value: f64) -> Option<Transition> {
@@ -279,6 +298,29 @@ impl Evaluator {
             return self.transition(to.into(), at_ms, with_count(reason, clear), Some(value));
         }
         None
+    }
+
+    /// The target reported failure: it counts as a critical evaluation
+    /// (subject to `raise_after`, like a critical value), never as a value.
+    fn on_failure(&mut self, at_ms: i64, error: String) -> Option<Transition> {
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        self.last_error = Some(error.clone());
+        if self.window.len() >= self.raise_after().max(self.clear_after()) {
+            self.window.pop_front();
+        }
+        self.window.push_back((BandLevel::Critical, f64::NAN));
+        let failed = format!("failed: {error}");
+        let Some(current) = self.health.band_level() else {
+            return self.transition(Health::Critical, at_ms, failed, None);
+        };
+        if current == BandLevel::Critical {
+            self.reason = failed;
+            return None;
+        }
+        let raise = self.raise_after();
+        let (to, quoted) = self.settle(raise, |l| l > current, Iterator::min)?;
+        let reason = if quoted.is_nan() { with_count(failed, raise) } else { with_count(self.describe(quoted, to), raise) };
+        self.transition(to.into(), at_ms, reason, None)
     }
 
     /// If the last `n` window entries all satisfy `beyond`, returns the level
@@ -381,6 +423,25 @@ mod tests {
             .enumerate()
             .filter_map(|(i, &v)| e.observe(Observation::value((start_s + i as i64) * 1000, v)))
             .collect()
+    }
+
+    #[test]
+    fn a_target_reporting_failure_is_critical_not_unknown() {
+        let mut e = evaluator(2, 2);
+        let t = e.observe(Observation::failure(1000, "HTTP 503 Service Unavailable")).expect("transition");
+        assert_eq!((t.from, t.to), (Health::Unknown, Health::Critical));
+        assert_eq!(t.reason, "failed: HTTP 503 Service Unavailable");
+        // Leaving critical takes clear_after good values.
+        assert_eq!(feed(&mut e, 2, &[100.0]), vec![]);
+        let t = feed(&mut e, 3, &[120.0]);
+        assert_eq!(t[0].to, Health::Ok);
+        // From OK, one failure is not enough with raise_after 2; two are.
+        assert_eq!(e.observe(Observation::failure(4000, "HTTP 500")), None);
+        let t = e.observe(Observation::failure(5000, "HTTP 500")).expect("raised");
+        assert_eq!(t.to, Health::Critical);
+        assert_eq!(t.reason, "failed: HTTP 500 for 2 samples");
+        assert_eq!(e.consecutive_failures(), 2);
+        assert_eq!(e.last_error(), Some("HTTP 500"));
     }
 
     #[test]

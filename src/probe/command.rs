@@ -102,9 +102,7 @@ impl CommandProber {
             stdout: &finished.stdout,
             stderr: &finished.stderr,
         };
-        outcome
-            .read(self.output, &self.assertions, self.json_value.as_deref())
-            .map_err(ProbeError::new)
+        outcome.read(self.output, &self.assertions, self.json_value.as_deref())
     }
 }
 
@@ -148,10 +146,10 @@ impl Outcome<'_> {
         output: CommandOutput,
         assertions: &[Assertion],
         json_value: Option<&str>,
-    ) -> Result<Reading, String> {
+    ) -> Result<Reading, ProbeError> {
         match self.exit {
-            127 => return Err(self.exit_reason("command not found (exit 127)")),
-            126 => return Err(self.exit_reason("not executable (exit 126)")),
+            127 => return Err(ProbeError::new(self.exit_reason("command not found (exit 127)"))),
+            126 => return Err(ProbeError::new(self.exit_reason("not executable (exit 126)"))),
             _ => {}
         }
         let code = f64::from(self.exit);
@@ -160,23 +158,23 @@ impl Outcome<'_> {
             CommandOutput::ExitCode => Ok(reading.with("value", code)),
             CommandOutput::Number => {
                 if self.exit != 0 {
-                    return Err(self.exit_reason(&format!("exit {}", self.exit)));
+                    return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
                 }
-                Ok(reading.with("value", parse_number(&self.stdout.text())?))
+                Ok(reading.with("value", parse_number(&self.stdout.text()).map_err(ProbeError::new)?))
             }
             CommandOutput::Json => {
                 let body = match self.json() {
                     Ok(body) => body,
                     Err(_) if self.exit != 0 => {
-                        return Err(self.exit_reason(&format!("exit {}", self.exit)));
+                        return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(ProbeError::new(e)),
                 };
                 for assertion in assertions {
-                    assertion.check(&body)?;
+                    assertion.check(&body).map_err(ProbeError::target_failed)?;
                 }
                 match json_value {
-                    Some(path) => Ok(reading.with(path, extract_number(&body, path)?)),
+                    Some(path) => Ok(reading.with(path, extract_number(&body, path).map_err(ProbeError::new)?)),
                     None => Ok(reading),
                 }
             }
@@ -249,7 +247,7 @@ mod tests {
             stdout: &stdout,
             stderr: &stderr,
         };
-        o.read(mode, &[], None)
+        o.read(mode, &[], None).map_err(|e| e.0)
     }
 
     #[test]
@@ -302,7 +300,7 @@ mod tests {
         let bad = [Assertion::parse(r#"$.status == "down""#).unwrap()];
         assert_eq!(
             o.read(CommandOutput::Json, &bad, None),
-            Err(r#"$.status was "ok""#.into())
+            Err(ProbeError::target_failed(r#"$.status was "ok""#))
         );
         assert_eq!(
             read(0, "not json", "", CommandOutput::Json),

@@ -189,7 +189,7 @@ impl HttpProber {
             Ok(r) => r,
             Err(_) => Err(timeout_reason(timeout)),
         };
-        result.map_err(|e| ProbeError::new(self.secrets.scrub(&e.0)))
+        result.map_err(|e| ProbeError(self.secrets.scrub(&e.0), e.1))
     }
 
     async fn exchange(&self, timeout: Duration) -> ProbeResult {
@@ -216,7 +216,7 @@ impl HttpProber {
             {
                 reason.push_str(&format!(" (redirect to {to} not followed)"));
             }
-            return Err(ProbeError::new(reason));
+            return Err(ProbeError::target_failed(reason));
         }
         let cert_days = peer_cert_days(&response);
 
@@ -244,7 +244,7 @@ impl HttpProber {
             reading.set("cert_days", days);
         }
         judge_body(&body, &self.assertions, &self.extract, &mut reading)
-            .map_err(ProbeError::new)?;
+            .map_err(ProbeError::target_failed)?;
         Ok(reading)
     }
 }

@@ -68,11 +68,29 @@ impl Reading {
 /// Why a probe run produced no reading: short and human (`HTTP 503`,
 /// `connection refused`, `$.database was "down"`). Never contains secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProbeError(pub String);
+pub struct ProbeError(pub String, pub Cause);
+
+/// Whether the target answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// No answer to judge (refused, timeout, DNS, misconfiguration): the
+    /// check is UNKNOWN — we do not know how the target is.
+    NoAnswer,
+    /// The target answered and reported failure (an unexpected HTTP status,
+    /// a failed assertion, a failing command, an expired certificate): the
+    /// check is CRITICAL.
+    TargetFailed,
+}
 
 impl ProbeError {
+    /// A run that got no answer to judge.
     pub fn new(reason: impl Into<String>) -> Self {
-        Self(reason.into())
+        Self(reason.into(), Cause::NoAnswer)
+    }
+
+    /// A run whose target answered that it is failing.
+    pub fn target_failed(reason: impl Into<String>) -> Self {
+        Self(reason.into(), Cause::TargetFailed)
     }
 }
 

@@ -86,7 +86,10 @@ impl TlsProber {
             .connector
             .connect(self.server_name.clone(), tcp)
             .await
-            .map_err(|e| ProbeError::new(handshake_reason(&e)))?;
+            .map_err(|e| {
+                let reason = handshake_reason(&e);
+                if is_certificate_problem(&e) { ProbeError::target_failed(reason) } else { ProbeError::new(reason) }
+            })?;
         let latency = started.elapsed();
         let days = match tls.get_ref().1.peer_certificates().and_then(|c| c.first()) {
             Some(leaf) => days_until_expiry(leaf.as_ref()).map_err(ProbeError::new)?,
@@ -115,6 +118,12 @@ fn days_between(now_unix: f64, not_after_unix: i64) -> f64 {
 }
 
 /// The reason for a failed handshake: rustls' verdict when it has one.
+/// True when the handshake failed on the server's certificate (expired,
+/// untrusted, wrong name) rather than on the connection.
+fn is_certificate_problem(e: &std::io::Error) -> bool {
+    e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()).is_some_and(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
+}
+
 fn handshake_reason(e: &std::io::Error) -> String {
     if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         return tls_reason(tls);

@@ -1,41 +1,11 @@
 //! Text for numbers, units, ages and times as the console shows them.
 
-use crate::config::units::{Dimension, Unit};
-use crate::metrics::describe::format_value;
+use crate::config::units::Unit;
+use crate::metrics::describe::{format_value, format_with_unit};
 
-/// A value in its unit, compact: `182ms`, `1.24s`, `0.40%`, `21.3d`, `512MiB`, `1 240`.
+/// A value in its unit, compact: `182ms`, `1.24s`, `0.40%`, `21.3d`, `512MiB`, `1240`.
 pub fn value(v: f64, unit: Option<Unit>) -> String {
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    let Some(u) = unit else { return number(v) };
-    match u.dimension {
-        Dimension::Time => {
-            let secs = v * u.scale;
-            if secs.abs() < 1.0 {
-                format!("{}ms", number(secs * 1000.0))
-            } else if secs.abs() < 120.0 {
-                format!("{}s", significant(secs))
-            } else if secs.abs() < 2.0 * 86_400.0 && u.symbol != "d" {
-                format!("{}m", significant(secs / 60.0))
-            } else {
-                format!("{}d", significant(secs / 86_400.0))
-            }
-        }
-        Dimension::Ratio => format!("{}%", significant(v * u.scale * 100.0)),
-        Dimension::Bytes => {
-            let bytes = v * u.scale;
-            let (div, sym) = [
-                (1_073_741_824.0, "GiB"),
-                (1_048_576.0, "MiB"),
-                (1024.0, "KiB"),
-            ]
-            .into_iter()
-            .find(|(d, _)| bytes.abs() >= *d)
-            .unwrap_or((1.0, "B"));
-            format!("{}{sym}", significant(bytes / div))
-        }
-    }
+    format_with_unit(v, unit)
 }
 
 /// Integers as integers, other numbers with three significant digits.

@@ -29,7 +29,11 @@ impl Columns {
     const STATE: usize = 7;
 
     fn for_width(w: usize) -> Columns {
-        let band = if w >= 96 { 16 } else { 0 };
+        let band = match w {
+            0..96 => 0,
+            96..120 => 16,
+            _ => 22,
+        };
         let trend = if w >= 64 { 13 } else { 0 };
         let p95 = if w >= 76 { 9 } else { 0 };
         let (value, age) = (10, 5);
