@@ -190,7 +190,11 @@ async fn unexpected_status_is_the_reason() {
         2 * SECOND,
     )
     .await;
-    assert_eq!(r.as_ref().err().map(|e| e.1), Some(Cause::TargetFailed), "the server answered: critical, not unknown");
+    assert_eq!(
+        r.as_ref().err().map(|e| e.1),
+        Some(Cause::TargetFailed),
+        "the server answered: critical, not unknown"
+    );
     assert_eq!(reason(r), "HTTP 500 Internal Server Error");
 }
 
@@ -291,7 +295,11 @@ async fn refused_connections_say_so() {
         2 * SECOND,
     )
     .await;
-    assert_eq!(r.as_ref().err().map(|e| e.1), Some(Cause::NoAnswer), "no answer: unknown");
+    assert_eq!(
+        r.as_ref().err().map(|e| e.1),
+        Some(Cause::NoAnswer),
+        "no answer: unknown"
+    );
     assert_eq!(reason(r), "connection refused");
 }
 

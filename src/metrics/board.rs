@@ -78,8 +78,12 @@ impl Board {
                     }
                 }
             }
-            Err(ProbeError(reason, Cause::NoAnswer)) => Observation::error(sample.at_ms, reason.clone()),
-            Err(ProbeError(reason, Cause::TargetFailed)) => Observation::failure(sample.at_ms, reason.clone()),
+            Err(ProbeError(reason, Cause::NoAnswer)) => {
+                Observation::error(sample.at_ms, reason.clone())
+            }
+            Err(ProbeError(reason, Cause::TargetFailed)) => {
+                Observation::failure(sample.at_ms, reason.clone())
+            }
         };
         row.eval.observe(observation)
     }
@@ -191,7 +195,10 @@ band = { target = "< 200", critical = "> 1s" }
             ))
             .unwrap();
         assert_eq!(t.to, Health::Critical);
-        assert_eq!(t.reason, "first sample: latency_ms 1.5s > 1s (critical)", "reasons speak in the value's unit");
+        assert_eq!(
+            t.reason, "first sample: latency_ms 1.5s > 1s (critical)",
+            "reasons speak in the value's unit"
+        );
         b.apply(&sample(
             0,
             2000,

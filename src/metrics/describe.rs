@@ -44,7 +44,9 @@ pub fn format_value(v: f64) -> String {
 /// A value in its unit, compact: `182ms`, `1.24s`, `0.4%`, `21.3d`,
 /// `512MiB`; a plain number when there is no unit.
 pub fn format_with_unit(v: f64, unit: Option<Unit>) -> String {
-    let Some(u) = unit.filter(|_| v.is_finite()) else { return format_value(v) };
+    let Some(u) = unit.filter(|_| v.is_finite()) else {
+        return format_value(v);
+    };
     match u.dimension {
         Dimension::Time => {
             let secs = v * u.scale;
@@ -61,10 +63,14 @@ pub fn format_with_unit(v: f64, unit: Option<Unit>) -> String {
         Dimension::Ratio => format!("{}%", format_value(v * u.scale * 100.0)),
         Dimension::Bytes => {
             let bytes = v * u.scale;
-            let (div, sym) = [(1_073_741_824.0, "GiB"), (1_048_576.0, "MiB"), (1024.0, "KiB")]
-                .into_iter()
-                .find(|(d, _)| bytes.abs() >= *d)
-                .unwrap_or((1.0, "B"));
+            let (div, sym) = [
+                (1_073_741_824.0, "GiB"),
+                (1_048_576.0, "MiB"),
+                (1024.0, "KiB"),
+            ]
+            .into_iter()
+            .find(|(d, _)| bytes.abs() >= *d)
+            .unwrap_or((1.0, "B"));
             format!("{}{sym}", format_value(bytes / div))
         }
     }
@@ -99,7 +105,11 @@ pub fn describe_level(
         format!("{metric} {}", format_with_unit(value, unit))
     };
     let clause = |(op, threshold): (CmpOp, f64), tag: &str| {
-        format!("{subject} {} {} ({tag})", op, format_with_unit(threshold, unit))
+        format!(
+            "{subject} {} {} ({tag})",
+            op,
+            format_with_unit(threshold, unit)
+        )
     };
     let negated = |(op, threshold): (CmpOp, f64)| (negate(op), threshold);
     let Some(band) = band else {

@@ -251,7 +251,13 @@ impl Evaluator {
     }
 
     fn describe(&self, value: f64, level: BandLevel) -> String {
-        describe_level(&self.config.metric, self.config.unit, self.config.band.as_ref(), value, level)
+        describe_level(
+            &self.config.metric,
+            self.config.unit,
+            self.config.band.as_ref(),
+            value,
+            level,
+        )
     }
 
     fn on_value(&mut self, at_ms: i64, value: f64) -> Option<Transition> {
@@ -319,7 +325,11 @@ impl Evaluator {
         }
         let raise = self.raise_after();
         let (to, quoted) = self.settle(raise, |l| l > current, Iterator::min)?;
-        let reason = if quoted.is_nan() { with_count(failed, raise) } else { with_count(self.describe(quoted, to), raise) };
+        let reason = if quoted.is_nan() {
+            with_count(failed, raise)
+        } else {
+            with_count(self.describe(quoted, to), raise)
+        };
         self.transition(to.into(), at_ms, reason, None)
     }
 
@@ -428,7 +438,9 @@ mod tests {
     #[test]
     fn a_target_reporting_failure_is_critical_not_unknown() {
         let mut e = evaluator(2, 2);
-        let t = e.observe(Observation::failure(1000, "HTTP 503 Service Unavailable")).expect("transition");
+        let t = e
+            .observe(Observation::failure(1000, "HTTP 503 Service Unavailable"))
+            .expect("transition");
         assert_eq!((t.from, t.to), (Health::Unknown, Health::Critical));
         assert_eq!(t.reason, "failed: HTTP 503 Service Unavailable");
         // Leaving critical takes clear_after good values.
@@ -437,7 +449,9 @@ mod tests {
         assert_eq!(t[0].to, Health::Ok);
         // From OK, one failure is not enough with raise_after 2; two are.
         assert_eq!(e.observe(Observation::failure(4000, "HTTP 500")), None);
-        let t = e.observe(Observation::failure(5000, "HTTP 500")).expect("raised");
+        let t = e
+            .observe(Observation::failure(5000, "HTTP 500"))
+            .expect("raised");
         assert_eq!(t.to, Health::Critical);
         assert_eq!(t.reason, "failed: HTTP 500 for 2 samples");
         assert_eq!(e.consecutive_failures(), 2);

@@ -148,8 +148,16 @@ impl Outcome<'_> {
         json_value: Option<&str>,
     ) -> Result<Reading, ProbeError> {
         match self.exit {
-            127 => return Err(ProbeError::new(self.exit_reason("command not found (exit 127)"))),
-            126 => return Err(ProbeError::new(self.exit_reason("not executable (exit 126)"))),
+            127 => {
+                return Err(ProbeError::new(
+                    self.exit_reason("command not found (exit 127)"),
+                ));
+            }
+            126 => {
+                return Err(ProbeError::new(
+                    self.exit_reason("not executable (exit 126)"),
+                ));
+            }
             _ => {}
         }
         let code = f64::from(self.exit);
@@ -158,15 +166,22 @@ impl Outcome<'_> {
             CommandOutput::ExitCode => Ok(reading.with("value", code)),
             CommandOutput::Number => {
                 if self.exit != 0 {
-                    return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
+                    return Err(ProbeError::target_failed(
+                        self.exit_reason(&format!("exit {}", self.exit)),
+                    ));
                 }
-                Ok(reading.with("value", parse_number(&self.stdout.text()).map_err(ProbeError::new)?))
+                Ok(reading.with(
+                    "value",
+                    parse_number(&self.stdout.text()).map_err(ProbeError::new)?,
+                ))
             }
             CommandOutput::Json => {
                 let body = match self.json() {
                     Ok(body) => body,
                     Err(_) if self.exit != 0 => {
-                        return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
+                        return Err(ProbeError::target_failed(
+                            self.exit_reason(&format!("exit {}", self.exit)),
+                        ));
                     }
                     Err(e) => return Err(ProbeError::new(e)),
                 };
@@ -174,7 +189,10 @@ impl Outcome<'_> {
                     assertion.check(&body).map_err(ProbeError::target_failed)?;
                 }
                 match json_value {
-                    Some(path) => Ok(reading.with(path, extract_number(&body, path).map_err(ProbeError::new)?)),
+                    Some(path) => {
+                        Ok(reading
+                            .with(path, extract_number(&body, path).map_err(ProbeError::new)?))
+                    }
                     None => Ok(reading),
                 }
             }

@@ -88,7 +88,11 @@ impl TlsProber {
             .await
             .map_err(|e| {
                 let reason = handshake_reason(&e);
-                if is_certificate_problem(&e) { ProbeError::target_failed(reason) } else { ProbeError::new(reason) }
+                if is_certificate_problem(&e) {
+                    ProbeError::target_failed(reason)
+                } else {
+                    ProbeError::new(reason)
+                }
             })?;
         let latency = started.elapsed();
         let days = match tls.get_ref().1.peer_certificates().and_then(|c| c.first()) {
@@ -121,7 +125,9 @@ fn days_between(now_unix: f64, not_after_unix: i64) -> f64 {
 /// True when the handshake failed on the server's certificate (expired,
 /// untrusted, wrong name) rather than on the connection.
 fn is_certificate_problem(e: &std::io::Error) -> bool {
-    e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()).is_some_and(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<rustls::Error>())
+        .is_some_and(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
 }
 
 fn handshake_reason(e: &std::io::Error) -> String {

@@ -1,0 +1,287 @@
+//! Journal events: what happened, in which room, when, by whom, with a
+//! store-assigned sequence number (the room's total order) and an
+//! idempotency key (so a retried append is stored once). Payloads are JSON
+//! with a schema version; [`Body`] is their typed form.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the payload schemas below; bump when one changes shape.
+pub const EVENT_VERSION: u16 = 1;
+
+/// Who did something: the OS user at a host, and the SSH client address
+/// when the console runs over SSH (`alice@bastion-1 from 10.0.0.5`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.host)?;
+        if let Some(from) = &self.from {
+            write!(f, " from {from}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An event as stored: every field is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the room's total order, assigned by the store (1, 2, …).
+    pub seq: i64,
+    pub room: String,
+    /// When it happened (unix milliseconds, the appending console's clock).
+    pub at_ms: i64,
+    pub actor: Actor,
+    /// `incident.opened`, `incident.note`, … (see [`Body`]).
+    pub kind: String,
+    pub version: u16,
+    pub payload: serde_json::Value,
+    /// Unique per logical append; a second append with the same key is a no-op.
+    pub key: String,
+}
+
+/// An event before the store has numbered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub room: String,
+    pub at_ms: i64,
+    pub actor: Actor,
+    pub kind: String,
+    pub version: u16,
+    pub payload: serde_json::Value,
+    pub key: String,
+}
+
+impl NewEvent {
+    /// A new event with a fresh idempotency key.
+    pub fn new(room: &str, actor: &Actor, at_ms: i64, body: &Body) -> NewEvent {
+        let (kind, payload) = body.to_parts();
+        NewEvent {
+            room: room.to_string(),
+            at_ms,
+            actor: actor.clone(),
+            kind,
+            version: EVENT_VERSION,
+            payload,
+            key: fresh_key(),
+        }
+    }
+
+    /// The stored form once the store has assigned `seq`.
+    pub fn stored(self, seq: i64) -> Event {
+        Event {
+            seq,
+            room: self.room,
+            at_ms: self.at_ms,
+            actor: self.actor,
+            kind: self.kind,
+            version: self.version,
+            payload: self.payload,
+            key: self.key,
+        }
+    }
+}
+
+/// 128 random bits as hex: unique enough for idempotency keys.
+pub fn fresh_key() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// Incident roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Commander,
+    Scribe,
+    Comms,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Commander, Role::Scribe, Role::Comms];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Commander => "commander",
+            Role::Scribe => "scribe",
+            Role::Comms => "comms",
+        }
+    }
+}
+
+/// Incident lifecycle, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Investigating,
+        Status::Identified,
+        Status::Monitoring,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Investigating => "investigating",
+            Status::Identified => "identified",
+            Status::Monitoring => "monitoring",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+}
+
+/// The typed payloads. An incident is identified by the `seq` of its
+/// `incident.opened` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum Body {
+    #[serde(rename = "incident.opened")]
+    IncidentOpened { title: String, severity: String },
+    #[serde(rename = "incident.acknowledged")]
+    IncidentAcknowledged { incident: i64 },
+    #[serde(rename = "incident.severity")]
+    IncidentSeverity {
+        incident: i64,
+        from: String,
+        to: String,
+        reason: String,
+    },
+    #[serde(rename = "incident.status")]
+    IncidentStatus {
+        incident: i64,
+        from: Status,
+        to: Status,
+    },
+    #[serde(rename = "incident.role")]
+    IncidentRole {
+        incident: i64,
+        role: Role,
+        person: String,
+    },
+    /// A note; `comms` marks it as the update sent to stakeholders, which
+    /// restarts the update-every countdown. A note starting `TODO:` is an action item.
+    #[serde(rename = "incident.note")]
+    IncidentNote {
+        incident: i64,
+        text: String,
+        #[serde(default)]
+        comms: bool,
+    },
+    #[serde(rename = "incident.link")]
+    IncidentLink { incident: i64, check: String },
+}
+
+impl Body {
+    /// The event kind and JSON payload.
+    pub fn to_parts(&self) -> (String, serde_json::Value) {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        let kind = v
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let payload = v
+            .get_mut("payload")
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
+        (kind, payload)
+    }
+
+    /// The typed body of a stored event; `None` for kinds this version does
+    /// not know (they are kept and shown on the timeline, but not folded).
+    pub fn of(event: &Event) -> Option<Body> {
+        serde_json::from_value(serde_json::json!({"kind": event.kind, "payload": event.payload}))
+            .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor() -> Actor {
+        Actor {
+            name: "alice".into(),
+            host: "bastion-1".into(),
+            from: Some("10.0.0.5".into()),
+        }
+    }
+
+    #[test]
+    fn bodies_round_trip_through_kind_and_payload() {
+        let bodies = [
+            Body::IncidentOpened {
+                title: "Checkout errors".into(),
+                severity: "P1".into(),
+            },
+            Body::IncidentSeverity {
+                incident: 7,
+                from: "P1".into(),
+                to: "P0".into(),
+                reason: "all regions".into(),
+            },
+            Body::IncidentStatus {
+                incident: 7,
+                from: Status::Investigating,
+                to: Status::Identified,
+            },
+            Body::IncidentRole {
+                incident: 7,
+                role: Role::Commander,
+                person: "bob".into(),
+            },
+            Body::IncidentNote {
+                incident: 7,
+                text: "TODO: add an alert".into(),
+                comms: false,
+            },
+        ];
+        for b in bodies {
+            let e = NewEvent::new("room", &actor(), 1000, &b).stored(1);
+            assert_eq!(Body::of(&e), Some(b));
+        }
+        let e = NewEvent::new(
+            "room",
+            &actor(),
+            1,
+            &Body::IncidentAcknowledged { incident: 3 },
+        );
+        assert_eq!(e.kind, "incident.acknowledged");
+        assert_eq!(e.payload, serde_json::json!({"incident": 3}));
+    }
+
+    #[test]
+    fn unknown_kinds_are_kept_but_not_typed() {
+        let mut e = NewEvent::new(
+            "room",
+            &actor(),
+            1,
+            &Body::IncidentAcknowledged { incident: 3 },
+        )
+        .stored(9);
+        e.kind = "rollback.started".into();
+        assert_eq!(Body::of(&e), None);
+    }
+
+    #[test]
+    fn actors_read_like_people() {
+        assert_eq!(actor().to_string(), "alice@bastion-1 from 10.0.0.5");
+        assert_ne!(fresh_key(), fresh_key());
+    }
+}
