@@ -55,14 +55,42 @@ actions! {
     SortCycle => "sort.cycle",
     /// Switch to the next theme.
     ThemeCycle => "theme.cycle",
-    /// In a text prompt: accept, cancel, delete a character, complete.
+    /// In a text prompt or form: accept, cancel, delete a character,
+    /// complete (or go to the next field), go to the previous field.
     Submit => "input.submit",
     Cancel => "input.cancel",
     Backspace => "input.backspace",
     Complete => "input.complete",
+    PrevField => "input.prev_field",
+    /// Show or hide the room's timeline of every event.
+    Timeline => "timeline",
+    /// Incidents: open one, acknowledge, change severity or status, add a
+    /// note, hand over a role, link a check.
+    IncidentNew => "incident.new",
+    IncidentAck => "incident.ack",
+    IncidentSeverity => "incident.severity",
+    IncidentStatus => "incident.status",
+    IncidentNote => "incident.note",
+    IncidentRole => "incident.role",
+    IncidentLink => "incident.link",
 }
 
 impl Action {
+    /// True for actions that write to the journal: a read-only console
+    /// refuses them and leaves them out of its help.
+    pub fn changes_the_room(self) -> bool {
+        matches!(
+            self,
+            Action::IncidentNew
+                | Action::IncidentAck
+                | Action::IncidentSeverity
+                | Action::IncidentStatus
+                | Action::IncidentNote
+                | Action::IncidentRole
+                | Action::IncidentLink
+        )
+    }
+
     /// Looks an action up by name, with the list of names in the error.
     pub fn parse(name: &str) -> Result<Action, String> {
         Action::ALL

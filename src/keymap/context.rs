@@ -11,6 +11,10 @@ pub enum Context {
     Metrics,
     /// The recent-changes pane (state transitions across checks).
     Changes,
+    /// The incidents pane and an incident's detail.
+    Incidents,
+    /// The room's timeline view.
+    Timeline,
     /// A check's detail view.
     Detail,
     /// The help overlay.
@@ -24,6 +28,8 @@ impl Context {
         Context::Global,
         Context::Metrics,
         Context::Changes,
+        Context::Incidents,
+        Context::Timeline,
         Context::Detail,
         Context::Help,
         Context::Input,
@@ -34,6 +40,8 @@ impl Context {
             Context::Global => "global",
             Context::Metrics => "metrics",
             Context::Changes => "changes",
+            Context::Incidents => "incidents",
+            Context::Timeline => "timeline",
             Context::Detail => "detail",
             Context::Help => "help",
             Context::Input => "input",

@@ -146,9 +146,23 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
             Span::styled(format!("{e}{tail}"), t.unknown),
         ]));
     }
-    let recent: Vec<String> = series.iter().rev().take(8).map(|p| format!("{} {}", format::value(p.value, r.unit), format::age(s.now_ms - p.at_ms))).collect();
+    let recent: Vec<String> = series
+        .iter()
+        .rev()
+        .take(8)
+        .map(|p| {
+            format!(
+                "{} {}",
+                format::value(p.value, r.unit),
+                format::age(s.now_ms - p.at_ms)
+            )
+        })
+        .collect();
     if !recent.is_empty() {
-        lines.push(Line::from(vec![label("Recent"), Span::styled(recent.join(" · "), t.text_dim)]));
+        lines.push(Line::from(vec![
+            label("Recent"),
+            Span::styled(recent.join(" · "), t.text_dim),
+        ]));
     }
     if let Some(reading) = &r.last_reading {
         let all: Vec<String> = reading
