@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod domain;
 pub mod journal;
 pub mod keymap;
 pub mod logging;

@@ -1,0 +1,137 @@
+//! An incident's timeline told in sentences ("Severity raised P1 → P0: all
+//! regions failing", "Commander: bob (was alice)"), for exports and views.
+
+use std::collections::BTreeMap;
+
+use crate::config::Severity;
+use crate::journal::{Body, Role};
+
+use super::incident::Incident;
+use super::lifecycle::is_reopening;
+use super::severity::{Direction, direction, label};
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub at_ms: i64,
+    pub actor: String,
+    pub text: String,
+}
+
+/// The incident's events as sentences, in order.
+pub fn entries(incident: &Incident, severities: &[Severity]) -> Vec<Entry> {
+    let mut roles: BTreeMap<Role, String> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for event in &incident.timeline {
+        let Some(body) = Body::of(event) else {
+            continue;
+        };
+        entries.push(Entry {
+            at_ms: event.at_ms,
+            actor: event.actor.name.clone(),
+            text: sentence(&body, severities, &mut roles),
+        });
+    }
+    entries
+}
+
+fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, String>) -> String {
+    match body {
+        Body::IncidentOpened { title, severity } => {
+            format!("Opened as {}: {title}", label(severities, severity))
+        }
+        Body::IncidentAcknowledged { .. } => "Acknowledged".into(),
+        Body::IncidentSeverity {
+            from, to, reason, ..
+        } => {
+            let verb = match direction(severities, from, to) {
+                Direction::Raised => "raised",
+                Direction::Lowered => "lowered",
+                Direction::Changed => "changed",
+            };
+            format!("Severity {verb} {from} → {to}: {reason}")
+        }
+        Body::IncidentStatus { from, to, .. } => {
+            let reopened = if is_reopening(*from, *to) {
+                " (reopened)"
+            } else {
+                ""
+            };
+            format!("Status {} → {}{reopened}", from.name(), to.name())
+        }
+        Body::IncidentRole { role, person, .. } => {
+            let previous = roles.insert(*role, person.clone());
+            match previous {
+                Some(was) if was != *person => {
+                    format!("{}: {person} (was {was})", capitalised(role.name()))
+                }
+                _ => format!("{}: {person}", capitalised(role.name())),
+            }
+        }
+        Body::IncidentNote { text, comms, .. } => {
+            let kind = if *comms { "Comms update" } else { "Note" };
+            format!("{kind}: {}", text.trim())
+        }
+        Body::IncidentLink { check, .. } => format!("Linked check {check}"),
+    }
+}
+
+/// `commander` → `Commander`.
+pub fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::sections::default_severities;
+    use crate::domain::Incidents;
+    use crate::domain::testing::{T0, event};
+
+    #[test]
+    fn sentences_follow_the_running_state() {
+        let mut incidents = Incidents::default();
+        let bodies = [
+            Body::IncidentOpened {
+                title: "Checkout errors".into(),
+                severity: "P1".into(),
+            },
+            Body::IncidentRole {
+                incident: 1,
+                role: Role::Scribe,
+                person: "carol".into(),
+            },
+            Body::IncidentRole {
+                incident: 1,
+                role: Role::Scribe,
+                person: "erin".into(),
+            },
+            Body::IncidentSeverity {
+                incident: 1,
+                from: "P1".into(),
+                to: "SEV9".into(),
+                reason: "renamed".into(),
+            },
+        ];
+        for (n, body) in bodies.into_iter().enumerate() {
+            incidents.apply(&event(n as i64 + 1, T0, "alice", body));
+        }
+        let texts: Vec<String> = entries(incidents.get(1).unwrap(), &default_severities())
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "Opened as P1 High: Checkout errors",
+                "Scribe: carol",
+                "Scribe: erin (was carol)",
+                "Severity changed P1 → SEV9: renamed"
+            ]
+        );
+    }
+}
