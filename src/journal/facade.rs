@@ -1,0 +1,327 @@
+//! [`Journal`]: the journal as the app uses it. One room, one actor, one
+//! store; refuses appends on a read-only console; and, for the shared
+//! (PostgreSQL) store, spools appends locally while the store is
+//! unreachable and replays them, in order and exactly once, when it returns.
+//!
+//! Ordering: appends and flushes of one `Journal` are serialised. While
+//! anything is spooled, new appends are spooled behind it, so the room
+//! receives events in the order this console made them.
+//!
+//! Background work is the caller's choice: [`Journal::spawn_upkeep`]
+//! starts a task that retries the flush and sends presence heartbeats every
+//! few seconds; it stops when the returned [`Upkeep`] is dropped.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use color_eyre::eyre::{Report, Result, WrapErr, bail};
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinHandle;
+
+use super::error::{ReadOnly, Unreachable, is_unreachable};
+use super::event::{Actor, Body, Event, NewEvent, fresh_key};
+use super::room;
+use super::spool::Spool;
+use super::store::{self, AnyStore, Store, Wake};
+
+/// How long one store operation may take before the store counts as
+/// unreachable (the spool makes a late success harmless: same key).
+pub const STORE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Page size for [`Journal::sync`].
+pub const SYNC_PAGE: u32 = 1000;
+
+/// What became of an append.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// In the store, with its seq (or the earlier event with the same key).
+    Stored(Event),
+    /// The store is unreachable: kept in the local spool, to be stored by a
+    /// later [`Journal::flush`]. Show it as pending, not done.
+    Queued { key: String },
+}
+
+impl Appended {
+    /// The stored event, if it was stored.
+    pub fn event(&self) -> Option<&Event> {
+        match self {
+            Appended::Stored(e) => Some(e),
+            Appended::Queued { .. } => None,
+        }
+    }
+
+    pub fn is_queued(&self) -> bool {
+        matches!(self, Appended::Queued { .. })
+    }
+}
+
+/// The app's handle on a room's journal. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: AnyStore,
+    room: String,
+    actor: Actor,
+    console_id: String,
+    read_only: bool,
+    spool: Option<Spool>,
+    offline: AtomicBool,
+    order: Mutex<()>,
+}
+
+impl Journal {
+    /// The journal for the app: the store named by `--store` (see
+    /// [`AnyStore::open`]), and for PostgreSQL a spool at
+    /// `<state>/spool/<room>.db` (not for read-only consoles, which never append).
+    pub async fn open(
+        store: Option<&str>,
+        room: &str,
+        actor: Actor,
+        read_only: bool,
+    ) -> Result<Journal> {
+        let store = AnyStore::open(store)?;
+        let spool = if store.is_shared() && !read_only {
+            Some(Spool::open(Spool::default_path(room)?).await?)
+        } else {
+            None
+        };
+        Journal::new(store, room, actor, read_only, spool)
+    }
+
+    /// A journal from its parts (tests and benchmarks choose the files).
+    pub fn new(
+        store: AnyStore,
+        room: &str,
+        actor: Actor,
+        read_only: bool,
+        spool: Option<Spool>,
+    ) -> Result<Journal> {
+        room::check(room)?;
+        Ok(Journal {
+            inner: Arc::new(Inner {
+                store,
+                room: room.to_string(),
+                actor,
+                console_id: fresh_key(),
+                read_only,
+                spool,
+                offline: AtomicBool::new(false),
+                order: Mutex::new(()),
+            }),
+        })
+    }
+
+    pub fn room(&self) -> &str {
+        &self.inner.room
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.inner.actor
+    }
+
+    /// This console's id in presence rows (random per `Journal`).
+    pub fn console_id(&self) -> &str {
+        &self.inner.console_id
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    pub fn store(&self) -> &AnyStore {
+        &self.inner.store
+    }
+
+    /// Whether the last attempt to reach the store failed (appends are
+    /// being spooled). Cleared by a complete flush.
+    pub fn is_offline(&self) -> bool {
+        self.inner.offline.load(Ordering::SeqCst)
+    }
+
+    /// A new event of this room and actor, stamped now, with a fresh key.
+    /// Keep it to retry: appending the same `NewEvent` twice stores it once.
+    pub fn new_event(&self, body: &Body) -> NewEvent {
+        NewEvent::new(&self.inner.room, &self.inner.actor, store::now_ms(), body)
+    }
+
+    /// `append(new_event(body))`.
+    pub async fn record(&self, body: &Body) -> Result<Appended> {
+        self.append(self.new_event(body)).await
+    }
+
+    /// Appends `event` (of this room). Refused with [`ReadOnly`] on a
+    /// read-only console. With a spool, an unreachable store (or anything
+    /// already waiting in the spool) makes it [`Appended::Queued`]; other
+    /// store errors are returned.
+    pub async fn append(&self, event: NewEvent) -> Result<Appended> {
+        if self.inner.read_only {
+            return Err(Report::new(ReadOnly));
+        }
+        if event.room != self.inner.room {
+            bail!(
+                "event of room {:?} appended to the journal of room {:?}",
+                event.room,
+                self.inner.room
+            );
+        }
+        let Some(spool) = &self.inner.spool else {
+            return self.store_append(event).await.map(Appended::Stored);
+        };
+        let _order = self.inner.order.lock().await;
+        if !self.is_offline() && !spool.is_empty().await? {
+            // Left over (e.g. from a previous run): replay it first. A failure
+            // marks us offline and is reported by the spooling below.
+            if let Err(err) = self.flush_locked(spool).await {
+                tracing::debug!("journal flush before append: {err:#}");
+            }
+        }
+        if self.is_offline() || !spool.is_empty().await? {
+            return self.spool(spool, event).await;
+        }
+        match self.store_append(event.clone()).await {
+            Ok(stored) => Ok(Appended::Stored(stored)),
+            Err(err) if is_unreachable(&err) => {
+                tracing::warn!("journal store unreachable, spooling: {err:#}");
+                self.inner.offline.store(true, Ordering::SeqCst);
+                self.spool(spool, event).await
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn spool(&self, spool: &Spool, event: NewEvent) -> Result<Appended> {
+        spool.push(&event).await?;
+        Ok(Appended::Queued { key: event.key })
+    }
+
+    async fn store_append(&self, event: NewEvent) -> Result<Event> {
+        match tokio::time::timeout(STORE_TIMEOUT, self.inner.store.append(event)).await {
+            Ok(result) => result,
+            Err(_) => Err(Report::new(Unreachable(format!(
+                "no answer within {STORE_TIMEOUT:?}"
+            )))),
+        }
+    }
+
+    /// How many events wait in the spool (0 without one).
+    pub async fn queued(&self) -> Result<u64> {
+        match &self.inner.spool {
+            Some(spool) => spool.len().await,
+            None => Ok(0),
+        }
+    }
+
+    /// Replays spooled events into the store, oldest first, removing each
+    /// only after the store acknowledged it (so a crash mid-flush replays it
+    /// again, and its key makes that harmless). Returns how many were
+    /// stored; an error means some are still queued.
+    pub async fn flush(&self) -> Result<usize> {
+        let Some(spool) = &self.inner.spool else {
+            return Ok(0);
+        };
+        let _order = self.inner.order.lock().await;
+        self.flush_locked(spool).await
+    }
+
+    async fn flush_locked(&self, spool: &Spool) -> Result<usize> {
+        let mut stored = 0;
+        while let Some((id, event)) = spool.oldest().await? {
+            if let Err(err) = self.store_append(event).await {
+                if is_unreachable(&err) {
+                    self.inner.offline.store(true, Ordering::SeqCst);
+                }
+                let left = spool.len().await.unwrap_or(0);
+                return Err(err.wrap_err(format!(
+                    "flushing the spool: {stored} stored, {left} still queued"
+                )));
+            }
+            spool.remove(id).await?;
+            stored += 1;
+        }
+        self.inner.offline.store(false, Ordering::SeqCst);
+        if stored > 0 {
+            tracing::info!("journal: {stored} spooled events stored");
+        }
+        Ok(stored)
+    }
+
+    /// Every event after `after_seq`, in order (read in pages). The app's
+    /// loop: `subscribe()`, and on every wake `sync(last_seen)`.
+    pub async fn sync(&self, after_seq: i64) -> Result<Vec<Event>> {
+        store::read_all(&self.inner.store, &self.inner.room, after_seq, SYNC_PAGE)
+            .await
+            .wrap_err_with(|| format!("syncing room {:?}", self.inner.room))
+    }
+
+    pub async fn latest_seq(&self) -> Result<i64> {
+        self.inner.store.latest_seq(&self.inner.room).await
+    }
+
+    /// Wakes for this room; see [`Wake`]: each one means "call
+    /// `sync(last_seen)`". The first is always [`Wake::Resync`].
+    pub fn subscribe(&self) -> mpsc::Receiver<Wake> {
+        self.inner.store.subscribe(&self.inner.room)
+    }
+
+    /// Records this console as present (allowed on read-only consoles:
+    /// presence is not an event).
+    pub async fn heartbeat(&self) -> Result<()> {
+        let i = &self.inner;
+        i.store.heartbeat(&i.room, &i.console_id, &i.actor).await
+    }
+
+    /// Who had a heartbeat within `within`, most recent first.
+    pub async fn present(&self, within: Duration) -> Result<Vec<(Actor, i64)>> {
+        self.inner.store.present(&self.inner.room, within).await
+    }
+
+    /// One round of upkeep: if anything is spooled and the store answers,
+    /// flush; then a heartbeat. Errors are logged, not returned.
+    pub async fn upkeep(&self) {
+        let waiting = self.queued().await.unwrap_or(0) > 0;
+        if waiting || self.is_offline() {
+            let probe = tokio::time::timeout(STORE_TIMEOUT, self.latest_seq()).await;
+            match probe {
+                Ok(Ok(_)) => {
+                    if let Err(err) = self.flush().await {
+                        tracing::debug!("journal upkeep: {err:#}");
+                    }
+                }
+                Ok(Err(err)) => tracing::debug!("journal upkeep: store still unreachable: {err:#}"),
+                Err(_) => tracing::debug!("journal upkeep: store still not answering"),
+            }
+        }
+        if let Ok(Err(err)) = tokio::time::timeout(STORE_TIMEOUT, self.heartbeat()).await {
+            tracing::debug!("journal heartbeat: {err:#}");
+        }
+    }
+
+    /// Runs [`Journal::upkeep`] now and every `every` (a few seconds) in a
+    /// task that stops when the returned handle is dropped.
+    pub fn spawn_upkeep(&self, every: Duration) -> Upkeep {
+        let journal = self.clone();
+        Upkeep(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                journal.upkeep().await;
+            }
+        }))
+    }
+}
+
+/// The running upkeep task; dropping it stops the task.
+#[derive(Debug)]
+pub struct Upkeep(JoinHandle<()>);
+
+impl Drop for Upkeep {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

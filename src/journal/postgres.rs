@@ -1,0 +1,312 @@
+//! The shared store: PostgreSQL through sqlx, tables created by
+//! `migrations/postgres` (tracked in `_opsdeck_journal_migrations`, so the
+//! journal's migrations never collide with another tool's on the same
+//! database). An append is one transaction: lock the room's counter row,
+//! insert, advance the counter, `pg_notify` the new seq, commit. The
+//! notification is sent only if the transaction commits.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, Transaction};
+use tokio::sync::{OnceCell, mpsc};
+
+use super::event::{Actor, Event, NewEvent};
+use super::store::{self, Row, Store, Wake};
+use super::{listen, room};
+
+/// The table that records which journal migrations ran.
+pub const MIGRATIONS_TABLE: &str = "_opsdeck_journal_migrations";
+
+/// How long an operation waits for a connection before the store counts as
+/// unreachable (and the journal spools).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A PostgreSQL journal. Cheap to clone (one pool).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    /// For the LISTEN connections of subscribers (boxed: it is large).
+    options: Arc<PgConnectOptions>,
+    migrated: Arc<OnceCell<()>>,
+}
+
+impl PgStore {
+    /// A store for `url` that connects (and migrates) on first use, so a
+    /// console can start while the server is down. Connections are named
+    /// `opsdeck` unless the URL sets `application_name`.
+    pub fn lazy(url: &str) -> Result<PgStore> {
+        let options = PgConnectOptions::from_str(url)
+            .wrap_err_with(|| format!("parsing the PostgreSQL URL {}", redact(url)))?;
+        let options = if options.get_application_name().is_none() {
+            options.application_name("opsdeck")
+        } else {
+            options
+        };
+        Ok(PgStore::lazy_with(options, DEFAULT_ACQUIRE_TIMEOUT))
+    }
+
+    /// A lazy store from explicit options; `acquire_timeout` bounds how long
+    /// an operation waits for a connection.
+    pub fn lazy_with(options: PgConnectOptions, acquire_timeout: Duration) -> PgStore {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(acquire_timeout)
+            .connect_lazy_with(options.clone());
+        PgStore {
+            pool,
+            options: Arc::new(options),
+            migrated: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Connects and migrates now, failing if the server cannot be reached.
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let store = PgStore::lazy(url)?;
+        store.ready().await?;
+        Ok(store)
+    }
+
+    /// Runs the migrations once per store (retried on the next call if they failed).
+    pub async fn ready(&self) -> Result<()> {
+        self.migrated
+            .get_or_try_init(|| async {
+                let mut migrator = sqlx::migrate!("migrations/postgres");
+                migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+                migrator
+                    .run(&self.pool)
+                    .await
+                    .wrap_err("running the journal migrations (PostgreSQL)")
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The connection pool (for tests and diagnostics).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Wakes for `room` from a dedicated `LISTEN` connection, reconnecting
+    /// forever with backoff; see [`Wake`] for the contract. The task ends
+    /// when the receiver is dropped.
+    pub fn subscribe(&self, room: &str) -> mpsc::Receiver<Wake> {
+        listen::spawn(PgConnectOptions::clone(&self.options), room::channel(room))
+    }
+
+    async fn append_all(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+        let Some(room) = events.first().map(|e| e.room.clone()) else {
+            return Ok(Vec::new());
+        };
+        room::check(&room)?;
+        if let Some(other) = events.iter().find(|e| e.room != room) {
+            return Err(eyre!(
+                "a batch holds one room: {room:?} and {:?}",
+                other.room
+            ));
+        }
+        self.ready().await?;
+        let mut tx = self.pool.begin().await.wrap_err("starting a transaction")?;
+        // Lock the room's counter row (creating it at 0): appenders to one
+        // room queue here, so seqs are handed out in commit order, no gaps.
+        let mut last: i64 = sqlx::query_scalar(
+            "INSERT INTO journal_rooms (room, seq) VALUES ($1, 0) \
+             ON CONFLICT (room) DO UPDATE SET seq = journal_rooms.seq RETURNING seq",
+        )
+        .bind(&room)
+        .fetch_one(&mut *tx)
+        .await
+        .wrap_err("locking the room counter")?;
+        let first = last;
+        let mut out = Vec::with_capacity(events.len());
+        for event in events {
+            out.push(insert(&mut tx, event, &mut last).await?);
+        }
+        if last != first {
+            sqlx::query("UPDATE journal_rooms SET seq = $2 WHERE room = $1")
+                .bind(&room)
+                .bind(last)
+                .execute(&mut *tx)
+                .await
+                .wrap_err("advancing the room counter")?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(room::channel(&room))
+                .bind(last.to_string())
+                .execute(&mut *tx)
+                .await
+                .wrap_err("notifying listeners")?;
+        }
+        commit(tx).await?;
+        Ok(out)
+    }
+}
+
+async fn commit(tx: Transaction<'static, Postgres>) -> Result<()> {
+    tx.commit().await.wrap_err("committing")
+}
+
+/// Inserts `event` as seq `last + 1` unless its key is stored in the room;
+/// returns the stored event either way.
+async fn insert(conn: &mut PgConnection, event: NewEvent, last: &mut i64) -> Result<Event> {
+    let (actor, payload) = store::json_parts(&event)?;
+    let seq = *last + 1;
+    let inserted = sqlx::query(
+        "INSERT INTO journal_events (room, seq, at_ms, actor, kind, version, payload, key) \
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8) \
+         ON CONFLICT (room, key) DO NOTHING",
+    )
+    .bind(&event.room)
+    .bind(seq)
+    .bind(event.at_ms)
+    .bind(&actor)
+    .bind(&event.kind)
+    .bind(i32::from(event.version))
+    .bind(&payload)
+    .bind(&event.key)
+    .execute(&mut *conn)
+    .await
+    .wrap_err("inserting the event")?
+    .rows_affected();
+    if inserted == 1 {
+        *last = seq;
+        return Ok(event.stored(seq));
+    }
+    let row: Row = sqlx::query_as(
+        "SELECT seq, at_ms, actor::text, kind, version, payload::text, key \
+         FROM journal_events WHERE room = $1 AND key = $2",
+    )
+    .bind(&event.room)
+    .bind(&event.key)
+    .fetch_one(&mut *conn)
+    .await
+    .wrap_err("reading the event stored earlier with the same key")?;
+    store::event_of(&event.room, row)
+}
+
+impl Store for PgStore {
+    async fn append(&self, event: NewEvent) -> Result<Event> {
+        let room = event.room.clone();
+        let mut stored = self
+            .append_all(vec![event])
+            .await
+            .wrap_err_with(|| format!("appending to room {room:?} (PostgreSQL)"))?;
+        stored
+            .pop()
+            .ok_or_else(|| eyre!("appending to room {room:?}: the store returned nothing"))
+    }
+
+    async fn append_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+        let n = events.len();
+        self.append_all(events)
+            .await
+            .wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
+    }
+
+    async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
+        self.ready().await?;
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT seq, at_ms, actor::text, kind, version, payload::text, key \
+             FROM journal_events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(room)
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (PostgreSQL)"))?;
+        rows.into_iter().map(|r| store::event_of(room, r)).collect()
+    }
+
+    async fn latest_seq(&self, room: &str) -> Result<i64> {
+        self.ready().await?;
+        sqlx::query_scalar(
+            "SELECT coalesce(max(seq), 0)::bigint FROM journal_events WHERE room = $1",
+        )
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await
+        .wrap_err_with(|| format!("reading the latest seq of room {room:?} (PostgreSQL)"))
+    }
+
+    async fn heartbeat(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
+        self.ready().await?;
+        let actor = serde_json::to_string(actor).wrap_err("encoding the actor")?;
+        let mut tx = self.pool.begin().await.wrap_err("starting a transaction")?;
+        // The server's clock, so consoles with skewed clocks agree.
+        sqlx::query(
+            "INSERT INTO journal_presence (room, console_id, actor, last_seen_ms) \
+             VALUES ($1, $2, $3::jsonb, (extract(epoch FROM clock_timestamp()) * 1000)::bigint) \
+             ON CONFLICT (room, console_id) DO UPDATE \
+             SET actor = excluded.actor, last_seen_ms = excluded.last_seen_ms",
+        )
+        .bind(room)
+        .bind(console_id)
+        .bind(&actor)
+        .execute(&mut *tx)
+        .await
+        .wrap_err_with(|| format!("recording presence in room {room:?} (PostgreSQL)"))?;
+        sqlx::query(
+            "DELETE FROM journal_presence WHERE room = $1 \
+             AND last_seen_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $2",
+        )
+        .bind(room)
+        .bind(store::PRESENCE_KEEP_MS)
+        .execute(&mut *tx)
+        .await
+        .wrap_err("forgetting old presence")?;
+        commit(tx).await
+    }
+
+    async fn present(&self, room: &str, within: Duration) -> Result<Vec<(Actor, i64)>> {
+        self.ready().await?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT actor::text, max(last_seen_ms) AS seen FROM journal_presence \
+             WHERE room = $1 \
+             AND last_seen_ms >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $2 \
+             GROUP BY actor ORDER BY seen DESC",
+        )
+        .bind(room)
+        .bind(store::millis(within))
+        .fetch_all(&self.pool)
+        .await
+        .wrap_err_with(|| format!("reading presence in room {room:?} (PostgreSQL)"))?;
+        store::presence_of(rows)
+    }
+}
+
+/// `url` with any password replaced, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://bob:s3cret@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+    }
+}

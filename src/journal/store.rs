@@ -1,0 +1,246 @@
+//! The [`Store`] contract every journal backend meets, the [`AnyStore`]
+//! choice between them, and the [`Wake`] signal subscribers receive.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use tokio::sync::mpsc;
+
+use super::event::{Actor, Event, NewEvent};
+use super::postgres::PgStore;
+use super::sqlite::SqliteStore;
+
+/// Where journal events live.
+///
+/// - `append` is durable when it returns (the transaction committed) and
+///   idempotent: appending an event whose `key` is already stored in the room
+///   returns the ORIGINAL stored event, and stores nothing.
+/// - seqs are per room, start at 1 and have no gaps, even with concurrent
+///   appenders.
+/// - Presence is best effort and separate from events: a heartbeat is not an
+///   event and leaves no trace in the room's history.
+pub trait Store: Send + Sync {
+    /// Stores `event` (or finds the earlier event with its key).
+    fn append(&self, event: NewEvent) -> impl Future<Output = Result<Event>> + Send;
+
+    /// Stores events of ONE room in one transaction, in order; each behaves
+    /// as [`Store::append`] would (already-stored keys return the original).
+    fn append_batch(
+        &self,
+        events: Vec<NewEvent>,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+
+    /// Up to `limit` events of `room` with `seq > after_seq`, in seq order.
+    fn since(
+        &self,
+        room: &str,
+        after_seq: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+
+    /// The room's highest seq, 0 when it has no events.
+    fn latest_seq(&self, room: &str) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Records that console `console_id`, used by `actor`, is looking at `room` now.
+    fn heartbeat(
+        &self,
+        room: &str,
+        console_id: &str,
+        actor: &Actor,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Actors with a heartbeat in `room` within the last `within`, each once
+    /// with its latest heartbeat (unix ms), most recent first.
+    fn present(
+        &self,
+        room: &str,
+        within: Duration,
+    ) -> impl Future<Output = Result<Vec<(Actor, i64)>>> + Send;
+}
+
+/// What a subscription sends. The contract is the same for both variants:
+/// **a wake means "read everything after your last seq"** (`since(last_seen)`);
+/// notifications carry no events, may be coalesced when the consumer is
+/// slow, and are lost while disconnected, which is why every (re)connect
+/// sends [`Wake::Resync`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Listening (again): anything may have happened meanwhile. Always the first wake.
+    Resync,
+    /// An event with this seq was committed.
+    Appended { seq: i64 },
+}
+
+/// The store chosen at startup.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// The store named by `--store` / `OPSDECK_STORE`: nothing (or `sqlite`)
+    /// for SQLite files under the state directory, `sqlite:DIR` for SQLite
+    /// files in DIR, `postgres://…` / `postgresql://…` for the shared store.
+    /// PostgreSQL is connected lazily (a console can start while it is down).
+    /// Call within a tokio runtime.
+    pub fn open(spec: Option<&str>) -> Result<AnyStore> {
+        match spec.map(str::trim) {
+            None | Some("") | Some("sqlite") => SqliteStore::open_default().map(AnyStore::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                PgStore::lazy(url).map(AnyStore::Postgres)
+            }
+            Some(other) => match other.strip_prefix("sqlite:") {
+                Some(dir) if !dir.is_empty() => Ok(AnyStore::Sqlite(SqliteStore::new(dir))),
+                _ => bail!("unknown store {other:?}: expected postgres://…, sqlite or sqlite:DIR"),
+            },
+        }
+    }
+
+    /// Whether this is the shared store (and so needs an offline spool).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, AnyStore::Postgres(_))
+    }
+
+    /// Wakes for `room`: PostgreSQL `LISTEN`, or for SQLite a poll of the
+    /// room's latest seq every 250 ms (another local console may append).
+    /// The task ends when the receiver is dropped. See [`Wake`] for the contract.
+    pub fn subscribe(&self, room: &str) -> mpsc::Receiver<Wake> {
+        match self {
+            AnyStore::Postgres(s) => s.subscribe(room),
+            AnyStore::Sqlite(s) => s.subscribe(room),
+        }
+    }
+}
+
+impl Store for AnyStore {
+    async fn append(&self, event: NewEvent) -> Result<Event> {
+        match self {
+            AnyStore::Sqlite(s) => s.append(event).await,
+            AnyStore::Postgres(s) => s.append(event).await,
+        }
+    }
+
+    async fn append_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
+        match self {
+            AnyStore::Sqlite(s) => s.append_batch(events).await,
+            AnyStore::Postgres(s) => s.append_batch(events).await,
+        }
+    }
+
+    async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
+        match self {
+            AnyStore::Sqlite(s) => s.since(room, after_seq, limit).await,
+            AnyStore::Postgres(s) => s.since(room, after_seq, limit).await,
+        }
+    }
+
+    async fn latest_seq(&self, room: &str) -> Result<i64> {
+        match self {
+            AnyStore::Sqlite(s) => s.latest_seq(room).await,
+            AnyStore::Postgres(s) => s.latest_seq(room).await,
+        }
+    }
+
+    async fn heartbeat(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.heartbeat(room, console_id, actor).await,
+            AnyStore::Postgres(s) => s.heartbeat(room, console_id, actor).await,
+        }
+    }
+
+    async fn present(&self, room: &str, within: Duration) -> Result<Vec<(Actor, i64)>> {
+        match self {
+            AnyStore::Sqlite(s) => s.present(room, within).await,
+            AnyStore::Postgres(s) => s.present(room, within).await,
+        }
+    }
+}
+
+/// Every event of `room` after `after_seq`, read in pages of `page`.
+pub async fn read_all<S: Store>(
+    store: &S,
+    room: &str,
+    after_seq: i64,
+    page: u32,
+) -> Result<Vec<Event>> {
+    let page = page.max(1);
+    let mut out = Vec::new();
+    let mut last = after_seq;
+    loop {
+        let batch = store.since(room, last, page).await?;
+        let full = batch.len() == page as usize;
+        if let Some(e) = batch.last() {
+            last = e.seq;
+        }
+        out.extend(batch);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
+/// Presence rows older than this (a day) are deleted by heartbeats.
+pub(crate) const PRESENCE_KEEP_MS: i64 = 24 * 3600 * 1000;
+
+/// Now, in unix milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A `Duration` as whole milliseconds, saturating.
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A stored row as text columns: (seq, at_ms, actor, kind, version, payload, key).
+pub(crate) type Row = (i64, i64, String, String, i32, String, String);
+
+/// Decodes a stored row of `room`.
+pub(crate) fn event_of(room: &str, row: Row) -> Result<Event> {
+    let (seq, at_ms, actor, kind, version, payload, key) = row;
+    Ok(Event {
+        seq,
+        room: room.to_string(),
+        at_ms,
+        actor: serde_json::from_str(&actor)
+            .wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {actor:?}"))?,
+        kind,
+        version: u16::try_from(version)
+            .wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?,
+        payload: serde_json::from_str(&payload)
+            .wrap_err_with(|| format!("event {seq} of room {room:?}: bad payload"))?,
+        key,
+    })
+}
+
+/// The actor and payload of `event` as JSON text, for binding.
+pub(crate) fn json_parts(event: &NewEvent) -> Result<(String, String)> {
+    let actor = serde_json::to_string(&event.actor).wrap_err("encoding the actor")?;
+    let payload = serde_json::to_string(&event.payload).wrap_err("encoding the payload")?;
+    Ok((actor, payload))
+}
+
+/// Decodes presence rows (actor JSON, last seen ms).
+pub(crate) fn presence_of(rows: Vec<(String, i64)>) -> Result<Vec<(Actor, i64)>> {
+    rows.into_iter()
+        .map(|(actor, seen)| {
+            let actor: Actor = serde_json::from_str(&actor)
+                .wrap_err_with(|| format!("presence: bad actor {actor:?}"))?;
+            Ok((actor, seen))
+        })
+        .collect()
+}
+
+/// Sends `wake` unless the consumer already has one pending. Returns false
+/// when the receiver is gone.
+pub(crate) fn signal(tx: &mpsc::Sender<Wake>, wake: Wake) -> bool {
+    match tx.try_send(wake) {
+        Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => true,
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
