@@ -20,11 +20,7 @@ const NOTIFIES: usize = 200;
 const PAGE: u32 = 1000;
 
 fn actor() -> Actor {
-    Actor {
-        name: "alice".into(),
-        host: "bastion-1".into(),
-        from: Some("10.0.0.5".into()),
-    }
+    Actor { name: "alice".into(), host: "bastion-1".into(), from: Some("10.0.0.5".into()) }
 }
 
 fn note(room: &str, i: usize) -> NewEvent {
@@ -61,11 +57,7 @@ async fn append_latency<S: Store>(what: &str, store: &S, room: &str) {
     }
     let total: Duration = took.iter().sum();
     report(what, took);
-    println!(
-        "{:<40} {:.0} appends/s, one at a time",
-        "",
-        APPENDS as f64 / total.as_secs_f64()
-    );
+    println!("{:<40} {:.0} appends/s, one at a time", "", APPENDS as f64 / total.as_secs_f64());
 }
 
 async fn replay<S: Store>(what: &str, store: &S, room: &str, n: usize) {
@@ -88,10 +80,7 @@ async fn replay<S: Store>(what: &str, store: &S, room: &str, n: usize) {
 }
 
 async fn notify_latency(url: &str) {
-    let (a, b) = (
-        PgStore::connect(url).await.unwrap(),
-        PgStore::connect(url).await.unwrap(),
-    );
+    let (a, b) = (PgStore::connect(url).await.unwrap(), PgStore::connect(url).await.unwrap());
     let room = format!("bench-notify-{}", &fresh_key()[..8]);
     let mut wakes = b.subscribe(&room);
     assert_eq!(wakes.recv().await, Some(Wake::Resync));
@@ -118,9 +107,7 @@ async fn notify_latency(url: &str) {
     let mut from_call = Vec::new();
     let mut from_ack = Vec::new();
     for (seq, start, committed) in sent {
-        let at = *arrived
-            .get(&seq)
-            .unwrap_or_else(|| panic!("seq {seq} never arrived"));
+        let at = *arrived.get(&seq).unwrap_or_else(|| panic!("seq {seq} never arrived"));
         from_call.push(at - start);
         from_ack.push(at.saturating_duration_since(committed));
     }
@@ -130,38 +117,23 @@ async fn notify_latency(url: &str) {
 }
 
 async fn cleanup(store: &PgStore, room: &str) {
-    for sql in [
-        "DELETE FROM journal_events WHERE room = $1",
-        "DELETE FROM journal_rooms WHERE room = $1",
-    ] {
-        sqlx::query(sql)
-            .bind(room)
-            .execute(store.pool())
-            .await
-            .unwrap();
+    for sql in ["DELETE FROM journal_events WHERE room = $1", "DELETE FROM journal_rooms WHERE room = $1"] {
+        sqlx::query(sql).bind(room).execute(store.pool()).await.unwrap();
     }
 }
 
 fn main() {
-    let replay_n: usize = std::env::var("OPSDECK_BENCH_REPLAY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let replay_n: usize = std::env::var("OPSDECK_BENCH_REPLAY").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        println!(
-            "SQLite files in {} (WAL, synchronous=FULL)",
-            dir.path().display()
-        );
+        println!("SQLite files in {} (WAL, synchronous=FULL)", dir.path().display());
         let sqlite = SqliteStore::new(dir.path());
         append_latency("SQLite append", &sqlite, "bench-append").await;
         replay("SQLite replay", &sqlite, "bench-replay", replay_n).await;
 
         let url = common::postgres_url();
-        let pg = PgStore::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
+        let pg = PgStore::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
         println!("PostgreSQL at {url}");
         let room = format!("bench-append-{}", &fresh_key()[..8]);
         append_latency("PostgreSQL append", &pg, &room).await;

@@ -25,39 +25,22 @@ fn cpu_seconds() -> f64 {
 
 /// The child: a tiny HTTP server printing its port, answering `{"status":"ok"}`.
 async fn serve() {
-    let app = axum::Router::new().route(
-        "/health",
-        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let app = axum::Router::new().route("/health", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     println!("port {}", listener.local_addr().expect("addr").port());
     axum::serve(listener, app).await.expect("serve");
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     if std::env::args().any(|a| a == "--serve") {
         rt.block_on(serve());
         return;
     }
-    let secs: u64 = std::env::var("OPSDECK_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .arg("--serve")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("server");
+    let secs: u64 = std::env::var("OPSDECK_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    let mut child = Command::new(std::env::current_exe().expect("exe")).arg("--serve").stdout(Stdio::piped()).spawn().expect("server");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("port line");
     let port = line.trim().trim_start_matches("port ").to_string();
     let plan = support::plan(CHECKS, &format!("http://127.0.0.1:{port}/health"), "1s");
     let (samples, errors, cpu, wall) = rt.block_on(async {
@@ -75,12 +58,7 @@ fn main() {
         for t in tasks {
             t.abort();
         }
-        (
-            n,
-            errors,
-            cpu_seconds() - cpu0,
-            started.elapsed().as_secs_f64(),
-        )
+        (n, errors, cpu_seconds() - cpu0, started.elapsed().as_secs_f64())
     });
     let _ = child.kill();
     let _ = child.wait();

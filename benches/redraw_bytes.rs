@@ -34,31 +34,15 @@ impl Write for Counter {
 
 fn main() {
     let mut state = support::state(50);
-    let theme = ThemeLoader::new(None, ".".into())
-        .load("dark")
-        .expect("theme")
-        .0;
-    let keymap = KeymapLoader {
-        user_dir: None,
-        personal: None,
-        base_dir: ".".into(),
-    }
-    .load("default")
-    .expect("keymap");
+    let theme = ThemeLoader::new(None, ".".into()).load("dark").expect("theme").0;
+    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("keymap");
     let counter = Counter::default();
     let backend = CrosstermBackend::new(counter.clone());
-    let options = TerminalOptions {
-        viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
-    };
+    let options = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)) };
     let mut terminal = Terminal::with_options(backend, options).expect("terminal");
     let mut draw = |state: &opsdeck::app::state::State| -> usize {
         let before = *counter.0.lock().expect("count");
-        let view = View {
-            state,
-            theme: &theme,
-            keymap: &keymap,
-            ascii: false,
-        };
+        let view = View { state, theme: &theme, keymap: &keymap, ascii: false };
         terminal
             .draw(|f| {
                 ui::render(f, &view);

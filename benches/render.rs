@@ -16,26 +16,12 @@ mod support;
 
 fn frame(c: &mut Criterion) {
     let state = support::state(50);
-    let theme = ThemeLoader::new(None, ".".into())
-        .load("dark")
-        .expect("theme")
-        .0;
-    let keymap = KeymapLoader {
-        user_dir: None,
-        personal: None,
-        base_dir: ".".into(),
-    }
-    .load("default")
-    .expect("keymap");
+    let theme = ThemeLoader::new(None, ".".into()).load("dark").expect("theme").0;
+    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("keymap");
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     c.bench_function("metrics pane frame, 50 checks, 120x40", |b| {
         b.iter(|| {
-            let view = View {
-                state: &state,
-                theme: &theme,
-                keymap: &keymap,
-                ascii: false,
-            };
+            let view = View { state: &state, theme: &theme, keymap: &keymap, ascii: false };
             terminal
                 .draw(|f| {
                     ui::render(f, &view);

@@ -27,9 +27,7 @@ pub fn state(n: usize) -> State {
     let mut s = State::new(&plan, "dark", T0);
     for i in 0..n {
         for k in 0..60 {
-            let v = 100.0
-                + ((i * 37 + k * 11) % 400) as f64
-                + if k > 50 && i % 7 == 0 { 900.0 } else { 0.0 };
+            let v = 100.0 + ((i * 37 + k * 11) % 400) as f64 + if k > 50 && i % 7 == 0 { 900.0 } else { 0.0 };
             s.apply_sample(&Sample {
                 check: i,
                 at_ms: T0 - 300_000 + k as i64 * 5_000,

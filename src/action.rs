@@ -93,17 +93,10 @@ impl Action {
 
     /// Looks an action up by name, with the list of names in the error.
     pub fn parse(name: &str) -> Result<Action, String> {
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|a| a.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-                format!(
-                    "unknown action `{name}`; expected one of {}",
-                    names.join(", ")
-                )
-            })
+        Action::ALL.iter().copied().find(|a| a.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+            format!("unknown action `{name}`; expected one of {}", names.join(", "))
+        })
     }
 }
 
@@ -130,10 +123,6 @@ mod tests {
             assert_eq!(Action::parse(a.name()), Ok(*a));
             assert!(seen.insert(a.name()), "duplicate name {}", a.name());
         }
-        assert!(
-            Action::parse("rollback.nuke")
-                .unwrap_err()
-                .starts_with("unknown action `rollback.nuke`")
-        );
+        assert!(Action::parse("rollback.nuke").unwrap_err().starts_with("unknown action `rollback.nuke`"));
     }
 }

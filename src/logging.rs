@@ -43,17 +43,12 @@ pub fn init(level: &str) -> Result<Option<WorkerGuard>> {
     };
     let dir = path.parent().map(PathBuf::from).unwrap_or_default();
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    let filter = EnvFilter::try_new(format!("opsdeck={level},warn"))
-        .wrap_err_with(|| format!("invalid --log-level {level:?}"))?;
+    let filter = EnvFilter::try_new(format!("opsdeck={level},warn")).wrap_err_with(|| format!("invalid --log-level {level:?}"))?;
     let file = tracing_appender::rolling::never(&dir, "opsdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::registry()
         .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(writer)
-                .with_ansi(false),
-        )
+        .with(tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false))
         .with(CountWarnings)
         .try_init()
         .wrap_err("cannot start logging")?;

@@ -25,28 +25,11 @@ pub fn load(
     plan_dir: &Path,
 ) -> Result<Look, Report> {
     let theme_name = theme::choose(cli_theme, plan_theme, theme::no_color_requested());
-    let theme_base = if cli_theme.is_some() {
-        Path::new(".")
-    } else {
-        plan_dir
-    };
-    let (theme, theme_origin) =
-        ThemeLoader::new(paths::user_themes(), theme_base.to_path_buf()).load(theme_name)?;
+    let theme_base = if cli_theme.is_some() { Path::new(".") } else { plan_dir };
+    let (theme, theme_origin) = ThemeLoader::new(paths::user_themes(), theme_base.to_path_buf()).load(theme_name)?;
     let keymap_name = cli_keymap.or(plan_keymap).unwrap_or("default");
-    let keymap_base = if cli_keymap.is_some() {
-        Path::new(".")
-    } else {
-        plan_dir
-    };
-    let loader = KeymapLoader {
-        user_dir: paths::user_keymaps(),
-        personal: paths::personal_keymap(),
-        base_dir: keymap_base.to_path_buf(),
-    };
+    let keymap_base = if cli_keymap.is_some() { Path::new(".") } else { plan_dir };
+    let loader = KeymapLoader { user_dir: paths::user_keymaps(), personal: paths::personal_keymap(), base_dir: keymap_base.to_path_buf() };
     let keymap = loader.load(keymap_name)?;
-    Ok(Look {
-        theme,
-        theme_origin,
-        keymap,
-    })
+    Ok(Look { theme, theme_origin, keymap })
 }

@@ -8,19 +8,13 @@ use etcetera::BaseStrategy;
 
 /// `$XDG_CONFIG_HOME/opsdeck` (usually `~/.config/opsdeck`), when a home is known.
 pub fn config_dir() -> Option<PathBuf> {
-    etcetera::choose_base_strategy()
-        .ok()
-        .map(|s| s.config_dir().join("opsdeck"))
+    etcetera::choose_base_strategy().ok().map(|s| s.config_dir().join("opsdeck"))
 }
 
 /// `$XDG_STATE_HOME/opsdeck` (usually `~/.local/state/opsdeck`), when a home is known.
 pub fn state_dir() -> Option<PathBuf> {
     let s = etcetera::choose_base_strategy().ok()?;
-    Some(
-        s.state_dir()
-            .unwrap_or_else(|| s.data_dir())
-            .join("opsdeck"),
-    )
+    Some(s.state_dir().unwrap_or_else(|| s.data_dir()).join("opsdeck"))
 }
 
 /// User themes: `<config>/themes/NAME.toml`.

@@ -49,12 +49,7 @@ fn every_example_plan_passes_check() {
     for entry in std::fs::read_dir(root().join("examples")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let rel = path
-                .strip_prefix(root())
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string();
+            let rel = path.strip_prefix(root()).unwrap().to_str().unwrap().to_string();
             let out = opsdeck(&["check", &rel], home.path());
             assert_eq!(out.status.code(), Some(0), "{rel}:\n{}", text(&out.stderr));
         }
@@ -65,16 +60,8 @@ fn every_example_plan_passes_check() {
 /// copies of its Markdown files; returns the directory, the plan and the line number.
 fn mutate(find: &str, replace: &str) -> (tempfile::TempDir, PathBuf, usize) {
     let original = std::fs::read_to_string(root().join("examples/launch.toml")).unwrap();
-    let line = original
-        .lines()
-        .position(|l| l == find)
-        .unwrap_or_else(|| panic!("no line {find:?}"))
-        + 1;
-    let changed: Vec<&str> = original
-        .lines()
-        .enumerate()
-        .map(|(i, l)| if i + 1 == line { replace } else { l })
-        .collect();
+    let line = original.lines().position(|l| l == find).unwrap_or_else(|| panic!("no line {find:?}")) + 1;
+    let changed: Vec<&str> = original.lines().enumerate().map(|(i, l)| if i + 1 == line { replace } else { l }).collect();
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     for sub in ["docs", "runbooks"] {
         std::fs::create_dir(dir.path().join(sub)).unwrap();
@@ -93,71 +80,38 @@ fn first_error(path: &Path) -> String {
     let out = opsdeck(&["check", path.to_str().unwrap()], home.path());
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    stderr
-        .lines()
-        .find(|l| l.contains(": error: "))
-        .unwrap_or_else(|| panic!("no error in\n{stderr}"))
-        .to_string()
+    stderr.lines().find(|l| l.contains(": error: ")).unwrap_or_else(|| panic!("no error in\n{stderr}")).to_string()
 }
 
 #[test]
 fn mutations_of_the_example_point_at_the_mutated_line() {
     let cases = [
-        (
-            "every = \"10s\"",
-            "evry = \"10s\"",
-            ":1: error: check[checkout].evry: unknown field `evry`",
-        ),
-        (
-            "every = \"10s\"",
-            "every = \"5 parsecs\"",
-            ":9: error: check[checkout].every: invalid duration \"5 parsecs\"",
-        ),
-        (
-            "id = \"checkout\"",
-            "id = \"api\"",
-            ":6: error: check[api].id: duplicate check id `api`; it is already used at line 22",
-        ),
+        ("every = \"10s\"", "evry = \"10s\"", ":1: error: check[checkout].evry: unknown field `evry`"),
+        ("every = \"10s\"", "every = \"5 parsecs\"", ":9: error: check[checkout].every: invalid duration \"5 parsecs\""),
+        ("id = \"checkout\"", "id = \"api\"", ":6: error: check[api].id: duplicate check id `api`; it is already used at line 22"),
     ];
     for (find, replace, expected) in cases {
         let (_dir, path, line) = mutate(find, replace);
         let err = first_error(&path);
-        assert!(
-            err.contains(&format!("mutated.toml:{line}{expected}")),
-            "{find} -> {replace}: {err}"
-        );
+        assert!(err.contains(&format!("mutated.toml:{line}{expected}")), "{find} -> {replace}: {err}");
     }
     // A dangling header: the first `[[check]]` loses its closing bracket.
     let (_dir, path, line) = mutate("[[check]]", "[[check]");
     let err = first_error(&path);
-    assert!(
-        err.contains(&format!(
-            ":{line}:9: error: invalid TOML: unclosed array table, expected `]`"
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!(":{line}:9: error: invalid TOML: unclosed array table, expected `]`")), "{err}");
 }
 
 #[test]
 fn version_help_and_completions() {
     let home = tempfile::tempdir().unwrap();
     let out = opsdeck(&["--version"], home.path());
-    assert_eq!(
-        text(&out.stdout).trim(),
-        format!("opsdeck {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(text(&out.stdout).trim(), format!("opsdeck {}", env!("CARGO_PKG_VERSION")));
     let out = opsdeck(&["--help"], home.path());
     let help = text(&out.stdout);
-    assert!(
-        help.contains("check") && help.contains("completions") && help.contains("--theme"),
-        "{help}"
-    );
+    assert!(help.contains("check") && help.contains("completions") && help.contains("--theme"), "{help}");
     let out = opsdeck(&["completions", "bash"], home.path());
     assert!(out.status.success());
-    assert!(
-        text(&out.stdout).contains("_opsdeck()"),
-        "a bash completion function"
-    );
+    assert!(text(&out.stdout).contains("_opsdeck()"), "a bash completion function");
 }
 
 #[test]
@@ -172,5 +126,8 @@ fn a_user_keymap_overlay_is_checked_too() {
     let out = opsdeck(&["check", "examples/launch.toml"], home.path());
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("opsdeck/keymap.toml:2:25: error: global.append_keymap: key `q` is already bound to `quit` in [global]"), "{stderr}");
+    assert!(
+        stderr.contains("opsdeck/keymap.toml:2:25: error: global.append_keymap: key `q` is already bound to `quit` in [global]"),
+        "{stderr}"
+    );
 }

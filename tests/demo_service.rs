@@ -21,17 +21,12 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
     stream.read_to_end(&mut raw).await.expect("reads");
     let text = String::from_utf8(raw).expect("utf-8");
     let (head, body) = text.split_once("\r\n\r\n").expect("a header block");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
     let content_type = head
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-type")
-                .then(|| v.trim().to_string())
+            k.eq_ignore_ascii_case("content-type").then(|| v.trim().to_string())
         })
         .unwrap_or_default();
     (status, content_type, body.to_string())
@@ -40,10 +35,7 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
 async fn health(addr: SocketAddr) -> Value {
     let (status, content_type, body) = get(addr, "/api/health").await;
     assert_eq!(status, 200, "{body}");
-    assert!(
-        content_type.starts_with("application/json"),
-        "{content_type}"
-    );
+    assert!(content_type.starts_with("application/json"), "{content_type}");
     serde_json::from_str(&body).expect("JSON body")
 }
 
@@ -59,26 +51,18 @@ fn value(scrape: &Scrape, sample: &str, label: Option<(&str, &str)>) -> f64 {
         .families
         .iter()
         .flat_map(|f| &f.samples)
-        .find(|s| {
-            s.name == sample
-                && label.is_none_or(|(k, v)| s.labels.iter().any(|(n, x)| n == k && x == v))
-        })
+        .find(|s| s.name == sample && label.is_none_or(|(k, v)| s.labels.iter().any(|(n, x)| n == k && x == v)))
         .map(|s| s.value)
         .unwrap_or_else(|| panic!("no sample {sample} {label:?}"))
 }
 
 fn requests(scrape: &Scrape) -> (f64, f64) {
-    (
-        value(scrape, "http_requests_total", Some(("code", "200"))),
-        value(scrape, "http_requests_total", Some(("code", "500"))),
-    )
+    (value(scrape, "http_requests_total", Some(("code", "200"))), value(scrape, "http_requests_total", Some(("code", "500"))))
 }
 
 /// Buckets are cumulative, end in +Inf, and agree with _count and the counters.
 fn assert_histogram_well_formed(scrape: &Scrape) {
-    let family = scrape
-        .family("http_request_duration_seconds")
-        .expect("histogram family");
+    let family = scrape.family("http_request_duration_seconds").expect("histogram family");
     assert_eq!(family.kind, MetricKind::Histogram);
     let buckets: Vec<(String, f64)> = family
         .samples
@@ -87,14 +71,8 @@ fn assert_histogram_well_formed(scrape: &Scrape) {
         .map(|s| (s.labels[0].1.clone(), s.value))
         .collect();
     let bounds: Vec<&str> = buckets.iter().map(|(le, _)| le.as_str()).collect();
-    assert_eq!(
-        bounds,
-        ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"]
-    );
-    assert!(
-        buckets.windows(2).all(|w| w[0].1 <= w[1].1),
-        "not cumulative: {buckets:?}"
-    );
+    assert_eq!(bounds, ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"]);
+    assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1), "not cumulative: {buckets:?}");
     let count = value(scrape, "http_request_duration_seconds_count", None);
     assert_eq!(buckets[7].1, count, "+Inf bucket equals _count");
     let (ok, errors) = requests(scrape);
@@ -130,11 +108,9 @@ async fn metrics_accumulate_and_the_histogram_is_well_formed() {
     let second = scrape(service.addr).await;
     for s in [&first, &second] {
         assert_histogram_well_formed(s);
-        for (name, kind) in [
-            ("http_requests_total", MetricKind::Counter),
-            ("demo_error_ratio", MetricKind::Gauge),
-            ("demo_queue_depth", MetricKind::Gauge),
-        ] {
+        for (name, kind) in
+            [("http_requests_total", MetricKind::Counter), ("demo_error_ratio", MetricKind::Gauge), ("demo_queue_depth", MetricKind::Gauge)]
+        {
             let family = s.family(name).unwrap_or_else(|| panic!("no {name}"));
             assert_eq!(family.kind, kind, "{name}");
             assert!(family.help.is_some(), "{name} has HELP");
@@ -156,11 +132,7 @@ async fn the_built_in_plan_is_valid_for_the_running_service() {
     let text = plan_text(service.addr);
     assert!(text.contains(&format!("http://{}/metrics", service.addr)));
     let (plan, diagnostics) = parse_source(&Source::new("demo.toml", text), &|_| false);
-    let errors: Vec<_> = diagnostics
-        .items
-        .iter()
-        .filter(|d| d.level == Level::Error)
-        .collect();
+    let errors: Vec<_> = diagnostics.items.iter().filter(|d| d.level == Level::Error).collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let plan = plan.expect("a plan");
     assert_eq!(plan.deck.environment, "demo");
@@ -176,10 +148,7 @@ async fn health_turns_degraded_during_the_error_burst_and_recovers() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut seen = Vec::new();
     while Instant::now() < deadline {
-        let status = health(service.addr).await["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let status = health(service.addr).await["status"].as_str().unwrap_or_default().to_string();
         if seen.last() != Some(&status) {
             if status == "degraded" {
                 let ratio = value(&scrape(service.addr).await, "demo_error_ratio", None);

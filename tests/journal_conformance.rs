@@ -14,11 +14,7 @@ use sqlx::postgres::PgConnectOptions;
 use tokio::sync::mpsc;
 
 fn actor(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        host: "bastion-1".into(),
-        from: Some("10.0.0.5".into()),
-    }
+    Actor { name: name.into(), host: "bastion-1".into(), from: Some("10.0.0.5".into()) }
 }
 
 fn new_room(prefix: &str) -> String {
@@ -30,19 +26,13 @@ fn note(room: &str, i: i64) -> NewEvent {
         room,
         &actor("alice"),
         1_795_615_200_000 + i,
-        &Body::IncidentNote {
-            incident: 1,
-            text: format!("note {i}"),
-            comms: i % 2 == 0,
-        },
+        &Body::IncidentNote { incident: 1, text: format!("note {i}"), comms: i % 2 == 0 },
     )
 }
 
 async fn pg() -> PgStore {
     let url = common::postgres_url();
-    PgStore::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"))
+    PgStore::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"))
 }
 
 /// Everything a store must do, each part in its own room.
@@ -137,18 +127,9 @@ async fn since_pages<S: Store>(store: &S) {
         store.append(e.clone()).await.unwrap();
     }
     let seqs = |v: Vec<opsdeck::journal::Event>| v.into_iter().map(|e| e.seq).collect::<Vec<_>>();
-    assert_eq!(
-        seqs(store.since(&room, 0, 10).await.unwrap()),
-        (1..=10).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        seqs(store.since(&room, 10, 10).await.unwrap()),
-        (11..=20).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        seqs(store.since(&room, 20, 10).await.unwrap()),
-        (21..=25).collect::<Vec<_>>()
-    );
+    assert_eq!(seqs(store.since(&room, 0, 10).await.unwrap()), (1..=10).collect::<Vec<_>>());
+    assert_eq!(seqs(store.since(&room, 10, 10).await.unwrap()), (11..=20).collect::<Vec<_>>());
+    assert_eq!(seqs(store.since(&room, 20, 10).await.unwrap()), (21..=25).collect::<Vec<_>>());
     assert!(store.since(&room, 25, 10).await.unwrap().is_empty());
     let all = read_all(store, &room, 0, 7).await.unwrap();
     let keys: Vec<&str> = all.iter().map(|e| e.key.as_str()).collect();
@@ -164,10 +145,7 @@ async fn batches_behave_like_appends<S: Store>(store: &S) {
     let batch = vec![
         note(&room, 1), // same content as the first, but a fresh key: new
         fresh.clone(),
-        NewEvent {
-            key: before.key.clone(),
-            ..note(&room, 3)
-        },
+        NewEvent { key: before.key.clone(), ..note(&room, 3) },
         fresh.clone(),
     ];
     let out = store.append_batch(batch).await.unwrap();
@@ -195,19 +173,10 @@ async fn presence_lists_recent_actors<S: Store>(store: &S) {
     // Only bob keeps beating: alice drops out of a short window.
     tokio::time::sleep(Duration::from_millis(400)).await;
     store.heartbeat(&room, "console-3", &bob).await.unwrap();
-    let here = store
-        .present(&room, Duration::from_millis(200))
-        .await
-        .unwrap();
+    let here = store.present(&room, Duration::from_millis(200)).await.unwrap();
     assert_eq!(here.len(), 1, "{here:?}");
     assert_eq!(here[0].0, bob);
-    assert!(
-        store
-            .present("nobody-here", Duration::from_secs(60))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.present("nobody-here", Duration::from_secs(60)).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -216,16 +185,9 @@ async fn sqlite_store_conforms() {
     let store = SqliteStore::new(dir.path().join("rooms"));
     conformance(store.clone()).await;
     // One WAL-mode file per room.
-    let files: Vec<String> = std::fs::read_dir(store.dir())
-        .unwrap()
-        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        files
-            .iter()
-            .any(|f| f.starts_with("order-") && f.ends_with(".db")),
-        "{files:?}"
-    );
+    let files: Vec<String> =
+        std::fs::read_dir(store.dir()).unwrap().map(|f| f.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(files.iter().any(|f| f.starts_with("order-") && f.ends_with(".db")), "{files:?}");
     assert!(files.iter().any(|f| f.ends_with(".db-wal")), "{files:?}");
 }
 
@@ -246,16 +208,7 @@ async fn sqlite_room_names_become_safe_distinct_files() {
         assert_eq!(store.since(r, 0, 10).await.unwrap()[0].room, r);
     }
     assert_eq!(
-        std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter(|f| {
-                f.as_ref()
-                    .unwrap()
-                    .path()
-                    .extension()
-                    .is_some_and(|x| x == "db")
-            })
-            .count(),
+        std::fs::read_dir(dir.path()).unwrap().filter(|f| { f.as_ref().unwrap().path().extension().is_some_and(|x| x == "db") }).count(),
         4
     );
     assert!(store.append(note("", 1)).await.is_err());
@@ -271,10 +224,7 @@ async fn an_append_on_one_connection_wakes_a_subscriber_on_another_within_a_seco
     let (a, b) = (pg().await, pg().await);
     let room = new_room("notify");
     let mut wakes = b.subscribe(&room);
-    assert_eq!(
-        next_wake(&mut wakes, Duration::from_secs(10)).await,
-        Some(Wake::Resync)
-    );
+    assert_eq!(next_wake(&mut wakes, Duration::from_secs(10)).await, Some(Wake::Resync));
     for i in 1..=5 {
         let start = Instant::now();
         let stored = a.append(note(&room, i)).await.unwrap();
@@ -284,24 +234,14 @@ async fn an_append_on_one_connection_wakes_a_subscriber_on_another_within_a_seco
         assert!(took < Duration::from_secs(1), "{took:?}");
         eprintln!("append {i}: delivered to the other connection after {took:?}");
         // And the consumer's read finds it.
-        assert_eq!(
-            b.since(&room, stored.seq - 1, 10).await.unwrap()[0].key,
-            stored.key
-        );
+        assert_eq!(b.since(&room, stored.seq - 1, 10).await.unwrap()[0].key, stored.key);
     }
     // A duplicate append commits nothing and notifies nothing.
     let e = note(&room, 6);
     a.append(e.clone()).await.unwrap();
-    assert!(
-        next_wake(&mut wakes, Duration::from_secs(1))
-            .await
-            .is_some()
-    );
+    assert!(next_wake(&mut wakes, Duration::from_secs(1)).await.is_some());
     a.append(e).await.unwrap();
-    assert_eq!(
-        next_wake(&mut wakes, Duration::from_millis(300)).await,
-        None
-    );
+    assert_eq!(next_wake(&mut wakes, Duration::from_millis(300)).await, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,32 +249,19 @@ async fn a_subscriber_resyncs_after_its_connection_is_killed() {
     let url = common::postgres_url();
     let a = pg().await;
     let app = format!("opsdeck-test-listen-{}", &fresh_key()[..8]);
-    let options = PgConnectOptions::from_str(&url)
-        .unwrap()
-        .application_name(&app);
+    let options = PgConnectOptions::from_str(&url).unwrap().application_name(&app);
     let b = PgStore::lazy_with(options, Duration::from_secs(3));
     let room = new_room("resync");
     let mut wakes = b.subscribe(&room);
-    assert_eq!(
-        next_wake(&mut wakes, Duration::from_secs(10)).await,
-        Some(Wake::Resync)
-    );
-    let killed: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-    )
-    .bind(&app)
-    .fetch_all(a.pool())
-    .await
-    .unwrap();
+    assert_eq!(next_wake(&mut wakes, Duration::from_secs(10)).await, Some(Wake::Resync));
+    let killed: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+        .bind(&app)
+        .fetch_all(a.pool())
+        .await
+        .unwrap();
     assert_eq!(killed, [true], "one listening backend");
     // Whatever was sent meanwhile is lost: the subscriber says "resync".
-    assert_eq!(
-        next_wake(&mut wakes, Duration::from_secs(10)).await,
-        Some(Wake::Resync)
-    );
+    assert_eq!(next_wake(&mut wakes, Duration::from_secs(10)).await, Some(Wake::Resync));
     let stored = a.append(note(&room, 1)).await.unwrap();
-    assert_eq!(
-        next_wake(&mut wakes, Duration::from_secs(2)).await,
-        Some(Wake::Appended { seq: stored.seq })
-    );
+    assert_eq!(next_wake(&mut wakes, Duration::from_secs(2)).await, Some(Wake::Appended { seq: stored.seq }));
 }

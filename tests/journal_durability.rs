@@ -21,22 +21,11 @@ fn appender_child() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = SqliteStore::new(dir);
-        let actor = Actor {
-            name: "child".into(),
-            host: "test".into(),
-            from: None,
-        };
+        let actor = Actor { name: "child".into(), host: "test".into(), from: None };
         let mut out = std::io::stdout().lock();
         for i in 0.. {
-            let body = Body::IncidentNote {
-                incident: 1,
-                text: format!("note {i}"),
-                comms: false,
-            };
-            let stored = store
-                .append(NewEvent::new(ROOM, &actor, i, &body))
-                .await
-                .unwrap();
+            let body = Body::IncidentNote { incident: 1, text: format!("note {i}"), comms: false };
+            let stored = store.append(NewEvent::new(ROOM, &actor, i, &body)).await.unwrap();
             writeln!(out, "ack {} {}", stored.seq, stored.key).unwrap();
             out.flush().unwrap();
         }
@@ -47,12 +36,7 @@ fn appender_child() {
 async fn acknowledged_appends_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "appender_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", "appender_child", "--nocapture", "--test-threads=1"])
         .env(DIR_VAR, dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -67,10 +51,7 @@ async fn acknowledged_appends_survive_sigkill() {
             let (seq, key) = rest.split_once(' ').unwrap();
             acked.push((seq.parse::<i64>().unwrap(), key.to_string()));
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "appender too slow"
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "appender too slow");
     }
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
@@ -84,32 +65,15 @@ async fn acknowledged_appends_survive_sigkill() {
 
     let store = SqliteStore::new(dir.path());
     let stored = read_all(&store, ROOM, 0, 500).await.unwrap();
-    assert!(
-        stored.len() >= acked.len(),
-        "{} stored, {} acked",
-        stored.len(),
-        acked.len()
-    );
+    assert!(stored.len() >= acked.len(), "{} stored, {} acked", stored.len(), acked.len());
     for (seq, key) in &acked {
         let e = &stored[(*seq - 1) as usize];
         assert_eq!((e.seq, &e.key), (*seq, key), "acknowledged event {seq}");
     }
     let seqs: Vec<i64> = stored.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=stored.len() as i64).collect::<Vec<_>>());
-    eprintln!(
-        "{} acknowledged before SIGKILL, {} stored",
-        acked.len(),
-        stored.len()
-    );
+    eprintln!("{} acknowledged before SIGKILL, {} stored", acked.len(), stored.len());
     // The room still takes appends after the crash.
-    let next = store
-        .append(NewEvent::new(
-            ROOM,
-            &stored[0].actor,
-            0,
-            &Body::IncidentAcknowledged { incident: 1 },
-        ))
-        .await
-        .unwrap();
+    let next = store.append(NewEvent::new(ROOM, &stored[0].actor, 0, &Body::IncidentAcknowledged { incident: 1 })).await.unwrap();
     assert_eq!(next.seq, stored.len() as i64 + 1);
 }

@@ -12,10 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use opsdeck::journal::event::fresh_key;
-use opsdeck::journal::{
-    Actor, AnyStore, Appended, Body, Journal, PgStore, Spool, SqliteStore, Store, is_read_only,
-    read_all,
-};
+use opsdeck::journal::{Actor, AnyStore, Appended, Body, Journal, PgStore, Spool, SqliteStore, Store, is_read_only, read_all};
 use sqlx::postgres::PgConnectOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -64,12 +61,7 @@ impl Proxy {
                 conns2.lock().unwrap().push(task.abort_handle());
             }
         });
-        Proxy {
-            addr,
-            up,
-            stalled,
-            conns,
-        }
+        Proxy { addr, up, stalled, conns }
     }
 
     fn cut(&self) {
@@ -106,19 +98,11 @@ async fn pipe(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, stalled: Arc<Atom
 }
 
 fn actor() -> Actor {
-    Actor {
-        name: "alice".into(),
-        host: "bastion-1".into(),
-        from: None,
-    }
+    Actor { name: "alice".into(), host: "bastion-1".into(), from: None }
 }
 
 fn note(i: usize) -> Body {
-    Body::IncidentNote {
-        incident: 1,
-        text: format!("note {i}"),
-        comms: false,
-    }
+    Body::IncidentNote { incident: 1, text: format!("note {i}"), comms: false }
 }
 
 fn real_options() -> PgConnectOptions {
@@ -130,28 +114,21 @@ fn real_options() -> PgConnectOptions {
 async fn proxied(app: &str) -> (Proxy, PgStore) {
     let real = real_options();
     let proxy = Proxy::start(format!("{}:{}", real.get_host(), real.get_port())).await;
-    let options = real
-        .host("127.0.0.1")
-        .port(proxy.addr.port())
-        .application_name(app);
+    let options = real.host("127.0.0.1").port(proxy.addr.port()).application_name(app);
     (proxy, PgStore::lazy_with(options, Duration::from_secs(1)))
 }
 
 async fn direct() -> PgStore {
     let url = common::postgres_url();
-    PgStore::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"))
+    PgStore::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"))
 }
 
 async fn terminate(admin: &PgStore, app: &str) -> usize {
-    let killed: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-    )
-    .bind(app)
-    .fetch_all(admin.pool())
-    .await
-    .unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+        .bind(app)
+        .fetch_all(admin.pool())
+        .await
+        .unwrap();
     killed.len()
 }
 
@@ -168,14 +145,7 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
     let spool_dir = tempfile::tempdir().unwrap();
     let spool_path = spool_dir.path().join("spool").join("room.db");
     let spool = Spool::open(&spool_path).await.unwrap();
-    let journal = Journal::new(
-        AnyStore::Postgres(store),
-        &room,
-        actor(),
-        false,
-        Some(spool),
-    )
-    .unwrap();
+    let journal = Journal::new(AnyStore::Postgres(store), &room, actor(), false, Some(spool)).unwrap();
     let mut made = Vec::new(); // keys, in the order the console made them
 
     // Online.
@@ -195,10 +165,7 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
         let e = journal.new_event(&note(i));
         made.push(e.key.clone());
         let got = journal.append(e).await.unwrap();
-        eprintln!(
-            "append after pg_terminate_backend: queued = {}",
-            got.is_queued()
-        );
+        eprintln!("append after pg_terminate_backend: queued = {}", got.is_queued());
     }
     journal.flush().await.unwrap();
 
@@ -214,11 +181,7 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
         assert_eq!(got, Appended::Queued { key: e.key.clone() });
         eprintln!("offline append {i}: queued after {:?}", start.elapsed());
         if i > 6 {
-            assert!(
-                start.elapsed() < Duration::from_millis(500),
-                "{:?}",
-                start.elapsed()
-            );
+            assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
         }
         double_enter.get_or_insert(e);
     }
@@ -232,27 +195,14 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
 
     // The console restarts while offline: the spool file carries the queue.
     drop(journal);
-    let options = real_options()
-        .host("127.0.0.1")
-        .port(proxy.addr.port())
-        .application_name(&app);
+    let options = real_options().host("127.0.0.1").port(proxy.addr.port()).application_name(&app);
     let store = PgStore::lazy_with(options, Duration::from_secs(1));
     let spool = Spool::open(&spool_path).await.unwrap();
-    let journal = Journal::new(
-        AnyStore::Postgres(store),
-        &room,
-        actor(),
-        false,
-        Some(spool),
-    )
-    .unwrap();
+    let journal = Journal::new(AnyStore::Postgres(store), &room, actor(), false, Some(spool)).unwrap();
     assert_eq!(journal.queued().await.unwrap(), 6);
     let e = journal.new_event(&note(12));
     made.push(e.key.clone());
-    assert!(
-        journal.append(e).await.unwrap().is_queued(),
-        "queued behind the spool"
-    );
+    assert!(journal.append(e).await.unwrap().is_queued(), "queued behind the spool");
 
     // Back online: one flush stores them, oldest first.
     proxy.restore();
@@ -265,11 +215,7 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
 
     let stored = read_all(&admin, &room, 0, 5).await.unwrap();
     let keys: Vec<&String> = stored.iter().map(|e| &e.key).collect();
-    assert_eq!(
-        keys,
-        made.iter().collect::<Vec<_>>(),
-        "each event once, in order"
-    );
+    assert_eq!(keys, made.iter().collect::<Vec<_>>(), "each event once, in order");
     let seqs: Vec<i64> = stored.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=14).collect::<Vec<_>>());
 }
@@ -282,14 +228,7 @@ async fn a_silent_network_times_out_into_the_spool_and_nothing_is_doubled() {
     let (proxy, store) = proxied(&app).await;
     let spool_dir = tempfile::tempdir().unwrap();
     let spool = Spool::open(spool_dir.path().join("s.db")).await.unwrap();
-    let journal = Journal::new(
-        AnyStore::Postgres(store),
-        &room,
-        actor(),
-        false,
-        Some(spool),
-    )
-    .unwrap();
+    let journal = Journal::new(AnyStore::Postgres(store), &room, actor(), false, Some(spool)).unwrap();
     let mut made = Vec::new();
     for i in 0..2 {
         let e = journal.new_event(&note(i));
@@ -316,11 +255,7 @@ async fn a_silent_network_times_out_into_the_spool_and_nothing_is_doubled() {
     }
     let stored = read_all(&admin, &room, 0, 100).await.unwrap();
     let keys: Vec<&String> = stored.iter().map(|e| &e.key).collect();
-    assert_eq!(
-        keys,
-        made.iter().collect::<Vec<_>>(),
-        "each event once, in order"
-    );
+    assert_eq!(keys, made.iter().collect::<Vec<_>>(), "each event once, in order");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -331,32 +266,18 @@ async fn upkeep_flushes_by_itself_when_the_store_returns() {
     let (proxy, store) = proxied(&app).await;
     let spool_dir = tempfile::tempdir().unwrap();
     let spool = Spool::open(spool_dir.path().join("s.db")).await.unwrap();
-    let journal = Journal::new(
-        AnyStore::Postgres(store),
-        &room,
-        actor(),
-        false,
-        Some(spool),
-    )
-    .unwrap();
+    let journal = Journal::new(AnyStore::Postgres(store), &room, actor(), false, Some(spool)).unwrap();
     proxy.cut();
     for i in 0..4 {
         assert!(journal.record(&note(i)).await.unwrap().is_queued());
     }
     let _upkeep = journal.spawn_upkeep(Duration::from_millis(300));
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(
-        journal.queued().await.unwrap(),
-        4,
-        "nothing stored while cut"
-    );
+    assert_eq!(journal.queued().await.unwrap(), 4, "nothing stored while cut");
     proxy.restore();
     let start = Instant::now();
     while journal.queued().await.unwrap() > 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "upkeep did not flush"
-        );
+        assert!(start.elapsed() < Duration::from_secs(15), "upkeep did not flush");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(admin.latest_seq(&room).await.unwrap(), 4);
@@ -372,9 +293,7 @@ async fn a_read_only_console_cannot_append_to_either_store() {
     let pg = AnyStore::Postgres(direct().await);
     for store in [sqlite, pg] {
         let room = unique("read-only");
-        let spool = Spool::open(dir.path().join(format!("{room}-spool.db")))
-            .await
-            .unwrap();
+        let spool = Spool::open(dir.path().join(format!("{room}-spool.db"))).await.unwrap();
         let journal = Journal::new(store.clone(), &room, actor(), true, Some(spool)).unwrap();
         assert!(journal.is_read_only());
         let err = journal.record(&note(1)).await.unwrap_err();
@@ -387,14 +306,7 @@ async fn a_read_only_console_cannot_append_to_either_store() {
         writer.record(&note(2)).await.unwrap();
         assert_eq!(journal.sync(0).await.unwrap().len(), 1);
         journal.heartbeat().await.unwrap();
-        assert_eq!(
-            journal
-                .present(Duration::from_secs(60))
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(journal.present(Duration::from_secs(60)).await.unwrap().len(), 1);
     }
 }
 
@@ -404,12 +316,7 @@ async fn sqlite_journals_store_directly_and_sync_in_pages() {
     let store = AnyStore::open(Some(&format!("sqlite:{}", dir.path().display()))).unwrap();
     let journal = Journal::new(store, "local", actor(), false, None).unwrap();
     let mut wakes = journal.subscribe();
-    assert_eq!(
-        tokio::time::timeout(Duration::from_secs(5), wakes.recv())
-            .await
-            .unwrap(),
-        Some(opsdeck::journal::Wake::Resync)
-    );
+    assert_eq!(tokio::time::timeout(Duration::from_secs(5), wakes.recv()).await.unwrap(), Some(opsdeck::journal::Wake::Resync));
     let e = journal.new_event(&note(0));
     let first = journal.append(e.clone()).await.unwrap();
     assert_eq!(journal.append(e).await.unwrap(), first, "double Enter");
@@ -420,9 +327,7 @@ async fn sqlite_journals_store_directly_and_sync_in_pages() {
     assert_eq!(journal.sync(2400).await.unwrap().len(), 100);
     assert_eq!(journal.latest_seq().await.unwrap(), 2500);
     assert!(matches!(
-        tokio::time::timeout(Duration::from_secs(5), wakes.recv())
-            .await
-            .unwrap(),
+        tokio::time::timeout(Duration::from_secs(5), wakes.recv()).await.unwrap(),
         Some(opsdeck::journal::Wake::Appended { .. })
     ));
     let other = Journal::new(journal.store().clone(), "elsewhere", actor(), false, None).unwrap();

@@ -7,10 +7,7 @@ use opsdeck::journal::{Actor, Body, Event, NewEvent, Role, Status};
 
 /// 2026-03-10 (a Tuesday) at `hms` UTC, in unix ms.
 fn at(hms: &str) -> i64 {
-    format!("2026-03-10T{hms}Z")
-        .parse::<jiff::Timestamp>()
-        .unwrap()
-        .as_millisecond()
+    format!("2026-03-10T{hms}Z").parse::<jiff::Timestamp>().unwrap().as_millisecond()
 }
 
 struct Journal {
@@ -23,11 +20,7 @@ impl Journal {
     }
 
     fn add(&mut self, hms: &str, who: &str, body: Body) {
-        let actor = Actor {
-            name: who.into(),
-            host: "bastion-1".into(),
-            from: Some("10.0.0.5".into()),
-        };
+        let actor = Actor { name: who.into(), host: "bastion-1".into(), from: Some("10.0.0.5".into()) };
         let seq = self.events.len() as i64 + 1;
         let event = NewEvent::new("checkout-v2", &actor, at(hms), &body).stored(seq);
         self.events.push(event);
@@ -43,112 +36,43 @@ impl Journal {
 }
 
 fn severity(from: &str, to: &str, reason: &str) -> Body {
-    Body::IncidentSeverity {
-        incident: 1,
-        from: from.into(),
-        to: to.into(),
-        reason: reason.into(),
-    }
+    Body::IncidentSeverity { incident: 1, from: from.into(), to: to.into(), reason: reason.into() }
 }
 
 fn status(from: Status, to: Status) -> Body {
-    Body::IncidentStatus {
-        incident: 1,
-        from,
-        to,
-    }
+    Body::IncidentStatus { incident: 1, from, to }
 }
 
 fn role(role: Role, person: &str) -> Body {
-    Body::IncidentRole {
-        incident: 1,
-        role,
-        person: person.into(),
-    }
+    Body::IncidentRole { incident: 1, role, person: person.into() }
 }
 
 fn note(text: &str, comms: bool) -> Body {
-    Body::IncidentNote {
-        incident: 1,
-        text: text.into(),
-        comms,
-    }
+    Body::IncidentNote { incident: 1, text: text.into(), comms }
 }
 
 /// Incident #1 from opening to closing, with incident #6 opened in between.
 fn checkout_story() -> Journal {
     use Status::*;
     let mut j = Journal::new();
-    j.add(
-        "13:58:00",
-        "alice",
-        Body::IncidentOpened {
-            title: "Checkout errors in EU".into(),
-            severity: "P1".into(),
-        },
-    );
-    j.add(
-        "14:01:00",
-        "bob",
-        Body::IncidentAcknowledged { incident: 1 },
-    );
+    j.add("13:58:00", "alice", Body::IncidentOpened { title: "Checkout errors in EU".into(), severity: "P1".into() });
+    j.add("14:01:00", "bob", Body::IncidentAcknowledged { incident: 1 });
     j.add("14:01:30", "bob", role(Role::Commander, "bob"));
-    j.add(
-        "14:05:00",
-        "bob",
-        severity("P1", "P0", "all regions failing"),
-    );
-    j.add(
-        "14:06:00",
-        "carol",
-        Body::IncidentLink {
-            incident: 1,
-            check: "api".into(),
-        },
-    );
-    j.add(
-        "14:07:00",
-        "eve",
-        Body::IncidentOpened {
-            title: "Slow search".into(),
-            severity: "P2".into(),
-        },
-    );
+    j.add("14:05:00", "bob", severity("P1", "P0", "all regions failing"));
+    j.add("14:06:00", "carol", Body::IncidentLink { incident: 1, check: "api".into() });
+    j.add("14:07:00", "eve", Body::IncidentOpened { title: "Slow search".into(), severity: "P2".into() });
     j.add("14:10:00", "carol", role(Role::Comms, "carol"));
-    j.add(
-        "14:12:00",
-        "carol",
-        note(
-            "Status page updated: checkout failing | investigating",
-            true,
-        ),
-    );
+    j.add("14:12:00", "carol", note("Status page updated: checkout failing | investigating", true));
     j.add("14:20:00", "bob", role(Role::Commander, "dave"));
     j.add("14:25:00", "dave", status(Investigating, Identified));
-    j.add(
-        "14:31:00",
-        "dave",
-        note("Bad config push in eu-west-1;\nrolling back", false),
-    );
-    j.add(
-        "14:40:00",
-        "dave",
-        severity("P0", "P2", "EU only, failover holding"),
-    );
+    j.add("14:31:00", "dave", note("Bad config push in eu-west-1;\nrolling back", false));
+    j.add("14:40:00", "dave", severity("P0", "P2", "EU only, failover holding"));
     j.add("14:45:00", "dave", status(Identified, Monitoring));
-    j.add(
-        "14:52:00",
-        "carol",
-        note("TODO: alert on per-region error rate", false),
-    );
+    j.add("14:52:00", "carol", note("TODO: alert on per-region error rate", false));
     j.add("14:58:00", "dave", status(Monitoring, Resolved));
     j.add("15:02:00", "carol", status(Resolved, Investigating));
     j.add("15:10:00", "dave", status(Investigating, Resolved));
-    j.add(
-        "15:12:00",
-        "dave",
-        note("TODO: canary config pushes", false),
-    );
+    j.add("15:12:00", "dave", note("TODO: canary config pushes", false));
     j.add("15:30:00", "dave", status(Resolved, Closed));
     j
 }
@@ -157,12 +81,7 @@ fn checkout_story() -> Journal {
 fn a_full_incident_exports_as_markdown() {
     let incidents = checkout_story().fold();
     let incident = incidents.get(1).unwrap();
-    let got = postmortem(
-        incident,
-        &default_severities(),
-        "checkout-v2",
-        at("23:00:00"),
-    );
+    let got = postmortem(incident, &default_severities(), "checkout-v2", at("23:00:00"));
     let expected = "\
 # Incident #1: Checkout errors in EU
 
@@ -230,23 +149,11 @@ fn a_full_incident_exports_as_markdown() {
 #[test]
 fn a_severity_reached_twice_gets_its_total_time() {
     let mut j = Journal::new();
-    j.add(
-        "10:00:00",
-        "alice",
-        Body::IncidentOpened {
-            title: "Queue backlog".into(),
-            severity: "P2".into(),
-        },
-    );
+    j.add("10:00:00", "alice", Body::IncidentOpened { title: "Queue backlog".into(), severity: "P2".into() });
     j.add("10:10:00", "alice", severity("P2", "P1", "backlog growing"));
     j.add("10:25:00", "alice", severity("P1", "P2", "workers scaled"));
     let incidents = j.fold();
-    let got = postmortem(
-        incidents.get(1).unwrap(),
-        &default_severities(),
-        "",
-        at("10:40:00"),
-    );
+    let got = postmortem(incidents.get(1).unwrap(), &default_severities(), "", at("10:40:00"));
     let expected = "\
 # Incident #1: Queue backlog
 
@@ -286,12 +193,7 @@ Total time: P2 Medium 25m, P1 High 15m.
 fn a_minimal_incident_has_no_empty_sections() {
     let incidents = checkout_story().fold();
     let incident = incidents.get(6).unwrap();
-    let got = postmortem(
-        incident,
-        &default_severities(),
-        "checkout-v2",
-        at("14:37:30"),
-    );
+    let got = postmortem(incident, &default_severities(), "checkout-v2", at("14:37:30"));
     let expected = "\
 # Incident #6: Slow search
 
@@ -314,13 +216,7 @@ fn a_minimal_incident_has_no_empty_sections() {
 | 2026-03-10 14:07:00 | Opened as P2 Medium: Slow search | eve |
 ";
     assert_eq!(got, expected, "\n--- got ---\n{got}");
-    for absent in [
-        "Severity history",
-        "Responders",
-        "Action items",
-        "Acknowledged",
-        "Resolved",
-    ] {
+    for absent in ["Severity history", "Responders", "Action items", "Acknowledged", "Resolved"] {
         assert!(!got.contains(absent), "{absent} should be left out");
     }
     let lines: Vec<&str> = got.lines().collect();

@@ -22,14 +22,7 @@ struct Spec {
 }
 
 fn spec(run: impl Into<String>, output: &'static str) -> Spec {
-    Spec {
-        run: run.into(),
-        output,
-        cwd: None,
-        env: Vec::new(),
-        assert: Vec::new(),
-        value: None,
-    }
+    Spec { run: run.into(), output, cwd: None, env: Vec::new(), assert: Vec::new(), value: None }
 }
 
 impl Spec {
@@ -40,11 +33,7 @@ impl Spec {
         if let Some(cwd) = self.cwd {
             command.insert("cwd".into(), Value::from(cwd));
         }
-        let env: Table = self
-            .env
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(v.as_str())))
-            .collect();
+        let env: Table = self.env.iter().map(|(k, v)| (k.to_string(), Value::from(v.as_str()))).collect();
         command.insert("env".into(), Value::Table(env));
         let mut check = Table::new();
         check.insert("id".into(), Value::from("cmd"));
@@ -59,9 +48,7 @@ impl Spec {
 
     fn prober(&self, base_dir: &Path) -> CommandProber {
         let check = self.check();
-        let opsdeck::config::Probe::Command(cmd) = &check.probe else {
-            unreachable!()
-        };
+        let opsdeck::config::Probe::Command(cmd) = &check.probe else { unreachable!() };
         CommandProber::new(cmd, &check, &ProbeEnv::from_process(base_dir.to_path_buf())).unwrap()
     }
 
@@ -75,47 +62,26 @@ impl Spec {
 async fn exit_codes_are_values() {
     let r = spec("exit 0", "exit_code").probe().await.unwrap();
     assert_eq!((r.get("value"), r.get("exit_code")), (Some(0.0), Some(0.0)));
-    let r = spec("echo nope >&2; exit 3", "exit_code")
-        .probe()
-        .await
-        .unwrap();
+    let r = spec("echo nope >&2; exit 3", "exit_code").probe().await.unwrap();
     assert_eq!((r.get("value"), r.get("exit_code")), (Some(3.0), Some(3.0)));
 }
 
 #[tokio::test]
 async fn missing_command_is_an_error_not_a_value() {
-    let err = spec("no-such-command-opsdeck", "exit_code")
-        .probe()
-        .await
-        .unwrap_err();
-    assert!(
-        err.0.starts_with("command not found (exit 127): ") && err.0.contains("not found"),
-        "{err}"
-    );
+    let err = spec("no-such-command-opsdeck", "exit_code").probe().await.unwrap_err();
+    assert!(err.0.starts_with("command not found (exit 127): ") && err.0.contains("not found"), "{err}");
 }
 
 #[tokio::test]
 async fn number_output() {
-    let r = spec("echo '  17.25 requests'", "number")
-        .probe()
-        .await
-        .unwrap();
+    let r = spec("echo '  17.25 requests'", "number").probe().await.unwrap();
     assert_eq!(r.get("value"), Some(17.25));
     let err = spec("echo abc", "number").probe().await.unwrap_err();
     assert_eq!(err.0, "stdout was \"abc\", expected a number");
-    let err = spec(
-        "echo 5; echo 'replica lag unknown: no primary' >&2; exit 3",
-        "number",
-    )
-    .probe()
-    .await
-    .unwrap_err();
+    let err = spec("echo 5; echo 'replica lag unknown: no primary' >&2; exit 3", "number").probe().await.unwrap_err();
     assert_eq!(err.0, "exit 3: replica lag unknown: no primary");
     let long = "e".repeat(300);
-    let err = spec(format!("echo {long} >&2; exit 1"), "number")
-        .probe()
-        .await
-        .unwrap_err();
+    let err = spec(format!("echo {long} >&2; exit 1"), "number").probe().await.unwrap_err();
     assert_eq!(err.0, format!("exit 1: {}…", "e".repeat(80)));
 }
 
@@ -158,39 +124,23 @@ async fn cwd_and_env_are_honoured() {
     assert_eq!(r.unwrap().get("value"), Some(1.0));
 
     // The inherited environment is still there.
-    let r = spec("test -n \"$PATH\"", "exit_code")
-        .probe()
-        .await
-        .unwrap();
+    let r = spec("test -n \"$PATH\"", "exit_code").probe().await.unwrap();
     assert_eq!(r.get("value"), Some(0.0));
 
     let mut s = spec("true", "exit_code");
     s.cwd = Some("missing-dir");
-    let err = s
-        .prober(dir.path())
-        .probe(Duration::from_secs(10))
-        .await
-        .unwrap_err();
-    assert!(
-        err.0.starts_with("working directory ") && err.0.ends_with("missing-dir not found"),
-        "{err}"
-    );
+    let err = s.prober(dir.path()).probe(Duration::from_secs(10)).await.unwrap_err();
+    assert!(err.0.starts_with("working directory ") && err.0.ends_with("missing-dir not found"), "{err}");
 }
 
 #[tokio::test]
 async fn huge_output_stays_bounded_and_finishes() {
     let started = Instant::now();
-    let r = spec("yes | head -c 50000000", "exit_code")
-        .probe()
-        .await
-        .unwrap();
+    let r = spec("yes | head -c 50000000", "exit_code").probe().await.unwrap();
     assert_eq!(r.get("value"), Some(0.0));
     assert!(started.elapsed() < Duration::from_secs(10));
     // Huge output is not JSON we can judge, and says so.
-    let err = spec("yes | head -c 5000000", "json")
-        .probe()
-        .await
-        .unwrap_err();
+    let err = spec("yes | head -c 5000000", "json").probe().await.unwrap_err();
     assert_eq!(err.0, "stdout is over 64 KiB, expected one JSON document");
 }
 
@@ -208,9 +158,7 @@ fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => false,
         Ok(stat) => {
-            let state = stat
-                .rsplit_once(") ")
-                .and_then(|(_, rest)| rest.chars().next());
+            let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
             state != Some('Z')
         }
     }
@@ -243,11 +191,7 @@ async fn timeout_kills_the_whole_process_group() {
     let dir = tempfile::tempdir().unwrap();
     let (s, pidfile) = sleeper(dir.path());
     let started = Instant::now();
-    let err = s
-        .prober(dir.path())
-        .probe(Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let err = s.prober(dir.path()).probe(Duration::from_secs(1)).await.unwrap_err();
     assert_eq!(err.0, "timeout after 1s (killed)");
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_group_killed(&pidfile).await;
@@ -294,11 +238,7 @@ fn assertions_need_json_output() {
     let mut s = spec("true", "exit_code");
     s.assert = vec!["$.status"];
     let check = s.check();
-    let opsdeck::config::Probe::Command(cmd) = &check.probe else {
-        unreachable!()
-    };
-    let err = CommandProber::new(cmd, &check, &ProbeEnv::from_process(PathBuf::new()))
-        .err()
-        .unwrap();
+    let opsdeck::config::Probe::Command(cmd) = &check.probe else { unreachable!() };
+    let err = CommandProber::new(cmd, &check, &ProbeEnv::from_process(PathBuf::new())).err().unwrap();
     assert_eq!(err.0, "`assert` needs output = \"json\" on a command check");
 }

@@ -42,18 +42,9 @@ async fn app() -> String {
                     }))
                 }),
             )
-            .route(
-                "/degraded",
-                get(|| async { axum::Json(json!({"status": "healthy", "database": "down"})) }),
-            )
-            .route(
-                "/broken",
-                get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "oops") }),
-            )
-            .route(
-                "/html",
-                get(|| async { "<html><body>maintenance</body></html>" }),
-            )
+            .route("/degraded", get(|| async { axum::Json(json!({"status": "healthy", "database": "down"})) }))
+            .route("/broken", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "oops") }))
+            .route("/html", get(|| async { "<html><body>maintenance</body></html>" }))
             .route("/empty", any(|| async { StatusCode::NO_CONTENT }))
             .route(
                 "/slow",
@@ -81,20 +72,14 @@ async fn app() -> String {
 /// 20 MB streamed in 64 KiB chunks, with no Content-Length.
 async fn huge() -> Response {
     let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
-    let chunks =
-        futures::stream::iter((0..320).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let chunks = futures::stream::iter((0..320).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
     Body::from_stream(chunks).into_response()
 }
 
 /// Answers with what arrived: method, `x-token` header, content type and
 /// the body's `ping` field.
 async fn echo(method: Method, headers: HeaderMap, body: String) -> axum::Json<Value> {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let sent: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     axum::Json(json!({
         "method": method.as_str(),
@@ -116,15 +101,8 @@ fn check(check: &str) -> Check {
 }
 
 fn env_with(vars: &[(&str, &str)]) -> ProbeEnv {
-    let vars: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    ProbeEnv {
-        env: Arc::new(move |k| vars.get(k).cloned()),
-        base_dir: PathBuf::new(),
-        clients: Clients::default(),
-    }
+    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    ProbeEnv { env: Arc::new(move |k| vars.get(k).cloned()), base_dir: PathBuf::new(), clients: Clients::default() }
 }
 
 fn prober(check: &Check, env: &ProbeEnv) -> Result<HttpProber, ProbeError> {
@@ -184,17 +162,8 @@ assert = ['$.status == "healthy"', '$.database == "connected"']"#,
 #[tokio::test]
 async fn unexpected_status_is_the_reason() {
     let base = app().await;
-    let r = run(
-        r#"http = { url_env = "TARGET_URL" }"#,
-        &format!("{base}/broken"),
-        2 * SECOND,
-    )
-    .await;
-    assert_eq!(
-        r.as_ref().err().map(|e| e.1),
-        Some(Cause::TargetFailed),
-        "the server answered: critical, not unknown"
-    );
+    let r = run(r#"http = { url_env = "TARGET_URL" }"#, &format!("{base}/broken"), 2 * SECOND).await;
+    assert_eq!(r.as_ref().err().map(|e| e.1), Some(Cause::TargetFailed), "the server answered: critical, not unknown");
     assert_eq!(reason(r), "HTTP 500 Internal Server Error");
 }
 
@@ -202,12 +171,7 @@ async fn unexpected_status_is_the_reason() {
 async fn garbage_bodies_fail_assertions() {
     let base = app().await;
     let url = format!("{base}/html");
-    let r = run(
-        "http = { url_env = \"TARGET_URL\" }\nassert = ['$.status']",
-        &url,
-        2 * SECOND,
-    )
-    .await;
+    let r = run("http = { url_env = \"TARGET_URL\" }\nassert = ['$.status']", &url, 2 * SECOND).await;
     assert_eq!(reason(r), "body is not JSON");
     // Without assertions the body is not parsed at all.
     let r = run("http = { url_env = \"TARGET_URL\" }", &url, 2 * SECOND).await;
@@ -218,12 +182,7 @@ async fn garbage_bodies_fail_assertions() {
 async fn huge_bodies_stop_at_the_cap_quickly() {
     let base = app().await;
     let started = Instant::now();
-    let r = run(
-        r#"http = { url_env = "TARGET_URL", max_body = "64KiB" }"#,
-        &format!("{base}/huge"),
-        5 * SECOND,
-    )
-    .await;
+    let r = run(r#"http = { url_env = "TARGET_URL", max_body = "64KiB" }"#, &format!("{base}/huge"), 5 * SECOND).await;
     assert_eq!(reason(r), "body larger than 64KiB");
     assert!(started.elapsed() < SECOND, "took {:?}", started.elapsed());
 }
@@ -232,12 +191,7 @@ async fn huge_bodies_stop_at_the_cap_quickly() {
 async fn slow_endpoints_time_out() {
     let base = app().await;
     let started = Instant::now();
-    let r = run(
-        r#"http = { url_env = "TARGET_URL" }"#,
-        &format!("{base}/slow"),
-        Duration::from_millis(300),
-    )
-    .await;
+    let r = run(r#"http = { url_env = "TARGET_URL" }"#, &format!("{base}/slow"), Duration::from_millis(300)).await;
     assert_eq!(reason(r), "timeout after 300ms");
     assert!(started.elapsed() < SECOND, "took {:?}", started.elapsed());
 }
@@ -262,11 +216,7 @@ async fn a_hung_target_does_not_delay_a_healthy_one() {
     // One environment, so both probers share one HTTP client.
     let env = env_with(&[("HUNG", &hung_url), ("HEALTHY", &healthy_url)]);
     let mut hung = prober(&check(r#"http = { url_env = "HUNG" }"#), &env).unwrap();
-    let mut healthy = prober(
-        &check("http = { url_env = \"HEALTHY\" }\nassert = ['$.status == \"healthy\"']"),
-        &env,
-    )
-    .unwrap();
+    let mut healthy = prober(&check("http = { url_env = \"HEALTHY\" }\nassert = ['$.status == \"healthy\"']"), &env).unwrap();
 
     let healthy_timeout = Duration::from_millis(500);
     let started = Instant::now();
@@ -275,10 +225,7 @@ async fn a_hung_target_does_not_delay_a_healthy_one() {
         (r, started.elapsed())
     });
     assert!(healthy_result.is_ok(), "{healthy_result:?}");
-    assert!(
-        healthy_took < healthy_timeout,
-        "healthy took {healthy_took:?}"
-    );
+    assert!(healthy_took < healthy_timeout, "healthy took {healthy_took:?}");
     assert_eq!(reason(hung_result), "timeout after 1s");
     let total = started.elapsed();
     assert!(total < Duration::from_millis(1500), "took {total:?}");
@@ -289,17 +236,8 @@ async fn refused_connections_say_so() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let r = run(
-        r#"http = { url_env = "TARGET_URL" }"#,
-        &format!("http://{addr}/health"),
-        2 * SECOND,
-    )
-    .await;
-    assert_eq!(
-        r.as_ref().err().map(|e| e.1),
-        Some(Cause::NoAnswer),
-        "no answer: unknown"
-    );
+    let r = run(r#"http = { url_env = "TARGET_URL" }"#, &format!("http://{addr}/health"), 2 * SECOND).await;
+    assert_eq!(r.as_ref().err().map(|e| e.1), Some(Cause::NoAnswer), "no answer: unknown");
     assert_eq!(reason(r), "connection refused");
 }
 
@@ -310,41 +248,23 @@ const QUERY_TOKEN: &str = "q-1a2b3c4d";
 #[tokio::test]
 async fn header_values_from_the_environment_arrive_and_never_leak() {
     let base = app().await;
-    let env = env_with(&[
-        ("API_TOKEN", TOKEN),
-        ("TARGET_URL", &format!("{base}/echo")),
-    ]);
+    let env = env_with(&[("API_TOKEN", TOKEN), ("TARGET_URL", &format!("{base}/echo"))]);
     let text = |assert: &str| {
-        check(&format!(
-            "http = {{ url_env = \"TARGET_URL\", headers_env = {{ x-token = \"API_TOKEN\" }} }}\nassert = ['{assert}']"
-        ))
+        check(&format!("http = {{ url_env = \"TARGET_URL\", headers_env = {{ x-token = \"API_TOKEN\" }} }}\nassert = ['{assert}']"))
     };
 
     // The server answers 200 only when the header carries the value.
-    let private =
-        check("http = { url_env = \"TARGET_URL\", headers_env = { x-token = \"API_TOKEN\" } }");
-    let env_private = env_with(&[
-        ("API_TOKEN", TOKEN),
-        ("TARGET_URL", &format!("{base}/private")),
-    ]);
-    let ok = prober(&private, &env_private)
-        .unwrap()
-        .probe(2 * SECOND)
-        .await;
+    let private = check("http = { url_env = \"TARGET_URL\", headers_env = { x-token = \"API_TOKEN\" } }");
+    let env_private = env_with(&[("API_TOKEN", TOKEN), ("TARGET_URL", &format!("{base}/private"))]);
+    let ok = prober(&private, &env_private).unwrap().probe(2 * SECOND).await;
     assert_eq!(ok.unwrap().get("status"), Some(200.0));
-    let wrong = env_with(&[
-        ("API_TOKEN", "not-the-token"),
-        ("TARGET_URL", &format!("{base}/private")),
-    ]);
+    let wrong = env_with(&[("API_TOKEN", "not-the-token"), ("TARGET_URL", &format!("{base}/private"))]);
     let denied = prober(&private, &wrong).unwrap().probe(2 * SECOND).await;
     assert_eq!(reason(denied), "HTTP 401 Unauthorized");
 
     // The server echoes the token and the assertion fails on it: the reason
     // names the path, not the value.
-    let sent = prober(&text("$.token == \"something else\""), &env)
-        .unwrap()
-        .probe(2 * SECOND)
-        .await;
+    let sent = prober(&text("$.token == \"something else\""), &env).unwrap().probe(2 * SECOND).await;
     assert_eq!(reason(sent), r#"$.token was "…""#);
 
     // An unset variable names the variable.
@@ -373,10 +293,7 @@ async fn urls_with_credentials_and_tokens_never_leak() {
         (format!("{base}/html"), "body is not JSON"),
         (format!("http://{refused}/x"), "connection refused"),
         (hung, "timeout after"),
-        (
-            "http://no-such-host.invalid/x".to_string(),
-            "DNS lookup failed for no-such-host.invalid",
-        ),
+        ("http://no-such-host.invalid/x".to_string(), "DNS lookup failed for no-such-host.invalid"),
     ];
     for (url, expected) in cases {
         let env = env_with(&[("TARGET_URL", &with_secrets(&url)), ("API_TOKEN", TOKEN)]);
@@ -410,69 +327,33 @@ value = "$.ping""#,
 async fn an_expected_status_is_checked_exactly() {
     let base = app().await;
     let url = format!("{base}/empty");
-    let r = run(
-        r#"http = { url_env = "TARGET_URL", status = 204 }"#,
-        &url,
-        2 * SECOND,
-    )
-    .await
-    .unwrap();
+    let r = run(r#"http = { url_env = "TARGET_URL", status = 204 }"#, &url, 2 * SECOND).await.unwrap();
     assert_eq!(r.get("status"), Some(204.0));
     let health = format!("{base}/health");
-    let r = run(
-        r#"http = { url_env = "TARGET_URL", status = 204 }"#,
-        &health,
-        2 * SECOND,
-    )
-    .await;
+    let r = run(r#"http = { url_env = "TARGET_URL", status = 204 }"#, &health, 2 * SECOND).await;
     assert_eq!(reason(r), "HTTP 200 OK");
 }
 
 #[tokio::test]
 async fn redirects_are_followed_only_on_the_same_host() {
     let base = app().await;
-    let r = run(
-        "http = { url_env = \"TARGET_URL\" }\nassert = ['$.status == \"healthy\"']",
-        &format!("{base}/old"),
-        2 * SECOND,
-    )
-    .await
-    .unwrap();
+    let r =
+        run("http = { url_env = \"TARGET_URL\" }\nassert = ['$.status == \"healthy\"']", &format!("{base}/old"), 2 * SECOND).await.unwrap();
     assert_eq!(r.get("status"), Some(200.0));
 
     // 127.0.0.1 → localhost is another host: not followed.
     let port = base.rsplit(':').next().unwrap().to_string();
     let target = format!("http://localhost:{port}/health?k=secret-1234");
-    let elsewhere = serve(Router::new().route(
-        "/moved",
-        get(move || async move { Redirect::temporary(&target) }),
-    ))
-    .await;
-    let r = run(
-        r#"http = { url_env = "TARGET_URL" }"#,
-        &format!("{elsewhere}/moved"),
-        2 * SECOND,
-    )
-    .await;
-    assert_eq!(
-        reason(r),
-        format!(
-            "HTTP 307 Temporary Redirect (redirect to http://localhost:{port}/health not followed)"
-        )
-    );
+    let elsewhere = serve(Router::new().route("/moved", get(move || async move { Redirect::temporary(&target) }))).await;
+    let r = run(r#"http = { url_env = "TARGET_URL" }"#, &format!("{elsewhere}/moved"), 2 * SECOND).await;
+    assert_eq!(reason(r), format!("HTTP 307 Temporary Redirect (redirect to http://localhost:{port}/health not followed)"));
 }
 
 #[tokio::test]
 async fn bad_settings_fail_when_built() {
     let env = env_with(&[("TARGET_URL", "ftp://example.test/")]);
     let e = prober(&check(r#"http = { url_env = "TARGET_URL" }"#), &env).err();
-    assert_eq!(
-        e.map(|e| e.0).as_deref(),
-        Some("URL in TARGET_URL has scheme `ftp`; expected http or https")
-    );
+    assert_eq!(e.map(|e| e.0).as_deref(), Some("URL in TARGET_URL has scheme `ftp`; expected http or https"));
     let e = prober(&check(r#"http = { url_env = "NOPE" }"#), &env).err();
-    assert_eq!(
-        e.map(|e| e.0).as_deref(),
-        Some("environment variable NOPE is not set")
-    );
+    assert_eq!(e.map(|e| e.0).as_deref(), Some("environment variable NOPE is not set"));
 }

@@ -19,20 +19,11 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// An environment where only `URL_VAR` is set, to `url`.
 fn env_with(url: &str, clients: &Clients) -> ProbeEnv {
     let url = url.to_string();
-    ProbeEnv {
-        env: Arc::new(move |k| (k == URL_VAR).then(|| url.clone())),
-        base_dir: ".".into(),
-        clients: clients.clone(),
-    }
+    ProbeEnv { env: Arc::new(move |k| (k == URL_VAR).then(|| url.clone())), base_dir: ".".into(), clients: clients.clone() }
 }
 
 fn spec(metric: Option<PostgresMetric>, sql: Option<&str>) -> PostgresProbe {
-    PostgresProbe {
-        url: None,
-        url_env: Some(URL_VAR.into()),
-        metric,
-        sql: sql.map(str::to_string),
-    }
+    PostgresProbe { url: None, url_env: Some(URL_VAR.into()), metric, sql: sql.map(str::to_string) }
 }
 
 fn prober(env: &ProbeEnv, metric: Option<PostgresMetric>, sql: Option<&str>) -> PostgresProber {
@@ -63,9 +54,7 @@ fn with_database(url: &str, db: &str) -> String {
 
 async fn connect() -> PgConnection {
     let url = common::postgres_url();
-    PgConnection::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for this test: {e}"))
+    PgConnection::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for this test: {e}"))
 }
 
 #[tokio::test]
@@ -73,18 +62,8 @@ async fn every_metric_gives_a_plausible_number() {
     let clients = Clients::default();
     let env = env_with(&common::postgres_url(), &clients);
     use PostgresMetric::*;
-    for metric in [
-        Up,
-        ConnectionsUsedRatio,
-        LongestTransactionS,
-        BlockedSessions,
-        ReplicationLagBytes,
-        ReplicationLagS,
-    ] {
-        let r = metric_prober(&env, metric)
-            .probe(TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("{metric:?}: {e}"));
+    for metric in [Up, ConnectionsUsedRatio, LongestTransactionS, BlockedSessions, ReplicationLagBytes, ReplicationLagS] {
+        let r = metric_prober(&env, metric).probe(TIMEOUT).await.unwrap_or_else(|e| panic!("{metric:?}: {e}"));
         let v = r.get(metric.name()).expect("the metric's own value");
         assert_eq!(r.get("up"), Some(1.0), "{metric:?}");
         match metric {
@@ -109,19 +88,12 @@ async fn a_session_blocked_by_a_row_lock_is_counted() {
     let table = unique("opsdeck_probe_lock");
     let mut setup = connect().await;
     setup
-        .execute(sqlx::AssertSqlSafe(format!(
-            "create table {table} (id int primary key, n int); insert into {table} values (1, 0)"
-        )))
+        .execute(sqlx::AssertSqlSafe(format!("create table {table} (id int primary key, n int); insert into {table} values (1, 0)")))
         .await
         .unwrap();
 
     let mut holder = connect().await;
-    holder
-        .execute(sqlx::AssertSqlSafe(format!(
-            "begin; select * from {table} where id = 1 for update"
-        )))
-        .await
-        .unwrap();
+    holder.execute(sqlx::AssertSqlSafe(format!("begin; select * from {table} where id = 1 for update"))).await.unwrap();
     let mut waiter = connect().await;
     let update = format!("update {table} set n = n + 1 where id = 1");
     let blocked = tokio::spawn(async move {
@@ -135,42 +107,23 @@ async fn a_session_blocked_by_a_row_lock_is_counted() {
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut seen = 0.0;
     while Instant::now() < deadline {
-        seen = p
-            .probe(TIMEOUT)
-            .await
-            .unwrap()
-            .get("blocked_sessions")
-            .unwrap();
+        seen = p.probe(TIMEOUT).await.unwrap().get("blocked_sessions").unwrap();
         if seen >= 1.0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The lock holder is idle in a transaction: the longest one is at least its age.
-    let longest = metric_prober(&env, PostgresMetric::LongestTransactionS)
-        .probe(TIMEOUT)
-        .await
-        .unwrap()
-        .get("longest_transaction_s")
-        .unwrap();
+    let longest =
+        metric_prober(&env, PostgresMetric::LongestTransactionS).probe(TIMEOUT).await.unwrap().get("longest_transaction_s").unwrap();
 
     holder.execute("rollback").await.unwrap();
     let (_waiter, updated) = blocked.await.unwrap();
-    setup
-        .execute(sqlx::AssertSqlSafe(format!("drop table {table}")))
-        .await
-        .unwrap();
+    setup.execute(sqlx::AssertSqlSafe(format!("drop table {table}"))).await.unwrap();
 
-    assert!(
-        seen >= 1.0,
-        "blocked_sessions never reached 1 (last {seen})"
-    );
+    assert!(seen >= 1.0, "blocked_sessions never reached 1 (last {seen})");
     assert!(longest > 0.0, "longest_transaction_s {longest}");
-    assert_eq!(
-        updated.unwrap(),
-        1,
-        "the blocked update went through once released"
-    );
+    assert_eq!(updated.unwrap(), 1, "the blocked update went through once released");
 }
 
 #[tokio::test]
@@ -194,15 +147,9 @@ async fn custom_sql_returns_numbers_or_says_why_not() {
         ("select 1 where false", "query returned no rows"),
         ("select 'abc'", "query returned text, expected a number"),
         ("select null::int", "query returned NULL, expected a number"),
-        (
-            "select now()",
-            "query returned timestamptz, expected a number",
-        ),
+        ("select now()", "query returned timestamptz, expected a number"),
     ] {
-        let e = prober(&env, None, Some(sql))
-            .probe(TIMEOUT)
-            .await
-            .unwrap_err();
+        let e = prober(&env, None, Some(sql)).probe(TIMEOUT).await.unwrap_err();
         assert_eq!(e.0, reason, "{sql}");
     }
 }
@@ -211,27 +158,15 @@ async fn custom_sql_returns_numbers_or_says_why_not() {
 async fn bad_sql_gives_the_servers_message_and_writes_are_refused() {
     let clients = Clients::default();
     let env = env_with(&common::postgres_url(), &clients);
-    let e = prober(&env, None, Some("selec 1"))
-        .probe(TIMEOUT)
-        .await
-        .unwrap_err();
+    let e = prober(&env, None, Some("selec 1")).probe(TIMEOUT).await.unwrap_err();
     assert_eq!(e.0, "syntax error at or near \"selec\"");
     let missing = unique("opsdeck_no_such_table");
     let sql = format!("select count(*) from {missing}");
-    let e = prober(&env, None, Some(&sql))
-        .probe(TIMEOUT)
-        .await
-        .unwrap_err();
+    let e = prober(&env, None, Some(&sql)).probe(TIMEOUT).await.unwrap_err();
     assert_eq!(e.0, format!("relation \"{missing}\" does not exist"));
     let sql = format!("create table {missing} as select 1 as x");
-    let e = prober(&env, None, Some(&sql))
-        .probe(TIMEOUT)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.0,
-        "cannot execute CREATE TABLE AS in a read-only transaction"
-    );
+    let e = prober(&env, None, Some(&sql)).probe(TIMEOUT).await.unwrap_err();
+    assert_eq!(e.0, "cannot execute CREATE TABLE AS in a read-only transaction");
 }
 
 #[tokio::test]
@@ -239,17 +174,11 @@ async fn slow_queries_time_out_and_leave_the_pool_usable() {
     let clients = Clients::default();
     let env = env_with(&common::postgres_url(), &clients);
     let started = Instant::now();
-    let e = prober(&env, None, Some("select pg_sleep(10)"))
-        .probe(Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let e = prober(&env, None, Some("select pg_sleep(10)")).probe(Duration::from_secs(1)).await.unwrap_err();
     assert_eq!(e.0, "timeout after 1s");
     assert!(started.elapsed() < Duration::from_secs(3));
     // Same DSN, same pool: the next probe still works.
-    let r = prober(&env, None, Some("select 5"))
-        .probe(TIMEOUT)
-        .await
-        .unwrap();
+    let r = prober(&env, None, Some("select 5")).probe(TIMEOUT).await.unwrap();
     assert_eq!(r.get("value"), Some(5.0));
 }
 
@@ -261,15 +190,9 @@ async fn a_refused_port_says_connection_refused() {
     let started = Instant::now();
     let e = p.probe(Duration::from_secs(2)).await.unwrap_err();
     assert_eq!(e.0, "connection refused");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "within the budget"
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "within the budget");
     // Retried on the next probe, with the same answer.
-    assert_eq!(
-        p.probe(Duration::from_secs(2)).await.unwrap_err().0,
-        "connection refused"
-    );
+    assert_eq!(p.probe(Duration::from_secs(2)).await.unwrap_err().0, "connection refused");
 }
 
 #[tokio::test]
@@ -285,10 +208,7 @@ async fn a_server_that_never_answers_times_out() {
     let clients = Clients::default();
     let env = env_with(&format!("postgres://opsdeck@{addr}/db"), &clients);
     let started = Instant::now();
-    let e = metric_prober(&env, PostgresMetric::Up)
-        .probe(Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let e = metric_prober(&env, PostgresMetric::Up).probe(Duration::from_secs(1)).await.unwrap_err();
     silent.abort();
     assert_eq!(e.0, "timeout after 1s");
     assert!(started.elapsed() < Duration::from_millis(1500));
@@ -300,23 +220,14 @@ async fn a_missing_database_is_named_without_the_url() {
     let url = with_database(&common::postgres_url(), &db);
     let clients = Clients::default();
     let env = env_with(&url, &clients);
-    let e = metric_prober(&env, PostgresMetric::Up)
-        .probe(TIMEOUT)
-        .await
-        .unwrap_err();
+    let e = metric_prober(&env, PostgresMetric::Up).probe(TIMEOUT).await.unwrap_err();
     assert_eq!(e.0, format!("database \"{db}\" does not exist"));
     assert!(!e.0.contains(&url));
 }
 
 #[test]
 fn an_unset_variable_is_named() {
-    let env = ProbeEnv {
-        env: Arc::new(|_| None),
-        base_dir: ".".into(),
-        clients: Clients::default(),
-    };
-    let e = PostgresProber::new(&spec(Some(PostgresMetric::Up), None), &env)
-        .err()
-        .expect("no URL, no prober");
+    let env = ProbeEnv { env: Arc::new(|_| None), base_dir: ".".into(), clients: Clients::default() };
+    let e = PostgresProber::new(&spec(Some(PostgresMetric::Up), None), &env).err().expect("no URL, no prober");
     assert!(e.0.contains(URL_VAR), "{e}");
 }

@@ -146,10 +146,7 @@ async fn scrape_sums_gauges_by_label_selector() {
         assert_eq!(got, want, "{metric}");
     }
     let none = scraper(&url, r#"depth{queue="gone"}"#, None);
-    assert_eq!(
-        reason(once(none).await),
-        r#"no series matches depth{queue="gone"}"#
-    );
+    assert_eq!(reason(once(none).await), r#"no series matches depth{queue="gone"}"#);
 }
 
 fn requests(ok: u32, errors: u32) -> String {
@@ -166,14 +163,8 @@ async fn scrape_turns_counters_into_rates_across_two_scrapes() {
     let mut all = scraper(&url, "http_requests_total", None);
     let mut errors = scraper(&url, r#"http_requests_total{code="500"}"#, None);
     let started = Instant::now();
-    assert_eq!(
-        reason(all.probe(TIMEOUT).await),
-        "first scrape; a rate needs two"
-    );
-    assert_eq!(
-        reason(errors.probe(TIMEOUT).await),
-        "first scrape; a rate needs two"
-    );
+    assert_eq!(reason(all.probe(TIMEOUT).await), "first scrape; a rate needs two");
+    assert_eq!(reason(errors.probe(TIMEOUT).await), "first scrape; a rate needs two");
     let pause = Duration::from_millis(400);
     tokio::time::sleep(pause).await;
     *page.lock().unwrap() = requests(1080, 20);
@@ -182,14 +173,8 @@ async fn scrape_turns_counters_into_rates_across_two_scrapes() {
     let elapsed = started.elapsed().as_secs_f64();
     // The prober's interval lies between the pause and the whole test so far.
     let rate = r.get("value").unwrap();
-    assert!(
-        rate <= 100.0 / pause.as_secs_f64() && rate >= 100.0 / elapsed,
-        "{rate}"
-    );
-    assert!(
-        e <= 20.0 / pause.as_secs_f64() && e >= 20.0 / elapsed,
-        "{e}"
-    );
+    assert!(rate <= 100.0 / pause.as_secs_f64() && rate >= 100.0 / elapsed, "{rate}");
+    assert!(e <= 20.0 / pause.as_secs_f64() && e >= 20.0 / elapsed, "{e}");
     assert_eq!((r.get("series"), r.get("total")), (Some(2.0), Some(1100.0)));
     // A restarted service (counters back near zero) is a reset, not a negative rate.
     tick().await;
@@ -199,8 +184,7 @@ async fn scrape_turns_counters_into_rates_across_two_scrapes() {
 
 fn latency(counts: [u32; 5]) -> String {
     let les = ["0.05", "0.1", "0.25", "0.5", "+Inf"];
-    let mut text =
-        "# HELP latency_seconds Request latency.\n# TYPE latency_seconds histogram\n".to_string();
+    let mut text = "# HELP latency_seconds Request latency.\n# TYPE latency_seconds histogram\n".to_string();
     for route in ["/api", "/health"] {
         for (le, c) in les.iter().zip(counts) {
             // /health only ever sees fast requests.
@@ -227,40 +211,28 @@ async fn scrape_computes_histogram_quantiles_from_bucket_increases() {
     let r = api.probe(TIMEOUT).await.unwrap();
     assert!((r.get("value").unwrap() - 0.475).abs() < 1e-9, "{r:?}");
     assert_eq!(r.get("observations"), Some(20.0));
-    assert_eq!(
-        reason(api.probe(TIMEOUT).await),
-        "no observations since the last scrape"
-    );
+    assert_eq!(reason(api.probe(TIMEOUT).await), "no observations since the last scrape");
     // Both routes, cumulative: 220 requests, 180 of them under 0.05, so
     // rank 110 interpolates to 0.05 * 110/180.
     let both = value(once(scraper(&url, "latency_seconds", Some(0.5))).await);
     assert!((both - 0.05 * 110.0 / 180.0).abs() < 1e-9, "{both}");
     // The `_count` part reads as a counter.
     let mut count = scraper(&url, r#"latency_seconds_count{route="/api"}"#, None);
-    assert_eq!(
-        reason(count.probe(TIMEOUT).await),
-        "first scrape; a rate needs two"
-    );
+    assert_eq!(reason(count.probe(TIMEOUT).await), "first scrape; a rate needs two");
     tick().await;
     *page.lock().unwrap() = latency([80, 90, 100, 120, 150]);
     assert!(value(count.probe(TIMEOUT).await) > 0.0);
     let summary = "# TYPE rpc_seconds summary\nrpc_seconds{quantile=\"0.5\"} 0.01\n\
                    rpc_seconds{quantile=\"0.99\"} 0.3\nrpc_seconds_sum 9\nrpc_seconds_count 100\n";
     *page.lock().unwrap() = summary.to_string();
-    assert_eq!(
-        value(once(scraper(&url, "rpc_seconds", Some(0.99))).await),
-        0.3
-    );
+    assert_eq!(value(once(scraper(&url, "rpc_seconds", Some(0.99))).await), 0.3);
 }
 
 #[tokio::test]
 async fn scrape_failures_have_short_reasons() {
     let (base, _page) = page_server(GAUGES).await;
     let refused = format!("http://127.0.0.1:{}/metrics", closed_port());
-    assert_eq!(
-        reason(once(scraper(&refused, "depth", None)).await),
-        "connection refused"
-    );
+    assert_eq!(reason(once(scraper(&refused, "depth", None)).await), "connection refused");
     let cases = [
         ("/nothing-here", "HTTP 404"),
         ("/big", "response larger than 4 MiB"),
@@ -272,22 +244,15 @@ async fn scrape_failures_have_short_reasons() {
         assert!(got.starts_with(want) || got == want, "{path}: {got}");
     }
     let mut slow = scraper(&format!("{base}/slow"), "depth", None);
-    assert_eq!(
-        reason(slow.probe(Duration::from_millis(300)).await),
-        "timeout after 300ms"
-    );
+    assert_eq!(reason(slow.probe(Duration::from_millis(300)).await), "timeout after 300ms");
     let tls = base.replace("http://", "https://") + "/metrics";
     let got = reason(once(scraper(&tls, "depth", None)).await);
     assert!(got.starts_with("TLS error: "), "{got}");
     // Credentials and tokens in the URL never reach a reason.
-    let secret =
-        base.replace("http://", "http://ops:hunter22@") + "/nothing-here?token=s3cr3t-t0ken";
+    let secret = base.replace("http://", "http://ops:hunter22@") + "/nothing-here?token=s3cr3t-t0ken";
     let got = reason(once(scraper(&secret, "depth", None)).await);
     assert_eq!(got, "HTTP 404");
-    let secret_refused = format!(
-        "http://ops:hunter22@127.0.0.1:{}/?token=s3cr3t",
-        closed_port()
-    );
+    let secret_refused = format!("http://ops:hunter22@127.0.0.1:{}/?token=s3cr3t", closed_port());
     let got = reason(once(scraper(&secret_refused, "depth", None)).await);
     assert_eq!(got, "connection refused");
 }
@@ -295,29 +260,17 @@ async fn scrape_failures_have_short_reasons() {
 #[tokio::test]
 async fn query_failures_without_a_prometheus() {
     let refused = format!("http://127.0.0.1:{}", closed_port());
-    assert_eq!(
-        reason(once(querier(&refused, "up")).await),
-        "connection refused"
-    );
+    assert_eq!(reason(once(querier(&refused, "up")).await), "connection refused");
     // A server that accepts and never answers.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let silent_url = format!("http://{}", silent.local_addr().unwrap());
     let mut q = querier(&silent_url, "up");
-    assert_eq!(
-        reason(q.probe(Duration::from_millis(300)).await),
-        "timeout after 300ms"
-    );
+    assert_eq!(reason(q.probe(Duration::from_millis(300)).await), "timeout after 300ms");
     // Something that is not Prometheus.
     let (base, _page) = page_server(GAUGES).await;
     let got = reason(once(querier(&base, "up")).await);
-    assert_eq!(
-        got,
-        "the response is not JSON; is `url` the Prometheus server?"
-    );
-    assert_eq!(
-        reason(once(querier(&format!("{base}/sub/"), "up")).await),
-        "HTTP 404"
-    );
+    assert_eq!(got, "the response is not JSON; is `url` the Prometheus server?");
+    assert_eq!(reason(once(querier(&format!("{base}/sub/"), "up")).await), "HTTP 404");
     // url_env names a variable that is not set.
     let spec = PrometheusProbe {
         url: None,
@@ -328,10 +281,7 @@ async fn query_failures_without_a_prometheus() {
         quantile: None,
     };
     let err = PrometheusProber::new(&spec, &env()).err().unwrap();
-    assert_eq!(
-        err.0,
-        "environment variable OPSDECK_TEST_UNSET_PROMETHEUS_URL is not set"
-    );
+    assert_eq!(err.0, "environment variable OPSDECK_TEST_UNSET_PROMETHEUS_URL is not set");
     drop(silent);
 }
 
@@ -356,16 +306,13 @@ fn prometheus_binary() -> PathBuf {
         return PathBuf::from(path);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("prometheus"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "the `prometheus` binary is not installed: this test needs a real Prometheus. \
+    std::env::split_paths(&path).map(|dir| dir.join("prometheus")).find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!(
+            "the `prometheus` binary is not installed: this test needs a real Prometheus. \
                  Install Debian's package (apt-get install --no-install-recommends prometheus; \
                  .ci/run does) or set OPSDECK_TEST_PROMETHEUS to the binary"
-            )
-        })
+        )
+    })
 }
 
 impl Prometheus {
@@ -387,22 +334,14 @@ impl Prometheus {
         let log_file = std::fs::File::create(&log).unwrap();
         let child = Command::new(&binary)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
+            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        Prometheus {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-            _dir: dir,
-        }
+        Prometheus { child, url: format!("http://127.0.0.1:{port}"), log, _dir: dir }
     }
 
     fn log_tail(&self) -> String {
@@ -417,20 +356,14 @@ impl Prometheus {
         let mut prober = querier(&self.url, query);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "prometheus exited ({status}); its log:\n{}",
-                    self.log_tail()
-                );
+                panic!("prometheus exited ({status}); its log:\n{}", self.log_tail());
             }
             let last = prober.probe(TIMEOUT).await;
             if let Ok(r) = &last {
                 return r.get("value").unwrap();
             }
             if Instant::now() > deadline {
-                panic!(
-                    "prometheus gave no value for {query} within {limit:?} (last: {last:?}); its log:\n{}",
-                    self.log_tail()
-                );
+                panic!("prometheus gave no value for {query} within {limit:?} (last: {last:?}); its log:\n{}", self.log_tail());
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -468,46 +401,24 @@ async fn query_mode_against_a_real_prometheus() {
     let q = |query: &str| once(querier(&url, query));
 
     assert_eq!(value(q("42").await), 42.0, "a scalar");
-    assert_eq!(
-        value(q("scalar(sum(opsdeck_test_queue_depth)) * 2").await),
-        42.0
-    );
+    assert_eq!(value(q("scalar(sum(opsdeck_test_queue_depth)) * 2").await), 42.0);
     assert!(value(q("0 / 0").await).is_nan(), "NaN stays NaN");
-    assert_eq!(
-        value(q(r#"opsdeck_test_queue_depth{queue="mail"}"#).await),
-        17.0
-    );
+    assert_eq!(value(q(r#"opsdeck_test_queue_depth{queue="mail"}"#).await), 17.0);
     assert_eq!(value(q("sum(opsdeck_test_queue_depth)").await), 21.0);
     let rate = value(q("sum(rate(opsdeck_test_jobs_total[5s]))").await);
     assert!((5.0..15.0).contains(&rate), "rate {rate}");
-    assert_eq!(
-        reason(q(r#"opsdeck_test_queue_depth{queue="absent"}"#).await),
-        "query returned no series"
-    );
-    assert_eq!(
-        reason(q("opsdeck_test_queue_depth").await),
-        "query returned 3 series; expected one (wrap it in sum())"
-    );
+    assert_eq!(reason(q(r#"opsdeck_test_queue_depth{queue="absent"}"#).await), "query returned no series");
+    assert_eq!(reason(q("opsdeck_test_queue_depth").await), "query returned 3 series; expected one (wrap it in sum())");
     let syntax = reason(q("sum(opsdeck_test_queue_depth").await);
-    assert!(
-        syntax.starts_with("bad_data: ") && syntax.contains("parse error"),
-        "{syntax}"
-    );
+    assert!(syntax.starts_with("bad_data: ") && syntax.contains("parse error"), "{syntax}");
     assert!(reason(q("opsdeck_test_queue_depth[10s]").await).contains("range vector"));
     // A trailing slash on the base URL is fine.
     assert_eq!(value(once(querier(&format!("{url}/"), "7")).await), 7.0);
 
     // Scrape mode on a real exporter's page: Prometheus' own /metrics.
     let metrics = format!("{url}/metrics");
-    let mut handled = scraper(
-        &metrics,
-        r#"prometheus_http_requests_total{handler="/api/v1/query"}"#,
-        None,
-    );
-    assert_eq!(
-        reason(handled.probe(TIMEOUT).await),
-        "first scrape; a rate needs two"
-    );
+    let mut handled = scraper(&metrics, r#"prometheus_http_requests_total{handler="/api/v1/query"}"#, None);
+    assert_eq!(reason(handled.probe(TIMEOUT).await), "first scrape; a rate needs two");
     tokio::time::sleep(Duration::from_millis(200)).await;
     for _ in 0..5 {
         q("1").await.unwrap();

@@ -18,22 +18,11 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 fn env_with(url: &str) -> ProbeEnv {
     let url = url.to_string();
-    ProbeEnv {
-        env: Arc::new(move |k| (k == URL_VAR).then(|| url.clone())),
-        base_dir: ".".into(),
-        clients: Clients::default(),
-    }
+    ProbeEnv { env: Arc::new(move |k| (k == URL_VAR).then(|| url.clone())), base_dir: ".".into(), clients: Clients::default() }
 }
 
 fn spec() -> RedisProbe {
-    RedisProbe {
-        url: None,
-        url_env: Some(URL_VAR.into()),
-        metric: None,
-        queue: None,
-        count: None,
-        command: None,
-    }
+    RedisProbe { url: None, url_env: Some(URL_VAR.into()), metric: None, queue: None, count: None, command: None }
 }
 
 fn prober(env: &ProbeEnv, spec: RedisProbe) -> RedisProber {
@@ -41,30 +30,16 @@ fn prober(env: &ProbeEnv, spec: RedisProbe) -> RedisProber {
 }
 
 fn metric(env: &ProbeEnv, m: RedisMetric) -> RedisProber {
-    prober(
-        env,
-        RedisProbe {
-            metric: Some(m),
-            ..spec()
-        },
-    )
+    prober(env, RedisProbe { metric: Some(m), ..spec() })
 }
 
 fn command(env: &ProbeEnv, words: &[&str]) -> RedisProber {
     let words = words.iter().map(|w| w.to_string()).collect();
-    prober(
-        env,
-        RedisProbe {
-            command: Some(words),
-            ..spec()
-        },
-    )
+    prober(env, RedisProbe { command: Some(words), ..spec() })
 }
 
 async fn ok(p: &mut RedisProber) -> Reading {
-    p.probe(TIMEOUT)
-        .await
-        .unwrap_or_else(|e| panic!("probe failed: {e}"))
+    p.probe(TIMEOUT).await.unwrap_or_else(|e| panic!("probe failed: {e}"))
 }
 
 fn unique_prefix() -> String {
@@ -74,10 +49,7 @@ fn unique_prefix() -> String {
 async fn connect() -> MultiplexedConnection {
     let url = common::redis_url();
     let client = redis::Client::open(url.as_str()).unwrap();
-    client
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap_or_else(|e| panic!("Redis at {url} is needed for this test: {e}"))
+    client.get_multiplexed_async_connection().await.unwrap_or_else(|e| panic!("Redis at {url} is needed for this test: {e}"))
 }
 
 async fn run(con: &mut MultiplexedConnection, words: &[&str]) -> redis::Value {
@@ -92,15 +64,8 @@ async fn run(con: &mut MultiplexedConnection, words: &[&str]) -> redis::Value {
 async fn clean(con: &mut MultiplexedConnection, prefix: &str) {
     let mut cursor = 0u64;
     loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(con)
-            .await
-            .unwrap();
+        let (next, keys): (u64, Vec<String>) =
+            redis::cmd("SCAN").arg(cursor).arg("MATCH").arg(format!("{prefix}*")).arg("COUNT").arg(1000).query_async(con).await.unwrap();
         if !keys.is_empty() {
             redis::cmd("DEL").arg(&keys).exec_async(con).await.unwrap();
         }
@@ -124,17 +89,10 @@ async fn each_metric_gives_a_plausible_number() {
     assert!(r.get("memory_limit_bytes").unwrap() >= r.get("used_memory_bytes").unwrap());
 
     let r = ok(&mut metric(&env, RedisMetric::ConnectedClients)).await;
-    assert!(
-        r.get("connected_clients").unwrap() >= 1.0,
-        "at least ourselves"
-    );
+    assert!(r.get("connected_clients").unwrap() >= 1.0, "at least ourselves");
 
     let mut evictions = metric(&env, RedisMetric::Evictions);
-    assert_eq!(
-        ok(&mut evictions).await.get("evictions"),
-        Some(0.0),
-        "first probe"
-    );
+    assert_eq!(ok(&mut evictions).await.get("evictions"), Some(0.0), "first probe");
     assert!(ok(&mut evictions).await.get("evictions").unwrap() >= 0.0);
 }
 
@@ -144,12 +102,7 @@ async fn a_client_blocked_in_blpop_is_counted() {
     let mut blocker = connect().await;
     let k = key.clone();
     let blocked = tokio::spawn(async move {
-        let popped: Option<(String, String)> = redis::cmd("BLPOP")
-            .arg(&k)
-            .arg(10)
-            .query_async(&mut blocker)
-            .await
-            .unwrap();
+        let popped: Option<(String, String)> = redis::cmd("BLPOP").arg(&k).arg(10).query_async(&mut blocker).await.unwrap();
         popped
     });
     let env = env_with(&common::redis_url());
@@ -178,87 +131,19 @@ async fn bullmq_queue_counts() {
     run(&mut con, &["ZADD", &k("prioritized"), "5", "4"]).await;
     run(&mut con, &["RPUSH", &k("active"), "5", "6"]).await;
     run(&mut con, &["RPUSH", &k("paused"), "7"]).await;
-    run(
-        &mut con,
-        &[
-            "ZADD",
-            &k("delayed"),
-            "1",
-            "8",
-            "2",
-            "9",
-            "3",
-            "10",
-            "4",
-            "11",
-            "5",
-            "12",
-        ],
-    )
-    .await;
-    run(
-        &mut con,
-        &[
-            "ZADD",
-            &k("failed"),
-            "1",
-            "13",
-            "2",
-            "14",
-            "3",
-            "15",
-            "4",
-            "16",
-            "5",
-            "17",
-            "6",
-            "18",
-        ],
-    )
-    .await;
+    run(&mut con, &["ZADD", &k("delayed"), "1", "8", "2", "9", "3", "10", "4", "11", "5", "12"]).await;
+    run(&mut con, &["ZADD", &k("failed"), "1", "13", "2", "14", "3", "15", "4", "16", "5", "17", "6", "18"]).await;
 
     let env = env_with(&common::redis_url());
-    let by_default = ok(&mut prober(
-        &env,
-        RedisProbe {
-            queue: Some(queue.clone()),
-            ..spec()
-        },
-    ))
-    .await;
-    let failed = ok(&mut prober(
-        &env,
-        RedisProbe {
-            queue: Some(queue.clone()),
-            count: Some(QueueCount::Failed),
-            ..spec()
-        },
-    ))
-    .await;
-    let empty = ok(&mut prober(
-        &env,
-        RedisProbe {
-            queue: Some(format!("{prefix}:none")),
-            ..spec()
-        },
-    ))
-    .await;
+    let by_default = ok(&mut prober(&env, RedisProbe { queue: Some(queue.clone()), ..spec() })).await;
+    let failed = ok(&mut prober(&env, RedisProbe { queue: Some(queue.clone()), count: Some(QueueCount::Failed), ..spec() })).await;
+    let empty = ok(&mut prober(&env, RedisProbe { queue: Some(format!("{prefix}:none")), ..spec() })).await;
     clean(&mut con, &prefix).await;
 
-    for (name, want) in [
-        ("wait", 4.0),
-        ("active", 2.0),
-        ("paused", 1.0),
-        ("delayed", 5.0),
-        ("failed", 6.0),
-    ] {
+    for (name, want) in [("wait", 4.0), ("active", 2.0), ("paused", 1.0), ("delayed", 5.0), ("failed", 6.0)] {
         assert_eq!(by_default.get(name), Some(want), "{name}");
     }
-    assert_eq!(
-        by_default.get("jobs"),
-        Some(4.0),
-        "jobs counts waiting by default"
-    );
+    assert_eq!(by_default.get("jobs"), Some(4.0), "jobs counts waiting by default");
     assert_eq!(failed.get("jobs"), Some(6.0));
     assert_eq!(empty.get("jobs"), Some(0.0));
     assert_eq!(empty.get("failed"), Some(0.0));
@@ -275,15 +160,9 @@ async fn gets(con: &mut MultiplexedConnection, n: usize, key: impl Fn(usize) -> 
 
 /// The server's (keyspace_hits, keyspace_misses), read by the test itself.
 async fn keyspace(con: &mut MultiplexedConnection) -> (f64, f64) {
-    let info: String = redis::cmd("INFO")
-        .arg("stats")
-        .query_async(con)
-        .await
-        .unwrap();
+    let info: String = redis::cmd("INFO").arg("stats").query_async(con).await.unwrap();
     let field = |name: &str| -> f64 {
-        let line = info
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}:")));
+        let line = info.lines().find_map(|l| l.strip_prefix(&format!("{name}:")));
         line.unwrap().trim().parse().unwrap()
     };
     (field("keyspace_hits"), field("keyspace_misses"))
@@ -324,10 +203,7 @@ async fn hit_ratio_follows_the_traffic_between_probes() {
         let (most_hits, most_misses) = (after.0 - before.0 + 0.5, after.1 - before.1 + 0.5);
         let ours = if hit { hits } else { misses };
         assert!(ours >= N - 0.5, "{reading:?}");
-        assert!(
-            hits <= most_hits && misses <= most_misses,
-            "{reading:?} {before:?} {after:?}"
-        );
+        assert!(hits <= most_hits && misses <= most_misses, "{reading:?} {before:?} {after:?}");
     };
     check(true).await;
     check(false).await;
@@ -349,20 +225,13 @@ async fn commands_give_numbers_or_say_why_not() {
     let llen = command(&env, &["LLEN", &list]).probe(TIMEOUT).await;
     let get_float = command(&env, &["GET", &float]).probe(TIMEOUT).await;
     let get_text = command(&env, &["GET", &text]).probe(TIMEOUT).await;
-    let get_nil = command(&env, &["GET", &format!("{prefix}:nothing")])
-        .probe(TIMEOUT)
-        .await;
-    let unknown = command(&env, &["OPSDECKNOSUCHCOMMAND"])
-        .probe(TIMEOUT)
-        .await;
+    let get_nil = command(&env, &["GET", &format!("{prefix}:nothing")]).probe(TIMEOUT).await;
+    let unknown = command(&env, &["OPSDECKNOSUCHCOMMAND"]).probe(TIMEOUT).await;
     clean(&mut con, &prefix).await;
 
     assert_eq!(llen.unwrap().get("value"), Some(3.0));
     assert_eq!(get_float.unwrap().get("value"), Some(2.25));
-    assert_eq!(
-        get_text.unwrap_err().0,
-        "reply was \"abc\", expected a number"
-    );
+    assert_eq!(get_text.unwrap_err().0, "reply was \"abc\", expected a number");
     assert_eq!(get_nil.unwrap_err().0, "reply was nil, expected a number");
     let e = unknown.unwrap_err().0;
     assert!(e.starts_with("ERR unknown command"), "{e}");
@@ -376,10 +245,7 @@ async fn a_refused_port_says_connection_refused() {
     let e = p.probe(Duration::from_secs(2)).await.unwrap_err();
     assert_eq!(e.0, "connection refused");
     // Creation is retried on the next probe.
-    assert_eq!(
-        p.probe(Duration::from_secs(2)).await.unwrap_err().0,
-        "connection refused"
-    );
+    assert_eq!(p.probe(Duration::from_secs(2)).await.unwrap_err().0, "connection refused");
 }
 
 #[tokio::test]
@@ -394,10 +260,7 @@ async fn a_server_that_never_answers_times_out() {
     });
     let env = env_with(&format!("redis://{addr}"));
     let started = Instant::now();
-    let e = metric(&env, RedisMetric::Up)
-        .probe(Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let e = metric(&env, RedisMetric::Up).probe(Duration::from_secs(1)).await.unwrap_err();
     silent.abort();
     assert_eq!(e.0, "timeout after 1s");
     assert!(started.elapsed() < Duration::from_millis(1500));
@@ -405,19 +268,7 @@ async fn a_server_that_never_answers_times_out() {
 
 #[test]
 fn an_unset_variable_is_named() {
-    let env = ProbeEnv {
-        env: Arc::new(|_| None),
-        base_dir: ".".into(),
-        clients: Clients::default(),
-    };
-    let e = RedisProber::new(
-        &RedisProbe {
-            metric: Some(RedisMetric::Up),
-            ..spec()
-        },
-        &env,
-    )
-    .err()
-    .expect("no URL, no prober");
+    let env = ProbeEnv { env: Arc::new(|_| None), base_dir: ".".into(), clients: Clients::default() };
+    let e = RedisProber::new(&RedisProbe { metric: Some(RedisMetric::Up), ..spec() }, &env).err().expect("no URL, no prober");
     assert!(e.0.contains(URL_VAR), "{e}");
 }

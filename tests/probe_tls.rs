@@ -53,11 +53,7 @@ async fn tls_server(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) 
 }
 
 fn spec(port: u16, server_name: Option<&str>) -> TlsProbe {
-    TlsProbe {
-        host: "127.0.0.1".into(),
-        port,
-        server_name: server_name.map(String::from),
-    }
+    TlsProbe { host: "127.0.0.1".into(), port, server_name: server_name.map(String::from) }
 }
 
 fn trusting(cert: &CertificateDer<'static>) -> RootCertStore {
@@ -104,13 +100,9 @@ async fn expired_certificate_says_how_long_ago() {
 async fn certificate_for_another_name_is_refused() {
     let (cert, key) = certificate(30);
     let port = tls_server(cert.clone(), key).await;
-    let mut p =
-        TlsProber::with_roots(&spec(port, Some("api.example.com")), trusting(&cert)).unwrap();
+    let mut p = TlsProber::with_roots(&spec(port, Some("api.example.com")), trusting(&cert)).unwrap();
     let err = p.probe(Duration::from_secs(5)).await.unwrap_err();
-    assert_eq!(
-        err.0,
-        "certificate not valid for api.example.com (it names localhost)"
-    );
+    assert_eq!(err.0, "certificate not valid for api.example.com (it names localhost)");
 }
 
 #[tokio::test]
@@ -148,9 +140,7 @@ async fn plain_tcp_server_is_a_handshake_failure() {
     tokio::spawn(async move {
         use tokio::io::AsyncWriteExt;
         while let Ok((mut stream, _)) = listener.accept().await {
-            let _ = stream
-                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
-                .await;
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
         }
     });
     let mut p = TlsProber::new(&spec(port, Some("localhost"))).unwrap();
@@ -160,8 +150,6 @@ async fn plain_tcp_server_is_a_handshake_failure() {
 
 #[test]
 fn bad_server_name_is_a_build_error() {
-    let err = TlsProber::new(&spec(443, Some("not a name")))
-        .err()
-        .unwrap();
+    let err = TlsProber::new(&spec(443, Some("not a name"))).err().unwrap();
     assert_eq!(err.0, "`not a name` is not a valid TLS server name");
 }

@@ -26,20 +26,11 @@ fn every_theme_file_is_shipped_and_loads() {
     assert!(themes.len() >= 4);
     for path in themes {
         let name = stem(&path);
-        assert!(
-            theme::SHIPPED.iter().any(|(n, _)| *n == name),
-            "themes/{name}.toml is not embedded"
-        );
+        assert!(theme::SHIPPED.iter().any(|(n, _)| *n == name), "themes/{name}.toml is not embedded");
         let by_path = ThemeLoader::new(None, PathBuf::from("/")).load(path.to_str().unwrap());
         let by_path = by_path.unwrap_or_else(|e| panic!("{}", e.render())).0;
-        let by_name = ThemeLoader::new(None, PathBuf::from("/"))
-            .load(&name)
-            .unwrap()
-            .0;
-        assert_eq!(
-            by_path.ok, by_name.ok,
-            "{name}: the file and the embedded copy agree"
-        );
+        let by_name = ThemeLoader::new(None, PathBuf::from("/")).load(&name).unwrap().0;
+        assert_eq!(by_path.ok, by_name.ok, "{name}: the file and the embedded copy agree");
     }
 }
 
@@ -49,18 +40,9 @@ fn every_keymap_file_is_shipped_and_loads() {
     assert!(keymaps.len() >= 2);
     for path in keymaps {
         let name = stem(&path);
-        assert!(
-            keymap::SHIPPED.iter().any(|(n, _)| *n == name),
-            "keymaps/{name}.toml is not embedded"
-        );
-        let loader = KeymapLoader {
-            user_dir: None,
-            personal: None,
-            base_dir: PathBuf::from("/"),
-        };
-        loader
-            .load(path.to_str().unwrap())
-            .unwrap_or_else(|e| panic!("{}", e.render()));
+        assert!(keymap::SHIPPED.iter().any(|(n, _)| *n == name), "keymaps/{name}.toml is not embedded");
+        let loader = KeymapLoader { user_dir: None, personal: None, base_dir: PathBuf::from("/") };
+        loader.load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{}", e.render()));
         loader.load(&name).unwrap();
     }
 }

@@ -60,57 +60,23 @@ fn state() -> State {
     let feed = |s: &mut State, check: usize, name: &str, values: &[f64]| {
         for (i, v) in values.iter().enumerate() {
             let at = T0 - 60_000 + i as i64 * 5_000;
-            s.apply_sample(&Sample {
-                check,
-                at_ms: at,
-                latency_ms: 12.0,
-                result: Ok(Reading::new().with(name, *v)),
-            });
+            s.apply_sample(&Sample { check, at_ms: at, latency_ms: 12.0, result: Ok(Reading::new().with(name, *v)) });
         }
     };
-    feed(
-        &mut s,
-        0,
-        "latency_ms",
-        &[120.0, 140.0, 135.0, 180.0, 260.0, 900.0, 1400.0, 1250.0],
-    );
+    feed(&mut s, 0, "latency_ms", &[120.0, 140.0, 135.0, 180.0, 260.0, 900.0, 1400.0, 1250.0]);
     feed(&mut s, 1, "value", &[0.0004, 0.0006, 0.003, 0.004]);
-    feed(
-        &mut s,
-        2,
-        "connections_used_ratio",
-        &[0.41, 0.42, 0.44, 0.43],
-    );
-    s.apply_sample(&Sample {
-        check: 3,
-        at_ms: T0 - 3_000,
-        latency_ms: 2000.0,
-        result: Err(ProbeError::new("connection refused")),
-    });
+    feed(&mut s, 2, "connections_used_ratio", &[0.41, 0.42, 0.44, 0.43]);
+    s.apply_sample(&Sample { check: 3, at_ms: T0 - 3_000, latency_ms: 2000.0, result: Err(ProbeError::new("connection refused")) });
     feed(&mut s, 4, "cert_days", &[12.5]);
     s.tick(T0);
     s
 }
 
 fn draw(state: &State, width: u16, height: u16) -> String {
-    let theme = ThemeLoader::new(None, ".".into())
-        .load("dark")
-        .map(|(t, _)| t)
-        .expect("dark theme");
-    let keymap = KeymapLoader {
-        user_dir: None,
-        personal: None,
-        base_dir: ".".into(),
-    }
-    .load("default")
-    .expect("default keymap");
+    let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
+    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    let view = View {
-        state,
-        theme: &theme,
-        keymap: &keymap,
-        ascii: false,
-    };
+    let view = View { state, theme: &theme, keymap: &keymap, ascii: false };
     terminal
         .draw(|f| {
             ui::render(f, &view);

@@ -6,16 +6,9 @@
 /// What a field holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldKind {
-    Text {
-        value: String,
-    },
-    Choice {
-        options: Vec<String>,
-        selected: usize,
-    },
-    Toggle {
-        on: bool,
-    },
+    Text { value: String },
+    Choice { options: Vec<String>, selected: usize },
+    Toggle { on: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,36 +19,23 @@ pub struct Field {
 
 impl Field {
     pub fn text(label: &'static str) -> Field {
-        Field {
-            label,
-            kind: FieldKind::Text {
-                value: String::new(),
-            },
-        }
+        Field { label, kind: FieldKind::Text { value: String::new() } }
     }
 
     pub fn choice(label: &'static str, options: Vec<String>, selected: usize) -> Field {
         let selected = selected.min(options.len().saturating_sub(1));
-        Field {
-            label,
-            kind: FieldKind::Choice { options, selected },
-        }
+        Field { label, kind: FieldKind::Choice { options, selected } }
     }
 
     pub fn toggle(label: &'static str, on: bool) -> Field {
-        Field {
-            label,
-            kind: FieldKind::Toggle { on },
-        }
+        Field { label, kind: FieldKind::Toggle { on } }
     }
 
     /// The field's value as text (`yes`/`no` for toggles).
     pub fn value(&self) -> String {
         match &self.kind {
             FieldKind::Text { value } => value.trim().to_string(),
-            FieldKind::Choice { options, selected } => {
-                options.get(*selected).cloned().unwrap_or_default()
-            }
+            FieldKind::Choice { options, selected } => options.get(*selected).cloned().unwrap_or_default(),
             FieldKind::Toggle { on } => if *on { "yes" } else { "no" }.to_string(),
         }
     }
@@ -77,14 +57,7 @@ pub struct Form<P> {
 
 impl<P> Form<P> {
     pub fn new(title: impl Into<String>, purpose: P, fields: Vec<Field>) -> Self {
-        Form {
-            title: title.into(),
-            purpose,
-            fields,
-            focus: 0,
-            error: None,
-            confirm: None,
-        }
+        Form { title: title.into(), purpose, fields, focus: 0, error: None, confirm: None }
     }
 
     fn touched(&mut self) {
@@ -100,10 +73,7 @@ impl<P> Form<P> {
             Some(FieldKind::Choice { options, selected }) => {
                 // Typing jumps to the first option starting with that letter.
                 let lc = c.to_ascii_lowercase();
-                if let Some(i) = options
-                    .iter()
-                    .position(|o| o.to_ascii_lowercase().starts_with(lc))
-                {
+                if let Some(i) = options.iter().position(|o| o.to_ascii_lowercase().starts_with(lc)) {
                     *selected = i;
                 }
             }
@@ -113,9 +83,7 @@ impl<P> Form<P> {
 
     pub fn backspace(&mut self) {
         self.touched();
-        if let Some(FieldKind::Text { value }) =
-            self.fields.get_mut(self.focus).map(|f| &mut f.kind)
-        {
+        if let Some(FieldKind::Text { value }) = self.fields.get_mut(self.focus).map(|f| &mut f.kind) {
             value.pop();
         }
     }
@@ -135,11 +103,7 @@ impl<P> Form<P> {
         match self.fields.get_mut(self.focus).map(|f| &mut f.kind) {
             Some(FieldKind::Choice { options, selected }) if !options.is_empty() => {
                 let n = options.len();
-                *selected = if forward {
-                    (*selected + 1) % n
-                } else {
-                    (*selected + n - 1) % n
-                };
+                *selected = if forward { (*selected + 1) % n } else { (*selected + n - 1) % n };
             }
             Some(FieldKind::Toggle { on }) => *on = !*on,
             _ => {}
@@ -148,11 +112,7 @@ impl<P> Form<P> {
 
     /// The value of the field labelled `label`.
     pub fn get(&self, label: &str) -> String {
-        self.fields
-            .iter()
-            .find(|f| f.label == label)
-            .map(Field::value)
-            .unwrap_or_default()
+        self.fields.iter().find(|f| f.label == label).map(Field::value).unwrap_or_default()
     }
 }
 
@@ -165,11 +125,7 @@ mod tests {
         let mut f = Form::new(
             "Open an incident",
             (),
-            vec![
-                Field::text("Title"),
-                Field::choice("Severity", vec!["P0".into(), "P1".into()], 1),
-                Field::toggle("Comms", false),
-            ],
+            vec![Field::text("Title"), Field::choice("Severity", vec!["P0".into(), "P1".into()], 1), Field::toggle("Comms", false)],
         );
         for c in "Checkout down".chars() {
             f.type_char(c);

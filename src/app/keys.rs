@@ -22,12 +22,14 @@ pub enum KeyOutcome {
 /// The contexts that apply, most specific first.
 pub fn contexts(state: &State) -> Vec<Context> {
     match &state.overlay {
-        Overlay::Prompt { .. } => vec![Context::Input],
+        Overlay::Prompt { .. } | Overlay::Form(_) => vec![Context::Input],
         Overlay::Help { .. } => vec![Context::Help, Context::Global],
+        Overlay::None if state.timeline_open => vec![Context::Timeline, Context::Global],
         Overlay::None if state.detail.is_some() => vec![Context::Detail, Context::Global],
         Overlay::None => {
             let pane = match state.focus {
                 Pane::Metrics => Context::Metrics,
+                Pane::Incidents => Context::Incidents,
                 Pane::Changes => Context::Changes,
             };
             vec![pane, Context::Global]
@@ -63,11 +65,7 @@ impl KeyReader {
                     return self.read(keymap, state, key);
                 }
                 match (key.code, &state.overlay) {
-                    (KeyCode::Char(c), Overlay::Prompt { .. })
-                        if !key
-                            .mods
-                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                    {
+                    (KeyCode::Char(c), Overlay::Prompt { .. } | Overlay::Form(_)) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
                         KeyOutcome::Type(c)
                     }
                     _ => KeyOutcome::Ignored,
@@ -86,9 +84,5 @@ fn resolve(keymap: &Keymap, ctxs: &[Context], keys: &[Key]) -> Lookup {
             Lookup::None => {}
         }
     }
-    if pending {
-        Lookup::Pending
-    } else {
-        Lookup::None
-    }
+    if pending { Lookup::Pending } else { Lookup::None }
 }

@@ -2,7 +2,10 @@
 //! loop that owns the state and the terminal.
 
 pub mod form;
+pub mod incident_actions;
+pub mod journal_link;
 pub mod keys;
 pub mod palette;
+pub mod room;
 pub mod run;
 pub mod state;

@@ -13,12 +13,15 @@ pub enum Command {
     Theme(String),
     /// Open a check's detail by id.
     Open(String),
+    Timeline,
 }
 
 /// Command words with their one-line help, in the order completion offers them.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("metrics", "focus the metrics pane"),
+    ("incidents", "focus the incidents pane"),
     ("changes", "focus the changes pane"),
+    ("timeline", "show the room's timeline (filter with kind:… actor:…)"),
     ("open", "open a check's detail: open ID"),
     ("filter", "filter rows: filter TEXT (no text clears)"),
     ("sort", "sort metrics: sort worst|name|changed"),
@@ -29,14 +32,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
 
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();
-    let (word, rest) = line
-        .split_once(char::is_whitespace)
-        .map_or((line, ""), |(w, r)| (w, r.trim()));
+    let (word, rest) = line.split_once(char::is_whitespace).map_or((line, ""), |(w, r)| (w, r.trim()));
     let cmd = match word {
         "q" | "quit" | "exit" => Command::Quit,
         "help" | "?" => Command::Help,
         "metrics" => Command::Focus(Pane::Metrics),
         "changes" => Command::Focus(Pane::Changes),
+        "incidents" => Command::Focus(Pane::Incidents),
+        "timeline" => Command::Timeline,
         "filter" => Command::Filter(rest.to_string()),
         "open" if !rest.is_empty() => Command::Open(rest.to_string()),
         "open" => return Err("open needs a check id: open api".into()),
@@ -45,9 +48,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             "name" => SortMode::Name,
             "changed" => SortMode::Changed,
             other => {
-                return Err(format!(
-                    "unknown sort `{other}`; expected worst, name or changed"
-                ));
+                return Err(format!("unknown sort `{other}`; expected worst, name or changed"));
             }
         }),
         "theme" if !rest.is_empty() => Command::Theme(rest.to_string()),
@@ -55,10 +56,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "" => return Err("type a command; Tab completes".into()),
         other => {
             let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
-            return Err(format!(
-                "unknown command `{other}`; expected one of {}",
-                names.join(", ")
-            ));
+            return Err(format!("unknown command `{other}`; expected one of {}", names.join(", ")));
         }
     };
     Ok(cmd)
@@ -69,10 +67,7 @@ pub fn complete(text: &str) -> String {
     if text.contains(char::is_whitespace) {
         return text.to_string();
     }
-    COMMANDS
-        .iter()
-        .find(|(n, _)| n.starts_with(text))
-        .map_or_else(|| text.to_string(), |(n, _)| format!("{n} "))
+    COMMANDS.iter().find(|(n, _)| n.starts_with(text)).map_or_else(|| text.to_string(), |(n, _)| format!("{n} "))
 }
 
 #[cfg(test)]
@@ -87,11 +82,7 @@ mod tests {
         assert_eq!(parse("sort name"), Ok(Command::Sort(SortMode::Name)));
         assert_eq!(parse("theme light"), Ok(Command::Theme("light".into())));
         assert_eq!(parse("open api"), Ok(Command::Open("api".into())));
-        assert!(
-            parse("deploy")
-                .unwrap_err()
-                .starts_with("unknown command `deploy`")
-        );
+        assert!(parse("deploy").unwrap_err().starts_with("unknown command `deploy`"));
         assert!(parse("sort sideways").is_err());
     }
 
@@ -99,6 +90,7 @@ mod tests {
     fn completes_the_first_word() {
         assert_eq!(complete("th"), "theme ");
         assert_eq!(complete("ch"), "changes ");
+        assert_eq!(complete("ti"), "timeline ");
         assert_eq!(complete("zz"), "zz");
         assert_eq!(complete("theme l"), "theme l");
     }

@@ -13,9 +13,12 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
+use super::journal_link::{FromJournal, JournalLink};
 use super::keys::{KeyOutcome, KeyReader};
+use super::room::StoreStatus;
 use super::state::{Effect, State};
 use crate::config::Plan;
+use crate::journal::{Appended, Journal};
 use crate::keymap::Key;
 use crate::look::Look;
 use crate::probe::ProbeEnv;
@@ -31,6 +34,8 @@ pub struct Options {
     pub ascii: bool,
     /// Where `theme NAME` looks for user themes.
     pub themes: ThemeLoader,
+    /// The room's journal.
+    pub journal: Journal,
 }
 
 /// Restores the terminal when dropped: on quit, on error, and while
@@ -50,6 +55,11 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
     let _guard = TerminalGuard;
     let mut state = State::new(plan, &look.theme.name, now_ms());
+    state.room.actor = opts.journal.actor().clone();
+    state.room.read_only = opts.journal.is_read_only();
+    let store_kind = if opts.journal.store().is_shared() { "postgres" } else { "sqlite" };
+    state.room.store = StoreStatus { kind: store_kind.to_string(), online: true, ..StoreStatus::default() };
+    let mut link = JournalLink::start(opts.journal.clone());
     let mut events = EventStream::new();
     let mut keys = KeyReader::default();
     let mut dirty = true;
@@ -59,12 +69,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
         if dirty && last_frame.elapsed() >= FRAME {
             state.now_ms = now_ms();
             state.log_warnings = crate::logging::warnings();
-            let view = View {
-                state: &state,
-                theme: &look.theme,
-                keymap: &look.keymap,
-                ascii: opts.ascii,
-            };
+            let view = View { state: &state, theme: &look.theme, keymap: &look.keymap, ascii: opts.ascii };
             let mut out = stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
             let mut rows = 0;
@@ -95,6 +100,11 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                                         let next = next_theme(&look.theme.name);
                                         switch_theme(&mut state, &mut look, &opts.themes, next);
                                     }
+                                    Effect::Append(body) => {
+                                        if let Err(e) = link.append(body) {
+                                            state.error(e);
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -119,6 +129,10 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 }
                 dirty = true;
             }
+            Some(msg) = link.messages.recv() => {
+                from_journal(&mut state, msg, store_kind);
+                dirty = true;
+            }
             _ = sleep_until(frame_due), if dirty => {}
             _ = sleep_until(next_tick) => {
                 state.tick(now_ms());
@@ -137,13 +151,30 @@ fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: Result<()>) -> Result
     result
 }
 
+/// Folds what the journal says into the state.
+fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) {
+    match msg {
+        FromJournal::Events(events) => {
+            for e in events {
+                state.apply_event(e);
+            }
+        }
+        FromJournal::Appended(Ok(Appended::Stored(e))) => state.say(format!("saved to the room as event #{}", e.seq)),
+        FromJournal::Appended(Ok(Appended::Queued { .. })) => {
+            state.say("the store is offline: queued here, it reaches the room when the store is back")
+        }
+        FromJournal::Appended(Err(e)) => state.error(e),
+        FromJournal::Status { online, queued, present, problem } => {
+            state.room.store = StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem };
+            state.room.present = present;
+        }
+    }
+}
+
 /// The shipped theme after `current` (wrapping), for the cycle key.
 fn next_theme(current: &str) -> &'static str {
     let names: Vec<&'static str> = theme::SHIPPED.iter().map(|(n, _)| *n).collect();
-    let i = names
-        .iter()
-        .position(|n| *n == current)
-        .map_or(0, |i| (i + 1) % names.len());
+    let i = names.iter().position(|n| *n == current).map_or(0, |i| (i + 1) % names.len());
     names[i]
 }
 
@@ -155,10 +186,7 @@ fn switch_theme(state: &mut State, look: &mut Look, loader: &ThemeLoader, name: 
             look.theme = theme;
         }
         Err(report) => {
-            let first = report.diagnostics.items.first().map_or_else(
-                || format!("cannot load theme {name}"),
-                |d| d.message.clone(),
-            );
+            let first = report.diagnostics.items.first().map_or_else(|| format!("cannot load theme {name}"), |d| d.message.clone());
             state.error(first);
         }
     }

@@ -10,21 +10,27 @@ use crate::metrics::board::Board;
 use crate::metrics::{Health, Transition};
 use crate::probe::schedule::Sample;
 
+use super::form::Form;
+use super::incident_actions::FormPurpose;
 use super::palette;
+use super::room::RoomState;
+use crate::journal::{Actor, Body, Event};
 
 /// The panes that can have focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Metrics,
+    Incidents,
     Changes,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 2] = [Pane::Metrics, Pane::Changes];
+    pub const ALL: [Pane; 3] = [Pane::Metrics, Pane::Incidents, Pane::Changes];
 
     pub fn name(self) -> &'static str {
         match self {
             Pane::Metrics => "metrics",
+            Pane::Incidents => "incidents",
             Pane::Changes => "changes",
         }
     }
@@ -71,6 +77,7 @@ pub enum Overlay {
     None,
     Help { scroll: u16 },
     Prompt { kind: PromptKind, text: String },
+    Form(Form<FormPurpose>),
 }
 
 /// One state change of one check, for the changes pane.
@@ -101,6 +108,8 @@ pub enum Effect {
     SetTheme(String),
     /// Load and use the theme after the current one.
     NextTheme,
+    /// Append this event to the room's journal.
+    Append(Body),
 }
 
 /// Everything the console shows.
@@ -109,7 +118,8 @@ pub struct State {
     pub title: String,
     pub environment: String,
     pub production: bool,
-    pub room: String,
+    /// The war room: its incidents, events, people and store.
+    pub room: RoomState,
     pub board: Board,
     pub changes: VecDeque<Change>,
     pub focus: Pane,
@@ -119,6 +129,14 @@ pub struct State {
     pub changes_scroll: usize,
     /// Row index of the check whose detail is open.
     pub detail: Option<usize>,
+    /// Selected position in the incidents pane.
+    pub incident_selected: usize,
+    /// The incident whose detail is open.
+    pub incident_open: Option<i64>,
+    /// The room's timeline is shown instead of the panes.
+    pub timeline_open: bool,
+    /// First visible timeline event (0 = newest).
+    pub timeline_scroll: usize,
     pub overlay: Overlay,
     pub filter: String,
     pub sort: SortMode,
@@ -138,13 +156,17 @@ impl State {
             title: plan.deck.name.clone(),
             environment: plan.deck.environment.clone(),
             production: plan.deck.is_production(),
-            room: plan.deck.room(),
+            room: RoomState::new(plan.deck.room(), Actor::unknown(), false, plan.severities.clone()),
             board: Board::from_plan(plan),
             changes: VecDeque::new(),
             focus: Pane::Metrics,
             selected: 0,
             changes_scroll: 0,
             detail: None,
+            incident_selected: 0,
+            incident_open: None,
+            timeline_open: false,
+            timeline_scroll: 0,
             overlay: Overlay::None,
             filter: String::new(),
             sort: SortMode::Worst,
@@ -163,30 +185,19 @@ impl State {
             .filter(|&i| {
                 let r = &self.board.rows[i];
                 needle.is_empty()
-                    || [
-                        r.id.as_str(),
-                        r.name.as_str(),
-                        r.kind,
-                        r.group.as_deref().unwrap_or(""),
-                        r.health().label(),
-                    ]
-                    .iter()
-                    .any(|s| s.to_lowercase().contains(&needle))
+                    || [r.id.as_str(), r.name.as_str(), r.kind, r.group.as_deref().unwrap_or(""), r.health().label()]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&needle))
             })
             .collect();
         let rows_ref = &self.board.rows;
         match self.sort {
             SortMode::Worst => rows.sort_by(|&a, &b| {
                 let (ra, rb) = (&rows_ref[a], &rows_ref[b]);
-                rb.health()
-                    .severity()
-                    .cmp(&ra.health().severity())
-                    .then_with(|| ra.name.cmp(&rb.name))
+                rb.health().severity().cmp(&ra.health().severity()).then_with(|| ra.name.cmp(&rb.name))
             }),
             SortMode::Name => rows.sort_by(|&a, &b| rows_ref[a].name.cmp(&rows_ref[b].name)),
-            SortMode::Changed => rows.sort_by_key(|&i| {
-                std::cmp::Reverse(rows_ref[i].eval.since_ms().unwrap_or(i64::MIN))
-            }),
+            SortMode::Changed => rows.sort_by_key(|&i| std::cmp::Reverse(rows_ref[i].eval.since_ms().unwrap_or(i64::MIN))),
         }
         rows
     }
@@ -217,34 +228,14 @@ impl State {
 
     fn record(&mut self, check: usize, t: Transition) {
         let id = self.board.rows.get(check).map_or("?", |r| r.id.as_str());
-        tracing::info!(
-            check = id,
-            from = t.from.label(),
-            to = t.to.label(),
-            "{}",
-            t.reason
-        );
+        tracing::info!(check = id, from = t.from.label(), to = t.to.label(), "{}", t.reason);
         // Newest first, by the time the change happened.
-        let at = self
-            .changes
-            .iter()
-            .position(|c| c.at_ms <= t.at_ms)
-            .unwrap_or(self.changes.len());
-        self.changes.insert(
-            at,
-            Change {
-                at_ms: t.at_ms,
-                check,
-                from: t.from,
-                to: t.to,
-                reason: t.reason,
-            },
-        );
+        let at = self.changes.iter().position(|c| c.at_ms <= t.at_ms).unwrap_or(self.changes.len());
+        self.changes.insert(at, Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason });
         self.changes.truncate(CHANGES_KEPT);
         if self.changes_scroll > 0 {
             // Keep the user's place while they read older changes.
-            self.changes_scroll =
-                (self.changes_scroll + 1).min(self.changes.len().saturating_sub(1));
+            self.changes_scroll = (self.changes_scroll + 1).min(self.changes.len().saturating_sub(1));
         }
     }
 
@@ -260,9 +251,21 @@ impl State {
     fn clamp(&mut self) {
         let n = self.visible_rows().len();
         self.selected = self.selected.min(n.saturating_sub(1));
-        self.changes_scroll = self
-            .changes_scroll
-            .min(self.changes.len().saturating_sub(1));
+        self.changes_scroll = self.changes_scroll.min(self.changes.len().saturating_sub(1));
+        self.incident_selected = self.incident_selected.min(self.room.incidents.len().saturating_sub(1));
+        self.timeline_scroll = self.timeline_scroll.min(self.room.events.len().saturating_sub(1));
+    }
+
+    /// Folds an event from the store.
+    pub fn apply_event(&mut self, event: Event) {
+        let opened_by_me = event.kind == "incident.opened" && event.actor == self.room.actor;
+        let seq = event.seq;
+        if self.room.apply(event) && opened_by_me {
+            // Put the cursor on the incident this console just opened.
+            if let Some(pos) = self.incident_rows().iter().position(|id| *id == seq) {
+                self.incident_selected = pos;
+            }
+        }
     }
 
     /// Handles one action; returns the effects for the loop.
@@ -272,6 +275,7 @@ impl State {
         match (&mut self.overlay, action) {
             (_, Action::Quit) => effects.push(Effect::Quit),
             (Overlay::Prompt { .. }, a) => effects.extend(self.prompt_action(a)),
+            (Overlay::Form(_), a) => effects.extend(self.form_action(a)),
             (Overlay::Help { .. }, Action::Help | Action::Close) => self.overlay = Overlay::None,
             (Overlay::Help { scroll }, a) => {
                 *scroll = match a {
@@ -293,28 +297,15 @@ impl State {
         let page = self.page_rows.max(1);
         match action {
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
-            Action::Palette => {
-                self.overlay = Overlay::Prompt {
-                    kind: PromptKind::Palette,
-                    text: String::new(),
-                }
-            }
-            Action::Filter => {
-                self.overlay = Overlay::Prompt {
-                    kind: PromptKind::Filter,
-                    text: self.filter.clone(),
-                }
-            }
+            Action::Palette => self.overlay = Overlay::Prompt { kind: PromptKind::Palette, text: String::new() },
+            Action::Filter => self.overlay = Overlay::Prompt { kind: PromptKind::Filter, text: self.filter.clone() },
             Action::FocusNext | Action::FocusPrev => {
                 let i = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let n = Pane::ALL.len();
-                let next = if action == Action::FocusNext {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
+                let next = if action == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n };
                 self.focus = Pane::ALL[next];
                 self.detail = None;
+                self.incident_open = None;
             }
             Action::SortCycle => {
                 let row = self.selected_row();
@@ -323,10 +314,18 @@ impl State {
                 self.say(format!("sorted {}", self.sort.label()));
             }
             Action::ThemeCycle => return vec![Effect::NextTheme],
+            a if a.changes_the_room() => return self.incident_action(a),
+            Action::Timeline => {
+                self.timeline_open = !self.timeline_open;
+                self.timeline_scroll = 0;
+            }
+            Action::Close if self.timeline_open => self.timeline_open = false,
+            Action::Close if self.incident_open.is_some() => self.incident_open = None,
             Action::Close if self.detail.is_some() => self.detail = None,
             Action::Close if !self.filter.is_empty() => self.filter.clear(),
             Action::Open => match self.focus {
                 Pane::Metrics => self.detail = self.selected_row(),
+                Pane::Incidents => self.incident_open = self.current_incident(),
                 Pane::Changes => {
                     if let Some(c) = self.changes.get(self.changes_scroll) {
                         self.detail = Some(c.check);
@@ -334,15 +333,12 @@ impl State {
                     }
                 }
             },
-            Action::Up
-            | Action::Down
-            | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown => {
-                let (pos, len) = match self.focus {
-                    Pane::Metrics => (self.selected, self.visible_rows().len()),
-                    Pane::Changes => (self.changes_scroll, self.changes.len()),
+            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                let (pos, len) = match (self.timeline_open, self.focus) {
+                    (true, _) => (self.timeline_scroll, self.room.events.len()),
+                    (false, Pane::Metrics) => (self.selected, self.visible_rows().len()),
+                    (false, Pane::Incidents) => (self.incident_selected, self.room.incidents.len()),
+                    (false, Pane::Changes) => (self.changes_scroll, self.changes.len()),
                 };
                 let last = len.saturating_sub(1);
                 let new = match action {
@@ -353,14 +349,21 @@ impl State {
                     Action::PageUp => pos.saturating_sub(page),
                     _ => (pos + page).min(last),
                 };
-                match self.focus {
-                    Pane::Metrics => {
+                match (self.timeline_open, self.focus) {
+                    (true, _) => self.timeline_scroll = new,
+                    (false, Pane::Metrics) => {
                         self.selected = new;
                         if self.detail.is_some() {
                             self.detail = self.selected_row();
                         }
                     }
-                    Pane::Changes => self.changes_scroll = new,
+                    (false, Pane::Incidents) => {
+                        self.incident_selected = new;
+                        if self.incident_open.is_some() {
+                            self.incident_open = self.current_incident_row();
+                        }
+                    }
+                    (false, Pane::Changes) => self.changes_scroll = new,
                 }
             }
             _ => {}
@@ -401,8 +404,33 @@ impl State {
         Vec::new()
     }
 
-    /// Typed characters go to the open prompt.
+    /// Keys while a form is open.
+    fn form_action(&mut self, action: Action) -> Vec<Effect> {
+        let Overlay::Form(form) = &mut self.overlay else { return Vec::new() };
+        match action {
+            Action::Cancel | Action::Close => self.overlay = Overlay::None,
+            Action::Submit => return self.submit_form(),
+            Action::Backspace => form.backspace(),
+            Action::Complete | Action::FocusNext => form.next_field(),
+            Action::PrevField | Action::FocusPrev => form.prev_field(),
+            Action::Up => form.cycle(false),
+            Action::Down => form.cycle(true),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The incident under the cursor of the incidents pane.
+    fn current_incident_row(&self) -> Option<i64> {
+        self.incident_rows().get(self.incident_selected).copied()
+    }
+
+    /// Typed characters go to the open prompt or form.
     pub fn type_char(&mut self, c: char) {
+        if let Overlay::Form(form) = &mut self.overlay {
+            form.type_char(c);
+            return;
+        }
         if let Overlay::Prompt { kind, text } = &mut self.overlay {
             text.push(c);
             if *kind == PromptKind::Filter {
@@ -419,15 +447,17 @@ impl State {
             Ok(palette::Command::Focus(p)) => {
                 self.focus = p;
                 self.detail = None;
+                self.incident_open = None;
+                self.timeline_open = false;
             }
+            Ok(palette::Command::Timeline) => self.timeline_open = true,
             Ok(palette::Command::Filter(f)) => {
                 self.filter = f;
                 self.selected = 0;
             }
             Ok(palette::Command::Sort(s)) => self.sort = s,
             Ok(palette::Command::Theme(t)) => return vec![Effect::SetTheme(t)],
-            Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id)
-            {
+            Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id) {
                 Some(i) => {
                     self.filter.clear();
                     self.focus = Pane::Metrics;
@@ -442,17 +472,11 @@ impl State {
     }
 
     pub fn say(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            is_error: false,
-        });
+        self.message = Some(Message { text: text.into(), is_error: false });
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            is_error: true,
-        });
+        self.message = Some(Message { text: text.into(), is_error: true });
     }
 }
 

@@ -18,13 +18,7 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
     // The theme and keymap are checked even when the plan is broken.
     let deck = loaded.plan.as_ref().map(|p| &p.deck);
     let plan_dir = path.parent().unwrap_or(Path::new("."));
-    let look = match look::load(
-        theme,
-        keymap,
-        deck.and_then(|d| d.theme.as_deref()),
-        deck.and_then(|d| d.keymap.as_deref()),
-        plan_dir,
-    ) {
+    let look = match look::load(theme, keymap, deck.and_then(|d| d.theme.as_deref()), deck.and_then(|d| d.keymap.as_deref()), plan_dir) {
         Ok(look) => Some(look),
         Err(mut report) => {
             if let (Some(source), Some(deck)) = (&loaded.source, deck) {
@@ -41,12 +35,7 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!(
-                "{}: invalid: {errors} error{}, {warnings} warning{}",
-                path.display(),
-                plural(errors),
-                plural(warnings)
-            );
+            eprintln!("{}: invalid: {errors} error{}, {warnings} warning{}", path.display(), plural(errors), plural(warnings));
             ExitCode::from(1)
         }
     }
@@ -55,12 +44,7 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
 /// A theme or keymap the plan names but that cannot be found is the plan's
 /// problem: point at the plan's `deck.theme` / `deck.keymap` line.
 fn point_at_plan(report: &mut config::Report, source: &config::Source, deck: &config::Deck) {
-    for d in report
-        .diagnostics
-        .items
-        .iter_mut()
-        .filter(|d| d.span.is_none())
-    {
+    for d in report.diagnostics.items.iter_mut().filter(|d| d.span.is_none()) {
         let named = d.file.to_str();
         let key = if named.is_some() && named == deck.theme.as_deref() {
             "deck.theme"
@@ -88,21 +72,12 @@ fn plural(n: usize) -> &'static str {
 pub fn summary(path: &Path, plan: &Plan, look: &Look, warnings: usize) -> String {
     let mut out = String::new();
     let d = &plan.deck;
-    out.push_str(&format!(
-        "{} is valid: \"{}\" · {} · room {}\n",
-        path.display(),
-        d.name,
-        d.environment,
-        d.room()
-    ));
+    out.push_str(&format!("{} is valid: \"{}\" · {} · room {}\n", path.display(), d.name, d.environment, d.room()));
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &plan.checks {
         *kinds.entry(c.probe.kind()).or_default() += 1;
     }
-    let by_kind: Vec<String> = config::check::PROBE_KINDS
-        .iter()
-        .filter_map(|k| kinds.get(k).map(|n| format!("{k} {n}")))
-        .collect();
+    let by_kind: Vec<String> = config::check::PROBE_KINDS.iter().filter_map(|k| kinds.get(k).map(|n| format!("{k} {n}"))).collect();
     let row = |label: &str, n: usize, detail: String| format!("  {label:<11} {n:>3}   {detail}\n");
     out.push_str(&row("checks", plan.checks.len(), by_kind.join(" · ")));
     let lists: Vec<String> = plan
@@ -119,46 +94,20 @@ pub fn summary(path: &Path, plan: &Plan, look: &Look, warnings: usize) -> String
     out.push_str(&row("runbooks", plan.runbooks.len(), books.join(" · ")));
     let rbs: Vec<&str> = plan.rollbacks.iter().map(|r| r.id.as_str()).collect();
     out.push_str(&row("rollbacks", plan.rollbacks.len(), rbs.join(" · ")));
-    let trig: Vec<String> = plan
-        .triggers
-        .iter()
-        .map(|t| format!("{} ({:?})", t.id, t.mode).to_lowercase())
-        .collect();
+    let trig: Vec<String> = plan.triggers.iter().map(|t| format!("{} ({:?})", t.id, t.mode).to_lowercase()).collect();
     out.push_str(&row("triggers", plan.triggers.len(), trig.join(" · ")));
-    let sev: Vec<String> = plan
-        .severities
-        .iter()
-        .map(|s| format!("{} {}", s.id, s.respond_within))
-        .collect();
-    let defaulted = if plan.default_severities {
-        " (defaults)"
-    } else {
-        ""
-    };
-    out.push_str(&row(
-        "severities",
-        plan.severities.len(),
-        format!("{}{defaulted}", sev.join(" · ")),
-    ));
-    let hooks: Vec<String> = plan
-        .notify
-        .iter()
-        .map(|n| n.on.len().to_string() + " events")
-        .collect();
+    let sev: Vec<String> = plan.severities.iter().map(|s| format!("{} {}", s.id, s.respond_within)).collect();
+    let defaulted = if plan.default_severities { " (defaults)" } else { "" };
+    out.push_str(&row("severities", plan.severities.len(), format!("{}{defaulted}", sev.join(" · "))));
+    let hooks: Vec<String> = plan.notify.iter().map(|n| n.on.len().to_string() + " events").collect();
     out.push_str(&row("notify", plan.notify.len(), hooks.join(" · ")));
     let theme_from = match &look.theme_origin {
         Origin::Shipped => "shipped".to_string(),
         Origin::File(p) => p.display().to_string(),
     };
-    out.push_str(&format!(
-        "  {:<11}       {} ({theme_from}) · keymap {}\n",
-        "theme", look.theme.name, look.keymap.name
-    ));
+    out.push_str(&format!("  {:<11}       {} ({theme_from}) · keymap {}\n", "theme", look.theme.name, look.keymap.name));
     if warnings > 0 {
-        out.push_str(&format!(
-            "  {warnings} warning{} (above)\n",
-            plural(warnings)
-        ));
+        out.push_str(&format!("  {warnings} warning{} (above)\n", plural(warnings)));
     }
     out
 }

@@ -12,17 +12,10 @@ use crate::demo::{DemoService, Story, plan_source};
 use crate::probe::ProbeEnv;
 
 pub async fn run(args: &ConsoleArgs<'_>, speed: f64) -> Result<ExitCode> {
-    let service = DemoService::start(Story::new(speed))
-        .await
-        .wrap_err("cannot start the demo service on 127.0.0.1")?;
+    let service = DemoService::start(Story::new(speed)).await.wrap_err("cannot start the demo service on 127.0.0.1")?;
     let source = plan_source(service.addr);
     let (plan, diags) = parse_source(&source, &|_| true);
-    let plan = plan.ok_or_else(|| {
-        eyre!(
-            "the built-in demo plan is invalid:\n{}",
-            diags.render(&[&source])
-        )
-    })?;
+    let plan = plan.ok_or_else(|| eyre!("the built-in demo plan is invalid:\n{}", diags.render(&[&source])))?;
     let env = ProbeEnv::from_process(std::env::current_dir().unwrap_or_default());
     let code = console(&plan, args, env).await;
     service.shutdown().await;

@@ -2,6 +2,7 @@
 
 mod check;
 mod demo;
+mod export;
 mod run;
 pub mod status;
 
@@ -33,6 +34,23 @@ pub struct Cli {
     /// when the locale is not UTF-8.
     #[arg(long, global = true)]
     pub ascii: bool,
+
+    /// The journal store: a PostgreSQL URL shared by the war room
+    /// (postgres://…); without it, an SQLite file per room in the state directory.
+    #[arg(long, global = true, env = "OPSDECK_STORE", value_name = "URL", hide_env_values = true)]
+    pub store: Option<String>,
+
+    /// The room (journal scope); default: the plan's `deck.room`.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub room: Option<String>,
+
+    /// Act under this name instead of the OS user.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub as_name: Option<String>,
+
+    /// Watch only: see everything, change nothing (enforced by the journal).
+    #[arg(long, global = true)]
+    pub read_only: bool,
 
     /// Log level of the console's log file (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
@@ -71,6 +89,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print an incident's post-mortem in Markdown, from the room's journal.
+    Export {
+        /// The incident's number (as shown in the console: #42).
+        #[arg(long, value_name = "ID")]
+        incident: i64,
+        /// A plan to take the room and severities from.
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
 }
@@ -81,13 +108,13 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         theme: cli.theme.as_deref(),
         keymap: cli.keymap.as_deref(),
         ascii: cli.ascii,
+        store: cli.store.as_deref(),
+        room: cli.room.as_deref(),
+        as_name: cli.as_name.as_deref(),
+        read_only: cli.read_only,
     };
     match cli.command {
-        Command::Check { ref plan } => Ok(check::run(
-            plan,
-            cli.theme.as_deref(),
-            cli.keymap.as_deref(),
-        )),
+        Command::Check { ref plan } => Ok(check::run(plan, cli.theme.as_deref(), cli.keymap.as_deref())),
         Command::Demo { speed } => {
             let _log = crate::logging::init(&cli.log_level)?;
             runtime()?.block_on(demo::run(&console, speed))
@@ -97,6 +124,9 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             runtime()?.block_on(run::run(plan, &console))
         }
         Command::Status { ref plan, json } => Ok(runtime()?.block_on(status::run(plan, json))),
+        Command::Export { incident, ref plan } => {
+            runtime()?.block_on(export::run(incident, plan.as_deref(), cli.store.as_deref(), cli.room.as_deref()))
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -105,8 +135,5 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
 }
 
 fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .wrap_err("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().wrap_err("cannot start the async runtime")
 }

@@ -3,10 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, WrapErr};
 
 use crate::app::run::{self, Options};
 use crate::config::{self, Level, Plan};
+use crate::journal::{Journal, identity};
 use crate::look;
 use crate::paths;
 use crate::probe::ProbeEnv;
@@ -17,6 +18,10 @@ pub struct ConsoleArgs<'a> {
     pub theme: Option<&'a str>,
     pub keymap: Option<&'a str>,
     pub ascii: bool,
+    pub store: Option<&'a str>,
+    pub room: Option<&'a str>,
+    pub as_name: Option<&'a str>,
+    pub read_only: bool,
 }
 
 pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
@@ -24,11 +29,7 @@ pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
     let sources: Vec<&config::Source> = loaded.source.iter().collect();
     let Some(plan) = loaded.plan else {
         eprint!("{}", loaded.diagnostics.render(&sources));
-        eprintln!(
-            "{}: invalid: {} errors",
-            path.display(),
-            loaded.diagnostics.count(Level::Error)
-        );
+        eprintln!("{}: invalid: {} errors", path.display(), loaded.diagnostics.count(Level::Error));
         return Ok(ExitCode::from(1));
     };
     console(&plan, args, ProbeEnv::from_process(plan.base_dir.clone())).await
@@ -36,23 +37,19 @@ pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
 
 /// Loads the look and runs the console on a valid plan.
 pub async fn console(plan: &Plan, args: &ConsoleArgs<'_>, env: ProbeEnv) -> Result<ExitCode> {
-    let look = match look::load(
-        args.theme,
-        args.keymap,
-        plan.deck.theme.as_deref(),
-        plan.deck.keymap.as_deref(),
-        &plan.base_dir,
-    ) {
+    let look = match look::load(args.theme, args.keymap, plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir) {
         Ok(l) => l,
         Err(report) => {
             eprint!("{}", report.render());
             return Ok(ExitCode::from(1));
         }
     };
-    let opts = Options {
-        ascii: args.ascii || !locale_is_utf8(),
-        themes: ThemeLoader::new(paths::user_themes(), ".".into()),
-    };
+    let room = args.room.map(str::to_string).unwrap_or_else(|| plan.deck.room());
+    let actor = identity::current(args.as_name);
+    let journal = Journal::open(args.store, &room, actor, args.read_only)
+        .await
+        .wrap_err_with(|| format!("cannot open the journal of room {room}"))?;
+    let opts = Options { ascii: args.ascii || !locale_is_utf8(), themes: ThemeLoader::new(paths::user_themes(), ".".into()), journal };
     run::run(plan, look, env, opts).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -43,21 +43,13 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     let sources: Vec<&config::Source> = loaded.source.iter().collect();
     let Some(plan) = loaded.plan else {
         eprint!("{}", loaded.diagnostics.render(&sources));
-        eprintln!(
-            "{}: invalid plan; run `opsdeck check {}`",
-            path.display(),
-            path.display()
-        );
+        eprintln!("{}: invalid plan; run `opsdeck check {}`", path.display(), path.display());
         return ExitCode::from(INVALID_PLAN);
     };
     // Warnings (unset variables …) show up as UNKNOWN reasons below; errors cannot happen here.
     debug_assert_eq!(loaded.diagnostics.count(Level::Error), 0);
     let env = ProbeEnv::from_process(plan.base_dir.clone());
-    let runs = plan
-        .checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| probe_check_once(i, c, &plan.defaults, &env));
+    let runs = plan.checks.iter().enumerate().map(|(i, c)| probe_check_once(i, c, &plan.defaults, &env));
     let samples = futures::future::join_all(runs).await;
     let mut board = Board::from_plan(&plan);
     for s in &samples {
@@ -72,12 +64,7 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     } else {
         print!("{}", table(&board));
     }
-    let worst = board
-        .rows
-        .iter()
-        .map(|r| exit_code(r.health()))
-        .max()
-        .unwrap_or(0);
+    let worst = board.rows.iter().map(|r| exit_code(r.health())).max().unwrap_or(0);
     ExitCode::from(worst)
 }
 
@@ -95,31 +82,11 @@ fn status_of(r: &Row) -> CheckStatus {
 
 /// A plain table for people and CI logs.
 pub fn table(board: &Board) -> String {
-    let id_w = board
-        .rows
-        .iter()
-        .map(|r| r.id.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let mut out = format!(
-        "{:<10} {:<id_w$} {:<10} {:>10}  {}\n",
-        "STATE", "CHECK", "KIND", "VALUE", "REASON"
-    );
+    let id_w = board.rows.iter().map(|r| r.id.chars().count()).max().unwrap_or(5).max(5);
+    let mut out = format!("{:<10} {:<id_w$} {:<10} {:>10}  {}\n", "STATE", "CHECK", "KIND", "VALUE", "REASON");
     for r in &board.rows {
-        let value = r
-            .eval
-            .last_value()
-            .map(|v| format::value(v, r.unit))
-            .unwrap_or_else(|| "-".into());
-        out.push_str(&format!(
-            "{:<10} {:<id_w$} {:<10} {:>10}  {}\n",
-            r.health().label(),
-            r.id,
-            r.kind,
-            value,
-            r.eval.reason()
-        ));
+        let value = r.eval.last_value().map(|v| format::value(v, r.unit)).unwrap_or_else(|| "-".into());
+        out.push_str(&format!("{:<10} {:<id_w$} {:<10} {:>10}  {}\n", r.health().label(), r.id, r.kind, value, r.eval.reason()));
     }
     out
 }

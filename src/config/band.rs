@@ -23,14 +23,7 @@ pub enum CmpOp {
 impl CmpOp {
     /// Splits a leading operator off `s`.
     pub fn split(s: &str) -> Option<(CmpOp, &str)> {
-        for (tok, op) in [
-            ("<=", CmpOp::Le),
-            (">=", CmpOp::Ge),
-            ("==", CmpOp::Eq),
-            ("!=", CmpOp::Ne),
-            ("<", CmpOp::Lt),
-            (">", CmpOp::Gt),
-        ] {
+        for (tok, op) in [("<=", CmpOp::Le), (">=", CmpOp::Ge), ("==", CmpOp::Eq), ("!=", CmpOp::Ne), ("<", CmpOp::Lt), (">", CmpOp::Gt)] {
             if let Some(rest) = s.strip_prefix(tok) {
                 return Some((op, rest));
             }
@@ -80,45 +73,29 @@ pub struct Bound {
 }
 
 /// What a threshold must look like, used in every threshold error.
-pub const BOUND_EXPECTED: &str =
-    "expected an operator and a number, like \"< 200\", \">= 0.99\", \"< 2s\" or \"> 80%\"";
+pub const BOUND_EXPECTED: &str = "expected an operator and a number, like \"< 200\", \">= 0.99\", \"< 2s\" or \"> 80%\"";
 
 impl std::str::FromStr for Bound {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (op, rest) = CmpOp::split(s.trim())
-            .ok_or_else(|| format!("threshold \"{s}\" has no operator; {BOUND_EXPECTED}"))?;
+        let (op, rest) = CmpOp::split(s.trim()).ok_or_else(|| format!("threshold \"{s}\" has no operator; {BOUND_EXPECTED}"))?;
         let rest = rest.trim();
         let split = rest
             .char_indices()
-            .find(|&(i, c)| {
-                !(c.is_ascii_digit()
-                    || c == '.'
-                    || c == '_'
-                    || ((c == '-' || c == '+') && i == 0)
-                    || c == 'e' && i > 0)
-            })
+            .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || c == '_' || ((c == '-' || c == '+') && i == 0) || c == 'e' && i > 0))
             .map_or(rest.len(), |(i, _)| i);
         let (number, unit) = rest.split_at(split);
-        let value: f64 = number.replace('_', "").parse().map_err(|_| {
-            format!("threshold \"{s}\" has no number after `{op}`; {BOUND_EXPECTED}")
-        })?;
+        let value: f64 =
+            number.replace('_', "").parse().map_err(|_| format!("threshold \"{s}\" has no number after `{op}`; {BOUND_EXPECTED}"))?;
         if !value.is_finite() {
-            return Err(format!(
-                "threshold \"{s}\" is not a finite number; {BOUND_EXPECTED}"
-            ));
+            return Err(format!("threshold \"{s}\" is not a finite number; {BOUND_EXPECTED}"));
         }
         let unit = unit.trim();
         let unit = if unit.is_empty() {
             None
         } else {
-            Some(Unit::parse(unit).ok_or_else(|| {
-                format!(
-                    "unknown unit `{unit}` in \"{s}\"; expected one of {}",
-                    units::known_symbols()
-                )
-            })?)
+            Some(Unit::parse(unit).ok_or_else(|| format!("unknown unit `{unit}` in \"{s}\"; expected one of {}", units::known_symbols()))?)
         };
         Ok(Bound { op, value, unit })
     }
@@ -126,9 +103,7 @@ impl std::str::FromStr for Bound {
 
 impl<'de> Deserialize<'de> for Bound {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -147,9 +122,9 @@ impl Bound {
     pub fn value_in(&self, unit: Option<Unit>) -> Result<f64, String> {
         match (self.unit, unit) {
             (None, _) => Ok(self.value),
-            (Some(from), Some(to)) => from.convert(self.value, to).ok_or_else(|| {
-                format!("threshold `{self}` is in {from} but the value is measured in {to}")
-            }),
+            (Some(from), Some(to)) => {
+                from.convert(self.value, to).ok_or_else(|| format!("threshold `{self}` is in {from} but the value is measured in {to}"))
+            }
             (Some(from), None) => Err(format!(
                 "threshold `{self}` has a unit ({from}) but the value it judges has none; set `unit` on the check or drop the unit"
             )),
@@ -193,11 +168,7 @@ pub struct BandError {
 
 impl Band {
     fn fields(&self) -> [(&'static str, Option<&Bound>); 3] {
-        [
-            ("target", self.target.as_ref()),
-            ("acceptable", self.acceptable.as_ref()),
-            ("critical", self.critical.as_ref()),
-        ]
+        [("target", self.target.as_ref()), ("acceptable", self.acceptable.as_ref()), ("critical", self.critical.as_ref())]
     }
 
     /// Converts every threshold into `unit` and checks that the band makes
@@ -214,22 +185,14 @@ impl Band {
             }
         }
         if self.fields().iter().all(|(_, b)| b.is_none()) {
-            errors.push(BandError {
-                field: "",
-                message: "empty band; expected at least one of `target`, `acceptable`, `critical`"
-                    .into(),
-            });
+            errors.push(BandError { field: "", message: "empty band; expected at least one of `target`, `acceptable`, `critical`".into() });
         }
         if errors.is_empty() {
             errors.extend(order_errors(self, converted));
         }
         if errors.is_empty() {
             let [target, acceptable, critical] = converted;
-            Ok(ResolvedBand {
-                target,
-                acceptable,
-                critical,
-            })
+            Ok(ResolvedBand { target, acceptable, critical })
         } else {
             Err(errors)
         }
@@ -241,10 +204,7 @@ impl Band {
 /// limit no lower than acceptable; the mirror image holds for `> …` targets.
 fn order_errors(band: &Band, conv: [Option<(CmpOp, f64)>; 3]) -> Vec<BandError> {
     let [t, a, c] = conv;
-    let any_equality = conv
-        .iter()
-        .flatten()
-        .any(|(op, _)| matches!(op, CmpOp::Eq | CmpOp::Ne));
+    let any_equality = conv.iter().flatten().any(|(op, _)| matches!(op, CmpOp::Eq | CmpOp::Ne));
     if any_equality {
         return Vec::new();
     }
@@ -262,31 +222,16 @@ fn order_errors(band: &Band, conv: [Option<(CmpOp, f64)>; 3]) -> Vec<BandError> 
         .map(|b| format!("\"{b}\""))
         .unwrap_or_default()
     };
-    let direction = if good_is_below {
-        "lower is better"
-    } else {
-        "higher is better"
-    };
+    let direction = if good_is_below { "lower is better" } else { "higher is better" };
     let mut errors = Vec::new();
-    for (field, bound, wants_below) in [
-        ("acceptable", a, good_is_below),
-        ("critical", c, !good_is_below),
-    ] {
+    for (field, bound, wants_below) in [("acceptable", a, good_is_below), ("critical", c, !good_is_below)] {
         if let Some((op, _)) = bound
             && op.is_below() != wants_below
         {
-            let expected = if wants_below {
-                "`<` or `<=`"
-            } else {
-                "`>` or `>=`"
-            };
+            let expected = if wants_below { "`<` or `<=`" } else { "`>` or `>=`" };
             errors.push(BandError {
                 field,
-                message: format!(
-                    "{field} {} contradicts target {} ({direction}); expected {expected}",
-                    show(field),
-                    show("target")
-                ),
+                message: format!("{field} {} contradicts target {} ({direction}); expected {expected}", show(field), show("target")),
             });
         }
     }
@@ -300,7 +245,11 @@ fn order_errors(band: &Band, conv: [Option<(CmpOp, f64)>; 3]) -> Vec<BandError> 
     {
         errors.push(BandError {
             field: "acceptable",
-            message: format!("acceptable {} is stricter than target {}; expected bands in order target, acceptable, critical ({direction})", show("acceptable"), show("target")),
+            message: format!(
+                "acceptable {} is stricter than target {}; expected bands in order target, acceptable, critical ({direction})",
+                show("acceptable"),
+                show("target")
+            ),
         });
     }
     let loosest_good = a.or(t);
@@ -338,11 +287,7 @@ mod tests {
     use super::*;
 
     fn band(t: Option<&str>, a: Option<&str>, c: Option<&str>) -> Band {
-        Band {
-            target: t.map(|s| s.parse().unwrap()),
-            acceptable: a.map(|s| s.parse().unwrap()),
-            critical: c.map(|s| s.parse().unwrap()),
-        }
+        Band { target: t.map(|s| s.parse().unwrap()), acceptable: a.map(|s| s.parse().unwrap()), critical: c.map(|s| s.parse().unwrap()) }
     }
 
     #[test]
@@ -363,32 +308,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed_thresholds() {
-        assert!(
-            "200"
-                .parse::<Bound>()
-                .unwrap_err()
-                .contains("has no operator")
-        );
-        assert!(
-            "< fast"
-                .parse::<Bound>()
-                .unwrap_err()
-                .contains("has no number")
-        );
-        assert!(
-            "< 5 parsecs"
-                .parse::<Bound>()
-                .unwrap_err()
-                .contains("unknown unit `parsecs`")
-        );
+        assert!("200".parse::<Bound>().unwrap_err().contains("has no operator"));
+        assert!("< fast".parse::<Bound>().unwrap_err().contains("has no number"));
+        assert!("< 5 parsecs".parse::<Bound>().unwrap_err().contains("unknown unit `parsecs`"));
     }
 
     #[test]
     fn converts_units_into_the_value_unit() {
         let ms = Unit::parse("ms");
-        let r = band(Some("< 200"), Some("< 1s"), Some("> 2s"))
-            .resolve(ms)
-            .unwrap();
+        let r = band(Some("< 200"), Some("< 1s"), Some("> 2s")).resolve(ms).unwrap();
         assert_eq!(r.acceptable, Some((CmpOp::Lt, 1000.0)));
         assert_eq!(r.critical, Some((CmpOp::Gt, 2000.0)));
         let errs = band(Some("< 80%"), None, None).resolve(ms).unwrap_err();
@@ -399,57 +327,29 @@ mod tests {
 
     #[test]
     fn accepts_well_ordered_bands_both_ways() {
-        assert!(
-            band(Some("< 200"), Some("< 500"), Some("> 1000"))
-                .resolve(None)
-                .is_ok()
-        );
-        assert!(
-            band(Some(">= 0.999"), Some(">= 0.99"), Some("< 0.95"))
-                .resolve(None)
-                .is_ok()
-        );
+        assert!(band(Some("< 200"), Some("< 500"), Some("> 1000")).resolve(None).is_ok());
+        assert!(band(Some(">= 0.999"), Some(">= 0.99"), Some("< 0.95")).resolve(None).is_ok());
         assert!(band(None, None, Some("> 5000")).resolve(None).is_ok());
         assert!(band(Some("== 1"), None, Some("== 0")).resolve(None).is_ok());
     }
 
     #[test]
     fn rejects_out_of_order_and_contradictory_bands() {
-        let e = band(Some("< 500"), Some("< 200"), None)
-            .resolve(None)
-            .unwrap_err();
+        let e = band(Some("< 500"), Some("< 200"), None).resolve(None).unwrap_err();
         assert_eq!(e[0].field, "acceptable");
-        assert!(
-            e[0].message.contains("stricter than target"),
-            "{}",
-            e[0].message
-        );
-        let e = band(Some("< 200"), Some("< 500"), Some("> 300"))
-            .resolve(None)
-            .unwrap_err();
+        assert!(e[0].message.contains("stricter than target"), "{}", e[0].message);
+        let e = band(Some("< 200"), Some("< 500"), Some("> 300")).resolve(None).unwrap_err();
         assert_eq!(e[0].field, "critical");
-        assert!(
-            e[0].message.contains("overlaps acceptable"),
-            "{}",
-            e[0].message
-        );
-        let e = band(Some("< 200"), None, Some("< 100"))
-            .resolve(None)
-            .unwrap_err();
-        assert!(
-            e[0].message.contains("contradicts target"),
-            "{}",
-            e[0].message
-        );
+        assert!(e[0].message.contains("overlaps acceptable"), "{}", e[0].message);
+        let e = band(Some("< 200"), None, Some("< 100")).resolve(None).unwrap_err();
+        assert!(e[0].message.contains("contradicts target"), "{}", e[0].message);
         let e = Band::default().resolve(None).unwrap_err();
         assert!(e[0].message.starts_with("empty band"));
     }
 
     #[test]
     fn classifies_values() {
-        let r = band(Some("< 200"), Some("< 500"), Some("> 1000"))
-            .resolve(None)
-            .unwrap();
+        let r = band(Some("< 200"), Some("< 500"), Some("> 1000")).resolve(None).unwrap();
         assert_eq!(r.classify(100.0), BandLevel::Ok);
         assert_eq!(r.classify(300.0), BandLevel::Acceptable);
         assert_eq!(r.classify(700.0), BandLevel::Degraded);

@@ -43,15 +43,7 @@ pub enum Probe {
 }
 
 /// Names of the probe kinds, in the order messages list them.
-pub const PROBE_KINDS: [&str; 7] = [
-    "http",
-    "prometheus",
-    "postgres",
-    "redis",
-    "tcp",
-    "tls",
-    "command",
-];
+pub const PROBE_KINDS: [&str; 7] = ["http", "prometheus", "postgres", "redis", "tcp", "tls", "command"];
 
 impl Probe {
     pub fn kind(&self) -> &'static str {
@@ -71,12 +63,8 @@ impl Probe {
         match self {
             Probe::Http(_) | Probe::Tcp(_) => "latency_ms",
             Probe::Tls(_) => "cert_days",
-            Probe::Postgres(PostgresProbe {
-                metric: Some(m), ..
-            }) => m.name(),
-            Probe::Redis(RedisProbe {
-                metric: Some(m), ..
-            }) => m.name(),
+            Probe::Postgres(PostgresProbe { metric: Some(m), .. }) => m.name(),
+            Probe::Redis(RedisProbe { metric: Some(m), .. }) => m.name(),
             Probe::Redis(RedisProbe { queue: Some(_), .. }) => "jobs",
             _ => "value",
         }
@@ -290,10 +278,7 @@ impl<'de> Deserialize<'de> for Check {
         let probe = match probes.len() {
             1 => probes.remove(0),
             0 => {
-                return Err(serde::de::Error::custom(format!(
-                    "check `{}` has no probe; expected one of {kinds}",
-                    t.id
-                )));
+                return Err(serde::de::Error::custom(format!("check `{}` has no probe; expected one of {kinds}", t.id)));
             }
             _ => {
                 let found: Vec<_> = probes.iter().map(|p| p.kind()).collect();
@@ -326,18 +311,14 @@ impl<'de> Deserialize<'de> for Check {
 impl Check {
     /// The quantity the band judges.
     pub fn value_name(&self) -> &str {
-        self.value
-            .as_deref()
-            .unwrap_or_else(|| self.probe.default_value())
+        self.value.as_deref().unwrap_or_else(|| self.probe.default_value())
     }
 
     /// The (url, url_env) pair of probes that reach a service by URL.
     pub fn url_target(&self) -> Option<(Option<&str>, Option<&str>)> {
         match &self.probe {
             Probe::Http(p) => Some((p.url.as_deref(), p.url_env.as_deref())),
-            Probe::Prometheus(p) if p.query.is_some() => {
-                Some((p.url.as_deref(), p.url_env.as_deref()))
-            }
+            Probe::Prometheus(p) if p.query.is_some() => Some((p.url.as_deref(), p.url_env.as_deref())),
             Probe::Postgres(p) => Some((p.url.as_deref(), p.url_env.as_deref())),
             Probe::Redis(p) => Some((p.url.as_deref(), p.url_env.as_deref())),
             _ => None,
@@ -356,20 +337,12 @@ mod tests {
 
     #[test]
     fn one_probe_kind_per_check() {
-        let w: W =
-            toml::from_str("[[check]]\nid = \"api\"\nhttp = { url = \"http://x/health\" }\n")
-                .unwrap();
+        let w: W = toml::from_str("[[check]]\nid = \"api\"\nhttp = { url = \"http://x/health\" }\n").unwrap();
         assert_eq!(w.check[0].probe.kind(), "http");
         assert_eq!(w.check[0].value_name(), "latency_ms");
-        let e = toml::from_str::<W>("[[check]]\nid = \"api\"\n")
-            .err()
-            .unwrap();
+        let e = toml::from_str::<W>("[[check]]\nid = \"api\"\n").err().unwrap();
         assert!(e.message().contains("has no probe"), "{e}");
-        let e = toml::from_str::<W>(
-            "[[check]]\nid = \"x\"\ntcp = { address = \"a:1\" }\ntls = { host = \"a\" }\n",
-        )
-        .err()
-        .unwrap();
+        let e = toml::from_str::<W>("[[check]]\nid = \"x\"\ntcp = { address = \"a:1\" }\ntls = { host = \"a\" }\n").err().unwrap();
         assert!(e.message().contains("has 2 probes (tcp, tls)"), "{e}");
     }
 }

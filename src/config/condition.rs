@@ -16,18 +16,9 @@ pub enum StateAtLeast {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// The check is in (at least) a state, for a while.
-    State {
-        check: String,
-        state: StateAtLeast,
-        held_for: Option<TimeSpan>,
-    },
+    State { check: String, state: StateAtLeast, held_for: Option<TimeSpan> },
     /// A measured quantity compares to a threshold, for a while.
-    Compare {
-        check: String,
-        field: Option<String>,
-        bound: Bound,
-        held_for: Option<TimeSpan>,
-    },
+    Compare { check: String, field: Option<String>, bound: Bound, held_for: Option<TimeSpan> },
     /// The probe failed this many times in a row.
     Failed { check: String, times: u32 },
 }
@@ -37,9 +28,7 @@ pub const CONDITION_EXPECTED: &str = "expected `<check> <acceptable|degraded|cri
 impl Condition {
     pub fn check(&self) -> &str {
         match self {
-            Condition::State { check, .. }
-            | Condition::Compare { check, .. }
-            | Condition::Failed { check, .. } => check,
+            Condition::State { check, .. } | Condition::Compare { check, .. } | Condition::Failed { check, .. } => check,
         }
     }
 }
@@ -50,10 +39,7 @@ impl std::str::FromStr for Condition {
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = |why: &str| format!("cannot read condition \"{s}\": {why}; {CONDITION_EXPECTED}");
         let (body, held_for) = match s.split_once(" for ") {
-            Some((body, dur)) => (
-                body,
-                Some(dur.trim().parse::<TimeSpan>().map_err(|e| bad(&e))?),
-            ),
+            Some((body, dur)) => (body, Some(dur.trim().parse::<TimeSpan>().map_err(|e| bad(&e))?)),
             None => (s, None),
         };
         let words: Vec<&str> = body.split_whitespace().collect();
@@ -66,15 +52,9 @@ impl std::str::FromStr for Condition {
                     return Err(bad("`failed` counts probes, so it takes no `for`"));
                 }
                 let digits = count.trim_end_matches(['x', 'X']);
-                let times = digits
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad(&format!("`{count}` is not a count like `3x`")))?;
-                Ok(Condition::Failed {
-                    check: check.into(),
-                    times,
-                })
+                let times =
+                    digits.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| bad(&format!("`{count}` is not a count like `3x`")))?;
+                Ok(Condition::Failed { check: check.into(), times })
             }
             [state] => {
                 let state = match *state {
@@ -83,11 +63,7 @@ impl std::str::FromStr for Condition {
                     "critical" => StateAtLeast::Critical,
                     other => return Err(bad(&format!("`{other}` is not a state"))),
                 };
-                Ok(Condition::State {
-                    check: check.into(),
-                    state,
-                    held_for,
-                })
+                Ok(Condition::State { check: check.into(), state, held_for })
             }
             _ => {
                 let text = rest.join(" ");
@@ -103,18 +79,11 @@ impl std::str::FromStr for Condition {
                         "`{text}` is neither a state (acceptable, degraded, critical) nor a comparison like `> 500`"
                     )));
                 }
-                let bound: Bound = threshold
-                    .parse()
-                    .map_err(|e: String| bad(e.split("; expected").next().unwrap_or(&e)))?;
+                let bound: Bound = threshold.parse().map_err(|e: String| bad(e.split("; expected").next().unwrap_or(&e)))?;
                 if bound.op == CmpOp::Ne {
                     return Err(bad("`!=` is not supported here; use <, <=, >, >= or =="));
                 }
-                Ok(Condition::Compare {
-                    check: check.into(),
-                    field,
-                    bound,
-                    held_for,
-                })
+                Ok(Condition::Compare { check: check.into(), field, bound, held_for })
             }
         }
     }
@@ -129,41 +98,18 @@ mod tests {
         let c: Condition = "error-rate critical for 1m".parse().unwrap();
         assert_eq!(
             c,
-            Condition::State {
-                check: "error-rate".into(),
-                state: StateAtLeast::Critical,
-                held_for: Some(TimeSpan::from_secs(60))
-            }
+            Condition::State { check: "error-rate".into(), state: StateAtLeast::Critical, held_for: Some(TimeSpan::from_secs(60)) }
         );
         let c: Condition = "api latency_ms > 5000 for 1m".parse().unwrap();
-        let Condition::Compare {
-            check,
-            field,
-            bound,
-            held_for,
-        } = c
-        else {
-            panic!("not a comparison")
-        };
+        let Condition::Compare { check, field, bound, held_for } = c else { panic!("not a comparison") };
         assert_eq!(
             (check.as_str(), field.as_deref(), bound.value, held_for),
-            (
-                "api",
-                Some("latency_ms"),
-                5000.0,
-                Some(TimeSpan::from_secs(60))
-            )
+            ("api", Some("latency_ms"), 5000.0, Some(TimeSpan::from_secs(60)))
         );
         let c: Condition = "api > 5s".parse().unwrap();
         assert!(matches!(c, Condition::Compare { field: None, .. }));
         let c: Condition = "api failed 3x".parse().unwrap();
-        assert_eq!(
-            c,
-            Condition::Failed {
-                check: "api".into(),
-                times: 3
-            }
-        );
+        assert_eq!(c, Condition::Failed { check: "api".into(), times: 3 });
     }
 
     #[test]

@@ -19,25 +19,14 @@ impl Source {
     /// Reads a file, with the path in the error.
     pub fn read(path: &Path) -> Result<Self, Diagnostic> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Self {
-                path: path.to_path_buf(),
-                text,
-            }),
-            Err(e) => Err(Diagnostic::error(
-                path,
-                None,
-                "",
-                format!("cannot read file: {e}"),
-            )),
+            Ok(text) => Ok(Self { path: path.to_path_buf(), text }),
+            Err(e) => Err(Diagnostic::error(path, None, "", format!("cannot read file: {e}"))),
         }
     }
 
     /// A source from text already in memory (embedded presets, tests).
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            text: text.into(),
-        }
+        Self { path: path.into(), text: text.into() }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -84,31 +73,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(
-        file: &Path,
-        span: Option<Range<usize>>,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            level: Level::Error,
-            file: file.to_path_buf(),
-            span,
-            key: key.into(),
-            message: message.into(),
-        }
+    pub fn error(file: &Path, span: Option<Range<usize>>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { level: Level::Error, file: file.to_path_buf(), span, key: key.into(), message: message.into() }
     }
 
-    pub fn warning(
-        file: &Path,
-        span: Option<Range<usize>>,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            level: Level::Warning,
-            ..Self::error(file, span, key, message)
-        }
+    pub fn warning(file: &Path, span: Option<Range<usize>>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { level: Level::Warning, ..Self::error(file, span, key, message) }
     }
 
     /// Renders the headline (`file:line:col: error: key: message`) and, when the
@@ -118,11 +88,7 @@ impl Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        let key = if self.key.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", self.key)
-        };
+        let key = if self.key.is_empty() { String::new() } else { format!("{}: ", self.key) };
         let located = match (source, &self.span) {
             (Some(src), Some(span)) => Some((src, span, src.line_col(span.start))),
             _ => None,
@@ -130,27 +96,14 @@ impl Diagnostic {
         let Some((src, span, (line, col))) = located else {
             return format!("{}: {level}: {key}{}\n", self.file.display(), self.message);
         };
-        let mut out = format!(
-            "{}:{line}:{col}: {level}: {key}{}\n",
-            self.file.display(),
-            self.message
-        );
+        let mut out = format!("{}:{line}:{col}: {level}: {key}{}\n", self.file.display(), self.message);
         let text = src.line_text(line);
         let gutter = line.to_string().len();
         let (end_line, end_col) = src.line_col(span.end.max(span.start + 1).min(src.text.len()));
-        let width = if end_line == line {
-            end_col.saturating_sub(col).max(1)
-        } else {
-            text.chars().count().saturating_sub(col - 1).max(1)
-        };
+        let width = if end_line == line { end_col.saturating_sub(col).max(1) } else { text.chars().count().saturating_sub(col - 1).max(1) };
         out.push_str(&format!("{:gutter$} |\n", ""));
         out.push_str(&format!("{line} | {text}\n"));
-        out.push_str(&format!(
-            "{:gutter$} | {}{}\n",
-            "",
-            " ".repeat(col - 1),
-            "^".repeat(width)
-        ));
+        out.push_str(&format!("{:gutter$} | {}{}\n", "", " ".repeat(col - 1), "^".repeat(width)));
         out
     }
 }
@@ -213,10 +166,7 @@ mod tests {
         let src = Source::new("p.toml", "[deck]\nnmae = \"x\"\n");
         let d = Diagnostic::error(&src.path, Some(7..11), "deck.nmae", "unknown key");
         let text = d.render(Some(&src));
-        assert!(
-            text.starts_with("p.toml:2:1: error: deck.nmae: unknown key\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("p.toml:2:1: error: deck.nmae: unknown key\n"), "{text}");
         assert!(text.contains("2 | nmae = \"x\"\n"), "{text}");
         assert!(text.contains("  | ^^^^\n"), "{text}");
     }
@@ -232,10 +182,7 @@ pub struct Report {
 impl Report {
     /// A report with one problem that has no place in a file.
     pub fn single(d: Diagnostic) -> Self {
-        Report {
-            diagnostics: Diagnostics { items: vec![d] },
-            sources: Vec::new(),
-        }
+        Report { diagnostics: Diagnostics { items: vec![d] }, sources: Vec::new() }
     }
 
     pub fn render(&self) -> String {

@@ -29,8 +29,7 @@ impl TimeSpan {
 }
 
 /// What a duration must look like, used in every duration error.
-pub const DURATION_EXPECTED: &str =
-    "expected a number with a unit, like \"500ms\", \"5s\", \"2m\" or \"1h30m\"";
+pub const DURATION_EXPECTED: &str = "expected a number with a unit, like \"500ms\", \"5s\", \"2m\" or \"1h30m\"";
 
 impl std::str::FromStr for TimeSpan {
     type Err = String;
@@ -43,9 +42,7 @@ impl std::str::FromStr for TimeSpan {
         if trimmed.chars().all(|c| c.is_ascii_digit() || c == '.') {
             return Err(format!("duration \"{s}\" has no unit; {DURATION_EXPECTED}"));
         }
-        humantime::parse_duration(trimmed)
-            .map(TimeSpan)
-            .map_err(|_| format!("invalid duration \"{s}\"; {DURATION_EXPECTED}"))
+        humantime::parse_duration(trimmed).map(TimeSpan).map_err(|_| format!("invalid duration \"{s}\"; {DURATION_EXPECTED}"))
     }
 }
 
@@ -102,9 +99,7 @@ impl<'de> Deserialize<'de> for Deadline {
         if norm == "next business day" {
             return Ok(Deadline::NextBusinessDay);
         }
-        s.parse::<TimeSpan>()
-            .map(Deadline::Within)
-            .map_err(|e| serde::de::Error::custom(format!("{e}, or \"next business day\"")))
+        s.parse::<TimeSpan>().map(Deadline::Within).map_err(|e| serde::de::Error::custom(format!("{e}, or \"next business day\"")))
     }
 }
 
@@ -123,10 +118,7 @@ mod tests {
     #[test]
     fn rejects_unknown_units_and_bare_numbers() {
         let e = "5 parsecs".parse::<TimeSpan>().unwrap_err();
-        assert_eq!(
-            e,
-            format!("invalid duration \"5 parsecs\"; {DURATION_EXPECTED}")
-        );
+        assert_eq!(e, format!("invalid duration \"5 parsecs\"; {DURATION_EXPECTED}"));
         let e = "30".parse::<TimeSpan>().unwrap_err();
         assert!(e.starts_with("duration \"30\" has no unit"), "{e}");
         assert!("".parse::<TimeSpan>().is_err());

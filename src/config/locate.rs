@@ -89,21 +89,10 @@ impl<'a> Located<'a> {
 
     /// The `id` strings written in an array-of-tables section, in order.
     pub fn ids(&self, section: &str) -> Vec<String> {
-        let Some(DeValue::Array(items)) = self.root.get_ref().get(section).map(|v| v.get_ref())
-        else {
+        let Some(DeValue::Array(items)) = self.root.get_ref().get(section).map(|v| v.get_ref()) else {
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|e| {
-                e.get_ref()
-                    .as_table()?
-                    .get("id")?
-                    .get_ref()
-                    .as_str()
-                    .map(str::to_string)
-            })
-            .collect()
+        items.iter().filter_map(|e| e.get_ref().as_table()?.get("id")?.get_ref().as_str().map(str::to_string)).collect()
     }
 
     /// Renders a path, naming array elements by their `id` when they have one.
@@ -125,11 +114,7 @@ impl<'a> Located<'a> {
                         Some(DeValue::Array(items)) => items.get(*i),
                         _ => None,
                     };
-                    match elem
-                        .and_then(|e| e.get_ref().as_table())
-                        .and_then(|t| t.get("id"))
-                        .and_then(|id| id.get_ref().as_str())
-                    {
+                    match elem.and_then(|e| e.get_ref().as_table()).and_then(|t| t.get("id")).and_then(|id| id.get_ref().as_str()) {
                         Some(id) => out.push_str(&format!("[{id}]")),
                         None => out.push_str(&format!("#{}", i + 1)),
                     }

@@ -47,11 +47,7 @@ impl Plan {
 }
 
 fn resolve_relative(base: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        base.join(p)
-    }
+    if p.is_absolute() { p.to_path_buf() } else { base.join(p) }
 }
 
 /// The result of loading a plan: the plan when it is valid, and every problem found.
@@ -64,9 +60,7 @@ pub struct Loaded {
 /// Reads, parses and validates a plan file, reading environment variables
 /// from the process environment.
 pub fn load_plan(path: &Path) -> Loaded {
-    load_plan_with_env(path, &|name| {
-        std::env::var_os(name).is_some_and(|v| !v.is_empty())
-    })
+    load_plan_with_env(path, &|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// As [`load_plan`], with `env_is_set` telling which variables exist.
@@ -74,47 +68,24 @@ pub fn load_plan_with_env(path: &Path, env_is_set: &dyn Fn(&str) -> bool) -> Loa
     let source = match Source::read(path) {
         Ok(s) => s,
         Err(d) => {
-            return Loaded {
-                plan: None,
-                diagnostics: Diagnostics { items: vec![d] },
-                source: None,
-            };
+            return Loaded { plan: None, diagnostics: Diagnostics { items: vec![d] }, source: None };
         }
     };
     let (plan, diagnostics) = parse_source(&source, env_is_set);
-    Loaded {
-        plan,
-        diagnostics,
-        source: Some(source),
-    }
+    Loaded { plan, diagnostics, source: Some(source) }
 }
 
 /// Parses and validates plan text already in memory.
-pub fn parse_source(
-    source: &Source,
-    env_is_set: &dyn Fn(&str) -> bool,
-) -> (Option<Plan>, Diagnostics) {
-    let base_dir = source
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+pub fn parse_source(source: &Source, env_is_set: &dyn Fn(&str) -> bool) -> (Option<Plan>, Diagnostics) {
+    let base_dir = source.path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut diags = Diagnostics::default();
     let Some((root, sections)) = parse::parse(source, &mut diags) else {
         return (None, diags);
     };
     let located = locate::Located { root: &root };
-    let ctx = validate::Ctx {
-        source,
-        located: &located,
-        base_dir: &base_dir,
-        env_is_set,
-        unset_reported: Default::default(),
-    };
+    let ctx = validate::Ctx { source, located: &located, base_dir: &base_dir, env_is_set, unset_reported: Default::default() };
     let plan = validate::validate(&ctx, sections, &mut diags);
-    diags
-        .items
-        .sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    diags.items.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     let plan = if diags.has_errors() { None } else { plan };
     (plan, diags)
 }

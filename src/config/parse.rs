@@ -27,33 +27,21 @@ pub struct Sections {
     pub notify: Vec<(usize, Notify)>,
 }
 
-const SECTIONS: &str =
-    "deck, defaults, check, severity, checklist, runbook, rollback, trigger, notify";
+const SECTIONS: &str = "deck, defaults, check, severity, checklist, runbook, rollback, trigger, notify";
 
 /// Parses the document; returns `None` when the TOML itself is broken.
-pub fn parse<'s>(
-    source: &'s Source,
-    diags: &mut Diagnostics,
-) -> Option<(Spanned<DeTable<'s>>, Sections)> {
+pub fn parse<'s>(source: &'s Source, diags: &mut Diagnostics) -> Option<(Spanned<DeTable<'s>>, Sections)> {
     let (root, syntax_errors) = DeTable::parse_recoverable(&source.text);
     if !syntax_errors.is_empty() {
         for e in syntax_errors {
-            diags.push(Diagnostic::error(
-                &source.path,
-                e.span(),
-                "",
-                format!("invalid TOML: {}", e.message().trim()),
-            ));
+            diags.push(Diagnostic::error(&source.path, e.span(), "", format!("invalid TOML: {}", e.message().trim())));
         }
         return None;
     }
     let mut sections = Sections::default();
     {
         let located = Located { root: &root };
-        let reader = Reader {
-            source,
-            located: &located,
-        };
+        let reader = Reader { source, located: &located };
         for (key, value) in root.get_ref().iter() {
             let name: &str = key.get_ref();
             match name {
@@ -93,11 +81,7 @@ impl Reader<'_> {
     }
 
     /// Deserialises a single table (`[deck]`).
-    fn one<T: DeserializeOwned>(
-        &self,
-        value: &Spanned<DeValue>,
-        diags: &mut Diagnostics,
-    ) -> Option<T> {
+    fn one<T: DeserializeOwned>(&self, value: &Spanned<DeValue>, diags: &mut Diagnostics) -> Option<T> {
         match T::deserialize(ValueDeserializer::from(owned(value))) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -110,24 +94,12 @@ impl Reader<'_> {
 
     /// Deserialises each element of an array of tables (`[[check]]`) on its
     /// own, keeping the element's index for later messages.
-    fn many<T: DeserializeOwned>(
-        &self,
-        name: &str,
-        value: &Spanned<DeValue>,
-        diags: &mut Diagnostics,
-    ) -> Vec<(usize, T)> {
+    fn many<T: DeserializeOwned>(&self, name: &str, value: &Spanned<DeValue>, diags: &mut Diagnostics) -> Vec<(usize, T)> {
         let Some(items) = value.get_ref().as_array() else {
-            diags.push(self.error(
-                value.span(),
-                format!("`{name}` must be an array of tables; expected `[[{name}]]` headers"),
-            ));
+            diags.push(self.error(value.span(), format!("`{name}` must be an array of tables; expected `[[{name}]]` headers")));
             return Vec::new();
         };
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| self.one(item, diags).map(|v| (i, v)))
-            .collect()
+        items.iter().enumerate().filter_map(|(i, item)| self.one(item, diags).map(|v| (i, v))).collect()
     }
 }
 

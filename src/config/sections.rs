@@ -30,10 +30,7 @@ fn default_environment() -> String {
 
 impl Deck {
     pub fn is_production(&self) -> bool {
-        matches!(
-            self.environment.to_ascii_lowercase().as_str(),
-            "production" | "prod"
-        )
+        matches!(self.environment.to_ascii_lowercase().as_str(), "production" | "prod")
     }
 
     /// The room name: explicit, or the deck name lower-cased with dashes.
@@ -98,24 +95,9 @@ pub fn default_severities() -> Vec<Severity> {
         update_every: update.map(|m| TimeSpan::from_secs(m * 60)),
     };
     vec![
-        sev(
-            "P0",
-            "Critical",
-            Deadline::Within(TimeSpan::from_secs(15 * 60)),
-            Some(30),
-        ),
-        sev(
-            "P1",
-            "High",
-            Deadline::Within(TimeSpan::from_secs(3600)),
-            Some(60),
-        ),
-        sev(
-            "P2",
-            "Medium",
-            Deadline::Within(TimeSpan::from_secs(4 * 3600)),
-            Some(240),
-        ),
+        sev("P0", "Critical", Deadline::Within(TimeSpan::from_secs(15 * 60)), Some(30)),
+        sev("P1", "High", Deadline::Within(TimeSpan::from_secs(3600)), Some(60)),
+        sev("P2", "Medium", Deadline::Within(TimeSpan::from_secs(4 * 3600)), Some(240)),
         sev("P3", "Low", Deadline::NextBusinessDay, None),
     ]
 }

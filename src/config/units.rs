@@ -20,90 +20,26 @@ pub struct Unit {
 }
 
 const UNITS: &[Unit] = &[
-    Unit {
-        symbol: "us",
-        dimension: Dimension::Time,
-        scale: 1e-6,
-    },
-    Unit {
-        symbol: "ms",
-        dimension: Dimension::Time,
-        scale: 1e-3,
-    },
-    Unit {
-        symbol: "s",
-        dimension: Dimension::Time,
-        scale: 1.0,
-    },
-    Unit {
-        symbol: "m",
-        dimension: Dimension::Time,
-        scale: 60.0,
-    },
-    Unit {
-        symbol: "h",
-        dimension: Dimension::Time,
-        scale: 3600.0,
-    },
-    Unit {
-        symbol: "d",
-        dimension: Dimension::Time,
-        scale: 86400.0,
-    },
-    Unit {
-        symbol: "B",
-        dimension: Dimension::Bytes,
-        scale: 1.0,
-    },
-    Unit {
-        symbol: "KB",
-        dimension: Dimension::Bytes,
-        scale: 1e3,
-    },
-    Unit {
-        symbol: "MB",
-        dimension: Dimension::Bytes,
-        scale: 1e6,
-    },
-    Unit {
-        symbol: "GB",
-        dimension: Dimension::Bytes,
-        scale: 1e9,
-    },
-    Unit {
-        symbol: "KiB",
-        dimension: Dimension::Bytes,
-        scale: 1024.0,
-    },
-    Unit {
-        symbol: "MiB",
-        dimension: Dimension::Bytes,
-        scale: 1_048_576.0,
-    },
-    Unit {
-        symbol: "GiB",
-        dimension: Dimension::Bytes,
-        scale: 1_073_741_824.0,
-    },
-    Unit {
-        symbol: "%",
-        dimension: Dimension::Ratio,
-        scale: 0.01,
-    },
-    Unit {
-        symbol: "ratio",
-        dimension: Dimension::Ratio,
-        scale: 1.0,
-    },
+    Unit { symbol: "us", dimension: Dimension::Time, scale: 1e-6 },
+    Unit { symbol: "ms", dimension: Dimension::Time, scale: 1e-3 },
+    Unit { symbol: "s", dimension: Dimension::Time, scale: 1.0 },
+    Unit { symbol: "m", dimension: Dimension::Time, scale: 60.0 },
+    Unit { symbol: "h", dimension: Dimension::Time, scale: 3600.0 },
+    Unit { symbol: "d", dimension: Dimension::Time, scale: 86400.0 },
+    Unit { symbol: "B", dimension: Dimension::Bytes, scale: 1.0 },
+    Unit { symbol: "KB", dimension: Dimension::Bytes, scale: 1e3 },
+    Unit { symbol: "MB", dimension: Dimension::Bytes, scale: 1e6 },
+    Unit { symbol: "GB", dimension: Dimension::Bytes, scale: 1e9 },
+    Unit { symbol: "KiB", dimension: Dimension::Bytes, scale: 1024.0 },
+    Unit { symbol: "MiB", dimension: Dimension::Bytes, scale: 1_048_576.0 },
+    Unit { symbol: "GiB", dimension: Dimension::Bytes, scale: 1_073_741_824.0 },
+    Unit { symbol: "%", dimension: Dimension::Ratio, scale: 0.01 },
+    Unit { symbol: "ratio", dimension: Dimension::Ratio, scale: 1.0 },
 ];
 
 /// The list shown when a unit is not recognised.
 pub fn known_symbols() -> String {
-    UNITS
-        .iter()
-        .map(|u| u.symbol)
-        .collect::<Vec<_>>()
-        .join(", ")
+    UNITS.iter().map(|u| u.symbol).collect::<Vec<_>>().join(", ")
 }
 
 impl Unit {
@@ -161,18 +97,9 @@ mod tests {
 
     #[test]
     fn value_names_imply_units() {
-        assert_eq!(
-            Unit::implied_by_name("latency_ms").map(|u| u.symbol),
-            Some("ms")
-        );
-        assert_eq!(
-            Unit::implied_by_name("connections_used_ratio").map(|u| u.symbol),
-            Some("ratio")
-        );
-        assert_eq!(
-            Unit::implied_by_name("cert_days").map(|u| u.symbol),
-            Some("d")
-        );
+        assert_eq!(Unit::implied_by_name("latency_ms").map(|u| u.symbol), Some("ms"));
+        assert_eq!(Unit::implied_by_name("connections_used_ratio").map(|u| u.symbol), Some("ratio"));
+        assert_eq!(Unit::implied_by_name("cert_days").map(|u| u.symbol), Some("d"));
         assert_eq!(Unit::implied_by_name("count"), None);
     }
 }
@@ -180,17 +107,12 @@ mod tests {
 /// Parses a byte size such as `"512KiB"` or `"1MB"` into bytes.
 pub fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let expected = "expected a size like \"512KiB\" or \"1MiB\"";
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid size \"{s}\"; {expected}"))?;
-    let unit = Unit::parse(unit.trim())
-        .filter(|u| u.dimension == Dimension::Bytes)
-        .ok_or_else(|| format!("invalid size \"{s}\"; {expected}"))?;
+    let value: f64 = num.parse().map_err(|_| format!("invalid size \"{s}\"; {expected}"))?;
+    let unit =
+        Unit::parse(unit.trim()).filter(|u| u.dimension == Dimension::Bytes).ok_or_else(|| format!("invalid size \"{s}\"; {expected}"))?;
     Ok((value * unit.scale) as u64)
 }
 

@@ -80,16 +80,9 @@ struct LogNormal {
 impl LogNormal {
     /// The distribution with this median and 95th percentile (seconds).
     fn fit(p50: f64, p95: f64) -> LogNormal {
-        let p50 = if p50.is_finite() && p50 > 0.0 {
-            p50
-        } else {
-            0.001
-        };
+        let p50 = if p50.is_finite() && p50 > 0.0 { p50 } else { 0.001 };
         let p95 = if p95.is_finite() { p95.max(p50) } else { p50 };
-        LogNormal {
-            mu: p50.ln(),
-            sigma: (p95 / p50).ln() / Z95,
-        }
+        LogNormal { mu: p50.ln(), sigma: (p95 / p50).ln() / Z95 }
     }
 
     fn quantile_95(&self) -> f64 {
@@ -114,16 +107,9 @@ impl LogNormal {
 fn normal_cdf(z: f64) -> f64 {
     let x = z.abs() / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let poly = t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-x * x).exp();
-    if z >= 0.0 {
-        0.5 * (1.0 + erf)
-    } else {
-        0.5 * (1.0 - erf)
-    }
+    if z >= 0.0 { 0.5 * (1.0 + erf) } else { 0.5 * (1.0 - erf) }
 }
 
 #[cfg(test)]
@@ -144,12 +130,7 @@ mod tests {
 
     #[test]
     fn normal_cdf_matches_known_values() {
-        for (z, p) in [
-            (0.0, 0.5),
-            (1.0, 0.841_344_7),
-            (-1.0, 0.158_655_3),
-            (Z95, 0.95),
-        ] {
+        for (z, p) in [(0.0, 0.5), (1.0, 0.841_344_7), (-1.0, 0.158_655_3), (Z95, 0.95)] {
             assert!((normal_cdf(z) - p).abs() < 1e-6, "Φ({z})");
         }
         let d = LogNormal::fit(0.1, 0.5);
@@ -178,32 +159,17 @@ mod tests {
             assert!(shares.windows(2).all(|w| w[0] <= w[1]), "{shares:?}");
             assert!(shares.iter().all(|s| (0.0..=1.0).contains(s)), "{shares:?}");
             let got95 = interpolated(0.95, &shares);
-            assert!(
-                (got95 - p95).abs() / p95 < 0.01,
-                "p95 {got95} for {p95}: {shares:?}"
-            );
+            assert!((got95 - p95).abs() / p95 < 0.01, "p95 {got95} for {p95}: {shares:?}");
             let got50 = interpolated(0.5, &shares);
-            assert!(
-                (got50 - p50).abs() / p50 < 0.25,
-                "p50 {got50} for {p50}: {shares:?}"
-            );
+            assert!((got50 - p50).abs() / p50 < 0.25, "p50 {got50} for {p50}: {shares:?}");
             let mean = mean_seconds(&shares);
-            assert!(
-                mean > p50 * 0.5 && mean < p95,
-                "mean {mean} for {p50}/{p95}"
-            );
+            assert!(mean > p50 * 0.5 && mean < p95, "mean {mean} for {p50}/{p95}");
         }
     }
 
     #[test]
     fn odd_inputs_stay_in_range() {
-        for (p50, p95) in [
-            (0.0, 0.0),
-            (f64::NAN, 1.0),
-            (0.01, 0.02),
-            (8.0, 20.0),
-            (1.0, 0.5),
-        ] {
+        for (p50, p95) in [(0.0, 0.0), (f64::NAN, 1.0), (0.01, 0.02), (8.0, 20.0), (1.0, 0.5)] {
             let shares = cumulative_shares(p50, p95);
             assert!(shares.windows(2).all(|w| w[0] <= w[1]), "{shares:?}");
             assert!(shares.iter().all(|s| (0.0..=1.0).contains(s)), "{shares:?}");

@@ -31,27 +31,13 @@ mod tests {
     fn the_plan_is_valid_and_aims_at_the_shop() {
         let addr: SocketAddr = "127.0.0.1:41234".parse().expect("address");
         let (plan, diags) = parse_source(&plan_source(addr), &|_| false);
-        let errors: Vec<_> = diags
-            .items
-            .iter()
-            .filter(|d| d.level == Level::Error)
-            .collect();
+        let errors: Vec<_> = diags.items.iter().filter(|d| d.level == Level::Error).collect();
         assert!(errors.is_empty(), "{errors:#?}");
         let plan = plan.expect("a plan");
         assert_eq!(plan.deck.name, "Demo shop launch");
         assert_eq!(plan.deck.environment, "demo");
         let ids: Vec<_> = plan.checks.iter().map(|c| c.id.as_str()).collect();
-        for id in [
-            "api",
-            "queue",
-            "p95-latency",
-            "error-rate",
-            "requests",
-            "port",
-            "workers",
-            "db-connections",
-            "redis-memory",
-        ] {
+        for id in ["api", "queue", "p95-latency", "error-rate", "requests", "port", "workers", "db-connections", "redis-memory"] {
             assert!(ids.contains(&id), "missing check {id}");
         }
         let text = plan_text(addr);

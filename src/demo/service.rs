@@ -59,15 +59,8 @@ impl DemoService {
     pub async fn start(story: Story) -> std::io::Result<DemoService> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let sim = Arc::new(Sim {
-            story,
-            started: Instant::now(),
-            traffic: Mutex::new(Traffic::new()),
-        });
-        let app = Router::new()
-            .route("/api/health", get(health))
-            .route("/metrics", get(metrics))
-            .with_state(Arc::clone(&sim));
+        let sim = Arc::new(Sim { story, started: Instant::now(), traffic: Mutex::new(Traffic::new()) });
+        let app = Router::new().route("/api/health", get(health)).route("/metrics", get(metrics)).with_state(Arc::clone(&sim));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -77,12 +70,7 @@ impl DemoService {
                 tracing::warn!("demo service stopped: {e}");
             }
         });
-        Ok(DemoService {
-            addr,
-            sim,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        Ok(DemoService { addr, sim, stop: Some(stop), task: Some(task) })
     }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
@@ -127,9 +115,7 @@ async fn health(State(sim): State<Arc<Sim>>) -> impl IntoResponse {
     // Keep the counters current even when only the health check polls.
     sim.advance(now, false);
     let jitter = 0.9 + 0.2 * fastrand::f64();
-    let wait = Duration::try_from_secs_f64(c.latency_ms_p50 * jitter / 1000.0)
-        .unwrap_or(Duration::ZERO)
-        .min(Duration::from_secs(10));
+    let wait = Duration::try_from_secs_f64(c.latency_ms_p50 * jitter / 1000.0).unwrap_or(Duration::ZERO).min(Duration::from_secs(10));
     tokio::time::sleep(wait).await;
     Json(json!({
         "status": if c.healthy { "healthy" } else { "degraded" },
@@ -142,11 +128,5 @@ async fn health(State(sim): State<Arc<Sim>>) -> impl IntoResponse {
 
 async fn metrics(State(sim): State<Arc<Sim>>) -> impl IntoResponse {
     let body = sim.advance(sim.elapsed(), true).unwrap_or_default();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
 }

@@ -20,12 +20,7 @@ pub enum Phase {
 
 impl Phase {
     /// Every phase, in script order.
-    pub const ALL: [Phase; 4] = [
-        Phase::Healthy,
-        Phase::LatencySpike,
-        Phase::ErrorBurst,
-        Phase::Recovery,
-    ];
+    pub const ALL: [Phase; 4] = [Phase::Healthy, Phase::LatencySpike, Phase::ErrorBurst, Phase::Recovery];
 
     /// A human label: `latency spike`.
     pub fn label(self) -> &'static str {
@@ -83,13 +78,7 @@ struct Levels {
 }
 
 const fn lv(p50: f64, p95: f64, err: f64, rps: f64, queue: f64) -> Levels {
-    Levels {
-        p50,
-        p95,
-        err,
-        rps,
-        queue,
-    }
+    Levels { p50, p95, err, rps, queue }
 }
 
 const BASE: Levels = lv(42.0, 120.0, 0.002, 120.0, 8.0);
@@ -105,10 +94,10 @@ const KEYFRAMES: [(f64, Levels); 11] = [
     (70.0, SPIKE_PEAK),                           // …holds at p95 ≈ 1.5 s…
     (92.0, lv(140.0, 420.0, 0.005, 115.0, 40.0)), // …and eases off.
     (BURST_START, lv(150.0, 450.0, 0.005, 120.0, 45.0)),
-    (97.0, lv(160.0, 480.0, 0.08, 125.0, 150.0)), // 5xx burst hits within 2 s
+    (97.0, lv(160.0, 480.0, 0.08, 125.0, 150.0)),  // 5xx burst hits within 2 s
     (123.0, lv(170.0, 500.0, 0.08, 125.0, 450.0)), // retries pile up in the queue
     (133.0, lv(90.0, 260.0, 0.003, 120.0, 300.0)), // errors clear
-    (170.0, BASE),                                // latency and queue drain
+    (170.0, BASE),                                 // latency and queue drain
     (CYCLE_SECS, BASE),
 ];
 
@@ -130,23 +119,13 @@ impl Story {
     /// loop every three minutes). A speed that is not a positive finite
     /// number plays at 1.0.
     pub fn new(speed: f64) -> Story {
-        let speed = if speed.is_finite() && speed > 0.0 {
-            speed
-        } else {
-            1.0
-        };
-        Story {
-            speed,
-            offset_s: 0.0,
-        }
+        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+        Story { speed, offset_s: 0.0 }
     }
 
     /// Starts the script at `script_time` instead of its beginning.
     pub fn starting_at(self, script_time: Duration) -> Story {
-        Story {
-            offset_s: script_time.as_secs_f64().rem_euclid(CYCLE_SECS),
-            ..self
-        }
+        Story { offset_s: script_time.as_secs_f64().rem_euclid(CYCLE_SECS), ..self }
     }
 
     pub fn speed(&self) -> f64 {
@@ -174,11 +153,7 @@ impl Story {
 
 /// The conditions at a point of the script (`t` in script seconds, wrapped).
 pub fn conditions_at(t: f64) -> Conditions {
-    let t = if t.is_finite() {
-        t.rem_euclid(CYCLE_SECS)
-    } else {
-        0.0
-    };
+    let t = if t.is_finite() { t.rem_euclid(CYCLE_SECS) } else { 0.0 };
     let phase = phase_at(t);
     let l = levels_at(t);
     let w = 1.0 + wobble(t);
@@ -205,27 +180,13 @@ fn phase_at(t: f64) -> Phase {
 }
 
 fn levels_at(t: f64) -> Levels {
-    let next = KEYFRAMES
-        .iter()
-        .position(|(at, _)| *at > t)
-        .unwrap_or(KEYFRAMES.len() - 1)
-        .max(1);
+    let next = KEYFRAMES.iter().position(|(at, _)| *at > t).unwrap_or(KEYFRAMES.len() - 1).max(1);
     let (t0, a) = KEYFRAMES[next - 1];
     let (t1, b) = KEYFRAMES[next];
-    let u = if t1 > t0 {
-        ((t - t0) / (t1 - t0)).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
+    let u = if t1 > t0 { ((t - t0) / (t1 - t0)).clamp(0.0, 1.0) } else { 1.0 };
     let s = u * u * (3.0 - 2.0 * u);
     let mix = |x: f64, y: f64| x + (y - x) * s;
-    lv(
-        mix(a.p50, b.p50),
-        mix(a.p95, b.p95),
-        mix(a.err, b.err),
-        mix(a.rps, b.rps),
-        mix(a.queue, b.queue),
-    )
+    lv(mix(a.p50, b.p50), mix(a.p95, b.p95), mix(a.err, b.err), mix(a.rps, b.rps), mix(a.queue, b.queue))
 }
 
 /// A small relative wobble (±10 %) whose periods divide the cycle, so it is
@@ -279,9 +240,7 @@ mod tests {
 
     #[test]
     fn latency_spike_peaks_near_one_and_a_half_seconds_then_eases() {
-        let peak = (45..95)
-            .map(|t| conditions_at(f64::from(t)).latency_ms_p95)
-            .fold(0.0, f64::max);
+        let peak = (45..95).map(|t| conditions_at(f64::from(t)).latency_ms_p95).fold(0.0, f64::max);
         assert!((1300.0..1700.0).contains(&peak), "peak p95 {peak}");
         assert!(conditions_at(64.0).latency_ms_p95 > 1300.0);
         assert!(conditions_at(90.0).latency_ms_p95 < 700.0);
@@ -323,27 +282,12 @@ mod tests {
         while t < 2.0 * CYCLE_SECS {
             let c = conditions_at(t);
             let onset = (BURST_START..BURST_START + 2.0).contains(&t.rem_euclid(CYCLE_SECS));
-            assert!(
-                (prev.latency_ms_p95 - c.latency_ms_p95).abs() < 50.0,
-                "p95 jumps at {t}"
-            );
-            assert!(
-                (prev.latency_ms_p50 - c.latency_ms_p50).abs() < 25.0,
-                "p50 jumps at {t}"
-            );
-            assert!(
-                (prev.requests_per_sec - c.requests_per_sec).abs() < 1.0,
-                "rps jumps at {t}"
-            );
+            assert!((prev.latency_ms_p95 - c.latency_ms_p95).abs() < 50.0, "p95 jumps at {t}");
+            assert!((prev.latency_ms_p50 - c.latency_ms_p50).abs() < 25.0, "p50 jumps at {t}");
+            assert!((prev.requests_per_sec - c.requests_per_sec).abs() < 1.0, "rps jumps at {t}");
             if !onset {
-                assert!(
-                    (prev.error_ratio - c.error_ratio).abs() < 0.005,
-                    "errors jump at {t}"
-                );
-                assert!(
-                    prev.queue_depth.abs_diff(c.queue_depth) <= 6,
-                    "queue jumps at {t}"
-                );
+                assert!((prev.error_ratio - c.error_ratio).abs() < 0.005, "errors jump at {t}");
+                assert!(prev.queue_depth.abs_diff(c.queue_depth) <= 6, "queue jumps at {t}");
             }
             assert!(c.latency_ms_p95 > c.latency_ms_p50);
             prev = c;

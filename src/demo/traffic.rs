@@ -107,10 +107,7 @@ impl Traffic {
         let counts = self.buckets();
         let bounds = BUCKETS.iter().map(f64::to_string);
         for (le, count) in bounds.chain(["+Inf".to_string()]).zip(counts) {
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_bucket{{le=\"{le}\"}} {count}"
-            );
+            let _ = writeln!(out, "http_request_duration_seconds_bucket{{le=\"{le}\"}} {count}");
         }
         let _ = write!(
             out,
@@ -198,15 +195,7 @@ mod tests {
         let text = t.exposition(&conditions_at(0.0));
         let scrape = parse(&text).expect("parses");
         let names: Vec<_> = scrape.families.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "http_requests_total",
-                "http_request_duration_seconds",
-                "demo_error_ratio",
-                "demo_queue_depth"
-            ]
-        );
+        assert_eq!(names, ["http_requests_total", "http_request_duration_seconds", "demo_error_ratio", "demo_queue_depth"]);
         let b = t.buckets();
         assert!(b.windows(2).all(|w| w[0] <= w[1]), "{b:?}");
         assert_eq!(b[BUCKETS.len()], t.ok() + t.errors());

@@ -45,10 +45,7 @@ pub struct Clocks {
 /// 09:00 in `tz`.
 pub fn clocks(incident: &Incident, severities: &[Severity], tz: &TimeZone, now_ms: i64) -> Clocks {
     let Some(severity) = find(severities, &incident.severity) else {
-        return Clocks {
-            respond: None,
-            next_update: None,
-        };
+        return Clocks { respond: None, next_update: None };
     };
     Clocks {
         respond: respond_clock(incident, severity.respond_within, tz, now_ms),
@@ -56,22 +53,11 @@ pub fn clocks(incident: &Incident, severities: &[Severity], tz: &TimeZone, now_m
     }
 }
 
-fn respond_clock(
-    incident: &Incident,
-    deadline: Deadline,
-    tz: &TimeZone,
-    now_ms: i64,
-) -> Option<RespondClock> {
+fn respond_clock(incident: &Incident, deadline: Deadline, tz: &TimeZone, now_ms: i64) -> Option<RespondClock> {
     let due_ms = respond_due_ms(incident.opened_at_ms, deadline, tz)?;
-    let responded_at = incident
-        .acknowledged_at_ms
-        .or_else(|| incident.first_resolved_at_ms());
+    let responded_at = incident.acknowledged_at_ms.or_else(|| incident.first_resolved_at_ms());
     let stopped_at = responded_at.unwrap_or(now_ms);
-    Some(RespondClock {
-        due_ms,
-        remaining_ms: due_ms.saturating_sub(stopped_at),
-        met: responded_at.is_some_and(|at| at <= due_ms),
-    })
+    Some(RespondClock { due_ms, remaining_ms: due_ms.saturating_sub(stopped_at), met: responded_at.is_some_and(|at| at <= due_ms) })
 }
 
 fn update_clock(incident: &Incident, every: Option<TimeSpan>, now_ms: i64) -> Option<UpdateClock> {
@@ -79,17 +65,10 @@ fn update_clock(incident: &Incident, every: Option<TimeSpan>, now_ms: i64) -> Op
     if !incident.is_open() {
         return None;
     }
-    let since = incident
-        .last_comms_at_ms()
-        .or(incident.acknowledged_at_ms)
-        .unwrap_or(incident.opened_at_ms);
+    let since = incident.last_comms_at_ms().or(incident.acknowledged_at_ms).unwrap_or(incident.opened_at_ms);
     let due_ms = since.saturating_add(span_ms(every));
     let remaining_ms = due_ms.saturating_sub(now_ms);
-    Some(UpdateClock {
-        due_ms,
-        remaining_ms,
-        overdue: remaining_ms < 0,
-    })
+    Some(UpdateClock { due_ms, remaining_ms, overdue: remaining_ms < 0 })
 }
 
 /// When an incident opened at `opened_at_ms` must be responded to; `None`
@@ -134,15 +113,7 @@ mod tests {
     }
 
     fn opened(severity: &str) -> Event {
-        event(
-            1,
-            T0,
-            "alice",
-            Body::IncidentOpened {
-                title: "Checkout errors".into(),
-                severity: severity.into(),
-            },
-        )
+        event(1, T0, "alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: severity.into() })
     }
 
     fn ack(seq: i64, at: i64) -> Event {
@@ -150,16 +121,7 @@ mod tests {
     }
 
     fn note(seq: i64, at: i64, comms: bool) -> Event {
-        event(
-            seq,
-            at,
-            "carol",
-            Body::IncidentNote {
-                incident: 1,
-                text: "Customers informed".into(),
-                comms,
-            },
-        )
+        event(seq, at, "carol", Body::IncidentNote { incident: 1, text: "Customers informed".into(), comms })
     }
 
     fn at(incident: &Incident, now_ms: i64) -> Clocks {
@@ -172,14 +134,7 @@ mod tests {
         let i = fold(&[opened("P0")]);
         let due = T0 + 15 * MINUTE;
         let c = at(&i, T0 + 10 * MINUTE);
-        assert_eq!(
-            c.respond,
-            Some(RespondClock {
-                due_ms: due,
-                remaining_ms: 5 * MINUTE,
-                met: false
-            })
-        );
+        assert_eq!(c.respond, Some(RespondClock { due_ms: due, remaining_ms: 5 * MINUTE, met: false }));
         let late = at(&i, T0 + 17 * MINUTE).respond.unwrap();
         assert_eq!(late.remaining_ms, -2 * MINUTE);
         assert!(!late.met);
@@ -209,22 +164,10 @@ mod tests {
     fn resolving_without_acknowledgement_stops_the_respond_clock() {
         let i = fold(&[
             opened("P0"),
-            event(
-                2,
-                T0 + 9 * MINUTE,
-                "bob",
-                Body::IncidentStatus {
-                    incident: 1,
-                    from: Status::Investigating,
-                    to: Status::Resolved,
-                },
-            ),
+            event(2, T0 + 9 * MINUTE, "bob", Body::IncidentStatus { incident: 1, from: Status::Investigating, to: Status::Resolved }),
         ]);
         let c = at(&i, T0 + 60 * MINUTE);
-        assert_eq!(
-            c.respond.map(|r| (r.remaining_ms, r.met)),
-            Some((6 * MINUTE, true))
-        );
+        assert_eq!(c.respond.map(|r| (r.remaining_ms, r.met)), Some((6 * MINUTE, true)));
         assert_eq!(c.next_update, None);
     }
 
@@ -232,44 +175,18 @@ mod tests {
     fn update_clock_runs_from_opening_then_acknowledgement_then_comms() {
         let opened_only = fold(&[opened("P0")]);
         let u = at(&opened_only, T0 + 10 * MINUTE).next_update.unwrap();
-        assert_eq!(
-            u,
-            UpdateClock {
-                due_ms: T0 + 30 * MINUTE,
-                remaining_ms: 20 * MINUTE,
-                overdue: false
-            }
-        );
+        assert_eq!(u, UpdateClock { due_ms: T0 + 30 * MINUTE, remaining_ms: 20 * MINUTE, overdue: false });
 
         let acked = fold(&[opened("P0"), ack(2, T0 + 5 * MINUTE)]);
         let u = at(&acked, T0 + 10 * MINUTE).next_update.unwrap();
         assert_eq!((u.due_ms, u.remaining_ms), (T0 + 35 * MINUTE, 25 * MINUTE));
 
         // An ordinary note does not restart the clock; a comms note does.
-        let noted = fold(&[
-            opened("P0"),
-            ack(2, T0 + 5 * MINUTE),
-            note(3, T0 + 20 * MINUTE, false),
-        ]);
-        assert_eq!(
-            at(&noted, T0 + 21 * MINUTE).next_update.unwrap().due_ms,
-            T0 + 35 * MINUTE
-        );
-        let updated = fold(&[
-            opened("P0"),
-            ack(2, T0 + 5 * MINUTE),
-            note(3, T0 + 20 * MINUTE, false),
-            note(4, T0 + 22 * MINUTE, true),
-        ]);
+        let noted = fold(&[opened("P0"), ack(2, T0 + 5 * MINUTE), note(3, T0 + 20 * MINUTE, false)]);
+        assert_eq!(at(&noted, T0 + 21 * MINUTE).next_update.unwrap().due_ms, T0 + 35 * MINUTE);
+        let updated = fold(&[opened("P0"), ack(2, T0 + 5 * MINUTE), note(3, T0 + 20 * MINUTE, false), note(4, T0 + 22 * MINUTE, true)]);
         let u = at(&updated, T0 + 40 * MINUTE).next_update.unwrap();
-        assert_eq!(
-            u,
-            UpdateClock {
-                due_ms: T0 + 52 * MINUTE,
-                remaining_ms: 12 * MINUTE,
-                overdue: false
-            }
-        );
+        assert_eq!(u, UpdateClock { due_ms: T0 + 52 * MINUTE, remaining_ms: 12 * MINUTE, overdue: false });
     }
 
     #[test]
@@ -286,13 +203,7 @@ mod tests {
         let i = fold(&[opened("P3")]);
         assert_eq!(at(&i, T0).next_update, None);
         let unknown = fold(&[opened("SEV9")]);
-        assert_eq!(
-            at(&unknown, T0),
-            Clocks {
-                respond: None,
-                next_update: None
-            }
-        );
+        assert_eq!(at(&unknown, T0), Clocks { respond: None, next_update: None });
     }
 
     fn ms(s: &str) -> i64 {
@@ -304,39 +215,18 @@ mod tests {
         // Central European time with its summer-time rule, fixed here so the
         // test does not depend on the host's time zone database.
         let paris = TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
-        let next = |at: &str| {
-            next_business_morning_ms(ms(at), &paris)
-                .map(|t| Timestamp::from_millisecond(t).unwrap().to_string())
-        };
+        let next = |at: &str| next_business_morning_ms(ms(at), &paris).map(|t| Timestamp::from_millisecond(t).unwrap().to_string());
         // Friday 2026-03-13 18:30 in Paris → Monday 09:00 CET (08:00 UTC).
-        assert_eq!(
-            next("2026-03-13T17:30:00Z").as_deref(),
-            Some("2026-03-16T08:00:00Z")
-        );
+        assert_eq!(next("2026-03-13T17:30:00Z").as_deref(), Some("2026-03-16T08:00:00Z"));
         // Saturday and Sunday → Monday too.
-        assert_eq!(
-            next("2026-03-14T10:00:00Z").as_deref(),
-            Some("2026-03-16T08:00:00Z")
-        );
-        assert_eq!(
-            next("2026-03-15T22:00:00Z").as_deref(),
-            Some("2026-03-16T08:00:00Z")
-        );
+        assert_eq!(next("2026-03-14T10:00:00Z").as_deref(), Some("2026-03-16T08:00:00Z"));
+        assert_eq!(next("2026-03-15T22:00:00Z").as_deref(), Some("2026-03-16T08:00:00Z"));
         // Sunday 23:30 UTC is already Monday 00:30 in Paris → Tuesday.
-        assert_eq!(
-            next("2026-03-15T23:30:00Z").as_deref(),
-            Some("2026-03-17T08:00:00Z")
-        );
+        assert_eq!(next("2026-03-15T23:30:00Z").as_deref(), Some("2026-03-17T08:00:00Z"));
         // Friday 27 March → Monday 30 March, after the switch to summer time (07:00 UTC).
-        assert_eq!(
-            next("2026-03-27T12:00:00Z").as_deref(),
-            Some("2026-03-30T07:00:00Z")
-        );
+        assert_eq!(next("2026-03-27T12:00:00Z").as_deref(), Some("2026-03-30T07:00:00Z"));
         // A weekday morning → the next day, even before 09:00.
-        assert_eq!(
-            next("2026-03-10T06:00:00Z").as_deref(),
-            Some("2026-03-11T08:00:00Z")
-        );
+        assert_eq!(next("2026-03-10T06:00:00Z").as_deref(), Some("2026-03-11T08:00:00Z"));
     }
 
     #[test]

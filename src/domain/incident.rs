@@ -58,10 +58,7 @@ impl Note {
     pub fn action_item(&self) -> Option<&str> {
         let text = self.text.trim_start();
         let prefix = text.get(..5)?;
-        prefix
-            .eq_ignore_ascii_case("todo:")
-            .then(|| text[5..].trim())
-            .filter(|item| !item.is_empty())
+        prefix.eq_ignore_ascii_case("todo:").then(|| text[5..].trim()).filter(|item| !item.is_empty())
     }
 }
 
@@ -104,11 +101,7 @@ impl Incident {
                 actor: event.actor.clone(),
                 reason: None,
             }],
-            status_history: vec![StatusChange {
-                status: Status::Investigating,
-                at_ms: event.at_ms,
-                actor: event.actor.clone(),
-            }],
+            status_history: vec![StatusChange { status: Status::Investigating, at_ms: event.at_ms, actor: event.actor.clone() }],
             timeline: vec![event.clone()],
         }
     }
@@ -139,28 +132,15 @@ impl Incident {
             }
             Body::IncidentStatus { to, .. } => {
                 self.status = *to;
-                self.status_history.push(StatusChange {
-                    status: *to,
-                    at_ms,
-                    actor: actor.clone(),
-                });
+                self.status_history.push(StatusChange { status: *to, at_ms, actor: actor.clone() });
             }
             Body::IncidentRole { role, person, .. } => {
                 let previous = self.roles.insert(*role, person.clone());
-                self.role_history.push(RoleChange {
-                    role: *role,
-                    person: person.clone(),
-                    previous,
-                    at_ms,
-                    actor: actor.clone(),
-                });
+                self.role_history.push(RoleChange { role: *role, person: person.clone(), previous, at_ms, actor: actor.clone() });
             }
-            Body::IncidentNote { text, comms, .. } => self.notes.push(Note {
-                text: text.clone(),
-                at_ms,
-                actor: actor.clone(),
-                comms: *comms,
-            }),
+            Body::IncidentNote { text, comms, .. } => {
+                self.notes.push(Note { text: text.clone(), at_ms, actor: actor.clone(), comms: *comms })
+            }
             Body::IncidentLink { check, .. } => {
                 if !self.checks.contains(check) {
                     self.checks.push(check.clone());
@@ -185,19 +165,12 @@ impl Incident {
         if self.is_open() {
             return None;
         }
-        self.status_history
-            .iter()
-            .rev()
-            .find(|c| c.status == Status::Resolved)
-            .map(|c| c.at_ms)
+        self.status_history.iter().rev().find(|c| c.status == Status::Resolved).map(|c| c.at_ms)
     }
 
     /// When the incident first reached `resolved` (or beyond), if ever.
     pub fn first_resolved_at_ms(&self) -> Option<i64> {
-        self.status_history
-            .iter()
-            .find(|c| c.status >= Status::Resolved)
-            .map(|c| c.at_ms)
+        self.status_history.iter().find(|c| c.status >= Status::Resolved).map(|c| c.at_ms)
     }
 
     /// When the last stakeholder update (comms note) was sent.
@@ -216,24 +189,13 @@ mod tests {
     use super::*;
 
     fn note(text: &str) -> Note {
-        Note {
-            text: text.into(),
-            at_ms: 0,
-            actor: crate::domain::testing::actor("alice"),
-            comms: false,
-        }
+        Note { text: text.into(), at_ms: 0, actor: crate::domain::testing::actor("alice"), comms: false }
     }
 
     #[test]
     fn todo_notes_are_action_items() {
-        assert_eq!(
-            note("TODO: add an alert").action_item(),
-            Some("add an alert")
-        );
-        assert_eq!(
-            note("  todo:page earlier").action_item(),
-            Some("page earlier")
-        );
+        assert_eq!(note("TODO: add an alert").action_item(), Some("add an alert"));
+        assert_eq!(note("  todo:page earlier").action_item(), Some("page earlier"));
         assert_eq!(note("TODO:").action_item(), None);
         assert_eq!(note("to do: nothing").action_item(), None);
         assert_eq!(note("é").action_item(), None);

@@ -25,9 +25,7 @@ impl Incidents {
             return;
         };
         if let Body::IncidentOpened { title, severity } = &body {
-            self.by_id
-                .entry(event.seq)
-                .or_insert_with(|| Incident::opened(event, title, severity));
+            self.by_id.entry(event.seq).or_insert_with(|| Incident::opened(event, title, severity));
             return;
         }
         let Some(id) = incident_of(&body) else {
@@ -55,10 +53,7 @@ impl Incidents {
     /// Open incidents first, most urgent severity first, oldest first within
     /// a severity (severities the plan does not know come last); then
     /// resolved, then closed ones, newest first.
-    pub fn list<'a>(
-        &'a self,
-        severities: &[Severity],
-    ) -> impl Iterator<Item = &'a Incident> + use<'a> {
+    pub fn list<'a>(&'a self, severities: &[Severity]) -> impl Iterator<Item = &'a Incident> + use<'a> {
         let mut all: Vec<&Incident> = self.by_id.values().collect();
         all.sort_by(|a, b| listing_order(a, b, severities));
         all.into_iter()
@@ -87,10 +82,7 @@ fn listing_order(a: &Incident, b: &Incident, severities: &[Severity]) -> Orderin
     group(a).cmp(&group(b)).then_with(|| {
         if a.is_open() {
             let urgency = |i: &Incident| rank(severities, &i.severity).unwrap_or(usize::MAX);
-            urgency(a)
-                .cmp(&urgency(b))
-                .then(a.opened_at_ms.cmp(&b.opened_at_ms))
-                .then(a.id.cmp(&b.id))
+            urgency(a).cmp(&urgency(b)).then(a.opened_at_ms.cmp(&b.opened_at_ms)).then(a.id.cmp(&b.id))
         } else {
             Reverse((a.opened_at_ms, a.id)).cmp(&Reverse((b.opened_at_ms, b.id)))
         }
@@ -105,15 +97,7 @@ mod tests {
     use crate::journal::Role;
 
     fn opened(seq: i64, at: i64, title: &str, severity: &str) -> Event {
-        event(
-            seq,
-            at,
-            "alice",
-            Body::IncidentOpened {
-                title: title.into(),
-                severity: severity.into(),
-            },
-        )
+        event(seq, at, "alice", Body::IncidentOpened { title: title.into(), severity: severity.into() })
     }
 
     /// A realistic incident: opened P1, acknowledged, raised to P0, roles
@@ -123,86 +107,19 @@ mod tests {
         let events = vec![
             opened(1, m(0), "Checkout errors", "P1"),
             event(2, m(2), "bob", Body::IncidentAcknowledged { incident: 1 }),
-            event(
-                3,
-                m(3),
-                "bob",
-                Body::IncidentRole {
-                    incident: 1,
-                    role: Role::Commander,
-                    person: "bob".into(),
-                },
-            ),
+            event(3, m(3), "bob", Body::IncidentRole { incident: 1, role: Role::Commander, person: "bob".into() }),
             event(
                 4,
                 m(5),
                 "bob",
-                Body::IncidentSeverity {
-                    incident: 1,
-                    from: "P1".into(),
-                    to: "P0".into(),
-                    reason: "all regions failing".into(),
-                },
+                Body::IncidentSeverity { incident: 1, from: "P1".into(), to: "P0".into(), reason: "all regions failing".into() },
             ),
-            event(
-                5,
-                m(6),
-                "carol",
-                Body::IncidentLink {
-                    incident: 1,
-                    check: "api".into(),
-                },
-            ),
-            event(
-                6,
-                m(10),
-                "carol",
-                Body::IncidentNote {
-                    incident: 1,
-                    text: "Customers informed".into(),
-                    comms: true,
-                },
-            ),
-            event(
-                7,
-                m(20),
-                "bob",
-                Body::IncidentRole {
-                    incident: 1,
-                    role: Role::Commander,
-                    person: "dave".into(),
-                },
-            ),
-            event(
-                8,
-                m(25),
-                "dave",
-                Body::IncidentStatus {
-                    incident: 1,
-                    from: Status::Investigating,
-                    to: Status::Identified,
-                },
-            ),
-            event(
-                9,
-                m(40),
-                "dave",
-                Body::IncidentStatus {
-                    incident: 1,
-                    from: Status::Identified,
-                    to: Status::Resolved,
-                },
-            ),
-            event(
-                10,
-                m(45),
-                "dave",
-                Body::IncidentStatus {
-                    incident: 1,
-                    from: Status::Resolved,
-                    to: Status::Closed,
-                },
-            ),
+            event(5, m(6), "carol", Body::IncidentLink { incident: 1, check: "api".into() }),
+            event(6, m(10), "carol", Body::IncidentNote { incident: 1, text: "Customers informed".into(), comms: true }),
+            event(7, m(20), "bob", Body::IncidentRole { incident: 1, role: Role::Commander, person: "dave".into() }),
+            event(8, m(25), "dave", Body::IncidentStatus { incident: 1, from: Status::Investigating, to: Status::Identified }),
+            event(9, m(40), "dave", Body::IncidentStatus { incident: 1, from: Status::Identified, to: Status::Resolved }),
+            event(10, m(45), "dave", Body::IncidentStatus { incident: 1, from: Status::Resolved, to: Status::Closed }),
         ];
         let mut incidents = Incidents::default();
         for e in &events {
@@ -222,10 +139,7 @@ mod tests {
         assert_eq!(i.opened_by, actor("alice"));
         assert_eq!(i.acknowledged_at_ms, Some(T0 + 2 * MINUTE));
         assert_eq!(i.acknowledged_by, Some(actor("bob")));
-        assert_eq!(
-            i.roles.get(&Role::Commander).map(String::as_str),
-            Some("dave")
-        );
+        assert_eq!(i.roles.get(&Role::Commander).map(String::as_str), Some("dave"));
         let handover = &i.role_history[1];
         assert_eq!(handover.previous.as_deref(), Some("bob"));
         assert_eq!(handover.person, "dave");
@@ -234,28 +148,10 @@ mod tests {
         assert_eq!(i.notes.len(), 1);
         assert!(i.notes[0].comms);
         assert_eq!(i.last_comms_at_ms(), Some(T0 + 10 * MINUTE));
-        let sev: Vec<_> = i
-            .severity_history
-            .iter()
-            .map(|c| (c.severity.as_str(), c.from_ms - T0, c.reason.as_deref()))
-            .collect();
-        assert_eq!(
-            sev,
-            [
-                ("P1", 0, None),
-                ("P0", 5 * MINUTE, Some("all regions failing"))
-            ]
-        );
+        let sev: Vec<_> = i.severity_history.iter().map(|c| (c.severity.as_str(), c.from_ms - T0, c.reason.as_deref())).collect();
+        assert_eq!(sev, [("P1", 0, None), ("P0", 5 * MINUTE, Some("all regions failing"))]);
         let statuses: Vec<_> = i.status_history.iter().map(|c| c.status).collect();
-        assert_eq!(
-            statuses,
-            [
-                Status::Investigating,
-                Status::Identified,
-                Status::Resolved,
-                Status::Closed
-            ]
-        );
+        assert_eq!(statuses, [Status::Investigating, Status::Identified, Status::Resolved, Status::Closed]);
         assert_eq!(i.resolved_at_ms(), Some(T0 + 40 * MINUTE));
         assert_eq!(i.timeline, events);
     }
@@ -268,16 +164,7 @@ mod tests {
         unknown.seq = 11;
         unknown.kind = "rollback.started".into();
         incidents.apply(&unknown);
-        incidents.apply(&event(
-            12,
-            T0,
-            "eve",
-            Body::IncidentNote {
-                incident: 99,
-                text: "lost".into(),
-                comms: false,
-            },
-        ));
+        incidents.apply(&event(12, T0, "eve", Body::IncidentNote { incident: 99, text: "lost".into(), comms: false }));
         for e in &events {
             incidents.apply(e);
         }
@@ -289,18 +176,8 @@ mod tests {
     fn a_second_acknowledgement_keeps_the_first() {
         let mut incidents = Incidents::default();
         incidents.apply(&opened(1, T0, "Slow search", "P2"));
-        incidents.apply(&event(
-            2,
-            T0 + 1,
-            "bob",
-            Body::IncidentAcknowledged { incident: 1 },
-        ));
-        incidents.apply(&event(
-            3,
-            T0 + 2,
-            "carol",
-            Body::IncidentAcknowledged { incident: 1 },
-        ));
+        incidents.apply(&event(2, T0 + 1, "bob", Body::IncidentAcknowledged { incident: 1 }));
+        incidents.apply(&event(3, T0 + 2, "carol", Body::IncidentAcknowledged { incident: 1 }));
         let i = incidents.get(1).unwrap();
         assert_eq!(i.acknowledged_by, Some(actor("bob")));
         assert_eq!(i.acknowledged_at_ms, Some(T0 + 1));
@@ -317,33 +194,12 @@ mod tests {
         incidents.apply(&opened(5, T0 + 4, "resolved P0", "P0"));
         incidents.apply(&opened(6, T0 + 5, "closed", "P0"));
         incidents.apply(&opened(7, T0 + 6, "resolved later", "P3"));
-        let to = |seq, incident, from, to| {
-            event(
-                seq,
-                T0 + 10,
-                "bob",
-                Body::IncidentStatus { incident, from, to },
-            )
-        };
+        let to = |seq, incident, from, to| event(seq, T0 + 10, "bob", Body::IncidentStatus { incident, from, to });
         incidents.apply(&to(8, 5, Status::Investigating, Status::Resolved));
         incidents.apply(&to(9, 6, Status::Investigating, Status::Resolved));
         incidents.apply(&to(10, 6, Status::Resolved, Status::Closed));
         incidents.apply(&to(11, 7, Status::Investigating, Status::Resolved));
-        let order: Vec<_> = incidents
-            .list(&default_severities())
-            .map(|i| i.title.as_str())
-            .collect();
-        assert_eq!(
-            order,
-            [
-                "P0",
-                "old P2",
-                "newer P2",
-                "unknown severity",
-                "resolved later",
-                "resolved P0",
-                "closed"
-            ]
-        );
+        let order: Vec<_> = incidents.list(&default_severities()).map(|i| i.title.as_str()).collect();
+        assert_eq!(order, ["P0", "old P2", "newer P2", "unknown severity", "resolved later", "resolved P0", "closed"]);
     }
 }

@@ -26,11 +26,7 @@ pub enum Verdict {
 
 /// Checks an intended incident event against the current state. `Err`
 /// carries the message to show the person who asked.
-pub fn check(
-    incidents: &Incidents,
-    severities: &[Severity],
-    intent: &Body,
-) -> Result<Verdict, String> {
+pub fn check(incidents: &Incidents, severities: &[Severity], intent: &Body) -> Result<Verdict, String> {
     match intent {
         Body::IncidentOpened { title, severity } => {
             if title.trim().is_empty() {
@@ -42,11 +38,7 @@ pub fn check(
         Body::IncidentStatus { incident, from, to } => {
             let current = existing(incidents, *incident)?;
             if current.status != *from {
-                return Err(format!(
-                    "incident #{incident} is {} now, not {}",
-                    current.status.name(),
-                    from.name()
-                ));
+                return Err(format!("incident #{incident} is {} now, not {}", current.status.name(), from.name()));
             }
             transition(*from, *to)?;
             Ok(Verdict::Ok)
@@ -54,27 +46,15 @@ pub fn check(
         Body::IncidentAcknowledged { incident } => {
             let current = not_closed(incidents, *incident)?;
             match &current.acknowledged_by {
-                Some(by) => Err(format!(
-                    "incident #{incident} was already acknowledged by {}",
-                    by.name
-                )),
+                Some(by) => Err(format!("incident #{incident} was already acknowledged by {}", by.name)),
                 None => Ok(Verdict::Ok),
             }
         }
-        Body::IncidentSeverity {
-            incident,
-            from,
-            to,
-            reason,
-        } => {
+        Body::IncidentSeverity { incident, from, to, reason } => {
             let current = not_closed(incidents, *incident)?;
             severity_change(current, severities, from, to, reason)
         }
-        Body::IncidentRole {
-            incident,
-            role,
-            person,
-        } => {
+        Body::IncidentRole { incident, role, person } => {
             let current = not_closed(incidents, *incident)?;
             let person = person.trim();
             if person.is_empty() {
@@ -98,9 +78,7 @@ pub fn check(
                 return Err("a link needs a check id".into());
             }
             if current.checks.contains(check) {
-                return Err(format!(
-                    "check {check} is already linked to incident #{incident}"
-                ));
+                return Err(format!("check {check} is already linked to incident #{incident}"));
             }
             Ok(Verdict::Ok)
         }
@@ -109,13 +87,7 @@ pub fn check(
 
 /// Whether a status may move from `from` to `to`, with the reason if not.
 pub fn transition(from: Status, to: Status) -> Result<(), String> {
-    let refuse = |why: &str| {
-        Err(format!(
-            "cannot go from {} to {}: {why}",
-            from.name(),
-            to.name()
-        ))
-    };
+    let refuse = |why: &str| Err(format!("cannot go from {} to {}: {why}", from.name(), to.name()));
     if from == to {
         return Err(format!("the incident is already {}", to.name()));
     }
@@ -139,23 +111,14 @@ pub fn is_reopening(from: Status, to: Status) -> bool {
     to == Status::Investigating && matches!(from, Status::Monitoring | Status::Resolved)
 }
 
-fn severity_change(
-    current: &Incident,
-    severities: &[Severity],
-    from: &str,
-    to: &str,
-    reason: &str,
-) -> Result<Verdict, String> {
+fn severity_change(current: &Incident, severities: &[Severity], from: &str, to: &str, reason: &str) -> Result<Verdict, String> {
     let id = current.id;
     if reason.trim().is_empty() {
         return Err("a severity change needs a reason".into());
     }
     known_severity(severities, to)?;
     if current.severity != from {
-        return Err(format!(
-            "incident #{id} is {} now, not {from}",
-            current.severity
-        ));
+        return Err(format!("incident #{id} is {} now, not {from}", current.severity));
     }
     if from == to {
         return Err(format!("incident #{id} is already {to}"));
@@ -171,24 +134,17 @@ fn known_severity(severities: &[Severity], id: &str) -> Result<(), String> {
         return Ok(());
     }
     let known: Vec<&str> = severities.iter().map(|s| s.id.as_str()).collect();
-    Err(format!(
-        "unknown severity {id:?}; the plan has {}",
-        known.join(", ")
-    ))
+    Err(format!("unknown severity {id:?}; the plan has {}", known.join(", ")))
 }
 
 fn existing(incidents: &Incidents, id: i64) -> Result<&Incident, String> {
-    incidents
-        .get(id)
-        .ok_or_else(|| format!("no incident #{id}"))
+    incidents.get(id).ok_or_else(|| format!("no incident #{id}"))
 }
 
 fn not_closed(incidents: &Incidents, id: i64) -> Result<&Incident, String> {
     let incident = existing(incidents, id)?;
     if incident.is_closed() {
-        return Err(format!(
-            "incident #{id} is closed: a closed incident is final"
-        ));
+        return Err(format!("incident #{id} is closed: a closed incident is final"));
     }
     Ok(incident)
 }
@@ -203,15 +159,8 @@ mod tests {
 
     /// Incident #1 (P1) at `status`, reached through allowed moves.
     fn incident_at(status: Status) -> Incidents {
-        let mut events: Vec<Event> = vec![event(
-            1,
-            T0,
-            "alice",
-            Body::IncidentOpened {
-                title: "Checkout errors".into(),
-                severity: "P1".into(),
-            },
-        )];
+        let mut events: Vec<Event> =
+            vec![event(1, T0, "alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() })];
         let path: &[Status] = match status {
             Investigating => &[],
             Identified => &[Identified],
@@ -222,16 +171,7 @@ mod tests {
         let mut from = Investigating;
         for (n, to) in path.iter().enumerate() {
             let seq = n as i64 + 2;
-            events.push(event(
-                seq,
-                T0 + seq,
-                "bob",
-                Body::IncidentStatus {
-                    incident: 1,
-                    from,
-                    to: *to,
-                },
-            ));
+            events.push(event(seq, T0 + seq, "bob", Body::IncidentStatus { incident: 1, from, to: *to }));
             from = *to;
         }
         let mut incidents = Incidents::default();
@@ -276,41 +216,20 @@ mod tests {
         for (from, to, refusal) in expected {
             let want = match refusal {
                 None => Ok(Verdict::Ok),
-                Some(why) => Err(format!(
-                    "cannot go from {} to {}: {why}",
-                    from.name(),
-                    to.name()
-                )),
+                Some(why) => Err(format!("cannot go from {} to {}: {why}", from.name(), to.name())),
             };
-            let got = check_on(
-                &incident_at(from),
-                Body::IncidentStatus {
-                    incident: 1,
-                    from,
-                    to,
-                },
-            );
+            let got = check_on(&incident_at(from), Body::IncidentStatus { incident: 1, from, to });
             assert_eq!(got, want, "{from:?} → {to:?}");
-            assert_eq!(
-                transition(from, to).is_ok(),
-                refusal.is_none(),
-                "{from:?} → {to:?}"
-            );
+            assert_eq!(transition(from, to).is_ok(), refusal.is_none(), "{from:?} → {to:?}");
         }
         for status in Status::ALL {
-            assert_eq!(
-                transition(status, status),
-                Err(format!("the incident is already {}", status.name()))
-            );
+            assert_eq!(transition(status, status), Err(format!("the incident is already {}", status.name())));
         }
     }
 
     #[test]
     fn the_closed_message_reads_plainly() {
-        assert_eq!(
-            transition(Closed, Identified),
-            Err("cannot go from closed to identified: a closed incident is final".into())
-        );
+        assert_eq!(transition(Closed, Identified), Err("cannot go from closed to identified: a closed incident is final".into()));
         assert!(is_reopening(Resolved, Investigating));
         assert!(is_reopening(Monitoring, Investigating));
         assert!(!is_reopening(Identified, Investigating));
@@ -318,46 +237,22 @@ mod tests {
 
     #[test]
     fn a_status_move_from_a_stale_status_is_refused() {
-        let got = check_on(
-            &incident_at(Identified),
-            Body::IncidentStatus {
-                incident: 1,
-                from: Investigating,
-                to: Monitoring,
-            },
-        );
-        assert_eq!(
-            got,
-            Err("incident #1 is identified now, not investigating".into())
-        );
+        let got = check_on(&incident_at(Identified), Body::IncidentStatus { incident: 1, from: Investigating, to: Monitoring });
+        assert_eq!(got, Err("incident #1 is identified now, not investigating".into()));
     }
 
     fn severity(from: &str, to: &str, reason: &str) -> Body {
-        Body::IncidentSeverity {
-            incident: 1,
-            from: from.into(),
-            to: to.into(),
-            reason: reason.into(),
-        }
+        Body::IncidentSeverity { incident: 1, from: from.into(), to: to.into(), reason: reason.into() }
     }
 
     #[test]
     fn raising_severity_is_allowed_and_lowering_needs_confirmation() {
         let open = incident_at(Investigating);
-        assert_eq!(
-            check_on(&open, severity("P1", "P0", "all regions")),
-            Ok(Verdict::Ok)
-        );
-        assert_eq!(
-            check_on(&open, severity("P1", "P3", "only one tenant")),
-            Ok(Verdict::NeedsConfirmation("downgrade P1 → P3".into()))
-        );
+        assert_eq!(check_on(&open, severity("P1", "P0", "all regions")), Ok(Verdict::Ok));
+        assert_eq!(check_on(&open, severity("P1", "P3", "only one tenant")), Ok(Verdict::NeedsConfirmation("downgrade P1 → P3".into())));
         // A resolved incident's severity can still be corrected.
         assert_eq!(
-            check_on(
-                &incident_at(Resolved),
-                severity("P1", "P2", "smaller than thought")
-            ),
+            check_on(&incident_at(Resolved), severity("P1", "P2", "smaller than thought")),
             Ok(Verdict::NeedsConfirmation("downgrade P1 → P2".into()))
         );
     }
@@ -365,22 +260,10 @@ mod tests {
     #[test]
     fn a_severity_change_needs_a_reason_a_known_target_and_the_current_severity() {
         let open = incident_at(Investigating);
-        assert_eq!(
-            check_on(&open, severity("P1", "P0", "  ")),
-            Err("a severity change needs a reason".into())
-        );
-        assert_eq!(
-            check_on(&open, severity("P1", "SEV0", "worse")),
-            Err("unknown severity \"SEV0\"; the plan has P0, P1, P2, P3".into())
-        );
-        assert_eq!(
-            check_on(&open, severity("P2", "P0", "worse")),
-            Err("incident #1 is P1 now, not P2".into())
-        );
-        assert_eq!(
-            check_on(&open, severity("P1", "P1", "same")),
-            Err("incident #1 is already P1".into())
-        );
+        assert_eq!(check_on(&open, severity("P1", "P0", "  ")), Err("a severity change needs a reason".into()));
+        assert_eq!(check_on(&open, severity("P1", "SEV0", "worse")), Err("unknown severity \"SEV0\"; the plan has P0, P1, P2, P3".into()));
+        assert_eq!(check_on(&open, severity("P2", "P0", "worse")), Err("incident #1 is P1 now, not P2".into()));
+        assert_eq!(check_on(&open, severity("P1", "P1", "same")), Err("incident #1 is already P1".into()));
     }
 
     #[test]
@@ -389,61 +272,32 @@ mod tests {
         let ack = Body::IncidentAcknowledged { incident: 1 };
         assert_eq!(check_on(&incidents, ack.clone()), Ok(Verdict::Ok));
         incidents.apply(&event(5, T0 + 5, "bob", ack.clone()));
-        assert_eq!(
-            check_on(&incidents, ack),
-            Err("incident #1 was already acknowledged by bob".into())
-        );
+        assert_eq!(check_on(&incidents, ack), Err("incident #1 was already acknowledged by bob".into()));
     }
 
     #[test]
     fn notes_need_text_and_roles_need_a_person() {
         let mut incidents = incident_at(Investigating);
-        let note = |text: &str| Body::IncidentNote {
-            incident: 1,
-            text: text.into(),
-            comms: false,
-        };
+        let note = |text: &str| Body::IncidentNote { incident: 1, text: text.into(), comms: false };
         assert_eq!(check_on(&incidents, note("rolled back")), Ok(Verdict::Ok));
-        assert_eq!(
-            check_on(&incidents, note(" \n")),
-            Err("a note needs text".into())
-        );
+        assert_eq!(check_on(&incidents, note(" \n")), Err("a note needs text".into()));
 
-        let role = |person: &str| Body::IncidentRole {
-            incident: 1,
-            role: Role::Commander,
-            person: person.into(),
-        };
-        assert_eq!(
-            check_on(&incidents, role("")),
-            Err("the commander role needs a person".into())
-        );
+        let role = |person: &str| Body::IncidentRole { incident: 1, role: Role::Commander, person: person.into() };
+        assert_eq!(check_on(&incidents, role("")), Err("the commander role needs a person".into()));
         assert_eq!(check_on(&incidents, role("bob")), Ok(Verdict::Ok));
         incidents.apply(&event(5, T0 + 5, "bob", role("bob")));
-        assert_eq!(
-            check_on(&incidents, role("bob")),
-            Err("bob is already commander".into())
-        );
+        assert_eq!(check_on(&incidents, role("bob")), Err("bob is already commander".into()));
         assert_eq!(check_on(&incidents, role("carol")), Ok(Verdict::Ok));
     }
 
     #[test]
     fn links_need_a_check_and_are_made_once() {
         let mut incidents = incident_at(Investigating);
-        let link = |check: &str| Body::IncidentLink {
-            incident: 1,
-            check: check.into(),
-        };
-        assert_eq!(
-            check_on(&incidents, link("")),
-            Err("a link needs a check id".into())
-        );
+        let link = |check: &str| Body::IncidentLink { incident: 1, check: check.into() };
+        assert_eq!(check_on(&incidents, link("")), Err("a link needs a check id".into()));
         assert_eq!(check_on(&incidents, link("api")), Ok(Verdict::Ok));
         incidents.apply(&event(5, T0 + 5, "bob", link("api")));
-        assert_eq!(
-            check_on(&incidents, link("api")),
-            Err("check api is already linked to incident #1".into())
-        );
+        assert_eq!(check_on(&incidents, link("api")), Err("check api is already linked to incident #1".into()));
     }
 
     #[test]
@@ -453,20 +307,9 @@ mod tests {
         let intents = [
             Body::IncidentAcknowledged { incident: 1 },
             severity("P1", "P0", "worse"),
-            Body::IncidentRole {
-                incident: 1,
-                role: Role::Scribe,
-                person: "carol".into(),
-            },
-            Body::IncidentNote {
-                incident: 1,
-                text: "late note".into(),
-                comms: false,
-            },
-            Body::IncidentLink {
-                incident: 1,
-                check: "api".into(),
-            },
+            Body::IncidentRole { incident: 1, role: Role::Scribe, person: "carol".into() },
+            Body::IncidentNote { incident: 1, text: "late note".into(), comms: false },
+            Body::IncidentLink { incident: 1, check: "api".into() },
         ];
         for intent in intents {
             assert_eq!(check_on(&closed, intent.clone()), refusal, "{intent:?}");
@@ -476,25 +319,10 @@ mod tests {
     #[test]
     fn unknown_incidents_and_bad_openings_are_refused() {
         let none = Incidents::default();
-        assert_eq!(
-            check_on(&none, Body::IncidentAcknowledged { incident: 7 }),
-            Err("no incident #7".into())
-        );
-        let open = |title: &str, severity: &str| Body::IncidentOpened {
-            title: title.into(),
-            severity: severity.into(),
-        };
-        assert_eq!(
-            check_on(&none, open("Checkout errors", "P0")),
-            Ok(Verdict::Ok)
-        );
-        assert_eq!(
-            check_on(&none, open(" ", "P0")),
-            Err("an incident needs a title".into())
-        );
-        assert_eq!(
-            check_on(&none, open("Checkout errors", "P9")),
-            Err("unknown severity \"P9\"; the plan has P0, P1, P2, P3".into())
-        );
+        assert_eq!(check_on(&none, Body::IncidentAcknowledged { incident: 7 }), Err("no incident #7".into()));
+        let open = |title: &str, severity: &str| Body::IncidentOpened { title: title.into(), severity: severity.into() };
+        assert_eq!(check_on(&none, open("Checkout errors", "P0")), Ok(Verdict::Ok));
+        assert_eq!(check_on(&none, open(" ", "P0")), Err("an incident needs a title".into()));
+        assert_eq!(check_on(&none, open("Checkout errors", "P9")), Err("unknown severity \"P9\"; the plan has P0, P1, P2, P3".into()));
     }
 }

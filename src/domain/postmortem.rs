@@ -24,11 +24,7 @@ pub fn postmortem(incident: &Incident, severities: &[Severity], room: &str, now_
         timeline(incident, severities),
         action_items(incident),
     ];
-    let mut out = format!(
-        "# Incident #{}: {}\n",
-        incident.id,
-        one_line(&incident.title)
-    );
+    let mut out = format!("# Incident #{}: {}\n", incident.id, one_line(&incident.title));
     for section in sections.into_iter().flatten() {
         out.push('\n');
         out.push_str(&section);
@@ -36,12 +32,7 @@ pub fn postmortem(incident: &Incident, severities: &[Severity], room: &str, now_
     out
 }
 
-fn summary(
-    incident: &Incident,
-    severities: &[Severity],
-    room: &str,
-    now_ms: i64,
-) -> Option<String> {
+fn summary(incident: &Incident, severities: &[Severity], room: &str, now_ms: i64) -> Option<String> {
     let mut s = String::from("## Summary\n\n");
     if !room.is_empty() {
         line(&mut s, format_args!("- Room: {room}"));
@@ -50,38 +41,17 @@ fn summary(
     let peak = peak_severity(incident, severities);
     match peak {
         Some(peak) if peak != incident.severity => {
-            let when = if incident.is_open() {
-                "now"
-            } else {
-                "at the end"
-            };
+            let when = if incident.is_open() { "now" } else { "at the end" };
             let peak = label(severities, peak);
-            line(
-                &mut s,
-                format_args!("- Severity: {peak} at peak, {current} {when}"),
-            );
+            line(&mut s, format_args!("- Severity: {peak} at peak, {current} {when}"));
         }
         _ => line(&mut s, format_args!("- Severity: {current}")),
     }
     line(&mut s, format_args!("- Status: {}", incident.status.name()));
-    line(
-        &mut s,
-        format_args!(
-            "- Opened: {} UTC by {}",
-            utc(incident.opened_at_ms),
-            incident.opened_by.name
-        ),
-    );
+    line(&mut s, format_args!("- Opened: {} UTC by {}", utc(incident.opened_at_ms), incident.opened_by.name));
     if let (Some(at), Some(by)) = (incident.acknowledged_at_ms, &incident.acknowledged_by) {
         let after = duration(at - incident.opened_at_ms);
-        line(
-            &mut s,
-            format_args!(
-                "- Acknowledged: {} UTC by {}, {after} after opening",
-                utc(at),
-                by.name
-            ),
-        );
+        line(&mut s, format_args!("- Acknowledged: {} UTC by {}, {after} after opening", utc(at), by.name));
     }
     if let Some(at) = incident.resolved_at_ms() {
         line(&mut s, format_args!("- Resolved: {} UTC", utc(at)));
@@ -89,15 +59,9 @@ fn summary(
     if let Some(at) = closed_at_ms(incident) {
         line(&mut s, format_args!("- Closed: {} UTC", utc(at)));
     }
-    line(
-        &mut s,
-        format_args!("- Duration: {}", elapsed(incident, now_ms)),
-    );
+    line(&mut s, format_args!("- Duration: {}", elapsed(incident, now_ms)));
     if !incident.checks.is_empty() {
-        line(
-            &mut s,
-            format_args!("- Linked checks: {}", incident.checks.join(", ")),
-        );
+        line(&mut s, format_args!("- Linked checks: {}", incident.checks.join(", ")));
     }
     Some(s)
 }
@@ -107,11 +71,7 @@ fn impact_window(incident: &Incident, now_ms: i64) -> Option<String> {
         Some(at) => format!("{} UTC", utc(at)),
         None => "ongoing".into(),
     };
-    Some(format!(
-        "## Impact window\n\n{} UTC → {until} ({})\n",
-        utc(incident.opened_at_ms),
-        elapsed(incident, now_ms)
-    ))
+    Some(format!("## Impact window\n\n{} UTC → {until} ({})\n", utc(incident.opened_at_ms), elapsed(incident, now_ms)))
 }
 
 /// Left out when the severity never changed: the summary says it all.
@@ -125,23 +85,11 @@ fn severity_history(incident: &Incident, severities: &[Severity], now_ms: i64) -
     s.push_str("| --- | --- | --- | --- | --- |\n");
     for p in &periods {
         let reason = p.reason.as_deref().unwrap_or("opened");
-        row(
-            &mut s,
-            &[
-                &label(severities, &p.severity),
-                &utc(p.from_ms),
-                &duration(p.duration_ms()),
-                &p.actor.name,
-                reason,
-            ],
-        );
+        row(&mut s, &[&label(severities, &p.severity), &utc(p.from_ms), &duration(p.duration_ms()), &p.actor.name, reason]);
     }
     let totals = time_in_severity(incident, now_ms);
     if totals.len() < periods.len() {
-        let parts: Vec<String> = totals
-            .iter()
-            .map(|(sev, ms)| format!("{} {}", label(severities, sev), duration(*ms)))
-            .collect();
+        let parts: Vec<String> = totals.iter().map(|(sev, ms)| format!("{} {}", label(severities, sev), duration(*ms))).collect();
         line(&mut s, format_args!("\nTotal time: {}.", parts.join(", ")));
     }
     Some(s)
@@ -161,18 +109,11 @@ fn responders(incident: &Incident) -> Option<String> {
     }
     let mut s = String::from("## Responders and roles\n\n");
     for role in Role::ALL {
-        let holders: Vec<String> = incident
-            .role_history
-            .iter()
-            .filter(|c| c.role == role)
-            .map(|c| format!("{} (from {} UTC)", c.person, utc(c.at_ms)))
-            .collect();
+        let holders: Vec<String> =
+            incident.role_history.iter().filter(|c| c.role == role).map(|c| format!("{} (from {} UTC)", c.person, utc(c.at_ms))).collect();
         if !holders.is_empty() {
             let name = capitalised(role.name());
-            line(
-                &mut s,
-                format_args!("- {name}: {}", holders.join(", then ")),
-            );
+            line(&mut s, format_args!("- {name}: {}", holders.join(", then ")));
         }
     }
     line(&mut s, format_args!("- Responders: {}", people.join(", ")));
@@ -184,8 +125,7 @@ fn timeline(incident: &Incident, severities: &[Severity]) -> Option<String> {
     if entries.is_empty() {
         return None;
     }
-    let mut s =
-        String::from("## Timeline\n\n| Time (UTC) | Event | Actor |\n| --- | --- | --- |\n");
+    let mut s = String::from("## Timeline\n\n| Time (UTC) | Event | Actor |\n| --- | --- | --- |\n");
     for e in &entries {
         row(&mut s, &[&utc(e.at_ms), &e.text, &e.actor]);
     }
@@ -198,11 +138,7 @@ fn action_items(incident: &Incident) -> Option<String> {
         .iter()
         .filter_map(|n| {
             let item = n.action_item()?;
-            Some(format!(
-                "- [ ] {} (noted by {})",
-                one_line(item),
-                n.actor.name
-            ))
+            Some(format!("- [ ] {} (noted by {})", one_line(item), n.actor.name))
         })
         .collect();
     if items.is_empty() {
@@ -225,22 +161,13 @@ fn closed_at_ms(incident: &Incident) -> Option<i64> {
     if !incident.is_closed() {
         return None;
     }
-    incident
-        .status_history
-        .iter()
-        .rev()
-        .find(|c| c.status == Status::Closed)
-        .map(|c| c.at_ms)
+    incident.status_history.iter().rev().find(|c| c.status == Status::Closed).map(|c| c.at_ms)
 }
 
 /// `1h12m`, or `1h12m so far` while the incident is not resolved.
 fn elapsed(incident: &Incident, now_ms: i64) -> String {
     let took = duration(end_ms(incident, now_ms) - incident.opened_at_ms);
-    if incident.resolved_at_ms().is_some() {
-        took
-    } else {
-        format!("{took} so far")
-    }
+    if incident.resolved_at_ms().is_some() { took } else { format!("{took} so far") }
 }
 
 fn add_person<'a>(people: &mut Vec<&'a str>, name: &'a str) {
@@ -256,20 +183,13 @@ fn line(s: &mut String, args: std::fmt::Arguments<'_>) {
 
 /// One table row; each cell on one line with `|` escaped.
 fn row(s: &mut String, cells: &[&str]) {
-    let cells: Vec<String> = cells
-        .iter()
-        .map(|c| one_line(c).replace('|', "\\|"))
-        .collect();
+    let cells: Vec<String> = cells.iter().map(|c| one_line(c).replace('|', "\\|")).collect();
     line(s, format_args!("| {} |", cells.join(" | ")));
 }
 
 /// Line breaks folded into spaces, so text stays on its line.
 fn one_line(text: &str) -> String {
-    text.split(['\n', '\r'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    text.split(['\n', '\r']).map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -71,43 +71,16 @@ mod tests {
     use crate::journal::{Body, Event, Status};
 
     fn severity(seq: i64, at: i64, from: &str, to: &str) -> Event {
-        event(
-            seq,
-            at,
-            "bob",
-            Body::IncidentSeverity {
-                incident: 1,
-                from: from.into(),
-                to: to.into(),
-                reason: "changed".into(),
-            },
-        )
+        event(seq, at, "bob", Body::IncidentSeverity { incident: 1, from: from.into(), to: to.into(), reason: "changed".into() })
     }
 
     fn status(seq: i64, at: i64, from: Status, to: Status) -> Event {
-        event(
-            seq,
-            at,
-            "bob",
-            Body::IncidentStatus {
-                incident: 1,
-                from,
-                to,
-            },
-        )
+        event(seq, at, "bob", Body::IncidentStatus { incident: 1, from, to })
     }
 
     fn fold(events: &[Event]) -> Incident {
         let mut incidents = Incidents::default();
-        incidents.apply(&event(
-            1,
-            T0,
-            "alice",
-            Body::IncidentOpened {
-                title: "Checkout errors".into(),
-                severity: "P2".into(),
-            },
-        ));
+        incidents.apply(&event(1, T0, "alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P2".into() }));
         for e in events {
             incidents.apply(e);
         }
@@ -126,18 +99,8 @@ mod tests {
             status(6, T0 + 300_000, Status::Resolved, Status::Closed),
         ]);
         let now = T0 + 10_000_000;
-        assert_eq!(
-            time_in_severity(&i, now),
-            [
-                ("P2".to_string(), 61_001),
-                ("P0".to_string(), 165_500),
-                ("P1".to_string(), 30_250)
-            ]
-        );
-        let periods: Vec<_> = severity_periods(&i, now)
-            .iter()
-            .map(|p| (p.severity.clone(), p.from_ms - T0, p.until_ms - T0))
-            .collect();
+        assert_eq!(time_in_severity(&i, now), [("P2".to_string(), 61_001), ("P0".to_string(), 165_500), ("P1".to_string(), 30_250)]);
+        let periods: Vec<_> = severity_periods(&i, now).iter().map(|p| (p.severity.clone(), p.from_ms - T0, p.until_ms - T0)).collect();
         assert_eq!(
             periods,
             [
@@ -152,10 +115,7 @@ mod tests {
     #[test]
     fn an_open_incident_counts_until_now() {
         let i = fold(&[severity(2, T0 + 1_000, "P2", "P1")]);
-        assert_eq!(
-            time_in_severity(&i, T0 + 5_500),
-            [("P2".to_string(), 1_000), ("P1".to_string(), 4_500)]
-        );
+        assert_eq!(time_in_severity(&i, T0 + 5_500), [("P2".to_string(), 1_000), ("P1".to_string(), 4_500)]);
     }
 
     #[test]
@@ -164,21 +124,12 @@ mod tests {
             status(2, T0 + 1_000, Status::Investigating, Status::Resolved),
             status(3, T0 + 3_000, Status::Resolved, Status::Investigating),
         ]);
-        assert_eq!(
-            time_in_severity(&i, T0 + 7_000),
-            [("P2".to_string(), 7_000)]
-        );
+        assert_eq!(time_in_severity(&i, T0 + 7_000), [("P2".to_string(), 7_000)]);
     }
 
     #[test]
     fn a_change_after_resolution_takes_no_time() {
-        let i = fold(&[
-            status(2, T0 + 1_000, Status::Investigating, Status::Resolved),
-            severity(3, T0 + 2_000, "P2", "P3"),
-        ]);
-        assert_eq!(
-            time_in_severity(&i, T0 + 9_000),
-            [("P2".to_string(), 1_000), ("P3".to_string(), 0)]
-        );
+        let i = fold(&[status(2, T0 + 1_000, Status::Investigating, Status::Resolved), severity(3, T0 + 2_000, "P2", "P3")]);
+        assert_eq!(time_in_severity(&i, T0 + 9_000), [("P2".to_string(), 1_000), ("P3".to_string(), 0)]);
     }
 }

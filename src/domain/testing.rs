@@ -8,11 +8,7 @@ pub const T0: i64 = 1_773_151_080_000;
 pub const MINUTE: i64 = 60_000;
 
 pub fn actor(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        host: "bastion-1".into(),
-        from: None,
-    }
+    Actor { name: name.into(), host: "bastion-1".into(), from: None }
 }
 
 /// A stored event in room `test`.

@@ -24,23 +24,13 @@ pub fn is_read_only(err: &Report) -> bool {
 /// shutting down, connection killed, pool timeout) rather than "the store
 /// answered no" (constraint, bad data, bug). Only the former is spooled.
 pub fn is_unreachable(err: &Report) -> bool {
-    err.chain().any(|e| {
-        e.is::<Unreachable>()
-            || e.is::<std::io::Error>()
-            || e.downcast_ref::<sqlx::Error>()
-                .is_some_and(sqlx_unreachable)
-    })
+    err.chain().any(|e| e.is::<Unreachable>() || e.is::<std::io::Error>() || e.downcast_ref::<sqlx::Error>().is_some_and(sqlx_unreachable))
 }
 
 fn sqlx_unreachable(err: &sqlx::Error) -> bool {
     use sqlx::Error as E;
     match err {
-        E::Io(_)
-        | E::Tls(_)
-        | E::Protocol(_)
-        | E::PoolTimedOut
-        | E::PoolClosed
-        | E::WorkerCrashed => true,
+        E::Io(_) | E::Tls(_) | E::Protocol(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => true,
         E::Database(db) => db.code().is_some_and(|code| {
             // 08: connection exception; 53: insufficient resources (too many
             // connections, disk full); 57P01-03: admin/crash shutdown,
@@ -68,9 +58,7 @@ mod tests {
         assert!(is_unreachable(&r.wrap_err("appending").unwrap_err()));
         let r: Result<(), _> = Err(sqlx::Error::PoolTimedOut);
         assert!(is_unreachable(&r.wrap_err("appending").unwrap_err()));
-        assert!(is_unreachable(&Report::new(Unreachable(
-            "timed out".into()
-        ))));
+        assert!(is_unreachable(&Report::new(Unreachable("timed out".into()))));
         let r: Result<(), _> = Err(sqlx::Error::RowNotFound);
         assert!(!is_unreachable(&r.wrap_err("appending").unwrap_err()));
         assert!(!is_unreachable(&eyre!("constraint")));
@@ -81,9 +69,6 @@ mod tests {
         let r: Result<(), _> = Err(ReadOnly);
         let err = r.wrap_err("recording a note").unwrap_err();
         assert!(is_read_only(&err));
-        assert_eq!(
-            ReadOnly.to_string(),
-            "read-only console: appends are refused"
-        );
+        assert_eq!(ReadOnly.to_string(), "read-only console: appends are refused");
     }
 }

@@ -20,6 +20,13 @@ pub struct Actor {
     pub from: Option<String>,
 }
 
+impl Actor {
+    /// A placeholder until the console knows who it runs as.
+    pub fn unknown() -> Actor {
+        Actor { name: "unknown".into(), host: "unknown".into(), from: None }
+    }
+}
+
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}", self.name, self.host)?;
@@ -63,15 +70,7 @@ impl NewEvent {
     /// A new event with a fresh idempotency key.
     pub fn new(room: &str, actor: &Actor, at_ms: i64, body: &Body) -> NewEvent {
         let (kind, payload) = body.to_parts();
-        NewEvent {
-            room: room.to_string(),
-            at_ms,
-            actor: actor.clone(),
-            kind,
-            version: EVENT_VERSION,
-            payload,
-            key: fresh_key(),
-        }
+        NewEvent { room: room.to_string(), at_ms, actor: actor.clone(), kind, version: EVENT_VERSION, payload, key: fresh_key() }
     }
 
     /// The stored form once the store has assigned `seq`.
@@ -127,13 +126,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Investigating,
-        Status::Identified,
-        Status::Monitoring,
-        Status::Resolved,
-        Status::Closed,
-    ];
+    pub const ALL: [Status; 5] = [Status::Investigating, Status::Identified, Status::Monitoring, Status::Resolved, Status::Closed];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -148,7 +141,7 @@ impl Status {
 
 /// The typed payloads. An incident is identified by the `seq` of its
 /// `incident.opened` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]
 pub enum Body {
     #[serde(rename = "incident.opened")]
@@ -156,24 +149,11 @@ pub enum Body {
     #[serde(rename = "incident.acknowledged")]
     IncidentAcknowledged { incident: i64 },
     #[serde(rename = "incident.severity")]
-    IncidentSeverity {
-        incident: i64,
-        from: String,
-        to: String,
-        reason: String,
-    },
+    IncidentSeverity { incident: i64, from: String, to: String, reason: String },
     #[serde(rename = "incident.status")]
-    IncidentStatus {
-        incident: i64,
-        from: Status,
-        to: Status,
-    },
+    IncidentStatus { incident: i64, from: Status, to: Status },
     #[serde(rename = "incident.role")]
-    IncidentRole {
-        incident: i64,
-        role: Role,
-        person: String,
-    },
+    IncidentRole { incident: i64, role: Role, person: String },
     /// A note; `comms` marks it as the update sent to stakeholders, which
     /// restarts the update-every countdown. A note starting `TODO:` is an action item.
     #[serde(rename = "incident.note")]
@@ -191,23 +171,15 @@ impl Body {
     /// The event kind and JSON payload.
     pub fn to_parts(&self) -> (String, serde_json::Value) {
         let mut v = serde_json::to_value(self).unwrap_or_default();
-        let kind = v
-            .get("kind")
-            .and_then(|k| k.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let payload = v
-            .get_mut("payload")
-            .map(serde_json::Value::take)
-            .unwrap_or_default();
+        let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
+        let payload = v.get_mut("payload").map(serde_json::Value::take).unwrap_or_default();
         (kind, payload)
     }
 
     /// The typed body of a stored event; `None` for kinds this version does
     /// not know (they are kept and shown on the timeline, but not folded).
     pub fn of(event: &Event) -> Option<Body> {
-        serde_json::from_value(serde_json::json!({"kind": event.kind, "payload": event.payload}))
-            .ok()
+        serde_json::from_value(serde_json::json!({"kind": event.kind, "payload": event.payload})).ok()
     }
 }
 
@@ -216,65 +188,30 @@ mod tests {
     use super::*;
 
     fn actor() -> Actor {
-        Actor {
-            name: "alice".into(),
-            host: "bastion-1".into(),
-            from: Some("10.0.0.5".into()),
-        }
+        Actor { name: "alice".into(), host: "bastion-1".into(), from: Some("10.0.0.5".into()) }
     }
 
     #[test]
     fn bodies_round_trip_through_kind_and_payload() {
         let bodies = [
-            Body::IncidentOpened {
-                title: "Checkout errors".into(),
-                severity: "P1".into(),
-            },
-            Body::IncidentSeverity {
-                incident: 7,
-                from: "P1".into(),
-                to: "P0".into(),
-                reason: "all regions".into(),
-            },
-            Body::IncidentStatus {
-                incident: 7,
-                from: Status::Investigating,
-                to: Status::Identified,
-            },
-            Body::IncidentRole {
-                incident: 7,
-                role: Role::Commander,
-                person: "bob".into(),
-            },
-            Body::IncidentNote {
-                incident: 7,
-                text: "TODO: add an alert".into(),
-                comms: false,
-            },
+            Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() },
+            Body::IncidentSeverity { incident: 7, from: "P1".into(), to: "P0".into(), reason: "all regions".into() },
+            Body::IncidentStatus { incident: 7, from: Status::Investigating, to: Status::Identified },
+            Body::IncidentRole { incident: 7, role: Role::Commander, person: "bob".into() },
+            Body::IncidentNote { incident: 7, text: "TODO: add an alert".into(), comms: false },
         ];
         for b in bodies {
             let e = NewEvent::new("room", &actor(), 1000, &b).stored(1);
             assert_eq!(Body::of(&e), Some(b));
         }
-        let e = NewEvent::new(
-            "room",
-            &actor(),
-            1,
-            &Body::IncidentAcknowledged { incident: 3 },
-        );
+        let e = NewEvent::new("room", &actor(), 1, &Body::IncidentAcknowledged { incident: 3 });
         assert_eq!(e.kind, "incident.acknowledged");
         assert_eq!(e.payload, serde_json::json!({"incident": 3}));
     }
 
     #[test]
     fn unknown_kinds_are_kept_but_not_typed() {
-        let mut e = NewEvent::new(
-            "room",
-            &actor(),
-            1,
-            &Body::IncidentAcknowledged { incident: 3 },
-        )
-        .stored(9);
+        let mut e = NewEvent::new("room", &actor(), 1, &Body::IncidentAcknowledged { incident: 3 }).stored(9);
         e.kind = "rollback.started".into();
         assert_eq!(Body::of(&e), None);
     }

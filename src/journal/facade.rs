@@ -78,29 +78,14 @@ impl Journal {
     /// The journal for the app: the store named by `--store` (see
     /// [`AnyStore::open`]), and for PostgreSQL a spool at
     /// `<state>/spool/<room>.db` (not for read-only consoles, which never append).
-    pub async fn open(
-        store: Option<&str>,
-        room: &str,
-        actor: Actor,
-        read_only: bool,
-    ) -> Result<Journal> {
+    pub async fn open(store: Option<&str>, room: &str, actor: Actor, read_only: bool) -> Result<Journal> {
         let store = AnyStore::open(store)?;
-        let spool = if store.is_shared() && !read_only {
-            Some(Spool::open(Spool::default_path(room)?).await?)
-        } else {
-            None
-        };
+        let spool = if store.is_shared() && !read_only { Some(Spool::open(Spool::default_path(room)?).await?) } else { None };
         Journal::new(store, room, actor, read_only, spool)
     }
 
     /// A journal from its parts (tests and benchmarks choose the files).
-    pub fn new(
-        store: AnyStore,
-        room: &str,
-        actor: Actor,
-        read_only: bool,
-        spool: Option<Spool>,
-    ) -> Result<Journal> {
+    pub fn new(store: AnyStore, room: &str, actor: Actor, read_only: bool, spool: Option<Spool>) -> Result<Journal> {
         room::check(room)?;
         Ok(Journal {
             inner: Arc::new(Inner {
@@ -163,11 +148,7 @@ impl Journal {
             return Err(Report::new(ReadOnly));
         }
         if event.room != self.inner.room {
-            bail!(
-                "event of room {:?} appended to the journal of room {:?}",
-                event.room,
-                self.inner.room
-            );
+            bail!("event of room {:?} appended to the journal of room {:?}", event.room, self.inner.room);
         }
         let Some(spool) = &self.inner.spool else {
             return self.store_append(event).await.map(Appended::Stored);
@@ -202,9 +183,7 @@ impl Journal {
     async fn store_append(&self, event: NewEvent) -> Result<Event> {
         match tokio::time::timeout(STORE_TIMEOUT, self.inner.store.append(event)).await {
             Ok(result) => result,
-            Err(_) => Err(Report::new(Unreachable(format!(
-                "no answer within {STORE_TIMEOUT:?}"
-            )))),
+            Err(_) => Err(Report::new(Unreachable(format!("no answer within {STORE_TIMEOUT:?}")))),
         }
     }
 
@@ -236,9 +215,7 @@ impl Journal {
                     self.inner.offline.store(true, Ordering::SeqCst);
                 }
                 let left = spool.len().await.unwrap_or(0);
-                return Err(err.wrap_err(format!(
-                    "flushing the spool: {stored} stored, {left} still queued"
-                )));
+                return Err(err.wrap_err(format!("flushing the spool: {stored} stored, {left} still queued")));
             }
             spool.remove(id).await?;
             stored += 1;

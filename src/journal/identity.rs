@@ -12,24 +12,11 @@ use super::event::Actor;
 /// - from: the first field of `SSH_CONNECTION` (else of `SSH_CLIENT`).
 ///
 /// Blank values count as unset.
-pub fn actor(
-    env: impl Fn(&str) -> Option<String>,
-    kernel_hostname: Option<&str>,
-    as_name: Option<&str>,
-) -> Actor {
+pub fn actor(env: impl Fn(&str) -> Option<String>, kernel_hostname: Option<&str>, as_name: Option<&str>) -> Actor {
     let get = |key: &str| env(key).and_then(|v| nonblank(&v));
-    let name = as_name
-        .and_then(nonblank)
-        .or_else(|| get("USER"))
-        .or_else(|| get("LOGNAME"))
-        .unwrap_or_else(|| "unknown".to_string());
-    let host = kernel_hostname
-        .and_then(nonblank)
-        .or_else(|| get("HOSTNAME"))
-        .unwrap_or_else(|| "unknown-host".to_string());
-    let from = get("SSH_CONNECTION")
-        .or_else(|| get("SSH_CLIENT"))
-        .and_then(|v| v.split_whitespace().next().map(str::to_string));
+    let name = as_name.and_then(nonblank).or_else(|| get("USER")).or_else(|| get("LOGNAME")).unwrap_or_else(|| "unknown".to_string());
+    let host = kernel_hostname.and_then(nonblank).or_else(|| get("HOSTNAME")).unwrap_or_else(|| "unknown-host".to_string());
+    let from = get("SSH_CONNECTION").or_else(|| get("SSH_CLIENT")).and_then(|v| v.split_whitespace().next().map(str::to_string));
     Actor { name, host, from }
 }
 
@@ -51,33 +38,19 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn ssh_sessions_name_the_client() {
-        let a = actor(
-            env(&[
-                ("USER", "alice"),
-                ("SSH_CONNECTION", "10.0.0.5 52314 10.0.0.1 22"),
-            ]),
-            Some("bastion-1\n"),
-            None,
-        );
+        let a = actor(env(&[("USER", "alice"), ("SSH_CONNECTION", "10.0.0.5 52314 10.0.0.1 22")]), Some("bastion-1\n"), None);
         assert_eq!(a.to_string(), "alice@bastion-1 from 10.0.0.5");
     }
 
     #[test]
     fn fallbacks_apply_in_order() {
-        let a = actor(
-            env(&[("USER", " "), ("LOGNAME", "bob"), ("HOSTNAME", "laptop")]),
-            None,
-            None,
-        );
+        let a = actor(env(&[("USER", " "), ("LOGNAME", "bob"), ("HOSTNAME", "laptop")]), None, None);
         assert_eq!(a.to_string(), "bob@laptop");
         let a = actor(env(&[]), Some(""), None);
         assert_eq!(a.to_string(), "unknown@unknown-host");
@@ -87,11 +60,7 @@ mod tests {
 
     #[test]
     fn as_overrides_the_os_user_only() {
-        let a = actor(
-            env(&[("USER", "root"), ("SSH_CONNECTION", "10.0.0.9 1 2 3")]),
-            Some("bastion-2"),
-            Some("carol"),
-        );
+        let a = actor(env(&[("USER", "root"), ("SSH_CONNECTION", "10.0.0.9 1 2 3")]), Some("bastion-2"), Some("carol"));
         assert_eq!(a.to_string(), "carol@bastion-2 from 10.0.0.9");
         let a = actor(env(&[("USER", "root")]), Some("h"), Some("  "));
         assert_eq!(a.name, "root");

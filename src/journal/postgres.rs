@@ -39,28 +39,16 @@ impl PgStore {
     /// console can start while the server is down. Connections are named
     /// `opsdeck` unless the URL sets `application_name`.
     pub fn lazy(url: &str) -> Result<PgStore> {
-        let options = PgConnectOptions::from_str(url)
-            .wrap_err_with(|| format!("parsing the PostgreSQL URL {}", redact(url)))?;
-        let options = if options.get_application_name().is_none() {
-            options.application_name("opsdeck")
-        } else {
-            options
-        };
+        let options = PgConnectOptions::from_str(url).wrap_err_with(|| format!("parsing the PostgreSQL URL {}", redact(url)))?;
+        let options = if options.get_application_name().is_none() { options.application_name("opsdeck") } else { options };
         Ok(PgStore::lazy_with(options, DEFAULT_ACQUIRE_TIMEOUT))
     }
 
     /// A lazy store from explicit options; `acquire_timeout` bounds how long
     /// an operation waits for a connection.
     pub fn lazy_with(options: PgConnectOptions, acquire_timeout: Duration) -> PgStore {
-        let pool = PgPoolOptions::new()
-            .max_connections(10)
-            .acquire_timeout(acquire_timeout)
-            .connect_lazy_with(options.clone());
-        PgStore {
-            pool,
-            options: Arc::new(options),
-            migrated: Arc::new(OnceCell::new()),
-        }
+        let pool = PgPoolOptions::new().max_connections(10).acquire_timeout(acquire_timeout).connect_lazy_with(options.clone());
+        PgStore { pool, options: Arc::new(options), migrated: Arc::new(OnceCell::new()) }
     }
 
     /// Connects and migrates now, failing if the server cannot be reached.
@@ -76,10 +64,7 @@ impl PgStore {
             .get_or_try_init(|| async {
                 let mut migrator = sqlx::migrate!("migrations/postgres");
                 migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
-                migrator
-                    .run(&self.pool)
-                    .await
-                    .wrap_err("running the journal migrations (PostgreSQL)")
+                migrator.run(&self.pool).await.wrap_err("running the journal migrations (PostgreSQL)")
             })
             .await?;
         Ok(())
@@ -103,10 +88,7 @@ impl PgStore {
         };
         room::check(&room)?;
         if let Some(other) = events.iter().find(|e| e.room != room) {
-            return Err(eyre!(
-                "a batch holds one room: {room:?} and {:?}",
-                other.room
-            ));
+            return Err(eyre!("a batch holds one room: {room:?} and {:?}", other.room));
         }
         self.ready().await?;
         let mut tx = self.pool.begin().await.wrap_err("starting a transaction")?;
@@ -189,20 +171,13 @@ async fn insert(conn: &mut PgConnection, event: NewEvent, last: &mut i64) -> Res
 impl Store for PgStore {
     async fn append(&self, event: NewEvent) -> Result<Event> {
         let room = event.room.clone();
-        let mut stored = self
-            .append_all(vec![event])
-            .await
-            .wrap_err_with(|| format!("appending to room {room:?} (PostgreSQL)"))?;
-        stored
-            .pop()
-            .ok_or_else(|| eyre!("appending to room {room:?}: the store returned nothing"))
+        let mut stored = self.append_all(vec![event]).await.wrap_err_with(|| format!("appending to room {room:?} (PostgreSQL)"))?;
+        stored.pop().ok_or_else(|| eyre!("appending to room {room:?}: the store returned nothing"))
     }
 
     async fn append_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
         let n = events.len();
-        self.append_all(events)
-            .await
-            .wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
+        self.append_all(events).await.wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
     }
 
     async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
@@ -222,13 +197,11 @@ impl Store for PgStore {
 
     async fn latest_seq(&self, room: &str) -> Result<i64> {
         self.ready().await?;
-        sqlx::query_scalar(
-            "SELECT coalesce(max(seq), 0)::bigint FROM journal_events WHERE room = $1",
-        )
-        .bind(room)
-        .fetch_one(&self.pool)
-        .await
-        .wrap_err_with(|| format!("reading the latest seq of room {room:?} (PostgreSQL)"))
+        sqlx::query_scalar("SELECT coalesce(max(seq), 0)::bigint FROM journal_events WHERE room = $1")
+            .bind(room)
+            .fetch_one(&self.pool)
+            .await
+            .wrap_err_with(|| format!("reading the latest seq of room {room:?} (PostgreSQL)"))
     }
 
     async fn heartbeat(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
@@ -283,12 +256,7 @@ fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
             match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &userinfo[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
                 None => url.to_string(),
             }
         }
@@ -302,10 +270,7 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://bob:s3cret@db:5432/x"),
-            "postgres://bob:***@db:5432/x"
-        );
+        assert_eq!(redact("postgres://bob:s3cret@db:5432/x"), "postgres://bob:***@db:5432/x");
         assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
         assert_eq!(redact("postgres://db/x"), "postgres://db/x");
     }

@@ -39,11 +39,7 @@ pub fn file_stem(room: &str) -> String {
     if clean.starts_with('.') {
         clean.replace_range(0..1, "_");
     }
-    if clean == room {
-        clean
-    } else {
-        format!("{clean}-{:08x}", fnv1a(room) as u32)
-    }
+    if clean == room { clean } else { format!("{clean}-{:08x}", fnv1a(room) as u32) }
 }
 
 /// The PostgreSQL notification channel for `room`: `opsdeck_` and 16 hex
@@ -54,9 +50,7 @@ pub fn channel(room: &str) -> String {
 
 /// FNV-1a, 64 bits: tiny, and unlike `DefaultHasher` fixed forever.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 #[cfg(test)]

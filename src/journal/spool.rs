@@ -26,19 +26,14 @@ impl Spool {
     /// `<state dir>/spool/<room>.db`.
     pub fn default_path(room_name: &str) -> Result<PathBuf> {
         room::check(room_name)?;
-        let state = crate::paths::state_dir()
-            .ok_or_else(|| eyre!("no state directory (is HOME set?) for the journal spool"))?;
-        Ok(state
-            .join("spool")
-            .join(format!("{}.db", room::file_stem(room_name))))
+        let state = crate::paths::state_dir().ok_or_else(|| eyre!("no state directory (is HOME set?) for the journal spool"))?;
+        Ok(state.join("spool").join(format!("{}.db", room::file_stem(room_name))))
     }
 
     /// Opens (creating) the spool at `path`.
     pub async fn open(path: impl AsRef<Path>) -> Result<Spool> {
         let path = path.as_ref().to_path_buf();
-        let pool = sqlite::open_file(&path, &SPOOL_MIGRATIONS, 1)
-            .await
-            .wrap_err("opening the journal spool")?;
+        let pool = sqlite::open_file(&path, &SPOOL_MIGRATIONS, 1).await.wrap_err("opening the journal spool")?;
         Ok(Spool { pool, path })
     }
 
@@ -76,14 +71,12 @@ impl Spool {
 
     /// The oldest waiting event and its spool id.
     pub async fn oldest(&self) -> Result<Option<(i64, NewEvent)>> {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, event FROM spooled ORDER BY id LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await
-                .wrap_err_with(|| format!("reading {}", self.path.display()))?;
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT id, event FROM spooled ORDER BY id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .wrap_err_with(|| format!("reading {}", self.path.display()))?;
         row.map(|(id, json)| {
-            let event = serde_json::from_str(&json)
-                .wrap_err_with(|| format!("spooled event {id} in {}", self.path.display()))?;
+            let event = serde_json::from_str(&json).wrap_err_with(|| format!("spooled event {id} in {}", self.path.display()))?;
             Ok((id, event))
         })
         .transpose()

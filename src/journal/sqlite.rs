@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{Mutex, mpsc};
 
 use super::event::{Actor, Event, NewEvent};
@@ -37,16 +35,12 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Rooms as files in `dir` (created when the first room is).
     pub fn new(dir: impl Into<PathBuf>) -> SqliteStore {
-        SqliteStore {
-            dir: dir.into(),
-            rooms: Arc::default(),
-        }
+        SqliteStore { dir: dir.into(), rooms: Arc::default() }
     }
 
     /// Rooms under `<state dir>/rooms`.
     pub fn open_default() -> Result<SqliteStore> {
-        let state = crate::paths::state_dir()
-            .ok_or_else(|| eyre!("no state directory (is HOME set?) for the journal"))?;
+        let state = crate::paths::state_dir().ok_or_else(|| eyre!("no state directory (is HOME set?) for the journal"))?;
         Ok(SqliteStore::new(state.join("rooms")))
     }
 
@@ -68,9 +62,7 @@ impl SqliteStore {
             return Ok(pool.clone());
         }
         let path = self.path_of(room)?;
-        let pool = open_file(&path, &ROOM_MIGRATIONS, 4)
-            .await
-            .wrap_err_with(|| format!("opening the journal of room {room:?}"))?;
+        let pool = open_file(&path, &ROOM_MIGRATIONS, 4).await.wrap_err_with(|| format!("opening the journal of room {room:?}"))?;
         rooms.insert(room.to_string(), pool.clone());
         Ok(pool)
     }
@@ -110,14 +102,8 @@ impl SqliteStore {
 /// Opens (creating if needed) the SQLite file at `path` in WAL mode with
 /// `synchronous=FULL`, and runs `migrations`. A newly created file's
 /// directory is fsynced too, so the file itself survives a power cut.
-pub(crate) async fn open_file(
-    path: &Path,
-    migrations: &Migrator,
-    max_connections: u32,
-) -> Result<SqlitePool> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| eyre!("{} has no parent directory", path.display()))?;
+pub(crate) async fn open_file(path: &Path, migrations: &Migrator, max_connections: u32) -> Result<SqlitePool> {
+    let dir = path.parent().ok_or_else(|| eyre!("{} has no parent directory", path.display()))?;
     std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
     let existed = path.exists();
     let options = SqliteConnectOptions::new()
@@ -131,14 +117,9 @@ pub(crate) async fn open_file(
         .connect_with(options)
         .await
         .wrap_err_with(|| format!("opening {}", path.display()))?;
-    migrations
-        .run(&pool)
-        .await
-        .wrap_err_with(|| format!("migrating {}", path.display()))?;
+    migrations.run(&pool).await.wrap_err_with(|| format!("migrating {}", path.display()))?;
     if !existed {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .wrap_err_with(|| format!("syncing {}", dir.display()))?;
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).wrap_err_with(|| format!("syncing {}", dir.display()))?;
     }
     Ok(pool)
 }
@@ -162,13 +143,11 @@ async fn insert(conn: &mut sqlx::SqliteConnection, event: NewEvent) -> Result<Ev
     if let Some(seq) = seq {
         return Ok(event.stored(seq));
     }
-    let row: Row = sqlx::query_as(
-        "SELECT seq, at_ms, actor, kind, version, payload, key FROM events WHERE key = ?",
-    )
-    .bind(&event.key)
-    .fetch_one(&mut *conn)
-    .await
-    .wrap_err("reading the event stored earlier with the same key")?;
+    let row: Row = sqlx::query_as("SELECT seq, at_ms, actor, kind, version, payload, key FROM events WHERE key = ?")
+        .bind(&event.key)
+        .fetch_one(&mut *conn)
+        .await
+        .wrap_err("reading the event stored earlier with the same key")?;
     store::event_of(&event.room, row)
 }
 
@@ -184,8 +163,7 @@ impl Store for SqliteStore {
             tx.commit().await.wrap_err("committing")?;
             Ok::<_, color_eyre::Report>(stored)
         };
-        work.await
-            .wrap_err_with(|| format!("appending to room {room:?} (SQLite)"))
+        work.await.wrap_err_with(|| format!("appending to room {room:?} (SQLite)"))
     }
 
     async fn append_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
@@ -193,10 +171,7 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         };
         if let Some(other) = events.iter().find(|e| e.room != room) {
-            return Err(eyre!(
-                "a batch holds one room: {room:?} and {:?}",
-                other.room
-            ));
+            return Err(eyre!("a batch holds one room: {room:?} and {:?}", other.room));
         }
         let pool = self.pool(&room).await?;
         let work = async {
@@ -208,8 +183,7 @@ impl Store for SqliteStore {
             tx.commit().await.wrap_err("committing")?;
             Ok::<_, color_eyre::Report>(out)
         };
-        work.await
-            .wrap_err_with(|| format!("appending a batch to room {room:?} (SQLite)"))
+        work.await.wrap_err_with(|| format!("appending a batch to room {room:?} (SQLite)"))
     }
 
     async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
@@ -277,20 +251,11 @@ mod tests {
 
     #[tokio::test]
     async fn rooms_are_wal_with_full_sync() {
-        let dir = std::env::temp_dir().join(format!(
-            "opsdeck-sqlite-{}",
-            super::super::event::fresh_key()
-        ));
+        let dir = std::env::temp_dir().join(format!("opsdeck-sqlite-{}", super::super::event::fresh_key()));
         let store = SqliteStore::new(&dir);
         let pool = store.pool("room").await.unwrap();
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&pool).await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&pool).await.unwrap();
         assert_eq!((mode.as_str(), sync), ("wal", 2), "synchronous=FULL is 2");
         pool.close().await;
         std::fs::remove_dir_all(dir).unwrap();

@@ -26,37 +26,20 @@ pub trait Store: Send + Sync {
 
     /// Stores events of ONE room in one transaction, in order; each behaves
     /// as [`Store::append`] would (already-stored keys return the original).
-    fn append_batch(
-        &self,
-        events: Vec<NewEvent>,
-    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    fn append_batch(&self, events: Vec<NewEvent>) -> impl Future<Output = Result<Vec<Event>>> + Send;
 
     /// Up to `limit` events of `room` with `seq > after_seq`, in seq order.
-    fn since(
-        &self,
-        room: &str,
-        after_seq: i64,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    fn since(&self, room: &str, after_seq: i64, limit: u32) -> impl Future<Output = Result<Vec<Event>>> + Send;
 
     /// The room's highest seq, 0 when it has no events.
     fn latest_seq(&self, room: &str) -> impl Future<Output = Result<i64>> + Send;
 
     /// Records that console `console_id`, used by `actor`, is looking at `room` now.
-    fn heartbeat(
-        &self,
-        room: &str,
-        console_id: &str,
-        actor: &Actor,
-    ) -> impl Future<Output = Result<()>> + Send;
+    fn heartbeat(&self, room: &str, console_id: &str, actor: &Actor) -> impl Future<Output = Result<()>> + Send;
 
     /// Actors with a heartbeat in `room` within the last `within`, each once
     /// with its latest heartbeat (unix ms), most recent first.
-    fn present(
-        &self,
-        room: &str,
-        within: Duration,
-    ) -> impl Future<Output = Result<Vec<(Actor, i64)>>> + Send;
+    fn present(&self, room: &str, within: Duration) -> impl Future<Output = Result<Vec<(Actor, i64)>>> + Send;
 }
 
 /// What a subscription sends. The contract is the same for both variants:
@@ -88,9 +71,7 @@ impl AnyStore {
     pub fn open(spec: Option<&str>) -> Result<AnyStore> {
         match spec.map(str::trim) {
             None | Some("") | Some("sqlite") => SqliteStore::open_default().map(AnyStore::Sqlite),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                PgStore::lazy(url).map(AnyStore::Postgres)
-            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => PgStore::lazy(url).map(AnyStore::Postgres),
             Some(other) => match other.strip_prefix("sqlite:") {
                 Some(dir) if !dir.is_empty() => Ok(AnyStore::Sqlite(SqliteStore::new(dir))),
                 _ => bail!("unknown store {other:?}: expected postgres://…, sqlite or sqlite:DIR"),
@@ -159,12 +140,7 @@ impl Store for AnyStore {
 }
 
 /// Every event of `room` after `after_seq`, read in pages of `page`.
-pub async fn read_all<S: Store>(
-    store: &S,
-    room: &str,
-    after_seq: i64,
-    page: u32,
-) -> Result<Vec<Event>> {
+pub async fn read_all<S: Store>(store: &S, room: &str, after_seq: i64, page: u32) -> Result<Vec<Event>> {
     let page = page.max(1);
     let mut out = Vec::new();
     let mut last = after_seq;
@@ -186,10 +162,7 @@ pub(crate) const PRESENCE_KEEP_MS: i64 = 24 * 3600 * 1000;
 
 /// Now, in unix milliseconds.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
 }
 
 /// A `Duration` as whole milliseconds, saturating.
@@ -207,13 +180,10 @@ pub(crate) fn event_of(room: &str, row: Row) -> Result<Event> {
         seq,
         room: room.to_string(),
         at_ms,
-        actor: serde_json::from_str(&actor)
-            .wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {actor:?}"))?,
+        actor: serde_json::from_str(&actor).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {actor:?}"))?,
         kind,
-        version: u16::try_from(version)
-            .wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?,
-        payload: serde_json::from_str(&payload)
-            .wrap_err_with(|| format!("event {seq} of room {room:?}: bad payload"))?,
+        version: u16::try_from(version).wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?,
+        payload: serde_json::from_str(&payload).wrap_err_with(|| format!("event {seq} of room {room:?}: bad payload"))?,
         key,
     })
 }
@@ -229,8 +199,7 @@ pub(crate) fn json_parts(event: &NewEvent) -> Result<(String, String)> {
 pub(crate) fn presence_of(rows: Vec<(String, i64)>) -> Result<Vec<(Actor, i64)>> {
     rows.into_iter()
         .map(|(actor, seen)| {
-            let actor: Actor = serde_json::from_str(&actor)
-                .wrap_err_with(|| format!("presence: bad actor {actor:?}"))?;
+            let actor: Actor = serde_json::from_str(&actor).wrap_err_with(|| format!("presence: bad actor {actor:?}"))?;
             Ok((actor, seen))
         })
         .collect()

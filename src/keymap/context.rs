@@ -49,17 +49,10 @@ impl Context {
     }
 
     pub fn parse(name: &str) -> Result<Context, String> {
-        Context::ALL
-            .iter()
-            .copied()
-            .find(|c| c.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
-                format!(
-                    "unknown context `[{name}]`; expected one of {}",
-                    names.join(", ")
-                )
-            })
+        Context::ALL.iter().copied().find(|c| c.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+            format!("unknown context `[{name}]`; expected one of {}", names.join(", "))
+        })
     }
 }
 

@@ -57,37 +57,18 @@ enum OnToml {
 /// Parses a keymap file, reporting every problem it finds.
 pub fn parse(source: &Source) -> Result<KeymapFile, Report> {
     let mut diags = Diagnostics::default();
-    let err = |span: Option<Range<usize>>, key: &str, msg: String| {
-        Diagnostic::error(&source.path, span, key, msg)
-    };
-    let report = |diags: Diagnostics| Report {
-        diagnostics: diags,
-        sources: vec![source.clone()],
-    };
-    let root = DeTable::parse(&source.text).map_err(|e| {
-        report(Diagnostics {
-            items: vec![err(
-                e.span(),
-                "",
-                format!("invalid TOML: {}", e.message().trim()),
-            )],
-        })
-    })?;
-    let mut file = KeymapFile {
-        extends: None,
-        sections: Vec::new(),
-    };
+    let err = |span: Option<Range<usize>>, key: &str, msg: String| Diagnostic::error(&source.path, span, key, msg);
+    let report = |diags: Diagnostics| Report { diagnostics: diags, sources: vec![source.clone()] };
+    let root = DeTable::parse(&source.text)
+        .map_err(|e| report(Diagnostics { items: vec![err(e.span(), "", format!("invalid TOML: {}", e.message().trim()))] }))?;
+    let mut file = KeymapFile { extends: None, sections: Vec::new() };
     for (key, value) in root.get_ref().iter() {
         let name: &str = key.get_ref();
         match name {
             "extends" | "description" => match value.get_ref().as_str() {
                 Some(s) if name == "extends" => file.extends = Some(s.to_string()),
                 Some(_) => {}
-                None => diags.push(err(
-                    Some(value.span()),
-                    name,
-                    format!("`{name}` must be a string"),
-                )),
+                None => diags.push(err(Some(value.span()), name, format!("`{name}` must be a string"))),
             },
             _ => {
                 let ctx = match Context::parse(name) {
@@ -99,47 +80,25 @@ pub fn parse(source: &Source) -> Result<KeymapFile, Report> {
                 };
                 match SectionToml::deserialize(ValueDeserializer::from(value.clone())) {
                     Ok(t) => {
-                        let mut convert = |list: Option<Vec<BindingToml>>,
-                                           which: &str|
-                         -> Option<Vec<RawBinding>> {
-                            list.map(|l| {
-                                l.into_iter()
-                                    .filter_map(|b| {
-                                        convert(b, source, &format!("{name}.{which}"), &mut diags)
-                                    })
-                                    .collect()
-                            })
+                        let mut convert = |list: Option<Vec<BindingToml>>, which: &str| -> Option<Vec<RawBinding>> {
+                            list.map(|l| l.into_iter().filter_map(|b| convert(b, source, &format!("{name}.{which}"), &mut diags)).collect())
                         };
                         let section = Section {
                             keymap: convert(t.keymap, "keymap"),
-                            prepend: convert(t.prepend_keymap, "prepend_keymap")
-                                .unwrap_or_default(),
+                            prepend: convert(t.prepend_keymap, "prepend_keymap").unwrap_or_default(),
                             append: convert(t.append_keymap, "append_keymap").unwrap_or_default(),
                         };
                         file.sections.push((ctx, section));
                     }
-                    Err(e) => diags.push(err(
-                        e.span().or(Some(value.span())),
-                        name,
-                        e.message().trim().to_string(),
-                    )),
+                    Err(e) => diags.push(err(e.span().or(Some(value.span())), name, e.message().trim().to_string())),
                 }
             }
         }
     }
-    if diags.has_errors() {
-        Err(report(diags))
-    } else {
-        Ok(file)
-    }
+    if diags.has_errors() { Err(report(diags)) } else { Ok(file) }
 }
 
-fn convert(
-    b: BindingToml,
-    source: &Source,
-    key: &str,
-    diags: &mut Diagnostics,
-) -> Option<RawBinding> {
+fn convert(b: BindingToml, source: &Source, key: &str, diags: &mut Diagnostics) -> Option<RawBinding> {
     let span = b.on.span();
     let words = match b.on.into_inner() {
         OnToml::One(s) => vec![s],
@@ -159,12 +118,7 @@ fn convert(
         match w.parse::<Key>() {
             Ok(k) => keys.push(k),
             Err(m) => {
-                diags.push(Diagnostic::error(
-                    &source.path,
-                    Some(span.clone()),
-                    format!("{key}.on"),
-                    m,
-                ));
+                diags.push(Diagnostic::error(&source.path, Some(span.clone()), format!("{key}.on"), m));
                 return None;
             }
         }
@@ -172,12 +126,7 @@ fn convert(
     let action = match Action::parse(b.run.get_ref()) {
         Ok(a) => a,
         Err(m) => {
-            diags.push(Diagnostic::error(
-                &source.path,
-                Some(b.run.span()),
-                format!("{key}.run"),
-                m,
-            ));
+            diags.push(Diagnostic::error(&source.path, Some(b.run.span()), format!("{key}.run"), m));
             return None;
         }
     };
@@ -190,14 +139,7 @@ fn convert(
         ));
         return None;
     }
-    Some(RawBinding {
-        binding: Binding {
-            keys,
-            action,
-            desc: b.desc,
-        },
-        span,
-    })
+    Some(RawBinding { binding: Binding { keys, action, desc: b.desc }, span })
 }
 
 /// Applies a parsed file to `map`, checking that no key is bound twice.
@@ -205,31 +147,19 @@ pub fn overlay(map: &mut Keymap, file: &KeymapFile, source: &Source) -> Result<(
     let mut diags = Diagnostics::default();
     let line = |span: &Range<usize>| source.line_col(span.start).0;
     for (ctx, section) in &file.sections {
-        let at = |b: &RawBinding, list: &str, msg: String| {
-            Diagnostic::error(
-                &source.path,
-                Some(b.span.clone()),
-                format!("{ctx}.{list}"),
-                msg,
-            )
-        };
+        let at =
+            |b: &RawBinding, list: &str, msg: String| Diagnostic::error(&source.path, Some(b.span.clone()), format!("{ctx}.{list}"), msg);
         // Duplicates within this file's lists for the context.
         let mut seen: Vec<&RawBinding> = Vec::new();
-        for (list, bindings) in [
-            ("keymap", section.keymap.as_deref().unwrap_or(&[])),
-            ("prepend_keymap", &section.prepend),
-            ("append_keymap", &section.append),
-        ] {
+        for (list, bindings) in
+            [("keymap", section.keymap.as_deref().unwrap_or(&[])), ("prepend_keymap", &section.prepend), ("append_keymap", &section.append)]
+        {
             for b in bindings {
                 if let Some(first) = seen.iter().find(|s| s.binding.keys == b.binding.keys) {
                     diags.push(at(
                         b,
                         list,
-                        format!(
-                            "key `{}` is bound twice in [{ctx}]; first at line {}",
-                            b.binding.keys_label(),
-                            line(&first.span)
-                        ),
+                        format!("key `{}` is bound twice in [{ctx}]; first at line {}", b.binding.keys_label(), line(&first.span)),
                     ));
                 } else {
                     seen.push(b);
@@ -246,11 +176,15 @@ pub fn overlay(map: &mut Keymap, file: &KeymapFile, source: &Source) -> Result<(
         }
         for b in &section.append {
             if let Some(existing) = target.iter().find(|t| t.keys == b.binding.keys) {
-                diags.push(at(b, "append_keymap", format!(
-                    "key `{}` is already bound to `{}` in [{ctx}]; use prepend_keymap to replace it",
-                    b.binding.keys_label(),
-                    existing.action
-                )));
+                diags.push(at(
+                    b,
+                    "append_keymap",
+                    format!(
+                        "key `{}` is already bound to `{}` in [{ctx}]; use prepend_keymap to replace it",
+                        b.binding.keys_label(),
+                        existing.action
+                    ),
+                ));
             } else {
                 target.push(b.binding.clone());
             }
@@ -258,8 +192,7 @@ pub fn overlay(map: &mut Keymap, file: &KeymapFile, source: &Source) -> Result<(
         // A key that is also the start of a longer sequence could never wait for it.
         for b in seen {
             if let Some(longer) = target.iter().find(|t| {
-                t.keys.len() != b.binding.keys.len()
-                    && (t.keys.starts_with(&b.binding.keys) || b.binding.keys.starts_with(&t.keys))
+                t.keys.len() != b.binding.keys.len() && (t.keys.starts_with(&b.binding.keys) || b.binding.keys.starts_with(&t.keys))
             }) {
                 diags.push(at(
                     b,
@@ -273,23 +206,11 @@ pub fn overlay(map: &mut Keymap, file: &KeymapFile, source: &Source) -> Result<(
             }
         }
     }
-    if diags.has_errors() {
-        Err(Report {
-            diagnostics: diags,
-            sources: vec![source.clone()],
-        })
-    } else {
-        Ok(())
-    }
+    if diags.has_errors() { Err(Report { diagnostics: diags, sources: vec![source.clone()] }) } else { Ok(()) }
 }
 
 impl std::fmt::Debug for RawBinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} -> {}",
-            self.binding.keys_label(),
-            self.binding.action
-        )
+        write!(f, "{} -> {}", self.binding.keys_label(), self.binding.action)
     }
 }

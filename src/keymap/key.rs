@@ -36,10 +36,7 @@ const NAMED: &[(&str, KeyCode)] = &[
 
 impl Key {
     pub const fn plain(code: KeyCode) -> Key {
-        Key {
-            code,
-            mods: KeyModifiers::NONE,
-        }
+        Key { code, mods: KeyModifiers::NONE }
     }
 
     /// The key as the terminal reported it, normalised so it compares with
@@ -52,31 +49,19 @@ impl Key {
         let mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         match code {
             KeyCode::Char(c) => {
-                let c = if mods.contains(KeyModifiers::CONTROL) {
-                    c.to_ascii_lowercase()
-                } else {
-                    c
-                };
-                Key {
-                    code: KeyCode::Char(c),
-                    mods: mods - KeyModifiers::SHIFT,
-                }
+                let c = if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c };
+                Key { code: KeyCode::Char(c), mods: mods - KeyModifiers::SHIFT }
             }
-            KeyCode::Tab if mods.contains(KeyModifiers::SHIFT) => Key {
-                code: KeyCode::BackTab,
-                mods: mods - KeyModifiers::SHIFT,
-            },
-            KeyCode::BackTab => Key {
-                code: KeyCode::BackTab,
-                mods: mods - KeyModifiers::SHIFT,
-            },
+            KeyCode::Tab if mods.contains(KeyModifiers::SHIFT) => Key { code: KeyCode::BackTab, mods: mods - KeyModifiers::SHIFT },
+            KeyCode::BackTab => Key { code: KeyCode::BackTab, mods: mods - KeyModifiers::SHIFT },
             _ => Key { code, mods },
         }
     }
 }
 
 /// What a key must look like, used in every key error.
-pub const KEY_EXPECTED: &str = "expected a character like \"q\" or a name in angle brackets like \"<C-r>\", \"<Enter>\", \"<S-Tab>\", \"<F5>\"";
+pub const KEY_EXPECTED: &str =
+    "expected a character like \"q\" or a name in angle brackets like \"<C-r>\", \"<Enter>\", \"<S-Tab>\", \"<F5>\"";
 
 impl std::str::FromStr for Key {
     type Err = String;
@@ -91,39 +76,27 @@ impl std::str::FromStr for Key {
         let inner = &s[1..s.len() - 1];
         let mut mods = KeyModifiers::NONE;
         let mut rest = inner;
-        while let Some((m, after)) = rest
-            .split_once('-')
-            .filter(|(m, after)| m.len() == 1 && !after.is_empty())
-        {
+        while let Some((m, after)) = rest.split_once('-').filter(|(m, after)| m.len() == 1 && !after.is_empty()) {
             mods |= match m {
                 "C" | "c" => KeyModifiers::CONTROL,
                 "A" | "a" | "M" | "m" => KeyModifiers::ALT,
                 "S" | "s" => KeyModifiers::SHIFT,
                 _ => {
-                    return Err(format!(
-                        "unknown modifier `{m}-` in \"{s}\"; expected C- (Ctrl), A- (Alt) or S- (Shift)"
-                    ));
+                    return Err(format!("unknown modifier `{m}-` in \"{s}\"; expected C- (Ctrl), A- (Alt) or S- (Shift)"));
                 }
             };
             rest = after;
         }
-        let code = if let Some((_, code)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(rest))
-        {
+        let code = if let Some((_, code)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(rest)) {
             *code
-        } else if let Some(n) = rest
-            .strip_prefix(['F', 'f'])
-            .and_then(|n| n.parse::<u8>().ok())
-            .filter(|n| (1..=12).contains(n))
-        {
+        } else if let Some(n) = rest.strip_prefix(['F', 'f']).and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=12).contains(n)) {
             KeyCode::F(n)
         } else {
             let mut cs = rest.chars();
             match (cs.next(), cs.next()) {
                 (Some(c), None) => KeyCode::Char(c),
                 _ => {
-                    return Err(format!(
-                        "unknown key name `{rest}` in \"{s}\"; {KEY_EXPECTED}"
-                    ));
+                    return Err(format!("unknown key name `{rest}` in \"{s}\"; {KEY_EXPECTED}"));
                 }
             }
         };
@@ -140,17 +113,10 @@ impl fmt::Display for Key {
             KeyCode::Char(c) if self.mods.is_empty() => return write!(f, "{c}"),
             KeyCode::Char(c) => c.to_string(),
             KeyCode::F(n) => format!("F{n}"),
-            code => NAMED
-                .iter()
-                .find(|(_, c)| *c == code)
-                .map_or_else(|| format!("{code:?}"), |(n, _)| n.to_string()),
+            code => NAMED.iter().find(|(_, c)| *c == code).map_or_else(|| format!("{code:?}"), |(n, _)| n.to_string()),
         };
         let mut prefix = String::new();
-        for (m, p) in [
-            (KeyModifiers::CONTROL, "C-"),
-            (KeyModifiers::ALT, "A-"),
-            (KeyModifiers::SHIFT, "S-"),
-        ] {
+        for (m, p) in [(KeyModifiers::CONTROL, "C-"), (KeyModifiers::ALT, "A-"), (KeyModifiers::SHIFT, "S-")] {
             if self.mods.contains(m) {
                 prefix.push_str(p);
             }
@@ -171,21 +137,8 @@ mod tests {
 
     #[test]
     fn parses_and_prints_the_notation() {
-        for s in [
-            "q",
-            "?",
-            "G",
-            "<C-r>",
-            "<A-x>",
-            "<Enter>",
-            "<Esc>",
-            "<BackTab>",
-            "<PageDown>",
-            "<F5>",
-            "<Space>",
-            "<lt>",
-            "<C-A-Delete>",
-        ] {
+        for s in ["q", "?", "G", "<C-r>", "<A-x>", "<Enter>", "<Esc>", "<BackTab>", "<PageDown>", "<F5>", "<Space>", "<lt>", "<C-A-Delete>"]
+        {
             assert_eq!(key(s).to_string(), s, "round trip of {s}");
         }
         assert_eq!(key("<S-Tab>"), key("<BackTab>"));
@@ -195,45 +148,17 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_read() {
-        assert!(
-            "qq".parse::<Key>()
-                .unwrap_err()
-                .contains("cannot read key \"qq\"")
-        );
-        assert!(
-            "<Hyper-x>"
-                .parse::<Key>()
-                .unwrap_err()
-                .contains("unknown key name")
-        );
-        assert!(
-            "<X-a>"
-                .parse::<Key>()
-                .unwrap_err()
-                .contains("unknown modifier `X-`")
-        );
+        assert!("qq".parse::<Key>().unwrap_err().contains("cannot read key \"qq\""));
+        assert!("<Hyper-x>".parse::<Key>().unwrap_err().contains("unknown key name"));
+        assert!("<X-a>".parse::<Key>().unwrap_err().contains("unknown modifier `X-`"));
         assert!("".parse::<Key>().is_err());
     }
 
     #[test]
     fn terminal_events_match_keymap_keys() {
-        let ev = |code, mods| KeyEvent {
-            code,
-            modifiers: mods,
-            kind: KeyEventKind::Press,
-            state: crossterm::event::KeyEventState::NONE,
-        };
-        assert_eq!(
-            Key::from_event(ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            key("G")
-        );
-        assert_eq!(
-            Key::from_event(ev(KeyCode::Char('r'), KeyModifiers::CONTROL)),
-            key("<C-r>")
-        );
-        assert_eq!(
-            Key::from_event(ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
-            key("<S-Tab>")
-        );
+        let ev = |code, mods| KeyEvent { code, modifiers: mods, kind: KeyEventKind::Press, state: crossterm::event::KeyEventState::NONE };
+        assert_eq!(Key::from_event(ev(KeyCode::Char('G'), KeyModifiers::SHIFT)), key("G"));
+        assert_eq!(Key::from_event(ev(KeyCode::Char('r'), KeyModifiers::CONTROL)), key("<C-r>"));
+        assert_eq!(Key::from_event(ev(KeyCode::BackTab, KeyModifiers::SHIFT)), key("<S-Tab>"));
     }
 }

@@ -16,10 +16,8 @@ pub use context::Context;
 pub use key::Key;
 
 /// Presets shipped inside the binary: (name, file text).
-pub const SHIPPED: &[(&str, &str)] = &[
-    ("default", include_str!("../../keymaps/default.toml")),
-    ("vim", include_str!("../../keymaps/vim.toml")),
-];
+pub const SHIPPED: &[(&str, &str)] =
+    &[("default", include_str!("../../keymaps/default.toml")), ("vim", include_str!("../../keymaps/vim.toml"))];
 
 /// One binding: a key sequence, the action it runs, and what it does.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,11 +30,7 @@ pub struct Binding {
 impl Binding {
     /// The keys in keymap notation, space separated (`g g`).
     pub fn keys_label(&self) -> String {
-        self.keys
-            .iter()
-            .map(Key::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.keys.iter().map(Key::to_string).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -58,10 +52,7 @@ pub struct Keymap {
 
 impl Keymap {
     pub fn bindings(&self, ctx: Context) -> &[Binding] {
-        self.contexts
-            .iter()
-            .find(|(c, _)| *c == ctx)
-            .map_or(&[], |(_, b)| b.as_slice())
+        self.contexts.iter().find(|(c, _)| *c == ctx).map_or(&[], |(_, b)| b.as_slice())
     }
 
     fn bindings_mut(&mut self, ctx: Context) -> &mut Vec<Binding> {
@@ -79,10 +70,7 @@ impl Keymap {
         if let Some(b) = bindings.iter().find(|b| b.keys == keys) {
             return Lookup::Run(b.action);
         }
-        if bindings
-            .iter()
-            .any(|b| b.keys.len() > keys.len() && b.keys.starts_with(keys))
-        {
+        if bindings.iter().any(|b| b.keys.len() > keys.len() && b.keys.starts_with(keys)) {
             return Lookup::Pending;
         }
         Lookup::None
@@ -90,10 +78,7 @@ impl Keymap {
 
     /// The first key bound to `action` in `ctx`, for hints in the status bar.
     pub fn key_for(&self, ctx: Context, action: Action) -> Option<String> {
-        self.bindings(ctx)
-            .iter()
-            .find(|b| b.action == action)
-            .map(Binding::keys_label)
+        self.bindings(ctx).iter().find(|b| b.action == action).map(Binding::keys_label)
     }
 }
 
@@ -122,24 +107,15 @@ impl KeymapLoader {
     }
 
     fn load_depth(&self, choice: &str, depth: usize) -> Result<Keymap, Report> {
-        let fail =
-            |msg: String| Report::single(Diagnostic::error(Path::new(choice), None, "keymap", msg));
+        let fail = |msg: String| Report::single(Diagnostic::error(Path::new(choice), None, "keymap", msg));
         if depth > 8 {
             return Err(fail("keymaps extend each other in a loop".into()));
         }
         let is_path = choice.contains('/') || choice.ends_with(".toml");
-        let user = self
-            .user_dir
-            .as_ref()
-            .map(|d| d.join(format!("{choice}.toml")))
-            .filter(|p| !is_path && p.is_file());
+        let user = self.user_dir.as_ref().map(|d| d.join(format!("{choice}.toml"))).filter(|p| !is_path && p.is_file());
         let shipped = SHIPPED.iter().find(|(n, _)| *n == choice);
         let source = if is_path {
-            let p = if Path::new(choice).is_absolute() {
-                PathBuf::from(choice)
-            } else {
-                self.base_dir.join(choice)
-            };
+            let p = if Path::new(choice).is_absolute() { PathBuf::from(choice) } else { self.base_dir.join(choice) };
             Source::read(&p).map_err(Report::single)?
         } else if let Some(p) = &user {
             Source::read(p).map_err(Report::single)?
@@ -147,26 +123,17 @@ impl KeymapLoader {
             Source::new(format!("keymaps/{name}.toml"), *text)
         } else {
             let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
-            return Err(fail(format!(
-                "unknown keymap `{choice}`; expected one of {} or a path to a .toml file",
-                names.join(", ")
-            )));
+            return Err(fail(format!("unknown keymap `{choice}`; expected one of {} or a path to a .toml file", names.join(", "))));
         };
         let file = file::parse(&source)?;
         let is_preset = user.is_none() && !is_path;
         let mut map = match (&file.extends, is_preset) {
-            (None, true) => Keymap {
-                name: choice.to_string(),
-                contexts: Vec::new(),
-            },
+            (None, true) => Keymap { name: choice.to_string(), contexts: Vec::new() },
             (Some(parent), _) => self.load_depth(parent, depth + 1)?,
             // A user file named like a preset overlays that preset.
-            (None, false) if shipped.is_some() => KeymapLoader {
-                user_dir: None,
-                personal: None,
-                base_dir: self.base_dir.clone(),
+            (None, false) if shipped.is_some() => {
+                KeymapLoader { user_dir: None, personal: None, base_dir: self.base_dir.clone() }.load_depth(choice, depth + 1)?
             }
-            .load_depth(choice, depth + 1)?,
             (None, false) => self.load_depth("default", depth + 1)?,
         };
         map.name = choice.to_string();

@@ -54,13 +54,7 @@ pub struct Board {
 
 impl Board {
     pub fn from_plan(plan: &Plan) -> Board {
-        Board {
-            rows: plan
-                .checks
-                .iter()
-                .map(|c| row_for(c, &plan.defaults))
-                .collect(),
-        }
+        Board { rows: plan.checks.iter().map(|c| row_for(c, &plan.defaults)).collect() }
     }
 
     /// Feeds one probe sample; returns the state change it caused, if any.
@@ -73,28 +67,18 @@ impl Board {
                 row.last_reading = Some(reading.clone());
                 match value {
                     Some(v) => Observation::value(sample.at_ms, v),
-                    None => {
-                        Observation::error(sample.at_ms, missing_value(&row.value_name, reading))
-                    }
+                    None => Observation::error(sample.at_ms, missing_value(&row.value_name, reading)),
                 }
             }
-            Err(ProbeError(reason, Cause::NoAnswer)) => {
-                Observation::error(sample.at_ms, reason.clone())
-            }
-            Err(ProbeError(reason, Cause::TargetFailed)) => {
-                Observation::failure(sample.at_ms, reason.clone())
-            }
+            Err(ProbeError(reason, Cause::NoAnswer)) => Observation::error(sample.at_ms, reason.clone()),
+            Err(ProbeError(reason, Cause::TargetFailed)) => Observation::failure(sample.at_ms, reason.clone()),
         };
         row.eval.observe(observation)
     }
 
     /// Marks checks without recent samples stale; returns the changes.
     pub fn tick(&mut self, now_ms: i64) -> Vec<(usize, Transition)> {
-        self.rows
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, r)| r.eval.tick(now_ms).map(|t| (i, t)))
-            .collect()
+        self.rows.iter_mut().enumerate().filter_map(|(i, r)| r.eval.tick(now_ms).map(|t| (i, t))).collect()
     }
 
     /// Count of checks per health, in `Health::ALL` order.
@@ -104,28 +88,17 @@ impl Board {
 
     /// The worst health on the board (OK when empty).
     pub fn worst(&self) -> Health {
-        self.rows
-            .iter()
-            .map(Row::health)
-            .max_by_key(|h| h.severity())
-            .unwrap_or(Health::Ok)
+        self.rows.iter().map(Row::health).max_by_key(|h| h.severity()).unwrap_or(Health::Ok)
     }
 }
 
 fn missing_value(name: &str, reading: &Reading) -> String {
-    format!(
-        "no `{name}` in the reading (it has {})",
-        reading.names().join(", ")
-    )
+    format!("no `{name}` in the reading (it has {})", reading.names().join(", "))
 }
 
 fn row_for(check: &Check, defaults: &Defaults) -> Row {
     let value_name = check.value_name().to_string();
-    let unit = check
-        .unit
-        .as_deref()
-        .and_then(Unit::parse)
-        .or_else(|| Unit::implied_by_name(&value_name));
+    let unit = check.unit.as_deref().and_then(Unit::parse).or_else(|| Unit::implied_by_name(&value_name));
     // The plan was validated, so the band resolves; a band that does not is shown as none.
     let band = check.band.as_ref().and_then(|b| b.resolve(unit).ok());
     let timing = Timing::for_check(check, defaults);
@@ -161,12 +134,7 @@ mod tests {
     }
 
     fn sample(check: usize, at_ms: i64, result: Result<Reading, ProbeError>) -> Sample {
-        Sample {
-            check,
-            at_ms,
-            latency_ms: 5.0,
-            result,
-        }
+        Sample { check, at_ms, latency_ms: 5.0, result }
     }
 
     const PLAN: &str = r#"
@@ -187,23 +155,10 @@ band = { target = "< 200", critical = "> 1s" }
         let mut b = board(PLAN);
         assert_eq!(b.rows[0].unit.map(|u| u.symbol), Some("ms"));
         assert_eq!(b.rows[0].band_text(), "<200 >1s");
-        let t = b
-            .apply(&sample(
-                0,
-                1000,
-                Ok(Reading::new().with("latency_ms", 1500.0)),
-            ))
-            .unwrap();
+        let t = b.apply(&sample(0, 1000, Ok(Reading::new().with("latency_ms", 1500.0)))).unwrap();
         assert_eq!(t.to, Health::Critical);
-        assert_eq!(
-            t.reason, "first sample: latency_ms 1.5s > 1s (critical)",
-            "reasons speak in the value's unit"
-        );
-        b.apply(&sample(
-            0,
-            2000,
-            Ok(Reading::new().with("latency_ms", 100.0)),
-        ));
+        assert_eq!(t.reason, "first sample: latency_ms 1.5s > 1s (critical)", "reasons speak in the value's unit");
+        b.apply(&sample(0, 2000, Ok(Reading::new().with("latency_ms", 100.0))));
         assert_eq!(b.rows[0].health(), Health::Ok);
     }
 
@@ -214,24 +169,13 @@ band = { target = "< 200", critical = "> 1s" }
         assert_eq!(b.rows[0].health(), Health::Unknown);
         assert!(b.rows[0].eval.reason().contains("connection refused"));
         b.apply(&sample(0, 2000, Ok(Reading::new().with("status", 200.0))));
-        assert!(
-            b.rows[0]
-                .eval
-                .reason()
-                .contains("no `latency_ms` in the reading (it has status)"),
-            "{}",
-            b.rows[0].eval.reason()
-        );
+        assert!(b.rows[0].eval.reason().contains("no `latency_ms` in the reading (it has status)"), "{}", b.rows[0].eval.reason());
     }
 
     #[test]
     fn silence_turns_stale() {
         let mut b = board(PLAN);
-        b.apply(&sample(
-            0,
-            1000,
-            Ok(Reading::new().with("latency_ms", 10.0)),
-        ));
+        b.apply(&sample(0, 1000, Ok(Reading::new().with("latency_ms", 10.0))));
         assert!(b.tick(5000).is_empty());
         let changes = b.tick(12_000);
         assert_eq!(changes.len(), 1);

@@ -29,16 +29,8 @@ pub fn format_value(v: f64) -> String {
     let digits = v.abs().log10().floor() as i32;
     let decimals = (2 - digits).clamp(0, 6) as usize;
     let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
-    }
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    if s == "-0" { "0".to_string() } else { s.to_string() }
 }
 
 /// A value in its unit, compact: `182ms`, `1.24s`, `0.4%`, `21.3d`,
@@ -63,14 +55,10 @@ pub fn format_with_unit(v: f64, unit: Option<Unit>) -> String {
         Dimension::Ratio => format!("{}%", format_value(v * u.scale * 100.0)),
         Dimension::Bytes => {
             let bytes = v * u.scale;
-            let (div, sym) = [
-                (1_073_741_824.0, "GiB"),
-                (1_048_576.0, "MiB"),
-                (1024.0, "KiB"),
-            ]
-            .into_iter()
-            .find(|(d, _)| bytes.abs() >= *d)
-            .unwrap_or((1.0, "B"));
+            let (div, sym) = [(1_073_741_824.0, "GiB"), (1_048_576.0, "MiB"), (1024.0, "KiB")]
+                .into_iter()
+                .find(|(d, _)| bytes.abs() >= *d)
+                .unwrap_or((1.0, "B"));
             format!("{}{sym}", format_value(bytes / div))
         }
     }
@@ -92,25 +80,9 @@ pub fn format_duration_ms(ms: i64) -> String {
 /// Explains why `value` sits at `level` under `band`, quoting the threshold
 /// that decided it, e.g. `latency_ms 700 >= 500 (misses acceptable)`.
 /// `metric` may be empty, in which case only the value is shown.
-pub fn describe_level(
-    metric: &str,
-    unit: Option<Unit>,
-    band: Option<&ResolvedBand>,
-    value: f64,
-    level: BandLevel,
-) -> String {
-    let subject = if metric.is_empty() {
-        format_with_unit(value, unit)
-    } else {
-        format!("{metric} {}", format_with_unit(value, unit))
-    };
-    let clause = |(op, threshold): (CmpOp, f64), tag: &str| {
-        format!(
-            "{subject} {} {} ({tag})",
-            op,
-            format_with_unit(threshold, unit)
-        )
-    };
+pub fn describe_level(metric: &str, unit: Option<Unit>, band: Option<&ResolvedBand>, value: f64, level: BandLevel) -> String {
+    let subject = if metric.is_empty() { format_with_unit(value, unit) } else { format!("{metric} {}", format_with_unit(value, unit)) };
+    let clause = |(op, threshold): (CmpOp, f64), tag: &str| format!("{subject} {} {} ({tag})", op, format_with_unit(threshold, unit));
     let negated = |(op, threshold): (CmpOp, f64)| (negate(op), threshold);
     let Some(band) = band else {
         return format!("{subject} (no band)");
@@ -138,11 +110,7 @@ mod tests {
     use super::*;
 
     fn band() -> ResolvedBand {
-        ResolvedBand {
-            target: Some((CmpOp::Lt, 200.0)),
-            acceptable: Some((CmpOp::Lt, 500.0)),
-            critical: Some((CmpOp::Gt, 1000.0)),
-        }
+        ResolvedBand { target: Some((CmpOp::Lt, 200.0)), acceptable: Some((CmpOp::Lt, 500.0)), critical: Some((CmpOp::Gt, 1000.0)) }
     }
 
     #[test]
@@ -171,44 +139,18 @@ mod tests {
     fn describes_each_level_with_its_threshold() {
         let b = band();
         let d = |v, l| describe_level("latency_ms", None, Some(&b), v, l);
-        assert_eq!(
-            d(1240.0, BandLevel::Critical),
-            "latency_ms 1240 > 1000 (critical)"
-        );
+        assert_eq!(d(1240.0, BandLevel::Critical), "latency_ms 1240 > 1000 (critical)");
         assert_eq!(d(180.0, BandLevel::Ok), "latency_ms 180 < 200 (target)");
-        assert_eq!(
-            d(300.0, BandLevel::Acceptable),
-            "latency_ms 300 < 500 (acceptable)"
-        );
-        assert_eq!(
-            d(700.0, BandLevel::Degraded),
-            "latency_ms 700 >= 500 (misses acceptable)"
-        );
+        assert_eq!(d(300.0, BandLevel::Acceptable), "latency_ms 300 < 500 (acceptable)");
+        assert_eq!(d(700.0, BandLevel::Degraded), "latency_ms 700 >= 500 (misses acceptable)");
     }
 
     #[test]
     fn describes_sparse_bands() {
-        let only_critical = ResolvedBand {
-            target: None,
-            acceptable: None,
-            critical: Some((CmpOp::Gt, 1000.0)),
-        };
-        assert_eq!(
-            describe_level("", None, Some(&only_critical), 5.0, BandLevel::Ok),
-            "5 <= 1000 (not critical)"
-        );
-        let only_target = ResolvedBand {
-            target: Some((CmpOp::Ge, 0.99)),
-            acceptable: None,
-            critical: None,
-        };
-        assert_eq!(
-            describe_level("ratio", None, Some(&only_target), 0.9, BandLevel::Degraded),
-            "ratio 0.9 < 0.99 (misses target)"
-        );
-        assert_eq!(
-            describe_level("x", None, None, 1.0, BandLevel::Ok),
-            "x 1 (no band)"
-        );
+        let only_critical = ResolvedBand { target: None, acceptable: None, critical: Some((CmpOp::Gt, 1000.0)) };
+        assert_eq!(describe_level("", None, Some(&only_critical), 5.0, BandLevel::Ok), "5 <= 1000 (not critical)");
+        let only_target = ResolvedBand { target: Some((CmpOp::Ge, 0.99)), acceptable: None, critical: None };
+        assert_eq!(describe_level("ratio", None, Some(&only_target), 0.9, BandLevel::Degraded), "ratio 0.9 < 0.99 (misses target)");
+        assert_eq!(describe_level("x", None, None, 1.0, BandLevel::Ok), "x 1 (no band)");
     }
 }

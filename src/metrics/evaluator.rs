@@ -56,15 +56,7 @@ impl EvaluatorConfig {
     /// Defaults: `raise_after` 3, `clear_after` 3, `stale_after_ms` 60 000,
     /// capacity [`DEFAULT_CAPACITY`].
     pub fn new(metric: impl Into<String>, band: Option<ResolvedBand>) -> Self {
-        Self {
-            metric: metric.into(),
-            unit: None,
-            band,
-            raise_after: 3,
-            clear_after: 3,
-            stale_after_ms: 60_000,
-            capacity: DEFAULT_CAPACITY,
-        }
+        Self { metric: metric.into(), unit: None, band, raise_after: 3, clear_after: 3, stale_after_ms: 60_000, capacity: DEFAULT_CAPACITY }
     }
 }
 
@@ -80,28 +72,16 @@ pub struct Observation {
 
 impl Observation {
     pub fn value(at_ms: i64, value: f64) -> Self {
-        Self {
-            at_ms,
-            result: Ok(value),
-            target_failed: false,
-        }
+        Self { at_ms, result: Ok(value), target_failed: false }
     }
 
     pub fn error(at_ms: i64, reason: impl Into<String>) -> Self {
-        Self {
-            at_ms,
-            result: Err(reason.into()),
-            target_failed: false,
-        }
+        Self { at_ms, result: Err(reason.into()), target_failed: false }
     }
 
     /// The target answered and reported failure.
     pub fn failure(at_ms: i64, reason: impl Into<String>) -> Self {
-        Self {
-            at_ms,
-            result: Err(reason.into()),
-            target_failed: true,
-        }
+        Self { at_ms, result: Err(reason.into()), target_failed: true }
     }
 }
 
@@ -251,24 +231,14 @@ impl Evaluator {
     }
 
     fn describe(&self, value: f64, level: BandLevel) -> String {
-        describe_level(
-            &self.config.metric,
-            self.config.unit,
-            self.config.band.as_ref(),
-            value,
-            level,
-        )
+        describe_level(&self.config.metric, self.config.unit, self.config.band.as_ref(), value, level)
     }
 
     fn on_value(&mut self, at_ms: i64, value: f64) -> Option<Transition> {
         self.consecutive_failures = 0;
         self.series.push(at_ms, value);
         self.last_value = Some(value);
-        let level = self
-            .config
-            .band
-            .as_ref()
-            .map_or(BandLevel::Ok, |band| band.classify(value));
+        let level = self.config.band.as_ref().map_or(BandLevel::Ok, |band| band.classify(value));
         let first = !self.seen_value;
         self.seen_value = true;
         if self.window.len() >= self.raise_after().max(self.clear_after()) {
@@ -325,11 +295,7 @@ impl Evaluator {
         }
         let raise = self.raise_after();
         let (to, quoted) = self.settle(raise, |l| l > current, Iterator::min)?;
-        let reason = if quoted.is_nan() {
-            with_count(failed, raise)
-        } else {
-            with_count(self.describe(quoted, to), raise)
-        };
+        let reason = if quoted.is_nan() { with_count(failed, raise) } else { with_count(self.describe(quoted, to), raise) };
         self.transition(to.into(), at_ms, reason, None)
     }
 
@@ -346,22 +312,11 @@ impl Evaluator {
         }
         let levels: Vec<BandLevel> = self.window.iter().rev().take(n).map(|&(l, _)| l).collect();
         let to = pick(levels.into_iter())?;
-        let quoted = self
-            .window
-            .iter()
-            .rev()
-            .take(n)
-            .find(|&&(l, _)| l == to)
-            .map(|&(_, v)| v)?;
+        let quoted = self.window.iter().rev().take(n).find(|&&(l, _)| l == to).map(|&(_, v)| v)?;
         Some((to, quoted))
     }
 
-    fn enter_unknown(
-        &mut self,
-        at_ms: i64,
-        reason: String,
-        value: Option<f64>,
-    ) -> Option<Transition> {
+    fn enter_unknown(&mut self, at_ms: i64, reason: String, value: Option<f64>) -> Option<Transition> {
         self.window.clear();
         if self.health == Health::Unknown {
             self.reason = reason;
@@ -370,21 +325,9 @@ impl Evaluator {
         self.transition(Health::Unknown, at_ms, reason, value)
     }
 
-    fn transition(
-        &mut self,
-        to: Health,
-        at_ms: i64,
-        reason: String,
-        value: Option<f64>,
-    ) -> Option<Transition> {
-        let transition = Transition {
-            from: self.health,
-            to,
-            at_ms,
-            reason: reason.clone(),
-            value,
-            recent: self.series.last_n(RECENT_VALUES),
-        };
+    fn transition(&mut self, to: Health, at_ms: i64, reason: String, value: Option<f64>) -> Option<Transition> {
+        let transition =
+            Transition { from: self.health, to, at_ms, reason: reason.clone(), value, recent: self.series.last_n(RECENT_VALUES) };
         self.health = to;
         self.reason = reason;
         self.since_ms = Some(at_ms);
@@ -397,11 +340,7 @@ impl Evaluator {
 }
 
 fn with_count(reason: String, n: usize) -> String {
-    if n > 1 {
-        format!("{reason} for {n} samples")
-    } else {
-        reason
-    }
+    if n > 1 { format!("{reason} for {n} samples") } else { reason }
 }
 
 #[cfg(test)]

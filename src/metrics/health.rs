@@ -26,13 +26,7 @@ pub enum Health {
 
 impl Health {
     /// Every state, best first by severity.
-    pub const ALL: [Health; 5] = [
-        Health::Ok,
-        Health::Acceptable,
-        Health::Degraded,
-        Health::Unknown,
-        Health::Critical,
-    ];
+    pub const ALL: [Health; 5] = [Health::Ok, Health::Acceptable, Health::Degraded, Health::Unknown, Health::Critical];
 
     /// Severity rank used for ordering: 0 (Ok) ..= 4 (Critical).
     pub fn severity(self) -> u8 {
@@ -125,12 +119,7 @@ mod tests {
 
     #[test]
     fn from_band_level_round_trips() {
-        for level in [
-            BandLevel::Ok,
-            BandLevel::Acceptable,
-            BandLevel::Degraded,
-            BandLevel::Critical,
-        ] {
+        for level in [BandLevel::Ok, BandLevel::Acceptable, BandLevel::Degraded, BandLevel::Critical] {
             assert_eq!(Health::from(level).band_level(), Some(level));
         }
         assert_eq!(Health::Unknown.band_level(), None);
@@ -138,24 +127,9 @@ mod tests {
 
     #[test]
     fn worst_first_sorting() {
-        let mut v = vec![
-            Health::Ok,
-            Health::Critical,
-            Health::Acceptable,
-            Health::Unknown,
-            Health::Degraded,
-        ];
+        let mut v = vec![Health::Ok, Health::Critical, Health::Acceptable, Health::Unknown, Health::Degraded];
         v.sort_by(|a, b| b.cmp(a));
-        assert_eq!(
-            v,
-            vec![
-                Health::Critical,
-                Health::Unknown,
-                Health::Degraded,
-                Health::Acceptable,
-                Health::Ok
-            ]
-        );
+        assert_eq!(v, vec![Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok]);
         assert!(Health::ALL.windows(2).all(|w| w[0] < w[1]));
     }
 

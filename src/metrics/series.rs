@@ -40,10 +40,7 @@ impl Series {
     /// A series holding at most `capacity` points (a capacity of 0 is treated as 1).
     pub fn with_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        Self {
-            points: VecDeque::with_capacity(capacity),
-            capacity,
-        }
+        Self { points: VecDeque::with_capacity(capacity), capacity }
     }
 
     /// Maximum number of points kept.
@@ -97,11 +94,7 @@ impl Series {
         if !(0.0..=1.0).contains(&q) {
             return None;
         }
-        let mut values: Vec<f64> = self
-            .window(since_ms)
-            .map(|p| p.value)
-            .filter(|v| !v.is_nan())
-            .collect();
+        let mut values: Vec<f64> = self.window(since_ms).map(|p| p.value).filter(|v| !v.is_nan()).collect();
         if values.is_empty() {
             return None;
         }
@@ -145,11 +138,7 @@ impl Series {
         let mut prev = first;
         let mut increase = 0.0;
         for &p in points {
-            increase += if p.value >= prev.value {
-                p.value - prev.value
-            } else {
-                p.value.max(0.0)
-            };
+            increase += if p.value >= prev.value { p.value - prev.value } else { p.value.max(0.0) };
             prev = p;
         }
         let span_ms = prev.at_ms.saturating_sub(first.at_ms);
@@ -204,13 +193,7 @@ mod tests {
         s.push(1, 1.0);
         s.push(2, 2.0);
         assert_eq!(s.len(), 1);
-        assert_eq!(
-            s.latest(),
-            Some(Point {
-                at_ms: 2,
-                value: 2.0
-            })
-        );
+        assert_eq!(s.latest(), Some(Point { at_ms: 2, value: 2.0 }));
     }
 
     #[test]

@@ -44,47 +44,28 @@ pub struct CommandProber {
 
 impl CommandProber {
     pub fn new(spec: &CommandProbe, check: &Check, env: &ProbeEnv) -> Result<Self, ProbeError> {
-        let assertions = check
-            .assert
-            .iter()
-            .map(|a| Assertion::parse(a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(ProbeError::new)?;
+        let assertions = check.assert.iter().map(|a| Assertion::parse(a)).collect::<Result<Vec<_>, _>>().map_err(ProbeError::new)?;
         if !assertions.is_empty() && spec.output != CommandOutput::Json {
-            return Err(ProbeError::new(
-                "`assert` needs output = \"json\" on a command check",
-            ));
+            return Err(ProbeError::new("`assert` needs output = \"json\" on a command check"));
         }
         let value = check.value_name();
-        let json_value = (spec.output == CommandOutput::Json && value.starts_with('$'))
-            .then(|| value.to_string());
+        let json_value = (spec.output == CommandOutput::Json && value.starts_with('$')).then(|| value.to_string());
         Ok(Self {
             run: spec.run.clone(),
             output: spec.output,
             cwd: resolve_cwd(&env.base_dir, spec.cwd.as_deref()),
-            env: spec
-                .env
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            env: spec.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             assertions,
             json_value,
         })
     }
 
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
-        let cmd = ShellCommand {
-            run: &self.run,
-            cwd: self.cwd.as_deref(),
-            env: &self.env,
-        };
+        let cmd = ShellCommand { run: &self.run, cwd: self.cwd.as_deref(), env: &self.env };
         let finished = match run_shell(&cmd, own_deadline(timeout)).await {
             Ok(f) => f,
             Err(RunError::TimedOut) => {
-                return Err(ProbeError::new(format!(
-                    "timeout after {} (killed)",
-                    short_duration(timeout)
-                )));
+                return Err(ProbeError::new(format!("timeout after {} (killed)", short_duration(timeout))));
             }
             Err(RunError::Spawn(e)) => return Err(ProbeError::new(spawn_reason(&e, &cmd))),
             Err(RunError::Wait(e)) => return Err(ProbeError::new(io_reason(&e))),
@@ -97,11 +78,7 @@ impl CommandProber {
                 return Err(ProbeError::new(format!("killed by signal {signal}")));
             }
         };
-        let outcome = Outcome {
-            exit,
-            stdout: &finished.stdout,
-            stderr: &finished.stderr,
-        };
+        let outcome = Outcome { exit, stdout: &finished.stdout, stderr: &finished.stderr };
         outcome.read(self.output, &self.assertions, self.json_value.as_deref())
     }
 }
@@ -141,22 +118,13 @@ struct Outcome<'a> {
 }
 
 impl Outcome<'_> {
-    fn read(
-        &self,
-        output: CommandOutput,
-        assertions: &[Assertion],
-        json_value: Option<&str>,
-    ) -> Result<Reading, ProbeError> {
+    fn read(&self, output: CommandOutput, assertions: &[Assertion], json_value: Option<&str>) -> Result<Reading, ProbeError> {
         match self.exit {
             127 => {
-                return Err(ProbeError::new(
-                    self.exit_reason("command not found (exit 127)"),
-                ));
+                return Err(ProbeError::new(self.exit_reason("command not found (exit 127)")));
             }
             126 => {
-                return Err(ProbeError::new(
-                    self.exit_reason("not executable (exit 126)"),
-                ));
+                return Err(ProbeError::new(self.exit_reason("not executable (exit 126)")));
             }
             _ => {}
         }
@@ -166,22 +134,15 @@ impl Outcome<'_> {
             CommandOutput::ExitCode => Ok(reading.with("value", code)),
             CommandOutput::Number => {
                 if self.exit != 0 {
-                    return Err(ProbeError::target_failed(
-                        self.exit_reason(&format!("exit {}", self.exit)),
-                    ));
+                    return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
                 }
-                Ok(reading.with(
-                    "value",
-                    parse_number(&self.stdout.text()).map_err(ProbeError::new)?,
-                ))
+                Ok(reading.with("value", parse_number(&self.stdout.text()).map_err(ProbeError::new)?))
             }
             CommandOutput::Json => {
                 let body = match self.json() {
                     Ok(body) => body,
                     Err(_) if self.exit != 0 => {
-                        return Err(ProbeError::target_failed(
-                            self.exit_reason(&format!("exit {}", self.exit)),
-                        ));
+                        return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
                     }
                     Err(e) => return Err(ProbeError::new(e)),
                 };
@@ -189,10 +150,7 @@ impl Outcome<'_> {
                     assertion.check(&body).map_err(ProbeError::target_failed)?;
                 }
                 match json_value {
-                    Some(path) => {
-                        Ok(reading
-                            .with(path, extract_number(&body, path).map_err(ProbeError::new)?))
-                    }
+                    Some(path) => Ok(reading.with(path, extract_number(&body, path).map_err(ProbeError::new)?)),
                     None => Ok(reading),
                 }
             }
@@ -201,13 +159,9 @@ impl Outcome<'_> {
 
     fn json(&self) -> Result<Value, String> {
         if self.stdout.truncated {
-            return Err(format!(
-                "stdout is over {} KiB, expected one JSON document",
-                CAPTURE_LIMIT / 1024
-            ));
+            return Err(format!("stdout is over {} KiB, expected one JSON document", CAPTURE_LIMIT / 1024));
         }
-        serde_json::from_slice(&self.stdout.bytes)
-            .map_err(|_| format!("{}, expected JSON", describe_stdout(&self.stdout.text())))
+        serde_json::from_slice(&self.stdout.bytes).map_err(|_| format!("{}, expected JSON", describe_stdout(&self.stdout.text())))
     }
 
     /// `exit 3: <first line of stderr>`, or just `exit 3` when stderr is empty.
@@ -240,11 +194,7 @@ fn describe_stdout(stdout: &str) -> String {
 /// The first non-blank line, trimmed and cut to `max` characters.
 fn first_line(text: &str, max: usize) -> Option<String> {
     let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    if line.chars().count() > max {
-        Some(format!("{}…", line.chars().take(max).collect::<String>()))
-    } else {
-        Some(line.to_string())
-    }
+    if line.chars().count() > max { Some(format!("{}…", line.chars().take(max).collect::<String>())) } else { Some(line.to_string()) }
 }
 
 #[cfg(test)]
@@ -252,19 +202,12 @@ mod tests {
     use super::*;
 
     fn captured(s: &str) -> Captured {
-        Captured {
-            bytes: s.as_bytes().to_vec(),
-            truncated: false,
-        }
+        Captured { bytes: s.as_bytes().to_vec(), truncated: false }
     }
 
     fn read(exit: i32, out: &str, err: &str, mode: CommandOutput) -> Result<Reading, String> {
         let (stdout, stderr) = (captured(out), captured(err));
-        let o = Outcome {
-            exit,
-            stdout: &stdout,
-            stderr: &stderr,
-        };
+        let o = Outcome { exit, stdout: &stdout, stderr: &stderr };
         o.read(mode, &[], None).map_err(|e| e.0)
     }
 
@@ -279,23 +222,14 @@ mod tests {
     fn numbers_are_the_first_word() {
         let r = read(0, "  42.5 items\nmore\n", "", CommandOutput::Number).unwrap();
         assert_eq!(r.get("value"), Some(42.5));
-        assert_eq!(
-            read(0, "abc\n", "", CommandOutput::Number),
-            Err("stdout was \"abc\", expected a number".into())
-        );
-        assert_eq!(
-            read(0, "\n", "", CommandOutput::Number),
-            Err("stdout was empty, expected a number".into())
-        );
+        assert_eq!(read(0, "abc\n", "", CommandOutput::Number), Err("stdout was \"abc\", expected a number".into()));
+        assert_eq!(read(0, "\n", "", CommandOutput::Number), Err("stdout was empty, expected a number".into()));
         assert!(read(0, "NaN", "", CommandOutput::Number).is_err());
     }
 
     #[test]
     fn failures_quote_stderr() {
-        assert_eq!(
-            read(3, "1", "\n  disk full  \nmore", CommandOutput::Number),
-            Err("exit 3: disk full".into())
-        );
+        assert_eq!(read(3, "1", "\n  disk full  \nmore", CommandOutput::Number), Err("exit 3: disk full".into()));
         assert_eq!(read(2, "", "", CommandOutput::Number), Err("exit 2".into()));
         assert_eq!(
             read(127, "", "sh: 1: nope: not found", CommandOutput::ExitCode),
@@ -306,28 +240,15 @@ mod tests {
     #[test]
     fn json_reads_assertions_and_values() {
         let (out, err) = (captured(r#"{"status":"ok","uptime":12}"#), captured(""));
-        let o = Outcome {
-            exit: 1,
-            stdout: &out,
-            stderr: &err,
-        };
+        let o = Outcome { exit: 1, stdout: &out, stderr: &err };
         let ok = [Assertion::parse(r#"$.status == "ok""#).unwrap()];
         let r = o.read(CommandOutput::Json, &ok, Some("$.uptime")).unwrap();
         assert_eq!(r.get("$.uptime"), Some(12.0));
         assert_eq!(r.get("exit_code"), Some(1.0));
         let bad = [Assertion::parse(r#"$.status == "down""#).unwrap()];
-        assert_eq!(
-            o.read(CommandOutput::Json, &bad, None),
-            Err(ProbeError::target_failed(r#"$.status was "ok""#))
-        );
-        assert_eq!(
-            read(0, "not json", "", CommandOutput::Json),
-            Err("stdout was \"not json\", expected JSON".into())
-        );
-        assert_eq!(
-            read(4, "oops", "bad thing", CommandOutput::Json),
-            Err("exit 4: bad thing".into())
-        );
+        assert_eq!(o.read(CommandOutput::Json, &bad, None), Err(ProbeError::target_failed(r#"$.status was "ok""#)));
+        assert_eq!(read(0, "not json", "", CommandOutput::Json), Err("stdout was \"not json\", expected JSON".into()));
+        assert_eq!(read(4, "oops", "bad thing", CommandOutput::Json), Err("exit 4: bad thing".into()));
     }
 
     #[test]
@@ -342,10 +263,7 @@ mod tests {
     #[test]
     fn cwd_is_relative_to_the_plan() {
         let base = Path::new("/plans/checkout");
-        assert_eq!(
-            resolve_cwd(base, Some("scripts")),
-            Some(PathBuf::from("/plans/checkout/scripts"))
-        );
+        assert_eq!(resolve_cwd(base, Some("scripts")), Some(PathBuf::from("/plans/checkout/scripts")));
         assert_eq!(resolve_cwd(base, Some("/tmp")), Some(PathBuf::from("/tmp")));
         assert_eq!(resolve_cwd(base, None), Some(base.to_path_buf()));
         assert_eq!(resolve_cwd(Path::new(""), None), None);
@@ -353,13 +271,7 @@ mod tests {
 
     #[test]
     fn own_deadline_is_a_little_earlier() {
-        assert_eq!(
-            own_deadline(Duration::from_secs(2)),
-            Duration::from_millis(1950)
-        );
-        assert_eq!(
-            own_deadline(Duration::from_millis(200)),
-            Duration::from_millis(180)
-        );
+        assert_eq!(own_deadline(Duration::from_secs(2)), Duration::from_millis(1950));
+        assert_eq!(own_deadline(Duration::from_millis(200)), Duration::from_millis(180));
     }
 }

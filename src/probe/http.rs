@@ -59,10 +59,7 @@ fn build_client() -> Result<reqwest::Client, String> {
             let previous = attempt.previous();
             if previous.len() > MAX_REDIRECTS {
                 attempt.stop()
-            } else if previous
-                .first()
-                .is_some_and(|first| may_follow(first, attempt.url()))
-            {
+            } else if previous.first().is_some_and(|first| may_follow(first, attempt.url())) {
                 attempt.follow()
             } else {
                 attempt.stop()
@@ -81,8 +78,7 @@ fn build_client() -> Result<reqwest::Client, String> {
 /// https down to http. Others are returned as they are: `HTTP 302 Found
 /// (redirect to … not followed)` unless the check expects that status.
 fn may_follow(first: &Url, next: &Url) -> bool {
-    let same_host = first.host_str().map(str::to_ascii_lowercase)
-        == next.host_str().map(str::to_ascii_lowercase);
+    let same_host = first.host_str().map(str::to_ascii_lowercase) == next.host_str().map(str::to_ascii_lowercase);
     let downgrade = first.scheme() == "https" && next.scheme() != "https";
     same_host && !downgrade && matches!(next.scheme(), "http" | "https")
 }
@@ -122,18 +118,14 @@ impl HttpProber {
 
         let mut headers = HeaderMap::new();
         for (name, value) in &spec.headers {
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| ProbeError::new(format!("invalid value for header {name}")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| ProbeError::new(format!("invalid value for header {name}")))?;
             headers.insert(header_name(name)?, value);
         }
         for (name, var) in &spec.headers_env {
             let value = env.var(var)?;
             secrets.add(&value);
-            let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
-                ProbeError::new(format!(
-                    "invalid value for header {name} (from {var}): not a valid header value"
-                ))
-            })?;
+            let mut value = HeaderValue::from_str(value.trim())
+                .map_err(|_| ProbeError::new(format!("invalid value for header {name} (from {var}): not a valid header value")))?;
             value.set_sensitive(true);
             headers.insert(header_name(name)?, value);
         }
@@ -144,35 +136,20 @@ impl HttpProber {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
 
-        let max_body_text = spec
-            .max_body
-            .as_deref()
-            .unwrap_or(DEFAULT_MAX_BODY)
-            .trim()
-            .to_string();
+        let max_body_text = spec.max_body.as_deref().unwrap_or(DEFAULT_MAX_BODY).trim().to_string();
         let max_body = parse_bytes(&max_body_text).map_err(ProbeError::new)?;
 
-        let assertions = check
-            .assert
-            .iter()
-            .map(|a| Assertion::parse(a).map_err(ProbeError::new))
-            .collect::<Result<Vec<_>, _>>()?;
+        let assertions = check.assert.iter().map(|a| Assertion::parse(a).map_err(ProbeError::new)).collect::<Result<Vec<_>, _>>()?;
         let mut extract = Vec::new();
         let value = check.value_name();
         if value.starts_with('$') {
-            JsonPath::parse(value)
-                .map_err(|e| ProbeError::new(format!("invalid JSONPath `{value}`: {e}")))?;
+            JsonPath::parse(value).map_err(|e| ProbeError::new(format!("invalid JSONPath `{value}`: {e}")))?;
             extract.push(value.to_string());
         }
 
         Ok(Self {
             client: env.clients.http.clone(),
-            request: Box::new(RequestSpec {
-                method,
-                url,
-                headers,
-                body: spec.body.clone(),
-            }),
+            request: Box::new(RequestSpec { method, url, headers, body: spec.body.clone() }),
             expected_status: spec.status,
             max_body,
             max_body_text,
@@ -195,18 +172,12 @@ impl HttpProber {
     async fn exchange(&self, timeout: Duration) -> ProbeResult {
         let client = self.client.get()?;
         let spec = &self.request;
-        let mut request = client
-            .request(spec.method.clone(), spec.url.clone())
-            .headers(spec.headers.clone())
-            .timeout(timeout);
+        let mut request = client.request(spec.method.clone(), spec.url.clone()).headers(spec.headers.clone()).timeout(timeout);
         if let Some(body) = &spec.body {
             request = request.body(body.clone());
         }
         let started = Instant::now();
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ProbeError::new(request_reason(&e, timeout, &spec.url)))?;
+        let response = request.send().await.map_err(|e| ProbeError::new(request_reason(&e, timeout, &spec.url)))?;
 
         let status = response.status();
         if !status_matches(self.expected_status, status) {
@@ -221,30 +192,22 @@ impl HttpProber {
         let cert_days = peer_cert_days(&response);
 
         let content_length = response.content_length();
-        let chunks = futures::stream::try_unfold(response, |mut r| async move {
-            Ok::<_, reqwest::Error>(r.chunk().await?.map(|c| (c, r)))
-        });
-        let body = read_capped(chunks, content_length, self.max_body)
-            .await
-            .map_err(|e| match e {
-                BodyError::TooLarge => {
-                    ProbeError::new(format!("body larger than {}", self.max_body_text))
-                }
-                BodyError::Read(e) => {
-                    let reason = request_reason(&e, timeout, &spec.url);
-                    ProbeError::new(format!("reading the body failed: {reason}"))
-                }
-            })?;
+        let chunks =
+            futures::stream::try_unfold(response, |mut r| async move { Ok::<_, reqwest::Error>(r.chunk().await?.map(|c| (c, r))) });
+        let body = read_capped(chunks, content_length, self.max_body).await.map_err(|e| match e {
+            BodyError::TooLarge => ProbeError::new(format!("body larger than {}", self.max_body_text)),
+            BodyError::Read(e) => {
+                let reason = request_reason(&e, timeout, &spec.url);
+                ProbeError::new(format!("reading the body failed: {reason}"))
+            }
+        })?;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
 
-        let mut reading = Reading::new()
-            .with("latency_ms", latency_ms)
-            .with("status", f64::from(status.as_u16()));
+        let mut reading = Reading::new().with("latency_ms", latency_ms).with("status", f64::from(status.as_u16()));
         if let Some(days) = cert_days {
             reading.set("cert_days", days);
         }
-        judge_body(&body, &self.assertions, &self.extract, &mut reading)
-            .map_err(ProbeError::target_failed)?;
+        judge_body(&body, &self.assertions, &self.extract, &mut reading).map_err(ProbeError::target_failed)?;
         Ok(reading)
     }
 }
@@ -252,19 +215,15 @@ impl HttpProber {
 fn parse_url(text: &str, from_env: Option<&str>) -> Result<Url, ProbeError> {
     // The URL itself is never quoted: it may carry a password or a token.
     let whose = from_env.map_or_else(|| "URL".to_string(), |var| format!("URL in {var}"));
-    let url = Url::parse(text.trim())
-        .map_err(|e| ProbeError::new(format!("{whose} is not a valid URL: {e}")))?;
+    let url = Url::parse(text.trim()).map_err(|e| ProbeError::new(format!("{whose} is not a valid URL: {e}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(ProbeError::new(format!(
-            "{whose} has scheme `{other}`; expected http or https"
-        ))),
+        other => Err(ProbeError::new(format!("{whose} has scheme `{other}`; expected http or https"))),
     }
 }
 
 fn header_name(name: &str) -> Result<HeaderName, ProbeError> {
-    HeaderName::from_bytes(name.trim().as_bytes())
-        .map_err(|_| ProbeError::new(format!("invalid header name `{name}`")))
+    HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| ProbeError::new(format!("invalid header name `{name}`")))
 }
 
 fn timeout_reason(timeout: Duration) -> ProbeError {
@@ -384,10 +343,7 @@ mod tests {
 
     #[test]
     fn status_reasons_carry_the_phrase_when_known() {
-        assert_eq!(
-            status_reason(StatusCode::SERVICE_UNAVAILABLE),
-            "HTTP 503 Service Unavailable"
-        );
+        assert_eq!(status_reason(StatusCode::SERVICE_UNAVAILABLE), "HTTP 503 Service Unavailable");
         let odd = StatusCode::from_u16(599).unwrap();
         assert_eq!(status_reason(odd), "HTTP 599");
     }
@@ -396,10 +352,7 @@ mod tests {
     fn redirects_stay_on_the_host_and_never_downgrade() {
         let u = |s: &str| Url::parse(s).unwrap();
         assert!(may_follow(&u("http://a.test/x"), &u("http://a.test/y")));
-        assert!(may_follow(
-            &u("http://a.test/x"),
-            &u("https://A.test:8443/y")
-        ));
+        assert!(may_follow(&u("http://a.test/x"), &u("https://A.test:8443/y")));
         assert!(!may_follow(&u("https://a.test/x"), &u("http://a.test/y")));
         assert!(!may_follow(&u("http://a.test/x"), &u("http://b.test/x")));
         assert!(!may_follow(&u("http://a.test/x"), &u("ftp://a.test/x")));
@@ -433,17 +386,9 @@ mod tests {
 
     #[test]
     fn causes_become_short_reasons() {
-        let refused = Layer(
-            "outer",
-            Some(Box::new(Layer(
-                "tcp connect error",
-                Some(Box::new(io::Error::from(io::ErrorKind::ConnectionRefused))),
-            ))),
-        );
-        assert_eq!(
-            cause_reason(&refused).as_deref(),
-            Some("connection refused")
-        );
+        let refused =
+            Layer("outer", Some(Box::new(Layer("tcp connect error", Some(Box::new(io::Error::from(io::ErrorKind::ConnectionRefused)))))));
+        assert_eq!(cause_reason(&refused).as_deref(), Some("connection refused"));
 
         let tls = Layer(
             "outer",
@@ -453,23 +398,11 @@ mod tests {
             ))),
         );
         let reason = cause_reason(&tls).unwrap();
-        assert!(
-            reason.starts_with("TLS error: invalid peer certificate"),
-            "{reason}"
-        );
+        assert!(reason.starts_with("TLS error: invalid peer certificate"), "{reason}");
 
-        let plain = Layer(
-            "outer",
-            Some(Box::new(Layer(
-                "connection closed before message completed",
-                None,
-            ))),
-        );
+        let plain = Layer("outer", Some(Box::new(Layer("connection closed before message completed", None))));
         assert_eq!(cause_reason(&plain), None);
-        assert_eq!(
-            innermost_message(&plain).as_deref(),
-            Some("connection closed before message completed")
-        );
+        assert_eq!(innermost_message(&plain).as_deref(), Some("connection closed before message completed"));
         assert_eq!(innermost_message(&Layer("only", None)), None);
     }
 }

@@ -20,11 +20,7 @@ pub enum BodyError<E> {
 /// Reads a body chunk by chunk, holding at most `cap` bytes: a declared
 /// length over the cap fails before anything is read, and reading stops at
 /// the first chunk that goes past it.
-pub async fn read_capped<S, C, E>(
-    chunks: S,
-    content_length: Option<u64>,
-    cap: u64,
-) -> Result<Vec<u8>, BodyError<E>>
+pub async fn read_capped<S, C, E>(chunks: S, content_length: Option<u64>, cap: u64) -> Result<Vec<u8>, BodyError<E>>
 where
     S: Stream<Item = Result<C, E>>,
     C: AsRef<[u8]>,
@@ -49,12 +45,7 @@ where
 /// Checks a body against the assertions (the first failure is the reason)
 /// and adds the numbers at `extract` to the reading, named by their path.
 /// The body is parsed only when there is something to look for.
-pub fn judge_body(
-    body: &[u8],
-    assertions: &[Assertion],
-    extract: &[String],
-    reading: &mut Reading,
-) -> Result<(), String> {
+pub fn judge_body(body: &[u8], assertions: &[Assertion], extract: &[String], reading: &mut Reading) -> Result<(), String> {
     if assertions.is_empty() && extract.is_empty() {
         return Ok(());
     }
@@ -176,10 +167,7 @@ mod tests {
     #[test]
     fn read_errors_pass_through() {
         let chunks = stream::iter(vec![Ok(b"ab".to_vec()), Err("reset")]);
-        assert!(matches!(
-            block(read_capped(chunks, None, 100)),
-            Err(BodyError::Read("reset"))
-        ));
+        assert!(matches!(block(read_capped(chunks, None, 100)), Err(BodyError::Read("reset"))));
     }
 
     fn assertions(list: &[&str]) -> Vec<Assertion> {
@@ -195,14 +183,8 @@ mod tests {
         assert_eq!(r.get("$.queue.depth"), Some(12.0));
 
         let failing = assertions(&[r#"$.status == "healthy""#, r#"$.database == "connected""#]);
-        assert_eq!(
-            judge_body(body, &failing, &[], &mut Reading::new()),
-            Err(r#"$.database was "down""#.into())
-        );
-        assert_eq!(
-            judge_body(body, &[], &["$.uptime".into()], &mut Reading::new()),
-            Err("$.uptime is missing".into())
-        );
+        assert_eq!(judge_body(body, &failing, &[], &mut Reading::new()), Err(r#"$.database was "down""#.into()));
+        assert_eq!(judge_body(body, &[], &["$.uptime".into()], &mut Reading::new()), Err("$.uptime is missing".into()));
     }
 
     #[test]
@@ -210,14 +192,8 @@ mod tests {
         let mut r = Reading::new();
         assert_eq!(judge_body(b"<html>", &[], &[], &mut r), Ok(()));
         let any = assertions(&["$.status"]);
-        assert_eq!(
-            judge_body(b"<html>", &any, &[], &mut r),
-            Err("body is not JSON".into())
-        );
-        assert_eq!(
-            judge_body(b"", &[], &["$.x".into()], &mut r),
-            Err("body is not JSON".into())
-        );
+        assert_eq!(judge_body(b"<html>", &any, &[], &mut r), Err("body is not JSON".into()));
+        assert_eq!(judge_body(b"", &[], &["$.x".into()], &mut r), Err("body is not JSON".into()));
     }
 
     #[test]
@@ -235,10 +211,7 @@ mod tests {
         s.add("s3cr3t");
         s.add("ab"); // too short to matter
         s.add_url(&Url::parse("http://bob:hunter2@h/x?token=t%2Fk-123&v=1").unwrap());
-        assert_eq!(
-            s.scrub(r#"$.auth was "Bearer s3cr3t-token""#),
-            r#"$.auth was "…""#
-        );
+        assert_eq!(s.scrub(r#"$.auth was "Bearer s3cr3t-token""#), r#"$.auth was "…""#);
         assert_eq!(s.scrub("saw s3cr3t and hunter2"), "saw … and …");
         assert_eq!(s.scrub("token t/k-123 or t%2Fk-123"), "token … or …");
         assert_eq!(s.scrub("HTTP 401 Unauthorized"), "HTTP 401 Unauthorized");

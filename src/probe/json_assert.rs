@@ -25,27 +25,17 @@ impl Assertion {
         let (path_text, test) = match find_operator(t) {
             Some((at, op, len)) => {
                 let literal = t[at + len..].trim();
-                let value: Value = serde_json::from_str(literal).map_err(|_| {
-                    format!(
-                        "cannot read `{literal}` in \"{text}\" as a JSON value; {ASSERT_EXPECTED}"
-                    )
-                })?;
+                let value: Value = serde_json::from_str(literal)
+                    .map_err(|_| format!("cannot read `{literal}` in \"{text}\" as a JSON value; {ASSERT_EXPECTED}"))?;
                 (t[..at].trim(), Some((op, value)))
             }
             None => (t, None),
         };
         if !path_text.starts_with('$') {
-            return Err(format!(
-                "\"{text}\" does not start with a JSONPath like `$.status`; {ASSERT_EXPECTED}"
-            ));
+            return Err(format!("\"{text}\" does not start with a JSONPath like `$.status`; {ASSERT_EXPECTED}"));
         }
-        let path = JsonPath::parse(path_text)
-            .map_err(|e| format!("invalid JSONPath `{path_text}`: {e}"))?;
-        Ok(Assertion {
-            text: t.to_string(),
-            path,
-            test,
-        })
+        let path = JsonPath::parse(path_text).map_err(|e| format!("invalid JSONPath `{path_text}`: {e}"))?;
+        Ok(Assertion { text: t.to_string(), path, test })
     }
 
     /// Checks a body; the error says what was found instead
@@ -67,11 +57,7 @@ impl Assertion {
                 _ => return Err(format!("{path} was {} (not a number)", short(found))),
             },
         };
-        if holds {
-            Ok(())
-        } else {
-            Err(format!("{path} was {}", short(found)))
-        }
+        if holds { Ok(()) } else { Err(format!("{path} was {}", short(found))) }
     }
 
     fn path_text(&self) -> &str {
@@ -101,11 +87,7 @@ pub fn extract_number(body: &Value, path: &str) -> Result<f64, String> {
 /// A value as shown in reasons, cut short.
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s
-    }
+    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s }
 }
 
 /// Finds a comparison operator outside brackets and quotes: (byte index, op, length).
@@ -158,28 +140,15 @@ mod tests {
 
     #[test]
     fn equality_and_comparisons() {
-        let body =
-            json!({"status": "healthy", "database": "down", "queue": {"depth": 12}, "ok": true});
+        let body = json!({"status": "healthy", "database": "down", "queue": {"depth": 12}, "ok": true});
         assert_eq!(check("$.status == \"healthy\"", &body), Ok(()));
-        assert_eq!(
-            check("$.database == \"connected\"", &body),
-            Err("$.database was \"down\"".into())
-        );
+        assert_eq!(check("$.database == \"connected\"", &body), Err("$.database was \"down\"".into()));
         assert_eq!(check("$.queue.depth < 100", &body), Ok(()));
-        assert_eq!(
-            check("$.queue.depth >= 100", &body),
-            Err("$.queue.depth was 12".into())
-        );
+        assert_eq!(check("$.queue.depth >= 100", &body), Err("$.queue.depth was 12".into()));
         assert_eq!(check("$.ok == true", &body), Ok(()));
-        assert_eq!(
-            check("$.missing", &body),
-            Err("$.missing is missing".into())
-        );
+        assert_eq!(check("$.missing", &body), Err("$.missing is missing".into()));
         assert_eq!(check("$.status", &body), Ok(()));
-        assert_eq!(
-            check("$.status > 3", &body),
-            Err("$.status was \"healthy\" (not a number)".into())
-        );
+        assert_eq!(check("$.status > 3", &body), Err("$.status was \"healthy\" (not a number)".into()));
     }
 
     #[test]
@@ -190,21 +159,9 @@ mod tests {
 
     #[test]
     fn parse_errors_say_what_is_expected() {
-        assert!(
-            Assertion::parse("status == 1")
-                .unwrap_err()
-                .contains("does not start with a JSONPath")
-        );
-        assert!(
-            Assertion::parse("$.status == healthy")
-                .unwrap_err()
-                .contains("cannot read `healthy`")
-        );
-        assert!(
-            Assertion::parse("$..[ == 1")
-                .unwrap_err()
-                .contains("invalid JSONPath")
-        );
+        assert!(Assertion::parse("status == 1").unwrap_err().contains("does not start with a JSONPath"));
+        assert!(Assertion::parse("$.status == healthy").unwrap_err().contains("cannot read `healthy`"));
+        assert!(Assertion::parse("$..[ == 1").unwrap_err().contains("invalid JSONPath"));
     }
 
     #[test]
@@ -213,14 +170,7 @@ mod tests {
         assert_eq!(extract_number(&body, "$.uptime"), Ok(3600.5));
         assert_eq!(extract_number(&body, "$.up"), Ok(1.0));
         assert_eq!(extract_number(&body, "$.count"), Ok(42.0));
-        assert!(
-            extract_number(&body, "$.name")
-                .unwrap_err()
-                .contains("not a number")
-        );
-        assert_eq!(
-            extract_number(&body, "$.nope"),
-            Err("$.nope is missing".into())
-        );
+        assert!(extract_number(&body, "$.name").unwrap_err().contains("not a number"));
+        assert_eq!(extract_number(&body, "$.nope"), Err("$.nope is missing".into()));
     }
 }

@@ -119,17 +119,12 @@ pub struct ProbeEnv {
 impl ProbeEnv {
     /// The process environment.
     pub fn from_process(base_dir: PathBuf) -> Self {
-        Self {
-            env: Arc::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
-            base_dir,
-            clients: Clients::default(),
-        }
+        Self { env: Arc::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())), base_dir, clients: Clients::default() }
     }
 
     /// Reads a variable named by an `*_env` key; unset is a probe error.
     pub fn var(&self, name: &str) -> Result<String, ProbeError> {
-        (self.env)(name)
-            .ok_or_else(|| ProbeError::new(format!("environment variable {name} is not set")))
+        (self.env)(name).ok_or_else(|| ProbeError::new(format!("environment variable {name} is not set")))
     }
 
     /// A URL written inline or named by an `*_env` key.
@@ -168,9 +163,7 @@ impl Prober {
     pub fn build(check: &Check, env: &ProbeEnv) -> Result<Prober, ProbeError> {
         Ok(match &check.probe {
             Probe::Http(spec) => Prober::Http(http::HttpProber::new(spec, check, env)?),
-            Probe::Prometheus(spec) => {
-                Prober::Prometheus(prometheus::PrometheusProber::new(spec, env)?)
-            }
+            Probe::Prometheus(spec) => Prober::Prometheus(prometheus::PrometheusProber::new(spec, env)?),
             Probe::Postgres(spec) => Prober::Postgres(postgres::PostgresProber::new(spec, env)?),
             Probe::Redis(spec) => Prober::Redis(redis::RedisProber::new(spec, env)?),
             Probe::Tcp(spec) => Prober::Tcp(tcp::TcpProber::new(spec)?),

@@ -63,29 +63,18 @@ impl PostgresProber {
             (Some(metric), None) => Query::Metric(metric),
             (None, Some(sql)) => Query::Sql(sql.clone()),
             _ => {
-                return Err(ProbeError::new(
-                    "postgres check needs one of `metric` or `sql`",
-                ));
+                return Err(ProbeError::new("postgres check needs one of `metric` or `sql`"));
             }
         };
         let dsn = env.url(spec.url.as_deref(), spec.url_env.as_deref())?;
-        let mut options = PgConnectOptions::from_str(&dsn).map_err(|e| {
-            ProbeError::new(scrub(
-                &format!("invalid PostgreSQL URL: {}", error_reason(&e, None)),
-                &dsn,
-            ))
-        })?;
+        let mut options = PgConnectOptions::from_str(&dsn)
+            .map_err(|e| ProbeError::new(scrub(&format!("invalid PostgreSQL URL: {}", error_reason(&e, None)), &dsn)))?;
         if options.get_application_name().is_none() {
             options = options.application_name("opsdeck");
         }
         // Probes run every few seconds: keep them out of the statement log.
         let options = options.disable_statement_logging();
-        Ok(Self {
-            dsn,
-            options,
-            query,
-            pools: env.clients.postgres.clone(),
-        })
+        Ok(Self { dsn, options, query, pools: env.clients.postgres.clone() })
     }
 
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
@@ -178,9 +167,7 @@ fn dsn_password(dsn: &str) -> Option<&str> {
         let (userinfo, _) = authority.rsplit_once('@')?;
         return userinfo.split_once(':').map(|(_, pw)| pw);
     }
-    dsn.split_whitespace()
-        .find_map(|kv| kv.strip_prefix("password="))
-        .map(|pw| pw.trim_matches('\''))
+    dsn.split_whitespace().find_map(|kv| kv.strip_prefix("password=")).map(|pw| pw.trim_matches('\''))
 }
 
 #[cfg(test)]
@@ -194,31 +181,20 @@ mod tests {
         assert_eq!(dsn_password("postgres://app@db/main"), None);
         assert_eq!(dsn_password("host=db password=pw user=x"), Some("pw"));
         assert_eq!(scrub("bad s3cret here", dsn), "bad <password> here");
-        assert_eq!(
-            scrub(&format!("cannot reach {dsn}"), dsn),
-            "cannot reach <dsn>"
-        );
+        assert_eq!(scrub(&format!("cannot reach {dsn}"), dsn), "cannot reach <dsn>");
     }
 
     #[test]
     fn reasons_are_short() {
         let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert_eq!(error_reason(&refused, None), "connection refused");
-        assert_eq!(
-            error_reason(&sqlx::Error::PoolTimedOut, Some(Duration::from_secs(2))),
-            "timeout after 2s"
-        );
+        assert_eq!(error_reason(&sqlx::Error::PoolTimedOut, Some(Duration::from_secs(2))), "timeout after 2s");
     }
 
     #[test]
     fn metric_and_sql_are_exclusive() {
         let env = ProbeEnv::from_process(".".into());
-        let spec = PostgresProbe {
-            url: Some("postgres://x@127.0.0.1:1/db".into()),
-            url_env: None,
-            metric: None,
-            sql: None,
-        };
+        let spec = PostgresProbe { url: Some("postgres://x@127.0.0.1:1/db".into()), url_env: None, metric: None, sql: None };
         assert!(PostgresProber::new(&spec, &env).is_err());
     }
 }

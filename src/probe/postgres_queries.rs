@@ -75,25 +75,14 @@ impl Query {
     fn body(&self) -> (&str, &'static [&'static str]) {
         match self {
             Query::Metric(PostgresMetric::Up) => ("select 1", &["up"]),
-            Query::Metric(PostgresMetric::ConnectionsUsedRatio) => (
-                CONNECTIONS,
-                &["connections_used_ratio", "connections", "max_connections"],
-            ),
-            Query::Metric(PostgresMetric::LongestTransactionS) => {
-                (LONGEST_TRANSACTION, &["longest_transaction_s"])
+            Query::Metric(PostgresMetric::ConnectionsUsedRatio) => {
+                (CONNECTIONS, &["connections_used_ratio", "connections", "max_connections"])
             }
+            Query::Metric(PostgresMetric::LongestTransactionS) => (LONGEST_TRANSACTION, &["longest_transaction_s"]),
             Query::Metric(PostgresMetric::BlockedSessions) => (BLOCKED, &["blocked_sessions"]),
-            Query::Metric(
-                PostgresMetric::ReplicationLagBytes | PostgresMetric::ReplicationLagS,
-            ) => (
-                REPLICATION,
-                &[
-                    "replication_lag_s",
-                    "replication_lag_bytes",
-                    "standby",
-                    "replicas",
-                ],
-            ),
+            Query::Metric(PostgresMetric::ReplicationLagBytes | PostgresMetric::ReplicationLagS) => {
+                (REPLICATION, &["replication_lag_s", "replication_lag_bytes", "standby", "replicas"])
+            }
             Query::Sql(sql) => (sql.as_str(), &["value"]),
         }
     }
@@ -101,10 +90,7 @@ impl Query {
     /// The full query string sent for one run with `timeout` as budget.
     pub fn text(&self, timeout: Duration) -> String {
         let ms = timeout.as_millis().max(1);
-        format!(
-            "set local statement_timeout = '{ms}ms'; set local transaction_read_only = on; {}",
-            self.body().0
-        )
+        format!("set local statement_timeout = '{ms}ms'; set local transaction_read_only = on; {}", self.body().0)
     }
 
     /// Decodes the first row (if any) of the answer.
@@ -141,29 +127,18 @@ fn column_number(row: &PgRow, i: usize) -> Result<f64, String> {
 /// names), as a number: integers, floats, `numeric`, and booleans (1 or 0).
 pub fn number_from_text(type_name: &str, text: &str) -> Result<f64, String> {
     match type_name {
-        "INT2" | "INT4" | "INT8" | "OID" | "FLOAT4" | "FLOAT8" | "NUMERIC" => {
-            match text.trim().parse::<f64>() {
-                Ok(v) if !v.is_nan() => Ok(v),
-                Ok(_) => Err("query returned NaN, expected a number".into()),
-                Err(_) => Err(format!(
-                    "query returned {} \"{}\", expected a number",
-                    type_name.to_lowercase(),
-                    text
-                )),
-            }
-        }
+        "INT2" | "INT4" | "INT8" | "OID" | "FLOAT4" | "FLOAT8" | "NUMERIC" => match text.trim().parse::<f64>() {
+            Ok(v) if !v.is_nan() => Ok(v),
+            Ok(_) => Err("query returned NaN, expected a number".into()),
+            Err(_) => Err(format!("query returned {} \"{}\", expected a number", type_name.to_lowercase(), text)),
+        },
         "BOOL" => match text {
             "t" => Ok(1.0),
             "f" => Ok(0.0),
             other => Err(format!("query returned boolean \"{other}\"")),
         },
-        "TEXT" | "VARCHAR" | "BPCHAR" | "CHAR" | "NAME" | "UNKNOWN" => {
-            Err("query returned text, expected a number".into())
-        }
-        other => Err(format!(
-            "query returned {}, expected a number",
-            other.to_lowercase()
-        )),
+        "TEXT" | "VARCHAR" | "BPCHAR" | "CHAR" | "NAME" | "UNKNOWN" => Err("query returned text, expected a number".into()),
+        other => Err(format!("query returned {}, expected a number", other.to_lowercase())),
     }
 }
 
@@ -179,18 +154,9 @@ mod tests {
         assert_eq!(number_from_text("NUMERIC", "12345.678"), Ok(12345.678));
         assert_eq!(number_from_text("BOOL", "t"), Ok(1.0));
         assert_eq!(number_from_text("BOOL", "f"), Ok(0.0));
-        assert_eq!(
-            number_from_text("NUMERIC", "NaN").unwrap_err(),
-            "query returned NaN, expected a number"
-        );
-        assert_eq!(
-            number_from_text("TEXT", "abc").unwrap_err(),
-            "query returned text, expected a number"
-        );
-        assert_eq!(
-            number_from_text("TIMESTAMPTZ", "2024-01-01").unwrap_err(),
-            "query returned timestamptz, expected a number"
-        );
+        assert_eq!(number_from_text("NUMERIC", "NaN").unwrap_err(), "query returned NaN, expected a number");
+        assert_eq!(number_from_text("TEXT", "abc").unwrap_err(), "query returned text, expected a number");
+        assert_eq!(number_from_text("TIMESTAMPTZ", "2024-01-01").unwrap_err(), "query returned timestamptz, expected a number");
     }
 
     #[test]

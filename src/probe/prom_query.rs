@@ -48,9 +48,7 @@ impl Pattern {
             match c {
                 '|' => alternatives.push(std::mem::take(&mut cur)),
                 _ if cur.open_end => {
-                    return Err(format!(
-                        "'.*' is only supported at the end of an alternative in {pattern:?}"
-                    ));
+                    return Err(format!("'.*' is only supported at the end of an alternative in {pattern:?}"));
                 }
                 '\\' => match chars.next() {
                     Some(e) if e.is_ascii_punctuation() => cur.atoms.push(Some(e)),
@@ -152,10 +150,7 @@ impl Selector {
     /// as the empty string, as in PromQL.
     pub fn matches_labels(&self, labels: &[(String, String)]) -> bool {
         self.labels.iter().all(|(name, m)| {
-            let v = labels
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or("", |(_, v)| v.as_str());
+            let v = labels.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str());
             match m {
                 LabelMatch::Eq(want) => v == want,
                 LabelMatch::Ne(want) => v != want,
@@ -196,11 +191,7 @@ impl Scrape {
                 .find(|s| label_f64(&s.labels, "quantile") == Some(q))
                 .map(|s| s.value);
         }
-        let pairs: Vec<(f64, f64)> = self
-            .histogram_buckets(sel)?
-            .iter()
-            .map(|b| (b.le, b.count))
-            .collect();
+        let pairs: Vec<(f64, f64)> = self.histogram_buckets(sel)?.iter().map(|b| (b.le, b.count)).collect();
         quantile_of_buckets(q, &pairs)
     }
 
@@ -220,11 +211,7 @@ impl Scrape {
             .filter_map(|s| {
                 let le = label_f64(&s.labels, "le")?;
                 let series = s.labels.iter().filter(|(n, _)| n != "le").cloned();
-                Some(Bucket {
-                    series: series.collect(),
-                    le,
-                    count: s.value,
-                })
+                Some(Bucket { series: series.collect(), le, count: s.value })
             })
             .collect();
         Some(buckets)
@@ -243,10 +230,7 @@ pub struct Bucket {
 }
 
 fn label_f64(labels: &[(String, String)], key: &str) -> Option<f64> {
-    labels
-        .iter()
-        .find(|(n, _)| n == key)
-        .and_then(|(_, v)| parse_value(v))
+    labels.iter().find(|(n, _)| n == key).and_then(|(_, v)| parse_value(v))
 }
 
 /// PromQL `histogram_quantile` over `(upper_bound, cumulative_count)` pairs in
@@ -289,21 +273,14 @@ fn bucket_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
     }
     let total = counts[counts.len() - 1];
     let rank = q * total;
-    let b = counts[..counts.len() - 1]
-        .iter()
-        .position(|&c| c >= rank)
-        .unwrap_or(counts.len() - 1);
+    let b = counts[..counts.len() - 1].iter().position(|&c| c >= rank).unwrap_or(counts.len() - 1);
     if b == buckets.len() - 1 {
         return Some(buckets[b - 1].0);
     }
     if b == 0 && buckets[0].0 <= 0.0 {
         return Some(buckets[0].0);
     }
-    let (start, below) = if b == 0 {
-        (0.0, 0.0)
-    } else {
-        (buckets[b - 1].0, counts[b - 1])
-    };
+    let (start, below) = if b == 0 { (0.0, 0.0) } else { (buckets[b - 1].0, counts[b - 1]) };
     let in_bucket = counts[b] - below;
     if in_bucket <= 0.0 {
         return Some(start);
@@ -319,11 +296,7 @@ pub fn counter_rate(prev: (f64, i64), now: (f64, i64)) -> Option<f64> {
     if elapsed_ms <= 0 {
         return None;
     }
-    let increase = if now.0 < prev.0 {
-        now.0
-    } else {
-        now.0 - prev.0
-    };
+    let increase = if now.0 < prev.0 { now.0 } else { now.0 - prev.0 };
     Some(increase / (elapsed_ms as f64 / 1000.0))
 }
 
@@ -342,33 +315,13 @@ mod tests {
 
     #[test]
     fn selector_parsing() {
-        assert_eq!(
-            sel("up"),
-            Selector {
-                name: "up".into(),
-                labels: vec![]
-            }
-        );
+        assert_eq!(sel("up"), Selector { name: "up".into(), labels: vec![] });
         let s = sel(r#" http_requests_total { code =~ "5..|4.*" , path!="/x\"y", } "#);
         assert_eq!(s.labels[1], ("path".into(), LabelMatch::Ne("/x\"y".into())));
-        assert!(
-            matches!(&s.labels[0].1, LabelMatch::Re(p) if p.is_match("503") && p.is_match("404"))
-        );
-        assert!(matches!(
-            sel(r#"a{b!~"x"}"#).labels[0].1,
-            LabelMatch::NotRe(_)
-        ));
+        assert!(matches!(&s.labels[0].1, LabelMatch::Re(p) if p.is_match("503") && p.is_match("404")));
+        assert!(matches!(sel(r#"a{b!~"x"}"#).labels[0].1, LabelMatch::NotRe(_)));
         assert!(matches!(sel(r#"a{b="x"}"#).labels[0].1, LabelMatch::Eq(_)));
-        for bad in [
-            "",
-            "{code=\"1\"}",
-            "a{code}",
-            "a{code=1}",
-            "a{c=\"1\" d=\"2\"}",
-            "a{c=~\"a+\"}",
-            "a b",
-            "a{c=\"1\"",
-        ] {
+        for bad in ["", "{code=\"1\"}", "a{code}", "a{code=1}", "a{c=\"1\" d=\"2\"}", "a{c=~\"a+\"}", "a b", "a{c=\"1\""] {
             assert!(Selector::parse(bad).is_err(), "{bad:?} should fail");
         }
     }
@@ -394,23 +347,13 @@ mod tests {
         assert_eq!(s.sum(&sel("jobs_total")), Some(1037.0));
         assert_eq!(s.sum(&sel(r#"jobs_total{status="ok"}"#)), Some(1034.0));
         assert_eq!(s.sum(&sel(r#"jobs_total{status!="ok"}"#)), Some(3.0));
-        assert_eq!(
-            s.sum(&sel(r#"jobs_total{queue=~"ma.*",status=~"ok|failed"}"#)),
-            Some(1030.0)
-        );
+        assert_eq!(s.sum(&sel(r#"jobs_total{queue=~"ma.*",status=~"ok|failed"}"#)), Some(1030.0));
         assert_eq!(s.sum(&sel(r#"jobs_total{queue!~"mail"}"#)), Some(7.0));
         assert_eq!(s.sum(&sel(r#"jobs_total{missing=""}"#)), Some(1037.0));
         assert_eq!(s.sum(&sel(r#"jobs_total{status="gone"}"#)), None);
         assert_eq!(s.sum(&sel("plain_untyped")), Some(1500.0));
-        assert_eq!(
-            s.sum(&sel(r#"queue_depth{queue="batch"}"#)),
-            Some(f64::INFINITY)
-        );
-        assert_eq!(
-            s.sum(&sel("rpc_seconds_count")),
-            None,
-            "histogram parts are not plain"
-        );
+        assert_eq!(s.sum(&sel(r#"queue_depth{queue="batch"}"#)), Some(f64::INFINITY));
+        assert_eq!(s.sum(&sel("rpc_seconds_count")), None, "histogram parts are not plain");
         assert_eq!(s.sum(&sel("nothing")), None);
     }
 
@@ -426,58 +369,37 @@ mod tests {
         assert!(close(s.histogram_quantile(&get, 0.99), 1.0));
         // All methods: buckets 10/40/50/60, rank 30 → 0.1 + 0.4 * 20/30.
         let all = sel("rpc_seconds");
-        assert!(close(
-            s.histogram_quantile(&all, 0.5),
-            0.1 + 0.4 * 20.0 / 30.0
-        ));
+        assert!(close(s.histogram_quantile(&all, 0.5), 0.1 + 0.4 * 20.0 / 30.0));
         assert_eq!(s.histogram_quantile(&all, 1.5), Some(f64::INFINITY));
         assert_eq!(s.histogram_quantile(&all, -0.1), Some(f64::NEG_INFINITY));
-        assert_eq!(
-            s.histogram_quantile(&sel(r#"rpc_seconds{method="PUT"}"#), 0.5),
-            None
-        );
+        assert_eq!(s.histogram_quantile(&sel(r#"rpc_seconds{method="PUT"}"#), 0.5), None);
         assert_eq!(s.histogram_quantile(&sel("jobs_total"), 0.5), None);
         let gc = sel("gc_pause_seconds");
         assert_eq!(s.histogram_quantile(&gc, 0.99), Some(0.02));
         assert_eq!(s.histogram_quantile(&gc, 0.9), None);
-        let empty =
-            parse("# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 0").unwrap();
+        let empty = parse("# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 0").unwrap();
         assert_eq!(empty.histogram_quantile(&sel("h"), 0.5), None);
-        let neg =
-            parse("# TYPE h histogram\nh_bucket{le=\"-1\"} 5\nh_bucket{le=\"+Inf\"} 6").unwrap();
+        let neg = parse("# TYPE h histogram\nh_bucket{le=\"-1\"} 5\nh_bucket{le=\"+Inf\"} 6").unwrap();
         assert_eq!(neg.histogram_quantile(&sel("h"), 0.5), Some(-1.0));
     }
 
     #[test]
     fn quantiles_from_bucket_pairs_in_any_order() {
         // Two series' increases, unsorted: bounds are added, then interpolated.
-        let pairs = [
-            (f64::INFINITY, 6.0),
-            (0.5, 4.0),
-            (1.0, 2.0),
-            (f64::INFINITY, 4.0),
-            (0.5, 4.0),
-        ];
+        let pairs = [(f64::INFINITY, 6.0), (0.5, 4.0), (1.0, 2.0), (f64::INFINITY, 4.0), (0.5, 4.0)];
         // Totals: 0.5 → 8, 1 → 2 (repaired to 8), +Inf → 10; rank 9 → +Inf → 1.
         assert_eq!(quantile_of_buckets(0.9, &pairs), Some(1.0));
         // rank 4 in the first bucket → 0.5 * 4/8.
         assert!(close(quantile_of_buckets(0.4, &pairs), 0.25));
         assert_eq!(quantile_of_buckets(f64::NAN, &pairs), None);
         assert_eq!(quantile_of_buckets(0.5, &[(1.0, 3.0)]), None);
-        assert_eq!(
-            quantile_of_buckets(0.5, &[(1.0, 0.0), (f64::INFINITY, 0.0)]),
-            None
-        );
+        assert_eq!(quantile_of_buckets(0.5, &[(1.0, 0.0), (f64::INFINITY, 0.0)]), None);
     }
 
     #[test]
     fn counter_rates() {
         assert_eq!(counter_rate((100.0, 0), (160.0, 60_000)), Some(1.0));
-        assert_eq!(
-            counter_rate((100.0, 1_000), (30.0, 11_000)),
-            Some(3.0),
-            "reset"
-        );
+        assert_eq!(counter_rate((100.0, 1_000), (30.0, 11_000)), Some(3.0), "reset");
         assert_eq!(counter_rate((1.0, 5_000), (2.0, 5_000)), None);
         assert_eq!(counter_rate((1.0, 5_000), (2.0, 4_000)), None);
         assert_eq!(counter_rate((0.0, i64::MAX), (1.0, i64::MIN)), None);

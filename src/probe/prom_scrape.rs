@@ -28,19 +28,13 @@ pub(super) struct ScrapeMode {
 
 impl ScrapeMode {
     pub(super) fn new(url: Url, metric: &str, quantile: Option<f64>) -> Result<Self, ProbeError> {
-        Ok(Self {
-            client: http_client()?,
-            url,
-            epoch: Instant::now(),
-            tracker: Tracker::new(metric, quantile)?,
-        })
+        Ok(Self { client: http_client()?, url, epoch: Instant::now(), tracker: Tracker::new(metric, quantile)? })
     }
 
     /// One scrape; the caller bounds it in time.
     pub(super) async fn probe(&mut self) -> ProbeResult {
         let body = fetch(&self.client, &self.url).await?;
-        let scrape = prom_text::parse(&body)
-            .map_err(|e| ProbeError::new(format!("not the Prometheus text format: {e}")))?;
+        let scrape = prom_text::parse(&body).map_err(|e| ProbeError::new(format!("not the Prometheus text format: {e}")))?;
         let at_ms = i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX);
         self.tracker.observe(&scrape, at_ms)
     }
@@ -49,20 +43,12 @@ impl ScrapeMode {
 async fn fetch(client: &reqwest::Client, url: &Url) -> Result<String, ProbeError> {
     let reason = |e: reqwest::Error| ProbeError::new(request_reason(&e));
     let too_big = || ProbeError::new(format!("response larger than {} MiB", MAX_BODY >> 20));
-    let mut response = client
-        .get(url.clone())
-        .header(reqwest::header::ACCEPT, ACCEPT)
-        .send()
-        .await
-        .map_err(reason)?;
+    let mut response = client.get(url.clone()).header(reqwest::header::ACCEPT, ACCEPT).send().await.map_err(reason)?;
     let status = response.status();
     if !status.is_success() {
         return Err(ProbeError::new(format!("HTTP {}", status.as_u16())));
     }
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY as u64)
-    {
+    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_big());
     }
     let mut body = Vec::new();

@@ -68,8 +68,7 @@ pub fn parse(text: &str) -> Result<Scrape, ParseError> {
     let mut b = Builder::default();
     for (line, raw) in (1..).zip(text.split('\n')) {
         let text = raw.strip_suffix('\r').unwrap_or(raw);
-        b.line(text)
-            .map_err(|message| ParseError { line, message })?;
+        b.line(text).map_err(|message| ParseError { line, message })?;
     }
     let Builder { families, .. } = b;
     Ok(Scrape { families })
@@ -99,12 +98,7 @@ impl Builder {
         if let Some(&i) = self.index.get(name) {
             return i;
         }
-        self.families.push(Family {
-            name: name.to_string(),
-            help: None,
-            kind: MetricKind::Untyped,
-            samples: Vec::new(),
-        });
+        self.families.push(Family { name: name.to_string(), help: None, kind: MetricKind::Untyped, samples: Vec::new() });
         self.typed.push(false);
         self.index.insert(name.to_string(), self.families.len() - 1);
         self.families.len() - 1
@@ -172,10 +166,7 @@ impl Builder {
     fn sample(&mut self, mut c: Cursor<'_>) -> Result<(), String> {
         let name = c.ident(true);
         if name.is_empty() {
-            return Err(format!(
-                "expected metric name, found {}",
-                describe(c.peek())
-            ));
+            return Err(format!("expected metric name, found {}", describe(c.peek())));
         }
         if !matches!(c.peek(), None | Some(' ' | '\t' | '{')) {
             return Err(format!("unexpected {} in metric name", describe(c.peek())));
@@ -248,12 +239,7 @@ impl Builder {
                 Some(_) => {}
             }
         }
-        let point = SamplePoint {
-            name: name.to_string(),
-            labels,
-            value,
-            timestamp_ms,
-        };
+        let point = SamplePoint { name: name.to_string(), labels, value, timestamp_ms };
         self.families[i].samples.push(point);
         Ok(())
     }

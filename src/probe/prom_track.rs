@@ -59,17 +59,11 @@ enum Reads {
 
 impl Tracker {
     pub fn new(metric: &str, quantile: Option<f64>) -> Result<Self, ProbeError> {
-        let selector = Selector::parse(metric)
-            .map_err(|e| ProbeError::new(format!("invalid metric selector: {e}")))?;
+        let selector = Selector::parse(metric).map_err(|e| ProbeError::new(format!("invalid metric selector: {e}")))?;
         if quantile.is_some_and(|q| !(0.0..=1.0).contains(&q)) {
             return Err(ProbeError::new("quantile must be between 0 and 1"));
         }
-        Ok(Self {
-            selector,
-            metric: metric.trim().to_string(),
-            quantile,
-            previous: None,
-        })
+        Ok(Self { selector, metric: metric.trim().to_string(), quantile, previous: None })
     }
 
     /// The reading for a scrape taken at `at_ms` (milliseconds on any
@@ -77,10 +71,7 @@ impl Tracker {
     /// rate, even one whose reading is an error.
     pub fn observe(&mut self, scrape: &Scrape, at_ms: i64) -> ProbeResult {
         let before = self.previous.take();
-        let mut now = Snapshot {
-            at_ms,
-            ..Snapshot::default()
-        };
+        let mut now = Snapshot { at_ms, ..Snapshot::default() };
         let result = self.read(scrape, before.as_ref(), &mut now);
         self.previous = Some(now);
         result
@@ -98,25 +89,13 @@ impl Tracker {
             (Reads::Summary, Some(q)) => self.summary(scrape, q),
             (Reads::Histogram | Reads::Summary, None) => Err(ProbeError::new(format!(
                 "{name} is a {}; set `quantile`, or read {name}_count or {name}_sum",
-                kind_name(if reads == Reads::Histogram {
-                    MetricKind::Histogram
-                } else {
-                    MetricKind::Summary
-                })
+                kind_name(if reads == Reads::Histogram { MetricKind::Histogram } else { MetricKind::Summary })
             ))),
-            (Reads::Sum(kind) | Reads::Rate(kind), Some(_)) => {
-                Err(ProbeError::new(if scrape.family(name).is_some() {
-                    format!(
-                        "`quantile` is for histograms and summaries; {name} is a {}",
-                        kind_name(kind)
-                    )
-                } else {
-                    format!(
-                        "`quantile` needs the {}'s own name, not {name}",
-                        kind_name(kind)
-                    )
-                }))
-            }
+            (Reads::Sum(kind) | Reads::Rate(kind), Some(_)) => Err(ProbeError::new(if scrape.family(name).is_some() {
+                format!("`quantile` is for histograms and summaries; {name} is a {}", kind_name(kind))
+            } else {
+                format!("`quantile` needs the {}'s own name, not {name}", kind_name(kind))
+            })),
         }
     }
 
@@ -127,9 +106,7 @@ impl Tracker {
     fn sum(&self, scrape: &Scrape) -> ProbeResult {
         let value = scrape.sum(&self.selector).ok_or_else(|| self.no_match())?;
         let series = matching(scrape, &self.selector).count();
-        Ok(Reading::new()
-            .with("value", value)
-            .with("series", series as f64))
+        Ok(Reading::new().with("value", value).with("series", series as f64))
     }
 
     fn rate(&self, scrape: &Scrape, before: Option<&Snapshot>, now: &mut Snapshot) -> ProbeResult {
@@ -149,24 +126,12 @@ impl Tracker {
                 .ok_or_else(|| ProbeError::new("no time between two scrapes; a rate needs some"))?;
         }
         let total: f64 = now.counters.values().sum();
-        Ok(Reading::new()
-            .with("value", rate)
-            .with("series", now.counters.len() as f64)
-            .with("total", total))
+        Ok(Reading::new().with("value", rate).with("series", now.counters.len() as f64).with("total", total))
     }
 
-    fn histogram(
-        &self,
-        scrape: &Scrape,
-        q: f64,
-        before: Option<&Snapshot>,
-        now: &mut Snapshot,
-    ) -> ProbeResult {
+    fn histogram(&self, scrape: &Scrape, q: f64, before: Option<&Snapshot>, now: &mut Snapshot) -> ProbeResult {
         for b in scrape.histogram_buckets(&self.selector).unwrap_or_default() {
-            now.histograms
-                .entry(b.series)
-                .or_default()
-                .push((b.le, b.count));
+            now.histograms.entry(b.series).or_default().push((b.le, b.count));
         }
         if now.histograms.is_empty() {
             return Err(self.no_match());
@@ -174,9 +139,7 @@ impl Tracker {
         let mut increases: Vec<(f64, f64)> = Vec::new();
         for (series, counts) in &now.histograms {
             let prev = before.and_then(|b| b.histograms.get(series));
-            let count_at = |p: &Vec<(f64, f64)>, le: f64| {
-                p.iter().find(|(b, _)| *b == le).map_or(0.0, |(_, c)| *c)
-            };
+            let count_at = |p: &Vec<(f64, f64)>, le: f64| p.iter().find(|(b, _)| *b == le).map_or(0.0, |(_, c)| *c);
             let reset = prev.is_some_and(|p| counts.iter().any(|&(le, c)| c < count_at(p, le)));
             for &(le, c) in counts {
                 let base = match prev {
@@ -188,30 +151,18 @@ impl Tracker {
         }
         let name = &self.selector.name;
         if !increases.iter().any(|(le, _)| *le == f64::INFINITY) {
-            return Err(ProbeError::new(format!(
-                "histogram {name} has no +Inf bucket"
-            )));
+            return Err(ProbeError::new(format!("histogram {name} has no +Inf bucket")));
         }
-        let observed: f64 = increases
-            .iter()
-            .filter(|(le, _)| *le == f64::INFINITY)
-            .map(|(_, c)| c)
-            .sum();
+        let observed: f64 = increases.iter().filter(|(le, _)| *le == f64::INFINITY).map(|(_, c)| c).sum();
         if observed.is_nan() || observed <= 0.0 {
             return Err(ProbeError::new(match before {
                 Some(_) => "no observations since the last scrape",
                 None => "no observations yet",
             }));
         }
-        let value = quantile_of_buckets(q, &increases).ok_or_else(|| {
-            ProbeError::new(format!(
-                "cannot compute a quantile from the buckets of {name}"
-            ))
-        })?;
-        Ok(Reading::new()
-            .with("value", value)
-            .with("series", now.histograms.len() as f64)
-            .with("observations", observed))
+        let value = quantile_of_buckets(q, &increases)
+            .ok_or_else(|| ProbeError::new(format!("cannot compute a quantile from the buckets of {name}")))?;
+        Ok(Reading::new().with("value", value).with("series", now.histograms.len() as f64).with("observations", observed))
     }
 
     fn summary(&self, scrape: &Scrape, q: f64) -> ProbeResult {
@@ -219,26 +170,15 @@ impl Tracker {
         if samples.is_empty() {
             return Err(self.no_match());
         }
-        let hits: Vec<f64> = samples
-            .iter()
-            .filter(|s| label_f64(s, "quantile") == Some(q))
-            .map(|s| s.value)
-            .collect();
+        let hits: Vec<f64> = samples.iter().filter(|s| label_f64(s, "quantile") == Some(q)).map(|s| s.value).collect();
         match hits.as_slice() {
             [value] => Ok(Reading::new().with("value", *value).with("series", 1.0)),
             [] => {
-                let mut have: Vec<&str> = samples
-                    .iter()
-                    .filter_map(|s| s.labels.iter().find(|(n, _)| n == "quantile"))
-                    .map(|(_, v)| v.as_str())
-                    .collect();
+                let mut have: Vec<&str> =
+                    samples.iter().filter_map(|s| s.labels.iter().find(|(n, _)| n == "quantile")).map(|(_, v)| v.as_str()).collect();
                 have.sort_unstable();
                 have.dedup();
-                Err(ProbeError::new(format!(
-                    "summary {} has no quantile {q} (it has {})",
-                    self.selector.name,
-                    have.join(", ")
-                )))
+                Err(ProbeError::new(format!("summary {} has no quantile {q} (it has {})", self.selector.name, have.join(", "))))
             }
             many => Err(ProbeError::new(format!(
                 "{} summary series match {}; their quantiles cannot be added (narrow the selector)",
@@ -259,34 +199,23 @@ fn reads_as(scrape: &Scrape, name: &str) -> Option<Reads> {
             kind => Reads::Sum(kind),
         });
     }
-    ["_count", "_sum", "_bucket"]
-        .into_iter()
-        .find_map(|suffix| {
-            let base = scrape.family(name.strip_suffix(suffix)?)?;
-            match base.kind {
-                MetricKind::Histogram => Some(Reads::Rate(MetricKind::Histogram)),
-                MetricKind::Summary if suffix != "_bucket" => {
-                    Some(Reads::Rate(MetricKind::Summary))
-                }
-                _ => None,
-            }
-        })
+    ["_count", "_sum", "_bucket"].into_iter().find_map(|suffix| {
+        let base = scrape.family(name.strip_suffix(suffix)?)?;
+        match base.kind {
+            MetricKind::Histogram => Some(Reads::Rate(MetricKind::Histogram)),
+            MetricKind::Summary if suffix != "_bucket" => Some(Reads::Rate(MetricKind::Summary)),
+            _ => None,
+        }
+    })
 }
 
 /// Samples named exactly like the selector whose labels match, in any family.
 fn matching<'a>(scrape: &'a Scrape, sel: &'a Selector) -> impl Iterator<Item = &'a SamplePoint> {
-    scrape
-        .families
-        .iter()
-        .flat_map(|f| &f.samples)
-        .filter(move |s| s.name == sel.name && sel.matches_labels(&s.labels))
+    scrape.families.iter().flat_map(|f| &f.samples).filter(move |s| s.name == sel.name && sel.matches_labels(&s.labels))
 }
 
 fn label_f64(s: &SamplePoint, key: &str) -> Option<f64> {
-    s.labels
-        .iter()
-        .find(|(n, _)| n == key)
-        .and_then(|(_, v)| parse_value(v))
+    s.labels.iter().find(|(n, _)| n == key).and_then(|(_, v)| parse_value(v))
 }
 
 fn kind_name(kind: MetricKind) -> &'static str {
@@ -321,9 +250,7 @@ mod tests {
     }
 
     fn jobs(ok: f64, failed: f64) -> Scrape {
-        scrape(&format!(
-            "# TYPE jobs_total counter\njobs_total{{status=\"ok\"}} {ok}\njobs_total{{status=\"failed\"}} {failed}\n"
-        ))
+        scrape(&format!("# TYPE jobs_total counter\njobs_total{{status=\"ok\"}} {ok}\njobs_total{{status=\"failed\"}} {failed}\n"))
     }
 
     #[test]
@@ -333,46 +260,29 @@ mod tests {
         assert_eq!((r.get("value"), r.get("series")), (Some(7.0), Some(2.0)));
         assert_eq!(value(tracker("depth{q=\"b\"}", None).observe(&s, 0)), 4.0);
         assert_eq!(value(tracker("plain", None).observe(&s, 0)), 2.0);
-        assert_eq!(
-            reason(tracker(" depth{q=\"z\"} ", None).observe(&s, 0)),
-            "no series matches depth{q=\"z\"}"
-        );
-        assert_eq!(
-            reason(tracker("depth", Some(0.5)).observe(&s, 0)),
-            "`quantile` is for histograms and summaries; depth is a gauge"
-        );
+        assert_eq!(reason(tracker(" depth{q=\"z\"} ", None).observe(&s, 0)), "no series matches depth{q=\"z\"}");
+        assert_eq!(reason(tracker("depth", Some(0.5)).observe(&s, 0)), "`quantile` is for histograms and summaries; depth is a gauge");
     }
 
     #[test]
     fn counters_become_rates_summed_per_series() {
         let mut t = tracker("jobs_total", None);
-        assert_eq!(
-            reason(t.observe(&jobs(100.0, 10.0), 0)),
-            "first scrape; a rate needs two"
-        );
+        assert_eq!(reason(t.observe(&jobs(100.0, 10.0), 0)), "first scrape; a rate needs two");
         let r = t.observe(&jobs(130.0, 20.0), 10_000).unwrap();
         assert_eq!(r.get("value"), Some(4.0));
         assert_eq!((r.get("series"), r.get("total")), (Some(2.0), Some(150.0)));
         // `failed` resets to 5: it counts 5, `ok` counts 20, over 5 s.
         assert_eq!(value(t.observe(&jobs(150.0, 5.0), 15_000)), 5.0);
-        assert_eq!(
-            reason(t.observe(&jobs(150.0, 5.0), 15_000)),
-            "no time between two scrapes; a rate needs some"
-        );
+        assert_eq!(reason(t.observe(&jobs(150.0, 5.0), 15_000)), "no time between two scrapes; a rate needs some");
     }
 
     #[test]
     fn a_series_that_appears_counts_from_zero() {
         let mut t = tracker("http_requests_total{code=\"500\"}", None);
-        let before =
-            scrape("# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 9\n");
-        assert_eq!(
-            reason(t.observe(&before, 0)),
-            "no series matches http_requests_total{code=\"500\"}"
-        );
-        let after = scrape(
-            "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 19\nhttp_requests_total{code=\"500\"} 3\n",
-        );
+        let before = scrape("# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 9\n");
+        assert_eq!(reason(t.observe(&before, 0)), "no series matches http_requests_total{code=\"500\"}");
+        let after =
+            scrape("# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 19\nhttp_requests_total{code=\"500\"} 3\n");
         assert_eq!(value(t.observe(&after, 2_000)), 1.5);
     }
 
@@ -380,10 +290,7 @@ mod tests {
 
     fn rpc(method: &str, counts: [u32; 4]) -> String {
         let les = ["0.1", "0.5", "1", "+Inf"];
-        les.iter()
-            .zip(counts)
-            .map(|(le, c)| format!("rpc_seconds_bucket{{method=\"{method}\",le=\"{le}\"}} {c}\n"))
-            .collect()
+        les.iter().zip(counts).map(|(le, c)| format!("rpc_seconds_bucket{{method=\"{method}\",le=\"{le}\"}} {c}\n")).collect()
     }
 
     #[test]
@@ -399,22 +306,12 @@ mod tests {
         let r = t.observe(&slow, 1_000).unwrap();
         assert!((r.get("value").unwrap() - 0.75).abs() < 1e-9, "{r:?}");
         assert_eq!(r.get("observations"), Some(10.0));
-        assert_eq!(
-            reason(t.observe(&slow, 2_000)),
-            "no observations since the last scrape"
-        );
+        assert_eq!(reason(t.observe(&slow, 2_000)), "no observations since the last scrape");
         // A restart (counts went down) reads the new counts whole; a new
         // series counts from zero.
-        let reset = scrape(&format!(
-            "{HIST}{}{}",
-            rpc("GET", [4, 4, 4, 4]),
-            rpc("PUT", [0, 4, 4, 4])
-        ));
+        let reset = scrape(&format!("{HIST}{}{}", rpc("GET", [4, 4, 4, 4]), rpc("PUT", [0, 4, 4, 4])));
         let r = t.observe(&reset, 3_000).unwrap();
-        assert_eq!(
-            (r.get("observations"), r.get("series")),
-            (Some(8.0), Some(2.0))
-        );
+        assert_eq!((r.get("observations"), r.get("series")), (Some(8.0), Some(2.0)));
         assert!((r.get("value").unwrap() - 0.1).abs() < 1e-9, "{r:?}");
         let put = tracker("rpc_seconds{method=\"PUT\"}", Some(0.5)).observe(&reset, 0);
         assert!((value(put) - 0.3).abs() < 1e-9);
@@ -423,19 +320,10 @@ mod tests {
     #[test]
     fn histogram_edge_cases() {
         let empty = scrape(&format!("{HIST}{}", rpc("GET", [0, 0, 0, 0])));
-        assert_eq!(
-            reason(tracker("rpc_seconds", Some(0.9)).observe(&empty, 0)),
-            "no observations yet"
-        );
+        assert_eq!(reason(tracker("rpc_seconds", Some(0.9)).observe(&empty, 0)), "no observations yet");
         let no_inf = scrape(&format!("{HIST}rpc_seconds_bucket{{le=\"1\"}} 3\n"));
-        assert_eq!(
-            reason(tracker("rpc_seconds", Some(0.9)).observe(&no_inf, 0)),
-            "histogram rpc_seconds has no +Inf bucket"
-        );
-        let s = scrape(&format!(
-            "{HIST}{}rpc_seconds_count{{method=\"GET\"}} 40\n",
-            rpc("GET", [10, 30, 38, 40])
-        ));
+        assert_eq!(reason(tracker("rpc_seconds", Some(0.9)).observe(&no_inf, 0)), "histogram rpc_seconds has no +Inf bucket");
+        let s = scrape(&format!("{HIST}{}rpc_seconds_count{{method=\"GET\"}} 40\n", rpc("GET", [10, 30, 38, 40])));
         assert_eq!(
             reason(tracker("rpc_seconds", None).observe(&s, 0)),
             "rpc_seconds is a histogram; set `quantile`, or read rpc_seconds_count or rpc_seconds_sum"
@@ -445,10 +333,7 @@ mod tests {
             "no series matches rpc_seconds{method=\"PUT\"}"
         );
         let mut count = tracker("rpc_seconds_count", None);
-        assert_eq!(
-            reason(count.observe(&s, 0)),
-            "first scrape; a rate needs two"
-        );
+        assert_eq!(reason(count.observe(&s, 0)), "first scrape; a rate needs two");
         assert_eq!(value(count.observe(&s, 1_000)), 0.0);
         assert_eq!(
             reason(tracker("rpc_seconds_count", Some(0.5)).observe(&s, 0)),
@@ -463,18 +348,9 @@ mod tests {
              # TYPE rpc summary\nrpc{m=\"a\",quantile=\"0.5\"} 1\nrpc{m=\"b\",quantile=\"0.5\"} 2\n",
         );
         assert_eq!(value(tracker("gc", Some(0.99)).observe(&s, 0)), 0.02);
-        assert_eq!(
-            reason(tracker("gc", Some(0.9)).observe(&s, 0)),
-            "summary gc has no quantile 0.9 (it has 0.5, 0.99)"
-        );
-        assert_eq!(
-            value(tracker("rpc{m=\"b\"}", Some(0.5)).observe(&s, 0)),
-            2.0
-        );
-        assert!(
-            reason(tracker("rpc", Some(0.5)).observe(&s, 0))
-                .starts_with("2 summary series match rpc;")
-        );
+        assert_eq!(reason(tracker("gc", Some(0.9)).observe(&s, 0)), "summary gc has no quantile 0.9 (it has 0.5, 0.99)");
+        assert_eq!(value(tracker("rpc{m=\"b\"}", Some(0.5)).observe(&s, 0)), 2.0);
+        assert!(reason(tracker("rpc", Some(0.5)).observe(&s, 0)).starts_with("2 summary series match rpc;"));
     }
 
     #[test]

@@ -42,29 +42,17 @@ impl PrometheusProber {
             (Some(query), None) => {
                 let raw = env.url(spec.url.as_deref(), spec.url_env.as_deref())?;
                 let url = parse_http_url(&raw)?;
-                Ok(Self {
-                    secrets: Secrets::of(&url),
-                    mode: Box::new(Mode::Query(QueryMode::new(url, query)?)),
-                })
+                Ok(Self { secrets: Secrets::of(&url), mode: Box::new(Mode::Query(QueryMode::new(url, query)?)) })
             }
             (None, Some(scrape)) => {
                 let Some(metric) = spec.metric.as_deref() else {
-                    return Err(ProbeError::new(
-                        "`scrape` needs `metric`, the series to read",
-                    ));
+                    return Err(ProbeError::new("`scrape` needs `metric`, the series to read"));
                 };
                 let url = parse_http_url(scrape)?;
-                Ok(Self {
-                    secrets: Secrets::of(&url),
-                    mode: Box::new(Mode::Scrape(ScrapeMode::new(url, metric, spec.quantile)?)),
-                })
+                Ok(Self { secrets: Secrets::of(&url), mode: Box::new(Mode::Scrape(ScrapeMode::new(url, metric, spec.quantile)?)) })
             }
-            (Some(_), Some(_)) => Err(ProbeError::new(
-                "both `query` and `scrape` are set; expected one of them",
-            )),
-            (None, None) => Err(ProbeError::new(
-                "prometheus check needs `query` or `scrape`",
-            )),
+            (Some(_), Some(_)) => Err(ProbeError::new("both `query` and `scrape` are set; expected one of them")),
+            (None, None) => Err(ProbeError::new("prometheus check needs `query` or `scrape`")),
         }
     }
 
@@ -78,10 +66,7 @@ impl PrometheusProber {
         };
         let result = match tokio::time::timeout(timeout, run).await {
             Ok(result) => result,
-            Err(_) => Err(ProbeError::new(format!(
-                "timeout after {}",
-                short_duration(timeout)
-            ))),
+            Err(_) => Err(ProbeError::new(format!("timeout after {}", short_duration(timeout)))),
         };
         result.map_err(|e| ProbeError::new(self.secrets.mask(e.0)))
     }
@@ -100,12 +85,8 @@ impl QueryMode {
         if !path.is_empty() {
             url.set_path(&path);
         }
-        let client = Client::from(http_client()?, url.as_str())
-            .map_err(|e| ProbeError::new(api_reason(&e)))?;
-        Ok(Self {
-            client,
-            query: query.to_string(),
-        })
+        let client = Client::from(http_client()?, url.as_str()).map_err(|e| ProbeError::new(api_reason(&e)))?;
+        Ok(Self { client, query: query.to_string() })
     }
 
     async fn probe(&self, timeout: Duration) -> ProbeResult {
@@ -124,14 +105,11 @@ fn one_number(data: &Data) -> ProbeResult {
         Data::Vector(series) => match series.as_slice() {
             [] => Err(ProbeError::new("query returned no series")),
             [one] => Ok(Reading::new().with("value", one.sample().value())),
-            many => Err(ProbeError::new(format!(
-                "query returned {} series; expected one (wrap it in sum())",
-                many.len()
-            ))),
+            many => Err(ProbeError::new(format!("query returned {} series; expected one (wrap it in sum())", many.len()))),
         },
-        Data::Matrix(_) => Err(ProbeError::new(
-            "query returned a range vector; expected one number (drop the [range] or apply a function such as rate())",
-        )),
+        Data::Matrix(_) => {
+            Err(ProbeError::new("query returned a range vector; expected one number (drop the [range] or apply a function such as rate())"))
+        }
     }
 }
 
@@ -143,9 +121,7 @@ fn api_reason(e: &prometheus_http_query::Error) -> String {
         Error::Prometheus(api) => {
             let message = api.message();
             // Prometheus prefixes parse errors with this; the reason is shorter without it.
-            let message = message
-                .strip_prefix("invalid parameter \"query\": ")
-                .unwrap_or(message);
+            let message = message.strip_prefix("invalid parameter \"query\": ").unwrap_or(message);
             shorten(format!("{}: {message}", api.error_type()))
         }
         Error::Client(client) => match client.inner() {
@@ -158,9 +134,7 @@ fn api_reason(e: &prometheus_http_query::Error) -> String {
                     reason
                 }
             }
-            None if client.to_string().contains("media type") => {
-                "the response is not JSON; is `url` the Prometheus server?".to_string()
-            }
+            None if client.to_string().contains("media type") => "the response is not JSON; is `url` the Prometheus server?".to_string(),
             None => client.to_string(),
         },
         Error::ParseUrl(parse) => format!("invalid url: {}", parse.inner()),
@@ -216,9 +190,7 @@ pub(super) fn parse_http_url(raw: &str) -> Result<Url, ProbeError> {
     let url = Url::parse(raw.trim()).map_err(|e| ProbeError::new(format!("invalid url: {e}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(ProbeError::new(format!(
-            "url scheme `{other}` is not http or https"
-        ))),
+        other => Err(ProbeError::new(format!("url scheme `{other}` is not http or https"))),
     }
 }
 
@@ -227,12 +199,7 @@ pub(super) fn http_client() -> Result<reqwest::Client, ProbeError> {
     reqwest::Client::builder()
         .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| {
-            ProbeError::new(format!(
-                "cannot set up an HTTP client: {}",
-                request_reason(&e)
-            ))
-        })
+        .map_err(|e| ProbeError::new(format!("cannot set up an HTTP client: {}", request_reason(&e))))
 }
 
 /// Cuts a reason to [`MAX_REASON`] characters.
@@ -299,10 +266,7 @@ mod tests {
         assert_eq!(one_number(&none).unwrap_err().0, "query returned no series");
         let three = data(json!({"resultType": "vector",
             "result": [series("1"), series("2"), series("3")]}));
-        assert_eq!(
-            one_number(&three).unwrap_err().0,
-            "query returned 3 series; expected one (wrap it in sum())"
-        );
+        assert_eq!(one_number(&three).unwrap_err().0, "query returned 3 series; expected one (wrap it in sum())");
         let matrix = data(json!({"resultType": "matrix",
             "result": [{"metric": {}, "values": [[1.0, "1"], [2.0, "2"]]}]}));
         assert!(one_number(&matrix).unwrap_err().0.contains("range vector"));
@@ -316,10 +280,7 @@ mod tests {
         }))
         .unwrap();
         let e = prometheus_http_query::Error::Prometheus(api);
-        assert_eq!(
-            api_reason(&e),
-            "bad_data: 1:5: parse error: unexpected end of input"
-        );
+        assert_eq!(api_reason(&e), "bad_data: 1:5: parse error: unexpected end of input");
         let long = "x".repeat(500);
         assert_eq!(shorten(long).chars().count(), MAX_REASON + 1);
     }
@@ -328,15 +289,9 @@ mod tests {
     fn urls_are_checked_and_secrets_masked() {
         assert!(parse_http_url("ftp://x/").unwrap_err().0.contains("`ftp`"));
         let e = parse_http_url("http://user:pw@[::1").unwrap_err();
-        assert!(
-            e.0.starts_with("invalid url: ") && !e.0.contains("pw"),
-            "{e}"
-        );
+        assert!(e.0.starts_with("invalid url: ") && !e.0.contains("pw"), "{e}");
         let url = parse_http_url("https://ops:hunter2@prom.example/?token=s3cr3t&x=1").unwrap();
         let s = Secrets::of(&url);
-        assert_eq!(
-            s.mask("hunter2 token=s3cr3t&x=1 s3cr3t HTTP 401".into()),
-            "*** *** *** HTTP 401"
-        );
+        assert_eq!(s.mask("hunter2 token=s3cr3t&x=1 s3cr3t HTTP 401".into()), "*** *** *** HTTP 401");
     }
 }

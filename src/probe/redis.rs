@@ -25,12 +25,7 @@ pub struct Connections {
 }
 
 impl Connections {
-    async fn get(
-        &self,
-        url: &str,
-        client: &Client,
-        timeout: Duration,
-    ) -> Result<ConnectionManager, RedisError> {
+    async fn get(&self, url: &str, client: &Client, timeout: Duration) -> Result<ConnectionManager, RedisError> {
         if let Some(m) = self.lock().get(url) {
             return Ok(m.clone());
         }
@@ -94,33 +89,17 @@ impl RedisProber {
     pub fn new(spec: &RedisProbe, env: &ProbeEnv) -> Result<Self, ProbeError> {
         let target = match (&spec.metric, &spec.queue, &spec.command) {
             (Some(m), None, None) => Target::Metric(*m),
-            (None, Some(q), None) => Target::Queue {
-                prefix: q.clone(),
-                count: spec.count.unwrap_or(QueueCount::Wait),
-            },
+            (None, Some(q), None) => Target::Queue { prefix: q.clone(), count: spec.count.unwrap_or(QueueCount::Wait) },
             (None, None, Some(words)) if !words.is_empty() => Target::Command(words.clone()),
             (None, None, Some(_)) => return Err(ProbeError::new("empty redis command")),
             _ => {
-                return Err(ProbeError::new(
-                    "redis check needs one of `metric`, `queue` or `command`",
-                ));
+                return Err(ProbeError::new("redis check needs one of `metric`, `queue` or `command`"));
             }
         };
         let url = env.url(spec.url.as_deref(), spec.url_env.as_deref())?;
-        let client = Client::open(url.as_str()).map_err(|e| {
-            ProbeError::new(scrub(
-                &format!("invalid Redis URL: {}", reason(&e, None)),
-                &url,
-            ))
-        })?;
-        Ok(Self {
-            url,
-            client,
-            target,
-            connections: env.clients.redis.clone(),
-            hits: HitRatio::default(),
-            evictions: Evictions::default(),
-        })
+        let client =
+            Client::open(url.as_str()).map_err(|e| ProbeError::new(scrub(&format!("invalid Redis URL: {}", reason(&e, None)), &url)))?;
+        Ok(Self { url, client, target, connections: env.clients.redis.clone(), hits: HitRatio::default(), evictions: Evictions::default() })
     }
 
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
@@ -140,19 +119,14 @@ impl RedisProber {
     }
 
     async fn run(&mut self, timeout: Duration) -> Result<Reading, Failure> {
-        let mut con = self
-            .connections
-            .get(&self.url, &self.client, timeout)
-            .await?;
+        let mut con = self.connections.get(&self.url, &self.client, timeout).await?;
         let read_only = !matches!(self.target, Target::Command(_));
         match self.measure(&mut con).await {
             // The server dropped the connection since the last probe (a
             // restart, a failover): the manager is reconnecting, so one
             // more try tells whether the server is really gone. Not for an
             // operator's command, which might not be safe to run twice.
-            Err(Failure::Redis(e)) if read_only && e.is_connection_dropped() => {
-                self.measure(&mut con).await
-            }
+            Err(Failure::Redis(e)) if read_only && e.is_connection_dropped() => self.measure(&mut con).await,
             other => other,
         }
     }
@@ -177,11 +151,7 @@ impl RedisProber {
         Ok(reading)
     }
 
-    async fn metric(
-        &mut self,
-        metric: RedisMetric,
-        con: &mut ConnectionManager,
-    ) -> Result<Reading, Failure> {
+    async fn metric(&mut self, metric: RedisMetric, con: &mut ConnectionManager) -> Result<Reading, Failure> {
         let section = match metric {
             RedisMetric::Up => {
                 let pong: String = redis::cmd("PING").query_async(con).await?;
@@ -206,10 +176,7 @@ impl RedisProber {
                 reading.set("memory_limit_bytes", limit);
             }
             RedisMetric::ConnectedClients | RedisMetric::BlockedClients => {
-                reading.set(
-                    "connected_clients",
-                    info_number(&info, "connected_clients")?,
-                );
+                reading.set("connected_clients", info_number(&info, "connected_clients")?);
                 reading.set("blocked_clients", info_number(&info, "blocked_clients")?);
             }
             RedisMetric::HitRatio => {
@@ -230,28 +197,23 @@ impl RedisProber {
 
 /// BullMQ's counts for the queue `prefix` (`bull:emails`), in one pipeline.
 /// Jobs waiting with a priority sit in `:prioritized` and count as waiting.
-async fn queue(
-    prefix: &str,
-    count: QueueCount,
-    con: &mut ConnectionManager,
-) -> Result<Reading, Failure> {
+async fn queue(prefix: &str, count: QueueCount, con: &mut ConnectionManager) -> Result<Reading, Failure> {
     let key = |suffix: &str| format!("{prefix}:{suffix}");
-    let (wait, active, paused, delayed, failed, prioritized): (f64, f64, f64, f64, f64, f64) =
-        redis::pipe()
-            .cmd("LLEN")
-            .arg(key("wait"))
-            .cmd("LLEN")
-            .arg(key("active"))
-            .cmd("LLEN")
-            .arg(key("paused"))
-            .cmd("ZCARD")
-            .arg(key("delayed"))
-            .cmd("ZCARD")
-            .arg(key("failed"))
-            .cmd("ZCARD")
-            .arg(key("prioritized"))
-            .query_async(con)
-            .await?;
+    let (wait, active, paused, delayed, failed, prioritized): (f64, f64, f64, f64, f64, f64) = redis::pipe()
+        .cmd("LLEN")
+        .arg(key("wait"))
+        .cmd("LLEN")
+        .arg(key("active"))
+        .cmd("LLEN")
+        .arg(key("paused"))
+        .cmd("ZCARD")
+        .arg(key("delayed"))
+        .cmd("ZCARD")
+        .arg(key("failed"))
+        .cmd("ZCARD")
+        .arg(key("prioritized"))
+        .query_async(con)
+        .await?;
     let wait = wait + prioritized;
     let jobs = match count {
         QueueCount::Wait => wait,
@@ -331,14 +293,8 @@ mod tests {
         let refused = RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert_eq!(reason(&refused, None), "connection refused");
         let timed_out = RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut));
-        assert_eq!(
-            reason(&timed_out, Some(Duration::from_secs(2))),
-            "timeout after 2s"
-        );
-        assert_eq!(
-            strip_os_error("Connection reset by peer (os error 104)"),
-            "connection reset by peer"
-        );
+        assert_eq!(reason(&timed_out, Some(Duration::from_secs(2))), "timeout after 2s");
+        assert_eq!(strip_os_error("Connection reset by peer (os error 104)"), "connection reset by peer");
     }
 
     #[test]

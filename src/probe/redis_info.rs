@@ -8,19 +8,13 @@ use redis::Value;
 
 /// `INFO` output (`key:value` lines under `# Section` headers) as a map.
 pub fn parse_info(text: &str) -> HashMap<&str, &str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once(':'))
-        .collect()
+    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).filter_map(|line| line.split_once(':')).collect()
 }
 
 /// A numeric `INFO` field.
 pub fn info_number(info: &HashMap<&str, &str>, key: &str) -> Result<f64, String> {
     let raw = info.get(key).ok_or_else(|| format!("INFO has no {key}"))?;
-    raw.trim()
-        .parse::<f64>()
-        .map_err(|_| format!("INFO {key} was \"{raw}\", expected a number"))
+    raw.trim().parse::<f64>().map_err(|_| format!("INFO {key} was \"{raw}\", expected a number"))
 }
 
 /// `memory_used_ratio` and the limit it was computed against. With no
@@ -29,11 +23,7 @@ pub fn info_number(info: &HashMap<&str, &str>, key: &str) -> Result<f64, String>
 pub fn memory_ratio(info: &HashMap<&str, &str>) -> Result<(f64, f64, f64), String> {
     let used = info_number(info, "used_memory")?;
     let max = info_number(info, "maxmemory")?;
-    let limit = if max > 0.0 {
-        max
-    } else {
-        info_number(info, "total_system_memory")?
-    };
+    let limit = if max > 0.0 { max } else { info_number(info, "total_system_memory")? };
     if limit <= 0.0 {
         return Err("maxmemory is 0 and total_system_memory is unknown".into());
     }
@@ -66,11 +56,7 @@ impl HitRatio {
         let dm = delta(self.last.map(|l| l.1), misses).unwrap_or(misses);
         self.last = Some((hits, misses));
         let lookups = dh + dm;
-        let ratio = if lookups > 0.0 {
-            dh / lookups
-        } else {
-            self.ratio.unwrap_or(1.0)
-        };
+        let ratio = if lookups > 0.0 { dh / lookups } else { self.ratio.unwrap_or(1.0) };
         self.ratio = Some(ratio);
         (ratio, lookups)
     }
@@ -113,10 +99,7 @@ pub fn reply_number(value: &Value) -> Result<f64, String> {
     };
     match text.trim().parse::<f64>() {
         Ok(v) if !v.is_nan() => Ok(v),
-        _ => Err(format!(
-            "reply was \"{}\", expected a number",
-            shorten(&text)
-        )),
+        _ => Err(format!("reply was \"{}\", expected a number", shorten(&text))),
     }
 }
 
@@ -124,11 +107,7 @@ pub fn reply_number(value: &Value) -> Result<f64, String> {
 fn shorten(text: &str) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(40).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
-    }
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 #[cfg(test)]
@@ -171,22 +150,10 @@ mod tests {
         assert_eq!(reply_number(&Value::Int(3)), Ok(3.0));
         assert_eq!(reply_number(&Value::Double(1.5)), Ok(1.5));
         assert_eq!(reply_number(&Value::BulkString(b"10.5".to_vec())), Ok(10.5));
-        assert_eq!(
-            reply_number(&Value::SimpleString("-inf".into())),
-            Ok(f64::NEG_INFINITY)
-        );
-        assert_eq!(
-            reply_number(&Value::BulkString(b"abc".to_vec())).unwrap_err(),
-            "reply was \"abc\", expected a number"
-        );
-        assert_eq!(
-            reply_number(&Value::Nil).unwrap_err(),
-            "reply was nil, expected a number"
-        );
-        assert_eq!(
-            reply_number(&Value::Okay).unwrap_err(),
-            "reply was \"OK\", expected a number"
-        );
+        assert_eq!(reply_number(&Value::SimpleString("-inf".into())), Ok(f64::NEG_INFINITY));
+        assert_eq!(reply_number(&Value::BulkString(b"abc".to_vec())).unwrap_err(), "reply was \"abc\", expected a number");
+        assert_eq!(reply_number(&Value::Nil).unwrap_err(), "reply was nil, expected a number");
+        assert_eq!(reply_number(&Value::Okay).unwrap_err(), "reply was \"OK\", expected a number");
         let long = Value::BulkString(vec![b'x'; 100]);
         assert!(reply_number(&long).unwrap_err().contains("xxx…\""));
     }

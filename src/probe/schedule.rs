@@ -59,9 +59,7 @@ impl Timing {
 pub const MAX_IN_FLIGHT: usize = 512;
 
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Runs a prober once within `timeout`, timing it.
@@ -69,46 +67,23 @@ pub async fn run_once(index: usize, prober: &mut Prober, timeout: Duration) -> S
     let started = Instant::now();
     let result = match tokio::time::timeout(timeout, prober.probe(timeout)).await {
         Ok(r) => r,
-        Err(_) => Err(ProbeError::new(format!(
-            "timeout after {}",
-            short_duration(timeout)
-        ))),
+        Err(_) => Err(ProbeError::new(format!("timeout after {}", short_duration(timeout)))),
     };
-    Sample {
-        check: index,
-        at_ms: now_ms(),
-        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-        result,
-    }
+    Sample { check: index, at_ms: now_ms(), latency_ms: started.elapsed().as_secs_f64() * 1000.0, result }
 }
 
 /// Builds the check's prober and runs it once (for `opsdeck status`).
-pub async fn probe_check_once(
-    index: usize,
-    check: &Check,
-    defaults: &Defaults,
-    env: &ProbeEnv,
-) -> Sample {
+pub async fn probe_check_once(index: usize, check: &Check, defaults: &Defaults, env: &ProbeEnv) -> Sample {
     let timing = Timing::for_check(check, defaults);
     match Prober::build(check, env) {
         Ok(mut p) => run_once(index, &mut p, timing.timeout).await,
-        Err(e) => Sample {
-            check: index,
-            at_ms: now_ms(),
-            latency_ms: 0.0,
-            result: Err(e),
-        },
+        Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e) },
     }
 }
 
 /// Starts one task per check; samples arrive on `tx` until it is closed or
 /// the tasks are aborted.
-pub fn spawn_all(
-    checks: &[Check],
-    defaults: &Defaults,
-    env: &ProbeEnv,
-    tx: mpsc::Sender<Sample>,
-) -> Vec<JoinHandle<()>> {
+pub fn spawn_all(checks: &[Check], defaults: &Defaults, env: &ProbeEnv, tx: mpsc::Sender<Sample>) -> Vec<JoinHandle<()>> {
     let limit = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     checks
         .iter()
@@ -121,13 +96,7 @@ pub fn spawn_all(
         .collect()
 }
 
-async fn run_check(
-    index: usize,
-    mut prober: Result<Prober, ProbeError>,
-    timing: Timing,
-    tx: mpsc::Sender<Sample>,
-    limit: Arc<Semaphore>,
-) {
+async fn run_check(index: usize, mut prober: Result<Prober, ProbeError>, timing: Timing, tx: mpsc::Sender<Sample>, limit: Arc<Semaphore>) {
     // Spread the first runs so that many checks do not fire in one burst.
     let spread = timing.every.min(Duration::from_secs(1));
     tokio::time::sleep(spread.mul_f64(fastrand::f64())).await;
@@ -140,18 +109,9 @@ async fn run_check(
                 };
                 run_once(index, p, timing.timeout).await
             }
-            Err(e) => Sample {
-                check: index,
-                at_ms: now_ms(),
-                latency_ms: 0.0,
-                result: Err(e.clone()),
-            },
+            Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e.clone()) },
         };
-        failures = if sample.result.is_ok() {
-            0
-        } else {
-            failures.saturating_add(1)
-        };
+        failures = if sample.result.is_ok() { 0 } else { failures.saturating_add(1) };
         if tx.send(sample).await.is_err() {
             return;
         }
@@ -167,28 +127,12 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped_below_staleness() {
-        let t = Timing {
-            every: Duration::from_secs(1),
-            timeout: Duration::from_secs(1),
-            stale_after: Duration::from_secs(30),
-        };
+        let t = Timing { every: Duration::from_secs(1), timeout: Duration::from_secs(1), stale_after: Duration::from_secs(30) };
         let delays: Vec<u64> = (0..7).map(|f| t.next_delay(f).as_secs()).collect();
         assert_eq!(delays, [1, 1, 2, 4, 8, 8, 8]);
-        let slow = Timing {
-            every: Duration::from_secs(10),
-            timeout: Duration::from_secs(2),
-            stale_after: Duration::from_secs(30),
-        };
+        let slow = Timing { every: Duration::from_secs(10), timeout: Duration::from_secs(2), stale_after: Duration::from_secs(30) };
         assert_eq!(slow.next_delay(4), Duration::from_secs(15));
-        let long = Timing {
-            every: Duration::from_secs(60),
-            timeout: Duration::from_secs(2),
-            stale_after: Duration::from_secs(30),
-        };
-        assert_eq!(
-            long.next_delay(5),
-            Duration::from_secs(60),
-            "never faster than the interval"
-        );
+        let long = Timing { every: Duration::from_secs(60), timeout: Duration::from_secs(2), stale_after: Duration::from_secs(30) };
+        assert_eq!(long.next_delay(5), Duration::from_secs(60), "never faster than the interval");
     }
 }

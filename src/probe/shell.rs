@@ -44,8 +44,7 @@ impl Captured {
         if chunk.len() > room {
             self.truncated = true;
         }
-        self.bytes
-            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+        self.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
 
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
@@ -91,23 +90,13 @@ pub async fn run_shell(cmd: &ShellCommand<'_>, deadline: Duration) -> Result<Fin
     // dropped) kills everything the command started.
     let mut group = GroupGuard::new(child.id());
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-        return Err(RunError::Wait(io::Error::other(
-            "the command's pipes are missing",
-        )));
+        return Err(RunError::Wait(io::Error::other("the command's pipes are missing")));
     };
     let mut out = Captured::default();
     let mut err = Captured::default();
-    let waited = tokio::time::timeout(
-        deadline,
-        wait_and_drain(&mut child, &mut group, stdout, stderr, &mut out, &mut err),
-    )
-    .await;
+    let waited = tokio::time::timeout(deadline, wait_and_drain(&mut child, &mut group, stdout, stderr, &mut out, &mut err)).await;
     match waited {
-        Ok(Ok(status)) => Ok(Finished {
-            status,
-            stdout: out,
-            stderr: err,
-        }),
+        Ok(Ok(status)) => Ok(Finished { status, stdout: out, stderr: err }),
         Ok(Err(e)) => Err(RunError::Wait(e)),
         Err(_) => {
             // The leader is not reaped yet, so its pid still names the group.
@@ -227,11 +216,7 @@ mod tests {
 
     #[tokio::test]
     async fn huge_output_is_bounded_and_drained() {
-        let cmd = ShellCommand {
-            run: "yes | head -c 50000000; echo done >&2",
-            cwd: None,
-            env: &[],
-        };
+        let cmd = ShellCommand { run: "yes | head -c 50000000; echo done >&2", cwd: None, env: &[] };
         let f = run_shell(&cmd, Duration::from_secs(30)).await.unwrap();
         assert!(f.status.success());
         assert_eq!(f.stdout.bytes.len(), CAPTURE_LIMIT);

@@ -36,22 +36,16 @@ pub struct TlsProber {
 impl TlsProber {
     /// A prober that trusts the web PKI roots (webpki-roots).
     pub fn new(spec: &TlsProbe) -> Result<Self, ProbeError> {
-        let roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
+        let roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         Self::with_roots(spec, roots)
     }
 
     /// A prober that trusts exactly `roots` (a private CA, or tests).
     pub fn with_roots(spec: &TlsProbe, roots: RootCertStore) -> Result<Self, ProbeError> {
-        let host = spec
-            .host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
+        let host = spec.host.trim_start_matches('[').trim_end_matches(']').to_string();
         let name = spec.server_name.clone().unwrap_or_else(|| host.clone());
-        let server_name = ServerName::try_from(name.clone())
-            .map_err(|_| ProbeError::new(format!("`{name}` is not a valid TLS server name")))?;
+        let server_name =
+            ServerName::try_from(name.clone()).map_err(|_| ProbeError::new(format!("`{name}` is not a valid TLS server name")))?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -59,12 +53,7 @@ impl TlsProber {
             .with_root_certificates(roots)
             .with_no_client_auth();
         config.resumption = Resumption::disabled();
-        Ok(Self {
-            host,
-            port: spec.port,
-            server_name,
-            connector: TlsConnector::from(Arc::new(config)),
-        })
+        Ok(Self { host, port: spec.port, server_name, connector: TlsConnector::from(Arc::new(config)) })
     }
 
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
@@ -72,28 +61,16 @@ impl TlsProber {
         let (days, latency) = tokio::time::timeout(timeout, self.handshake(started))
             .await
             .map_err(|_| ProbeError::new(format!("timeout after {}", short_duration(timeout))))??;
-        Ok(Reading::new()
-            .with("cert_days", days)
-            .with("latency_ms", latency.as_secs_f64() * 1000.0))
+        Ok(Reading::new().with("cert_days", days).with("latency_ms", latency.as_secs_f64() * 1000.0))
     }
 
     /// Connects and handshakes: (days until the leaf expires, time taken).
     async fn handshake(&self, started: Instant) -> Result<(f64, Duration), ProbeError> {
-        let tcp = TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .map_err(|e| ProbeError::new(io_reason(&e)))?;
-        let mut tls = self
-            .connector
-            .connect(self.server_name.clone(), tcp)
-            .await
-            .map_err(|e| {
-                let reason = handshake_reason(&e);
-                if is_certificate_problem(&e) {
-                    ProbeError::target_failed(reason)
-                } else {
-                    ProbeError::new(reason)
-                }
-            })?;
+        let tcp = TcpStream::connect((self.host.as_str(), self.port)).await.map_err(|e| ProbeError::new(io_reason(&e)))?;
+        let mut tls = self.connector.connect(self.server_name.clone(), tcp).await.map_err(|e| {
+            let reason = handshake_reason(&e);
+            if is_certificate_problem(&e) { ProbeError::target_failed(reason) } else { ProbeError::new(reason) }
+        })?;
         let latency = started.elapsed();
         let days = match tls.get_ref().1.peer_certificates().and_then(|c| c.first()) {
             Some(leaf) => days_until_expiry(leaf.as_ref()).map_err(ProbeError::new)?,
@@ -108,12 +85,9 @@ impl TlsProber {
 /// Days from now until the certificate (DER) expires; fractional, negative
 /// once expired.
 pub fn days_until_expiry(der: &[u8]) -> Result<f64, String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der)
-        .map_err(|e| format!("cannot read the certificate: {e}"))?;
+    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| format!("cannot read the certificate: {e}"))?;
     let not_after = cert.validity().not_after.timestamp();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| "the system clock is before 1970".to_string())?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| "the system clock is before 1970".to_string())?;
     Ok(days_between(now.as_secs_f64(), not_after))
 }
 
@@ -125,9 +99,7 @@ fn days_between(now_unix: f64, not_after_unix: i64) -> f64 {
 /// True when the handshake failed on the server's certificate (expired,
 /// untrusted, wrong name) rather than on the connection.
 fn is_certificate_problem(e: &std::io::Error) -> bool {
-    e.get_ref()
-        .and_then(|i| i.downcast_ref::<rustls::Error>())
-        .is_some_and(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
+    e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()).is_some_and(|t| matches!(t, rustls::Error::InvalidCertificate(_)))
 }
 
 fn handshake_reason(e: &std::io::Error) -> String {
@@ -151,26 +123,17 @@ fn tls_reason(e: &rustls::Error) -> String {
 fn certificate_reason(c: &CertificateError) -> String {
     match c {
         CertificateError::Expired => "certificate expired".into(),
-        CertificateError::ExpiredContext { time, not_after } => format!(
-            "certificate expired {} ago",
-            span(time.as_secs().saturating_sub(not_after.as_secs()))
-        ),
+        CertificateError::ExpiredContext { time, not_after } => {
+            format!("certificate expired {} ago", span(time.as_secs().saturating_sub(not_after.as_secs())))
+        }
         CertificateError::NotValidYet => "certificate not valid yet".into(),
-        CertificateError::NotValidYetContext { time, not_before } => format!(
-            "certificate not valid for another {}",
-            span(not_before.as_secs().saturating_sub(time.as_secs()))
-        ),
+        CertificateError::NotValidYetContext { time, not_before } => {
+            format!("certificate not valid for another {}", span(not_before.as_secs().saturating_sub(time.as_secs())))
+        }
         CertificateError::NotValidForName => "certificate not valid for this name".into(),
-        CertificateError::NotValidForNameContext {
-            expected,
-            presented,
-        } => {
+        CertificateError::NotValidForNameContext { expected, presented } => {
             let names: Vec<String> = presented.iter().map(|p| presented_name(p)).collect();
-            format!(
-                "certificate not valid for {} (it names {})",
-                expected.to_str(),
-                name_list(&names)
-            )
+            format!("certificate not valid for {} (it names {})", expected.to_str(), name_list(&names))
         }
         CertificateError::Revoked => "certificate revoked".into(),
         other => format!("certificate not trusted: {}", variant_name(other)),
@@ -184,19 +147,12 @@ fn span(secs: u64) -> String {
         s if s >= 3_600 => (s / 3_600, "hour"),
         s => ((s / 60).max(1), "minute"),
     };
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
+    if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
 }
 
 /// `DnsName("example.com")` (webpki's rendering) → `example.com`.
 fn presented_name(p: &str) -> String {
-    let inner = p
-        .split_once('(')
-        .and_then(|(_, rest)| rest.strip_suffix(')'))
-        .unwrap_or(p);
+    let inner = p.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).unwrap_or(p);
     inner.trim_matches('"').to_string()
 }
 
@@ -243,25 +199,13 @@ mod tests {
             time: UnixTime::since_unix_epoch(Duration::from_secs(10 * 86_400 + 60)),
             not_after: UnixTime::since_unix_epoch(Duration::from_secs(7 * 86_400)),
         };
-        assert_eq!(
-            certificate_reason(&expired),
-            "certificate expired 3 days ago"
-        );
-        assert_eq!(
-            certificate_reason(&CertificateError::UnknownIssuer),
-            "certificate not trusted: UnknownIssuer"
-        );
+        assert_eq!(certificate_reason(&expired), "certificate expired 3 days ago");
+        assert_eq!(certificate_reason(&CertificateError::UnknownIssuer), "certificate not trusted: UnknownIssuer");
         let wrong_name = CertificateError::NotValidForNameContext {
             expected: ServerName::try_from("api.example.com").unwrap(),
-            presented: vec![
-                "DnsName(\"localhost\")".into(),
-                "IpAddress(127.0.0.1)".into(),
-            ],
+            presented: vec!["DnsName(\"localhost\")".into(), "IpAddress(127.0.0.1)".into()],
         };
-        assert_eq!(
-            certificate_reason(&wrong_name),
-            "certificate not valid for api.example.com (it names localhost, 127.0.0.1)"
-        );
+        assert_eq!(certificate_reason(&wrong_name), "certificate not valid for api.example.com (it names localhost, 127.0.0.1)");
     }
 
     #[test]

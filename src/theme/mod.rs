@@ -159,38 +159,22 @@ impl ThemeLoader {
     }
 
     fn load_depth(&self, choice: &str, depth: usize) -> Result<(Theme, Origin), Report> {
-        let fail =
-            |msg: String| Report::single(Diagnostic::error(Path::new(choice), None, "theme", msg));
+        let fail = |msg: String| Report::single(Diagnostic::error(Path::new(choice), None, "theme", msg));
         if depth > 8 {
             return Err(fail("themes extend each other in a loop".into()));
         }
         let is_path = choice.contains('/') || choice.ends_with(".toml");
         let (source, origin) = if is_path {
-            let p = if Path::new(choice).is_absolute() {
-                PathBuf::from(choice)
-            } else {
-                self.base_dir.join(choice)
-            };
+            let p = if Path::new(choice).is_absolute() { PathBuf::from(choice) } else { self.base_dir.join(choice) };
             let src = Source::read(&p).map_err(Report::single)?;
             (src, Origin::File(p))
-        } else if let Some(p) = self
-            .user_dir
-            .as_ref()
-            .map(|d| d.join(format!("{choice}.toml")))
-            .filter(|p| p.is_file())
-        {
+        } else if let Some(p) = self.user_dir.as_ref().map(|d| d.join(format!("{choice}.toml"))).filter(|p| p.is_file()) {
             (Source::read(&p).map_err(Report::single)?, Origin::File(p))
         } else if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == choice) {
-            (
-                Source::new(format!("themes/{choice}.toml"), *text),
-                Origin::Shipped,
-            )
+            (Source::new(format!("themes/{choice}.toml"), *text), Origin::Shipped)
         } else {
             let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
-            return Err(fail(format!(
-                "unknown theme `{choice}`; expected one of {} or a path to a .toml file",
-                names.join(", ")
-            )));
+            return Err(fail(format!("unknown theme `{choice}`; expected one of {} or a path to a .toml file", names.join(", "))));
         };
         let file = parse_file(&source)?;
         let name = choice.to_string();
@@ -198,10 +182,7 @@ impl ThemeLoader {
         if origin == Origin::Shipped && choice == BASE {
             let missing = file.missing_slots();
             if !missing.is_empty() {
-                return Err(fail(format!(
-                    "the base theme must set every slot; missing {}",
-                    missing.join(", ")
-                )));
+                return Err(fail(format!("the base theme must set every slot; missing {}", missing.join(", "))));
             }
             return Ok((file.overlay(Theme::empty(&name), &name), origin));
         }
@@ -214,14 +195,7 @@ impl ThemeLoader {
             _ => BASE.to_string(),
         };
         let base = match parent.strip_prefix("shipped:") {
-            Some(shipped) => {
-                ThemeLoader {
-                    user_dir: None,
-                    base_dir: self.base_dir.clone(),
-                }
-                .load_depth(shipped, depth + 1)?
-                .0
-            }
+            Some(shipped) => ThemeLoader { user_dir: None, base_dir: self.base_dir.clone() }.load_depth(shipped, depth + 1)?.0,
             None => self.load_depth(&parent, depth + 1)?.0,
         };
         Ok((file.overlay(base, &name), origin))
@@ -235,9 +209,7 @@ pub fn parse_file(source: &Source) -> Result<ThemeFile, Report> {
             items: vec![Diagnostic::error(
                 &source.path,
                 e.span(),
-                e.span()
-                    .map(|s| crate::config::key_at(&source.text, s.start))
-                    .unwrap_or_default(),
+                e.span().map(|s| crate::config::key_at(&source.text, s.start)).unwrap_or_default(),
                 e.message().trim().to_string(),
             )],
         },
@@ -258,9 +230,7 @@ mod tests {
     #[test]
     fn every_shipped_theme_loads() {
         for (name, _) in SHIPPED {
-            let (theme, origin) = loader(None)
-                .load(name)
-                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let (theme, origin) = loader(None).load(name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(theme.name, *name);
             assert_eq!(origin, Origin::Shipped);
         }
@@ -269,23 +239,13 @@ mod tests {
     #[test]
     fn mono_uses_only_the_terminal_colours() {
         let (mono, _) = loader(None).load("mono").unwrap();
-        for style in [
-            mono.ok,
-            mono.critical,
-            mono.p0,
-            mono.banner_production,
-            mono.focus,
-            mono.selection,
-        ] {
+        for style in [mono.ok, mono.critical, mono.p0, mono.banner_production, mono.focus, mono.selection] {
             assert!(matches!(style.fg, None | Some(Color::Reset)), "{style:?}");
             assert!(matches!(style.bg, None | Some(Color::Reset)), "{style:?}");
         }
         // States stay distinguishable without colour.
         assert_ne!(mono.critical, mono.ok);
-        assert!(
-            mono.critical.add_modifier.contains(Modifier::BOLD)
-                || mono.critical.add_modifier.contains(Modifier::REVERSED)
-        );
+        assert!(mono.critical.add_modifier.contains(Modifier::BOLD) || mono.critical.add_modifier.contains(Modifier::REVERSED));
     }
 
     #[test]
@@ -306,10 +266,7 @@ mod tests {
             t.status_bar,
         ] {
             for c in [s.fg, s.bg].into_iter().flatten() {
-                assert!(
-                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
-                    "{c:?} in ansi16"
-                );
+                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?} in ansi16");
             }
         }
     }
@@ -326,23 +283,15 @@ mod tests {
     #[test]
     fn a_user_theme_overlays_its_base() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("night.toml"),
-            "extends = \"light\"\ncritical = { fg = \"#ff0000\", bold = true }\n",
-        )
-        .unwrap();
-        let (t, origin) = loader(Some(dir.path().to_path_buf()))
-            .load("night")
-            .unwrap();
+        std::fs::write(dir.path().join("night.toml"), "extends = \"light\"\ncritical = { fg = \"#ff0000\", bold = true }\n").unwrap();
+        let (t, origin) = loader(Some(dir.path().to_path_buf())).load("night").unwrap();
         let (light, _) = loader(None).load("light").unwrap();
         assert_eq!(t.critical.fg, Some(Color::Rgb(255, 0, 0)));
         assert_eq!(t.ok, light.ok);
         assert!(matches!(origin, Origin::File(_)));
         // A user file named like a shipped theme overlays that theme.
         std::fs::write(dir.path().join("light.toml"), "ok = \"magenta\"\n").unwrap();
-        let (t, _) = loader(Some(dir.path().to_path_buf()))
-            .load("light")
-            .unwrap();
+        let (t, _) = loader(Some(dir.path().to_path_buf())).load("light").unwrap();
         assert_eq!(t.ok.fg, Some(Color::Magenta));
         assert_eq!(t.critical, light.critical);
     }
@@ -357,10 +306,6 @@ mod tests {
         assert!(text.contains("bad.toml:2:12: error:"), "{text}");
         assert!(text.contains("unknown colour \"blood\""), "{text}");
         let err = loader(None).load("neon").unwrap_err();
-        assert!(
-            err.diagnostics.items[0]
-                .message
-                .contains("unknown theme `neon`")
-        );
+        assert!(err.diagnostics.items[0].message.contains("unknown theme `neon`"));
     }
 }

@@ -34,20 +34,13 @@ impl<'de> Deserialize<'de> for StyleSpec {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = StyleSpec;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(
-                    "a colour string or a table { fg, bg, bold, dim, italic, underline, reverse }",
-                )
+                f.write_str("a colour string or a table { fg, bg, bold, dim, italic, underline, reverse }")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<StyleSpec, E> {
-                ThemeColor::deserialize(serde::de::value::StrDeserializer::<E>::new(s))
-                    .map(StyleSpec::Fg)
+                ThemeColor::deserialize(serde::de::value::StrDeserializer::<E>::new(s)).map(StyleSpec::Fg)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<StyleSpec, A::Error> {
-                FullStyle::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(StyleSpec::Full)
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<StyleSpec, A::Error> {
+                FullStyle::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(StyleSpec::Full)
             }
         }
         d.deserialize_any(V)

@@ -19,10 +19,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if s.changes.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled("  no state changes yet", t.text_dim)),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(Line::styled("  no state changes yet", t.text_dim)), inner);
         return;
     }
     let arrow = if view.ascii { "->" } else { "→" };
@@ -30,31 +27,18 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         .changes
         .iter()
         .enumerate()
-        .skip(
-            s.changes_scroll
-                .saturating_sub((inner.height as usize).saturating_sub(1)),
-        )
+        .skip(s.changes_scroll.saturating_sub((inner.height as usize).saturating_sub(1)))
         .take(inner.height as usize)
         .map(|(i, c)| {
             let name = s.board.rows.get(c.check).map_or("?", |r| r.name.as_str());
             let selected = i == s.changes_scroll && s.focus == Pane::Changes;
-            let base = if selected {
-                t.selection
-            } else {
-                ratatui::style::Style::new()
-            };
+            let base = if selected { t.selection } else { ratatui::style::Style::new() };
             Line::from(vec![
-                Span::styled(
-                    format!("{} ", format::clock(c.at_ms)),
-                    base.patch(t.text_dim),
-                ),
+                Span::styled(format!("{} ", format::clock(c.at_ms)), base.patch(t.text_dim)),
                 Span::styled(format!("{name} "), base.patch(t.text)),
                 Span::styled(c.from.ascii_symbol(), base.patch(view.health_style(c.from))),
                 Span::styled(arrow, base.patch(t.text_dim)),
-                Span::styled(
-                    format!("{} ", c.to.ascii_symbol()),
-                    base.patch(view.health_style(c.to)),
-                ),
+                Span::styled(format!("{} ", c.to.ascii_symbol()), base.patch(view.health_style(c.to))),
                 Span::styled(c.reason.clone(), base.patch(t.text_dim)),
             ])
         })

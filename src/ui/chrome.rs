@@ -15,55 +15,28 @@ use crate::metrics::Health;
 pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let env_style = if s.production {
-        t.banner_production
-    } else {
-        t.banner_other
-    };
+    let env_style = if s.production { t.banner_production } else { t.banner_other };
     let mut left = vec![
         Span::styled(format!(" {} ", s.environment.to_uppercase()), env_style),
         Span::styled(format!(" {}", s.title), t.title),
-        Span::styled(format!(" · room {}", s.room), t.text_dim),
+        Span::styled(format!(" · room {}", s.room.name), t.text_dim),
     ];
     let left_width: usize = left.iter().map(|s| s.width()).sum();
-    let counts: Vec<(Health, usize)> = [
-        Health::Critical,
-        Health::Unknown,
-        Health::Degraded,
-        Health::Acceptable,
-        Health::Ok,
-    ]
-    .into_iter()
-    .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
-    .filter(|(_, n)| *n > 0)
-    .collect();
+    let counts: Vec<(Health, usize)> = [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok]
+        .into_iter()
+        .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     let long: Vec<Span> = counts
         .iter()
-        .map(|(h, n)| {
-            Span::styled(
-                format!(
-                    " {} {n} {}",
-                    view.health_symbol(*h),
-                    h.label().to_lowercase()
-                ),
-                view.health_style(*h),
-            )
-        })
+        .map(|(h, n)| Span::styled(format!(" {} {n} {}", view.health_symbol(*h), h.label().to_lowercase()), view.health_style(*h)))
         .collect();
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
     // On narrow screens the counts keep only their symbols.
     let mut right = if left_width + width(&long) < area.width as usize {
         long
     } else {
-        counts
-            .iter()
-            .map(|(h, n)| {
-                Span::styled(
-                    format!(" {}{n}", view.health_symbol(*h)),
-                    view.health_style(*h),
-                )
-            })
-            .collect()
+        counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
     };
     right.push(Span::raw(" "));
     let right_width: usize = right.iter().map(|s| s.width()).sum();
@@ -82,19 +55,13 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
             PromptKind::Filter => ("/", "  Enter keeps · Esc clears"),
         };
         let cursor = if view.ascii { "_" } else { "▏" };
-        let line = Line::from(vec![
-            Span::styled(format!("{lead}{text}{cursor}"), t.input),
-            Span::styled(hint, t.text_dim),
-        ]);
+        let line = Line::from(vec![Span::styled(format!("{lead}{text}{cursor}"), t.input), Span::styled(hint, t.text_dim)]);
         frame.render_widget(Paragraph::new(line).style(t.input), area);
         return;
     }
     let mut spans: Vec<Span> = Vec::new();
     if let Some(m) = &s.message {
-        spans.push(Span::styled(
-            format!(" {} ", m.text),
-            if m.is_error { t.error } else { t.status_bar },
-        ));
+        spans.push(Span::styled(format!(" {} ", m.text), if m.is_error { t.error } else { t.status_bar }));
     } else {
         // Hints come from the keymap, so they show the user's own keys.
         let ctxs = contexts(s);
@@ -115,11 +82,20 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         }
     }
     let mut right = format!("{} ", s.sort.label());
+    let others = s.room.others();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
+        right = format!("with {} · {right}", names.join(", "));
+    }
+    let store = &s.room.store;
+    if !store.online && !store.kind.is_empty() {
+        right = format!("offline — {} events queued · {right}", store.queued);
+    }
+    if s.room.read_only {
+        right = format!("read-only · {right}");
+    }
     if s.log_warnings > 0 {
-        right = format!(
-            "{} logged to opsdeck.log · {right}",
-            plural(s.log_warnings, "warning")
-        );
+        right = format!("{} logged to opsdeck.log · {right}", plural(s.log_warnings, "warning"));
     }
     if !s.filter.is_empty() {
         right = format!("filter \"{}\" · {right}", s.filter);
@@ -134,9 +110,5 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

@@ -33,10 +33,7 @@ pub fn age(ms: i64) -> String {
 /// Local wall-clock time `14:02:07` of a unix-ms timestamp.
 pub fn clock(at_ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(at_ms) {
-        Ok(ts) => ts
-            .to_zoned_datetime(jiff::tz::TimeZone::system())
-            .strftime("%H:%M:%S")
-            .to_string(),
+        Ok(ts) => ts.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%H:%M:%S").to_string(),
         Err(_) => "--:--:--".into(),
     }
 }

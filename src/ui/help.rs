@@ -13,16 +13,9 @@ use crate::keymap::Context;
 
 /// The contexts the help lists: those behind the overlay first, then the rest.
 fn listed(state: &State) -> Vec<Context> {
-    let behind = State {
-        overlay: Overlay::None,
-        ..state.clone()
-    };
+    let behind = State { overlay: Overlay::None, ..state.clone() };
     let mut out = contexts(&behind);
-    let rest: Vec<Context> = Context::ALL
-        .iter()
-        .copied()
-        .filter(|c| !out.contains(c))
-        .collect();
+    let rest: Vec<Context> = Context::ALL.iter().copied().filter(|c| !out.contains(c)).collect();
     out.extend(rest);
     out
 }
@@ -31,15 +24,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
     let t = view.theme;
     let width = area.width.saturating_sub(4).min(76);
     let height = area.height.saturating_sub(2);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(popup);
     let mut lines: Vec<Line> = Vec::new();
     for ctx in listed(view.state) {
-        let bindings = view.keymap.bindings(ctx);
+        // A read-only console has no keys that change the room: they vanish.
+        let read_only = view.state.room.read_only;
+        let bindings: Vec<_> = view.keymap.bindings(ctx).iter().filter(|b| !(read_only && b.action.changes_the_room())).collect();
         if bindings.is_empty() {
             continue;
         }
@@ -57,20 +48,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.focus)
-        .title(Span::styled(
-            format!(" Keys · keymap {} ", view.keymap.name),
-            t.title,
-        ))
-        .title_bottom(Span::styled(
-            " scroll with the arrows · Esc closes ",
-            t.text_dim,
-        ));
+        .title(Span::styled(format!(" Keys · keymap {} ", view.keymap.name), t.title))
+        .title_bottom(Span::styled(" scroll with the arrows · Esc closes ", t.text_dim));
     frame.render_widget(Clear, popup);
     let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .scroll((scroll.min(max_scroll), 0)),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max_scroll), 0)), popup);
 }

@@ -37,17 +37,8 @@ impl Columns {
         let trend = if w >= 64 { 13 } else { 0 };
         let p95 = if w >= 76 { 9 } else { 0 };
         let (value, age) = (10, 5);
-        let name = w
-            .saturating_sub(Self::STATE + value + band + trend + p95 + age)
-            .max(8);
-        Columns {
-            name,
-            value,
-            band,
-            trend,
-            p95,
-            age,
-        }
+        let name = w.saturating_sub(Self::STATE + value + band + trend + p95 + age).max(8);
+        Columns { name, value, band, trend, p95, age }
     }
 }
 
@@ -58,17 +49,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     let title = if s.filter.is_empty() {
         format!("Metrics ({}) ", visible.len())
     } else {
-        format!(
-            "Metrics ({} of {}, filter \"{}\") ",
-            visible.len(),
-            s.board.rows.len(),
-            s.filter
-        )
+        format!("Metrics ({} of {}, filter \"{}\") ", visible.len(), s.board.rows.len(), s.filter)
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(view.border(Pane::Metrics))
-        .title(view.pane_title(Pane::Metrics, title));
+    let block =
+        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let cols = Columns::for_width(inner.width as usize);
@@ -76,11 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     let offset = s.selected.saturating_sub(capacity.saturating_sub(1));
     let mut lines = vec![header(&cols, view)];
     if visible.is_empty() {
-        let text = if s.board.rows.is_empty() {
-            "  the plan has no checks"
-        } else {
-            "  no check matches the filter (Esc clears it)"
-        };
+        let text = if s.board.rows.is_empty() { "  the plan has no checks" } else { "  no check matches the filter (Esc clears it)" };
         lines.push(Line::styled(text, view.theme.text_dim));
     }
     for (pos, &i) in visible.iter().enumerate().skip(offset).take(capacity) {
@@ -92,15 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
 }
 
 fn header<'a>(c: &Columns, view: &View) -> Line<'a> {
-    let mut text = format!(
-        "{:<w$}{:<n$}{:>v$}",
-        "STATE",
-        "CHECK",
-        "VALUE ",
-        w = Columns::STATE,
-        n = c.name,
-        v = c.value
-    );
+    let mut text = format!("{:<w$}{:<n$}{:>v$}", "STATE", "CHECK", "VALUE ", w = Columns::STATE, n = c.name, v = c.value);
     if c.band > 0 {
         text.push_str(&format!(" {:<w$}", "BAND", w = c.band - 1));
     }
@@ -131,69 +103,32 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
     let h = r.health();
     let hs = view.health_style(h);
     let base = if selected { t.selection } else { Style::new() };
-    let state_text = if view.ascii {
-        h.ascii_symbol().to_string()
-    } else {
-        format!("{} {}", h.symbol(), h.ascii_symbol())
-    };
-    let mut spans = vec![
-        Span::styled(fit(&state_text, Columns::STATE), base.patch(hs)),
-        Span::styled(fit(&r.name, c.name), base.patch(t.text)),
-    ];
+    let state_text = if view.ascii { h.ascii_symbol().to_string() } else { format!("{} {}", h.symbol(), h.ascii_symbol()) };
+    let mut spans =
+        vec![Span::styled(fit(&state_text, Columns::STATE), base.patch(hs)), Span::styled(fit(&r.name, c.name), base.patch(t.text))];
     let middle = c.value + c.band + c.trend + c.p95;
     let value_text = r.eval.last_value().map(|v| format::value(v, r.unit));
     match (h, value_text) {
         (Health::Unknown, _) | (_, None) => {
-            let why = r
-                .eval
-                .last_error()
-                .filter(|_| h == Health::Unknown)
-                .map_or_else(|| r.eval.reason().to_string(), str::to_string);
-            spans.push(Span::styled(
-                fit(&format!(" {why}"), middle),
-                base.patch(t.unknown),
-            ));
+            let why = r.eval.last_error().filter(|_| h == Health::Unknown).map_or_else(|| r.eval.reason().to_string(), str::to_string);
+            spans.push(Span::styled(fit(&format!(" {why}"), middle), base.patch(t.unknown)));
         }
         (_, Some(value)) => {
-            spans.push(Span::styled(
-                format!("{:>w$} ", value, w = c.value - 1),
-                base.patch(hs),
-            ));
+            spans.push(Span::styled(format!("{:>w$} ", value, w = c.value - 1), base.patch(hs)));
             if c.band > 0 {
-                spans.push(Span::styled(
-                    fit(&r.band_text(), c.band),
-                    base.patch(t.text_dim),
-                ));
+                spans.push(Span::styled(fit(&r.band_text(), c.band), base.patch(t.text_dim)));
             }
             if c.trend > 0 {
                 let values = r.eval.series().last_n(c.trend - 1);
-                spans.push(Span::styled(
-                    fit(&sparkline::line(&values, c.trend - 1, view.ascii), c.trend),
-                    base.patch(t.chart),
-                ));
+                spans.push(Span::styled(fit(&sparkline::line(&values, c.trend - 1, view.ascii), c.trend), base.patch(t.chart)));
             }
             if c.p95 > 0 {
-                let p95 = r
-                    .eval
-                    .series()
-                    .p95(s.now_ms - P95_WINDOW_MS)
-                    .map(|v| format::value(v, r.unit))
-                    .unwrap_or_default();
-                spans.push(Span::styled(
-                    format!("{:>w$} ", p95, w = c.p95 - 1),
-                    base.patch(t.text_dim),
-                ));
+                let p95 = r.eval.series().p95(s.now_ms - P95_WINDOW_MS).map(|v| format::value(v, r.unit)).unwrap_or_default();
+                spans.push(Span::styled(format!("{:>w$} ", p95, w = c.p95 - 1), base.patch(t.text_dim)));
             }
         }
     }
-    let age = r
-        .eval
-        .last_sample_at()
-        .map(|at| format::age(s.now_ms - at))
-        .unwrap_or_else(|| "—".into());
-    spans.push(Span::styled(
-        format!("{:>w$}", age, w = c.age),
-        base.patch(t.text_dim),
-    ));
+    let age = r.eval.last_sample_at().map(|at| format::age(s.now_ms - at)).unwrap_or_else(|| "—".into());
+    spans.push(Span::styled(format!("{:>w$}", age, w = c.age), base.patch(t.text_dim)));
     Line::from(spans)
 }

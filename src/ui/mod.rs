@@ -4,10 +4,14 @@
 mod changes_pane;
 mod chrome;
 mod detail;
+mod form_view;
 pub mod format;
 mod help;
+mod incident_detail;
+mod incidents_pane;
 mod metrics_pane;
 pub mod sparkline;
+mod timeline_view;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -40,11 +44,7 @@ impl View<'_> {
     }
 
     pub fn health_symbol(&self, h: Health) -> &'static str {
-        if self.ascii {
-            h.ascii_symbol()
-        } else {
-            h.symbol()
-        }
+        if self.ascii { h.ascii_symbol() } else { h.symbol() }
     }
 
     /// A pane title; the focused pane's is marked so focus shows without colour.
@@ -58,11 +58,7 @@ impl View<'_> {
     }
 
     fn border(&self, pane: Pane) -> Style {
-        if self.state.focus == pane && self.state.overlay == Overlay::None {
-            self.theme.focus
-        } else {
-            self.theme.border
-        }
+        if self.state.focus == pane && self.state.overlay == Overlay::None { self.theme.focus } else { self.theme.border }
     }
 }
 
@@ -75,43 +71,57 @@ pub struct Areas {
 /// Draws one frame.
 pub fn render(frame: &mut Frame, view: &View) -> Areas {
     let area = frame.area();
-    let [banner, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [banner, body, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
     chrome::banner(frame, banner, view);
     chrome::status_bar(frame, status, view);
-    let (main, side) = split_body(body, view.state.detail.is_some());
+    let s = view.state;
     let mut areas = Areas::default();
-    match view.state.detail {
-        Some(row) => detail::render(frame, main, view, row),
-        None => areas.metrics_rows = metrics_pane::render(frame, main, view),
+    if s.timeline_open {
+        timeline_view::render(frame, body, view);
+    } else {
+        let detail_open = s.detail.is_some() || s.incident_open.is_some();
+        let layout = split_body(body, detail_open, s.room.incidents.len());
+        match (s.incident_open, s.detail) {
+            (Some(id), _) => incident_detail::render(frame, layout.main, view, id),
+            (None, Some(row)) => detail::render(frame, layout.main, view, row),
+            (None, None) => areas.metrics_rows = metrics_pane::render(frame, layout.main, view),
+        }
+        if let Some(a) = layout.incidents {
+            incidents_pane::render(frame, a, view);
+        }
+        if let Some(a) = layout.changes {
+            changes_pane::render(frame, a, view);
+        }
     }
-    if let Some(side) = side {
-        changes_pane::render(frame, side, view);
-    }
-    if let Overlay::Help { scroll } = view.state.overlay {
-        help::render(frame, area, view, scroll);
+    match &s.overlay {
+        Overlay::Help { scroll } => help::render(frame, area, view, *scroll),
+        Overlay::Form(form) => form_view::render(frame, area, view, form),
+        _ => {}
     }
     areas
 }
 
-/// Metrics (or a detail) and the changes pane: side by side when wide,
-/// stacked otherwise; a detail on a small screen takes the whole body.
-fn split_body(body: Rect, detail_open: bool) -> (Rect, Option<Rect>) {
+struct BodyLayout {
+    main: Rect,
+    incidents: Option<Rect>,
+    changes: Option<Rect>,
+}
+
+/// Metrics (or a detail) with the incidents and changes panes: a column on
+/// the right when wide, stacked below otherwise; on a small screen a detail
+/// takes the whole body.
+fn split_body(body: Rect, detail_open: bool, incidents: usize) -> BodyLayout {
+    let incidents_height = (incidents as u16 + 2).clamp(3, 8);
     if body.width >= 150 {
-        let [main, side] =
-            Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)])
-                .areas(body);
-        return (main, Some(side));
+        let [main, side] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+        let [inc, changes] = Layout::vertical([Constraint::Length(incidents_height.max(side.height / 2)), Constraint::Min(3)]).areas(side);
+        return BodyLayout { main, incidents: Some(inc), changes: Some(changes) };
     }
     if detail_open && body.height < 30 {
-        return (body, None);
+        return BodyLayout { main: body, incidents: None, changes: None };
     }
-    let side_height = (body.height / 3).clamp(4, 12);
-    let [main, side] =
-        Layout::vertical([Constraint::Min(4), Constraint::Length(side_height)]).areas(body);
-    (main, Some(side))
+    let changes_height = (body.height / 4).clamp(3, 10);
+    let [main, inc, changes] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(incidents_height), Constraint::Length(changes_height)]).areas(body);
+    BodyLayout { main, incidents: Some(inc), changes: Some(changes) }
 }

@@ -9,19 +9,11 @@ pub fn line(values: &[f64], width: usize, ascii: bool) -> String {
     let glyphs = if ascii { &ASCII } else { &BLOCKS };
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let tail = &finite[finite.len().saturating_sub(width)..];
-    let (min, max) = tail
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
+    let (min, max) = tail.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let span = max - min;
     tail.iter()
         .map(|v| {
-            let level = if span > 0.0 {
-                ((v - min) / span * 7.0).round() as usize
-            } else {
-                3
-            };
+            let level = if span > 0.0 { ((v - min) / span * 7.0).round() as usize } else { 3 };
             glyphs[level.min(7)]
         })
         .collect()

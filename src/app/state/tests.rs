@@ -30,12 +30,7 @@ fn state() -> State {
 }
 
 fn ok(check: usize, at_ms: i64, ms: f64) -> Sample {
-    Sample {
-        check,
-        at_ms,
-        latency_ms: 1.0,
-        result: Ok(Reading::new().with("latency_ms", ms)),
-    }
+    Sample { check, at_ms, latency_ms: 1.0, result: Ok(Reading::new().with("latency_ms", ms)) }
 }
 
 #[test]
@@ -48,12 +43,7 @@ fn worst_first_and_the_cursor_follows_its_check() {
     assert_eq!(s.visible_rows(), vec![0, 2, 1]);
     s.update(Action::Bottom);
     assert_eq!(s.selected_row(), Some(1), "on db");
-    s.apply_sample(&Sample {
-        check: 0,
-        at_ms: 2000,
-        latency_ms: 1.0,
-        result: Err(ProbeError::new("connection refused")),
-    });
+    s.apply_sample(&Sample { check: 0, at_ms: 2000, latency_ms: 1.0, result: Err(ProbeError::new("connection refused")) });
     s.apply_sample(&ok(2, 2000, 5000.0));
     assert_eq!(s.visible_rows()[0], 0, "unknown api sorts before ok rows");
     assert_eq!(s.selected_row(), Some(1), "the cursor stays on db");
@@ -88,20 +78,13 @@ fn palette_runs_commands_and_reports_errors() {
     for c in "light".chars() {
         s.type_char(c);
     }
-    assert_eq!(
-        s.update(Action::Submit),
-        vec![Effect::SetTheme("light".into())]
-    );
+    assert_eq!(s.update(Action::Submit), vec![Effect::SetTheme("light".into())]);
     s.update(Action::Palette);
     for c in "explode".chars() {
         s.type_char(c);
     }
     s.update(Action::Submit);
-    assert!(
-        s.message
-            .as_ref()
-            .is_some_and(|m| m.is_error && m.text.contains("unknown command"))
-    );
+    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("unknown command")));
     s.update(Action::Palette);
     for c in "open db".chars() {
         s.type_char(c);
@@ -120,7 +103,11 @@ fn help_focus_detail_and_quit() {
     s.update(Action::Close);
     assert_eq!(s.overlay, Overlay::None);
     s.update(Action::FocusNext);
+    assert_eq!(s.focus, Pane::Incidents);
+    s.update(Action::FocusNext);
     assert_eq!(s.focus, Pane::Changes);
+    s.update(Action::FocusPrev);
+    s.update(Action::FocusNext);
     s.update(Action::FocusNext);
     assert_eq!(s.focus, Pane::Metrics);
     s.update(Action::Open);
@@ -130,4 +117,98 @@ fn help_focus_detail_and_quit() {
     s.update(Action::Close);
     assert_eq!(s.detail, None);
     assert_eq!(s.update(Action::Quit), vec![Effect::Quit]);
+}
+
+mod incidents {
+    use super::*;
+    use crate::journal::{Actor, NewEvent, Status};
+
+    fn stored(s: &State, seq: i64, body: &Body) -> Event {
+        NewEvent::new(&s.room.name, &s.room.actor, 1_000 * seq, body).stored(seq)
+    }
+
+    /// Feeds what the reducer asked to append back as if the store stored it.
+    fn store_effects(s: &mut State, effects: Vec<Effect>) {
+        for e in effects {
+            if let Effect::Append(body) = e {
+                let seq = s.room.last_seq + 1;
+                let event = stored(s, seq, &body);
+                s.apply_event(event);
+            }
+        }
+    }
+
+    fn with_incident() -> State {
+        let mut s = state();
+        s.room.actor = Actor { name: "alice".into(), host: "h".into(), from: None };
+        s.update(Action::FocusNext);
+        s.update(Action::IncidentNew);
+        for c in "Checkout errors".chars() {
+            s.type_char(c);
+        }
+        let effects = s.update(Action::Submit);
+        assert!(matches!(effects.as_slice(), [Effect::Append(Body::IncidentOpened { .. })]), "{effects:?}");
+        store_effects(&mut s, effects);
+        s
+    }
+
+    #[test]
+    fn opening_needs_a_title_and_lands_through_the_store() {
+        let mut s = state();
+        s.update(Action::IncidentNew);
+        assert!(s.update(Action::Submit).is_empty(), "no title, no event");
+        assert!(matches!(&s.overlay, Overlay::Form(f) if f.error.is_some()));
+        let s = with_incident();
+        assert_eq!(s.room.incidents.len(), 1);
+        assert_eq!(s.current_incident(), Some(1));
+    }
+
+    #[test]
+    fn a_downgrade_asks_for_a_second_enter() {
+        let mut s = with_incident();
+        // Raise to P0 first.
+        s.update(Action::IncidentSeverity);
+        s.update(Action::Up);
+        s.update(Action::Complete);
+        for c in "worse".chars() {
+            s.type_char(c);
+        }
+        let effects = s.update(Action::Submit);
+        store_effects(&mut s, effects);
+        assert_eq!(s.room.incidents.get(1).map(|i| i.severity.as_str()), Some("P0"));
+        // Now lower it: the first Enter only asks.
+        s.update(Action::IncidentSeverity);
+        s.update(Action::Down);
+        s.update(Action::Down);
+        s.update(Action::Complete);
+        for c in "contained".chars() {
+            s.type_char(c);
+        }
+        assert!(s.update(Action::Submit).is_empty());
+        assert!(matches!(&s.overlay, Overlay::Form(f) if f.confirm.is_some()));
+        let effects = s.update(Action::Submit);
+        assert!(matches!(effects.as_slice(), [Effect::Append(Body::IncidentSeverity { to, .. })] if to == "P2"));
+    }
+
+    #[test]
+    fn invalid_status_moves_are_refused_before_the_journal() {
+        let mut s = with_incident();
+        for to in [Status::Resolved, Status::Closed] {
+            let from = s.room.incidents.get(1).map_or(Status::Investigating, |i| i.status);
+            store_effects(&mut s, vec![Effect::Append(Body::IncidentStatus { incident: 1, from, to })]);
+        }
+        s.update(Action::IncidentNote);
+        s.type_char('x');
+        assert!(s.update(Action::Submit).is_empty(), "a closed incident takes no notes");
+        assert!(matches!(&s.overlay, Overlay::Form(f) if f.error.as_deref().is_some_and(|e| e.contains("closed"))));
+    }
+
+    #[test]
+    fn a_read_only_console_opens_no_forms() {
+        let mut s = state();
+        s.room.read_only = true;
+        assert!(s.update(Action::IncidentNew).is_empty());
+        assert_eq!(s.overlay, Overlay::None);
+        assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("read-only")));
+    }
 }

@@ -8,25 +8,13 @@ use super::super::sections::{NOTIFY_EVENTS, Notify, Rollback, Trigger, TriggerMo
 use super::Ctx;
 use super::procedures::unknown;
 
-pub fn rollback_ok(
-    ctx: &Ctx,
-    i: usize,
-    rb: &Rollback,
-    check_ids: &[&str],
-    diags: &mut Diagnostics,
-) {
+pub fn rollback_ok(ctx: &Ctx, i: usize, rb: &Rollback, check_ids: &[&str], diags: &mut Diagnostics) {
     let at = |k: &str| KeyPath::item("rollback", i).key(k);
     if rb.run.trim().is_empty() {
-        diags.push(ctx.error(
-            &at("run"),
-            "empty command; expected the shell command that rolls back",
-        ));
+        diags.push(ctx.error(&at("run"), "empty command; expected the shell command that rolls back"));
     }
     if rb.timeout.is_zero() {
-        diags.push(ctx.error(
-            &at("timeout"),
-            "timeout is zero; expected a positive duration like \"3m\"",
-        ));
+        diags.push(ctx.error(&at("timeout"), "timeout is zero; expected a positive duration like \"3m\""));
     }
     if let Some(check) = &rb.verify_check
         && !check_ids.contains(&check.as_str())
@@ -35,82 +23,50 @@ pub fn rollback_ok(
     }
 }
 
-pub fn trigger_ok(
-    ctx: &Ctx,
-    i: usize,
-    t: &Trigger,
-    check_ids: &[&str],
-    rollback_ids: &[&str],
-    diags: &mut Diagnostics,
-) {
+pub fn trigger_ok(ctx: &Ctx, i: usize, t: &Trigger, check_ids: &[&str], rollback_ids: &[&str], diags: &mut Diagnostics) {
     let at = |k: &str| KeyPath::item("trigger", i).key(k);
     if t.when.is_empty() {
-        diags.push(ctx.error(
-            &at("when"),
-            "no conditions; expected at least one, like \"api critical for 1m\"",
-        ));
+        diags.push(ctx.error(&at("when"), "no conditions; expected at least one, like \"api critical for 1m\""));
     }
     for (j, text) in t.when.iter().enumerate() {
         let path = at("when").index(j);
         match text.parse::<Condition>() {
             Err(e) => diags.push(ctx.error(&path, e)),
-            Ok(cond) if !check_ids.contains(&cond.check()) => {
-                diags.push(ctx.error(&path, unknown("check", cond.check(), check_ids)))
-            }
+            Ok(cond) if !check_ids.contains(&cond.check()) => diags.push(ctx.error(&path, unknown("check", cond.check(), check_ids))),
             Ok(_) => {}
         }
     }
     match &t.propose {
         Some(rb) if !rollback_ids.contains(&rb.as_str()) => diags.push(ctx.error(&at("propose"), unknown("rollback", rb, rollback_ids))),
-        None if t.mode != TriggerMode::Advise => {
-            diags.push(ctx.error(&at("mode"), "modes `confirm` and `auto` propose a rollback; expected `propose = \"<rollback id>\"` or mode = \"advise\""))
-        }
+        None if t.mode != TriggerMode::Advise => diags.push(ctx.error(
+            &at("mode"),
+            "modes `confirm` and `auto` propose a rollback; expected `propose = \"<rollback id>\"` or mode = \"advise\"",
+        )),
         _ => {}
     }
     if t.mode == TriggerMode::Auto && t.countdown.is_zero() {
-        diags.push(ctx.error(&at("countdown"), "an `auto` trigger needs a countdown others can veto; expected a positive duration like \"60s\""));
+        diags.push(
+            ctx.error(&at("countdown"), "an `auto` trigger needs a countdown others can veto; expected a positive duration like \"60s\""),
+        );
     }
 }
 
 pub fn notify_ok(ctx: &Ctx, i: usize, n: &Notify, diags: &mut Diagnostics) {
     let at = |k: &str| KeyPath::item("notify", i).key(k);
     match (&n.slack_webhook_env, &n.webhook_env) {
-        (Some(_), Some(_)) => diags.push(ctx.error(
-            &at("webhook_env"),
-            "both `slack_webhook_env` and `webhook_env` are set; expected one per [[notify]]",
-        )),
-        (None, None) => diags.push(ctx.error(
-            &KeyPath::item("notify", i),
-            "notify needs `slack_webhook_env` or `webhook_env`",
-        )),
-        (Some(var), None) => ctx.env_should_be_set(
-            &at("slack_webhook_env"),
-            var,
-            "nothing will be sent until it is",
-            diags,
-        ),
-        (None, Some(var)) => ctx.env_should_be_set(
-            &at("webhook_env"),
-            var,
-            "nothing will be sent until it is",
-            diags,
-        ),
+        (Some(_), Some(_)) => {
+            diags.push(ctx.error(&at("webhook_env"), "both `slack_webhook_env` and `webhook_env` are set; expected one per [[notify]]"))
+        }
+        (None, None) => diags.push(ctx.error(&KeyPath::item("notify", i), "notify needs `slack_webhook_env` or `webhook_env`")),
+        (Some(var), None) => ctx.env_should_be_set(&at("slack_webhook_env"), var, "nothing will be sent until it is", diags),
+        (None, Some(var)) => ctx.env_should_be_set(&at("webhook_env"), var, "nothing will be sent until it is", diags),
     }
     if n.on.is_empty() {
-        diags.push(ctx.error(
-            &at("on"),
-            format!("no events; expected some of {}", NOTIFY_EVENTS.join(", ")),
-        ));
+        diags.push(ctx.error(&at("on"), format!("no events; expected some of {}", NOTIFY_EVENTS.join(", "))));
     }
     for (j, event) in n.on.iter().enumerate() {
         if !NOTIFY_EVENTS.contains(&event.as_str()) {
-            diags.push(ctx.error(
-                &at("on").index(j),
-                format!(
-                    "unknown event `{event}`; expected one of {}",
-                    NOTIFY_EVENTS.join(", ")
-                ),
-            ));
+            diags.push(ctx.error(&at("on").index(j), format!("unknown event `{event}`; expected one of {}", NOTIFY_EVENTS.join(", "))));
         }
     }
 }

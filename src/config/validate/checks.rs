@@ -16,27 +16,14 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
     let kind = c.probe.kind();
     let probe_at = |k: &str| at(kind).key(k);
 
-    for (key, dur) in [
-        ("every", c.every),
-        ("timeout", c.timeout),
-        ("stale_after", c.stale_after),
-    ] {
+    for (key, dur) in [("every", c.every), ("timeout", c.timeout), ("stale_after", c.stale_after)] {
         if dur.is_some_and(|d| d.is_zero()) {
-            diags.push(ctx.error(
-                &at(key),
-                format!("`{key}` is zero; expected a positive duration"),
-            ));
+            diags.push(ctx.error(&at(key), format!("`{key}` is zero; expected a positive duration")));
         }
     }
-    for (key, n) in [
-        ("raise_after", c.raise_after),
-        ("clear_after", c.clear_after),
-    ] {
+    for (key, n) in [("raise_after", c.raise_after), ("clear_after", c.clear_after)] {
         if n == Some(0) {
-            diags.push(ctx.error(
-                &at(key),
-                format!("`{key}` is 0; expected a count of evaluations, at least 1"),
-            ));
+            diags.push(ctx.error(&at(key), format!("`{key}` is 0; expected a count of evaluations, at least 1")));
         }
     }
 
@@ -44,13 +31,7 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
         Some(sym) => match Unit::parse(sym) {
             Some(u) => Some(u),
             None => {
-                diags.push(ctx.error(
-                    &at("unit"),
-                    format!(
-                        "unknown unit `{sym}`; expected one of {}",
-                        units::known_symbols()
-                    ),
-                ));
+                diags.push(ctx.error(&at("unit"), format!("unknown unit `{sym}`; expected one of {}", units::known_symbols())));
                 return;
             }
         },
@@ -60,36 +41,22 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
         && let Err(errors) = band.resolve(unit)
     {
         for BandError { field, message } in errors {
-            let path = if field.is_empty() {
-                at("band")
-            } else {
-                at("band").key(field)
-            };
+            let path = if field.is_empty() { at("band") } else { at("band").key(field) };
             diags.push(ctx.error(&path, message));
         }
     }
 
     match &c.probe {
         _ if c.assert.is_empty() => {}
-        Probe::Http(_)
-        | Probe::Command(CommandProbe {
-            output: CommandOutput::Json,
-            ..
-        }) => {
+        Probe::Http(_) | Probe::Command(CommandProbe { output: CommandOutput::Json, .. }) => {
             for (j, a) in c.assert.iter().enumerate() {
                 if let Err(e) = Assertion::parse(a) {
                     diags.push(ctx.error(&at("assert").index(j), e));
                 }
             }
         }
-        Probe::Command(_) => diags.push(ctx.error(
-            &at("assert"),
-            "`assert` on a command check needs `output = \"json\"`",
-        )),
-        _ => diags.push(ctx.error(
-            &at("assert"),
-            format!("`assert` applies to http and command checks; this is a {kind} check"),
-        )),
+        Probe::Command(_) => diags.push(ctx.error(&at("assert"), "`assert` on a command check needs `output = \"json\"`")),
+        _ => diags.push(ctx.error(&at("assert"), format!("`assert` applies to http and command checks; this is a {kind} check"))),
     }
 
     // Probes that reach a service by URL: exactly one of url / url_env.
@@ -109,7 +76,10 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
     match &c.probe {
         Probe::Http(h) => {
             if !HTTP_METHODS.contains(&h.method.to_ascii_uppercase().as_str()) {
-                diags.push(ctx.error(&probe_at("method"), format!("unknown HTTP method `{}`; expected one of {}", h.method, HTTP_METHODS.join(", "))));
+                diags.push(ctx.error(
+                    &probe_at("method"),
+                    format!("unknown HTTP method `{}`; expected one of {}", h.method, HTTP_METHODS.join(", ")),
+                ));
             }
             if let Some(s) = h.status
                 && !(100..=599).contains(&s)
@@ -127,13 +97,18 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
         }
         Probe::Prometheus(p) => match (&p.query, &p.scrape) {
             (Some(_), Some(_)) => diags.push(ctx.error(&probe_at("scrape"), "both `query` and `scrape` are set; expected one of them")),
-            (None, None) => diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)")),
+            (None, None) => {
+                diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)"))
+            }
             (None, Some(_)) => {
                 if p.metric.is_none() {
                     diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read"));
                 }
                 if p.url.is_some() || p.url_env.is_some() {
-                    diags.push(ctx.error(&probe_at(if p.url.is_some() { "url" } else { "url_env" }), "`url` is for `query`; a scrape reads the `scrape` URL"));
+                    diags.push(ctx.error(
+                        &probe_at(if p.url.is_some() { "url" } else { "url_env" }),
+                        "`url` is for `query`; a scrape reads the `scrape` URL",
+                    ));
                 }
                 if let Some(q) = p.quantile
                     && !(0.0..=1.0).contains(&q)

@@ -29,22 +29,12 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     pub fn error(&self, path: &KeyPath, message: impl Into<String>) -> Diagnostic {
         let span = self.located.span(path, false);
-        Diagnostic::error(
-            &self.source.path,
-            Some(span),
-            self.located.display(path),
-            message,
-        )
+        Diagnostic::error(&self.source.path, Some(span), self.located.display(path), message)
     }
 
     pub fn warning(&self, path: &KeyPath, message: impl Into<String>) -> Diagnostic {
         let span = self.located.span(path, false);
-        Diagnostic::warning(
-            &self.source.path,
-            Some(span),
-            self.located.display(path),
-            message,
-        )
+        Diagnostic::warning(&self.source.path, Some(span), self.located.display(path), message)
     }
 
     /// Line of the value at `path`, for "first defined at line N".
@@ -53,18 +43,9 @@ impl Ctx<'_> {
     }
 
     /// Warns when an `*_env` variable is not set in this environment.
-    pub fn env_should_be_set(
-        &self,
-        path: &KeyPath,
-        var: &str,
-        consequence: &str,
-        diags: &mut Diagnostics,
-    ) {
+    pub fn env_should_be_set(&self, path: &KeyPath, var: &str, consequence: &str, diags: &mut Diagnostics) {
         if !(self.env_is_set)(var) && self.unset_reported.borrow_mut().insert(var.to_string()) {
-            diags.push(self.warning(
-                path,
-                format!("environment variable `{var}` is not set; {consequence}"),
-            ));
+            diags.push(self.warning(path, format!("environment variable `{var}` is not set; {consequence}")));
         }
     }
 }
@@ -82,42 +63,12 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     let defaults = s.defaults.unwrap_or_default();
     defaults_ok(ctx, &defaults, diags);
 
-    unique_ids(
-        ctx,
-        "check",
-        s.checks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))),
-        diags,
-    );
-    unique_ids(
-        ctx,
-        "severity",
-        s.severities.iter().map(|(i, c)| (*i, Some(c.id.as_str()))),
-        diags,
-    );
-    unique_ids(
-        ctx,
-        "checklist",
-        s.checklists.iter().map(|(i, c)| (*i, c.id.as_deref())),
-        diags,
-    );
-    unique_ids(
-        ctx,
-        "runbook",
-        s.runbooks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))),
-        diags,
-    );
-    unique_ids(
-        ctx,
-        "rollback",
-        s.rollbacks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))),
-        diags,
-    );
-    unique_ids(
-        ctx,
-        "trigger",
-        s.triggers.iter().map(|(i, c)| (*i, Some(c.id.as_str()))),
-        diags,
-    );
+    unique_ids(ctx, "check", s.checks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
+    unique_ids(ctx, "severity", s.severities.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
+    unique_ids(ctx, "checklist", s.checklists.iter().map(|(i, c)| (*i, c.id.as_deref())), diags);
+    unique_ids(ctx, "runbook", s.runbooks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
+    unique_ids(ctx, "rollback", s.rollbacks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
+    unique_ids(ctx, "trigger", s.triggers.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
 
     for (i, check) in &s.checks {
         checks::check_ok(ctx, *i, check, diags);
@@ -149,11 +100,7 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
         deck: s.deck?,
         defaults,
         checks: strip(s.checks),
-        severities: if default_sev {
-            default_severities()
-        } else {
-            strip(s.severities)
-        },
+        severities: if default_sev { default_severities() } else { strip(s.severities) },
         default_severities: default_sev,
         checklists: strip(s.checklists),
         runbooks: strip(s.runbooks),
@@ -167,26 +114,14 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
 fn defaults_ok(ctx: &Ctx, d: &Defaults, diags: &mut Diagnostics) {
     let path = |k: &str| KeyPath::from("defaults").key(k);
     if d.every.is_zero() {
-        diags.push(ctx.error(
-            &path("every"),
-            "poll interval is zero; expected a positive duration like \"5s\"",
-        ));
+        diags.push(ctx.error(&path("every"), "poll interval is zero; expected a positive duration like \"5s\""));
     }
     if d.timeout.is_zero() {
-        diags.push(ctx.error(
-            &path("timeout"),
-            "timeout is zero; expected a positive duration like \"2s\"",
-        ));
+        diags.push(ctx.error(&path("timeout"), "timeout is zero; expected a positive duration like \"2s\""));
     }
-    for (key, n) in [
-        ("raise_after", d.raise_after),
-        ("clear_after", d.clear_after),
-    ] {
+    for (key, n) in [("raise_after", d.raise_after), ("clear_after", d.clear_after)] {
         if n == 0 {
-            diags.push(ctx.error(
-                &path(key),
-                format!("`{key}` is 0; expected a count of evaluations, at least 1"),
-            ));
+            diags.push(ctx.error(&path(key), format!("`{key}` is 0; expected a count of evaluations, at least 1")));
         }
     }
 }
@@ -196,30 +131,19 @@ fn strip<T>(v: Vec<(usize, T)>) -> Vec<T> {
 }
 
 /// Reports every id that an earlier element of the same section already used.
-fn unique_ids<'a>(
-    ctx: &Ctx,
-    section: &str,
-    ids: impl Iterator<Item = (usize, Option<&'a str>)>,
-    diags: &mut Diagnostics,
-) {
+fn unique_ids<'a>(ctx: &Ctx, section: &str, ids: impl Iterator<Item = (usize, Option<&'a str>)>, diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, id) in ids {
         let Some(id) = id else { continue };
         let path = KeyPath::item(section, i).key("id");
         if id.trim().is_empty() {
-            diags.push(ctx.error(
-                &path,
-                format!("empty {section} id; expected a short name like \"api\""),
-            ));
+            diags.push(ctx.error(&path, format!("empty {section} id; expected a short name like \"api\"")));
             continue;
         }
         match seen.get(id) {
             Some(first) => {
                 let line = ctx.line_of(&KeyPath::item(section, *first).key("id"));
-                diags.push(ctx.error(
-                    &path,
-                    format!("duplicate {section} id `{id}`; it is already used at line {line}"),
-                ));
+                diags.push(ctx.error(&path, format!("duplicate {section} id `{id}`; it is already used at line {line}")));
             }
             None => {
                 seen.insert(id, i);

@@ -9,23 +9,11 @@ use super::super::resolve_relative;
 use super::super::sections::{Checklist, Runbook};
 use super::Ctx;
 
-pub fn checklist_ok(
-    ctx: &Ctx,
-    i: usize,
-    list: &Checklist,
-    check_ids: &[&str],
-    diags: &mut Diagnostics,
-) {
+pub fn checklist_ok(ctx: &Ctx, i: usize, list: &Checklist, check_ids: &[&str], diags: &mut Diagnostics) {
     let at = |k: &str| KeyPath::item("checklist", i).key(k);
     match (&list.from, list.items.is_empty()) {
-        (Some(_), false) => diags.push(ctx.error(
-            &at("items"),
-            "both `from` and `items` are set; expected one of them",
-        )),
-        (None, true) => diags.push(ctx.error(
-            &KeyPath::item("checklist", i),
-            "checklist needs `from` (a Markdown file) or `items`",
-        )),
+        (Some(_), false) => diags.push(ctx.error(&at("items"), "both `from` and `items` are set; expected one of them")),
+        (None, true) => diags.push(ctx.error(&KeyPath::item("checklist", i), "checklist needs `from` (a Markdown file) or `items`")),
         (Some(from), true) => file_exists(ctx, &at("from"), from, diags),
         (None, false) => {}
     }
@@ -33,10 +21,7 @@ pub fn checklist_ok(
         if let Some(check) = item.verify()
             && !check_ids.contains(&check)
         {
-            diags.push(ctx.error(
-                &at("items").index(j).key("verify"),
-                unknown("check", check, check_ids),
-            ));
+            diags.push(ctx.error(&at("items").index(j).key("verify"), unknown("check", check, check_ids)));
         }
     }
 }
@@ -44,24 +29,15 @@ pub fn checklist_ok(
 pub fn runbook_ok(ctx: &Ctx, i: usize, book: &Runbook, diags: &mut Diagnostics) {
     let at = |k: &str| KeyPath::item("runbook", i).key(k);
     match (&book.from, book.steps.is_empty()) {
-        (Some(_), false) => diags.push(ctx.error(
-            &at("steps"),
-            "both `from` and `steps` are set; expected one of them",
-        )),
-        (None, true) => diags.push(ctx.error(
-            &KeyPath::item("runbook", i),
-            "runbook needs `from` (a Markdown file) or `steps`",
-        )),
+        (Some(_), false) => diags.push(ctx.error(&at("steps"), "both `from` and `steps` are set; expected one of them")),
+        (None, true) => diags.push(ctx.error(&KeyPath::item("runbook", i), "runbook needs `from` (a Markdown file) or `steps`")),
         (Some(from), true) => file_exists(ctx, &at("from"), from, diags),
         (None, false) => {}
     }
     if let Some(cwd) = &book.cwd
         && !resolve_relative(ctx.base_dir, cwd).is_dir()
     {
-        diags.push(ctx.warning(
-            &at("cwd"),
-            format!("directory \"{}\" does not exist here", cwd.display()),
-        ));
+        diags.push(ctx.warning(&at("cwd"), format!("directory \"{}\" does not exist here", cwd.display())));
     }
 }
 
@@ -71,11 +47,7 @@ pub fn file_exists(ctx: &Ctx, path: &KeyPath, file: &Path, diags: &mut Diagnosti
     if !full.is_file() {
         diags.push(ctx.error(
             path,
-            format!(
-                "file \"{}\" not found (looked for {}); paths are relative to the plan file",
-                file.display(),
-                full.display()
-            ),
+            format!("file \"{}\" not found (looked for {}); paths are relative to the plan file", file.display(), full.display()),
         ));
     }
 }
@@ -85,9 +57,6 @@ pub fn unknown(what: &str, name: &str, known: &[&str]) -> String {
     if known.is_empty() {
         format!("unknown {what} `{name}`; the plan defines no {what}")
     } else {
-        format!(
-            "unknown {what} `{name}`; expected one of {}",
-            known.join(", ")
-        )
+        format!("unknown {what} `{name}`; expected one of {}", known.join(", "))
     }
 }

@@ -7,9 +7,7 @@ pub fn url_has_password(url: &str) -> bool {
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     match authority.rsplit_once('@') {
-        Some((userinfo, _)) => userinfo
-            .split_once(':')
-            .is_some_and(|(_, pass)| !pass.is_empty()),
+        Some((userinfo, _)) => userinfo.split_once(':').is_some_and(|(_, pass)| !pass.is_empty()),
         None => false,
     }
 }

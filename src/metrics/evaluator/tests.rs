@@ -3,11 +3,7 @@ use super::*;
 use crate::config::band::CmpOp;
 
 fn latency_band() -> ResolvedBand {
-    ResolvedBand {
-        target: Some((CmpOp::Lt, 200.0)),
-        acceptable: Some((CmpOp::Lt, 500.0)),
-        critical: Some((CmpOp::Gt, 1000.0)),
-    }
+    ResolvedBand { target: Some((CmpOp::Lt, 200.0)), acceptable: Some((CmpOp::Lt, 500.0)), critical: Some((CmpOp::Gt, 1000.0)) }
 }
 
 fn evaluator(raise_after: u32, clear_after: u32) -> Evaluator {
@@ -21,19 +17,13 @@ fn evaluator(raise_after: u32, clear_after: u32) -> Evaluator {
 
 /// Feeds values one second apart starting at `start_s`; returns the transitions.
 fn feed(e: &mut Evaluator, start_s: i64, values: &[f64]) -> Vec<Transition> {
-    values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &v)| e.observe(Observation::value((start_s + i as i64) * 1000, v)))
-        .collect()
+    values.iter().enumerate().filter_map(|(i, &v)| e.observe(Observation::value((start_s + i as i64) * 1000, v))).collect()
 }
 
 #[test]
 fn a_target_reporting_failure_is_critical_not_unknown() {
     let mut e = evaluator(2, 2);
-    let t = e
-        .observe(Observation::failure(1000, "HTTP 503 Service Unavailable"))
-        .expect("transition");
+    let t = e.observe(Observation::failure(1000, "HTTP 503 Service Unavailable")).expect("transition");
     assert_eq!((t.from, t.to), (Health::Unknown, Health::Critical));
     assert_eq!(t.reason, "failed: HTTP 503 Service Unavailable");
     // Leaving critical takes clear_after good values.
@@ -42,9 +32,7 @@ fn a_target_reporting_failure_is_critical_not_unknown() {
     assert_eq!(t[0].to, Health::Ok);
     // From OK, one failure is not enough with raise_after 2; two are.
     assert_eq!(e.observe(Observation::failure(4000, "HTTP 500")), None);
-    let t = e
-        .observe(Observation::failure(5000, "HTTP 500"))
-        .expect("raised");
+    let t = e.observe(Observation::failure(5000, "HTTP 500")).expect("raised");
     assert_eq!(t.to, Health::Critical);
     assert_eq!(t.reason, "failed: HTTP 500 for 2 samples");
     assert_eq!(e.consecutive_failures(), 2);
@@ -73,9 +61,7 @@ fn first_value_moves_directly_to_its_level() {
     assert_eq!(e.since_ms(), Some(1000));
 
     let mut ok = evaluator(3, 3);
-    let t = ok
-        .observe(Observation::value(0, 180.0))
-        .expect("transition");
+    let t = ok.observe(Observation::value(0, 180.0)).expect("transition");
     assert_eq!(t.to, Health::Ok);
     assert_eq!(ok.reason(), "first sample: latency_ms 180 < 200 (target)");
 }
@@ -92,15 +78,9 @@ fn raise_needs_raise_after_consecutive_worse_values() {
     let t = feed(&mut e, 6, &[1300.0]);
     assert_eq!(t.len(), 1);
     assert_eq!((t[0].from, t[0].to), (Health::Ok, Health::Critical));
-    assert_eq!(
-        t[0].reason,
-        "latency_ms 1300 > 1000 (critical) for 3 samples"
-    );
+    assert_eq!(t[0].reason, "latency_ms 1300 > 1000 (critical) for 3 samples");
     assert_eq!(t[0].at_ms, 6000);
-    assert_eq!(
-        t[0].recent,
-        vec![180.0, 1240.0, 1240.0, 180.0, 1240.0, 1240.0, 1300.0]
-    );
+    assert_eq!(t[0].recent, vec![180.0, 1240.0, 1240.0, 180.0, 1240.0, 1240.0, 1300.0]);
 }
 
 #[test]
@@ -110,10 +90,7 @@ fn raise_moves_to_best_level_held_then_escalates() {
     let t = feed(&mut e, 1, &[700.0, 1240.0, 1240.0]);
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].to, Health::Degraded);
-    assert_eq!(
-        t[0].reason,
-        "latency_ms 700 >= 500 (misses acceptable) for 3 samples"
-    );
+    assert_eq!(t[0].reason, "latency_ms 700 >= 500 (misses acceptable) for 3 samples");
     assert_eq!(t[0].value, Some(1240.0));
     // Last three are now all critical.
     let t = feed(&mut e, 4, &[1240.0]);
@@ -130,10 +107,7 @@ fn clear_needs_clear_after_consecutive_better_values() {
     let t = feed(&mut e, 6, &[150.0]);
     assert_eq!(t.len(), 1);
     assert_eq!((t[0].from, t[0].to), (Health::Critical, Health::Ok));
-    assert_eq!(
-        t[0].reason,
-        "back to OK: latency_ms 150 < 200 (target) for 3 samples"
-    );
+    assert_eq!(t[0].reason, "back to OK: latency_ms 150 < 200 (target) for 3 samples");
     assert_eq!(e.reason(), t[0].reason);
 }
 
@@ -144,20 +118,14 @@ fn clear_moves_to_worst_level_among_window() {
     let t = feed(&mut e, 1, &[300.0, 180.0, 150.0]);
     assert_eq!(t.len(), 1);
     assert_eq!(t[0].to, Health::Acceptable);
-    assert_eq!(
-        t[0].reason,
-        "improved to ACCEPTABLE: latency_ms 300 < 500 (acceptable) for 3 samples"
-    );
+    assert_eq!(t[0].reason, "improved to ACCEPTABLE: latency_ms 300 < 500 (acceptable) for 3 samples");
 }
 
 #[test]
 fn zero_thresholds_act_as_one() {
     let mut e = evaluator(0, 0);
     feed(&mut e, 0, &[180.0]);
-    assert_eq!(
-        feed(&mut e, 1, &[700.0])[0].reason,
-        "latency_ms 700 >= 500 (misses acceptable)"
-    );
+    assert_eq!(feed(&mut e, 1, &[700.0])[0].reason, "latency_ms 700 >= 500 (misses acceptable)");
     assert_eq!(feed(&mut e, 2, &[180.0])[0].to, Health::Ok);
 }
 
@@ -165,28 +133,21 @@ fn zero_thresholds_act_as_one() {
 fn error_is_unknown_immediately_and_recovers_on_first_success() {
     let mut e = evaluator(3, 3);
     feed(&mut e, 0, &[1240.0]);
-    let t = e
-        .observe(Observation::error(1000, "connection refused"))
-        .expect("transition");
+    let t = e.observe(Observation::error(1000, "connection refused")).expect("transition");
     assert_eq!((t.from, t.to), (Health::Critical, Health::Unknown));
     assert_eq!(t.reason, "probe error: connection refused");
     assert_eq!(t.value, None);
     assert_eq!(e.consecutive_failures(), 1);
 
     // A second, different error: no transition, reason updated.
-    assert_eq!(
-        e.observe(Observation::error(2000, "timeout after 5s")),
-        None
-    );
+    assert_eq!(e.observe(Observation::error(2000, "timeout after 5s")), None);
     assert_eq!(e.reason(), "probe error: timeout after 5s");
     assert_eq!(e.consecutive_failures(), 2);
     assert_eq!(e.last_error(), Some("timeout after 5s"));
     assert_eq!(e.last_value(), Some(1240.0));
 
     // First success goes straight to its level despite clear_after = 3.
-    let t = e
-        .observe(Observation::value(3000, 180.0))
-        .expect("transition");
+    let t = e.observe(Observation::value(3000, 180.0)).expect("transition");
     assert_eq!((t.from, t.to), (Health::Unknown, Health::Ok));
     assert_eq!(t.reason, "back to OK: latency_ms 180 < 200 (target)");
     assert_eq!(e.consecutive_failures(), 0);
@@ -217,19 +178,14 @@ fn staleness_via_tick() {
     assert_eq!(e.tick(50_000), None);
     assert_eq!(e.reason(), "stale: no sample for 50s");
     // A fresh sample recovers directly.
-    let t = e
-        .observe(Observation::value(51_000, 300.0))
-        .expect("transition");
+    let t = e.observe(Observation::value(51_000, 300.0)).expect("transition");
     assert_eq!(t.to, Health::Acceptable);
     assert_eq!(e.tick(60_000), None);
 }
 
 #[test]
 fn stale_disabled_when_not_positive() {
-    let mut e = Evaluator::new(EvaluatorConfig {
-        stale_after_ms: 0,
-        ..EvaluatorConfig::new("x", None)
-    });
+    let mut e = Evaluator::new(EvaluatorConfig { stale_after_ms: 0, ..EvaluatorConfig::new("x", None) });
     e.observe(Observation::value(0, 1.0));
     assert_eq!(e.tick(i64::MAX), None);
     assert_eq!(e.health(), Health::Ok);
@@ -239,9 +195,7 @@ fn stale_disabled_when_not_positive() {
 fn non_finite_values_are_unknown() {
     let mut e = evaluator(3, 3);
     feed(&mut e, 0, &[180.0]);
-    let t = e
-        .observe(Observation::value(1000, f64::NAN))
-        .expect("transition");
+    let t = e.observe(Observation::value(1000, f64::NAN)).expect("transition");
     assert_eq!(t.to, Health::Unknown);
     assert_eq!(t.reason, "value is NaN");
     assert!(t.value.is_some_and(f64::is_nan));
@@ -254,24 +208,12 @@ fn non_finite_values_are_unknown() {
 
 #[test]
 fn band_with_only_critical() {
-    let band = ResolvedBand {
-        target: None,
-        acceptable: None,
-        critical: Some((CmpOp::Gt, 1000.0)),
-    };
-    let mut e = Evaluator::new(EvaluatorConfig {
-        raise_after: 1,
-        ..EvaluatorConfig::new("latency_ms", Some(band))
-    });
+    let band = ResolvedBand { target: None, acceptable: None, critical: Some((CmpOp::Gt, 1000.0)) };
+    let mut e = Evaluator::new(EvaluatorConfig { raise_after: 1, ..EvaluatorConfig::new("latency_ms", Some(band)) });
     let t = e.observe(Observation::value(0, 900.0)).expect("transition");
     assert_eq!(t.to, Health::Ok);
-    assert_eq!(
-        t.reason,
-        "first sample: latency_ms 900 <= 1000 (not critical)"
-    );
-    let t = e
-        .observe(Observation::value(1000, 1500.0))
-        .expect("transition");
+    assert_eq!(t.reason, "first sample: latency_ms 900 <= 1000 (not critical)");
+    let t = e.observe(Observation::value(1000, 1500.0)).expect("transition");
     assert_eq!(t.to, Health::Critical);
     assert_eq!(t.reason, "latency_ms 1500 > 1000 (critical)");
 }
@@ -283,11 +225,7 @@ fn no_band_means_any_value_is_ok() {
     assert_eq!(t.to, Health::Ok);
     assert_eq!(t.reason, "first sample: queue_depth 1000000000 (no band)");
     assert!(feed(&mut e, 1, &[-5.0, 0.0, 42.0]).is_empty());
-    assert_eq!(
-        e.observe(Observation::error(9000, "dns failure"))
-            .map(|t| t.to),
-        Some(Health::Unknown)
-    );
+    assert_eq!(e.observe(Observation::error(9000, "dns failure")).map(|t| t.to), Some(Health::Unknown));
 }
 
 #[test]
@@ -303,9 +241,7 @@ fn out_of_order_samples_are_ignored() {
 #[test]
 fn history_and_recent_are_bounded() {
     let mut e = evaluator(1, 1);
-    let values: Vec<f64> = (0..200)
-        .map(|i| if i % 2 == 0 { 180.0 } else { 1240.0 })
-        .collect();
+    let values: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 180.0 } else { 1240.0 }).collect();
     let all = feed(&mut e, 0, &values);
     assert_eq!(all.len(), 200);
     assert!(all.iter().all(|t| t.recent.len() <= RECENT_VALUES));

@@ -34,9 +34,7 @@ plain_untyped 1.5e3
 "#;
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
+    p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
 #[test]
@@ -47,14 +45,8 @@ fn parses_full_example() {
     assert_eq!(names.join(" "), want);
     let jobs = s.family("jobs_total").unwrap();
     assert_eq!(jobs.kind, MetricKind::Counter);
-    assert_eq!(
-        jobs.help.as_deref(),
-        Some("Jobs processed.\nSee C:\\runbook.")
-    );
-    assert_eq!(
-        jobs.samples[0].labels,
-        pairs(&[("queue", "mail"), ("status", "ok")])
-    );
+    assert_eq!(jobs.help.as_deref(), Some("Jobs processed.\nSee C:\\runbook."));
+    assert_eq!(jobs.samples[0].labels, pairs(&[("queue", "mail"), ("status", "ok")]));
     assert_eq!(jobs.samples[0].value, 1027.0);
     assert_eq!(jobs.samples[1].timestamp_ms, Some(1_700_000_000_000));
     assert_eq!(jobs.samples[2].timestamp_ms, None);
@@ -69,10 +61,7 @@ fn parses_full_example() {
     let gc = s.family("gc_pause_seconds").unwrap();
     assert_eq!((gc.kind, gc.samples.len()), (MetricKind::Summary, 4));
     let plain = &s.family("plain_untyped").unwrap();
-    assert_eq!(
-        (plain.kind, plain.samples[0].value),
-        (MetricKind::Untyped, 1500.0)
-    );
+    assert_eq!((plain.kind, plain.samples[0].value), (MetricKind::Untyped, 1500.0));
 }
 
 #[test]
@@ -82,10 +71,7 @@ fn whitespace_values_and_line_endings() {
     let s = parse(text).unwrap();
     let a = s.family("a").unwrap();
     assert_eq!(a.samples[0].labels, pairs(&[("x", "1"), ("y", "")]));
-    assert_eq!(
-        (a.samples[0].value, a.samples[0].timestamp_ms),
-        (0.25, Some(-12))
-    );
+    assert_eq!((a.samples[0].value, a.samples[0].timestamp_ms), (0.25, Some(-12)));
     assert_eq!(a.help.as_deref(), Some("lots  of  space "));
     assert_eq!(s.family("b").unwrap().samples[0].value, f64::INFINITY);
     assert_eq!(s.family("c").unwrap().samples[0].labels[0].1, "é");
@@ -100,28 +86,13 @@ fn fails(text: &str, want: &str) {
 
 #[test]
 fn errors_carry_line_numbers() {
-    fails(
-        "ok 1\nhttp{code 500} 1",
-        r#"line 2: expected '=' after label name "code""#,
-    );
-    fails(
-        "a 1\n\n\nb{x=1} 2",
-        r#"line 4: expected '"' to start label value, found '1'"#,
-    );
-    fails(
-        r#"a{x="1" y="2"} 1"#,
-        "line 1: expected ',' or '}' after label, found 'y'",
-    );
+    fails("ok 1\nhttp{code 500} 1", r#"line 2: expected '=' after label name "code""#);
+    fails("a 1\n\n\nb{x=1} 2", r#"line 4: expected '"' to start label value, found '1'"#);
+    fails(r#"a{x="1" y="2"} 1"#, "line 1: expected ',' or '}' after label, found 'y'");
     fails(r#"a{x="1} 1"#, "line 1: unterminated label value");
-    fails(
-        r#"a{x="\t"} 1"#,
-        r"line 1: invalid escape sequence '\t' in label value",
-    );
+    fails(r#"a{x="\t"} 1"#, r"line 1: invalid escape sequence '\t' in label value");
     fails(r#"a{x="1",x="2"} 1"#, r#"line 1: duplicate label name "x""#);
-    fails(
-        r#"a{1="1"} 1"#,
-        "line 1: expected label name or '}', found '1'",
-    );
+    fails(r#"a{1="1"} 1"#, "line 1: expected label name or '}', found '1'");
     fails("a", r#"line 1: expected sample value for "a""#);
     fails("x 1\na{} ", r#"line 2: expected sample value for "a""#);
     fails("a abc", r#"line 1: invalid sample value "abc""#);
@@ -129,43 +100,16 @@ fn errors_carry_line_numbers() {
     fails("a 1 2 3", r#"line 1: unexpected text "3" after sample"#);
     fails("a-b 1", "line 1: unexpected '-' in metric name");
     fails("7up 1", "line 1: expected metric name, found '7'");
-    fails(
-        "# TYPE a meter",
-        r#"line 1: unknown metric type "meter" for "a""#,
-    );
-    fails(
-        "# TYPE a gauge\n# TYPE a gauge",
-        r#"line 2: duplicate TYPE line for "a""#,
-    );
-    fails(
-        "a 1\n# TYPE a gauge",
-        r#"line 2: TYPE for "a" must precede its samples"#,
-    );
-    fails(
-        "# HELP a x\n# HELP a y",
-        r#"line 2: duplicate HELP line for "a""#,
-    );
-    fails(
-        r"# HELP a bad \q",
-        r"line 1: invalid escape sequence '\q' in HELP text",
-    );
-    fails(
-        r"# HELP a bad \",
-        "line 1: unterminated escape sequence in HELP text",
-    );
-    fails(
-        "# HELP 1a x",
-        r#"line 1: invalid metric name "1a" in HELP line"#,
-    );
-    fails(
-        "# TYPE a gauge extra",
-        r#"line 1: unexpected text "extra" after TYPE"#,
-    );
+    fails("# TYPE a meter", r#"line 1: unknown metric type "meter" for "a""#);
+    fails("# TYPE a gauge\n# TYPE a gauge", r#"line 2: duplicate TYPE line for "a""#);
+    fails("a 1\n# TYPE a gauge", r#"line 2: TYPE for "a" must precede its samples"#);
+    fails("# HELP a x\n# HELP a y", r#"line 2: duplicate HELP line for "a""#);
+    fails(r"# HELP a bad \q", r"line 1: invalid escape sequence '\q' in HELP text");
+    fails(r"# HELP a bad \", "line 1: unterminated escape sequence in HELP text");
+    fails("# HELP 1a x", r#"line 1: invalid metric name "1a" in HELP line"#);
+    fails("# TYPE a gauge extra", r#"line 1: unexpected text "extra" after TYPE"#);
     let hist = "# TYPE h histogram\nh_bucket 1";
-    fails(
-        hist,
-        r#"line 2: sample "h_bucket" is missing the "le" label"#,
-    );
+    fails(hist, r#"line 2: sample "h_bucket" is missing the "le" label"#);
     let summary = "# TYPE s summary\ns{quantile=\"x\"} 1";
     fails(summary, r#"line 2: invalid "quantile" label value "x""#);
 }
@@ -173,10 +117,7 @@ fn errors_carry_line_numbers() {
 #[test]
 fn never_panics_on_garbage() {
     let odd = "{|}|a{|a{x|a{x=|a{x=\"|a{x=\"\\|#|# HELP|# TYPE a|\0|a{,} 1|a 1 1e999|\\|é{} 1";
-    for t in odd
-        .split('|')
-        .chain(["a 1 99999999999999999999", "a{x=\"1\"}} 2"])
-    {
+    for t in odd.split('|').chain(["a 1 99999999999999999999", "a{x=\"1\"}} 2"]) {
         let _ = parse(t);
     }
     for end in (0..=EXAMPLE.len()).filter(|&i| EXAMPLE.is_char_boundary(i)) {

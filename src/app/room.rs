@@ -1,0 +1,71 @@
+//! What the war room shares, as this console knows it: the events folded
+//! so far (in the store's order), the incidents they make, who else is
+//! here, and how the store is doing. Events enter only from the store, so
+//! nothing is shown as done before it is durable.
+
+use crate::config::Severity;
+use crate::domain::Incidents;
+use crate::journal::{Actor, Event};
+
+/// How the journal store is doing, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreStatus {
+    /// `sqlite` or `postgres`.
+    pub kind: String,
+    pub online: bool,
+    /// Appends waiting in the offline spool.
+    pub queued: usize,
+    /// The last problem talking to the store, if any.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoomState {
+    pub name: String,
+    /// Who this console acts as.
+    pub actor: Actor,
+    pub read_only: bool,
+    pub severities: Vec<Severity>,
+    pub incidents: Incidents,
+    /// Every event of the room, in seq order.
+    pub events: Vec<Event>,
+    pub last_seq: i64,
+    pub store: StoreStatus,
+    /// Other consoles seen recently: who, and when (unix ms).
+    pub present: Vec<(Actor, i64)>,
+}
+
+impl RoomState {
+    pub fn new(name: String, actor: Actor, read_only: bool, severities: Vec<Severity>) -> Self {
+        RoomState {
+            name,
+            actor,
+            read_only,
+            severities,
+            incidents: Incidents::default(),
+            events: Vec::new(),
+            last_seq: 0,
+            store: StoreStatus::default(),
+            present: Vec::new(),
+        }
+    }
+
+    /// Folds one event from the store; events already seen are ignored, so
+    /// replays and overlapping reads are harmless.
+    pub fn apply(&mut self, event: Event) -> bool {
+        if event.seq <= self.last_seq {
+            return false;
+        }
+        self.last_seq = event.seq;
+        self.incidents.apply(&event);
+        self.events.push(event);
+        true
+    }
+
+    /// Other people in the room (not this console's actor).
+    pub fn others(&self) -> Vec<&Actor> {
+        let mut v: Vec<&Actor> = self.present.iter().map(|(a, _)| a).filter(|a| **a != self.actor).collect();
+        v.dedup();
+        v
+    }
+}

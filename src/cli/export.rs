@@ -1,0 +1,43 @@
+//! `opsdeck export --incident ID`: an incident's post-mortem in Markdown,
+//! folded from the room's journal (`--store`, `--room` or `--plan`).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::config::{self, Severity, sections::default_severities};
+use crate::domain::{Incidents, postmortem};
+use crate::journal::{Actor, Journal, read_all};
+use crate::probe::schedule::now_ms;
+
+pub async fn run(incident: i64, plan: Option<&Path>, store: Option<&str>, room: Option<&str>) -> Result<ExitCode> {
+    let (plan_room, severities): (Option<String>, Vec<Severity>) = match plan {
+        Some(path) => {
+            let loaded = config::load_plan(path);
+            let sources: Vec<&config::Source> = loaded.source.iter().collect();
+            let Some(plan) = loaded.plan else {
+                eprint!("{}", loaded.diagnostics.render(&sources));
+                return Ok(ExitCode::from(1));
+            };
+            (Some(plan.deck.room()), plan.severities)
+        }
+        None => (None, default_severities()),
+    };
+    let room = room.map(str::to_string).or(plan_room).ok_or_else(|| eyre!("which room? give --room NAME or --plan PLAN"))?;
+    let journal =
+        Journal::open(store, &room, Actor::unknown(), true).await.wrap_err_with(|| format!("cannot open the journal of room {room}"))?;
+    let events = read_all(journal.store(), &room, 0, 1000).await.wrap_err_with(|| format!("cannot read the journal of room {room}"))?;
+    let mut incidents = Incidents::default();
+    for e in &events {
+        incidents.apply(e);
+    }
+    let Some(found) = incidents.get(incident) else {
+        let known: Vec<String> = incidents.list(&severities).map(|i| format!("#{} {}", i.id, i.title)).collect();
+        let hint = if known.is_empty() { "it has no incidents".to_string() } else { format!("it has {}", known.join(", ")) };
+        eprintln!("opsdeck: no incident #{incident} in room {room}; {hint}");
+        return Ok(ExitCode::from(1));
+    };
+    print!("{}", postmortem(found, &severities, &room, now_ms()));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,47 @@
+//! A form drawn over the panes: its fields, the focused one marked, and the
+//! reason a submit was refused or the question to confirm.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::View;
+use crate::app::form::{FieldKind, Form};
+
+pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
+    let t = view.theme;
+    let width = area.width.saturating_sub(4).min(72);
+    let height = (form.fields.len() as u16 + 6).min(area.height);
+    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(popup);
+    let cursor = if view.ascii { "_" } else { "▏" };
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let marker = if focused { if view.ascii { "> " } else { "▸ " } } else { "  " };
+        let value = match &field.kind {
+            FieldKind::Text { value } => format!("{value}{}", if focused { cursor } else { "" }),
+            FieldKind::Choice { options, selected } => {
+                let v = options.get(*selected).cloned().unwrap_or_default();
+                if focused { format!("‹ {v} ›  (↑↓ to change)") } else { v }
+            }
+            FieldKind::Toggle { on } => format!("[{}]{}", if *on { "x" } else { " " }, if focused { "  (space to flip)" } else { "" }),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{marker}{:<14}", field.label), if focused { t.focus } else { t.header }),
+            Span::styled(value, if focused { t.input } else { t.text }),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    if let Some(q) = &form.confirm {
+        lines.push(Line::styled(q.clone(), t.warning));
+    } else if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), t.error));
+    } else {
+        lines.push(Line::styled("Enter saves to the room · Tab next field · Esc cancels", t.text_dim));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(format!(" {} ", form.title), t.title));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
+}

@@ -1,0 +1,101 @@
+//! Running the real `opsdeck` in a pseudo-terminal and reading its screen
+//! through a VT100 parser, as a person would see it.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+pub struct Console {
+    pub parser: Arc<Mutex<vt100::Parser>>,
+    pub child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
+    keys: Box<dyn Write + Send>,
+    pump: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Console {
+    /// Starts `opsdeck ARGS` at `cols`x`rows` with its config and state in `home`.
+    pub fn start(args: &[&str], home: &Path, cols: u16, rows: u16) -> Console {
+        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
+        cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env_remove("OPSDECK_STORE");
+        let child = pair.slave.spawn_command(cmd).expect("opsdeck starts");
+        drop(pair.slave);
+        let rows_nz = std::num::NonZero::new(rows).expect("rows");
+        let cols_nz = std::num::NonZero::new(cols).expect("cols");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows_nz, cols_nz, 0)));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let feed = parser.clone();
+        let pump = std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut p) = feed.lock() {
+                    p.process(&buf[..n]);
+                }
+            }
+        });
+        let keys = pair.master.take_writer().expect("pty writer");
+        Console { parser, child, master: pair.master, keys, pump: Some(pump) }
+    }
+
+    pub fn text(&self) -> String {
+        self.parser.lock().map(|p| p.screen().contents()).unwrap_or_default()
+    }
+
+    /// Waits until the screen shows `needle`; panics with the screen if not.
+    pub fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("screen never showed {needle:?}; it shows:\n{}", self.text());
+    }
+
+    pub fn press(&mut self, keys: &[u8]) {
+        self.keys.write_all(keys).expect("key sent");
+        self.keys.flush().expect("flushed");
+    }
+
+    /// Types text and gives the console a moment to draw it.
+    pub fn type_text(&mut self, text: &str) {
+        self.press(text.as_bytes());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    /// Waits for the process to exit; returns whether it succeeded.
+    pub fn wait_exit(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.success();
+            }
+            assert!(Instant::now() < deadline, "opsdeck did not quit:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// After exit: whether the terminal was given back (main screen, cursor shown).
+    pub fn restored(&mut self) -> (bool, bool) {
+        let _ = self.master.resize(PtySize { rows: 1, cols: 1, pixel_width: 0, pixel_height: 0 });
+        if let Some(p) = self.pump.take() {
+            drop(std::mem::replace(&mut self.keys, Box::new(std::io::sink())));
+            let _ = p.join();
+        }
+        let p = self.parser.lock().expect("parser");
+        (!p.screen().alternate_screen(), !p.screen().hide_cursor())
+    }
+}
