@@ -55,6 +55,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
     let _guard = TerminalGuard;
     let mut state = State::new(plan, &look.theme.name, now_ms());
+    state.room.name = opts.journal.room().to_string();
     state.room.actor = opts.journal.actor().clone();
     state.room.read_only = opts.journal.is_read_only();
     let store_kind = if opts.journal.store().is_shared() { "postgres" } else { "sqlite" };
