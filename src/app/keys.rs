@@ -65,7 +65,9 @@ impl KeyReader {
                     return self.read(keymap, state, key);
                 }
                 match (key.code, &state.overlay) {
-                    (KeyCode::Char(c), Overlay::Prompt { .. } | Overlay::Form(_)) if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+                    (KeyCode::Char(c), Overlay::Prompt { .. } | Overlay::Form(_))
+                        if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                    {
                         KeyOutcome::Type(c)
                     }
                     _ => KeyOutcome::Ignored,

@@ -38,6 +38,10 @@ pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
     };
+    let store = &s.room.store;
+    if !store.online && !store.kind.is_empty() {
+        right.insert(0, Span::styled(format!(" OFFLINE · {} queued ", store.queued), t.critical));
+    }
     right.push(Span::raw(" "));
     let right_width: usize = right.iter().map(|s| s.width()).sum();
     let gap = (area.width as usize).saturating_sub(left_width + right_width);
@@ -59,28 +63,6 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         frame.render_widget(Paragraph::new(line).style(t.input), area);
         return;
     }
-    let mut spans: Vec<Span> = Vec::new();
-    if let Some(m) = &s.message {
-        spans.push(Span::styled(format!(" {} ", m.text), if m.is_error { t.error } else { t.status_bar }));
-    } else {
-        // Hints come from the keymap, so they show the user's own keys.
-        let ctxs = contexts(s);
-        let hints = [
-            (Action::Help, "help"),
-            (Action::Palette, "commands"),
-            (Action::Filter, "filter"),
-            (Action::Open, "detail"),
-            (Action::Close, "back"),
-            (Action::FocusNext, "pane"),
-            (Action::Quit, "quit"),
-        ];
-        for (action, label) in hints {
-            if let Some(key) = ctxs.iter().find_map(|c| view.keymap.key_for(*c, action)) {
-                spans.push(Span::styled(format!(" {key}"), t.status_key));
-                spans.push(Span::styled(format!(" {label} "), t.status_bar));
-            }
-        }
-    }
     let mut right = format!("{} ", s.sort.label());
     let others = s.room.others();
     if !others.is_empty() {
@@ -99,6 +81,34 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     }
     if !s.filter.is_empty() {
         right = format!("filter \"{}\" · {right}", s.filter);
+    }
+    let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(m) = &s.message {
+        spans.push(Span::styled(format!(" {} ", m.text), if m.is_error { t.error } else { t.status_bar }));
+    } else {
+        // Hints come from the keymap, so they show the user's own keys.
+        let ctxs = contexts(s);
+        let hints = [
+            (Action::Help, "help"),
+            (Action::Palette, "commands"),
+            (Action::Filter, "filter"),
+            (Action::Open, "detail"),
+            (Action::Close, "back"),
+            (Action::FocusNext, "pane"),
+            (Action::Quit, "quit"),
+        ];
+        for (action, label) in hints {
+            if let Some(key) = ctxs.iter().find_map(|c| view.keymap.key_for(*c, action)) {
+                // Hints give way to what the right side says (offline, who is here).
+                let used: usize = spans.iter().map(|s| s.width()).sum();
+                if used + key.chars().count() + label.len() + 3 > room_for_hints {
+                    break;
+                }
+                spans.push(Span::styled(format!(" {key}"), t.status_key));
+                spans.push(Span::styled(format!(" {label} "), t.status_bar));
+            }
+        }
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let gap = (area.width as usize).saturating_sub(used + right.chars().count());
