@@ -3,6 +3,8 @@
 //! refused connections, headers from the environment, POST bodies and
 //! redirects. Checks are built from plan text, as `opsdeck run` builds them.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -198,14 +200,7 @@ async fn slow_endpoints_time_out() {
 
 /// Accepts connections and never answers.
 async fn hung_target() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
+    let (addr, _server) = common::silent_server().await;
     format!("http://{addr}/health")
 }
 

@@ -197,14 +197,7 @@ async fn a_refused_port_says_connection_refused() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let silent = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
+    let (addr, silent) = common::silent_server().await;
     let clients = Clients::default();
     let env = env_with(&format!("postgres://opsdeck@{addr}/db"), &clients);
     let started = Instant::now();

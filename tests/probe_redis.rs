@@ -250,14 +250,7 @@ async fn a_refused_port_says_connection_refused() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let silent = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
+    let (addr, silent) = common::silent_server().await;
     let env = env_with(&format!("redis://{addr}"));
     let started = Instant::now();
     let e = metric(&env, RedisMetric::Up).probe(Duration::from_secs(1)).await.unwrap_err();

@@ -1,6 +1,8 @@
 //! The `tls` prober against real TLS servers on 127.0.0.1, started in the
 //! test with a self-signed certificate for `localhost`.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -117,15 +119,9 @@ async fn closed_port_is_connection_refused() {
 
 #[tokio::test]
 async fn server_that_never_handshakes_times_out() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     // Accept and hold connections without ever answering.
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
+    let (addr, _server) = common::silent_server().await;
+    let port = addr.port();
     let mut p = TlsProber::new(&spec(port, Some("localhost"))).unwrap();
     let started = std::time::Instant::now();
     let err = p.probe(Duration::from_millis(300)).await.unwrap_err();
