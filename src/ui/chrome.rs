@@ -63,25 +63,28 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         frame.render_widget(Paragraph::new(line).style(t.input), area);
         return;
     }
-    let mut right = format!("{} ", s.sort.label());
-    let others = s.room.others();
-    if !others.is_empty() {
-        let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
-        right = format!("with {} · {right}", names.join(", "));
+    // What must show (the room's state, warnings) wins over key hints; the
+    // sort order shows only when there is room left.
+    let mut parts: Vec<String> = Vec::new();
+    if !s.filter.is_empty() {
+        parts.push(format!("filter \"{}\"", s.filter));
+    }
+    if s.log_warnings > 0 {
+        parts.push(format!("{} logged to opsdeck.log", plural(s.log_warnings, "warning")));
+    }
+    if s.room.read_only {
+        parts.push("read-only".into());
     }
     let store = &s.room.store;
     if !store.online && !store.kind.is_empty() {
-        right = format!("offline — {} events queued · {right}", store.queued);
+        parts.push(format!("offline — {} events queued", store.queued));
     }
-    if s.room.read_only {
-        right = format!("read-only · {right}");
+    let others = s.room.others();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
+        parts.push(format!("with {}", names.join(", ")));
     }
-    if s.log_warnings > 0 {
-        right = format!("{} logged to opsdeck.log · {right}", plural(s.log_warnings, "warning"));
-    }
-    if !s.filter.is_empty() {
-        right = format!("filter \"{}\" · {right}", s.filter);
-    }
+    let mut right = if parts.is_empty() { String::new() } else { format!("{} ", parts.join(" · ")) };
     let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let mut spans: Vec<Span> = Vec::new();
     if let Some(m) = &s.message {
@@ -111,6 +114,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         }
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
+    let sort = format!("{} · ", s.sort.label());
+    if used + right.chars().count() + sort.chars().count() < area.width as usize {
+        right = if right.is_empty() { format!("{} ", s.sort.label()) } else { format!("{sort}{right}") };
+    }
     let gap = (area.width as usize).saturating_sub(used + right.chars().count());
     if gap > 0 {
         spans.push(Span::styled(" ".repeat(gap), t.status_bar));
