@@ -8,13 +8,8 @@ pub fn value(v: f64, unit: Option<Unit>) -> String {
     format_with_unit(v, unit)
 }
 
-/// Integers as integers, other numbers with three significant digits.
+/// A plain number: integers as integers, others with three significant digits.
 pub fn number(v: f64) -> String {
-    format_value(v)
-}
-
-/// Three significant digits, trailing zeros dropped: `1.24`, `0.004`, `182`.
-pub fn significant(v: f64) -> String {
     format_value(v)
 }
 
