@@ -53,6 +53,8 @@ struct Walker<'a> {
     ids: Ids,
     stack: Vec<(HeadingLevel, String)>,
     current: Option<usize>,
+    /// Whether `current` is the phase of items above every heading.
+    fallback: bool,
     heading: Option<(HeadingLevel, String)>,
     lists: Vec<bool>,
     items: Vec<ItemFrame>,
@@ -74,6 +76,7 @@ impl<'a> Walker<'a> {
             ids: Ids::default(),
             stack: Vec::new(),
             current: None,
+            fallback: false,
             heading: None,
             lists: Vec::new(),
             items: Vec::new(),
@@ -232,6 +235,7 @@ impl<'a> Walker<'a> {
     }
 
     fn open_phase(&mut self, path: Vec<String>) {
+        self.fallback = false;
         self.out.phases.push(Phase { path, ..Phase::default() });
         self.current = Some(self.out.phases.len() - 1);
     }
@@ -239,11 +243,15 @@ impl<'a> Walker<'a> {
     /// The phase new items go to; above every heading, a fallback phase (with a warning).
     fn phase(&mut self, line: usize) -> usize {
         if let Some(i) = self.current {
+            if self.fallback {
+                self.warn(line, format!("item with no phase at line {line}"));
+            }
             return i;
         }
         self.warn(line, format!("item with no phase at line {line}"));
         let name = self.doc_name.map(clean).filter(|n| !n.is_empty()).unwrap_or_else(|| "(no phase)".to_string());
         self.open_phase(vec![name]);
+        self.fallback = true;
         self.out.phases.len() - 1
     }
 
@@ -272,10 +280,13 @@ impl<'a> Walker<'a> {
         let phase = self.phase(f.line);
         let id = self.claim(phase, &text, explicit, f.line);
         let target = &mut self.out.phases[phase];
+        // Nested items end before their parent: insert by line to keep document order.
         if f.task {
-            target.items.push(Item { id, text, line: f.line });
+            let at = target.items.partition_point(|i| i.line <= f.line);
+            target.items.insert(at, Item { id, text, line: f.line });
         } else {
-            target.steps.push(Step { id, text, line: f.line, kind: f.run.unwrap_or(StepKind::Manual) });
+            let at = target.steps.partition_point(|s| s.line <= f.line);
+            target.steps.insert(at, Step { id, text, line: f.line, kind: f.run.unwrap_or(StepKind::Manual) });
         }
     }
 
