@@ -125,6 +125,7 @@ fn emoji_and_mangled_utf8_headings_stay_readable() {
             ("Résumé of the rollback", 0, 1),
             ("Résumé of the rollback / 🔐 Secrets rotation", 1, 0),
             ("✅ Done ? ok", 1, 0),
+            ("🔧 Tooling", 1, 0),
         ])
     );
     assert_eq!(doc.phases[1].items[0].text, "Ship it 🎉");

@@ -11,6 +11,7 @@ pub mod attrs;
 mod bands;
 mod ids;
 pub mod model;
+mod mojibake;
 mod parse;
 pub mod render;
 mod text;

@@ -17,61 +17,7 @@ pub fn clean(s: &str) -> String {
         last_replacement = false;
         out.push(if c.is_control() { ' ' } else { c });
     }
-    out.split_whitespace().map(repair_mojibake).collect::<Vec<_>>().join(" ")
-}
-
-/// Windows-1252 characters in 0x80..0x9F, which mojibake of UTF-8 often shows.
-const CP1252: [(char, u8); 27] = [
-    ('€', 0x80),
-    ('‚', 0x82),
-    ('ƒ', 0x83),
-    ('„', 0x84),
-    ('…', 0x85),
-    ('†', 0x86),
-    ('‡', 0x87),
-    ('ˆ', 0x88),
-    ('‰', 0x89),
-    ('Š', 0x8A),
-    ('‹', 0x8B),
-    ('Œ', 0x8C),
-    ('Ž', 0x8E),
-    ('‘', 0x91),
-    ('’', 0x92),
-    ('“', 0x93),
-    ('”', 0x94),
-    ('•', 0x95),
-    ('–', 0x96),
-    ('—', 0x97),
-    ('˜', 0x98),
-    ('™', 0x99),
-    ('š', 0x9A),
-    ('›', 0x9B),
-    ('œ', 0x9C),
-    ('ž', 0x9E),
-    ('Ÿ', 0x9F),
-];
-
-/// Repairs one word of UTF-8 that was decoded as Latin-1/Windows-1252 ("rÃ©sumÃ©" → "résumé").
-/// Only when every character maps back to one byte and the bytes are valid UTF-8 with
-/// non-ASCII text; anything else is returned unchanged.
-fn repair_mojibake(word: &str) -> String {
-    if word.is_ascii() {
-        return word.to_string();
-    }
-    let mut bytes = Vec::with_capacity(word.len());
-    for c in word.chars() {
-        match u8::try_from(u32::from(c)) {
-            Ok(b) => bytes.push(b),
-            Err(_) => match CP1252.iter().find(|(k, _)| *k == c) {
-                Some((_, b)) => bytes.push(*b),
-                None => return word.to_string(),
-            },
-        }
-    }
-    match String::from_utf8(bytes) {
-        Ok(fixed) if !fixed.chars().any(char::is_control) => fixed,
-        _ => word.to_string(),
-    }
+    out.split_whitespace().map(super::mojibake::repair).collect::<Vec<_>>().join(" ")
 }
 
 /// Collapses whitespace runs to one space and trims.
@@ -133,6 +79,8 @@ mod tests {
         assert_eq!(split_explicit_id("braces {# not an id}").1, None);
         assert_eq!(clean("RÃ©sumÃ© of the rollback"), "Résumé of the rollback");
         assert_eq!(clean("Itâ€™s café naïve ✅"), "It’s café naïve ✅");
+        assert_eq!(clean("\u{F8FF}üöÄ Launch"), "🚀 Launch");
+        assert_eq!(clean("Ü café Øre"), "Ü café Øre");
         let l = Lines::new("a\nb\n\nc");
         assert_eq!((l.line(0), l.line(2), l.line(4), l.line(5)), (1, 2, 3, 4));
     }
