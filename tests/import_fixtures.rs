@@ -149,6 +149,7 @@ fn broken_markdown_imports_what_it_can() {
     assert!(doc.bands.is_empty());
     let warnings: Vec<(usize, &str)> = doc.warnings.iter().map(|w| (w.line, w.message.as_str())).collect();
     assert_eq!(&warnings[..2], [(1, "item with no phase at line 1"), (2, "item with no phase at line 2")]);
+    assert!(warnings.contains(&(11, "empty checklist item at line 11 skipped")), "{warnings:?}");
     assert!(warnings.iter().any(|(l, m)| *l == 25 && m.contains("never closed")), "{warnings:?}");
     assert!(warnings.iter().any(|(_, m)| m.contains("`dup` is used twice")), "{warnings:?}");
 }

@@ -275,6 +275,8 @@ impl<'a> Walker<'a> {
         }
         let (text, explicit) = split_explicit_id(&clean(&f.text));
         if text.is_empty() && f.run.is_none() {
+            let what = if f.task { "checklist item" } else { "numbered step" };
+            self.warn(f.line, format!("empty {what} at line {} skipped", f.line));
             return;
         }
         let phase = self.phase(f.line);
