@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod export;
+mod import;
 mod run;
 pub mod status;
 
@@ -98,6 +99,16 @@ pub enum Command {
         #[arg(long, value_name = "PLAN")]
         plan: Option<std::path::PathBuf>,
     },
+    /// Read a Markdown deployment doc or runbook and show what it imports as:
+    /// phases with item and step counts, bands, warnings and a plan fragment.
+    /// Exit 1 when the file cannot be read.
+    Import {
+        /// The Markdown document.
+        doc: std::path::PathBuf,
+        /// Print the imported model as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
 }
@@ -127,6 +138,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::Export { incident, ref plan } => {
             runtime()?.block_on(export::run(incident, plan.as_deref(), cli.store.as_deref(), cli.room.as_deref()))
         }
+        Command::Import { ref doc, json } => Ok(import::run(doc, json)),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,29 @@
+//! Markdown import: deployment docs and runbooks, read as they are, into phases
+//! of checklist items and runbook steps, band rows and warnings (see DESIGN.md,
+//! "Markdown import"). Pure: no I/O, and no input makes it panic.
+//!
+//! Decisions: a document with exactly one `#` heading takes it as its title and
+//! as its top phase; fenced `sh`/`bash`/`shell`/`zsh` blocks run, `console`
+//! transcripts and data/config/plain blocks (see [`attrs::SILENT`]) are skipped
+//! silently, other languages are skipped with a warning.
+
+pub mod attrs;
+mod bands;
+mod ids;
+pub mod model;
+mod mojibake;
+mod parse;
+pub mod render;
+mod text;
+
+pub use model::{BandRow, Imported, Item, Phase, Step, StepKind, Threshold, Warning};
+
+/// Imports a Markdown document; items above every heading go to a "(no phase)" phase.
+pub fn import(markdown: &str) -> Imported {
+    parse::run(markdown, None)
+}
+
+/// Like [`import`], naming the phase of items above every heading after the document.
+pub fn import_named(markdown: &str, doc_name: &str) -> Imported {
+    parse::run(markdown, Some(doc_name))
+}

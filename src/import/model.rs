@@ -1,0 +1,91 @@
+//! The imported model: phases with checklist items and runbook steps, band rows
+//! offered from metric tables, and warnings with 1-based source lines.
+
+use serde::Serialize;
+
+/// Everything read from one Markdown document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Imported {
+    /// The document's title: its only top-level (`#`) heading, when it has exactly one.
+    pub title: Option<String>,
+    /// Phases in document order, one per heading (plus a fallback phase for items above every heading).
+    pub phases: Vec<Phase>,
+    pub bands: Vec<BandRow>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A heading and what sits under it (up to the next heading).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Phase {
+    /// Heading texts from the outermost phase to this one, e.g. `["Launch day", "Database"]`.
+    pub path: Vec<String>,
+    /// Checklist items (`- [ ]` / `- [x]`), always imported unchecked.
+    pub items: Vec<Item>,
+    /// Runbook steps: numbered items and runnable code blocks.
+    pub steps: Vec<Step>,
+}
+
+/// A checklist item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub text: String,
+    pub line: usize,
+}
+
+/// A runbook step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub id: String,
+    pub text: String,
+    pub line: usize,
+    pub kind: StepKind,
+}
+
+/// How a step is carried out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StepKind {
+    /// Done by hand and confirmed.
+    Manual,
+    /// A shell script run by the console.
+    Run { script: String, lang: String, name: Option<String>, timeout: Option<String>, confirm: bool },
+}
+
+/// One row of a metric table, offered as a band.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandRow {
+    pub name: String,
+    pub line: usize,
+    pub target: Option<Threshold>,
+    pub acceptable: Option<Threshold>,
+    /// The `Critical` column, or the `Alert Threshold` column of a three-column table.
+    pub critical: Option<Threshold>,
+}
+
+/// A threshold cell, kept as written; `bound` is set when it reads as a `Bound` (`"< 200ms"`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Threshold {
+    pub text: String,
+    /// The parsed bound, displayed canonically (`"< 200ms"`), or `None` when it does not parse.
+    pub bound: Option<String>,
+}
+
+/// Something the importer skipped or guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub line: usize,
+    pub message: String,
+}
+
+impl Phase {
+    /// Whether the phase has numbered or runnable steps (a runbook candidate).
+    pub fn has_steps(&self) -> bool {
+        !self.steps.is_empty()
+    }
+
+    /// Depth of the phase (0 for a top-level phase).
+    pub fn depth(&self) -> usize {
+        self.path.len().saturating_sub(1)
+    }
+}

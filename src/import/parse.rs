@@ -1,0 +1,349 @@
+//! The walk over pulldown-cmark events: headings open phases, task items become
+//! checklist items, numbered items and shell blocks become steps, tables go to `bands`.
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::attrs::{self, RUNNABLE, SILENT};
+use super::bands;
+use super::ids::{Ids, stable_id};
+use super::model::{Imported, Item, Phase, Step, StepKind, Warning};
+use super::text::{Lines, clean, collapse, split_explicit_id};
+
+/// A list item being read.
+struct ItemFrame {
+    ordered: bool,
+    task: bool,
+    text: String,
+    line: usize,
+    /// A runnable block inside a numbered item turns the item into a runnable step.
+    run: Option<StepKind>,
+}
+
+struct CodeFrame {
+    info: Option<String>,
+    start: usize,
+    end_hint: std::ops::Range<usize>,
+    text: String,
+}
+
+#[derive(Default)]
+struct TableFrame {
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+    cell: Option<String>,
+    in_head: bool,
+}
+
+/// Reads `src` into the model; `doc_name` names the phase of items above every heading.
+pub fn run(src: &str, doc_name: Option<&str>) -> Imported {
+    let mut w = Walker::new(src, doc_name);
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    for (event, range) in Parser::new_ext(src, opts).into_offset_iter() {
+        w.event(event, range);
+    }
+    w.out
+}
+
+struct Walker<'a> {
+    src: &'a str,
+    lines: Lines,
+    doc_name: Option<&'a str>,
+    title_is_h1: bool,
+    out: Imported,
+    ids: Ids,
+    stack: Vec<(HeadingLevel, String)>,
+    current: Option<usize>,
+    /// Whether `current` is the phase of items above every heading.
+    fallback: bool,
+    heading: Option<(HeadingLevel, String)>,
+    lists: Vec<bool>,
+    items: Vec<ItemFrame>,
+    para: Option<String>,
+    last_para: Option<String>,
+    code: Option<CodeFrame>,
+    table: Option<TableFrame>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(src: &'a str, doc_name: Option<&'a str>) -> Self {
+        let h1s = Parser::new(src).filter(|e| matches!(e, Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }))).count();
+        Walker {
+            src,
+            lines: Lines::new(src),
+            doc_name,
+            title_is_h1: h1s == 1,
+            out: Imported::default(),
+            ids: Ids::default(),
+            stack: Vec::new(),
+            current: None,
+            fallback: false,
+            heading: None,
+            lists: Vec::new(),
+            items: Vec::new(),
+            para: None,
+            last_para: None,
+            code: None,
+            table: None,
+        }
+    }
+
+    fn warn(&mut self, line: usize, message: String) {
+        self.out.warnings.push(Warning { line, message });
+    }
+
+    fn event(&mut self, event: Event<'_>, range: std::ops::Range<usize>) {
+        match event {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
+            Event::SoftBreak | Event::HardBreak => self.text(" "),
+            Event::TaskListMarker(_) => {
+                if let Some(f) = self.items.last_mut() {
+                    f.task = true;
+                }
+            }
+            Event::Html(_) | Event::InlineHtml(_) | Event::FootnoteReference(_) | Event::Rule => {}
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        if let Some(code) = &mut self.code {
+            code.text.push_str(t);
+        } else if let Some((_, h)) = &mut self.heading {
+            h.push_str(t);
+        } else if let Some(table) = &mut self.table {
+            if let Some(cell) = &mut table.cell {
+                cell.push_str(t);
+            }
+        } else {
+            if let Some(p) = &mut self.para {
+                p.push_str(t);
+            }
+            if let Some(f) = self.items.last_mut() {
+                f.text.push_str(t);
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: std::ops::Range<usize>) {
+        let line = self.lines.line(range.start);
+        match tag {
+            Tag::Heading { level, .. } => {
+                self.last_para = None;
+                self.heading = Some((level, String::new()));
+            }
+            Tag::Paragraph => self.para = Some(String::new()),
+            Tag::List(first) => {
+                self.last_para = None;
+                self.lists.push(first.is_some());
+            }
+            Tag::Item => {
+                if let Some(f) = self.items.last_mut() {
+                    f.text.push(' ');
+                }
+                let ordered = self.lists.last().copied().unwrap_or(false);
+                self.items.push(ItemFrame { ordered, task: false, text: String::new(), line, run: None });
+            }
+            Tag::CodeBlock(kind) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => Some(info.to_string()),
+                    CodeBlockKind::Indented => None,
+                };
+                self.code = Some(CodeFrame { info, start: line, end_hint: range, text: String::new() });
+            }
+            Tag::Table(_) => {
+                self.last_para = None;
+                self.table = Some(TableFrame::default());
+            }
+            Tag::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.in_head = true;
+                }
+            }
+            Tag::TableRow => {
+                if let Some(t) = &mut self.table {
+                    t.rows.push((line, Vec::new()));
+                }
+            }
+            Tag::TableCell => {
+                if let Some(t) = &mut self.table {
+                    t.cell = Some(String::new());
+                }
+            }
+            Tag::HtmlBlock | Tag::BlockQuote(_) => self.last_para = None,
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Heading(_) => self.end_heading(),
+            TagEnd::Paragraph => {
+                if let Some(p) = self.para.take() {
+                    self.last_para = Some(collapse(&p));
+                    if let Some(f) = self.items.last_mut() {
+                        f.text.push(' ');
+                    }
+                }
+            }
+            TagEnd::List(_) => {
+                self.lists.pop();
+                self.last_para = None;
+            }
+            TagEnd::Item => self.end_item(),
+            TagEnd::CodeBlock => self.end_code(),
+            TagEnd::TableCell => {
+                if let Some(t) = &mut self.table
+                    && let Some(cell) = t.cell.take()
+                {
+                    if t.in_head {
+                        t.header.push(cell);
+                    } else if let Some((_, row)) = t.rows.last_mut() {
+                        row.push(cell);
+                    }
+                }
+            }
+            TagEnd::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.in_head = false;
+                }
+            }
+            TagEnd::Table => {
+                if let Some(t) = self.table.take() {
+                    self.out.bands.extend(bands::from_table(&t.header, &t.rows));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn end_heading(&mut self) {
+        let Some((level, raw)) = self.heading.take() else { return };
+        let text = clean(&raw);
+        if level == HeadingLevel::H1 && self.title_is_h1 && self.out.title.is_none() {
+            self.out.title = Some(text.clone());
+            self.stack.clear();
+            self.open_phase(vec![text]);
+            return;
+        }
+        while self.stack.last().is_some_and(|(l, _)| *l >= level) {
+            self.stack.pop();
+        }
+        self.stack.push((level, text));
+        let path = self.stack.iter().map(|(_, t)| t.clone()).collect();
+        self.open_phase(path);
+    }
+
+    fn open_phase(&mut self, path: Vec<String>) {
+        self.fallback = false;
+        self.out.phases.push(Phase { path, ..Phase::default() });
+        self.current = Some(self.out.phases.len() - 1);
+    }
+
+    /// The phase new items go to; above every heading, a fallback phase (with a warning).
+    fn phase(&mut self, line: usize) -> usize {
+        if let Some(i) = self.current {
+            if self.fallback {
+                self.warn(line, format!("item with no phase at line {line}"));
+            }
+            return i;
+        }
+        self.warn(line, format!("item with no phase at line {line}"));
+        let name = self.doc_name.map(clean).filter(|n| !n.is_empty()).unwrap_or_else(|| "(no phase)".to_string());
+        self.open_phase(vec![name]);
+        self.fallback = true;
+        self.out.phases.len() - 1
+    }
+
+    fn claim(&mut self, phase: usize, text: &str, explicit: Option<String>, line: usize) -> String {
+        let wanted = match &explicit {
+            Some(id) => id.clone(),
+            None => stable_id(&self.out.phases[phase].path, text),
+        };
+        let (id, taken) = self.ids.claim(wanted);
+        if taken && explicit.is_some() {
+            self.warn(line, format!("id `{}` is used twice; this one became `{id}`", explicit.unwrap_or_default()));
+        }
+        id
+    }
+
+    fn end_item(&mut self) {
+        let Some(f) = self.items.pop() else { return };
+        self.last_para = None;
+        if !f.task && !f.ordered {
+            return;
+        }
+        let (text, explicit) = split_explicit_id(&clean(&f.text));
+        if text.is_empty() && f.run.is_none() {
+            let what = if f.task { "checklist item" } else { "numbered step" };
+            self.warn(f.line, format!("empty {what} at line {} skipped", f.line));
+            return;
+        }
+        let phase = self.phase(f.line);
+        let id = self.claim(phase, &text, explicit, f.line);
+        let target = &mut self.out.phases[phase];
+        // Nested items end before their parent: insert by line to keep document order.
+        if f.task {
+            let at = target.items.partition_point(|i| i.line <= f.line);
+            target.items.insert(at, Item { id, text, line: f.line });
+        } else {
+            let at = target.steps.partition_point(|s| s.line <= f.line);
+            target.steps.insert(at, Step { id, text, line: f.line, kind: f.run.unwrap_or(StepKind::Manual) });
+        }
+    }
+
+    fn end_code(&mut self) {
+        let Some(code) = self.code.take() else { return };
+        let Some(info_str) = code.info else { return };
+        self.check_closed(&code.end_hint, code.start);
+        let info = attrs::parse(&info_str);
+        let lang = info.lang.clone();
+        if !RUNNABLE.contains(&lang.as_str()) {
+            if !SILENT.contains(&lang.as_str()) {
+                let shown = clean(&lang);
+                self.warn(code.start, format!("code block in language \"{shown}\" at line {} is not runnable", code.start));
+            }
+            return;
+        }
+        for p in &info.problems {
+            self.warn(code.start, format!("code block at line {}: {p}", code.start));
+        }
+        let script = code.text.trim_end_matches('\n').to_string();
+        let kind = StepKind::Run { script: script.clone(), lang, name: info.name.clone(), timeout: info.timeout, confirm: info.confirm };
+        if let Some(f) = self.items.last_mut()
+            && f.ordered
+            && !f.task
+            && f.run.is_none()
+        {
+            f.run = Some(kind);
+            return;
+        }
+        let description = self.last_para.take().filter(|p| !p.is_empty());
+        let fallback = || info.name.clone().or_else(|| script.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from));
+        let (text, explicit) = match description {
+            Some(d) => split_explicit_id(&clean(&d)),
+            None => (clean(&fallback().unwrap_or_default()), None),
+        };
+        let explicit = explicit.or(info.id).or(info.name);
+        let phase = self.phase(code.start);
+        let id = self.claim(phase, &text, explicit, code.start);
+        self.out.phases[phase].steps.push(Step { id, text, line: code.start, kind });
+    }
+
+    /// Warns about a fence that runs to the end of the document without closing.
+    fn check_closed(&mut self, range: &std::ops::Range<usize>, line: usize) {
+        let Some(block) = self.src.get(range.clone()) else { return };
+        let first = block.trim_start();
+        let fence: String = first.chars().take_while(|c| *c == '`' || *c == '~').collect();
+        let Some(fence_char) = fence.chars().next() else { return };
+        let lines: Vec<&str> = block.trim_end().lines().collect();
+        let closed = lines.len() > 1
+            && lines.last().is_some_and(|last| {
+                let l = last.trim();
+                l.chars().all(|c| c == fence_char) && l.chars().count() >= fence.chars().count()
+            });
+        if !closed {
+            self.warn(line, format!("code block at line {line} is never closed; it runs to the end of the document"));
+        }
+    }
+}
