@@ -131,3 +131,23 @@ fn a_user_keymap_overlay_is_checked_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn markdown_the_plan_names_is_read_and_its_warnings_have_lines() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.toml"), "[deck]\nname = \"md\"\n[[runbook]]\nid = \"fix\"\nfrom = \"fix.md\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("fix.md"),
+        "# Fix it\n\n1. Look at the graphs\n\n```python\nprint('hi')\n```\n\n```sh\nsystemctl restart app\n```\n",
+    )
+    .unwrap();
+    let plan = dir.path().join("plan.toml");
+    let out = opsdeck(&["check", plan.to_str().unwrap()], home.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("runbooks      1   fix (2 steps, 1 runnable)"), "{}", text(&out.stdout));
+    let md = dir.path().join("fix.md");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("{}:5:1: warning: ", md.display())), "{stderr}");
+    assert!(stderr.contains("python"), "{stderr}");
+}

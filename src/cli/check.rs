@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::check_markdown::{self, MarkdownReport};
 use crate::config::{self, Level, Plan};
 use crate::look::{self, Look};
 use crate::theme::Origin;
@@ -31,7 +32,11 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
     };
     match (loaded.plan, look) {
         (Some(plan), Some(look)) if errors == 0 => {
-            print!("{}", summary(path, &plan, &look, warnings));
+            let markdown = check_markdown::report(&plan);
+            let sources: Vec<&config::Source> = markdown.sources.iter().collect();
+            eprint!("{}", markdown.diagnostics.render(&sources));
+            let warnings = warnings + markdown.diagnostics.count(Level::Warning);
+            print!("{}", summary(path, &plan, &look, &markdown, warnings));
             ExitCode::SUCCESS
         }
         _ => {
@@ -69,7 +74,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// The one-screen summary of a valid plan.
-pub fn summary(path: &Path, plan: &Plan, look: &Look, warnings: usize) -> String {
+pub fn summary(path: &Path, plan: &Plan, look: &Look, markdown: &MarkdownReport, warnings: usize) -> String {
     let mut out = String::new();
     let d = &plan.deck;
     out.push_str(&format!("{} is valid: \"{}\" · {} · room {}\n", path.display(), d.name, d.environment, d.room()));
@@ -80,18 +85,8 @@ pub fn summary(path: &Path, plan: &Plan, look: &Look, warnings: usize) -> String
     let by_kind: Vec<String> = config::check::PROBE_KINDS.iter().filter_map(|k| kinds.get(k).map(|n| format!("{k} {n}"))).collect();
     let row = |label: &str, n: usize, detail: String| format!("  {label:<11} {n:>3}   {detail}\n");
     out.push_str(&row("checks", plan.checks.len(), by_kind.join(" · ")));
-    let lists: Vec<String> = plan
-        .checklists
-        .iter()
-        .map(|c| match (&c.from, &c.id) {
-            (Some(f), _) => f.display().to_string(),
-            (None, Some(id)) => format!("{id} ({} items)", c.items.len()),
-            (None, None) => format!("inline ({} items)", c.items.len()),
-        })
-        .collect();
-    out.push_str(&row("checklists", plan.checklists.len(), lists.join(" · ")));
-    let books: Vec<&str> = plan.runbooks.iter().map(|r| r.id.as_str()).collect();
-    out.push_str(&row("runbooks", plan.runbooks.len(), books.join(" · ")));
+    out.push_str(&row("checklists", plan.checklists.len(), markdown.checklists.join(" · ")));
+    out.push_str(&row("runbooks", plan.runbooks.len(), markdown.runbooks.join(" · ")));
     let rbs: Vec<&str> = plan.rollbacks.iter().map(|r| r.id.as_str()).collect();
     out.push_str(&row("rollbacks", plan.rollbacks.len(), rbs.join(" · ")));
     let trig: Vec<String> = plan.triggers.iter().map(|t| format!("{} ({:?})", t.id, t.mode).to_lowercase()).collect();

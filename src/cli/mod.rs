@@ -1,6 +1,7 @@
 //! The command line (clap): global options and one module per subcommand.
 
 mod check;
+mod check_markdown;
 mod demo;
 mod export;
 mod import;
