@@ -29,12 +29,29 @@ pub fn matches(event: &Event, sentence: &str, filter: &str) -> bool {
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let entries: Vec<(&Event, String)> =
-        s.room.events.iter().rev().map(|e| (e, describe(e, &s.room.severities))).filter(|(e, text)| matches(e, text, &s.filter)).collect();
+    let mut matched = 0;
+    // Without a filter only the visible window is described: a room with
+    // 100,000 events costs a screenful of sentences per frame, not the room.
+    let capacity = area.height.saturating_sub(2) as usize;
+    let offset = s.timeline_scroll.saturating_sub(capacity.saturating_sub(1));
+    let entries: Vec<(&Event, String)> = if s.filter.is_empty() {
+        s.room.events.iter().rev().skip(offset).take(capacity).map(|e| (e, describe(e, &s.room.severities))).collect()
+    } else {
+        let all: Vec<(&Event, String)> = s
+            .room
+            .events
+            .iter()
+            .rev()
+            .map(|e| (e, describe(e, &s.room.severities)))
+            .filter(|(e, text)| matches(e, text, &s.filter))
+            .collect();
+        matched = all.len();
+        all.into_iter().skip(offset).take(capacity).collect()
+    };
     let title = if s.filter.is_empty() {
         format!(" Timeline · room {} ({} events) ", s.room.name, s.room.events.len())
     } else {
-        format!(" Timeline · room {} ({} of {} events, filter \"{}\") ", s.room.name, entries.len(), s.room.events.len(), s.filter)
+        format!(" Timeline · room {} ({} of {} events, filter \"{}\") ", s.room.name, matched, s.room.events.len(), s.filter)
     };
     let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(title, t.focus));
     let inner = block.inner(area);
@@ -48,14 +65,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         frame.render_widget(Paragraph::new(Line::styled(text, t.text_dim)), inner);
         return;
     }
-    let capacity = inner.height as usize;
-    let offset = s.timeline_scroll.saturating_sub(capacity.saturating_sub(1));
     let lines: Vec<Line> = entries
         .iter()
         .enumerate()
-        .skip(offset)
-        .take(capacity)
-        .map(|(pos, (e, text))| {
+        .map(|(i, (e, text))| {
+            let pos = offset + i;
             let base = if pos == s.timeline_scroll { t.selection } else { Style::new() };
             Line::from(vec![
                 Span::styled(format!("{} ", format::clock(e.at_ms)), base.patch(t.text_dim)),
