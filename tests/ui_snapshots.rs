@@ -129,3 +129,36 @@ fn palette_and_filter_80x24() {
     }
     insta::assert_snapshot!(draw(&s, 80, 24));
 }
+
+/// The state with one incident, raised to P0 and handed to a commander.
+fn with_incident() -> State {
+    use opsdeck::journal::{Actor, Body, NewEvent, Role};
+    let mut s = state();
+    let alice = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
+    let bodies = [
+        Body::IncidentOpened { title: "Checkout errors in eu-west".into(), severity: "P1".into() },
+        Body::IncidentSeverity { incident: 1, from: "P1".into(), to: "P0".into(), reason: "every region failing".into() },
+        Body::IncidentRole { incident: 1, role: Role::Commander, person: "bob".into() },
+        Body::IncidentNote { incident: 1, text: "TODO: alert on checkout 5xx".into(), comms: false },
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        let at = T0 - 600_000 + i as i64 * 60_000;
+        s.apply_event(NewEvent::new("shopfront-v3", &alice, at, body).stored(i as i64 + 1));
+    }
+    s
+}
+
+#[test]
+fn incidents_pane_120x40() {
+    utc();
+    insta::assert_snapshot!(draw(&with_incident(), 120, 40));
+}
+
+#[test]
+fn incident_detail_80x24() {
+    utc();
+    let mut s = with_incident();
+    s.update(Action::FocusNext);
+    s.update(Action::Open);
+    insta::assert_snapshot!(draw(&s, 80, 24));
+}
