@@ -146,6 +146,8 @@ impl Incident {
                     self.checks.push(check.clone());
                 }
             }
+            // Not about an incident.
+            _ => return,
         }
         self.timeline.push(event.clone());
     }

@@ -70,6 +70,7 @@ pub fn incident_of(body: &Body) -> Option<i64> {
         | Body::IncidentRole { incident, .. }
         | Body::IncidentNote { incident, .. }
         | Body::IncidentLink { incident, .. } => Some(*incident),
+        _ => None,
     }
 }
 

@@ -63,6 +63,31 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
             format!("{kind}: {}", text.trim())
         }
         Body::IncidentLink { check, .. } => format!("Linked check {check}"),
+        Body::ChecklistTicked { item, evidence: Some(evidence) } => format!("Ticked {item} (verified: {evidence})"),
+        Body::ChecklistTicked { item, evidence: None } => format!("Ticked {item}"),
+        Body::ChecklistClaimed { item } => format!("Is on {item}"),
+        Body::ChecklistSkipped { item, reason } => format!("Skipped {item}: {reason}"),
+        Body::ChecklistUndone { item } => format!("Reopened {item}"),
+        Body::StepConfirmed { runbook, step } => format!("Runbook {runbook}: step {step} confirmed"),
+        Body::StepSkipped { runbook, step, reason } => format!("Runbook {runbook}: step {step} skipped: {reason}"),
+        Body::RunbookAborted { runbook, reason } => format!("Runbook {runbook} aborted: {reason}"),
+        Body::RunbookRestarted { runbook } => format!("Runbook {runbook} started over"),
+        Body::RunClaimed { subject, .. } => match subject {
+            crate::journal::Subject::Step { runbook, step } => format!("Runbook {runbook}: running step {step}"),
+            crate::journal::Subject::Rollback { action } => format!("Rollback {action}: running"),
+        },
+        Body::RunRenewed { run } => format!("Run {run} still running"),
+        Body::RunFinished { outcome, exit_code, duration_ms, .. } => {
+            let exit = exit_code.map(|c| format!(", exit {c}")).unwrap_or_default();
+            format!("Run {}{exit} after {}", outcome.name(), super::format::duration(*duration_ms))
+        }
+        Body::Marker { text } => format!("Marker: {text}"),
+        Body::SilenceSet { target, until_ms, reason } => {
+            format!("Silenced {target} until {}: {reason}", super::format::utc(*until_ms))
+        }
+        Body::SilenceLifted { target } => format!("Silence on {target} lifted"),
+        Body::NotifyDelivery { notify, about, ok: true, .. } => format!("Notified {notify} of #{about}"),
+        Body::NotifyDelivery { notify, about, ok: false, detail } => format!("Could not notify {notify} of #{about}: {detail}"),
     }
 }
 

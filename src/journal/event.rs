@@ -165,6 +165,111 @@ pub enum Body {
     },
     #[serde(rename = "incident.link")]
     IncidentLink { incident: i64, check: String },
+
+    /// A checklist item is done. `item` is its stable id
+    /// (`checklist/item`); `evidence` says why when `opsdeck` ticked it
+    /// from a verifying check (`api 182 ms, target`).
+    #[serde(rename = "checklist.ticked")]
+    ChecklistTicked {
+        item: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<String>,
+    },
+    /// Someone is on this item (`bob is on this`).
+    #[serde(rename = "checklist.claimed")]
+    ChecklistClaimed { item: String },
+    #[serde(rename = "checklist.skipped")]
+    ChecklistSkipped { item: String, reason: String },
+    /// Back to open: undoes a tick, a skip or a claim.
+    #[serde(rename = "checklist.undone")]
+    ChecklistUndone { item: String },
+
+    /// A manual runbook step confirmed by a person.
+    #[serde(rename = "runbook.step_confirmed")]
+    StepConfirmed { runbook: String, step: String },
+    #[serde(rename = "runbook.step_skipped")]
+    StepSkipped { runbook: String, step: String, reason: String },
+    /// The runbook was given up at a failed step.
+    #[serde(rename = "runbook.aborted")]
+    RunbookAborted { runbook: String, reason: String },
+    /// Start the runbook over: every step back to pending.
+    #[serde(rename = "runbook.restarted")]
+    RunbookRestarted { runbook: String },
+
+    /// A command run (a runbook step or a rollback) is claimed. The first
+    /// claim of a lock (lowest seq) with no finish and an unexpired lease
+    /// holds it; a console runs only once its own claim holds.
+    #[serde(rename = "run.claimed")]
+    RunClaimed { run: String, lock: String, subject: Subject, lease_ms: i64 },
+    /// The running console is alive: the lease runs on from this event.
+    #[serde(rename = "run.renewed")]
+    RunRenewed { run: String },
+    #[serde(rename = "run.finished")]
+    RunFinished {
+        run: String,
+        outcome: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        duration_ms: i64,
+        /// Bounded, ANSI stripped, secrets redacted.
+        output: String,
+        #[serde(default)]
+        truncated: bool,
+    },
+
+    /// A deploy (or any) marker: starts trigger grace periods, drawn on charts.
+    #[serde(rename = "marker")]
+    Marker { text: String },
+    /// A check or trigger fires nothing until `until_ms`.
+    #[serde(rename = "silence.set")]
+    SilenceSet { target: String, until_ms: i64, reason: String },
+    #[serde(rename = "silence.lifted")]
+    SilenceLifted { target: String },
+    /// What happened to one notification of event `about` (its seq).
+    #[serde(rename = "notify.delivery")]
+    NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },
+}
+
+/// What a command run is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Subject {
+    /// A runnable step of a runbook.
+    Step { runbook: String, step: String },
+    /// A rollback action.
+    Rollback { action: String },
+}
+
+/// How a command run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Exit code 0.
+    Succeeded,
+    /// Non-zero exit code or killed by a signal.
+    Failed,
+    /// Killed at its timeout.
+    TimedOut,
+    /// Killed by a person.
+    Cancelled,
+    /// Could not start (no shell, bad working directory, …).
+    NotStarted,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::TimedOut => "timed out",
+            Outcome::Cancelled => "cancelled",
+            Outcome::NotStarted => "not started",
+        }
+    }
+
+    pub fn is_success(self) -> bool {
+        self == Outcome::Succeeded
+    }
 }
 
 impl Body {
@@ -199,6 +304,23 @@ mod tests {
             Body::IncidentStatus { incident: 7, from: Status::Investigating, to: Status::Identified },
             Body::IncidentRole { incident: 7, role: Role::Commander, person: "bob".into() },
             Body::IncidentNote { incident: 7, text: "TODO: add an alert".into(), comms: false },
+            Body::ChecklistTicked { item: "launch/backups".into(), evidence: Some("api 182 ms".into()) },
+            Body::ChecklistSkipped { item: "launch/cdn".into(), reason: "no CDN yet".into() },
+            Body::RunClaimed {
+                run: "r1".into(),
+                lock: "deploy/3".into(),
+                subject: Subject::Step { runbook: "deploy".into(), step: "3".into() },
+                lease_ms: 30_000,
+            },
+            Body::RunFinished {
+                run: "r1".into(),
+                outcome: Outcome::TimedOut,
+                exit_code: None,
+                duration_ms: 20_000,
+                output: "waiting".into(),
+                truncated: false,
+            },
+            Body::Marker { text: "deploy v1.2.0".into() },
         ];
         for b in bodies {
             let e = NewEvent::new("room", &actor(), 1000, &b).stored(1);
