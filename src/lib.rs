@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod import;
 pub mod journal;
+pub mod launch;
 pub mod keymap;
 pub mod logging;
 pub mod look;

@@ -112,6 +112,10 @@ pub struct Checklist {
     pub from: Option<PathBuf>,
     #[serde(default)]
     pub items: Vec<ChecklistItem>,
+    /// For a Markdown checklist: item id (`{#id}` in the doc) → the check
+    /// whose holding ticks it.
+    #[serde(default)]
+    pub verify: BTreeMap<String, String>,
 }
 
 /// An inline checklist item: a sentence, or a table with a verifying check.

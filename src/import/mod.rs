@@ -9,7 +9,7 @@
 
 pub mod attrs;
 mod bands;
-mod ids;
+pub mod ids;
 pub mod model;
 mod mojibake;
 mod parse;

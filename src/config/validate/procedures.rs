@@ -24,6 +24,14 @@ pub fn checklist_ok(ctx: &Ctx, i: usize, list: &Checklist, check_ids: &[&str], d
             diags.push(ctx.error(&at("items").index(j).key("verify"), unknown("check", check, check_ids)));
         }
     }
+    for check in list.verify.values() {
+        if !check_ids.contains(&check.as_str()) {
+            diags.push(ctx.error(&at("verify"), unknown("check", check, check_ids)));
+        }
+    }
+    if list.from.is_none() && !list.verify.is_empty() {
+        diags.push(ctx.error(&at("verify"), "`verify` maps the items of a Markdown checklist; inline items take `verify` themselves"));
+    }
 }
 
 pub fn runbook_ok(ctx: &Ctx, i: usize, book: &Runbook, diags: &mut Diagnostics) {

@@ -1,0 +1,211 @@
+//! Claimed command runs (runbook steps now, rollbacks too): who claimed
+//! what, under which lock, whether the claim holds, and how the run ended.
+//!
+//! Exactly one run per lock is active across the room because every
+//! console folds the same events in the same order and decides the same
+//! way: a claim holds when, at its own event time, no earlier claim of the
+//! lock is unfinished with a live lease. A console executes only after its
+//! own claim comes back from the store and holds; a claim that lost is
+//! kept (and shown) but never runs. Lease expiry is judged by event times,
+//! so all consoles agree; a holder whose lease ran out without a finish is
+//! *abandoned*: its console died and the command's real state is unknown.
+
+use std::collections::HashMap;
+
+use crate::journal::{Actor, Body, Event, Outcome, Subject};
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finish {
+    pub outcome: Outcome,
+    pub exit_code: Option<i32>,
+    pub duration_ms: i64,
+    pub output: String,
+    pub truncated: bool,
+    pub at_ms: i64,
+}
+
+/// One claim and what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub run: String,
+    pub lock: String,
+    pub subject: Subject,
+    pub actor: Actor,
+    pub seq: i64,
+    pub claimed_at_ms: i64,
+    pub lease_ms: i64,
+    /// The last sign of life: the claim or its last renewal.
+    pub renewed_at_ms: i64,
+    /// Another run held the lock when this one was claimed: it never runs.
+    pub lost: bool,
+    pub finish: Option<Finish>,
+}
+
+impl Claim {
+    /// Holds the lock and has not finished (it may still be abandoned).
+    pub fn is_active(&self) -> bool {
+        !self.lost && self.finish.is_none()
+    }
+
+    /// When the lease runs out unless renewed.
+    pub fn lease_ends_ms(&self) -> i64 {
+        self.renewed_at_ms.saturating_add(self.lease_ms)
+    }
+
+    /// Active, but its console has not been heard from within the lease.
+    pub fn is_abandoned(&self, now_ms: i64) -> bool {
+        self.is_active() && now_ms > self.lease_ends_ms()
+    }
+}
+
+/// Every claimed run of the room.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Runs {
+    by_id: HashMap<String, Claim>,
+    /// Run ids in seq order.
+    order: Vec<String>,
+}
+
+impl Runs {
+    /// Folds a run event; other events are ignored.
+    pub fn apply(&mut self, event: &Event, body: &Body) {
+        match body {
+            Body::RunClaimed { run, lock, subject, lease_ms } => {
+                if self.by_id.contains_key(run) {
+                    return;
+                }
+                let lost = self.holder_at(lock, event.at_ms).is_some();
+                let claim = Claim {
+                    run: run.clone(),
+                    lock: lock.clone(),
+                    subject: subject.clone(),
+                    actor: event.actor.clone(),
+                    seq: event.seq,
+                    claimed_at_ms: event.at_ms,
+                    lease_ms: *lease_ms,
+                    renewed_at_ms: event.at_ms,
+                    lost,
+                    finish: None,
+                };
+                self.by_id.insert(run.clone(), claim);
+                self.order.push(run.clone());
+            }
+            Body::RunRenewed { run } => {
+                if let Some(c) = self.by_id.get_mut(run) {
+                    c.renewed_at_ms = c.renewed_at_ms.max(event.at_ms);
+                }
+            }
+            Body::RunFinished { run, outcome, exit_code, duration_ms, output, truncated } => {
+                if let Some(c) = self.by_id.get_mut(run)
+                    && c.finish.is_none()
+                {
+                    c.finish = Some(Finish {
+                        outcome: *outcome,
+                        exit_code: *exit_code,
+                        duration_ms: *duration_ms,
+                        output: output.clone(),
+                        truncated: *truncated,
+                        at_ms: event.at_ms,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The run holding `lock` at `at_ms`: active with a live lease.
+    fn holder_at(&self, lock: &str, at_ms: i64) -> Option<&Claim> {
+        self.in_order().find(|c| c.lock == lock && c.is_active() && at_ms <= c.lease_ends_ms())
+    }
+
+    /// The active run of a lock, live or abandoned.
+    pub fn active(&self, lock: &str) -> Option<&Claim> {
+        self.in_order().filter(|c| c.lock == lock && c.is_active()).last()
+    }
+
+    pub fn get(&self, run: &str) -> Option<&Claim> {
+        self.by_id.get(run)
+    }
+
+    /// Claims in seq order.
+    pub fn in_order(&self) -> impl DoubleEndedIterator<Item = &Claim> {
+        self.order.iter().filter_map(|r| self.by_id.get(r))
+    }
+
+    /// The last claim that held for this subject (running or finished).
+    pub fn last_for(&self, subject: &Subject) -> Option<&Claim> {
+        self.in_order().rev().find(|c| !c.lost && c.subject == *subject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::NewEvent;
+
+    fn ev(seq: i64, at: i64, who: &str, body: Body) -> (Event, Body) {
+        let actor = Actor { name: who.into(), host: "h".into(), from: None };
+        (NewEvent::new("room", &actor, at, &body).stored(seq), body)
+    }
+
+    fn claim(run: &str) -> Body {
+        Body::RunClaimed {
+            run: run.into(),
+            lock: "rollback:api".into(),
+            subject: Subject::Rollback { action: "api".into() },
+            lease_ms: 30_000,
+        }
+    }
+
+    fn finish(run: &str) -> Body {
+        Body::RunFinished { run: run.into(), outcome: Outcome::Succeeded, exit_code: Some(0), duration_ms: 5, output: "ok".into(), truncated: false }
+    }
+
+    fn fold(events: &[(Event, Body)]) -> Runs {
+        let mut runs = Runs::default();
+        for (e, b) in events {
+            runs.apply(e, b);
+        }
+        runs
+    }
+
+    #[test]
+    fn the_first_claim_holds_and_the_second_loses() {
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 1001, "bob", claim("b"))]);
+        assert!(!runs.get("a").unwrap().lost);
+        assert!(runs.get("b").unwrap().lost);
+        assert_eq!(runs.active("rollback:api").unwrap().actor.name, "alice");
+    }
+
+    #[test]
+    fn a_finished_run_frees_the_lock_but_a_lost_claim_never_takes_it() {
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 1001, "bob", claim("b")), ev(3, 2000, "alice", finish("a"))]);
+        assert!(runs.active("rollback:api").is_none(), "bob's lost claim must not become active");
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 2000, "alice", finish("a")), ev(3, 3000, "bob", claim("b"))]);
+        assert!(!runs.get("b").unwrap().lost);
+    }
+
+    #[test]
+    fn an_expired_lease_is_abandoned_and_can_be_claimed_again() {
+        let runs = fold(&[ev(1, 1000, "alice", claim("a"))]);
+        let a = runs.get("a").unwrap();
+        assert!(!a.is_abandoned(31_000));
+        assert!(a.is_abandoned(31_001));
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 20_000, "alice", Body::RunRenewed { run: "a".into() }), ev(3, 40_000, "bob", claim("b"))]);
+        assert!(runs.get("b").unwrap().lost, "renewed at 20s, the lease lasts until 50s");
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 40_000, "bob", claim("b"))]);
+        assert!(!runs.get("b").unwrap().lost, "alice's lease ran out at 31s");
+    }
+
+    #[test]
+    fn replays_change_nothing() {
+        let events = [ev(1, 1000, "alice", claim("a")), ev(2, 2000, "alice", finish("a"))];
+        let mut runs = fold(&events);
+        let before = runs.clone();
+        for (e, b) in &events {
+            runs.apply(e, b);
+        }
+        assert_eq!(runs, before);
+    }
+}
