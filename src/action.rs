@@ -73,6 +73,26 @@ actions! {
     IncidentNote => "incident.note",
     IncidentRole => "incident.role",
     IncidentLink => "incident.link",
+    /// Show metrics, the launch checklist or the runbook in the main area.
+    ViewMetrics => "view.metrics",
+    ViewChecklist => "view.checklist",
+    ViewRunbook => "view.runbook",
+    /// Checklist: tick the item, say you are on it, skip it with a reason,
+    /// or undo any of those.
+    ItemTick => "item.tick",
+    ItemClaim => "item.claim",
+    ItemSkip => "item.skip",
+    ItemUndo => "item.undo",
+    /// Runbook: run (or confirm) the current step, cancel its command,
+    /// skip it with a reason; abort the runbook or start it over; switch
+    /// between runbooks.
+    StepRun => "step.run",
+    StepCancel => "step.cancel",
+    StepSkip => "step.skip",
+    RunbookAbort => "runbook.abort",
+    RunbookRestart => "runbook.restart",
+    RunbookNext => "runbook.next",
+    RunbookPrev => "runbook.prev",
 }
 
 impl Action {
@@ -88,6 +108,15 @@ impl Action {
                 | Action::IncidentNote
                 | Action::IncidentRole
                 | Action::IncidentLink
+                | Action::ItemTick
+                | Action::ItemClaim
+                | Action::ItemSkip
+                | Action::ItemUndo
+                | Action::StepRun
+                | Action::StepCancel
+                | Action::StepSkip
+                | Action::RunbookAbort
+                | Action::RunbookRestart
         )
     }
 

@@ -9,7 +9,7 @@ use crate::domain::{Verdict, check};
 use crate::journal::{Body, Role, Status};
 
 /// What a form is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormPurpose {
     OpenIncident,
     Note(i64),
@@ -17,6 +17,8 @@ pub enum FormPurpose {
     Status(i64),
     Role(i64),
     Link(i64),
+    /// Checklist and runbook forms (see `launch_actions`).
+    Launch(super::launch_actions::LaunchForm),
 }
 
 impl State {
@@ -32,10 +34,6 @@ impl State {
 
     /// Starts an incident action: a form, or (acknowledge) the event itself.
     pub fn incident_action(&mut self, action: Action) -> Vec<Effect> {
-        if self.room.read_only {
-            self.error("read-only console: this one watches and cannot change the room");
-            return Vec::new();
-        }
         let severities: Vec<String> = self.room.severities.iter().map(|s| s.id.clone()).collect();
         if action == Action::IncidentNew {
             let default = severities.len().saturating_sub(2).min(1);
@@ -89,7 +87,7 @@ impl State {
     pub fn submit_form(&mut self) -> Vec<Effect> {
         let Overlay::Form(form) = &self.overlay else { return Vec::new() };
         let confirmed = form.confirm.is_some();
-        let body = match form.purpose {
+        let body = match form.purpose.clone() {
             FormPurpose::OpenIncident => Body::IncidentOpened { title: form.get("Title"), severity: form.get("Severity") },
             FormPurpose::Note(id) => Body::IncidentNote { incident: id, text: form.get("Note"), comms: form.get("Comms update") == "yes" },
             FormPurpose::Severity(id) => {
@@ -106,6 +104,7 @@ impl State {
                 Body::IncidentRole { incident: id, role, person: form.get("Person") }
             }
             FormPurpose::Link(id) => Body::IncidentLink { incident: id, check: form.get("Check") },
+            FormPurpose::Launch(purpose) => return self.submit_launch_form(purpose),
         };
         self.submit_body(body, confirmed)
     }

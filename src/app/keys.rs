@@ -31,6 +31,8 @@ pub fn contexts(state: &State) -> Vec<Context> {
                 Pane::Metrics => Context::Metrics,
                 Pane::Incidents => Context::Incidents,
                 Pane::Changes => Context::Changes,
+                Pane::Checklist => Context::Checklist,
+                Pane::Runbook => Context::Runbook,
             };
             vec![pane, Context::Global]
         }

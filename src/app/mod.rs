@@ -5,6 +5,8 @@ pub mod form;
 pub mod incident_actions;
 pub mod journal_link;
 pub mod keys;
+pub mod launch_actions;
+pub mod live;
 pub mod palette;
 pub mod room;
 pub mod run;

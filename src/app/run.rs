@@ -54,7 +54,11 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let tasks = schedule::spawn_all(&plan.checks, &plan.defaults, &env, tx);
     let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
     let _guard = TerminalGuard;
-    let mut state = State::new(plan, &look.theme.name, now_ms());
+    let launch = crate::launch::load(plan);
+    for w in &launch.warnings {
+        tracing::warn!("{w}");
+    }
+    let mut state = State::new(plan, &look.theme.name, now_ms()).with_launch(launch);
     state.room.name = opts.journal.room().to_string();
     state.room.actor = opts.journal.actor().clone();
     state.room.read_only = opts.journal.is_read_only();
@@ -106,6 +110,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                                             state.error(e);
                                         }
                                     }
+                                    Effect::StartRun(_) | Effect::CancelRun(_) => {}
                                 }
                             }
                         }

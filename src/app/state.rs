@@ -2,7 +2,7 @@
 //! Actions and samples come in; effects that need the outside world (quit,
 //! switch theme) go out as [`Effect`]s for the loop to carry out.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::action::Action;
 use crate::config::Plan;
@@ -12,27 +12,38 @@ use crate::probe::schedule::Sample;
 
 use super::form::Form;
 use super::incident_actions::FormPurpose;
+use super::live::LiveOutput;
 use super::palette;
 use super::room::RoomState;
 use crate::journal::{Actor, Body, Event};
+use crate::launch::{Launch, Progress};
 
 /// The panes that can have focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Metrics,
+    Checklist,
+    Runbook,
     Incidents,
     Changes,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::Metrics, Pane::Incidents, Pane::Changes];
+    pub const ALL: [Pane; 5] = [Pane::Metrics, Pane::Checklist, Pane::Runbook, Pane::Incidents, Pane::Changes];
 
     pub fn name(self) -> &'static str {
         match self {
             Pane::Metrics => "metrics",
+            Pane::Checklist => "checklist",
+            Pane::Runbook => "runbook",
             Pane::Incidents => "incidents",
             Pane::Changes => "changes",
         }
+    }
+
+    /// Panes shown in the main area, one at a time.
+    pub fn is_main(self) -> bool {
+        matches!(self, Pane::Metrics | Pane::Checklist | Pane::Runbook)
     }
 }
 
@@ -110,6 +121,21 @@ pub enum Effect {
     NextTheme,
     /// Append this event to the room's journal.
     Append(Body),
+    /// This console's claim holds: run the step's command now.
+    StartRun(StartRun),
+    /// Kill the command of this run (it must be this console's).
+    CancelRun(String),
+}
+
+/// What the loop needs to run a claimed step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartRun {
+    pub run: String,
+    pub script: String,
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<std::path::PathBuf>,
+    pub timeout: std::time::Duration,
+    pub lease_ms: i64,
 }
 
 /// Everything the console shows.
@@ -148,6 +174,32 @@ pub struct State {
     pub theme_name: String,
     /// Warnings and errors written to the log file so far.
     pub log_warnings: usize,
+    /// The plan's checklists and runbooks, and the room's progress on them.
+    pub launch: Launch,
+    pub progress: Progress,
+    /// What the main area shows: metrics, the checklist or a runbook.
+    pub main: Pane,
+    /// Selected position among the checklist's visible items.
+    pub item_selected: usize,
+    /// Which runbook the runbook pane shows, and its selected step.
+    pub runbook_at: usize,
+    pub step_selected: usize,
+    /// Runs this console claimed, waiting for the claim to come back.
+    pub claims: HashMap<String, PendingClaim>,
+    /// Output of the runs this console is executing, as they print.
+    pub live: HashMap<String, LiveOutput>,
+    /// Items this console asked to tick from a check, not yet back from the room.
+    pub verifying: HashSet<String>,
+    /// The runbook's next step before the last event, so the cursor can follow it.
+    pub(crate) next_step_before_follow: Option<usize>,
+}
+
+/// A claim this console appended: what it is for, and when it was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingClaim {
+    pub runbook: String,
+    pub step: String,
+    pub asked_ms: i64,
 }
 
 impl State {
@@ -175,7 +227,24 @@ impl State {
             page_rows: 10,
             theme_name: theme_name.to_string(),
             log_warnings: 0,
+            launch: Launch::default(),
+            progress: Progress::default(),
+            main: Pane::Metrics,
+            item_selected: 0,
+            runbook_at: 0,
+            step_selected: 0,
+            claims: HashMap::new(),
+            live: HashMap::new(),
+            verifying: HashSet::new(),
+            next_step_before_follow: None,
         }
+    }
+
+    /// The state with the plan's checklists and runbooks.
+    pub fn with_launch(mut self, launch: Launch) -> State {
+        self.launch = launch;
+        self.next_step_before_follow = self.current_runbook().and_then(|b| self.next_step(b));
+        self
     }
 
     /// Row indexes of the metrics pane, filtered and sorted.
@@ -254,18 +323,52 @@ impl State {
         self.changes_scroll = self.changes_scroll.min(self.changes.len().saturating_sub(1));
         self.incident_selected = self.incident_selected.min(self.room.incidents.len().saturating_sub(1));
         self.timeline_scroll = self.timeline_scroll.min(self.room.events.len().saturating_sub(1));
+        self.item_selected = self.item_selected.min(self.visible_items().len().saturating_sub(1));
+        self.runbook_at = self.runbook_at.min(self.launch.runbooks.len().saturating_sub(1));
+        let steps = self.current_runbook().map_or(0, |r| r.steps.len());
+        self.step_selected = self.step_selected.min(steps.saturating_sub(1));
     }
 
-    /// Folds an event from the store.
-    pub fn apply_event(&mut self, event: Event) {
+    /// Panes in Tab order: the checklist and runbook only when the plan has them.
+    pub fn panes(&self) -> Vec<Pane> {
+        Pane::ALL
+            .into_iter()
+            .filter(|p| match p {
+                Pane::Checklist => !self.launch.checklists.is_empty(),
+                Pane::Runbook => !self.launch.runbooks.is_empty(),
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// Focuses a pane; a main pane also takes the main area.
+    pub fn focus_pane(&mut self, pane: Pane) {
+        self.focus = pane;
+        if pane.is_main() {
+            self.main = pane;
+        }
+        self.detail = None;
+        self.incident_open = None;
+        self.timeline_open = false;
+    }
+
+    /// Folds an event from the store; returns what it sets off here (a
+    /// claim of this console that holds starts its run).
+    pub fn apply_event(&mut self, event: Event) -> Vec<Effect> {
         let opened_by_me = event.kind == "incident.opened" && event.actor == self.room.actor;
         let seq = event.seq;
+        if event.seq <= self.room.last_seq {
+            return Vec::new();
+        }
+        self.progress.apply(&event);
+        let effects = self.launch_event(&event);
         if self.room.apply(event) && opened_by_me {
             // Put the cursor on the incident this console just opened.
             if let Some(pos) = self.incident_rows().iter().position(|id| *id == seq) {
                 self.incident_selected = pos;
             }
         }
+        effects
     }
 
     /// Handles one action; returns the effects for the loop.
@@ -300,13 +403,25 @@ impl State {
             Action::Palette => self.overlay = Overlay::Prompt { kind: PromptKind::Palette, text: String::new() },
             Action::Filter => self.overlay = Overlay::Prompt { kind: PromptKind::Filter, text: self.filter.clone() },
             Action::FocusNext | Action::FocusPrev => {
-                let i = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
-                let n = Pane::ALL.len();
+                let panes = self.panes();
+                let i = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let n = panes.len();
                 let next = if action == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n };
-                self.focus = Pane::ALL[next];
-                self.detail = None;
-                self.incident_open = None;
+                self.focus_pane(panes[next]);
             }
+            Action::ViewMetrics => self.focus_pane(Pane::Metrics),
+            Action::ViewChecklist | Action::ViewRunbook => {
+                let (pane, empty) = match action {
+                    Action::ViewChecklist => (Pane::Checklist, self.launch.checklists.is_empty()),
+                    _ => (Pane::Runbook, self.launch.runbooks.is_empty()),
+                };
+                if empty {
+                    self.error(format!("the plan has no {}; add a [[{}]] section", pane.name(), pane.name()));
+                } else {
+                    self.focus_pane(pane);
+                }
+            }
+            Action::RunbookNext | Action::RunbookPrev => self.switch_runbook(action == Action::RunbookNext),
             Action::SortCycle => {
                 let row = self.selected_row();
                 self.sort = self.sort.next();
@@ -314,7 +429,7 @@ impl State {
                 self.say(format!("sorted {}", self.sort.label()));
             }
             Action::ThemeCycle => return vec![Effect::NextTheme],
-            a if a.changes_the_room() => return self.incident_action(a),
+            a if a.changes_the_room() => return self.room_action(a),
             Action::Timeline => {
                 self.timeline_open = !self.timeline_open;
                 self.timeline_scroll = 0;
@@ -329,9 +444,10 @@ impl State {
                 Pane::Changes => {
                     if let Some(c) = self.changes.get(self.changes_scroll) {
                         self.detail = Some(c.check);
-                        self.focus = Pane::Metrics;
+                        self.focus_pane(Pane::Metrics);
                     }
                 }
+                Pane::Checklist | Pane::Runbook => {}
             },
             Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
                 let (pos, len) = match (self.timeline_open, self.focus) {
@@ -339,6 +455,8 @@ impl State {
                     (false, Pane::Metrics) => (self.selected, self.visible_rows().len()),
                     (false, Pane::Incidents) => (self.incident_selected, self.room.incidents.len()),
                     (false, Pane::Changes) => (self.changes_scroll, self.changes.len()),
+                    (false, Pane::Checklist) => (self.item_selected, self.visible_items().len()),
+                    (false, Pane::Runbook) => (self.step_selected, self.current_runbook().map_or(0, |r| r.steps.len())),
                 };
                 let last = len.saturating_sub(1);
                 let new = match action {
@@ -364,11 +482,28 @@ impl State {
                         }
                     }
                     (false, Pane::Changes) => self.changes_scroll = new,
+                    (false, Pane::Checklist) => self.item_selected = new,
+                    (false, Pane::Runbook) => self.step_selected = new,
                 }
             }
             _ => {}
         }
         Vec::new()
+    }
+
+    /// An action that writes to the room: refused on a read-only console.
+    fn room_action(&mut self, action: Action) -> Vec<Effect> {
+        if self.room.read_only {
+            self.error("read-only console: this one watches and cannot change the room");
+            return Vec::new();
+        }
+        match action {
+            Action::ItemTick | Action::ItemClaim | Action::ItemSkip | Action::ItemUndo => self.checklist_action(action),
+            Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => {
+                self.runbook_action(action)
+            }
+            _ => self.incident_action(action),
+        }
     }
 
     fn prompt_action(&mut self, action: Action) -> Vec<Effect> {
@@ -444,12 +579,7 @@ impl State {
         match palette::parse(line) {
             Ok(palette::Command::Quit) => return vec![Effect::Quit],
             Ok(palette::Command::Help) => self.overlay = Overlay::Help { scroll: 0 },
-            Ok(palette::Command::Focus(p)) => {
-                self.focus = p;
-                self.detail = None;
-                self.incident_open = None;
-                self.timeline_open = false;
-            }
+            Ok(palette::Command::Focus(p)) => self.focus_pane(p),
             Ok(palette::Command::Timeline) => self.timeline_open = true,
             Ok(palette::Command::Filter(f)) => {
                 self.filter = f;
@@ -460,7 +590,7 @@ impl State {
             Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id) {
                 Some(i) => {
                     self.filter.clear();
-                    self.focus = Pane::Metrics;
+                    self.focus_pane(Pane::Metrics);
                     self.detail = Some(i);
                     self.keep_selection(Some(i));
                 }

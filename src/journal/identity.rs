@@ -7,14 +7,20 @@ use super::event::Actor;
 /// The actor from an environment lookup, the kernel's hostname (if known)
 /// and an optional `--as` override.
 ///
-/// - name: `as_name`, else `USER`, else `LOGNAME`, else `unknown`;
+/// - name: `as_name`, else `USER`, else `LOGNAME`, else `OPSDECK_ACCOUNT`
+///   (what [`current`] reads from the user database), else `unknown`;
 /// - host: `kernel_hostname`, else `HOSTNAME`, else `unknown-host`;
 /// - from: the first field of `SSH_CONNECTION` (else of `SSH_CLIENT`).
 ///
 /// Blank values count as unset.
 pub fn actor(env: impl Fn(&str) -> Option<String>, kernel_hostname: Option<&str>, as_name: Option<&str>) -> Actor {
     let get = |key: &str| env(key).and_then(|v| nonblank(&v));
-    let name = as_name.and_then(nonblank).or_else(|| get("USER")).or_else(|| get("LOGNAME")).unwrap_or_else(|| "unknown".to_string());
+    let name = as_name
+        .and_then(nonblank)
+        .or_else(|| get("USER"))
+        .or_else(|| get("LOGNAME"))
+        .or_else(|| get("OPSDECK_ACCOUNT"))
+        .unwrap_or_else(|| "unknown".to_string());
     let host = kernel_hostname.and_then(nonblank).or_else(|| get("HOSTNAME")).unwrap_or_else(|| "unknown-host".to_string());
     let from = get("SSH_CONNECTION").or_else(|| get("SSH_CLIENT")).and_then(|v| v.split_whitespace().next().map(str::to_string));
     Actor { name, host, from }
@@ -23,7 +29,26 @@ pub fn actor(env: impl Fn(&str) -> Option<String>, kernel_hostname: Option<&str>
 /// The actor of this process: its environment and `/proc/sys/kernel/hostname`.
 pub fn current(as_name: Option<&str>) -> Actor {
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
-    actor(|k| std::env::var(k).ok(), hostname.as_deref(), as_name)
+    let account = account_name();
+    actor(|k| if k == "OPSDECK_ACCOUNT" { account.clone() } else { std::env::var(k).ok() }, hostname.as_deref(), as_name)
+}
+
+/// The login name of this process's user from the user database, for
+/// shells (cron, containers, `su`) that set neither `USER` nor `LOGNAME`.
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes into `pwd` and `buf`, both owned here and
+    // sized as passed; `result` is non-null only when `pwd` was filled in,
+    // and `pw_name` then points into `buf`, which outlives its use below.
+    unsafe {
+        let rc = libc::getpwuid_r(libc::getuid(), pwd.as_mut_ptr(), buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc != 0 || result.is_null() || (*result).pw_name.is_null() {
+            return None;
+        }
+        Some(std::ffi::CStr::from_ptr((*result).pw_name).to_string_lossy().into_owned())
+    }
 }
 
 fn nonblank(s: &str) -> Option<String> {

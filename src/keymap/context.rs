@@ -13,6 +13,10 @@ pub enum Context {
     Changes,
     /// The incidents pane and an incident's detail.
     Incidents,
+    /// The launch checklist pane.
+    Checklist,
+    /// The runbook pane.
+    Runbook,
     /// The room's timeline view.
     Timeline,
     /// A check's detail view.
@@ -29,6 +33,8 @@ impl Context {
         Context::Metrics,
         Context::Changes,
         Context::Incidents,
+        Context::Checklist,
+        Context::Runbook,
         Context::Timeline,
         Context::Detail,
         Context::Help,
@@ -41,6 +47,8 @@ impl Context {
             Context::Metrics => "metrics",
             Context::Changes => "changes",
             Context::Incidents => "incidents",
+            Context::Checklist => "checklist",
+            Context::Runbook => "runbook",
             Context::Timeline => "timeline",
             Context::Detail => "detail",
             Context::Help => "help",

@@ -101,7 +101,12 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
                     let timeout = match timeout.as_deref().map(str::parse::<TimeSpan>) {
                         Some(Ok(t)) => t.get(),
                         Some(Err(e)) => {
-                            warnings.push(format!("{}:{}: step timeout: {e}; using {}s", from.display(), s.line, DEFAULT_STEP_TIMEOUT.as_secs()));
+                            warnings.push(format!(
+                                "{}:{}: step timeout: {e}; using {}s",
+                                from.display(),
+                                s.line,
+                                DEFAULT_STEP_TIMEOUT.as_secs()
+                            ));
                             DEFAULT_STEP_TIMEOUT
                         }
                         None => DEFAULT_STEP_TIMEOUT,

@@ -38,9 +38,13 @@ pub enum StepStatus {
     #[default]
     Pending,
     /// A run holds the step's lock (see [`Runs`] for whether it is abandoned).
-    Running { run: String },
+    Running {
+        run: String,
+    },
     Done,
-    Failed { outcome: Outcome },
+    Failed {
+        outcome: Outcome,
+    },
     Skipped,
 }
 
@@ -125,7 +129,12 @@ impl Progress {
                 let holds = self.runs.get(run).is_some_and(|c| !c.lost);
                 if let (true, Subject::Step { runbook, step }) = (holds, subject) {
                     let s = self.step_mut(runbook, step);
-                    *s = StepState { status: StepStatus::Running { run: run.clone() }, by: stamp(), note: None, last_run: Some(run.clone()) };
+                    *s = StepState {
+                        status: StepStatus::Running { run: run.clone() },
+                        by: stamp(),
+                        note: None,
+                        last_run: Some(run.clone()),
+                    };
                 }
             }
             Body::RunRenewed { .. } => self.runs.apply(event, &body),
@@ -245,10 +254,7 @@ mod tests {
     fn steps_run_fail_retry_and_succeed() {
         let p = fold(vec![("alice", step_claim("r1", "migrate"))]);
         assert_eq!(p.step("deploy", "migrate").status, StepStatus::Running { run: "r1".into() });
-        let p = fold(vec![
-            ("alice", step_claim("r1", "migrate")),
-            ("alice", step_finish("r1", Outcome::Failed, 2)),
-        ]);
+        let p = fold(vec![("alice", step_claim("r1", "migrate")), ("alice", step_finish("r1", Outcome::Failed, 2))]);
         assert_eq!(p.step("deploy", "migrate").status, StepStatus::Failed { outcome: Outcome::Failed });
         let p = fold(vec![
             ("alice", step_claim("r1", "migrate")),

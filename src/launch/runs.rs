@@ -159,7 +159,14 @@ mod tests {
     }
 
     fn finish(run: &str) -> Body {
-        Body::RunFinished { run: run.into(), outcome: Outcome::Succeeded, exit_code: Some(0), duration_ms: 5, output: "ok".into(), truncated: false }
+        Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Succeeded,
+            exit_code: Some(0),
+            duration_ms: 5,
+            output: "ok".into(),
+            truncated: false,
+        }
     }
 
     fn fold(events: &[(Event, Body)]) -> Runs {
@@ -192,7 +199,11 @@ mod tests {
         let a = runs.get("a").unwrap();
         assert!(!a.is_abandoned(31_000));
         assert!(a.is_abandoned(31_001));
-        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 20_000, "alice", Body::RunRenewed { run: "a".into() }), ev(3, 40_000, "bob", claim("b"))]);
+        let runs = fold(&[
+            ev(1, 1000, "alice", claim("a")),
+            ev(2, 20_000, "alice", Body::RunRenewed { run: "a".into() }),
+            ev(3, 40_000, "bob", claim("b")),
+        ]);
         assert!(runs.get("b").unwrap().lost, "renewed at 20s, the lease lasts until 50s");
         let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 40_000, "bob", claim("b"))]);
         assert!(!runs.get("b").unwrap().lost, "alice's lease ran out at 31s");

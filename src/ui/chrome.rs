@@ -79,6 +79,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     if !store.online && !store.kind.is_empty() {
         parts.push(format!("offline — {} events queued", store.queued));
     }
+    if !s.launch.checklists.is_empty() {
+        let t = s.launch_tally();
+        parts.push(format!("launch {}/{} ({:.0}%)", t.done + t.skipped, t.total, t.ratio() * 100.0));
+    }
     let others = s.room.others();
     if !others.is_empty() {
         let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();

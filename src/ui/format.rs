@@ -25,6 +25,22 @@ pub fn age(ms: i64) -> String {
     }
 }
 
+/// `s` cut to `width` characters (with `…` when cut) and padded to it.
+pub fn fit(s: &str, width: usize) -> String {
+    format!("{:<width$}", clip(s, width))
+}
+
+/// `s` cut to at most `width` characters, ending in `…` when cut.
+pub fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else if width > 1 {
+        format!("{}…", s.chars().take(width - 1).collect::<String>())
+    } else {
+        s.chars().take(width).collect()
+    }
+}
+
 /// Local wall-clock time `14:02:07` of a unix-ms timestamp.
 pub fn clock(at_ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(at_ms) {

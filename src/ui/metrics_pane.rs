@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::format::fit;
 use super::{View, format, sparkline};
 use crate::app::state::Pane;
 use crate::metrics::Health;
@@ -84,17 +85,6 @@ fn header<'a>(c: &Columns, view: &View) -> Line<'a> {
     }
     text.push_str(&format!("{:>w$}", "AGE", w = c.age));
     Line::styled(text, view.theme.header)
-}
-
-fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        format!("{s:<width$}")
-    } else if width > 1 {
-        format!("{}…", s.chars().take(width - 1).collect::<String>())
-    } else {
-        s.chars().take(width).collect()
-    }
 }
 
 fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {

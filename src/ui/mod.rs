@@ -2,6 +2,7 @@
 //! No I/O here; the loop decides when to draw.
 
 mod changes_pane;
+mod checklist_pane;
 mod chrome;
 mod detail;
 mod form_view;
@@ -10,6 +11,7 @@ mod help;
 mod incident_detail;
 mod incidents_pane;
 mod metrics_pane;
+mod runbook_pane;
 pub mod sparkline;
 mod timeline_view;
 
@@ -84,7 +86,11 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
         match (s.incident_open, s.detail) {
             (Some(id), _) => incident_detail::render(frame, layout.main, view, id),
             (None, Some(row)) => detail::render(frame, layout.main, view, row),
-            (None, None) => areas.metrics_rows = metrics_pane::render(frame, layout.main, view),
+            (None, None) => match s.main {
+                Pane::Checklist => checklist_pane::render(frame, layout.main, view),
+                Pane::Runbook => runbook_pane::render(frame, layout.main, view),
+                _ => areas.metrics_rows = metrics_pane::render(frame, layout.main, view),
+            },
         }
         if let Some(a) = layout.incidents {
             incidents_pane::render(frame, a, view);
