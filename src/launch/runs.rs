@@ -121,7 +121,7 @@ impl Runs {
 
     /// The active run of a lock, live or abandoned.
     pub fn active(&self, lock: &str) -> Option<&Claim> {
-        self.in_order().filter(|c| c.lock == lock && c.is_active()).last()
+        self.in_order().rev().find(|c| c.lock == lock && c.is_active())
     }
 
     pub fn get(&self, run: &str) -> Option<&Claim> {
