@@ -11,3 +11,4 @@ pub mod palette;
 pub mod room;
 pub mod run;
 pub mod state;
+pub mod verify;

@@ -133,6 +133,13 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 while let Ok(more) = samples.try_recv() {
                     state.apply_sample(&more);
                 }
+                for effect in state.verify_items() {
+                    if let Effect::Append(body) = effect
+                        && let Err(e) = link.append(body)
+                    {
+                        state.error(e);
+                    }
+                }
                 dirty = true;
             }
             Some(msg) = link.messages.recv() => {
