@@ -339,21 +339,27 @@ impl State {
                     effects.extend(self.claim_came_back(run, pending, event.at_ms));
                 }
             }
-            Body::RunFinished { .. } | Body::StepConfirmed { .. } | Body::StepSkipped { .. } | Body::RunbookRestarted { .. } => {
-                if let Some(book) = self.current_runbook() {
-                    let was_next = self.next_step_before_follow;
-                    let next = self.next_step(book);
-                    if was_next == Some(self.step_selected) || matches!(body, Body::RunbookRestarted { .. }) {
-                        self.step_selected = next.unwrap_or(self.step_selected);
-                    }
-                }
+            Body::RunFinished { run, .. } | Body::StepConfirmed { step: run, .. } | Body::StepSkipped { step: run, .. } => {
+                self.live.remove(run);
+                self.follow_runbook(false);
             }
+            Body::RunbookRestarted { .. } => self.follow_runbook(true),
             _ => {}
         }
         if let Some(book) = self.current_runbook() {
             self.next_step_before_follow = self.next_step(book);
         }
         effects
+    }
+
+    /// Moves the cursor on when the step it was on (the next one) is done.
+    fn follow_runbook(&mut self, restarted: bool) {
+        if let Some(book) = self.current_runbook() {
+            let next = self.next_step(book);
+            if restarted || self.next_step_before_follow == Some(self.step_selected) {
+                self.step_selected = next.unwrap_or(self.step_selected);
+            }
+        }
     }
 
     fn claim_came_back(&mut self, run: &str, pending: PendingClaim, _at_ms: i64) -> Vec<Effect> {

@@ -3,18 +3,19 @@
 
 use std::fmt;
 
+use crate::exec::LiveView;
+
 /// A running command's output, shared with its runner.
 #[derive(Clone)]
 pub struct LiveOutput {
     pub started_ms: i64,
-    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub view: LiveView,
 }
 
 impl LiveOutput {
     /// The last `n` lines printed so far.
     pub fn tail(&self, n: usize) -> Vec<String> {
-        let lines = self.lines.lock().map(|l| l.clone()).unwrap_or_default();
-        lines[lines.len().saturating_sub(n)..].to_vec()
+        self.view.last_lines(n)
     }
 }
 
@@ -26,6 +27,6 @@ impl fmt::Debug for LiveOutput {
 
 impl PartialEq for LiveOutput {
     fn eq(&self, other: &Self) -> bool {
-        std::sync::Arc::ptr_eq(&self.lines, &other.lines)
+        self.started_ms == other.started_ms && self.view.version() == other.view.version()
     }
 }

@@ -11,4 +11,5 @@ pub mod palette;
 pub mod room;
 pub mod run;
 pub mod state;
+pub mod step_runner;
 pub mod verify;

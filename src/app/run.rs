@@ -16,6 +16,7 @@ use tokio::time::{Instant, sleep_until};
 use super::journal_link::{FromJournal, JournalLink};
 use super::keys::{KeyOutcome, KeyReader};
 use super::room::StoreStatus;
+use super::step_runner::{RunNews, StepRunner};
 use super::state::{Effect, State};
 use crate::config::Plan;
 use crate::journal::{Appended, Journal};
@@ -65,6 +66,9 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let store_kind = if opts.journal.store().is_shared() { "postgres" } else { "sqlite" };
     state.room.store = StoreStatus { kind: store_kind.to_string(), online: true, ..StoreStatus::default() };
     let mut link = JournalLink::start(opts.journal.clone());
+    let mut runner = StepRunner::default();
+    // Results of finished runs not yet taken by the journal link.
+    let mut unrecorded: Vec<crate::journal::Body> = Vec::new();
     let mut events = EventStream::new();
     let mut keys = KeyReader::default();
     let mut dirty = true;
@@ -97,21 +101,10 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     match keys.read(&look.keymap, &state, Key::from_event(k)) {
                         KeyOutcome::Run(action) => {
-                            for effect in state.update(action) {
-                                match effect {
-                                    Effect::Quit => return finish(tasks, Ok(())),
-                                    Effect::SetTheme(name) => switch_theme(&mut state, &mut look, &opts.themes, &name),
-                                    Effect::NextTheme => {
-                                        let next = next_theme(&look.theme.name);
-                                        switch_theme(&mut state, &mut look, &opts.themes, next);
-                                    }
-                                    Effect::Append(body) => {
-                                        if let Err(e) = link.append(body) {
-                                            state.error(e);
-                                        }
-                                    }
-                                    Effect::StartRun(_) | Effect::CancelRun(_) => {}
-                                }
+                            let effects = state.update(action);
+                            let mut outside = Outside { look: &mut look, themes: &opts.themes, link: &link, runner: &mut runner };
+                            if outside.carry_out(&mut state, effects) {
+                                return finish(tasks, Ok(()));
                             }
                         }
                         KeyOutcome::Type(c) => state.type_char(c),
@@ -133,21 +126,35 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 while let Ok(more) = samples.try_recv() {
                     state.apply_sample(&more);
                 }
-                for effect in state.verify_items() {
-                    if let Effect::Append(body) = effect
-                        && let Err(e) = link.append(body)
-                    {
-                        state.error(e);
-                    }
-                }
+                let effects = state.verify_items();
+                Outside { look: &mut look, themes: &opts.themes, link: &link, runner: &mut runner }.carry_out(&mut state, effects);
                 dirty = true;
             }
             Some(msg) = link.messages.recv() => {
-                from_journal(&mut state, msg, store_kind);
+                let effects = from_journal(&mut state, msg, store_kind);
+                Outside { look: &mut look, themes: &opts.themes, link: &link, runner: &mut runner }.carry_out(&mut state, effects);
+                dirty = true;
+            }
+            Some(news) = runner.news.recv() => {
+                match news {
+                    RunNews::Output => {}
+                    RunNews::Renew(body) => {
+                        if let Err(e) = link.append(body) {
+                            tracing::warn!("cannot renew a run's lease: {e}");
+                        }
+                    }
+                    RunNews::Finished { run, body } => {
+                        runner.finished(&run);
+                        unrecorded.push(body);
+                    }
+                }
+                // A finished run must reach the journal: retried until the link takes it.
+                unrecorded.retain(|body| link.append(body.clone()).is_err());
                 dirty = true;
             }
             _ = sleep_until(frame_due), if dirty => {}
             _ = sleep_until(next_tick) => {
+                unrecorded.retain(|body| link.append(body.clone()).is_err());
                 state.tick(now_ms());
                 next_tick += Duration::from_secs(1);
                 dirty = true;
@@ -164,12 +171,53 @@ fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: Result<()>) -> Result
     result
 }
 
-/// Folds what the journal says into the state.
-fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) {
+/// What effects reach outside the state: the theme, the journal, the runs.
+struct Outside<'a> {
+    look: &'a mut Look,
+    themes: &'a ThemeLoader,
+    link: &'a JournalLink,
+    runner: &'a mut StepRunner,
+}
+
+impl Outside<'_> {
+    /// Carries out the reducer's effects; true when the console should quit.
+    fn carry_out(&mut self, state: &mut State, effects: Vec<Effect>) -> bool {
+        for effect in effects {
+            match effect {
+                Effect::Quit => return true,
+                Effect::SetTheme(name) => switch_theme(state, self.look, self.themes, &name),
+                Effect::NextTheme => {
+                    let next = next_theme(&self.look.theme.name);
+                    switch_theme(state, self.look, self.themes, next);
+                }
+                Effect::Append(body) => {
+                    if let Err(e) = self.link.append(body) {
+                        state.error(e);
+                    }
+                }
+                Effect::StartRun(start) => {
+                    let run = start.run.clone();
+                    let live = self.runner.start(start, now_ms());
+                    state.live.insert(run, live);
+                }
+                Effect::CancelRun(run) => {
+                    if !self.runner.cancel(&run) {
+                        state.error("that run has already ended");
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Folds what the journal says into the state; returns what folding set off.
+fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
     match msg {
         FromJournal::Events(events) => {
             for e in events {
-                state.apply_event(e);
+                effects.extend(state.apply_event(e));
             }
         }
         FromJournal::Appended(Ok(Appended::Stored(e))) => state.say(format!("saved to the room as event #{}", e.seq)),
@@ -182,6 +230,7 @@ fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) {
             state.room.present = present;
         }
     }
+    effects
 }
 
 /// The shipped theme after `current` (wrapping), for the cycle key.

@@ -192,6 +192,8 @@ pub struct State {
     pub verifying: HashSet<String>,
     /// The runbook's next step before the last event, so the cursor can follow it.
     pub(crate) next_step_before_follow: Option<usize>,
+    /// Quit was pressed once while a step runs here.
+    pub quit_armed: bool,
 }
 
 /// A claim this console appended: what it is for, and when it was asked.
@@ -237,6 +239,7 @@ impl State {
             live: HashMap::new(),
             verifying: HashSet::new(),
             next_step_before_follow: None,
+            quit_armed: false,
         }
     }
 
@@ -374,8 +377,15 @@ impl State {
     /// Handles one action; returns the effects for the loop.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.message = None;
+        if action != Action::Quit {
+            self.quit_armed = false;
+        }
         let mut effects = Vec::new();
         match (&mut self.overlay, action) {
+            (_, Action::Quit) if !self.live.is_empty() && !self.quit_armed => {
+                self.quit_armed = true;
+                self.error("a step is running here: quitting kills it and the room sees it abandoned; q again to quit, x cancels it");
+            }
             (_, Action::Quit) => effects.push(Effect::Quit),
             (Overlay::Prompt { .. }, a) => effects.extend(self.prompt_action(a)),
             (Overlay::Form(_), a) => effects.extend(self.form_action(a)),

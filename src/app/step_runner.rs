@@ -1,0 +1,126 @@
+//! Runs the commands this console's claims won: one task per run that owns
+//! the process (see [`crate::exec`]), renews the claim's lease while it
+//! runs, wakes the loop to redraw as output arrives (at most every
+//! [`REDRAW_EVERY`]), and reports the result for the loop to record.
+//!
+//! If this console dies, nothing renews the lease: the room sees the run
+//! as abandoned once it expires.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::live::LiveOutput;
+use super::state::StartRun;
+use crate::exec::{RunResult, RunSpec, Running, secret_values};
+use crate::journal::Body;
+
+/// Shortest time between two redraws asked for by a run's output.
+pub const REDRAW_EVERY: Duration = Duration::from_millis(100);
+
+/// What a run tells the loop.
+#[derive(Debug)]
+pub enum RunNews {
+    /// New output to draw.
+    Output,
+    /// The lease needs renewing: append this.
+    Renew(Body),
+    /// The run ended: append this (the `run.finished` event).
+    Finished { run: String, body: Body },
+}
+
+/// The runs of this console.
+pub struct StepRunner {
+    cancels: HashMap<String, oneshot::Sender<()>>,
+    news_tx: mpsc::Sender<RunNews>,
+    pub news: mpsc::Receiver<RunNews>,
+}
+
+impl Default for StepRunner {
+    fn default() -> Self {
+        let (news_tx, news) = mpsc::channel(64);
+        StepRunner { cancels: HashMap::new(), news_tx, news }
+    }
+}
+
+impl StepRunner {
+    /// Starts a run; returns its live output for the pane.
+    pub fn start(&mut self, start: StartRun, now_ms: i64) -> LiveOutput {
+        // Plan values with secret-looking names, and the console's own.
+        let mut secrets = secret_values(&start.env);
+        secrets.extend(secret_values(&std::env::vars().collect::<Vec<_>>()));
+        let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
+        let running = Running::start(spec);
+        let live = LiveOutput { started_ms: now_ms, view: running.live() };
+        let (cancel_tx, cancel_rx) = oneshot::channel();
+        self.cancels.insert(start.run.clone(), cancel_tx);
+        let renew_every = Duration::from_millis((start.lease_ms / 3).max(1_000) as u64);
+        tokio::spawn(supervise(start.run, running, cancel_rx, renew_every, self.news_tx.clone()));
+        live
+    }
+
+    /// Asks a run to stop (its whole process group is killed).
+    pub fn cancel(&mut self, run: &str) -> bool {
+        match self.cancels.remove(run) {
+            Some(tx) => tx.send(()).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Forgets a finished run.
+    pub fn finished(&mut self, run: &str) {
+        self.cancels.remove(run);
+    }
+}
+
+async fn supervise(run: String, mut running: Running, mut cancel: oneshot::Receiver<()>, renew_every: Duration, news: mpsc::Sender<RunNews>) {
+    let mut live = running.live();
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
+    let mut cancelled = false;
+    let mut last_redraw = tokio::time::Instant::now() - REDRAW_EVERY;
+    let mut output_open = true;
+    let result = loop {
+        tokio::select! {
+            result = running.wait() => break result,
+            _ = &mut cancel, if !cancelled => {
+                cancelled = true;
+                running.cancel();
+            }
+            _ = renew.tick() => {
+                // A full queue means the loop is busy: the next tick tries again.
+                let _ = news.try_send(RunNews::Renew(Body::RunRenewed { run: run.clone() }));
+            }
+            changed = live.changed(), if output_open => {
+                output_open = changed;
+                if last_redraw.elapsed() < REDRAW_EVERY {
+                    tokio::time::sleep(REDRAW_EVERY.saturating_sub(last_redraw.elapsed())).await;
+                }
+                live.mark_seen();
+                last_redraw = tokio::time::Instant::now();
+                let _ = news.try_send(RunNews::Output);
+            }
+        }
+    };
+    let body = finished_body(&run, &result);
+    // The result must reach the journal: wait for room in the queue.
+    let _ = news.send(RunNews::Finished { run, body }).await;
+}
+
+/// The `run.finished` event for a result; why it did not start, or what
+/// killed it, leads the stored output.
+pub fn finished_body(run: &str, r: &RunResult) -> Body {
+    let output = match &r.error {
+        Some(e) if r.output.is_empty() => format!("[opsdeck] {e}"),
+        Some(e) => format!("{}\n[opsdeck] {e}", r.output),
+        None => r.output.clone(),
+    };
+    Body::RunFinished {
+        run: run.to_string(),
+        outcome: r.outcome,
+        exit_code: r.exit_code,
+        duration_ms: r.duration.as_millis() as i64,
+        output,
+        truncated: r.truncated,
+    }
+}
