@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod exec;
 pub mod import;
 pub mod journal;
 pub mod keymap;
