@@ -74,7 +74,13 @@ impl StepRunner {
     }
 }
 
-async fn supervise(run: String, mut running: Running, mut cancel: oneshot::Receiver<()>, renew_every: Duration, news: mpsc::Sender<RunNews>) {
+async fn supervise(
+    run: String,
+    mut running: Running,
+    mut cancel: oneshot::Receiver<()>,
+    renew_every: Duration,
+    news: mpsc::Sender<RunNews>,
+) {
     let mut live = running.live();
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
     let mut cancelled = false;

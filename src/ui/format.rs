@@ -25,6 +25,11 @@ pub fn age(ms: i64) -> String {
     }
 }
 
+/// How long something took: `340ms` under a second, else like [`age`] (`12s`, `3m`).
+pub fn took(ms: i64) -> String {
+    if ms < 1000 { format!("{}ms", ms.max(0)) } else { age(ms) }
+}
+
 /// `s` cut to `width` characters (with `…` when cut) and padded to it.
 pub fn fit(s: &str, width: usize) -> String {
     format!("{:<width$}", clip(s, width))

@@ -102,7 +102,7 @@ fn step_who(s: &State, state: &StepState) -> String {
             let f = c.finish.as_ref().map(|f| (f.outcome, f.exit_code, f.duration_ms));
             let (outcome, code, ms) = f.unwrap_or((Outcome::Failed, None, 0));
             let code = code.map_or_else(|| outcome.name().to_string(), |c| format!("exit {c}"));
-            format!("{code} · {} · {}", format::age(ms), c.actor.name)
+            format!("{code} · {} · {}", format::took(ms), c.actor.name)
         }
         (StepStatus::Done, _) => state.by.as_ref().map(|(a, at)| format!("{} {}", a.name, format::clock(*at))).unwrap_or_default(),
         _ => String::new(),
@@ -149,7 +149,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
                 let head = format!(
                     "── {}{code} after {} · {} at {} ──",
                     f.outcome.name(),
-                    format::age(f.duration_ms),
+                    format::took(f.duration_ms),
                     c.actor,
                     format::clock(f.at_ms)
                 );
