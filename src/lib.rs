@@ -18,6 +18,7 @@ pub mod launch;
 pub mod logging;
 pub mod look;
 pub mod metrics;
+pub mod notify;
 pub mod paths;
 pub mod probe;
 pub mod theme;

@@ -2,7 +2,9 @@
 //! by messages: one appends what the reducer asks for; one follows the room
 //! (on every wake-up — a notification, a reconnect, our own append, or a
 //! slow safety poll — it reads everything after the last seq it has seen);
-//! one reports the store's health and who else is here.
+//! one reports the store's health and who else is here. With a
+//! [`Notifier`], the appender claims each event before appending it and the
+//! follower shows it every event it reads (see [`crate::notify`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +13,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::journal::{Actor, Appended, Body, Event, Journal, Upkeep};
+use crate::notify::Notifier;
 
 /// What the journal tells the loop.
 #[derive(Debug)]
@@ -48,13 +51,18 @@ pub const PRESENCE_WINDOW: Duration = Duration::from_secs(45);
 
 impl JournalLink {
     pub fn start(journal: Journal) -> JournalLink {
+        JournalLink::start_with(journal, None)
+    }
+
+    /// [`JournalLink::start`], notifying this console's events through `notifier`.
+    pub fn start_with(journal: Journal, notifier: Option<Notifier>) -> JournalLink {
         let (to_loop, messages) = mpsc::channel(256);
         let (appends, mut requests) = mpsc::channel::<Body>(64);
         let read_now = Arc::new(Notify::new());
         let upkeep = journal.spawn_upkeep(Duration::from_secs(3));
 
         let follower = {
-            let (journal, to_loop, read_now) = (journal.clone(), to_loop.clone(), read_now.clone());
+            let (journal, to_loop, read_now, notifier) = (journal.clone(), to_loop.clone(), read_now.clone(), notifier.clone());
             tokio::spawn(async move {
                 let mut wakes = journal.subscribe();
                 let mut last_seq = 0;
@@ -62,6 +70,9 @@ impl JournalLink {
                     match journal.sync(last_seq).await {
                         Ok(events) if !events.is_empty() => {
                             last_seq = events.last().map_or(last_seq, |e| e.seq);
+                            if let Some(n) = &notifier {
+                                n.observe(&events);
+                            }
                             if to_loop.send(FromJournal::Events(events)).await.is_err() {
                                 return;
                             }
@@ -82,9 +93,17 @@ impl JournalLink {
             let (journal, to_loop, read_now) = (journal.clone(), to_loop.clone(), read_now.clone());
             tokio::spawn(async move {
                 while let Some(body) = requests.recv().await {
-                    let result = journal.record(&body).await.map_err(|e| format!("{e:#}"));
+                    let event = journal.new_event(&body);
+                    let key = event.key.clone();
+                    if let Some(n) = &notifier {
+                        n.claim(&key);
+                    }
+                    let result = journal.append(event).await.map_err(|e| format!("{e:#}"));
                     if let Err(e) = &result {
                         tracing::warn!("journal append refused: {e}");
+                        if let Some(n) = &notifier {
+                            n.unclaim(&key);
+                        }
                     }
                     read_now.notify_one();
                     if to_loop.send(FromJournal::Appended(result)).await.is_err() {

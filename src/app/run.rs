@@ -65,7 +65,8 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     state.room.read_only = opts.journal.is_read_only();
     let store_kind = if opts.journal.store().is_shared() { "postgres" } else { "sqlite" };
     state.room.store = StoreStatus { kind: store_kind.to_string(), online: true, ..StoreStatus::default() };
-    let mut link = JournalLink::start(opts.journal.clone());
+    let notifier = crate::notify::Notifier::for_console(plan, &opts.journal);
+    let mut link = JournalLink::start_with(opts.journal.clone(), notifier);
     let mut runner = StepRunner::default();
     // Results of finished runs not yet taken by the journal link.
     let mut unrecorded: Vec<crate::journal::Body> = Vec::new();

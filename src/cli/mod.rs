@@ -5,6 +5,7 @@ mod check_markdown;
 mod demo;
 mod export;
 mod import;
+mod mark;
 mod run;
 pub mod status;
 
@@ -110,6 +111,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Append a marker (`deploy v1.2.0`) to the room's journal, as --as or
+    /// user@host. Never queued: exit 0 recorded, 1 not recorded (store
+    /// unreachable or refused), 2 usage (no room, empty text, invalid plan).
+    Mark {
+        /// What happened, e.g. "deploy v1.2.0".
+        text: String,
+        /// A plan to take the room from (when --room is not given).
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
 }
@@ -140,6 +151,17 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             runtime()?.block_on(export::run(incident, plan.as_deref(), cli.store.as_deref(), cli.room.as_deref()))
         }
         Command::Import { ref doc, json } => Ok(import::run(doc, json)),
+        Command::Mark { ref text, ref plan } => {
+            let args = mark::MarkArgs {
+                text,
+                plan: plan.as_deref(),
+                store: cli.store.as_deref(),
+                room: cli.room.as_deref(),
+                as_name: cli.as_name.as_deref(),
+                read_only: cli.read_only,
+            };
+            runtime()?.block_on(mark::run(&args))
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,242 @@
+//! [`Classifier`]: which subscribable event (`NOTIFY_EVENTS`) a journal
+//! event is, and the sentence that tells it. It follows the whole room (in
+//! seq order) because some answers need history: an incident's title for
+//! its severity change, and whether a `run.claimed` of a rollback actually
+//! holds its lock (only the first live claim runs) so that `run.finished`
+//! of that run is `rollback.finished`.
+//!
+//! | subscribable        | journal event                                        |
+//! |---------------------|------------------------------------------------------|
+//! | `incident.opened`   | `incident.opened`                                    |
+//! | `incident.severity` | `incident.severity`                                  |
+//! | `incident.status`   | `incident.status`                                    |
+//! | `rollback.started`  | `run.claimed` of a rollback that holds its lock      |
+//! | `rollback.finished` | `run.finished` of such a run                         |
+//! | others              | an event of that very kind (e.g. a future `trigger.fired`) |
+//!
+//! `notify.delivery` is never a notice: deliveries do not notify.
+
+use std::collections::HashMap;
+
+use crate::config::Severity;
+use crate::config::sections::NOTIFY_EVENTS;
+use crate::domain::format::duration;
+use crate::domain::severity::{Direction, direction};
+use crate::domain::timeline::describe;
+use crate::journal::{Body, Event, Outcome, Status, Subject};
+
+/// A journal event as a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The subscribable kind (`incident.opened`, `rollback.finished`, …).
+    pub kind: String,
+    /// A Slack emoji code for the message (`:rotating_light:`).
+    pub emoji: &'static str,
+    /// The plain sentence (`P1 incident #12 opened by alice: Checkout errors`).
+    pub text: String,
+}
+
+impl Notice {
+    /// The sentence with its emoji, for Slack.
+    pub fn slack_text(&self) -> String {
+        format!("{} {}", self.emoji, self.text)
+    }
+}
+
+/// A command run that holds its lock.
+#[derive(Debug, Clone)]
+struct Held {
+    lock: String,
+    subject: Subject,
+    lease_ms: i64,
+    expires_ms: i64,
+}
+
+/// Follows a room's events; see the module doc.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    severities: Vec<Severity>,
+    titles: HashMap<i64, String>,
+    /// Running (holding, unfinished) runs by run id.
+    running: HashMap<String, Held>,
+    /// Lock → the run holding it.
+    holders: HashMap<String, String>,
+    last_seq: i64,
+}
+
+impl Classifier {
+    pub fn new(severities: &[Severity]) -> Classifier {
+        Classifier { severities: severities.to_vec(), ..Classifier::default() }
+    }
+
+    /// Takes `event` into account and says what it is as a notification
+    /// (`None` when it is none). Events at or below the last seq seen are ignored.
+    pub fn apply(&mut self, event: &Event) -> Option<Notice> {
+        if event.seq <= self.last_seq {
+            return None;
+        }
+        self.last_seq = event.seq;
+        let who = &event.actor.name;
+        let Some(body) = Body::of(event) else {
+            // A kind this version does not know, but the plan subscribes to.
+            let kind = NOTIFY_EVENTS.iter().find(|k| **k == event.kind)?;
+            let text = format!("{} by {who}", describe(event, &self.severities));
+            return Some(Notice { kind: kind.to_string(), emoji: ":bell:", text });
+        };
+        match body {
+            Body::IncidentOpened { title, severity } => {
+                let text = format!("{severity} incident #{} opened by {who}: {title}", event.seq);
+                self.titles.insert(event.seq, title);
+                Some(notice("incident.opened", ":rotating_light:", text))
+            }
+            Body::IncidentSeverity { incident, from, to, reason } => {
+                let (verb, emoji) = match direction(&self.severities, &from, &to) {
+                    Direction::Raised => ("raised", ":arrow_up:"),
+                    Direction::Lowered => ("lowered", ":arrow_down:"),
+                    Direction::Changed => ("changed", ":arrows_counterclockwise:"),
+                };
+                let reason = if reason.trim().is_empty() { String::new() } else { format!(": {}", reason.trim()) };
+                let text = format!("{} severity {verb} {from} → {to} by {who}{reason}", self.incident(incident));
+                Some(notice("incident.severity", emoji, text))
+            }
+            Body::IncidentStatus { incident, from, to } => {
+                let emoji = if matches!(to, Status::Resolved | Status::Closed) { ":white_check_mark:" } else { ":mag:" };
+                let text = format!("{} is {} (was {}), by {who}", self.incident(incident), to.name(), from.name());
+                Some(notice("incident.status", emoji, text))
+            }
+            Body::RunClaimed { run, lock, subject, lease_ms } => {
+                let busy = self.holders.get(&lock).and_then(|r| self.running.get(r)).is_some_and(|h| h.expires_ms > event.at_ms);
+                if busy {
+                    return None;
+                }
+                if let Some(stale) = self.holders.insert(lock.clone(), run.clone()) {
+                    self.running.remove(&stale);
+                }
+                let action = rollback_action(&subject).map(str::to_string);
+                self.running.insert(run, Held { lock, subject, lease_ms, expires_ms: event.at_ms.saturating_add(lease_ms) });
+                let action = action?;
+                Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
+            }
+            Body::RunRenewed { run } => {
+                if let Some(held) = self.running.get_mut(&run) {
+                    // The lease runs on from the renewal, as long as it was granted.
+                    held.expires_ms = held.expires_ms.max(event.at_ms.saturating_add(held.lease_ms));
+                }
+                None
+            }
+            Body::RunFinished { run, outcome, exit_code, duration_ms, .. } => {
+                let held = self.running.remove(&run)?;
+                if self.holders.get(&held.lock) == Some(&run) {
+                    self.holders.remove(&held.lock);
+                }
+                let action = rollback_action(&held.subject)?;
+                let exit = exit_code.filter(|_| outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
+                let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
+                let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(duration_ms));
+                Some(notice("rollback.finished", emoji, text))
+            }
+            _ => None,
+        }
+    }
+
+    /// `Incident #12 (Checkout errors)`, or `Incident #12` before its opening was seen.
+    fn incident(&self, id: i64) -> String {
+        match self.titles.get(&id) {
+            Some(title) => format!("Incident #{id} ({title})"),
+            None => format!("Incident #{id}"),
+        }
+    }
+}
+
+fn notice(kind: &str, emoji: &'static str, text: String) -> Notice {
+    Notice { kind: kind.to_string(), emoji, text }
+}
+
+fn rollback_action(subject: &Subject) -> Option<&str> {
+    match subject {
+        Subject::Rollback { action } => Some(action),
+        Subject::Step { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::sections::default_severities;
+    use crate::domain::testing::{T0, event};
+
+    fn texts(bodies: Vec<(&str, Body)>) -> Vec<Option<(String, String)>> {
+        let mut c = Classifier::new(&default_severities());
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(n, (who, b))| c.apply(&event(n as i64 + 1, T0 + n as i64 * 1000, who, b)).map(|x| (x.kind.clone(), x.slack_text())))
+            .collect()
+    }
+
+    fn some(kind: &str, text: &str) -> Option<(String, String)> {
+        Some((kind.to_string(), text.to_string()))
+    }
+
+    #[test]
+    fn incidents_read_as_sentences() {
+        let got = texts(vec![
+            ("alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() }),
+            ("bob", Body::IncidentSeverity { incident: 1, from: "P1".into(), to: "P0".into(), reason: "all regions".into() }),
+            ("bob", Body::IncidentNote { incident: 1, text: "looking".into(), comms: false }),
+            ("carol", Body::IncidentStatus { incident: 1, from: Status::Investigating, to: Status::Resolved }),
+            ("carol", Body::NotifyDelivery { notify: "SLACK".into(), about: 1, ok: true, detail: "HTTP 200".into() }),
+        ]);
+        assert_eq!(
+            got,
+            [
+                some("incident.opened", ":rotating_light: P1 incident #1 opened by alice: Checkout errors"),
+                some("incident.severity", ":arrow_up: Incident #1 (Checkout errors) severity raised P1 → P0 by bob: all regions"),
+                None,
+                some("incident.status", ":white_check_mark: Incident #1 (Checkout errors) is resolved (was investigating), by carol"),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_claim_that_holds_a_rollback_starts_and_finishes_it() {
+        let claim = |run: &str| Body::RunClaimed {
+            run: run.into(),
+            lock: "rollback/vercel-previous".into(),
+            subject: Subject::Rollback { action: "vercel-previous".into() },
+            lease_ms: 30_000,
+        };
+        let finish = |run: &str| Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Failed,
+            exit_code: Some(1),
+            duration_ms: 42_000,
+            output: String::new(),
+            truncated: false,
+        };
+        let got = texts(vec![("alice", claim("r1")), ("bob", claim("r2")), ("bob", finish("r2")), ("alice", finish("r1"))]);
+        assert_eq!(
+            got,
+            [
+                some("rollback.started", ":rewind: Rollback vercel-previous started by alice"),
+                None,
+                None,
+                some("rollback.finished", ":x: Rollback vercel-previous failed (exit 1) after 42s, run by alice"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_subscribed_kinds_pass_and_old_seqs_are_ignored() {
+        let mut c = Classifier::new(&default_severities());
+        let mut e = event(5, T0, "alice", Body::Marker { text: "x".into() });
+        e.kind = "trigger.fired".into();
+        let n = c.apply(&e).expect("subscribable");
+        assert_eq!((n.kind.as_str(), n.text.as_str()), ("trigger.fired", "trigger.fired by alice"));
+        assert_eq!(c.apply(&e), None, "seen already");
+        e.seq = 6;
+        e.kind = "something.else".into();
+        assert_eq!(c.apply(&e), None);
+    }
+}
