@@ -18,5 +18,6 @@ pub mod look;
 pub mod metrics;
 pub mod paths;
 pub mod probe;
+pub mod samples;
 pub mod theme;
 pub mod ui;
