@@ -20,4 +20,5 @@ pub mod paths;
 pub mod probe;
 pub mod samples;
 pub mod theme;
+pub mod trigger;
 pub mod ui;
