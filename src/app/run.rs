@@ -51,7 +51,8 @@ impl Drop for TerminalGuard {
 
 /// Runs the console until the user quits.
 pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> Result<()> {
-    let (tx, mut samples) = mpsc::channel(4096);
+    let (tx, samples) = mpsc::channel(4096);
+    let mut samples = crate::samples::record_through(samples, plan, opts.journal.room());
     let tasks = schedule::spawn_all(&plan.checks, &plan.defaults, &env, tx);
     let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
     let _guard = TerminalGuard;

@@ -8,6 +8,7 @@ mod import;
 mod mark;
 mod run;
 pub mod status;
+pub mod triggers;
 
 use std::io;
 use std::process::ExitCode;
@@ -121,6 +122,23 @@ pub enum Command {
         #[arg(long, value_name = "PLAN")]
         plan: Option<std::path::PathBuf>,
     },
+    /// List the plan's triggers (conditions, mode, grace, cooldown), or with
+    /// --replay show what they would have done over the samples the console
+    /// recorded for the room (the last hour), without doing anything.
+    Triggers {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+        /// Re-run the triggers over the room's recorded samples and journal
+        /// markers and silences; print a timeline of what would have happened.
+        #[arg(long)]
+        replay: bool,
+        /// How far back to replay (samples are kept for one hour).
+        #[arg(long, default_value = "1h", value_name = "DURATION")]
+        since: crate::config::TimeSpan,
+        /// Print JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
 }
@@ -161,6 +179,10 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 read_only: cli.read_only,
             };
             runtime()?.block_on(mark::run(&args))
+        }
+        Command::Triggers { ref plan, replay, since, json } => {
+            let args = triggers::Args { plan, replay, since, json, store: cli.store.as_deref(), room: cli.room.as_deref() };
+            runtime()?.block_on(triggers::run(&args))
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
