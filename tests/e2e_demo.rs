@@ -28,6 +28,10 @@ fn demo_in_a_pseudo_terminal() {
     std::thread::sleep(Duration::from_millis(100));
 
     c.press(b"\t");
+    c.wait_for("▸Checklist");
+    c.press(b"\t");
+    c.wait_for("▸Runbook");
+    c.press(b"\t");
     c.wait_for("▸Incidents");
     c.press(b"\t");
     c.wait_for("▸Changes");

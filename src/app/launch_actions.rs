@@ -95,7 +95,7 @@ impl State {
             s.as_ref().map(|(a, at)| format!("{} at {}", a.name, clock(*at))).unwrap_or_default()
         };
         let body = match (action, state.status) {
-            (Action::ItemTick, ItemStatus::Open) => Body::ChecklistTicked { item: item.id, evidence: None },
+            (Action::ItemTick, ItemStatus::Open) => Body::ChecklistTicked { item: item.id, text: item.text, evidence: None },
             (Action::ItemTick | Action::ItemSkip, ItemStatus::Done) => {
                 self.error(format!("already done by {}; u reopens it", by(&state.by)));
                 return Vec::new();
@@ -109,7 +109,7 @@ impl State {
                     self.error("you are already on this item");
                     return Vec::new();
                 }
-                Body::ChecklistClaimed { item: item.id }
+                Body::ChecklistClaimed { item: item.id, text: item.text }
             }
             (Action::ItemClaim, _) => {
                 self.error("this item is not open; u reopens it");
@@ -124,7 +124,7 @@ impl State {
                 self.error("nothing to undo: the item is open");
                 return Vec::new();
             }
-            (Action::ItemUndo, _) => Body::ChecklistUndone { item: item.id },
+            (Action::ItemUndo, _) => Body::ChecklistUndone { item: item.id, text: item.text },
             _ => return Vec::new(),
         };
         self.say("saving…");
@@ -255,7 +255,7 @@ impl State {
             }
             Action::StepRun if step.run.is_none() => {
                 self.say("saving…");
-                vec![Effect::Append(Body::StepConfirmed { runbook: book.id, step: step.id })]
+                vec![Effect::Append(Body::StepConfirmed { runbook: book.id, step: step.id, title: step.title })]
             }
             Action::StepRun if step.confirm => {
                 let mut form = Form::new(
@@ -293,6 +293,7 @@ impl State {
             lock: book.lock(step),
             subject: Subject::Step { runbook: book.id.clone(), step: step.id.clone() },
             lease_ms: LEASE_MS,
+            title: step.title.clone(),
         })]
     }
 
@@ -306,8 +307,14 @@ impl State {
             return Vec::new();
         }
         let body = match purpose {
-            LaunchForm::SkipItem(item) => Body::ChecklistSkipped { item, reason },
-            LaunchForm::SkipStep { runbook, step } => Body::StepSkipped { runbook, step, reason },
+            LaunchForm::SkipItem(item) => {
+                let text = self.launch.item(&item).map(|i| i.text.clone()).unwrap_or_default();
+                Body::ChecklistSkipped { item, text, reason }
+            }
+            LaunchForm::SkipStep { runbook, step } => {
+                let title = self.launch.runbook(&runbook).and_then(|b| b.step(&step)).map(|(_, s)| s.title.clone()).unwrap_or_default();
+                Body::StepSkipped { runbook, step, title, reason }
+            }
             LaunchForm::Abort(runbook) => Body::RunbookAborted { runbook, reason },
             LaunchForm::Restart(runbook) => Body::RunbookRestarted { runbook },
             LaunchForm::RunStep { runbook, step } => {
