@@ -313,7 +313,7 @@ async fn progress_lines_keep_their_last_state() {
 
 #[tokio::test]
 async fn stdout_and_stderr_are_merged_in_arrival_order() {
-    let r = run(spec("echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three; sleep 0.3; echo four >&2")).await;
+    let r = run(spec("echo one; sleep 0.5; echo two >&2; sleep 0.5; echo three; sleep 0.5; echo four >&2")).await;
     assert_eq!(r.outcome, Outcome::Succeeded);
     assert_eq!(r.output, "one\ntwo\nthree\nfour");
 }
