@@ -26,7 +26,7 @@ fn open_an_incident_and_raise_it_to_p0() {
     c.wait_for("saved to the room");
     c.wait_for("Checkout errors in eu-west");
     c.press(b"v");
-    c.wait_for("Severity of #1");
+    c.wait_for("Severity of #");
     c.wait_for("‹ P1 ›");
     c.press(UP);
     c.wait_for("‹ P0 ›");

@@ -73,6 +73,8 @@ fn walk_three_steps_then_find_the_progress_after_a_restart() {
     c.press(b"\r");
     c.wait_for("hello from the-runbook, token ***");
     c.wait_for("succeeded exit 0");
+    c.press(b"\r");
+    c.wait_for("step 3 is next: Enter runs it");
     c.wait_for("Step 3: Check the canary");
     c.press(b"\r");
     c.wait_for("failed exit 4");
@@ -98,6 +100,7 @@ fn walk_three_steps_then_find_the_progress_after_a_restart() {
     again.wait_for("▸Runbook: Walk the runbook 2/3 steps");
     again.wait_for("exit 4");
     again.wait_for("Step 3: Check the canary");
+    again.wait_for("canary is unhappy");
     again.press(b"q");
     assert!(again.wait_exit());
 }

@@ -155,6 +155,7 @@ impl State {
             self.error("the plan has no runbook");
             return;
         }
+        self.runbook_touched = false;
         self.runbook_at = if forward { (self.runbook_at + 1) % n } else { (self.runbook_at + n - 1) % n };
         self.step_selected = self.current_runbook().and_then(|b| self.next_step(b)).unwrap_or(0);
         self.focus_pane(crate::app::state::Pane::Runbook);
@@ -162,6 +163,7 @@ impl State {
 
     /// Run, cancel or skip the selected step; abort or restart the runbook.
     pub fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
+        self.runbook_touched = true;
         let Some(book) = self.current_runbook().cloned() else {
             self.error("the plan has no runbook");
             return Vec::new();
@@ -214,6 +216,15 @@ impl State {
             return Vec::new();
         }
         let next = self.next_step(&book);
+        if action == Action::StepRun
+            && matches!(state.status, StepStatus::Done | StepStatus::Skipped)
+            && let Some(n) = next.filter(|n| *n > self.step_selected)
+        {
+            self.step_selected = n;
+            let what = if book.steps[n].run.is_some() { "runs it" } else { "confirms it is done" };
+            self.say(format!("step {} is next: Enter {what}", n + 1));
+            return Vec::new();
+        }
         if next != Some(self.step_selected) {
             let msg = match (next, &state.status) {
                 (None, _) => "every step is done or skipped; R starts the runbook over".to_string(),
@@ -346,15 +357,21 @@ impl State {
                     effects.extend(self.claim_came_back(run, pending, event.at_ms));
                 }
             }
-            Body::RunFinished { run, .. } | Body::StepConfirmed { step: run, .. } | Body::StepSkipped { step: run, .. } => {
+            // After a run the cursor stays, so its output stays in view; Enter moves on.
+            Body::RunFinished { run, .. } => {
                 self.live.remove(run);
-                self.follow_runbook(false);
             }
+            Body::StepConfirmed { .. } | Body::StepSkipped { .. } => self.follow_runbook(false),
             Body::RunbookRestarted { .. } => self.follow_runbook(true),
             _ => {}
         }
         if let Some(book) = self.current_runbook() {
-            self.next_step_before_follow = self.next_step(book);
+            let next = self.next_step(book);
+            if !self.runbook_touched {
+                // Until the user moves, the cursor sits on where the room is.
+                self.step_selected = next.unwrap_or(book.steps.len().saturating_sub(1));
+            }
+            self.next_step_before_follow = next;
         }
         effects
     }

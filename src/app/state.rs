@@ -194,6 +194,9 @@ pub struct State {
     pub(crate) next_step_before_follow: Option<usize>,
     /// Quit was pressed once while a step runs here.
     pub quit_armed: bool,
+    /// The user has moved in the runbook pane; before that the cursor
+    /// follows the room's next step.
+    pub runbook_touched: bool,
 }
 
 /// A claim this console appended: what it is for, and when it was asked.
@@ -240,6 +243,7 @@ impl State {
             verifying: HashSet::new(),
             next_step_before_follow: None,
             quit_armed: false,
+            runbook_touched: false,
         }
     }
 
@@ -493,7 +497,10 @@ impl State {
                     }
                     (false, Pane::Changes) => self.changes_scroll = new,
                     (false, Pane::Checklist) => self.item_selected = new,
-                    (false, Pane::Runbook) => self.step_selected = new,
+                    (false, Pane::Runbook) => {
+                        self.step_selected = new;
+                        self.runbook_touched = true;
+                    }
                 }
             }
             _ => {}

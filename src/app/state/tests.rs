@@ -369,7 +369,9 @@ steps = [
         room.deliver(&mut bob);
         let migrate = bob.launch.runbooks[0].steps[1].id.clone();
         assert_eq!(bob.progress.step("deploy", &migrate).status, StepStatus::Done);
-        assert_eq!(bob.step_selected, 2);
+        assert_eq!(bob.step_selected, 1, "the cursor stays on the run's output");
+        assert!(bob.update(Action::StepRun).is_empty());
+        assert_eq!(bob.step_selected, 2, "Enter on a finished step moves to the next");
         // "Flip the flag" is marked confirm: Enter opens a question first.
         assert!(bob.update(Action::StepRun).is_empty());
         assert!(matches!(bob.overlay, Overlay::Form(_)));
