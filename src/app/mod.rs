@@ -10,6 +10,7 @@ pub mod live;
 pub mod palette;
 pub mod room;
 pub mod run;
+pub mod silence_actions;
 pub mod state;
 pub mod step_runner;
 pub mod verify;

@@ -516,6 +516,7 @@ impl State {
         }
         match action {
             Action::ItemTick | Action::ItemClaim | Action::ItemSkip | Action::ItemUndo => self.checklist_action(action),
+            Action::CheckSilence => self.silence_action(),
             Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => {
                 self.runbook_action(action)
             }

@@ -56,9 +56,20 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
         Span::styled(format!("{value} "), view.health_style(h)),
         Span::styled(format!("({})", r.value_name), t.text_dim),
     ]));
+    if let Some(si) = s.room.silences.active(&crate::domain::silences::check_target(&r.id), s.now_ms) {
+        let text = format!(
+            "by {} until {} ({} left): {} · fires no trigger",
+            si.by.name,
+            format::clock(si.until_ms),
+            format::age(si.until_ms - s.now_ms),
+            si.reason
+        );
+        lines.push(Line::from(vec![label("Silenced"), Span::styled(text, t.warning)]));
+    }
     let marks = markers(s, s.now_ms - CHART_WINDOW_MS);
     if !marks.is_empty() {
-        let text: Vec<String> = marks.iter().map(|(at, text)| format!("{text} at {} ({} ago)", format::clock(*at), format::age(s.now_ms - at))).collect();
+        let text: Vec<String> =
+            marks.iter().map(|(at, text)| format!("{text} at {} ({} ago)", format::clock(*at), format::age(s.now_ms - at))).collect();
         lines.push(Line::from(vec![label("Markers"), Span::styled(text.join(" · "), t.warning)]));
     }
     if let Some(b) = &r.band {

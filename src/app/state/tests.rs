@@ -391,3 +391,32 @@ steps = [
         assert!(s.message.as_ref().unwrap().text.contains("offline"), "{:?}", s.message);
     }
 }
+
+mod silences {
+    use super::*;
+    use crate::journal::NewEvent;
+
+    #[test]
+    fn a_check_is_silenced_for_the_room_and_lifted_again() {
+        let mut s = state();
+        s.now_ms = 1_000_000;
+        s.apply_sample(&ok(0, 1_000, 10.0));
+        s.detail = Some(0);
+        s.update(Action::CheckSilence);
+        assert!(matches!(s.overlay, Overlay::Form(_)), "asks how long and why");
+        assert!(s.update(Action::Submit).is_empty(), "a reason is needed");
+        for c in "deploying api".chars() {
+            s.type_char(c);
+        }
+        let effects = s.update(Action::Submit);
+        let [Effect::Append(body @ Body::SilenceSet { target, until_ms, reason })] = effects.as_slice() else { panic!("{effects:?}") };
+        assert_eq!((target.as_str(), *until_ms, reason.as_str()), ("check:api", 1_000_000 + 3_600_000, "deploying api"));
+        let body = body.clone();
+        s.apply_event(NewEvent::new(&s.room.name, &s.room.actor, s.now_ms, &body).stored(1));
+        assert!(s.room.silences.active("check:api", s.now_ms).is_some());
+        let lift = s.update(Action::CheckSilence);
+        assert!(matches!(lift.as_slice(), [Effect::Append(Body::SilenceLifted { .. })]), "S again lifts it");
+        s.room.read_only = true;
+        assert!(s.update(Action::CheckSilence).is_empty(), "a read-only console cannot silence");
+    }
+}
