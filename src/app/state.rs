@@ -209,11 +209,13 @@ pub struct PendingClaim {
 
 impl State {
     pub fn new(plan: &Plan, theme_name: &str, now_ms: i64) -> State {
+        let mut room = RoomState::new(plan.deck.room(), Actor::unknown(), false, plan.severities.clone());
+        room.silences = crate::domain::silences::Silences::planned(&plan.maintenance);
         State {
             title: plan.deck.name.clone(),
             environment: plan.deck.environment.clone(),
             production: plan.deck.is_production(),
-            room: RoomState::new(plan.deck.room(), Actor::unknown(), false, plan.severities.clone()),
+            room,
             board: Board::from_plan(plan),
             changes: VecDeque::new(),
             focus: Pane::Metrics,
