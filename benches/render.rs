@@ -1,4 +1,5 @@
-//! Render time of one full frame of the metrics pane (50 checks, 120x40),
+//! Render time of one full frame of the metrics pane (50 checks, 120x40)
+//! and of the checklist pane (200 items in 10 phases, half of them done),
 //! and the engine's ingest rate (samples applied per second).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -20,6 +21,43 @@ fn frame(c: &mut Criterion) {
     let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("keymap");
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     c.bench_function("metrics pane frame, 50 checks, 120x40", |b| {
+        b.iter(|| {
+            let view = View { state: &state, theme: &theme, keymap: &keymap, ascii: false };
+            terminal
+                .draw(|f| {
+                    ui::render(f, &view);
+                })
+                .expect("draw");
+        })
+    });
+}
+
+fn checklist_frame(c: &mut Criterion) {
+    use opsdeck::action::Action;
+    use opsdeck::journal::{Actor, Body, NewEvent};
+    use opsdeck::launch::{ChecklistDef, ItemDef, Launch, PhaseDef};
+    let phases = (0..10)
+        .map(|p| PhaseDef {
+            title: format!("Phase {p}"),
+            depth: 0,
+            items: (0..20)
+                .map(|i| ItemDef { id: format!("go/{p}-{i}"), text: format!("Item {i} of phase {p}, written as a sentence"), verify: None })
+                .collect(),
+        })
+        .collect();
+    let launch = Launch { checklists: vec![ChecklistDef { id: "go".into(), title: "Go-live".into(), phases }], ..Launch::default() };
+    let mut state = support::state(50).with_launch(launch);
+    let alice = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
+    let ids: Vec<String> = state.launch.items().map(|i| i.id.clone()).step_by(2).collect();
+    for (n, item) in ids.into_iter().enumerate() {
+        let body = Body::ChecklistTicked { item, text: String::new(), evidence: None };
+        state.apply_event(NewEvent::new("bench", &alice, support::T0, &body).stored(n as i64 + 1));
+    }
+    state.update(Action::ViewChecklist);
+    let theme = ThemeLoader::new(None, ".".into()).load("dark").expect("theme").0;
+    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("keymap");
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    c.bench_function("checklist pane frame, 200 items, 120x40", |b| {
         b.iter(|| {
             let view = View { state: &state, theme: &theme, keymap: &keymap, ascii: false };
             terminal
@@ -55,5 +93,5 @@ fn ingest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frame, ingest);
+criterion_group!(benches, frame, checklist_frame, ingest);
 criterion_main!(benches);
