@@ -96,6 +96,10 @@ pub fn summary(path: &Path, plan: &Plan, look: &Look, markdown: &MarkdownReport,
     out.push_str(&row("severities", plan.severities.len(), format!("{}{defaulted}", sev.join(" · "))));
     let hooks: Vec<String> = plan.notify.iter().map(|n| n.on.len().to_string() + " events").collect();
     out.push_str(&row("notify", plan.notify.len(), hooks.join(" · ")));
+    if !plan.maintenance.is_empty() {
+        let windows: Vec<String> = plan.maintenance.iter().map(|m| format!("{} → {}", m.from, m.until)).collect();
+        out.push_str(&row("maintenance", plan.maintenance.len(), windows.join(" · ")));
+    }
     let theme_from = match &look.theme_origin {
         Origin::Shipped => "shipped".to_string(),
         Origin::File(p) => p.display().to_string(),
