@@ -19,6 +19,8 @@ pub enum FormPurpose {
     Link(i64),
     /// Checklist and runbook forms (see `launch_actions`).
     Launch(super::launch_actions::LaunchForm),
+    /// Rollback forms (see `rollback_actions`).
+    Rollback(super::rollback_actions::RollbackForm),
 }
 
 impl State {
@@ -105,6 +107,7 @@ impl State {
             }
             FormPurpose::Link(id) => Body::IncidentLink { incident: id, check: form.get("Check") },
             FormPurpose::Launch(purpose) => return self.submit_launch_form(purpose),
+            FormPurpose::Rollback(purpose) => return self.submit_rollback_form(purpose),
         };
         self.submit_body(body, confirmed)
     }

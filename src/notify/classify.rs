@@ -155,7 +155,7 @@ fn notice(kind: &str, emoji: &'static str, text: String) -> Notice {
 fn rollback_action(subject: &Subject) -> Option<&str> {
     match subject {
         Subject::Rollback { action } => Some(action),
-        Subject::Step { .. } => None,
+        Subject::Step { .. } | Subject::Verify { .. } => None,
     }
 }
 

@@ -12,11 +12,25 @@ use crate::app::form::{FieldKind, Form};
 pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
     let t = view.theme;
     let width = area.width.saturating_sub(4).min(72);
-    let height = (form.fields.len() as u16 + 6).min(area.height);
+    let width = if form.notes.is_empty() { width } else { area.width.saturating_sub(4).min(100) };
+    let height = (form.fields.len() as u16 + form.notes.len() as u16 + 6).min(area.height);
     let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(popup);
     let cursor = if view.ascii { "_" } else { "▏" };
     let mut lines: Vec<Line> = Vec::new();
+    for note in &form.notes {
+        let style = if note.starts_with("$ ") {
+            t.header
+        } else if note.starts_with("  ") {
+            t.text
+        } else {
+            t.text_dim
+        };
+        lines.push(Line::styled(note.clone(), style));
+    }
+    if !form.notes.is_empty() {
+        lines.push(Line::raw(""));
+    }
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let marker = if focused { if view.ascii { "> " } else { "▸ " } } else { "  " };

@@ -389,3 +389,5 @@ steps = [
         assert!(s.message.as_ref().unwrap().text.contains("offline"), "{:?}", s.message);
     }
 }
+
+mod rollback;
