@@ -3,7 +3,7 @@
 //! `GET /metrics` (Prometheus text). State advances lazily when a request
 //! arrives, so an idle demo does no work. `POST /admin/rollback` is the
 //! demo's rollback: during the spike or the error burst it skips the story
-//! ahead to the recovery.
+//! ahead into the recovery, where the errors have cleared.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,6 +35,9 @@ pub struct DemoService {
     task: Option<JoinHandle<()>>,
 }
 
+/// Seconds into the recovery at which the story's errors have cleared.
+const ERRORS_CLEAR_S: f64 = 8.0;
+
 /// What the handlers share.
 struct Sim {
     story: Story,
@@ -57,7 +60,8 @@ impl Sim {
         if !matches!(phase, Phase::LatencySpike | Phase::ErrorBurst) {
             return format!("the shop is in its {phase} phase: nothing to roll back; 2.9.4 already serves");
         }
-        let ahead = (Phase::Recovery.window().0 - t).max(0.0) / self.story.speed();
+        // Into the recovery, where the errors have cleared and the queue drains.
+        let ahead = (Phase::Recovery.window().0 + ERRORS_CLEAR_S - t).max(0.0) / self.story.speed();
         *self.skipped.lock().unwrap_or_else(PoisonError::into_inner) += Duration::try_from_secs_f64(ahead).unwrap_or(Duration::ZERO);
         format!("rolled back from {VERSION} to 2.9.4 during the {phase}: the shop recovers now")
     }
