@@ -80,8 +80,13 @@ impl DemoService {
     pub async fn start(story: Story) -> std::io::Result<DemoService> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let sim = Arc::new(Sim { story, started: Instant::now(), skipped: Mutex::new(Duration::ZERO), traffic: Mutex::new(Traffic::new()) });
-        let app = Router::new().route("/api/health", get(health)).route("/metrics", get(metrics)).route("/admin/rollback", post(roll_back)).with_state(Arc::clone(&sim));
+        let sim =
+            Arc::new(Sim { story, started: Instant::now(), skipped: Mutex::new(Duration::ZERO), traffic: Mutex::new(Traffic::new()) });
+        let app = Router::new()
+            .route("/api/health", get(health))
+            .route("/metrics", get(metrics))
+            .route("/admin/rollback", post(roll_back))
+            .with_state(Arc::clone(&sim));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {
