@@ -30,7 +30,7 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 6] = [Pane::Metrics, Pane::Checklist, Pane::Runbook, Pane::Rollback, Pane::Incidents, Pane::Changes];
+    pub const ALL: [Pane; 6] = [Pane::Metrics, Pane::Checklist, Pane::Runbook, Pane::Incidents, Pane::Changes, Pane::Rollback];
 
     pub fn name(self) -> &'static str {
         match self {

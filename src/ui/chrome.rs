@@ -77,6 +77,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
             None => format!("rollback {} proposed: 4 to confirm", p.rollback),
         });
     }
+    // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
+    if let Some(f) = s.rollbacks.fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms - f.at_ms < 300_000) {
+        parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::ui::format::clock(f.at_ms)));
+    }
     if !s.filter.is_empty() {
         parts.push(format!("filter \"{}\"", s.filter));
     }
