@@ -73,6 +73,8 @@ actions! {
     IncidentNote => "incident.note",
     IncidentRole => "incident.role",
     IncidentLink => "incident.link",
+    /// Silence the check for a while (with a reason), or lift its silence.
+    CheckSilence => "check.silence",
     /// Show metrics, the launch checklist or the runbook in the main area.
     ViewMetrics => "view.metrics",
     ViewChecklist => "view.checklist",
@@ -116,6 +118,7 @@ impl Action {
                 | Action::IncidentNote
                 | Action::IncidentRole
                 | Action::IncidentLink
+                | Action::CheckSilence
                 | Action::ItemTick
                 | Action::ItemClaim
                 | Action::ItemSkip

@@ -28,9 +28,15 @@ fn demo_in_a_pseudo_terminal() {
     std::thread::sleep(Duration::from_millis(100));
 
     c.press(b"\t");
+    c.wait_for("▸Checklist");
+    c.press(b"\t");
+    c.wait_for("▸Runbook");
+    c.press(b"\t");
     c.wait_for("▸Incidents");
     c.press(b"\t");
     c.wait_for("▸Changes");
+    c.press(b"\t");
+    c.wait_for("▸Rollback");
     c.press(b"\t");
     c.wait_for("▸Metrics");
 

@@ -162,3 +162,93 @@ fn incident_detail_80x24() {
     s.update(Action::Open);
     insta::assert_snapshot!(draw(&s, 80, 24));
 }
+
+const LAUNCH: &str = r#"
+[[checklist]]
+id = "go"
+title = "Go-live"
+items = [
+  { text = "Backups restored on staging", phase = "Before" },
+  { text = "Feature flag created, default off", phase = "Before" },
+  { text = "On-call rota published", phase = "Before" },
+  { text = "API answers healthy", phase = "Launch", verify = "api" },
+  { text = "Ramp to 100%", phase = "Launch" },
+]
+[[runbook]]
+id = "deploy"
+title = "Deploy checkout"
+steps = [
+  { title = "Announce the window in #launch" },
+  { title = "Run migrations", run = "./migrate.sh --apply" },
+  { title = "Roll out", run = "kubectl rollout restart deploy/checkout", confirm = true },
+]
+"#;
+
+/// The plan with a checklist and a runbook, and the room part-way through both.
+fn with_launch() -> State {
+    use opsdeck::journal::{Actor, Body, NewEvent, Outcome, Subject};
+    let text = format!("{PLAN}{LAUNCH}");
+    let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
+    let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+    let mut s = State::new(&plan, "dark", T0).with_launch(opsdeck::launch::load(&plan));
+    let who = |name: &str| Actor { name: name.into(), host: "bastion-1".into(), from: None };
+    let items: Vec<(String, String)> = s.launch.items().map(|i| (i.id.clone(), i.text.clone())).collect();
+    let book = s.launch.runbooks[0].clone();
+    let step = |n: usize| book.steps[n].id.clone();
+    let events = [
+        ("alice", Body::ChecklistTicked { item: items[0].0.clone(), text: items[0].1.clone(), evidence: None }),
+        ("bob", Body::ChecklistSkipped { item: items[2].0.clone(), text: items[2].1.clone(), reason: "rota is in PagerDuty".into() }),
+        ("carol", Body::ChecklistClaimed { item: items[1].0.clone(), text: items[1].1.clone() }),
+        (
+            "alice",
+            Body::ChecklistTicked {
+                item: items[3].0.clone(),
+                text: items[3].1.clone(),
+                evidence: Some("api 142ms OK at 2026-11-25 13:58:00 UTC".into()),
+            },
+        ),
+        ("alice", Body::StepConfirmed { runbook: "deploy".into(), step: step(0), title: book.steps[0].title.clone() }),
+        (
+            "bob",
+            Body::RunClaimed {
+                run: "r1".into(),
+                lock: book.lock(&book.steps[1]),
+                subject: Subject::Step { runbook: "deploy".into(), step: step(1) },
+                lease_ms: 30_000,
+                title: book.steps[1].title.clone(),
+            },
+        ),
+        (
+            "bob",
+            Body::RunFinished {
+                run: "r1".into(),
+                outcome: Outcome::Failed,
+                exit_code: Some(2),
+                duration_ms: 4_200,
+                output: "applying 0042_orders_index\nERROR: lock timeout on table orders".into(),
+                truncated: false,
+            },
+        ),
+    ];
+    for (i, (name, body)) in events.iter().enumerate() {
+        let at = T0 - 900_000 + i as i64 * 60_000;
+        s.apply_event(NewEvent::new("shopfront-v3", &who(name), at, body).stored(i as i64 + 1));
+    }
+    s
+}
+
+#[test]
+fn checklist_pane_120x40() {
+    utc();
+    let mut s = with_launch();
+    s.update(Action::ViewChecklist);
+    insta::assert_snapshot!(draw(&s, 120, 40));
+}
+
+#[test]
+fn runbook_pane_with_a_failed_step_80x24() {
+    utc();
+    let mut s = with_launch();
+    s.update(Action::ViewRunbook);
+    insta::assert_snapshot!(draw(&s, 80, 24));
+}

@@ -95,7 +95,7 @@ impl State {
             s.as_ref().map(|(a, at)| format!("{} at {}", a.name, clock(*at))).unwrap_or_default()
         };
         let body = match (action, state.status) {
-            (Action::ItemTick, ItemStatus::Open) => Body::ChecklistTicked { item: item.id, evidence: None },
+            (Action::ItemTick, ItemStatus::Open) => Body::ChecklistTicked { item: item.id, text: item.text, evidence: None },
             (Action::ItemTick | Action::ItemSkip, ItemStatus::Done) => {
                 self.error(format!("already done by {}; u reopens it", by(&state.by)));
                 return Vec::new();
@@ -109,7 +109,7 @@ impl State {
                     self.error("you are already on this item");
                     return Vec::new();
                 }
-                Body::ChecklistClaimed { item: item.id }
+                Body::ChecklistClaimed { item: item.id, text: item.text }
             }
             (Action::ItemClaim, _) => {
                 self.error("this item is not open; u reopens it");
@@ -124,7 +124,7 @@ impl State {
                 self.error("nothing to undo: the item is open");
                 return Vec::new();
             }
-            (Action::ItemUndo, _) => Body::ChecklistUndone { item: item.id },
+            (Action::ItemUndo, _) => Body::ChecklistUndone { item: item.id, text: item.text },
             _ => return Vec::new(),
         };
         self.say("saving…");
@@ -155,6 +155,7 @@ impl State {
             self.error("the plan has no runbook");
             return;
         }
+        self.runbook_touched = false;
         self.runbook_at = if forward { (self.runbook_at + 1) % n } else { (self.runbook_at + n - 1) % n };
         self.step_selected = self.current_runbook().and_then(|b| self.next_step(b)).unwrap_or(0);
         self.focus_pane(crate::app::state::Pane::Runbook);
@@ -162,6 +163,7 @@ impl State {
 
     /// Run, cancel or skip the selected step; abort or restart the runbook.
     pub fn runbook_action(&mut self, action: Action) -> Vec<Effect> {
+        self.runbook_touched = true;
         let Some(book) = self.current_runbook().cloned() else {
             self.error("the plan has no runbook");
             return Vec::new();
@@ -214,6 +216,15 @@ impl State {
             return Vec::new();
         }
         let next = self.next_step(&book);
+        if action == Action::StepRun
+            && matches!(state.status, StepStatus::Done | StepStatus::Skipped)
+            && let Some(n) = next.filter(|n| *n > self.step_selected)
+        {
+            self.step_selected = n;
+            let what = if book.steps[n].run.is_some() { "runs it" } else { "confirms it is done" };
+            self.say(format!("step {} is next: Enter {what}", n + 1));
+            return Vec::new();
+        }
         if next != Some(self.step_selected) {
             let msg = match (next, &state.status) {
                 (None, _) => "every step is done or skipped; R starts the runbook over".to_string(),
@@ -255,7 +266,7 @@ impl State {
             }
             Action::StepRun if step.run.is_none() => {
                 self.say("saving…");
-                vec![Effect::Append(Body::StepConfirmed { runbook: book.id, step: step.id })]
+                vec![Effect::Append(Body::StepConfirmed { runbook: book.id, step: step.id, title: step.title })]
             }
             Action::StepRun if step.confirm => {
                 let mut form = Form::new(
@@ -296,7 +307,7 @@ impl State {
         let subject = Subject::Step { runbook: book.id.clone(), step: step.id.clone() };
         self.claims.insert(run.clone(), PendingClaim { subject: subject.clone(), asked_ms: self.now_ms });
         self.say(format!("claiming step “{}”…", step.title));
-        vec![Effect::Append(Body::RunClaimed { run, lock: book.lock(step), subject, lease_ms: LEASE_MS })]
+        vec![Effect::Append(Body::RunClaimed { run, lock: book.lock(step), subject, lease_ms: LEASE_MS, title: step.title.clone() })]
     }
 
     /// Enter in a checklist or runbook form.
@@ -309,8 +320,14 @@ impl State {
             return Vec::new();
         }
         let body = match purpose {
-            LaunchForm::SkipItem(item) => Body::ChecklistSkipped { item, reason },
-            LaunchForm::SkipStep { runbook, step } => Body::StepSkipped { runbook, step, reason },
+            LaunchForm::SkipItem(item) => {
+                let text = self.launch.item(&item).map(|i| i.text.clone()).unwrap_or_default();
+                Body::ChecklistSkipped { item, text, reason }
+            }
+            LaunchForm::SkipStep { runbook, step } => {
+                let title = self.launch.runbook(&runbook).and_then(|b| b.step(&step)).map(|(_, s)| s.title.clone()).unwrap_or_default();
+                Body::StepSkipped { runbook, step, title, reason }
+            }
             LaunchForm::Abort(runbook) => Body::RunbookAborted { runbook, reason },
             LaunchForm::Restart(runbook) => Body::RunbookRestarted { runbook },
             LaunchForm::RunStep { runbook, step } => {
@@ -342,15 +359,21 @@ impl State {
                     effects.extend(self.claim_came_back(run, pending, event.at_ms));
                 }
             }
-            Body::RunFinished { run, .. } | Body::StepConfirmed { step: run, .. } | Body::StepSkipped { step: run, .. } => {
+            // After a run the cursor stays, so its output stays in view; Enter moves on.
+            Body::RunFinished { run, .. } => {
                 self.live.remove(run);
-                self.follow_runbook(false);
             }
+            Body::StepConfirmed { .. } | Body::StepSkipped { .. } => self.follow_runbook(false),
             Body::RunbookRestarted { .. } => self.follow_runbook(true),
             _ => {}
         }
         if let Some(book) = self.current_runbook() {
-            self.next_step_before_follow = self.next_step(book);
+            let next = self.next_step(book);
+            if !self.runbook_touched {
+                // Until the user moves, the cursor sits on where the room is.
+                self.step_selected = next.unwrap_or(book.steps.len().saturating_sub(1));
+            }
+            self.next_step_before_follow = next;
         }
         effects
     }

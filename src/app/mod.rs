@@ -11,6 +11,7 @@ pub mod palette;
 pub mod rollback_actions;
 pub mod room;
 pub mod run;
+pub mod silence_actions;
 pub mod state;
 pub mod step_runner;
 pub mod verify;

@@ -264,7 +264,9 @@ impl State {
         };
         self.claims.insert(run.clone(), PendingClaim { subject: subject.clone(), asked_ms: self.now_ms });
         self.say(format!("claiming {}{}…", def.id, if verify { " (verify)" } else { "" }));
-        vec![Effect::Append(Body::RunClaimed { run, lock, subject, lease_ms: LEASE_MS })]
+        let title = def.title.clone().unwrap_or_else(|| def.id.clone());
+        let title = if verify { format!("verify {title}") } else { title };
+        vec![Effect::Append(Body::RunClaimed { run, lock, subject, lease_ms: LEASE_MS, title })]
     }
 
     /// This console's claim of a rollback (or its verify) holds: what to run.

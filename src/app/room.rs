@@ -5,6 +5,7 @@
 
 use crate::config::Severity;
 use crate::domain::Incidents;
+use crate::domain::silences::Silences;
 use crate::journal::{Actor, Event};
 
 /// How the journal store is doing, for the status bar.
@@ -27,6 +28,8 @@ pub struct RoomState {
     pub read_only: bool,
     pub severities: Vec<Severity>,
     pub incidents: Incidents,
+    /// Checks and triggers silenced by someone in the room.
+    pub silences: Silences,
     /// Every event of the room, in seq order.
     pub events: Vec<Event>,
     pub last_seq: i64,
@@ -43,6 +46,7 @@ impl RoomState {
             read_only,
             severities,
             incidents: Incidents::default(),
+            silences: Silences::default(),
             events: Vec::new(),
             last_seq: 0,
             store: StoreStatus::default(),
@@ -58,6 +62,7 @@ impl RoomState {
         }
         self.last_seq = event.seq;
         self.incidents.apply(&event);
+        self.silences.apply(&event);
         self.events.push(event);
         true
     }

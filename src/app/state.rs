@@ -220,6 +220,9 @@ pub struct State {
     pub deadlines_decided: HashSet<i64>,
     /// The action whose preview is running here.
     pub previewing: Option<String>,
+    /// The user has moved in the runbook pane; before that the cursor
+    /// follows the room's next step.
+    pub runbook_touched: bool,
 }
 
 /// A claim this console appended: what it is for, and when it was asked.
@@ -231,11 +234,13 @@ pub struct PendingClaim {
 
 impl State {
     pub fn new(plan: &Plan, theme_name: &str, now_ms: i64) -> State {
+        let mut room = RoomState::new(plan.deck.room(), Actor::unknown(), false, plan.severities.clone());
+        room.silences = crate::domain::silences::Silences::planned(&plan.maintenance);
         State {
             title: plan.deck.name.clone(),
             environment: plan.deck.environment.clone(),
             production: plan.deck.is_production(),
-            room: RoomState::new(plan.deck.room(), Actor::unknown(), false, plan.severities.clone()),
+            room,
             board: Board::from_plan(plan),
             changes: VecDeque::new(),
             focus: Pane::Metrics,
@@ -276,6 +281,7 @@ impl State {
             my_decisions: HashMap::new(),
             deadlines_decided: HashSet::new(),
             previewing: None,
+            runbook_touched: false,
         }
     }
 
@@ -545,8 +551,11 @@ impl State {
                     }
                     (false, Pane::Changes) => self.changes_scroll = new,
                     (false, Pane::Checklist) => self.item_selected = new,
-                    (false, Pane::Runbook) => self.step_selected = new,
                     (false, Pane::Rollback) => self.rollback_selected = new,
+                    (false, Pane::Runbook) => {
+                        self.step_selected = new;
+                        self.runbook_touched = true;
+                    }
                 }
             }
             _ => {}
@@ -562,6 +571,7 @@ impl State {
         }
         match action {
             Action::ItemTick | Action::ItemClaim | Action::ItemSkip | Action::ItemUndo => self.checklist_action(action),
+            Action::CheckSilence => self.silence_action(),
             Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => {
                 self.runbook_action(action)
             }

@@ -19,13 +19,13 @@ impl State {
             return Vec::new();
         }
         let mut effects = Vec::new();
-        let due: Vec<(String, String)> = self
+        let due: Vec<(String, String, String)> = self
             .launch
             .items()
-            .filter_map(|item| item.verify.as_ref().map(|check| (item.id.clone(), check.clone())))
-            .filter(|(id, _)| !self.verifying.contains(id) && self.progress.item(id).status == ItemStatus::Open)
+            .filter_map(|item| item.verify.as_ref().map(|check| (item.id.clone(), item.text.clone(), check.clone())))
+            .filter(|(id, _, _)| !self.verifying.contains(id) && self.progress.item(id).status == ItemStatus::Open)
             .collect();
-        for (item, check) in due {
+        for (item, text, check) in due {
             let Some(row) = self.board.rows.iter().find(|r| r.id == check) else { continue };
             let health = row.health();
             if !matches!(health, Health::Ok | Health::Acceptable) {
@@ -35,7 +35,7 @@ impl State {
             let at = row.eval.last_sample_at().unwrap_or(self.now_ms);
             let evidence = format!("{check} {value}{} at {} UTC", health.label(), crate::domain::format::utc(at));
             self.verifying.insert(item.clone());
-            effects.push(Effect::Append(Body::ChecklistTicked { item, evidence: Some(evidence) }));
+            effects.push(Effect::Append(Body::ChecklistTicked { item, text, evidence: Some(evidence) }));
         }
         effects
     }

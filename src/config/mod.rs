@@ -35,6 +35,7 @@ pub struct Plan {
     pub rollbacks: Vec<Rollback>,
     pub triggers: Vec<Trigger>,
     pub notify: Vec<Notify>,
+    pub maintenance: Vec<sections::Maintenance>,
     /// Directory of the plan file; relative paths in the plan start here.
     pub base_dir: PathBuf,
 }

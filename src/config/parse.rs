@@ -25,9 +25,10 @@ pub struct Sections {
     pub rollbacks: Vec<(usize, Rollback)>,
     pub triggers: Vec<(usize, Trigger)>,
     pub notify: Vec<(usize, Notify)>,
+    pub maintenance: Vec<(usize, super::sections::Maintenance)>,
 }
 
-const SECTIONS: &str = "deck, defaults, check, severity, checklist, runbook, rollback, trigger, notify";
+const SECTIONS: &str = "deck, defaults, check, severity, checklist, runbook, rollback, trigger, notify, maintenance";
 
 /// Parses the document; returns `None` when the TOML itself is broken.
 pub fn parse<'s>(source: &'s Source, diags: &mut Diagnostics) -> Option<(Spanned<DeTable<'s>>, Sections)> {
@@ -57,6 +58,7 @@ pub fn parse<'s>(source: &'s Source, diags: &mut Diagnostics) -> Option<(Spanned
                 "rollback" => sections.rollbacks = reader.many(name, value, diags),
                 "trigger" => sections.triggers = reader.many(name, value, diags),
                 "notify" => sections.notify = reader.many(name, value, diags),
+                "maintenance" => sections.maintenance = reader.many(name, value, diags),
                 other => diags.push(Diagnostic::error(
                     &source.path,
                     Some(key.span()),

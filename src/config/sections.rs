@@ -287,6 +287,34 @@ fn default_cooldown() -> TimeSpan {
     TimeSpan::from_secs(600)
 }
 
+/// `[[maintenance]]`: a planned window during which checks and triggers
+/// fire nothing (they still show their state), like a silence written ahead.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Maintenance {
+    /// RFC 3339 times, e.g. `2026-11-28T22:00:00Z`.
+    pub from: String,
+    pub until: String,
+    pub reason: String,
+    #[serde(default)]
+    pub checks: Vec<String>,
+    #[serde(default)]
+    pub triggers: Vec<String>,
+}
+
+impl Maintenance {
+    /// The window as unix milliseconds, if both times read.
+    pub fn window_ms(&self) -> Option<(i64, i64)> {
+        let ms = |s: &str| s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond());
+        Some((ms(&self.from)?, ms(&self.until)?))
+    }
+
+    /// Silence targets: `check:ID` and `trigger:ID`.
+    pub fn targets(&self) -> impl Iterator<Item = String> + '_ {
+        self.checks.iter().map(|c| format!("check:{c}")).chain(self.triggers.iter().map(|t| format!("trigger:{t}")))
+    }
+}
+
 /// Journal event kinds a notification can subscribe to.
 pub const NOTIFY_EVENTS: [&str; 7] = [
     "incident.opened",

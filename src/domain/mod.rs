@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod postmortem;
 pub mod severity;
 pub mod severity_time;
+pub mod silences;
 pub mod timeline;
 
 #[cfg(test)]

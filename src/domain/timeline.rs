@@ -63,17 +63,17 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
             format!("{kind}: {}", text.trim())
         }
         Body::IncidentLink { check, .. } => format!("Linked check {check}"),
-        Body::ChecklistTicked { item, evidence: Some(evidence) } => format!("Ticked {item} (verified: {evidence})"),
-        Body::ChecklistTicked { item, evidence: None } => format!("Ticked {item}"),
-        Body::ChecklistClaimed { item } => format!("Is on {item}"),
-        Body::ChecklistSkipped { item, reason } => format!("Skipped {item}: {reason}"),
-        Body::ChecklistUndone { item } => format!("Reopened {item}"),
-        Body::StepConfirmed { runbook, step } => format!("Runbook {runbook}: step {step} confirmed"),
-        Body::StepSkipped { runbook, step, reason } => format!("Runbook {runbook}: step {step} skipped: {reason}"),
+        Body::ChecklistTicked { item, text, evidence: Some(evidence) } => format!("Ticked “{}” (verified: {evidence})", or(text, item)),
+        Body::ChecklistTicked { item, text, evidence: None } => format!("Ticked “{}”", or(text, item)),
+        Body::ChecklistClaimed { item, text } => format!("Is on “{}”", or(text, item)),
+        Body::ChecklistSkipped { item, text, reason } => format!("Skipped “{}”: {reason}", or(text, item)),
+        Body::ChecklistUndone { item, text } => format!("Reopened “{}”", or(text, item)),
+        Body::StepConfirmed { runbook, step, title } => format!("Runbook {runbook}: “{}” confirmed done", or(title, step)),
+        Body::StepSkipped { runbook, step, title, reason } => format!("Runbook {runbook}: “{}” skipped: {reason}", or(title, step)),
         Body::RunbookAborted { runbook, reason } => format!("Runbook {runbook} aborted: {reason}"),
         Body::RunbookRestarted { runbook } => format!("Runbook {runbook} started over"),
-        Body::RunClaimed { subject, .. } => match subject {
-            crate::journal::Subject::Step { runbook, step } => format!("Runbook {runbook}: running step {step}"),
+        Body::RunClaimed { subject, title, .. } => match subject {
+            crate::journal::Subject::Step { runbook, step } => format!("Runbook {runbook}: running “{}”", or(title, step)),
             crate::journal::Subject::Rollback { action } => format!("Rollback {action}: running"),
             crate::journal::Subject::Verify { action } => format!("Rollback {action}: verifying"),
         },
@@ -123,6 +123,11 @@ pub fn describe(event: &crate::journal::Event, severities: &[Severity]) -> Strin
         Some(id) => format!("#{id} {text}"),
         None => format!("#{} {text}", event.seq),
     }
+}
+
+/// The text an event carried, or the id when it carried none (older events).
+fn or<'a>(text: &'a str, id: &'a str) -> &'a str {
+    if text.is_empty() { id } else { text }
 }
 
 /// `commander` → `Commander`.

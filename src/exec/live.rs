@@ -20,7 +20,7 @@ pub const LIVE_LINE_MAX: usize = 2048;
 
 /// Which pipe output came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     Stdout = 0,
     Stderr = 1,
 }

@@ -24,7 +24,9 @@
 //! How a run goes:
 //! - the script text is written to its own temporary file (mode 0600,
 //!   removed when the run ends) and run as `/bin/sh FILE`, stdin from
-//!   `/dev/null`, in a new process group, with [`RunSpec::env`] added to the
+//!   `/dev/null`, in a new session and process group (no controlling
+//!   terminal: a command prompting on `/dev/tty` fails at once instead of
+//!   hanging or drawing over the console), with [`RunSpec::env`] added to the
 //!   inherited environment, in [`RunSpec::cwd`] when set (a missing one gives
 //!   [`Outcome::NotStarted`] and says why in [`RunResult::error`]);
 //! - stopping (timeout, [`Running::cancel`], or the script exiting and
@@ -65,7 +67,7 @@ use tokio::task::JoinHandle;
 pub use crate::journal::Outcome;
 pub use capture::{HEAD_LIMIT, TAIL_LIMIT};
 pub use clean::{MAX_LINE, MAX_RAW_LINE};
-pub use live::{LIVE_LINE_MAX, LIVE_LINES, LiveTail, LiveView, Stream};
+pub use live::{LIVE_LINE_MAX, LIVE_LINES, LiveTail, LiveView};
 pub use process::SHELL;
 pub use redact::{MASK, MIN_SECRET_CHARS, secret_values};
 pub use run::{KILL_SETTLE, PIPE_GRACE, STUCK_LIMIT, TERM_GRACE};
@@ -212,7 +214,9 @@ impl Running {
         self.result.clone().unwrap_or_else(|| RunResult::not_started("the run has no result"))
     }
 
-    /// The result if the run is over, without waiting.
+    /// The result if the run is over, without waiting (for a UI tick loop).
+    /// `None` while it runs; in a task whose tokio budget is spent it can
+    /// also be `None` just after the end: ask again on the next tick.
     pub fn try_result(&mut self) -> Option<RunResult> {
         if self.result.is_none() && self.is_finished() {
             use futures::FutureExt;

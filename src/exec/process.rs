@@ -1,5 +1,11 @@
-//! The child process: the script file, starting `/bin/sh FILE` in a process
-//! group of its own, and signalling that whole group.
+//! The child process: the script file, starting `/bin/sh FILE` in a session
+//! (and so a process group) of its own, and signalling that whole group.
+//!
+//! A new session rather than only a new process group: the child then has
+//! no controlling terminal, so a command that wants to prompt on `/dev/tty`
+//! (`sudo`, `ssh` asking for a password) fails at once with a message
+//! instead of being stopped by SIGTTIN until the timeout, or drawing over
+//! the console's screen.
 //!
 //! The group id is the leader's pid, held in a [`GroupSlot`] that the run's
 //! task and its [`Running`](super::Running) handle share, so either can kill
@@ -30,7 +36,7 @@ pub(crate) fn write_script(script: &str) -> io::Result<NamedTempFile> {
 
 /// Starts `/bin/sh SCRIPT` with stdin from /dev/null, stdout and stderr
 /// piped, `env` added to the inherited environment, in `cwd` when given, as
-/// the leader of a new process group.
+/// the leader of a new session and process group (whose id is its pid).
 pub(crate) fn spawn(script: &Path, env: &[(String, String)], cwd: Option<&Path>) -> io::Result<Child> {
     let mut command = Command::new(SHELL);
     command
@@ -38,11 +44,15 @@ pub(crate) fn spawn(script: &Path, env: &[(String, String)], cwd: Option<&Path>)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .kill_on_drop(true)
         .envs(env.iter().map(|(k, v)| (k, v)));
     if let Some(dir) = cwd {
         command.current_dir(dir);
+    }
+    // SAFETY: runs in the forked child before exec; setsid is
+    // async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| if libc::setsid() == -1 { Err(io::Error::last_os_error()) } else { Ok(()) });
     }
     command.spawn()
 }
@@ -83,10 +93,48 @@ impl GroupSlot {
         sent == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
     }
 
-    /// Some process of the group still exists (zombies included).
+    /// Some process of the group is still alive. Zombies do not count when
+    /// `/proc` can tell (an orphan's zombie lasts until some reaper gets to
+    /// it, which could be a while); where it cannot, they do.
     pub(crate) fn alive(&self) -> bool {
-        self.signal(0)
+        let pgid = self.pgid.load(Ordering::SeqCst);
+        if !self.signal(0) {
+            return false;
+        }
+        live_members(pgid).unwrap_or(true)
     }
+}
+
+/// Whether a process of group `pgid` is running (not a zombie), from
+/// `/proc/PID/stat`; `None` when `/proc` cannot be read.
+fn live_members(pgid: libc::pid_t) -> Option<bool> {
+    let dir = std::fs::read_dir("/proc").ok()?;
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        // Gone meanwhile, or not ours to read: skip.
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        if let Some((state, group)) = state_and_group(&stat)
+            && group == pgid
+            && state != "Z"
+            && state != "X"
+        {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// The state (`R`, `S`, `Z`, …) and process group of a `/proc/PID/stat`
+/// line: `pid (comm) state ppid pgrp …`, where comm may hold spaces and
+/// parentheses (hence the last `)`).
+fn state_and_group(stat: &str) -> Option<(&str, libc::pid_t)> {
+    let (_, rest) = stat.rsplit_once(") ")?;
+    let mut fields = rest.split(' ');
+    let state = fields.next()?;
+    let _ppid = fields.next()?;
+    let group = fields.next()?.parse().ok()?;
+    Some((state, group))
 }
 
 /// Kills the group with SIGKILL when dropped, unless disarmed: covers every
@@ -129,6 +177,22 @@ mod tests {
         assert_eq!(slot.pgid.load(Ordering::SeqCst), 4242);
         slot.clear();
         assert!(!slot.alive());
+    }
+
+    #[test]
+    fn stat_lines_are_parsed() {
+        let stat = "4242 (sh) S 1 4242 4242 0 -1 4194560 109 0 0 0";
+        assert_eq!(state_and_group(stat), Some(("S", 4242)));
+        let odd = "77 (a) b (c) Z 1 70 70 0";
+        assert_eq!(state_and_group(odd), Some(("Z", 70)));
+        assert_eq!(state_and_group("garbage"), None);
+    }
+
+    #[test]
+    fn our_own_group_is_alive() {
+        // SAFETY: getpgrp has no preconditions.
+        let own = unsafe { libc::getpgrp() };
+        assert_eq!(live_members(own), Some(true));
     }
 
     #[test]

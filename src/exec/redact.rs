@@ -4,7 +4,9 @@
 //!
 //! Redaction works on cleaned text (ANSI stripped, tabs expanded), one line
 //! at a time: a secret value holding a newline is redacted line by line
-//! (each of its lines of at least [`MIN_SECRET_CHARS`] characters).
+//! (each of its lines of at least [`MIN_SECRET_CHARS`] characters). A value
+//! holding a tab or another control character never matches cleaned text,
+//! so it is not masked.
 
 use std::borrow::Cow;
 

@@ -5,9 +5,10 @@
 //! the process group on timeout, cancel, or when the script exits.
 //!
 //! Stopping, in every case: SIGTERM to the whole group, then SIGKILL to
-//! whatever is left after [`TERM_GRACE`]. The group counts as gone when
-//! `killpg(pgid, 0)` finds nobody, or [`KILL_SETTLE`] after the SIGKILL
-//! (zombies waiting for a reaper still answer `killpg`). Output already in
+//! whatever is left after [`TERM_GRACE`]. The group counts as gone when the
+//! script is reaped and no other member is running (zombies waiting for a
+//! reaper do not count where `/proc` tells them apart), or [`KILL_SETTLE`]
+//! after the SIGKILL. Output already in
 //! the pipes is read to its end, for at most [`PIPE_GRACE`] after that (a
 //! process that left the group with `setsid` can hold the pipes open
 //! forever). Should the script itself not die even after SIGKILL (stuck in
@@ -223,6 +224,9 @@ impl<'a> Supervisor<'a> {
         let now = Instant::now();
         if let (Some(term_at), None) = (self.term_at, self.group_done_at) {
             if self.status.is_some() && !self.control.group.alive() {
+                // Only zombies left, or nobody: a last SIGKILL catches any
+                // straggler forked while the group was being looked at.
+                self.control.group.signal(libc::SIGKILL);
                 self.group_done_at = Some(now);
             } else if let Some(kill_at) = self.kill_at {
                 if self.status.is_some() && now >= kill_at + KILL_SETTLE {

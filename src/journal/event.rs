@@ -169,26 +169,55 @@ pub enum Body {
     /// A checklist item is done. `item` is its stable id
     /// (`checklist/item`); `evidence` says why when `opsdeck` ticked it
     /// from a verifying check (`api 182 ms, target`).
+    /// Every checklist and step event also carries the item's text (or the
+    /// step's title) as it read then, so the timeline, exports and
+    /// notifications read well without the plan.
     #[serde(rename = "checklist.ticked")]
     ChecklistTicked {
         item: String,
+        #[serde(default)]
+        text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         evidence: Option<String>,
     },
     /// Someone is on this item (`bob is on this`).
     #[serde(rename = "checklist.claimed")]
-    ChecklistClaimed { item: String },
+    ChecklistClaimed {
+        item: String,
+        #[serde(default)]
+        text: String,
+    },
     #[serde(rename = "checklist.skipped")]
-    ChecklistSkipped { item: String, reason: String },
+    ChecklistSkipped {
+        item: String,
+        #[serde(default)]
+        text: String,
+        reason: String,
+    },
     /// Back to open: undoes a tick, a skip or a claim.
     #[serde(rename = "checklist.undone")]
-    ChecklistUndone { item: String },
+    ChecklistUndone {
+        item: String,
+        #[serde(default)]
+        text: String,
+    },
 
     /// A manual runbook step confirmed by a person.
     #[serde(rename = "runbook.step_confirmed")]
-    StepConfirmed { runbook: String, step: String },
+    StepConfirmed {
+        runbook: String,
+        step: String,
+        #[serde(default)]
+        title: String,
+    },
     #[serde(rename = "runbook.step_skipped")]
-    StepSkipped { runbook: String, step: String, reason: String },
+    StepSkipped {
+        runbook: String,
+        step: String,
+        #[serde(default)]
+        title: String,
+        reason: String,
+    },
     /// The runbook was given up at a failed step.
     #[serde(rename = "runbook.aborted")]
     RunbookAborted { runbook: String, reason: String },
@@ -200,7 +229,15 @@ pub enum Body {
     /// claim of a lock (lowest seq) with no finish and an unexpired lease
     /// holds it; a console runs only once its own claim holds.
     #[serde(rename = "run.claimed")]
-    RunClaimed { run: String, lock: String, subject: Subject, lease_ms: i64 },
+    RunClaimed {
+        run: String,
+        lock: String,
+        subject: Subject,
+        lease_ms: i64,
+        /// What runs: the step's title or the rollback's.
+        #[serde(default)]
+        title: String,
+    },
     /// The running console is alive: the lease runs on from this event.
     #[serde(rename = "run.renewed")]
     RunRenewed { run: String },
@@ -361,9 +398,10 @@ mod tests {
             Body::IncidentStatus { incident: 7, from: Status::Investigating, to: Status::Identified },
             Body::IncidentRole { incident: 7, role: Role::Commander, person: "bob".into() },
             Body::IncidentNote { incident: 7, text: "TODO: add an alert".into(), comms: false },
-            Body::ChecklistTicked { item: "launch/backups".into(), evidence: Some("api 182 ms".into()) },
-            Body::ChecklistSkipped { item: "launch/cdn".into(), reason: "no CDN yet".into() },
+            Body::ChecklistTicked { text: String::new(), item: "launch/backups".into(), evidence: Some("api 182 ms".into()) },
+            Body::ChecklistSkipped { text: String::new(), item: "launch/cdn".into(), reason: "no CDN yet".into() },
             Body::RunClaimed {
+                title: String::new(),
                 run: "r1".into(),
                 lock: "deploy/3".into(),
                 subject: Subject::Step { runbook: "deploy".into(), step: "3".into() },

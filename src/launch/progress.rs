@@ -85,34 +85,34 @@ impl Progress {
         let Some(body) = Body::of(event) else { return };
         let stamp = || Some((event.actor.clone(), event.at_ms));
         match &body {
-            Body::ChecklistTicked { item, evidence } => {
+            Body::ChecklistTicked { item, evidence, .. } => {
                 let s = self.items.entry(item.clone()).or_default();
                 if s.status == ItemStatus::Open {
                     *s = ItemState { status: ItemStatus::Done, by: stamp(), note: evidence.clone(), claimed: None };
                 }
             }
-            Body::ChecklistSkipped { item, reason } => {
+            Body::ChecklistSkipped { item, reason, .. } => {
                 let s = self.items.entry(item.clone()).or_default();
                 if s.status == ItemStatus::Open {
                     *s = ItemState { status: ItemStatus::Skipped, by: stamp(), note: Some(reason.clone()), claimed: None };
                 }
             }
-            Body::ChecklistClaimed { item } => {
+            Body::ChecklistClaimed { item, .. } => {
                 let s = self.items.entry(item.clone()).or_default();
                 if s.status == ItemStatus::Open {
                     s.claimed = stamp();
                 }
             }
-            Body::ChecklistUndone { item } => {
+            Body::ChecklistUndone { item, .. } => {
                 self.items.insert(item.clone(), ItemState::default());
             }
-            Body::StepConfirmed { runbook, step } => {
+            Body::StepConfirmed { runbook, step, .. } => {
                 let s = self.step_mut(runbook, step);
                 if !matches!(s.status, StepStatus::Done | StepStatus::Running { .. }) {
                     *s = StepState { status: StepStatus::Done, by: stamp(), note: None, last_run: s.last_run.clone() };
                 }
             }
-            Body::StepSkipped { runbook, step, reason } => {
+            Body::StepSkipped { runbook, step, reason, .. } => {
                 let s = self.step_mut(runbook, step);
                 if !matches!(s.status, StepStatus::Done | StepStatus::Running { .. }) {
                     *s = StepState { status: StepStatus::Skipped, by: stamp(), note: Some(reason.clone()), last_run: s.last_run.clone() };
@@ -216,21 +216,21 @@ mod tests {
     #[test]
     fn items_are_claimed_ticked_skipped_and_undone() {
         let item = || "launch/backups".to_string();
-        let p = fold(vec![("bob", Body::ChecklistClaimed { item: item() })]);
+        let p = fold(vec![("bob", Body::ChecklistClaimed { text: String::new(), item: item() })]);
         assert_eq!(p.item(&item()).claimed.unwrap().0.name, "bob");
         let p = fold(vec![
-            ("bob", Body::ChecklistClaimed { item: item() }),
-            ("alice", Body::ChecklistTicked { item: item(), evidence: None }),
-            ("carol", Body::ChecklistSkipped { item: item(), reason: "late".into() }),
+            ("bob", Body::ChecklistClaimed { text: String::new(), item: item() }),
+            ("alice", Body::ChecklistTicked { text: String::new(), item: item(), evidence: None }),
+            ("carol", Body::ChecklistSkipped { text: String::new(), item: item(), reason: "late".into() }),
         ]);
         let s = p.item(&item());
         assert_eq!(s.status, ItemStatus::Done, "a skip after a tick changes nothing");
         assert_eq!(s.by.unwrap().0.name, "alice");
         assert!(s.claimed.is_none());
         let p = fold(vec![
-            ("alice", Body::ChecklistTicked { item: item(), evidence: None }),
-            ("alice", Body::ChecklistUndone { item: item() }),
-            ("bob", Body::ChecklistSkipped { item: item(), reason: "no backups on staging".into() }),
+            ("alice", Body::ChecklistTicked { text: String::new(), item: item(), evidence: None }),
+            ("alice", Body::ChecklistUndone { text: String::new(), item: item() }),
+            ("bob", Body::ChecklistSkipped { text: String::new(), item: item(), reason: "no backups on staging".into() }),
         ]);
         let s = p.item(&item());
         assert_eq!(s.status, ItemStatus::Skipped);
@@ -239,6 +239,7 @@ mod tests {
 
     fn step_claim(run: &str, step: &str) -> Body {
         Body::RunClaimed {
+            title: String::new(),
             run: run.into(),
             lock: format!("runbook:deploy/{step}"),
             subject: Subject::Step { runbook: "deploy".into(), step: step.into() },
@@ -277,10 +278,10 @@ mod tests {
 
     #[test]
     fn manual_steps_abort_and_restart() {
-        let confirm = |s: &str| Body::StepConfirmed { runbook: "deploy".into(), step: s.into() };
+        let confirm = |s: &str| Body::StepConfirmed { title: String::new(), runbook: "deploy".into(), step: s.into() };
         let p = fold(vec![
             ("alice", confirm("announce")),
-            ("alice", Body::StepSkipped { runbook: "deploy".into(), step: "cdn".into(), reason: "no CDN".into() }),
+            ("alice", Body::StepSkipped { title: String::new(), runbook: "deploy".into(), step: "cdn".into(), reason: "no CDN".into() }),
             ("alice", Body::RunbookAborted { runbook: "deploy".into(), reason: "db down".into() }),
         ]);
         assert_eq!(p.step("deploy", "announce").status, StepStatus::Done);

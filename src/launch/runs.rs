@@ -71,7 +71,7 @@ impl Runs {
     /// Folds a run event; other events are ignored.
     pub fn apply(&mut self, event: &Event, body: &Body) {
         match body {
-            Body::RunClaimed { run, lock, subject, lease_ms } => {
+            Body::RunClaimed { run, lock, subject, lease_ms, .. } => {
                 if self.by_id.contains_key(run) {
                     return;
                 }
@@ -151,6 +151,7 @@ mod tests {
 
     fn claim(run: &str) -> Body {
         Body::RunClaimed {
+            title: String::new(),
             run: run.into(),
             lock: "rollback:api".into(),
             subject: Subject::Rollback { action: "api".into() },

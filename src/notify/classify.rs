@@ -108,7 +108,7 @@ impl Classifier {
                 let text = format!("{} is {} (was {}), by {who}", self.incident(incident), to.name(), from.name());
                 Some(notice("incident.status", emoji, text))
             }
-            Body::RunClaimed { run, lock, subject, lease_ms } => {
+            Body::RunClaimed { run, lock, subject, lease_ms, .. } => {
                 let busy = self.holders.get(&lock).and_then(|r| self.running.get(r)).is_some_and(|h| h.expires_ms > event.at_ms);
                 if busy {
                     return None;
@@ -218,6 +218,7 @@ mod tests {
     #[test]
     fn only_the_claim_that_holds_a_rollback_starts_and_finishes_it() {
         let claim = |run: &str| Body::RunClaimed {
+            title: String::new(),
             run: run.into(),
             lock: "rollback/vercel-previous".into(),
             subject: Subject::Rollback { action: "vercel-previous".into() },

@@ -56,6 +56,22 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
         Span::styled(format!("{value} "), view.health_style(h)),
         Span::styled(format!("({})", r.value_name), t.text_dim),
     ]));
+    if let Some(si) = s.room.silences.active(&crate::domain::silences::check_target(&r.id), s.now_ms) {
+        let text = format!(
+            "by {} until {} ({} left): {} · fires no trigger",
+            si.by.name,
+            format::clock(si.until_ms),
+            format::age(si.until_ms - s.now_ms),
+            si.reason
+        );
+        lines.push(Line::from(vec![label("Silenced"), Span::styled(text, t.warning)]));
+    }
+    let marks = markers(s, s.now_ms - CHART_WINDOW_MS);
+    if !marks.is_empty() {
+        let text: Vec<String> =
+            marks.iter().map(|(at, text)| format!("{text} at {} ({} ago)", format::clock(*at), format::age(s.now_ms - at))).collect();
+        lines.push(Line::from(vec![label("Markers"), Span::styled(text.join(" · "), t.warning)]));
+    }
     if let Some(b) = &r.band {
         let parts: Vec<String> = [("target", &b.target), ("acceptable", &b.acceptable), ("critical", &b.critical)]
             .into_iter()
@@ -113,6 +129,20 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
     lines
 }
 
+/// The room's markers since `from_ms`: when, and what they say.
+fn markers(s: &crate::app::state::State, from_ms: i64) -> Vec<(i64, String)> {
+    s.room
+        .events
+        .iter()
+        .rev()
+        .take_while(|e| e.at_ms >= from_ms)
+        .filter_map(|e| match crate::journal::Body::of(e) {
+            Some(crate::journal::Body::Marker { text }) => Some((e.at_ms, text)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
     let now = view.state.now_ms;
     let points: Vec<(f64, f64)> =
@@ -148,9 +178,20 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
     let hi = hi + pad;
     let marker = if view.ascii { Marker::Dot } else { Marker::Braille };
     let lines: Vec<Vec<(f64, f64)>> = thresholds.iter().map(|(v, _)| vec![(x_min, *v), (0.0, *v)]).collect();
+    // Deploy (and other) markers of the room as vertical lines.
+    let marks: Vec<Vec<(f64, f64)>> = markers(view.state, now + (x_min * 1000.0) as i64)
+        .into_iter()
+        .map(|(at, _)| {
+            let x = (at - now) as f64 / 1000.0;
+            vec![(x, lo), (x, hi)]
+        })
+        .collect();
     let mut datasets = vec![Dataset::default().marker(marker).graph_type(GraphType::Line).style(t.chart).data(&points)];
     for (line, (_, style)) in lines.iter().zip(&thresholds) {
         datasets.push(Dataset::default().marker(marker).graph_type(GraphType::Line).style(*style).data(line));
+    }
+    for line in &marks {
+        datasets.push(Dataset::default().marker(marker).graph_type(GraphType::Line).style(t.warning).data(line));
     }
     let fmt = |v: f64| format::value(v, r.unit);
     let chart = Chart::new(datasets)

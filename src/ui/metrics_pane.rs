@@ -94,8 +94,18 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
     let hs = view.health_style(h);
     let base = if selected { t.selection } else { Style::new() };
     let state_text = if view.ascii { h.ascii_symbol().to_string() } else { format!("{} {}", h.symbol(), h.ascii_symbol()) };
-    let mut spans =
-        vec![Span::styled(fit(&state_text, Columns::STATE), base.patch(hs)), Span::styled(fit(&r.name, c.name), base.patch(t.text))];
+    let silenced = s.room.silences.active(&crate::domain::silences::check_target(&r.id), s.now_ms);
+    let mut spans = vec![Span::styled(fit(&state_text, Columns::STATE), base.patch(hs))];
+    match silenced {
+        Some(si) => {
+            let mark = format!(" [silenced {}]", format::age(si.until_ms - s.now_ms));
+            let name_room = c.name.saturating_sub(mark.chars().count());
+            spans.push(Span::styled(format::clip(&r.name, name_room), base.patch(t.text)));
+            let used = format::clip(&r.name, name_room).chars().count();
+            spans.push(Span::styled(fit(&mark, c.name - used), base.patch(t.text_dim)));
+        }
+        None => spans.push(Span::styled(fit(&r.name, c.name), base.patch(t.text))),
+    }
     let middle = c.value + c.band + c.trend + c.p95;
     let value_text = r.eval.last_value().map(|v| format::value(v, r.unit));
     match (h, value_text) {

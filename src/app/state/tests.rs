@@ -369,7 +369,9 @@ steps = [
         room.deliver(&mut bob);
         let migrate = bob.launch.runbooks[0].steps[1].id.clone();
         assert_eq!(bob.progress.step("deploy", &migrate).status, StepStatus::Done);
-        assert_eq!(bob.step_selected, 2);
+        assert_eq!(bob.step_selected, 1, "the cursor stays on the run's output");
+        assert!(bob.update(Action::StepRun).is_empty());
+        assert_eq!(bob.step_selected, 2, "Enter on a finished step moves to the next");
         // "Flip the flag" is marked confirm: Enter opens a question first.
         assert!(bob.update(Action::StepRun).is_empty());
         assert!(matches!(bob.overlay, Overlay::Form(_)));
@@ -391,3 +393,31 @@ steps = [
 }
 
 mod rollback;
+mod silences {
+    use super::*;
+    use crate::journal::NewEvent;
+
+    #[test]
+    fn a_check_is_silenced_for_the_room_and_lifted_again() {
+        let mut s = state();
+        s.now_ms = 1_000_000;
+        s.apply_sample(&ok(0, 1_000, 10.0));
+        s.detail = Some(0);
+        s.update(Action::CheckSilence);
+        assert!(matches!(s.overlay, Overlay::Form(_)), "asks how long and why");
+        assert!(s.update(Action::Submit).is_empty(), "a reason is needed");
+        for c in "deploying api".chars() {
+            s.type_char(c);
+        }
+        let effects = s.update(Action::Submit);
+        let [Effect::Append(body @ Body::SilenceSet { target, until_ms, reason })] = effects.as_slice() else { panic!("{effects:?}") };
+        assert_eq!((target.as_str(), *until_ms, reason.as_str()), ("check:api", 1_000_000 + 3_600_000, "deploying api"));
+        let body = body.clone();
+        s.apply_event(NewEvent::new(&s.room.name, &s.room.actor, s.now_ms, &body).stored(1));
+        assert!(s.room.silences.active("check:api", s.now_ms).is_some());
+        let lift = s.update(Action::CheckSilence);
+        assert!(matches!(lift.as_slice(), [Effect::Append(Body::SilenceLifted { .. })]), "S again lifts it");
+        s.room.read_only = true;
+        assert!(s.update(Action::CheckSilence).is_empty(), "a read-only console cannot silence");
+    }
+}

@@ -70,3 +70,44 @@ pub fn notify_ok(ctx: &Ctx, i: usize, n: &Notify, diags: &mut Diagnostics) {
         }
     }
 }
+
+/// A maintenance window: two RFC 3339 times in order, a reason, and checks
+/// and triggers the plan has.
+pub fn maintenance_ok(
+    ctx: &Ctx,
+    i: usize,
+    m: &super::super::sections::Maintenance,
+    check_ids: &[&str],
+    trigger_ids: &[&str],
+    diags: &mut Diagnostics,
+) {
+    let at = |k: &str| KeyPath::item("maintenance", i).key(k);
+    let read = |k: &str, v: &str, diags: &mut Diagnostics| match v.parse::<jiff::Timestamp>() {
+        Ok(t) => Some(t),
+        Err(_) => {
+            diags.push(ctx.error(&at(k), format!("cannot read time \"{v}\"; expected RFC 3339 like \"2026-11-28T22:00:00Z\"")));
+            None
+        }
+    };
+    if let (Some(from), Some(until)) = (read("from", &m.from, diags), read("until", &m.until, diags))
+        && from >= until
+    {
+        diags.push(ctx.error(&at("until"), "the window ends before it starts; expected `until` after `from`"));
+    }
+    if m.reason.trim().is_empty() {
+        diags.push(ctx.error(&at("reason"), "a maintenance window needs a reason"));
+    }
+    if m.checks.is_empty() && m.triggers.is_empty() {
+        diags.push(ctx.error(&KeyPath::item("maintenance", i), "maintenance needs `checks` or `triggers`"));
+    }
+    for (j, c) in m.checks.iter().enumerate() {
+        if !check_ids.contains(&c.as_str()) {
+            diags.push(ctx.error(&at("checks").index(j), super::procedures::unknown("check", c, check_ids)));
+        }
+    }
+    for (j, t) in m.triggers.iter().enumerate() {
+        if !trigger_ids.contains(&t.as_str()) {
+            diags.push(ctx.error(&at("triggers").index(j), super::procedures::unknown("trigger", t, trigger_ids)));
+        }
+    }
+}

@@ -91,6 +91,10 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     for (i, t) in &s.triggers {
         actions::trigger_ok(ctx, *i, t, &check_ids, &rollback_ids, diags);
     }
+    let trigger_ids: Vec<&str> = s.triggers.iter().map(|(_, t)| t.id.as_str()).collect();
+    for (i, m) in &s.maintenance {
+        actions::maintenance_ok(ctx, *i, m, &check_ids, &trigger_ids, diags);
+    }
     for (i, n) in &s.notify {
         actions::notify_ok(ctx, *i, n, diags);
     }
@@ -107,6 +111,7 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
         rollbacks: strip(s.rollbacks),
         triggers: strip(s.triggers),
         notify: strip(s.notify),
+        maintenance: strip(s.maintenance),
         base_dir: ctx.base_dir.to_path_buf(),
     })
 }
