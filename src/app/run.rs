@@ -226,7 +226,11 @@ fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Ef
                 effects.extend(state.apply_event(e));
             }
         }
-        FromJournal::Appended(Ok(Appended::Stored(e))) => state.say(format!("saved to the room as event #{}", e.seq)),
+        // The acknowledgement must not hide an error said meanwhile (a lost claim's "not run: alice is running …").
+        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message.as_ref().is_some_and(|m| m.is_error) => {
+            state.say(format!("saved to the room as event #{}", e.seq))
+        }
+        FromJournal::Appended(Ok(Appended::Stored(_))) => {}
         FromJournal::Appended(Ok(Appended::Queued { .. })) => {
             state.say("the store is offline: queued here, it reaches the room when the store is back")
         }
