@@ -61,7 +61,7 @@ fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'sta
     };
     let (state, style) = action_state(view, def);
     let head = format!(" {} ", format::fit(&def.id, 22));
-    let lock = format!(" lock {} ", format::clip(&lock_of(def), 24));
+    let lock = format!(" lock {} ", format::fit(&lock_of(def), 26));
     let room = width.saturating_sub(head.chars().count() + lock.chars().count() + 5);
     Line::from(vec![
         Span::styled(head, base.patch(t.text)),
