@@ -79,6 +79,8 @@ actions! {
     ViewMetrics => "view.metrics",
     ViewChecklist => "view.checklist",
     ViewRunbook => "view.runbook",
+    /// Show the rollback actions and triggers in the main area.
+    ViewRollback => "view.rollback",
     /// Checklist: tick the item, say you are on it, skip it with a reason,
     /// or undo any of those.
     ItemTick => "item.tick",
@@ -95,6 +97,12 @@ actions! {
     RunbookRestart => "runbook.restart",
     RunbookNext => "runbook.next",
     RunbookPrev => "runbook.prev",
+    /// Rollback: run the selected action (preview, confirm, claim), veto
+    /// its proposal, approve another person's request, cancel its run.
+    RollbackRun => "rollback.run",
+    RollbackVeto => "rollback.veto",
+    RollbackApprove => "rollback.approve",
+    RollbackCancel => "rollback.cancel",
 }
 
 impl Action {
@@ -120,6 +128,10 @@ impl Action {
                 | Action::StepSkip
                 | Action::RunbookAbort
                 | Action::RunbookRestart
+                | Action::RollbackRun
+                | Action::RollbackVeto
+                | Action::RollbackApprove
+                | Action::RollbackCancel
         )
     }
 

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod notify;
 pub mod paths;
 pub mod probe;
+pub mod rollback;
 pub mod samples;
 pub mod theme;
 pub mod trigger;

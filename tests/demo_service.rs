@@ -183,3 +183,19 @@ async fn the_service_stops_on_shutdown_and_on_drop() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn the_demo_rollback_ends_the_error_burst() {
+    use opsdeck::demo::story::Phase;
+    let story = Story::new(1.0).starting_at(Duration::from_secs(100));
+    let shop = DemoService::start(story).await.expect("starts");
+    assert_eq!(shop.conditions_now().phase, Phase::ErrorBurst);
+    let mut stream = TcpStream::connect(shop.addr).await.expect("connects");
+    let request = format!("POST /admin/rollback HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", shop.addr);
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).await.expect("reads");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(raw.contains("rolled back from 3.0.0-demo to 2.9.4 during the error burst"), "{raw}");
+    assert_eq!(shop.conditions_now().phase, Phase::Recovery, "the story skipped ahead to the recovery");
+}

@@ -36,6 +36,8 @@ fn demo_in_a_pseudo_terminal() {
     c.press(b"\t");
     c.wait_for("▸Changes");
     c.press(b"\t");
+    c.wait_for("▸Rollback");
+    c.press(b"\t");
     c.wait_for("▸Metrics");
 
     c.press(b"/");

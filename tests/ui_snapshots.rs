@@ -252,3 +252,88 @@ fn runbook_pane_with_a_failed_step_80x24() {
     s.update(Action::ViewRunbook);
     insta::assert_snapshot!(draw(&s, 80, 24));
 }
+
+const ROLLBACKS: &str = r#"
+[[rollback]]
+id = "previous-release"
+title = "Roll back to the previous release"
+run = "vercel rollback --prod"
+preview = "vercel ls --prod"
+verify_check = "api"
+danger = "high"
+[[rollback]]
+id = "flag-off"
+title = "Turn the checkout flag off"
+run = "flagctl off checkout-v3"
+two_person = true
+[[trigger]]
+id = "errors-high"
+when = ["error-rate critical for 1m"]
+propose = "previous-release"
+mode = "auto"
+countdown = "60s"
+"#;
+
+/// A rollback that ran and failed, a trigger counting down to run it again,
+/// and a two-person request waiting for approval.
+#[test]
+fn rollback_pane_with_a_countdown_120x40() {
+    use opsdeck::journal::{Actor, Body, NewEvent, Outcome, Subject};
+    utc();
+    let text = format!("{PLAN}{ROLLBACKS}");
+    let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
+    let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+    let mut s = State::new(&plan, "dark", T0);
+    let who = |name: &str| Actor { name: name.into(), host: "bastion-1".into(), from: None };
+    let events = [
+        (
+            "bob",
+            Body::RunClaimed {
+                run: "r1".into(),
+                lock: "rollback:previous-release".into(),
+                subject: Subject::Rollback { action: "previous-release".into() },
+                lease_ms: 30_000,
+                title: "Roll back to the previous release".into(),
+            },
+        ),
+        (
+            "bob",
+            Body::RunFinished {
+                run: "r1".into(),
+                outcome: Outcome::Failed,
+                exit_code: Some(1),
+                duration_ms: 2_300,
+                output: "Error: no previous deployment to roll back to".into(),
+                truncated: false,
+            },
+        ),
+        (
+            "alice",
+            Body::TriggerFired {
+                trigger: "errors-high".into(),
+                reason: "error-rate CRITICAL for 1m (last value 7.2% > 5%)".into(),
+                mode: "auto".into(),
+                rollback: Some("previous-release".into()),
+                frozen: None,
+            },
+        ),
+        (
+            "alice",
+            Body::RollbackProposed {
+                trigger: "errors-high".into(),
+                rollback: "previous-release".into(),
+                reason: "error-rate CRITICAL for 1m (last value 7.2% > 5%)".into(),
+                deadline_ms: Some(T0 + 42_000),
+                on_no_answer: "run".into(),
+                console: "c1".into(),
+            },
+        ),
+        ("carol", Body::RollbackRequested { request: "q1".into(), action: "flag-off".into() }),
+    ];
+    for (i, (name, body)) in events.iter().enumerate() {
+        let at = T0 - 300_000 + i as i64 * 60_000;
+        s.apply_event(NewEvent::new("shopfront-v3", &who(name), at, body).stored(i as i64 + 1));
+    }
+    s.update(Action::ViewRollback);
+    insta::assert_snapshot!(draw(&s, 120, 40));
+}

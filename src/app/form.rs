@@ -53,11 +53,14 @@ pub struct Form<P> {
     pub error: Option<String>,
     /// A question to confirm with a second Enter (a severity downgrade).
     pub confirm: Option<String>,
+    /// Lines shown above the fields and kept while typing (what a rollback
+    /// runs, where, and its preview's output).
+    pub notes: Vec<String>,
 }
 
 impl<P> Form<P> {
     pub fn new(title: impl Into<String>, purpose: P, fields: Vec<Field>) -> Self {
-        Form { title: title.into(), purpose, fields, focus: 0, error: None, confirm: None }
+        Form { title: title.into(), purpose, fields, focus: 0, error: None, confirm: None, notes: Vec::new() }
     }
 
     fn touched(&mut self) {

@@ -19,6 +19,8 @@ pub enum FormPurpose {
     Link(i64),
     /// Checklist and runbook forms (see `launch_actions`).
     Launch(super::launch_actions::LaunchForm),
+    /// Rollback forms (see `rollback_actions`).
+    Rollback(super::rollback_actions::RollbackForm),
     /// Silence this check (see `silence_actions`).
     Silence(String),
 }
@@ -107,6 +109,7 @@ impl State {
             }
             FormPurpose::Link(id) => Body::IncidentLink { incident: id, check: form.get("Check") },
             FormPurpose::Launch(purpose) => return self.submit_launch_form(purpose),
+            FormPurpose::Rollback(purpose) => return self.submit_rollback_form(purpose),
             FormPurpose::Silence(check) => return self.submit_silence(check),
         };
         self.submit_body(body, confirmed)

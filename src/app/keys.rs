@@ -33,6 +33,7 @@ pub fn contexts(state: &State) -> Vec<Context> {
                 Pane::Changes => Context::Changes,
                 Pane::Checklist => Context::Checklist,
                 Pane::Runbook => Context::Runbook,
+                Pane::Rollback => Context::Rollback,
             };
             vec![pane, Context::Global]
         }

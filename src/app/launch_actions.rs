@@ -18,7 +18,7 @@ use crate::ui::format::clock;
 pub const LEASE_MS: i64 = 30_000;
 /// A claim that took longer than this to reach the room (the store was
 /// away) is not run: the moment to run it has passed.
-const CLAIM_TOO_LATE_MS: i64 = 15_000;
+pub(crate) const CLAIM_TOO_LATE_MS: i64 = 15_000;
 
 /// What a checklist or runbook form is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,9 +285,16 @@ impl State {
     }
 
     fn open_launch_form(&mut self, form: Form<LaunchForm>) {
-        let Form { title, purpose, fields, focus, error, confirm } = form;
-        self.overlay =
-            Overlay::Form(Form { title, purpose: super::incident_actions::FormPurpose::Launch(purpose), fields, focus, error, confirm });
+        let Form { title, purpose, fields, focus, error, confirm, notes } = form;
+        self.overlay = Overlay::Form(Form {
+            title,
+            purpose: super::incident_actions::FormPurpose::Launch(purpose),
+            fields,
+            focus,
+            error,
+            confirm,
+            notes,
+        });
     }
 
     /// Appends a claim for the step; the run starts when it comes back holding.
@@ -297,15 +304,10 @@ impl State {
             return Vec::new();
         }
         let run = fresh_key()[..12].to_string();
-        self.claims.insert(run.clone(), PendingClaim { runbook: book.id.clone(), step: step.id.clone(), asked_ms: self.now_ms });
+        let subject = Subject::Step { runbook: book.id.clone(), step: step.id.clone() };
+        self.claims.insert(run.clone(), PendingClaim { subject: subject.clone(), asked_ms: self.now_ms });
         self.say(format!("claiming step “{}”…", step.title));
-        vec![Effect::Append(Body::RunClaimed {
-            run,
-            lock: book.lock(step),
-            subject: Subject::Step { runbook: book.id.clone(), step: step.id.clone() },
-            lease_ms: LEASE_MS,
-            title: step.title.clone(),
-        })]
+        vec![Effect::Append(Body::RunClaimed { run, lock: book.lock(step), subject, lease_ms: LEASE_MS, title: step.title.clone() })]
     }
 
     /// Enter in a checklist or runbook form.
@@ -386,12 +388,18 @@ impl State {
         }
     }
 
+    /// This console's claim is back from the room: run it if it holds (and
+    /// is not too late), else say who holds the lock.
     fn claim_came_back(&mut self, run: &str, pending: PendingClaim, _at_ms: i64) -> Vec<Effect> {
         let Some(claim) = self.progress.runs.get(run).cloned() else { return Vec::new() };
         if claim.lost {
             let holder = self.progress.runs.active(&claim.lock).cloned();
-            let who =
-                holder.map_or_else(|| "another console".into(), |h| format!("{} is running it since {}", h.actor, clock(h.claimed_at_ms)));
+            let what = match &claim.subject {
+                Subject::Rollback { action } | Subject::Verify { action } => action.clone(),
+                Subject::Step { .. } => "it".into(),
+            };
+            let who = holder
+                .map_or_else(|| "another console".into(), |h| format!("{} is running {what} since {}", h.actor, clock(h.claimed_at_ms)));
             self.error(format!("not run: {who}"));
             return Vec::new();
         }
@@ -410,7 +418,17 @@ impl State {
             self.error("not run: the claim reached the room too late");
             return not_run(format!("the claim reached the room {}s after it was asked for; not run", late / 1000));
         }
-        let def = self.launch.runbook(&pending.runbook).and_then(|b| b.step(&pending.step).map(|(_, s)| (b.clone(), s.clone())));
+        let (runbook, step) = match &pending.subject {
+            Subject::Step { runbook, step } => (runbook.clone(), step.clone()),
+            Subject::Rollback { action } | Subject::Verify { action } => {
+                let verify = matches!(pending.subject, Subject::Verify { .. });
+                return match self.rollback_start(run, action, verify) {
+                    Ok(start) => vec![Effect::StartRun(start)],
+                    Err(why) => not_run(why),
+                };
+            }
+        };
+        let def = self.launch.runbook(&runbook).and_then(|b| b.step(&step).map(|(_, s)| (b.clone(), s.clone())));
         let Some((book, step)) = def else {
             return not_run("the plan no longer has this step".into());
         };

@@ -149,6 +149,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                         runner.finished(&run);
                         unrecorded.push(body);
                     }
+                    RunNews::Preview { action, ok, output } => state.preview_done(&action, ok, &output),
                 }
                 // A finished run must reach the journal: retried until the link takes it.
                 unrecorded.retain(|body| link.append(body.clone()).is_err());
@@ -158,6 +159,8 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
             _ = sleep_until(next_tick) => {
                 unrecorded.retain(|body| link.append(body.clone()).is_err());
                 state.tick(now_ms());
+                let effects = state.tick_triggers();
+                Outside { look: &mut look, themes: &opts.themes, link: &link, runner: &mut runner }.carry_out(&mut state, effects);
                 next_tick += Duration::from_secs(1);
                 dirty = true;
             }
@@ -202,6 +205,7 @@ impl Outside<'_> {
                     let live = self.runner.start(start, now_ms());
                     state.live.insert(run, live);
                 }
+                Effect::Preview(start) => self.runner.preview(start),
                 Effect::CancelRun(run) => {
                     if !self.runner.cancel(&run) {
                         state.error("that run has already ended");
@@ -222,7 +226,11 @@ fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Ef
                 effects.extend(state.apply_event(e));
             }
         }
-        FromJournal::Appended(Ok(Appended::Stored(e))) => state.say(format!("saved to the room as event #{}", e.seq)),
+        // The acknowledgement must not hide an error said meanwhile (a lost claim's "not run: alice is running …").
+        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message.as_ref().is_some_and(|m| m.is_error) => {
+            state.say(format!("saved to the room as event #{}", e.seq))
+        }
+        FromJournal::Appended(Ok(Appended::Stored(_))) => {}
         FromJournal::Appended(Ok(Appended::Queued { .. })) => {
             state.say("the store is offline: queued here, it reaches the room when the store is back")
         }

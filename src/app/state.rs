@@ -24,18 +24,20 @@ pub enum Pane {
     Metrics,
     Checklist,
     Runbook,
+    Rollback,
     Incidents,
     Changes,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [Pane::Metrics, Pane::Checklist, Pane::Runbook, Pane::Incidents, Pane::Changes];
+    pub const ALL: [Pane; 6] = [Pane::Metrics, Pane::Checklist, Pane::Runbook, Pane::Incidents, Pane::Changes, Pane::Rollback];
 
     pub fn name(self) -> &'static str {
         match self {
             Pane::Metrics => "metrics",
             Pane::Checklist => "checklist",
             Pane::Runbook => "runbook",
+            Pane::Rollback => "rollback",
             Pane::Incidents => "incidents",
             Pane::Changes => "changes",
         }
@@ -43,7 +45,7 @@ impl Pane {
 
     /// Panes shown in the main area, one at a time.
     pub fn is_main(self) -> bool {
-        matches!(self, Pane::Metrics | Pane::Checklist | Pane::Runbook)
+        matches!(self, Pane::Metrics | Pane::Checklist | Pane::Runbook | Pane::Rollback)
     }
 }
 
@@ -125,6 +127,9 @@ pub enum Effect {
     StartRun(StartRun),
     /// Kill the command of this run (it must be this console's).
     CancelRun(String),
+    /// Run a rollback's preview here (not claimed): its output comes back
+    /// through [`State::preview_done`].
+    Preview(StartRun),
 }
 
 /// What the loop needs to run a claimed step.
@@ -194,6 +199,27 @@ pub struct State {
     pub(crate) next_step_before_follow: Option<usize>,
     /// Quit was pressed once while a step runs here.
     pub quit_armed: bool,
+    /// The plan's rollback actions, and the selected one in the rollback pane.
+    pub rollback_defs: Vec<crate::config::sections::Rollback>,
+    pub rollback_selected: usize,
+    /// The room's requests, firings and proposals (see [`crate::rollback`]).
+    pub rollbacks: crate::rollback::Rollbacks,
+    /// The plan's triggers, fed with samples and journal events.
+    pub triggers: crate::trigger::Engine,
+    /// Every trigger's status at the last clock tick.
+    pub trigger_reports: Vec<crate::trigger::Report>,
+    /// This console's id in the room (the journal's), for acting on proposals it recorded.
+    pub console: String,
+    /// Rollback runs this console started: run id → action (for the verify that follows).
+    pub rollback_runs: HashMap<String, String>,
+    /// Two-person requests this console made, waiting for approval: request → action.
+    pub my_requests: HashMap<String, String>,
+    /// Proposals this console answered `run`, waiting for the decision to come back: proposal seq → action.
+    pub my_decisions: HashMap<i64, String>,
+    /// Proposals whose countdown this console already decided.
+    pub deadlines_decided: HashSet<i64>,
+    /// The action whose preview is running here.
+    pub previewing: Option<String>,
     /// The user has moved in the runbook pane; before that the cursor
     /// follows the room's next step.
     pub runbook_touched: bool,
@@ -202,8 +228,7 @@ pub struct State {
 /// A claim this console appended: what it is for, and when it was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingClaim {
-    pub runbook: String,
-    pub step: String,
+    pub subject: crate::journal::Subject,
     pub asked_ms: i64,
 }
 
@@ -245,6 +270,17 @@ impl State {
             verifying: HashSet::new(),
             next_step_before_follow: None,
             quit_armed: false,
+            rollback_defs: plan.rollbacks.clone(),
+            rollback_selected: 0,
+            rollbacks: crate::rollback::Rollbacks::default(),
+            triggers: crate::trigger::Engine::from_plan(plan),
+            trigger_reports: Vec::new(),
+            console: crate::journal::event::fresh_key()[..12].to_string(),
+            rollback_runs: HashMap::new(),
+            my_requests: HashMap::new(),
+            my_decisions: HashMap::new(),
+            deadlines_decided: HashSet::new(),
+            previewing: None,
             runbook_touched: false,
         }
     }
@@ -291,6 +327,9 @@ impl State {
         if let Some(t) = self.board.apply(sample) {
             self.record(sample.check, t);
         }
+        if let Some(row) = self.board.rows.get(sample.check) {
+            self.triggers.observe(&crate::trigger::Observed::from_row(row, sample));
+        }
         self.keep_selection(selected);
     }
 
@@ -336,6 +375,7 @@ impl State {
         self.runbook_at = self.runbook_at.min(self.launch.runbooks.len().saturating_sub(1));
         let steps = self.current_runbook().map_or(0, |r| r.steps.len());
         self.step_selected = self.step_selected.min(steps.saturating_sub(1));
+        self.rollback_selected = self.rollback_selected.min(self.rollback_defs.len().saturating_sub(1));
     }
 
     /// Panes in Tab order: the checklist and runbook only when the plan has them.
@@ -345,6 +385,7 @@ impl State {
             .filter(|p| match p {
                 Pane::Checklist => !self.launch.checklists.is_empty(),
                 Pane::Runbook => !self.launch.runbooks.is_empty(),
+                Pane::Rollback => !self.rollback_defs.is_empty() || !self.triggers.rules().is_empty(),
                 _ => true,
             })
             .collect()
@@ -370,7 +411,10 @@ impl State {
             return Vec::new();
         }
         self.progress.apply(&event);
-        let effects = self.launch_event(&event);
+        self.rollbacks.apply(&event);
+        self.triggers.context_mut().apply(&event);
+        let mut effects = self.launch_event(&event);
+        effects.extend(self.rollback_event(&event));
         if self.room.apply(event) && opened_by_me {
             // Put the cursor on the incident this console just opened.
             if let Some(pos) = self.incident_rows().iter().position(|id| *id == seq) {
@@ -437,6 +481,13 @@ impl State {
                     self.focus_pane(pane);
                 }
             }
+            Action::ViewRollback => {
+                if self.panes().contains(&Pane::Rollback) {
+                    self.focus_pane(Pane::Rollback);
+                } else {
+                    self.error("the plan has no rollback; add a [[rollback]] section");
+                }
+            }
             Action::RunbookNext | Action::RunbookPrev => self.switch_runbook(action == Action::RunbookNext),
             Action::SortCycle => {
                 let row = self.selected_row();
@@ -463,7 +514,7 @@ impl State {
                         self.focus_pane(Pane::Metrics);
                     }
                 }
-                Pane::Checklist | Pane::Runbook => {}
+                Pane::Checklist | Pane::Runbook | Pane::Rollback => {}
             },
             Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
                 let (pos, len) = match (self.timeline_open, self.focus) {
@@ -473,6 +524,7 @@ impl State {
                     (false, Pane::Changes) => (self.changes_scroll, self.changes.len()),
                     (false, Pane::Checklist) => (self.item_selected, self.visible_items().len()),
                     (false, Pane::Runbook) => (self.step_selected, self.current_runbook().map_or(0, |r| r.steps.len())),
+                    (false, Pane::Rollback) => (self.rollback_selected, self.rollback_defs.len()),
                 };
                 let last = len.saturating_sub(1);
                 let new = match action {
@@ -499,6 +551,7 @@ impl State {
                     }
                     (false, Pane::Changes) => self.changes_scroll = new,
                     (false, Pane::Checklist) => self.item_selected = new,
+                    (false, Pane::Rollback) => self.rollback_selected = new,
                     (false, Pane::Runbook) => {
                         self.step_selected = new;
                         self.runbook_touched = true;
@@ -522,6 +575,7 @@ impl State {
             Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => {
                 self.runbook_action(action)
             }
+            Action::RollbackRun | Action::RollbackVeto | Action::RollbackApprove | Action::RollbackCancel => self.rollback_action(action),
             _ => self.incident_action(action),
         }
     }

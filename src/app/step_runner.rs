@@ -28,6 +28,8 @@ pub enum RunNews {
     Renew(Body),
     /// The run ended: append this (the `run.finished` event).
     Finished { run: String, body: Body },
+    /// A rollback's preview ended (not recorded: it is not a claimed run).
+    Preview { action: String, ok: bool, output: String },
 }
 
 /// The runs of this console.
@@ -58,6 +60,25 @@ impl StepRunner {
         let renew_every = Duration::from_millis((start.lease_ms / 3).max(1_000) as u64);
         tokio::spawn(supervise(start.run, running, cancel_rx, renew_every, self.news_tx.clone()));
         live
+    }
+
+    /// Runs a rollback's preview: unclaimed, bounded and redacted like a
+    /// run; its output comes back as [`RunNews::Preview`].
+    pub fn preview(&mut self, start: StartRun) {
+        let mut secrets = secret_values(&start.env);
+        secrets.extend(secret_values(&std::env::vars().collect::<Vec<_>>()));
+        let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
+        let news = self.news_tx.clone();
+        let action = start.run;
+        tokio::spawn(async move {
+            let mut running = Running::start(spec);
+            let r = running.wait().await;
+            let output = match &r.error {
+                Some(e) => format!("{}\n[opsdeck] {e}", r.output),
+                None => r.output.clone(),
+            };
+            let _ = news.send(RunNews::Preview { action, ok: r.outcome.is_success(), output }).await;
+        });
     }
 
     /// Asks a run to stop (its whole process group is killed).

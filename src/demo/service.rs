@@ -1,7 +1,9 @@
 //! The simulated shop as a real HTTP server on 127.0.0.1: `GET /api/health`
 //! (JSON, answered after about the story's current p50 latency) and
 //! `GET /metrics` (Prometheus text). State advances lazily when a request
-//! arrives, so an idle demo does no work.
+//! arrives, so an idle demo does no work. `POST /admin/rollback` is the
+//! demo's rollback: during the spike or the error burst it skips the story
+//! ahead into the recovery, where the errors have cleared.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,14 +13,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Json};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::story::{Conditions, Story};
+use super::story::{Conditions, Phase, Story};
 use super::traffic::Traffic;
 
 /// Reported by the health endpoint.
@@ -33,16 +35,35 @@ pub struct DemoService {
     task: Option<JoinHandle<()>>,
 }
 
+/// Seconds into the recovery at which the story's errors have cleared.
+const ERRORS_CLEAR_S: f64 = 8.0;
+
 /// What the handlers share.
 struct Sim {
     story: Story,
     started: Instant,
+    /// How far rollbacks skipped the story ahead.
+    skipped: Mutex<Duration>,
     traffic: Mutex<Traffic>,
 }
 
 impl Sim {
     fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        self.started.elapsed() + *self.skipped.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Skips ahead to the recovery when the shop is in trouble; returns what happened.
+    fn roll_back(&self) -> String {
+        let now = self.elapsed();
+        let t = self.story.script_time(now);
+        let phase = self.story.at(now).phase;
+        if !matches!(phase, Phase::LatencySpike | Phase::ErrorBurst) {
+            return format!("the shop is in its {phase} phase: nothing to roll back; 2.9.4 already serves");
+        }
+        // Into the recovery, where the errors have cleared and the queue drains.
+        let ahead = (Phase::Recovery.window().0 + ERRORS_CLEAR_S - t).max(0.0) / self.story.speed();
+        *self.skipped.lock().unwrap_or_else(PoisonError::into_inner) += Duration::try_from_secs_f64(ahead).unwrap_or(Duration::ZERO);
+        format!("rolled back from {VERSION} to 2.9.4 during the {phase}: the shop recovers now")
     }
 
     /// Brings the counters up to `now`; returns the metrics page if asked.
@@ -59,8 +80,13 @@ impl DemoService {
     pub async fn start(story: Story) -> std::io::Result<DemoService> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let sim = Arc::new(Sim { story, started: Instant::now(), traffic: Mutex::new(Traffic::new()) });
-        let app = Router::new().route("/api/health", get(health)).route("/metrics", get(metrics)).with_state(Arc::clone(&sim));
+        let sim =
+            Arc::new(Sim { story, started: Instant::now(), skipped: Mutex::new(Duration::ZERO), traffic: Mutex::new(Traffic::new()) });
+        let app = Router::new()
+            .route("/api/health", get(health))
+            .route("/metrics", get(metrics))
+            .route("/admin/rollback", post(roll_back))
+            .with_state(Arc::clone(&sim));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -129,4 +155,10 @@ async fn health(State(sim): State<Arc<Sim>>) -> impl IntoResponse {
 async fn metrics(State(sim): State<Arc<Sim>>) -> impl IntoResponse {
     let body = sim.advance(sim.elapsed(), true).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
+}
+
+async fn roll_back(State(sim): State<Arc<Sim>>) -> impl IntoResponse {
+    let text = sim.roll_back();
+    sim.advance(sim.elapsed(), false);
+    format!("{text}\n")
 }

@@ -75,6 +75,7 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
         Body::RunClaimed { subject, title, .. } => match subject {
             crate::journal::Subject::Step { runbook, step } => format!("Runbook {runbook}: running “{}”", or(title, step)),
             crate::journal::Subject::Rollback { action } => format!("Rollback {action}: running"),
+            crate::journal::Subject::Verify { action } => format!("Rollback {action}: verifying"),
         },
         Body::RunRenewed { run } => format!("Run {run} still running"),
         Body::RunFinished { outcome, exit_code, duration_ms, .. } => {
@@ -86,6 +87,27 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
             format!("Silenced {target} until {}: {reason}", super::format::utc(*until_ms))
         }
         Body::SilenceLifted { target } => format!("Silence on {target} lifted"),
+        Body::RollbackRequested { action, .. } => format!("Asked to run rollback {action}: waiting for a second person to approve"),
+        Body::RollbackApproved { action, .. } => format!("Approved rollback {action}"),
+        Body::TriggerFired { trigger, reason, mode, rollback, frozen } => {
+            let then = match (rollback, frozen) {
+                (Some(r), Some(f)) => format!(" (would propose {r}, but frozen: {f})"),
+                (Some(r), None) if mode != "advise" => format!(" ({mode}: proposes {r})"),
+                (Some(r), None) => format!(" (advice: consider {r})"),
+                (None, _) => String::new(),
+            };
+            format!("Trigger {trigger} fired{then}: {reason}")
+        }
+        Body::RollbackProposed { trigger, rollback, deadline_ms: Some(d), on_no_answer, .. } => {
+            format!("Trigger {trigger} proposes rollback {rollback}: {on_no_answer}s at {} unless vetoed", super::format::utc(*d))
+        }
+        Body::RollbackProposed { trigger, rollback, .. } => format!("Trigger {trigger} proposes rollback {rollback}: waiting for a person"),
+        Body::RollbackDecided { rollback, verdict, no_answer, .. } => match (verdict, no_answer) {
+            (crate::journal::Verdict::Run, false) => format!("Confirmed rollback {rollback}"),
+            (crate::journal::Verdict::Run, true) => format!("Nobody answered: rollback {rollback} runs"),
+            (crate::journal::Verdict::Vetoed, _) => format!("Vetoed rollback {rollback}"),
+            (crate::journal::Verdict::Cancelled, _) => format!("Nobody answered: rollback {rollback} cancelled"),
+        },
         Body::NotifyDelivery { notify, about, ok: true, .. } => format!("Notified {notify} of #{about}"),
         Body::NotifyDelivery { notify, about, ok: false, detail } => format!("Could not notify {notify} of #{about}: {detail}"),
     }

@@ -262,6 +262,49 @@ pub enum Body {
     SilenceSet { target: String, until_ms: i64, reason: String },
     #[serde(rename = "silence.lifted")]
     SilenceLifted { target: String },
+    /// A person asks to run a `two_person` rollback; it runs only once a
+    /// different person approves (`rollback.approved` with the same `request`).
+    #[serde(rename = "rollback.requested")]
+    RollbackRequested { request: String, action: String },
+    /// A second person approves a requested run; the requester's console then claims and runs it.
+    #[serde(rename = "rollback.approved")]
+    RollbackApproved { request: String, action: String },
+    /// A trigger's conditions held: its reason, the mode in force and the
+    /// rollback it names. Every console may record one; the fold keeps the
+    /// first per trigger within its cooldown (see `crate::rollback`).
+    #[serde(rename = "trigger.fired")]
+    TriggerFired {
+        trigger: String,
+        reason: String,
+        mode: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rollback: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frozen: Option<String>,
+    },
+    /// A `confirm` or `auto` trigger proposes a rollback; an `auto` one
+    /// decides by itself at `deadline_ms` unless answered. `console` is the
+    /// console that recorded it: the one that acts on no answer.
+    #[serde(rename = "rollback.proposed")]
+    RollbackProposed {
+        trigger: String,
+        rollback: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline_ms: Option<i64>,
+        on_no_answer: String,
+        console: String,
+    },
+    /// What became of a proposal (the seq of its `rollback.proposed`): the
+    /// first decision counts. `no_answer` when the countdown decided.
+    #[serde(rename = "rollback.decided")]
+    RollbackDecided {
+        proposal: i64,
+        rollback: String,
+        verdict: Verdict,
+        #[serde(default)]
+        no_answer: bool,
+    },
     /// What happened to one notification of event `about` (its seq).
     #[serde(rename = "notify.delivery")]
     NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },
@@ -275,6 +318,20 @@ pub enum Subject {
     Step { runbook: String, step: String },
     /// A rollback action.
     Rollback { action: String },
+    /// The `verify` command run after a rollback.
+    Verify { action: String },
+}
+
+/// A decision on a proposed rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Run it (a person confirmed, or nobody answered and `on_no_answer = "run"`).
+    Run,
+    /// A person stopped it.
+    Vetoed,
+    /// Nobody answered and `on_no_answer = "cancel"`.
+    Cancelled,
 }
 
 /// How a command run ended.
@@ -359,6 +416,24 @@ mod tests {
                 truncated: false,
             },
             Body::Marker { text: "deploy v1.2.0".into() },
+            Body::RollbackRequested { request: "q1".into(), action: "previous-release".into() },
+            Body::RollbackApproved { request: "q1".into(), action: "previous-release".into() },
+            Body::TriggerFired {
+                trigger: "errors-high".into(),
+                reason: "error-rate critical".into(),
+                mode: "auto".into(),
+                rollback: Some("previous-release".into()),
+                frozen: None,
+            },
+            Body::RollbackProposed {
+                trigger: "errors-high".into(),
+                rollback: "previous-release".into(),
+                reason: "error-rate critical".into(),
+                deadline_ms: Some(61_000),
+                on_no_answer: "run".into(),
+                console: "c1".into(),
+            },
+            Body::RollbackDecided { proposal: 4, rollback: "previous-release".into(), verdict: Verdict::Vetoed, no_answer: false },
         ];
         for b in bodies {
             let e = NewEvent::new("room", &actor(), 1000, &b).stored(1);

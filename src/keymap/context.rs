@@ -17,6 +17,8 @@ pub enum Context {
     Checklist,
     /// The runbook pane.
     Runbook,
+    /// The rollback pane: actions and triggers.
+    Rollback,
     /// The room's timeline view.
     Timeline,
     /// A check's detail view.
@@ -35,6 +37,7 @@ impl Context {
         Context::Incidents,
         Context::Checklist,
         Context::Runbook,
+        Context::Rollback,
         Context::Timeline,
         Context::Detail,
         Context::Help,
@@ -49,6 +52,7 @@ impl Context {
             Context::Incidents => "incidents",
             Context::Checklist => "checklist",
             Context::Runbook => "runbook",
+            Context::Rollback => "rollback",
             Context::Timeline => "timeline",
             Context::Detail => "detail",
             Context::Help => "help",

@@ -61,6 +61,9 @@ pub struct Classifier {
     running: HashMap<String, Held>,
     /// Lock → the run holding it.
     holders: HashMap<String, String>,
+    /// Firings and proposals, to notify the one every console agrees on
+    /// and not the duplicates (see [`crate::rollback`]).
+    rollbacks: crate::rollback::Rollbacks,
     last_seq: i64,
 }
 
@@ -77,6 +80,7 @@ impl Classifier {
         }
         self.last_seq = event.seq;
         let who = &event.actor.name;
+        self.rollbacks.apply(event);
         let Some(body) = Body::of(event) else {
             // A kind this version does not know, but the plan subscribes to.
             let kind = NOTIFY_EVENTS.iter().find(|k| **k == event.kind)?;
@@ -135,6 +139,18 @@ impl Classifier {
                 let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(duration_ms));
                 Some(notice("rollback.finished", emoji, text))
             }
+            Body::TriggerFired { .. } | Body::RollbackProposed { .. } if self.rollbacks.is_duplicate(event.seq) => None,
+            Body::TriggerFired { trigger, reason, mode, rollback, .. } => {
+                let then = rollback.filter(|_| mode != "advise").map(|r| format!(" ({mode}: proposes {r})")).unwrap_or_default();
+                Some(notice("trigger.fired", ":warning:", format!("Trigger {trigger} fired{then}: {reason}")))
+            }
+            Body::RollbackProposed { trigger, rollback, reason, deadline_ms, on_no_answer, .. } => {
+                let when = match deadline_ms {
+                    Some(d) => format!("; {on_no_answer}s in {}s unless vetoed", (d - event.at_ms).max(0) / 1000),
+                    None => "; waiting for a person to confirm".into(),
+                };
+                Some(notice("rollback.proposed", ":rewind:", format!("Trigger {trigger} proposes rollback {rollback}{when}: {reason}")))
+            }
             _ => None,
         }
     }
@@ -155,7 +171,7 @@ fn notice(kind: &str, emoji: &'static str, text: String) -> Notice {
 fn rollback_action(subject: &Subject) -> Option<&str> {
     match subject {
         Subject::Rollback { action } => Some(action),
-        Subject::Step { .. } => None,
+        Subject::Step { .. } | Subject::Verify { .. } => None,
     }
 }
 
@@ -224,6 +240,38 @@ mod tests {
                 None,
                 None,
                 some("rollback.finished", ":x: Rollback vercel-previous failed (exit 1) after 42s, run by alice"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_firing_recorded_by_two_consoles_is_notified_once() {
+        let fired = || Body::TriggerFired {
+            trigger: "errors-high".into(),
+            reason: "error-rate critical".into(),
+            mode: "auto".into(),
+            rollback: Some("prev".into()),
+            frozen: None,
+        };
+        let proposed = || Body::RollbackProposed {
+            trigger: "errors-high".into(),
+            rollback: "prev".into(),
+            reason: "error-rate critical".into(),
+            deadline_ms: Some(T0 + 61_000),
+            on_no_answer: "run".into(),
+            console: "c1".into(),
+        };
+        let got = texts(vec![("alice", fired()), ("alice", proposed()), ("bob", fired()), ("bob", proposed())]);
+        assert_eq!(
+            got,
+            [
+                some("trigger.fired", ":warning: Trigger errors-high fired (auto: proposes prev): error-rate critical"),
+                some(
+                    "rollback.proposed",
+                    ":rewind: Trigger errors-high proposes rollback prev; runs in 60s unless vetoed: error-rate critical"
+                ),
+                None,
+                None,
             ]
         );
     }

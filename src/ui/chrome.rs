@@ -66,6 +66,21 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     // What must show (the room's state, warnings) wins over key hints; the
     // sort order shows only when there is room left.
     let mut parts: Vec<String> = Vec::new();
+    for p in s.rollbacks.proposals.iter().filter(|p| p.is_open()) {
+        parts.push(match p.remaining_ms(s.now_ms) {
+            Some(left) => format!(
+                "{} {} in {}s: 4 then v vetoes",
+                if p.on_no_answer == "run" { "ROLLBACK" } else { "proposal" },
+                p.rollback,
+                (left + 999) / 1000
+            ),
+            None => format!("rollback {} proposed: 4 to confirm", p.rollback),
+        });
+    }
+    // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
+    if let Some(f) = s.rollbacks.fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms - f.at_ms < 300_000) {
+        parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::ui::format::clock(f.at_ms)));
+    }
     if !s.filter.is_empty() {
         parts.push(format!("filter \"{}\"", s.filter));
     }

@@ -12,11 +12,41 @@ use crate::app::form::{FieldKind, Form};
 pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
     let t = view.theme;
     let width = area.width.saturating_sub(4).min(72);
-    let height = (form.fields.len() as u16 + 6).min(area.height);
+    let width = if form.notes.is_empty() { width } else { area.width.saturating_sub(4).min(100) };
+    // Notes give way (their tail is cut) so the fields and the error always show.
+    let inner_width = width.saturating_sub(2).max(1) as usize;
+    let fixed = form.fields.len() + 6;
+    let mut budget = (area.height as usize).saturating_sub(fixed + 1);
+    let mut notes: Vec<&String> = Vec::new();
+    let mut notes_height = 0;
+    for note in &form.notes {
+        let rows = note.chars().count().div_ceil(inner_width).max(1);
+        if rows > budget {
+            break;
+        }
+        budget -= rows;
+        notes_height += rows;
+        notes.push(note);
+    }
+    let extra = if notes.is_empty() { 0 } else { notes_height + 1 };
+    let height = ((fixed + extra) as u16).min(area.height);
     let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(popup);
     let cursor = if view.ascii { "_" } else { "▏" };
     let mut lines: Vec<Line> = Vec::new();
+    for note in &notes {
+        let style = if note.starts_with("$ ") {
+            t.header
+        } else if note.starts_with("  ") {
+            t.text
+        } else {
+            t.text_dim
+        };
+        lines.push(Line::styled(note.to_string(), style));
+    }
+    if !notes.is_empty() {
+        lines.push(Line::raw(""));
+    }
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let marker = if focused { if view.ascii { "> " } else { "▸ " } } else { "  " };

@@ -11,6 +11,7 @@ mod help;
 mod incident_detail;
 mod incidents_pane;
 mod metrics_pane;
+mod rollback_pane;
 mod runbook_pane;
 pub mod sparkline;
 mod timeline_view;
@@ -89,6 +90,7 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
             (None, None) => match s.main {
                 Pane::Checklist => checklist_pane::render(frame, layout.main, view),
                 Pane::Runbook => runbook_pane::render(frame, layout.main, view),
+                Pane::Rollback => rollback_pane::render(frame, layout.main, view),
                 _ => areas.metrics_rows = metrics_pane::render(frame, layout.main, view),
             },
         }

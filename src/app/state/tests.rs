@@ -392,6 +392,7 @@ steps = [
     }
 }
 
+mod rollback;
 mod silences {
     use super::*;
     use crate::journal::NewEvent;
