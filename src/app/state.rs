@@ -336,6 +336,17 @@ impl State {
     /// Advances the clock: staleness.
     pub fn tick(&mut self, now_ms: i64) {
         self.now_ms = now_ms;
+        // Maintenance windows of the plan that are open now silence triggers too.
+        let planned: Vec<(String, i64, String)> = self
+            .room
+            .silences
+            .all_active(now_ms)
+            .filter(|(_, s)| s.by.name == "plan" && s.by.host == "maintenance")
+            .map(|(t, s)| (t.to_string(), s.until_ms, s.reason.clone()))
+            .collect();
+        for (target, until_ms, reason) in planned {
+            self.triggers.context_mut().silence(&target, until_ms, &reason);
+        }
         let selected = self.selected_row();
         for (i, t) in self.board.tick(now_ms) {
             self.record(i, t);

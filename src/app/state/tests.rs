@@ -421,3 +421,42 @@ mod silences {
         assert!(s.update(Action::CheckSilence).is_empty(), "a read-only console cannot silence");
     }
 }
+
+mod maintenance {
+    use super::*;
+
+    #[test]
+    fn an_open_maintenance_window_silences_its_trigger() {
+        let plan_text = r#"
+[deck]
+name = "Window"
+[defaults]
+raise_after = 1
+clear_after = 1
+[[check]]
+id = "api"
+http = { url = "http://127.0.0.1:1/" }
+band = { target = "< 200", critical = "> 1000" }
+[[trigger]]
+id = "slow-api"
+when = ["api critical"]
+[[maintenance]]
+from = "2026-11-28T22:00:00Z"
+until = "2026-11-28T23:00:00Z"
+reason = "load balancer swap"
+triggers = ["slow-api"]
+"#;
+        let (plan, d) = parse_source(&Source::new("p.toml", plan_text), &|_| true);
+        let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+        let at = |hhmm: &str| format!("2026-11-28T{hhmm}:00Z").parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).expect("time");
+        let status = |now: i64| {
+            let mut s = State::new(&plan, "dark", now);
+            s.apply_sample(&ok(0, now, 5_000.0));
+            s.tick(now);
+            s.triggers.peek(now).into_iter().map(|r| format!("{:?}", r.status)).collect::<Vec<_>>().join(" ")
+        };
+        assert!(status(at("21:30")).starts_with("Firing"), "{}", status(at("21:30")));
+        let inside = status(at("22:30"));
+        assert!(inside.starts_with("Silenced") && inside.contains("load balancer swap"), "{inside}");
+    }
+}
