@@ -14,6 +14,14 @@ pub enum Command {
     /// Open a check's detail by id.
     Open(String),
     Timeline,
+    /// Silence a check or trigger (by id) for minutes, with a reason.
+    Silence {
+        id: String,
+        minutes: i64,
+        reason: String,
+    },
+    /// Lift the silence on a check or trigger.
+    Unsilence(String),
 }
 
 /// Command words with their one-line help, in the order completion offers them.
@@ -26,6 +34,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("rollback", "show the rollback actions and triggers"),
     ("timeline", "show the room's timeline (filter with kind:… actor:…)"),
     ("open", "open a check's detail: open ID"),
+    ("silence", "silence a check or trigger: silence ID 30m REASON"),
+    ("unsilence", "lift a silence: unsilence ID"),
     ("filter", "filter rows: filter TEXT (no text clears)"),
     ("sort", "sort metrics: sort worst|name|changed"),
     ("theme", "switch theme: theme dark|light|ansi16|mono|NAME"),
@@ -57,6 +67,16 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 return Err(format!("unknown sort `{other}`; expected worst, name or changed"));
             }
         }),
+        "silence" => {
+            let usage = "silence needs an id, a duration and a reason: silence api 30m deploying the api";
+            let mut words = rest.splitn(3, char::is_whitespace);
+            let (Some(id), Some(dur), Some(reason)) = (words.next(), words.next(), words.next()) else { return Err(usage.into()) };
+            let span: crate::config::TimeSpan = dur.parse().map_err(|e| format!("silence: {e}; {usage}"))?;
+            let minutes = (span.get().as_secs() as i64 / 60).max(1);
+            Command::Silence { id: id.to_string(), minutes, reason: reason.trim().to_string() }
+        }
+        "unsilence" if !rest.is_empty() => Command::Unsilence(rest.to_string()),
+        "unsilence" => return Err("unsilence needs an id: unsilence api".into()),
         "theme" if !rest.is_empty() => Command::Theme(rest.to_string()),
         "theme" => return Err("theme needs a name: theme light".into()),
         "" => return Err("type a command; Tab completes".into()),
@@ -88,6 +108,12 @@ mod tests {
         assert_eq!(parse("sort name"), Ok(Command::Sort(SortMode::Name)));
         assert_eq!(parse("theme light"), Ok(Command::Theme("light".into())));
         assert_eq!(parse("open api"), Ok(Command::Open("api".into())));
+        assert_eq!(
+            parse("silence errors-high 2h db failover drill"),
+            Ok(Command::Silence { id: "errors-high".into(), minutes: 120, reason: "db failover drill".into() })
+        );
+        assert!(parse("silence api 30m").unwrap_err().starts_with("silence needs"));
+        assert!(parse("silence api soon because").unwrap_err().starts_with("silence: "));
         assert!(parse("deploy").unwrap_err().starts_with("unknown command `deploy`"));
         assert!(parse("sort sideways").is_err());
     }

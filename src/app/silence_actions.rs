@@ -38,6 +38,34 @@ impl State {
         Vec::new()
     }
 
+    /// `:silence ID 30m REASON` and `:unsilence ID`, for checks and triggers.
+    pub fn silence_by_id(&mut self, id: &str, set: Option<(i64, String)>) -> Vec<Effect> {
+        if self.room.read_only {
+            self.error("read-only console: this one watches and cannot change the room");
+            return Vec::new();
+        }
+        let target = if self.board.rows.iter().any(|r| r.id == id) {
+            check_target(id)
+        } else if self.triggers.rules().iter().any(|r| r.id == id) {
+            format!("trigger:{id}")
+        } else {
+            self.error(format!("no check or trigger `{id}`"));
+            return Vec::new();
+        };
+        match set {
+            Some((minutes, reason)) => {
+                let until_ms = self.now_ms + minutes * 60_000;
+                self.say(format!("silencing {id} until {}…", clock(until_ms)));
+                vec![Effect::Append(Body::SilenceSet { target, until_ms, reason })]
+            }
+            None if self.room.silences.active(&target, self.now_ms).is_none() => {
+                self.error(format!("{id} is not silenced"));
+                Vec::new()
+            }
+            None => vec![Effect::Append(Body::SilenceLifted { target })],
+        }
+    }
+
     pub fn submit_silence(&mut self, check: String) -> Vec<Effect> {
         let Overlay::Form(form) = &mut self.overlay else { return Vec::new() };
         let reason = form.get("Reason");

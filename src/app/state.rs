@@ -666,6 +666,8 @@ impl State {
             Ok(palette::Command::Help) => self.overlay = Overlay::Help { scroll: 0 },
             Ok(palette::Command::Focus(p)) => self.focus_pane(p),
             Ok(palette::Command::Timeline) => self.timeline_open = true,
+            Ok(palette::Command::Silence { id, minutes, reason }) => return self.silence_by_id(&id, Some((minutes, reason))),
+            Ok(palette::Command::Unsilence(id)) => return self.silence_by_id(&id, None),
             Ok(palette::Command::Filter(f)) => {
                 self.filter = f;
                 self.selected = 0;

@@ -420,6 +420,25 @@ mod silences {
         s.room.read_only = true;
         assert!(s.update(Action::CheckSilence).is_empty(), "a read-only console cannot silence");
     }
+
+    #[test]
+    fn the_palette_silences_by_id() {
+        let mut s = state();
+        s.now_ms = 1_000_000;
+        s.update(Action::Palette);
+        for c in "silence db 30m failover drill".chars() {
+            s.type_char(c);
+        }
+        let effects = s.update(Action::Submit);
+        let [Effect::Append(Body::SilenceSet { target, until_ms, reason })] = effects.as_slice() else { panic!("{effects:?}") };
+        assert_eq!((target.as_str(), *until_ms, reason.as_str()), ("check:db", 1_000_000 + 1_800_000, "failover drill"));
+        s.update(Action::Palette);
+        for c in "silence nope 30m why".chars() {
+            s.type_char(c);
+        }
+        assert!(s.update(Action::Submit).is_empty());
+        assert_eq!(s.message.as_ref().map(|m| m.text.as_str()), Some("no check or trigger `nope`"));
+    }
 }
 
 mod maintenance {
