@@ -72,12 +72,13 @@ fn runbook_steps_and_runme_attributes() {
             name: Some("db-ping".into()),
             timeout: Some("20s".into()),
             confirm: false,
+            rollback: false,
         }
     );
     let rollback = &doc.phases[2].steps[0];
     assert_eq!(rollback.text, "Roll back the last deploy:");
     match &rollback.kind {
-        StepKind::Run { script, lang, name, timeout, confirm } => {
+        StepKind::Run { script, lang, name, timeout, confirm, .. } => {
             assert_eq!(script, "deployctl rollback storefront --to previous");
             assert_eq!((lang.as_str(), name.as_deref(), timeout.as_deref(), *confirm), ("shell", Some("rollback"), Some("3m"), true));
         }

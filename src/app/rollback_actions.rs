@@ -47,6 +47,20 @@ pub fn lock_of(def: &Rollback) -> String {
 }
 
 impl State {
+    /// Why a run of `def` needs a second person, if it does: the action's
+    /// own `two_person`, or an open incident whose severity asks for it.
+    pub fn two_person_rule(&self, def: &crate::config::sections::Rollback) -> Option<String> {
+        if def.two_person {
+            return Some("two-person rule".into());
+        }
+        let strict: Vec<&str> = self.room.severities.iter().filter(|s| s.two_person).map(|s| s.id.as_str()).collect();
+        self.room
+            .incidents
+            .list(&self.room.severities)
+            .find(|i| i.is_open() && strict.contains(&i.severity.as_str()))
+            .map(|i| format!("two-person rule while {} incident #{} is open", i.severity, i.id))
+    }
+
     /// The action under the cursor of the rollback pane.
     pub fn selected_rollback(&self) -> Option<&Rollback> {
         self.rollback_defs.get(self.rollback_selected)
@@ -166,8 +180,8 @@ impl State {
         if let Some(p) = self.rollbacks.open_proposal(&def.id) {
             form.notes.push(format!("proposed by trigger {}: {}", p.trigger, p.reason));
         }
-        if def.two_person {
-            form.notes.push("two-person rule: it runs once another person approves".into());
+        if let Some(why) = self.two_person_rule(def) {
+            form.notes.push(format!("{why}: it runs once another person approves"));
         }
         let mut effects = Vec::new();
         if let Some(preview) = &def.preview {
@@ -230,7 +244,7 @@ impl State {
             return Vec::new();
         }
         self.overlay = Overlay::None;
-        if def.two_person {
+        if self.two_person_rule(&def).is_some() {
             let request = fresh_key()[..12].to_string();
             self.my_requests.insert(request.clone(), def.id.clone());
             self.say(format!("asked the room: {} runs once another person approves (a)", def.id));

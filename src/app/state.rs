@@ -287,6 +287,13 @@ impl State {
 
     /// The state with the plan's checklists and runbooks.
     pub fn with_launch(mut self, launch: Launch) -> State {
+        for book in &launch.runbooks {
+            for action in book.rollback_actions() {
+                if !self.rollback_defs.iter().any(|r| r.id == action.id) {
+                    self.rollback_defs.push(action);
+                }
+            }
+        }
         self.launch = launch;
         self.next_step_before_follow = self.current_runbook().and_then(|b| self.next_step(b));
         self

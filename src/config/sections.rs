@@ -84,6 +84,10 @@ pub struct Severity {
     pub respond_within: Deadline,
     /// How often the comms update is due while the incident is open.
     pub update_every: Option<TimeSpan>,
+    /// While an incident of this severity is open, every rollback needs a
+    /// second person's approval (the two-person rule).
+    #[serde(default)]
+    pub two_person: bool,
 }
 
 /// P0–P3 as used when a plan names no severities.
@@ -93,6 +97,7 @@ pub fn default_severities() -> Vec<Severity> {
         name: name.into(),
         respond_within: respond,
         update_every: update.map(|m| TimeSpan::from_secs(m * 60)),
+        two_person: false,
     };
     vec![
         sev("P0", "Critical", Deadline::Within(TimeSpan::from_secs(15 * 60)), Some(30)),
@@ -169,6 +174,9 @@ pub struct RunbookStep {
     #[serde(default)]
     pub confirm: bool,
     pub timeout: Option<TimeSpan>,
+    /// Also offer this step as a guarded rollback action.
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 /// How a rollback is confirmed.

@@ -41,6 +41,8 @@ pub struct Info {
     pub id: Option<String>,
     pub timeout: Option<String>,
     pub confirm: bool,
+    /// The block rolls something back: it is offered as a rollback action too.
+    pub rollback: bool,
     /// Problems to report as warnings (unknown attributes, bad values).
     pub problems: Vec<String>,
 }
@@ -85,6 +87,12 @@ fn apply(out: &mut Info, key: &str, value: Option<String>) {
             "true" | "yes" | "1" => out.confirm = true,
             "false" | "no" | "0" => out.confirm = false,
             _ => out.problems.push(format!("confirm `{v}` is not true or false")),
+        },
+        ("rollback", None) => out.rollback = true,
+        ("rollback", Some(v)) => match v.to_lowercase().as_str() {
+            "true" | "yes" | "1" => out.rollback = true,
+            "false" | "no" | "0" => out.rollback = false,
+            _ => out.problems.push(format!("rollback `{v}` is not true or false")),
         },
         (k, Some(v)) => out.problems.push(format!("unknown attribute `{k}={v}`")),
         (k, None) => out.problems.push(format!("unknown attribute `{k}`")),
@@ -162,7 +170,11 @@ mod tests {
         assert_eq!(i.name.as_deref(), Some("db-ping"));
         assert_eq!(i.timeout.as_deref(), Some("20s"));
         assert!(i.confirm);
+        assert!(!i.rollback);
         assert_eq!(i.problems, vec!["unknown attribute `interactive=false`".to_string()]);
+        assert!(parse("sh { name=undo rollback=true }").rollback);
+        assert!(parse("sh {rollback}").rollback);
+        assert_eq!(parse("sh {rollback=maybe}").problems, vec!["rollback `maybe` is not true or false".to_string()]);
         let q = parse("bash {name=\"two words\", #explicit}");
         assert_eq!((q.name.as_deref(), q.id.as_deref()), (Some("two words"), Some("explicit")));
         assert_eq!(parse("Python").lang, "python");

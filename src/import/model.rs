@@ -49,7 +49,16 @@ pub enum StepKind {
     /// Done by hand and confirmed.
     Manual,
     /// A shell script run by the console.
-    Run { script: String, lang: String, name: Option<String>, timeout: Option<String>, confirm: bool },
+    Run {
+        script: String,
+        lang: String,
+        name: Option<String>,
+        timeout: Option<String>,
+        confirm: bool,
+        /// Marked `rollback=true`: also offered as a guarded rollback action.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rollback: bool,
+    },
 }
 
 /// One row of a metric table, offered as a band.

@@ -309,7 +309,14 @@ impl<'a> Walker<'a> {
             self.warn(code.start, format!("code block at line {}: {p}", code.start));
         }
         let script = code.text.trim_end_matches('\n').to_string();
-        let kind = StepKind::Run { script: script.clone(), lang, name: info.name.clone(), timeout: info.timeout, confirm: info.confirm };
+        let kind = StepKind::Run {
+            script: script.clone(),
+            lang,
+            name: info.name.clone(),
+            timeout: info.timeout,
+            confirm: info.confirm,
+            rollback: info.rollback,
+        };
         if let Some(f) = self.items.last_mut()
             && f.ordered
             && !f.task

@@ -94,9 +94,11 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
             for phase in &doc.phases {
                 let heading = phase.path.last().cloned();
                 for s in &phase.steps {
-                    let (run, confirm, timeout) = match &s.kind {
-                        StepKind::Manual => (None, false, None),
-                        StepKind::Run { script, timeout, confirm, .. } => (Some(script.clone()), *confirm, timeout.clone()),
+                    let (run, confirm, timeout, rollback) = match &s.kind {
+                        StepKind::Manual => (None, false, None, false),
+                        StepKind::Run { script, timeout, confirm, rollback, .. } => {
+                            (Some(script.clone()), *confirm, timeout.clone(), *rollback)
+                        }
                     };
                     let timeout = match timeout.as_deref().map(str::parse::<TimeSpan>) {
                         Some(Ok(t)) => t.get(),
@@ -111,7 +113,15 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
                         }
                         None => DEFAULT_STEP_TIMEOUT,
                     };
-                    steps.push(StepDef { id: s.id.clone(), title: s.text.clone(), phase: heading.clone(), run, confirm, timeout });
+                    steps.push(StepDef {
+                        id: s.id.clone(),
+                        title: s.text.clone(),
+                        phase: heading.clone(),
+                        run,
+                        confirm,
+                        timeout,
+                        rollback,
+                    });
                 }
             }
             if steps.is_empty() {
@@ -132,6 +142,7 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
                 run: s.run.clone(),
                 confirm: s.confirm,
                 timeout: s.timeout.map_or(DEFAULT_STEP_TIMEOUT, TimeSpan::get),
+                rollback: s.rollback && s.run.is_some(),
             });
         }
     }

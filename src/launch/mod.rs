@@ -75,6 +75,8 @@ pub struct StepDef {
     /// Ask before running.
     pub confirm: bool,
     pub timeout: Duration,
+    /// Also offered as a rollback action (`rollback=true`).
+    pub rollback: bool,
 }
 
 /// How long a step may run when neither the plan nor the doc says.
@@ -102,6 +104,34 @@ impl Launch {
 impl RunbookDef {
     pub fn step(&self, id: &str) -> Option<(usize, &StepDef)> {
         self.steps.iter().enumerate().find(|(_, s)| s.id == id)
+    }
+
+    /// Steps marked `rollback=true`, as guarded rollback actions with the
+    /// runbook's environment: id `RUNBOOK/STEP`, one run at a time per action.
+    pub fn rollback_actions(&self) -> Vec<crate::config::sections::Rollback> {
+        use crate::config::duration::TimeSpan;
+        use crate::config::sections::{ConfirmMode, Danger, Rollback};
+        self.steps
+            .iter()
+            .filter(|s| s.rollback)
+            .filter_map(|s| {
+                Some(Rollback {
+                    id: format!("{}/{}", self.id, s.id),
+                    title: Some(format!("{}: {}", self.title, s.title)),
+                    run: s.run.clone()?,
+                    preview: None,
+                    verify: None,
+                    verify_check: None,
+                    timeout: TimeSpan::from_secs(s.timeout.as_secs()),
+                    danger: Danger::Medium,
+                    confirm: if s.confirm { ConfirmMode::Type } else { ConfirmMode::Enter },
+                    lock: None,
+                    two_person: false,
+                    env: self.env.iter().cloned().collect(),
+                    cwd: self.cwd.clone(),
+                })
+            })
+            .collect()
     }
 
     /// The lock a step's run holds: one run of a step at a time in the room.

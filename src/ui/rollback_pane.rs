@@ -126,8 +126,8 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     if def.danger == Danger::High || def.confirm == crate::config::sections::ConfirmMode::Type {
         about.push("type the id to confirm".into());
     }
-    if def.two_person {
-        about.push("two-person rule (a approves)".into());
+    if let Some(why) = s.two_person_rule(def) {
+        about.push(format!("{why} (a approves)"));
     }
     lines.push(Line::styled(about.join(" · "), t.text_dim));
     let (state, style) = action_state(view, def);

@@ -479,3 +479,40 @@ triggers = ["slow-api"]
         assert!(inside.starts_with("Silenced") && inside.contains("load balancer swap"), "{inside}");
     }
 }
+
+mod rollback_steps {
+    use super::*;
+
+    #[test]
+    fn runbook_steps_marked_rollback_are_offered_as_rollback_actions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let doc = "# Deploy\n\n1. Announce it\n\nRoll the release back:\n\n```sh { name=undo rollback=true confirm=true }\ndeployctl rollback shop\n```\n";
+        std::fs::write(dir.path().join("deploy.md"), doc).expect("doc");
+        let plan_text = r#"
+[deck]
+name = "Steps as rollbacks"
+[[check]]
+id = "api"
+http = { url = "http://127.0.0.1:1/" }
+[[runbook]]
+id = "deploy"
+from = "deploy.md"
+env = { SHOP = "eu" }
+[[runbook]]
+id = "inline"
+steps = [{ title = "Flip the flag back", run = "flagctl off new-checkout", rollback = true }, { title = "Tell the room" }]
+"#;
+        let source = Source::new(dir.path().join("p.toml"), plan_text);
+        let (plan, d) = parse_source(&source, &|_| true);
+        let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+        let s = State::new(&plan, "dark", 0).with_launch(crate::launch::load(&plan));
+        let ids: Vec<&str> = s.rollback_defs.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert_eq!(ids[0], "deploy/undo");
+        let undo = &s.rollback_defs[0];
+        assert_eq!(undo.run.trim(), "deployctl rollback shop");
+        assert_eq!(undo.confirm, crate::config::sections::ConfirmMode::Type, "confirm=true asks for the id");
+        assert_eq!(undo.env.get("SHOP").map(String::as_str), Some("eu"));
+        assert!(ids[1].starts_with("inline/"));
+    }
+}

@@ -42,6 +42,11 @@ pub fn runbook_ok(ctx: &Ctx, i: usize, book: &Runbook, diags: &mut Diagnostics) 
         (Some(from), true) => file_exists(ctx, &at("from"), from, diags),
         (None, false) => {}
     }
+    for (j, step) in book.steps.iter().enumerate() {
+        if step.rollback && step.run.is_none() {
+            diags.push(ctx.error(&at("steps").index(j).key("rollback"), "a rollback step needs `run`: the command that rolls back"));
+        }
+    }
     if let Some(cwd) = &book.cwd
         && !resolve_relative(ctx.base_dir, cwd).is_dir()
     {

@@ -329,3 +329,29 @@ fn a_read_only_console_records_nothing() {
     assert!(s.update(Action::RollbackRun).is_empty());
     assert!(msg(&s).contains("read-only"));
 }
+
+#[test]
+fn a_severity_with_the_two_person_rule_holds_every_rollback_while_its_incident_is_open() {
+    let text = format!(
+        "{PLAN}\n[[severity]]\nid = \"SEV1\"\nname = \"Major\"\nrespond_within = \"15m\"\ntwo_person = true\n[[severity]]\nid = \"SEV2\"\nname = \"Minor\"\nrespond_within = \"1h\"\n"
+    );
+    let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
+    let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+    let mut alice = State::new(&plan, "dark", 1_000);
+    alice.room.actor = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
+    alice.room.store.online = true;
+    let mut room = Room::default();
+    let def = alice.rollback_defs.iter().find(|r| r.id == "plain").cloned().expect("plain");
+    assert_eq!(alice.two_person_rule(&def), None, "no incident yet");
+    room.append(&alice, vec![Effect::Append(Body::IncidentOpened { title: "Checkout down".into(), severity: "SEV2".into() })]);
+    room.deliver(&mut alice);
+    assert_eq!(alice.two_person_rule(&def), None, "SEV2 does not ask for it");
+    room.append(&alice, vec![Effect::Append(Body::IncidentOpened { title: "Payments down".into(), severity: "SEV1".into() })]);
+    room.deliver(&mut alice);
+    assert_eq!(alice.two_person_rule(&def).as_deref(), Some("two-person rule while SEV1 incident #2 is open"));
+    alice.update(Action::ViewRollback);
+    select(&mut alice, "plain");
+    alice.update(Action::RollbackRun);
+    let req = alice.update(Action::Submit);
+    assert!(matches!(req.as_slice(), [Effect::Append(Body::RollbackRequested { .. })]), "asks the room first: {req:?}");
+}
