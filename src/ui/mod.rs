@@ -12,6 +12,7 @@ mod incident_detail;
 mod incidents_pane;
 mod metrics_pane;
 mod rollback_pane;
+mod run_output;
 mod runbook_pane;
 pub mod sparkline;
 mod timeline_view;

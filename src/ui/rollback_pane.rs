@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{View, format};
+use super::{View, format, run_output};
 use crate::app::rollback_actions::lock_of;
 use crate::app::state::{Pane, State};
 use crate::config::sections::{Danger, Rollback};
@@ -137,36 +137,19 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     match claim {
         Some(c) if s.live.contains_key(&c.run) => {
             if let Some(live) = s.live.get(&c.run) {
-                lines.push(Line::styled(
-                    format!("── output (running {}; x cancels) ──", format::age(s.now_ms - live.started_ms)),
-                    t.degraded,
-                ));
-                lines.extend(live.tail(room).into_iter().map(|l| Line::styled(l, t.text)));
+                lines.extend(run_output::live(view, live, room));
             }
         }
         Some(c) => match &c.finish {
             Some(f) => {
-                let code = f.exit_code.map_or_else(String::new, |c| format!(" exit {c}"));
-                let head = format!(
-                    "── {}{code} after {} · {} at {} ──",
-                    f.outcome.name(),
-                    format::took(f.duration_ms),
-                    c.actor,
-                    format::clock(f.at_ms)
-                );
-                lines.push(Line::styled(head, if f.outcome.is_success() { t.ok } else { t.critical }));
-                let out: Vec<&str> = f.output.lines().collect();
-                let from = out.len().saturating_sub(room);
-                lines.extend(out[from..].iter().map(|l| Line::styled(l.to_string(), t.text)));
+                lines.extend(run_output::finished(view, c, f, room));
                 lines.extend(verification(s, def, f.at_ms, view));
             }
             None if c.is_abandoned(s.now_ms) => lines.push(Line::styled(
                 "── its console went quiet: the command's real state is unknown; Enter runs it again after typing its id ──",
                 t.critical,
             )),
-            None => {
-                lines.push(Line::styled(format!("── running on {}'s console; its output shows here when it ends ──", c.actor), t.degraded))
-            }
+            None => lines.push(run_output::elsewhere(view, c)),
         },
         None => lines.push(Line::styled("Enter previews and confirms; one run at a time across the room", t.text_dim)),
     }

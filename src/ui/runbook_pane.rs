@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{View, format};
+use super::{View, format, run_output};
 use crate::app::state::{Pane, State};
 use crate::journal::Outcome;
 use crate::launch::{RunbookDef, StepState, StepStatus};
@@ -139,31 +139,15 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     let live = state.last_run.as_deref().and_then(|r| s.live.get(r));
     match (live, claim) {
-        (Some(live), _) => {
-            lines.push(Line::styled(format!("── output (running {}; x cancels) ──", format::age(s.now_ms - live.started_ms)), t.degraded));
-            lines.extend(live.tail(room).into_iter().map(|l| Line::styled(l, t.text)));
-        }
+        (Some(live), _) => lines.extend(run_output::live(view, live, room)),
         (None, Some(c)) => match &c.finish {
             Some(f) => {
-                let code = f.exit_code.map_or_else(String::new, |c| format!(" exit {c}"));
-                let head = format!(
-                    "── {}{code} after {} · {} at {} ──",
-                    f.outcome.name(),
-                    format::took(f.duration_ms),
-                    c.actor,
-                    format::clock(f.at_ms)
-                );
-                lines.push(Line::styled(head, if f.outcome.is_success() { t.ok } else { t.critical }));
-                let out: Vec<&str> = f.output.lines().collect();
-                let from = out.len().saturating_sub(room);
-                lines.extend(out[from..].iter().map(|l| Line::styled(l.to_string(), t.text)));
+                lines.extend(run_output::finished(view, c, f, room));
                 if matches!(state.status, StepStatus::Failed { .. }) {
                     lines.push(Line::styled("Enter retries · s skips with a reason · A aborts the runbook", t.warning));
                 }
             }
-            None => {
-                lines.push(Line::styled(format!("── running on {}'s console; its output shows here when it ends ──", c.actor), t.degraded))
-            }
+            None => lines.push(run_output::elsewhere(view, c)),
         },
         (None, None) => {}
     }

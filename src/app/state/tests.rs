@@ -214,8 +214,9 @@ mod incidents {
 }
 
 mod launch {
+    use super::room::Room;
     use super::*;
-    use crate::journal::{NewEvent, Outcome};
+    use crate::journal::Outcome;
     use crate::launch::{ItemStatus, StepStatus};
 
     const LAUNCH_PLAN: &str = r#"
@@ -247,36 +248,6 @@ steps = [
         s.room.actor = Actor { name: name.into(), host: "h".into(), from: None };
         s.room.store.online = true;
         s
-    }
-
-    /// A tiny store: appends get the next seq and every console folds them.
-    #[derive(Default)]
-    struct Room {
-        events: Vec<Event>,
-    }
-
-    impl Room {
-        fn append(&mut self, by: &State, effects: Vec<Effect>) -> Vec<Effect> {
-            let mut rest = Vec::new();
-            for e in effects {
-                match e {
-                    Effect::Append(body) => {
-                        let seq = self.events.len() as i64 + 1;
-                        self.events.push(NewEvent::new(&by.room.name, &by.room.actor, by.now_ms, &body).stored(seq));
-                    }
-                    other => rest.push(other),
-                }
-            }
-            rest
-        }
-
-        fn deliver(&self, s: &mut State) -> Vec<Effect> {
-            let mut out = Vec::new();
-            for e in &self.events {
-                out.extend(s.apply_event(e.clone()));
-            }
-            out
-        }
     }
 
     #[test]
@@ -393,6 +364,7 @@ steps = [
 }
 
 mod rollback;
+mod room;
 mod silences {
     use super::*;
     use crate::journal::NewEvent;

@@ -3,9 +3,10 @@
 //! rule, previews, and trigger proposals recorded once, vetoed or run on
 //! no answer.
 
+use super::room::Room;
 use super::*;
 use crate::app::rollback_actions::TYPE_ID;
-use crate::journal::{NewEvent, Outcome, Subject, Verdict};
+use crate::journal::{Subject, Verdict};
 
 const PLAN: &str = r#"
 [deck]
@@ -47,49 +48,6 @@ fn console(name: &str) -> State {
     s.room.store.online = true;
     s.update(Action::ViewRollback);
     s
-}
-
-/// A tiny store: appends get the next seq; every console folds them.
-#[derive(Default)]
-struct Room {
-    events: Vec<Event>,
-}
-
-impl Room {
-    /// Stores the appends among `effects`; returns the others.
-    fn append(&mut self, by: &State, effects: Vec<Effect>) -> Vec<Effect> {
-        let mut rest = Vec::new();
-        for e in effects {
-            match e {
-                Effect::Append(body) => {
-                    let seq = self.events.len() as i64 + 1;
-                    self.events.push(NewEvent::new(&by.room.name, &by.room.actor, by.now_ms, &body).stored(seq));
-                }
-                other => rest.push(other),
-            }
-        }
-        rest
-    }
-
-    fn deliver(&self, s: &mut State) -> Vec<Effect> {
-        let mut out = Vec::new();
-        for e in &self.events {
-            out.extend(s.apply_event(e.clone()));
-        }
-        out
-    }
-
-    fn finish(&mut self, by: &State, run: &str) {
-        let body = Body::RunFinished {
-            run: run.into(),
-            outcome: Outcome::Succeeded,
-            exit_code: Some(0),
-            duration_ms: 5,
-            output: "done".into(),
-            truncated: false,
-        };
-        self.append(by, vec![Effect::Append(body)]);
-    }
 }
 
 fn started(effects: &[Effect]) -> Vec<String> {
