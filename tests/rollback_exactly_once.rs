@@ -52,6 +52,7 @@ async fn two_processes_confirming_together_run_the_rollback_once() {
     let url = common::postgres_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut told_who = 0;
+    let mut raced = 0;
     for round in 0..ROUNDS {
         let ran = dir.path().join(format!("ran-{round}.txt"));
         let plan = plan(dir.path(), &ran);
@@ -77,7 +78,11 @@ async fn two_processes_confirming_together_run_the_rollback_once() {
         let mut named = false;
         loop {
             let (a, b) = (alice.text(), bob.text());
-            named |= [&a, &b].iter().any(|t| t.contains("not run: alice@") || t.contains("not run: bob@"));
+            // The losing claim says so; a console that already saw the other's
+            // claim refuses before claiming, and says who is running it too.
+            named |= [&a, &b]
+                .iter()
+                .any(|t| t.contains("not run: alice@") || t.contains("not run: bob@") || (t.contains(" is running race since")));
             if a.contains("succeeded exit 0") && b.contains("succeeded exit 0") {
                 break;
             }
@@ -101,13 +106,20 @@ async fn two_processes_confirming_together_run_the_rollback_once() {
         let holding: Vec<_> = claims.iter().filter(|c| !c.lost).collect();
         let succeeded = claims.iter().filter(|c| c.finish.as_ref().is_some_and(|f| f.outcome == Outcome::Succeeded)).count();
         let kinds: Vec<_> = events.iter().map(|e| format!("{} by {}", e.kind, e.actor.name)).collect();
-        assert_eq!(claims.len(), 2, "round {round}: both consoles claimed: {kinds:?}");
-        let apart = (claims[1].claimed_at_ms - claims[0].claimed_at_ms).abs();
-        assert!(apart < 1_000, "round {round}: the claims were {apart} ms apart, not within the same second");
+        assert!((1..=2).contains(&claims.len()), "round {round}: one or two claims: {kinds:?}");
+        if claims.len() == 2 {
+            // Both pressed before either saw the other's claim: the race itself.
+            raced += 1;
+            let apart = (claims[1].claimed_at_ms - claims[0].claimed_at_ms).abs();
+            assert!(apart < 1_000, "round {round}: the claims were {apart} ms apart, not within the same second");
+        }
         assert_eq!(holding.len(), 1, "round {round}: exactly one claim holds: {kinds:?}");
         assert_eq!(succeeded, 1, "round {round}: exactly one run finished: {kinds:?}");
         assert_eq!(lines(&ran), 1, "round {round}: the command ran exactly once");
     }
     eprintln!("{ROUNDS} rounds, one execution each; the losing console named the holder on screen in {told_who} rounds");
-    assert_eq!(told_who, ROUNDS, "every round, the console whose claim lost says who is running it");
+    assert_eq!(told_who, ROUNDS, "every round, the console that did not run it says who is running it");
+    // On a loaded machine one console may see the other's claim before its own
+    // Enter lands (and then refuses without claiming); most rounds must still race.
+    assert!(raced * 2 >= ROUNDS, "only {raced} of {ROUNDS} rounds had both consoles claim");
 }
