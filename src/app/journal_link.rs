@@ -30,7 +30,9 @@ pub enum FromJournal {
 pub struct JournalLink {
     appends: mpsc::Sender<Body>,
     pub messages: mpsc::Receiver<FromJournal>,
+    /// Follower and reporter.
     tasks: Vec<JoinHandle<()>>,
+    appender: JoinHandle<()>,
     _upkeep: Upkeep,
 }
 
@@ -39,6 +41,7 @@ impl Drop for JournalLink {
         for t in &self.tasks {
             t.abort();
         }
+        self.appender.abort();
     }
 }
 
@@ -128,7 +131,43 @@ impl JournalLink {
             }
         });
 
-        JournalLink { appends, messages, tasks: vec![follower, appender, reporter], _upkeep: upkeep }
+        JournalLink { appends, messages, tasks: vec![follower, reporter], appender, _upkeep: upkeep }
+    }
+
+    /// Takes no more appends and waits, at most `within`, for those already
+    /// asked for to be stored or spooled (an append under way is never cut
+    /// short by the console ending). Returns how the last ones went.
+    pub async fn finish(mut self, within: Duration) -> Vec<Result<Appended, String>> {
+        // Replacing the sender closes the appender's queue behind what it holds.
+        self.appends = mpsc::channel(1).0;
+        for t in &self.tasks {
+            t.abort();
+        }
+        let (appender, messages) = (&mut self.appender, &mut self.messages);
+        let mut outcomes = Vec::new();
+        let deadline = tokio::time::sleep(within);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut *appender => break,
+                Some(msg) = messages.recv() => {
+                    if let FromJournal::Appended(r) = msg {
+                        outcomes.push(r);
+                    }
+                }
+                _ = &mut deadline => {
+                    tracing::warn!("the journal did not take the last appends within {within:?}");
+                    appender.abort();
+                    break;
+                }
+            }
+        }
+        while let Ok(msg) = messages.try_recv() {
+            if let FromJournal::Appended(r) = msg {
+                outcomes.push(r);
+            }
+        }
+        outcomes
     }
 
     /// Asks for an event to be appended; the answer comes as a message.

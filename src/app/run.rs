@@ -39,23 +39,36 @@ pub struct Options {
     pub journal: Journal,
 }
 
-/// Restores the terminal when dropped: on quit, on error, and while
-/// unwinding from a panic (ratatui's panic hook restores it too).
-struct TerminalGuard;
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        ratatui::restore();
-    }
+/// How the console ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// A signal ended it (its number); the process should exit with 128 + it.
+    Signal(i32),
 }
 
-/// Runs the console until the user quits.
-pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> Result<()> {
+/// How long the console waits, once told to end, for its runs to stop and
+/// its last appends to reach the store (or the spool).
+const WIND_DOWN: Duration = Duration::from_secs(8);
+
+/// Runs the console until the user quits or a signal ends it.
+pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> Result<Ended> {
+    let mut signals = Signals::listen().wrap_err("cannot listen for signals")?;
     let (tx, samples) = mpsc::channel(4096);
     let mut samples = crate::samples::record_through(samples, plan, opts.journal.room());
     let tasks = schedule::spawn_all(&plan.checks, &plan.defaults, &env, tx);
-    let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
-    let _guard = TerminalGuard;
+    // Restores the terminal when dropped: on quit, on error, on a signal;
+    // on a panic the crash hook does (not ratatui's hook: see `crash`).
+    let terminal_in_use = crate::crash::TerminalInUse::claim();
+    crossterm::terminal::enable_raw_mode().wrap_err("cannot set up the terminal")?;
+    crossterm::execute!(stdout(), crossterm::terminal::EnterAlternateScreen).wrap_err("cannot set up the terminal")?;
+    // Never dropped: ratatui's `Drop` shows the cursor with `eprintln!` on
+    // failure, which panics when the terminal is gone (a hangup);
+    // `terminal_in_use` restores everything, ignoring such errors.
+    let mut terminal = std::mem::ManuallyDrop::new(
+        ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout())).wrap_err("cannot set up the terminal")?,
+    );
     let launch = crate::launch::load(plan);
     for w in &launch.warnings {
         tracing::warn!("{w}");
@@ -76,7 +89,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let mut dirty = true;
     let mut last_frame = Instant::now() - FRAME;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
-    let result: Result<()> = loop {
+    let result: Result<Ended> = loop {
         if dirty && last_frame.elapsed() >= FRAME {
             state.now_ms = now_ms();
             state.log_warnings = crate::logging::warnings();
@@ -88,7 +101,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
             let _ = crossterm::execute!(out, EndSynchronizedUpdate);
             let _ = out.flush();
             if let Err(e) = drawn {
-                break Err(e).wrap_err("cannot draw to the terminal");
+                break signal_or(&mut signals, Err(e).wrap_err("cannot draw to the terminal")).await;
             }
             if rows > 0 {
                 state.page_rows = rows;
@@ -106,7 +119,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                             let effects = state.update(action);
                             let mut outside = Outside { look: &mut look, themes: &opts.themes, link: &link, runner: &mut runner };
                             if outside.carry_out(&mut state, effects) {
-                                return finish(tasks, Ok(()));
+                                break Ok(Ended::Quit);
                             }
                         }
                         KeyOutcome::Type(c) => state.type_char(c),
@@ -118,10 +131,14 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     tracing::error!("keyboard: {e}");
-                    break Err(e).wrap_err("cannot read the keyboard");
+                    break signal_or(&mut signals, Err(e).wrap_err("cannot read the keyboard")).await;
                 }
-                None => break Ok(()),
+                None => break signal_or(&mut signals, Ok(Ended::Quit)).await,
             },
+            signal = signals.next() => {
+                tracing::warn!("ending on signal {signal}");
+                break Ok(Ended::Signal(signal));
+            }
             Some(sample) = samples.recv() => {
                 state.apply_sample(&sample);
                 // Coalesce whatever else already arrived into the same frame.
@@ -166,14 +183,85 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
             }
         }
     };
-    finish(tasks, result)
-}
-
-fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: Result<()>) -> Result<()> {
     for t in tasks {
         t.abort();
     }
+    if !matches!(result, Ok(Ended::Quit)) {
+        // Give the terminal back first: the person sees the console end at
+        // once, even while runs are still being stopped.
+        drop(terminal_in_use);
+        wind_down(&mut runner, link, unrecorded).await;
+    }
     result
+}
+
+/// When the terminal fails (read or write error, end of input), a hangup
+/// is usually why, and its signal follows at once: waits a moment for it so
+/// the exit code says what happened; else `otherwise`.
+async fn signal_or(signals: &mut Signals, otherwise: Result<Ended>) -> Result<Ended> {
+    tokio::select! {
+        n = signals.next() => Ok(Ended::Signal(n)),
+        _ = tokio::time::sleep(Duration::from_millis(250)) => otherwise,
+    }
+}
+
+/// After a signal or an error: stops this console's runs (SIGTERM to each group, SIGKILL
+/// after a grace) and records each as interrupted, then lets the appends
+/// already asked for finish, all within [`WIND_DOWN`].
+async fn wind_down(runner: &mut StepRunner, link: JournalLink, mut unrecorded: Vec<crate::journal::Body>) {
+    let deadline = Instant::now() + WIND_DOWN;
+    let mut running = runner.interrupt_all();
+    while running > 0 {
+        tokio::select! {
+            news = runner.news.recv() => match news {
+                Some(RunNews::Finished { run, body }) => {
+                    runner.finished(&run);
+                    unrecorded.push(body);
+                    running -= 1;
+                }
+                Some(_) => {}
+                None => break,
+            },
+            _ = sleep_until(deadline) => {
+                tracing::warn!("{running} run(s) did not stop in time; their lease will show them abandoned");
+                break;
+            }
+        }
+    }
+    for body in unrecorded {
+        if let Err(e) = link.append(body) {
+            tracing::warn!("cannot record a run's end: {e}");
+        }
+    }
+    for outcome in link.finish(deadline.saturating_duration_since(Instant::now())).await {
+        if let Err(e) = outcome {
+            tracing::warn!("the journal refused an append while ending: {e}");
+        }
+    }
+}
+
+/// The signals that end the console: SIGTERM (`kill`), SIGHUP (a closed SSH
+/// session or terminal), SIGINT (`kill -INT`; Ctrl-C is a key in raw mode).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals { term: signal(SignalKind::terminate())?, hup: signal(SignalKind::hangup())?, int: signal(SignalKind::interrupt())? })
+    }
+
+    /// The next signal's number.
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.term.recv() => libc::SIGTERM,
+            _ = self.hup.recv() => libc::SIGHUP,
+            _ = self.int.recv() => libc::SIGINT,
+        }
+    }
 }
 
 /// What effects reach outside the state: the theme, the journal, the runs.

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::live::LiveOutput;
 use super::state::StartRun;
 use crate::exec::{RunResult, RunSpec, Running, secret_values};
-use crate::journal::Body;
+use crate::journal::{Body, Outcome};
 
 /// Shortest time between two redraws asked for by a run's output.
 pub const REDRAW_EVERY: Duration = Duration::from_millis(100);
@@ -32,9 +32,18 @@ pub enum RunNews {
     Preview { action: String, ok: bool, output: String },
 }
 
+/// Why a run is asked to stop before it ends by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopWhy {
+    /// A person cancelled it.
+    Cancel,
+    /// The console is ending (a signal): recorded as interrupted.
+    Interrupt,
+}
+
 /// The runs of this console.
 pub struct StepRunner {
-    cancels: HashMap<String, oneshot::Sender<()>>,
+    cancels: HashMap<String, oneshot::Sender<StopWhy>>,
     news_tx: mpsc::Sender<RunNews>,
     pub news: mpsc::Receiver<RunNews>,
 }
@@ -84,9 +93,17 @@ impl StepRunner {
     /// Asks a run to stop (its whole process group is killed).
     pub fn cancel(&mut self, run: &str) -> bool {
         match self.cancels.remove(run) {
-            Some(tx) => tx.send(()).is_ok(),
+            Some(tx) => tx.send(StopWhy::Cancel).is_ok(),
             None => false,
         }
+    }
+
+    /// Stops every run because the console is ending: each process group
+    /// gets SIGTERM, then SIGKILL after [`crate::exec::TERM_GRACE`], and
+    /// each result comes back as [`RunNews::Finished`] with the outcome
+    /// `interrupted`. Returns how many runs were told.
+    pub fn interrupt_all(&mut self) -> usize {
+        self.cancels.drain().filter(|(_, tx)| !tx.is_closed()).map(|(_, tx)| tx.send(StopWhy::Interrupt)).filter(Result::is_ok).count()
     }
 
     /// Forgets a finished run.
@@ -98,20 +115,23 @@ impl StepRunner {
 async fn supervise(
     run: String,
     mut running: Running,
-    mut cancel: oneshot::Receiver<()>,
+    mut cancel: oneshot::Receiver<StopWhy>,
     renew_every: Duration,
     news: mpsc::Sender<RunNews>,
 ) {
     let mut live = running.live();
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
     let mut cancelled = false;
+    let mut interrupted = false;
     let mut last_redraw = tokio::time::Instant::now() - REDRAW_EVERY;
     let mut output_open = true;
-    let result = loop {
+    let mut result = loop {
         tokio::select! {
             result = running.wait() => break result,
-            _ = &mut cancel, if !cancelled => {
+            why = &mut cancel, if !cancelled => {
                 cancelled = true;
+                // A dropped sender (the runner gone) stops the run too.
+                interrupted = why.is_ok_and(|w| w == StopWhy::Interrupt);
                 running.cancel();
             }
             _ = renew.tick() => {
@@ -129,6 +149,10 @@ async fn supervise(
             }
         }
     };
+    if interrupted && result.outcome == Outcome::Cancelled {
+        result.outcome = Outcome::Interrupted;
+        result.error.get_or_insert_with(|| "stopped: the console was ended by a signal".to_string());
+    }
     let body = finished_body(&run, &result);
     // The result must reach the journal: wait for room in the queue.
     let _ = news.send(RunNews::Finished { run, body }).await;

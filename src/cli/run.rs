@@ -50,8 +50,10 @@ pub async fn console(plan: &Plan, args: &ConsoleArgs<'_>, env: ProbeEnv) -> Resu
         .await
         .wrap_err_with(|| format!("cannot open the journal of room {room}"))?;
     let opts = Options { ascii: args.ascii || !locale_is_utf8(), themes: ThemeLoader::new(paths::user_themes(), ".".into()), journal };
-    run::run(plan, look, env, opts).await?;
-    Ok(ExitCode::SUCCESS)
+    match run::run(plan, look, env, opts).await? {
+        run::Ended::Quit => Ok(ExitCode::SUCCESS),
+        run::Ended::Signal(n) => Ok(ExitCode::from(u8::try_from(128 + n).unwrap_or(u8::MAX))),
+    }
 }
 
 /// True when the locale promises UTF-8 (LC_ALL, then LC_CTYPE, then LANG).

@@ -28,6 +28,11 @@ impl TimeSpan {
     }
 }
 
+/// The longest duration a plan may write anywhere (a year): longer ones are
+/// typos, and bounding them here keeps every later computation with
+/// instants and deadlines from overflowing.
+pub const MAX_SPAN: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// What a duration must look like, used in every duration error.
 pub const DURATION_EXPECTED: &str = "expected a number with a unit, like \"500ms\", \"5s\", \"2m\" or \"1h30m\"";
 
@@ -42,7 +47,11 @@ impl std::str::FromStr for TimeSpan {
         if trimmed.chars().all(|c| c.is_ascii_digit() || c == '.') {
             return Err(format!("duration \"{s}\" has no unit; {DURATION_EXPECTED}"));
         }
-        humantime::parse_duration(trimmed).map(TimeSpan).map_err(|_| format!("invalid duration \"{s}\"; {DURATION_EXPECTED}"))
+        let span = humantime::parse_duration(trimmed).map_err(|_| format!("invalid duration \"{s}\"; {DURATION_EXPECTED}"))?;
+        if span > MAX_SPAN {
+            return Err(format!("duration \"{s}\" is too long; expected at most {}", TimeSpan(MAX_SPAN)));
+        }
+        Ok(TimeSpan(span))
     }
 }
 
@@ -122,6 +131,14 @@ mod tests {
         let e = "30".parse::<TimeSpan>().unwrap_err();
         assert!(e.starts_with("duration \"30\" has no unit"), "{e}");
         assert!("".parse::<TimeSpan>().is_err());
+    }
+
+    #[test]
+    fn rejects_durations_longer_than_a_year() {
+        let e = "18446744073709551615s".parse::<TimeSpan>().unwrap_err();
+        assert_eq!(e, "duration \"18446744073709551615s\" is too long; expected at most 365d");
+        assert_eq!("365d".parse::<TimeSpan>(), Ok(TimeSpan(MAX_SPAN)));
+        assert!("366d".parse::<TimeSpan>().is_err());
     }
 
     #[test]

@@ -348,6 +348,9 @@ pub enum Outcome {
     Cancelled,
     /// Could not start (no shell, bad working directory, …).
     NotStarted,
+    /// Stopped because the console itself was ended by a signal (SIGTERM,
+    /// SIGHUP, SIGINT) while the command ran.
+    Interrupted,
 }
 
 impl Outcome {
@@ -358,6 +361,7 @@ impl Outcome {
             Outcome::TimedOut => "timed out",
             Outcome::Cancelled => "cancelled",
             Outcome::NotStarted => "not started",
+            Outcome::Interrupted => "interrupted",
         }
     }
 

@@ -33,10 +33,15 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// The check's own settings, else the defaults'. A timeout inherited
+    /// from the defaults is cut to the check's interval (a probe ends
+    /// before the next is due); one the check sets itself is validated to
+    /// fit when the plan is loaded.
     pub fn for_check(check: &Check, defaults: &Defaults) -> Timing {
+        let every = check.every.unwrap_or(defaults.every).get();
         Timing {
-            every: check.every.unwrap_or(defaults.every).get(),
-            timeout: check.timeout.unwrap_or(defaults.timeout).get(),
+            every,
+            timeout: check.timeout.map_or_else(|| defaults.timeout.get().min(every), |t| t.get()),
             stale_after: check.stale_after.unwrap_or(defaults.stale_after).get(),
         }
     }
@@ -100,7 +105,10 @@ async fn run_check(index: usize, mut prober: Result<Prober, ProbeError>, timing:
     // Spread the first runs so that many checks do not fire in one burst.
     let spread = timing.every.min(Duration::from_secs(1));
     tokio::time::sleep(spread.mul_f64(fastrand::f64())).await;
+    // Plan durations are bounded when read (see `config::validate::timing`);
+    // the jitter saturates anyway, so no interval can panic here.
     let mut failures = 0u32;
+    let panic_on_purpose = crate::fault::armed("probe-panic");
     loop {
         let sample = match &mut prober {
             Ok(p) => {
@@ -115,9 +123,12 @@ async fn run_check(index: usize, mut prober: Result<Prober, ProbeError>, timing:
         if tx.send(sample).await.is_err() {
             return;
         }
+        if panic_on_purpose {
+            panic!("fault injected: probe-panic in check #{index}");
+        }
         // Up to 5% jitter keeps checks with one interval from lining up.
         let delay = timing.next_delay(failures);
-        tokio::time::sleep(delay.mul_f64(1.0 + 0.05 * fastrand::f64())).await;
+        tokio::time::sleep(delay.saturating_add(delay.div_f64(20.0).mul_f64(fastrand::f64()))).await;
     }
 }
 

@@ -19,6 +19,11 @@ pub struct Console {
 impl Console {
     /// Starts `opsdeck ARGS` at `cols`x`rows` with its config and state in `home`.
     pub fn start(args: &[&str], home: &Path, cols: u16, rows: u16) -> Console {
+        Console::start_with_env(args, home, cols, rows, &[])
+    }
+
+    /// [`Console::start`] with extra environment variables.
+    pub fn start_with_env(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
         let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
         cmd.args(args);
@@ -27,6 +32,9 @@ impl Console {
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
         cmd.env_remove("OPSDECK_STORE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("opsdeck starts");
         drop(pair.slave);
         let rows_nz = std::num::NonZero::new(rows).expect("rows");
@@ -86,6 +94,42 @@ impl Console {
             assert!(Instant::now() < deadline, "opsdeck did not quit:\n{}", self.text());
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The process id of opsdeck.
+    pub fn pid(&self) -> i32 {
+        self.child.process_id().and_then(|p| i32::try_from(p).ok()).expect("opsdeck has a pid")
+    }
+
+    /// Sends `signal` to opsdeck.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill only sends a signal to our own child.
+        let sent = unsafe { libc::kill(self.pid(), signal) };
+        assert_eq!(sent, 0, "signal {signal} sent");
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub fn exit_code(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.signal().is_none(), "opsdeck was killed by {:?}:\n{}", status.signal(), self.text());
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "opsdeck did not exit:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Whether the terminal is in cooked mode (canonical input and echo on):
+    /// false while a program holds it raw.
+    pub fn cooked(&self) -> bool {
+        let fd = self.master.as_raw_fd().expect("the pty's fd");
+        // SAFETY: tcgetattr writes into the zeroed struct we own; fd is the
+        // open pty master, whose attributes are the terminal's.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0, "tcgetattr");
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
     }
 
     /// After exit: whether the terminal was given back (main screen, cursor shown).

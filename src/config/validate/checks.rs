@@ -16,11 +16,6 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
     let kind = c.probe.kind();
     let probe_at = |k: &str| at(kind).key(k);
 
-    for (key, dur) in [("every", c.every), ("timeout", c.timeout), ("stale_after", c.stale_after)] {
-        if dur.is_some_and(|d| d.is_zero()) {
-            diags.push(ctx.error(&at(key), format!("`{key}` is zero; expected a positive duration")));
-        }
-    }
     for (key, n) in [("raise_after", c.raise_after), ("clear_after", c.clear_after)] {
         if n == Some(0) {
             diags.push(ctx.error(&at(key), format!("`{key}` is 0; expected a count of evaluations, at least 1")));
@@ -71,6 +66,9 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
             (None, Some(var)) => ctx.env_should_be_set(&probe_at("url_env"), var, "the check will show UNKNOWN until it is", diags),
             _ => {}
         }
+        if let (Some(u), None) = (url, url_env) {
+            super::timing::url_ok(ctx, &probe_at("url"), u, diags);
+        }
     }
 
     match &c.probe {
@@ -100,7 +98,8 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
             (None, None) => {
                 diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)"))
             }
-            (None, Some(_)) => {
+            (None, Some(scrape)) => {
+                super::timing::url_ok(ctx, &probe_at("scrape"), scrape, diags);
                 if p.metric.is_none() {
                     diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read"));
                 }

@@ -5,6 +5,7 @@ mod actions;
 mod checks;
 mod procedures;
 mod secrets;
+mod timing;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -62,6 +63,10 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     }
     let defaults = s.defaults.unwrap_or_default();
     defaults_ok(ctx, &defaults, diags);
+    timing::defaults_ok(ctx, &defaults, diags);
+    for (i, sev) in &s.severities {
+        timing::severity_ok(ctx, *i, sev, diags);
+    }
 
     unique_ids(ctx, "check", s.checks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
     unique_ids(ctx, "severity", s.severities.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
@@ -72,6 +77,7 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
 
     for (i, check) in &s.checks {
         checks::check_ok(ctx, *i, check, diags);
+        timing::check_ok(ctx, *i, check, &defaults, diags);
     }
     // Ids as written, including those of entries that failed to load, so a
     // broken check is not reported again as "unknown" wherever it is named.
@@ -118,12 +124,6 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
 
 fn defaults_ok(ctx: &Ctx, d: &Defaults, diags: &mut Diagnostics) {
     let path = |k: &str| KeyPath::from("defaults").key(k);
-    if d.every.is_zero() {
-        diags.push(ctx.error(&path("every"), "poll interval is zero; expected a positive duration like \"5s\""));
-    }
-    if d.timeout.is_zero() {
-        diags.push(ctx.error(&path("timeout"), "timeout is zero; expected a positive duration like \"2s\""));
-    }
     for (key, n) in [("raise_after", d.raise_after), ("clear_after", d.clear_after)] {
         if n == 0 {
             diags.push(ctx.error(&path(key), format!("`{key}` is 0; expected a count of evaluations, at least 1")));
