@@ -151,3 +151,20 @@ fn markdown_the_plan_names_is_read_and_its_warnings_have_lines() {
     assert!(stderr.contains(&format!("{}:5:1: warning: ", md.display())), "{stderr}");
     assert!(stderr.contains("python"), "{stderr}");
 }
+
+#[test]
+fn a_plan_without_checks_is_a_warning_and_a_gate_that_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("empty.toml");
+    std::fs::write(&plan, "[deck]\nname = \"nothing to watch\"\n").expect("plan written");
+    let plan = plan.display().to_string();
+    let checked = opsdeck(&["check", &plan], dir.path());
+    assert_eq!(checked.status.code(), Some(0), "still valid");
+    let warned = text(&checked.stderr);
+    assert!(warned.contains("warning: deck: the plan has no `[[check]]`"), "{warned}");
+    for args in [vec!["status", plan.as_str()], vec!["status", "--json", plan.as_str()]] {
+        let out = opsdeck(&args, dir.path());
+        assert_eq!(out.status.code(), Some(3), "{args:?}: a gate that verified nothing must not pass");
+        assert!(text(&out.stderr).contains("the plan has no checks: nothing was verified"), "{}", text(&out.stderr));
+    }
+}

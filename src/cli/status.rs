@@ -64,6 +64,11 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     } else {
         print!("{}", table(&board));
     }
+    if plan.checks.is_empty() {
+        // A gate that checked nothing must not pass.
+        eprintln!("{}: the plan has no checks: nothing was verified", path.display());
+        return ExitCode::from(exit_code(Health::Unknown));
+    }
     let worst = board.rows.iter().map(|r| exit_code(r.health())).max().unwrap_or(0);
     ExitCode::from(worst)
 }

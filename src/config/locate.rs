@@ -87,6 +87,11 @@ impl<'a> Located<'a> {
         path
     }
 
+    /// Whether the document has the top-level key `section` at all.
+    pub fn has(&self, section: &str) -> bool {
+        self.root.get_ref().get(section).is_some()
+    }
+
     /// The `id` strings written in an array-of-tables section, in order.
     pub fn ids(&self, section: &str) -> Vec<String> {
         let Some(DeValue::Array(items)) = self.root.get_ref().get(section).map(|v| v.get_ref()) else {

@@ -105,6 +105,13 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
         actions::notify_ok(ctx, *i, n, diags);
     }
 
+    // Said only of an otherwise valid plan: beside real errors it is noise.
+    if !ctx.located.has("check") && s.deck_seen && diags.count(super::diagnostic::Level::Error) == 0 {
+        diags.push(ctx.warning(
+            &KeyPath::from("deck"),
+            "the plan has no `[[check]]`: nothing is watched, and `opsdeck status` verifies nothing (it exits 3)",
+        ));
+    }
     let default_sev = s.severities.is_empty();
     Some(Plan {
         deck: s.deck?,
