@@ -9,6 +9,7 @@
 
 pub mod attrs;
 mod bands;
+mod chunks;
 pub mod ids;
 pub mod model;
 mod mojibake;

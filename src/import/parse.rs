@@ -5,6 +5,7 @@ use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, T
 
 use super::attrs::{self, RUNNABLE, SILENT};
 use super::bands;
+use super::chunks;
 use super::ids::{Ids, stable_id};
 use super::model::{Imported, Item, Phase, Step, StepKind, Warning};
 use super::text::{Lines, clean, collapse, split_explicit_id};
@@ -36,10 +37,25 @@ struct TableFrame {
 
 /// Reads `src` into the model; `doc_name` names the phase of items above every heading.
 pub fn run(src: &str, doc_name: Option<&str>) -> Imported {
-    let mut w = Walker::new(src, doc_name);
+    // Each piece is parsed on its own, so memory follows the piece, not the document.
+    let pieces = chunks::split(src);
+    let h1s: usize = pieces
+        .iter()
+        .map(|c| {
+            Parser::new(&src[c.range.clone()]).filter(|e| matches!(e, Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }))).count()
+        })
+        .sum();
+    let mut w = Walker::new(src, doc_name, h1s == 1);
     let opts = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
-    for (event, range) in Parser::new_ext(src, opts).into_offset_iter() {
-        w.event(event, range);
+    for piece in pieces {
+        let at = piece.range.start;
+        if piece.forced {
+            let line = w.lines.line(piece.range.end);
+            w.warn(line, format!("line {line}: a block over {} KiB without a break was read in pieces", chunks::MAX_CHUNK >> 10));
+        }
+        for (event, range) in Parser::new_ext(&src[piece.range], opts).into_offset_iter() {
+            w.event(event, range.start + at..range.end + at);
+        }
     }
     w.out
 }
@@ -65,13 +81,12 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(src: &'a str, doc_name: Option<&'a str>) -> Self {
-        let h1s = Parser::new(src).filter(|e| matches!(e, Event::Start(Tag::Heading { level: HeadingLevel::H1, .. }))).count();
+    fn new(src: &'a str, doc_name: Option<&'a str>, title_is_h1: bool) -> Self {
         Walker {
             src,
             lines: Lines::new(src),
             doc_name,
-            title_is_h1: h1s == 1,
+            title_is_h1,
             out: Imported::default(),
             ids: Ids::default(),
             stack: Vec::new(),
