@@ -19,6 +19,11 @@ pub struct Console {
 impl Console {
     /// Starts `opsdeck ARGS` at `cols`x`rows` with its config and state in `home`.
     pub fn start(args: &[&str], home: &Path, cols: u16, rows: u16) -> Console {
+        Console::start_with_env(args, home, cols, rows, &[])
+    }
+
+    /// [`Console::start`] with these variables added to its environment.
+    pub fn start_with_env(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
         let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
         cmd.args(args);
@@ -27,6 +32,9 @@ impl Console {
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
         cmd.env_remove("OPSDECK_STORE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("opsdeck starts");
         drop(pair.slave);
         let rows_nz = std::num::NonZero::new(rows).expect("rows");
