@@ -68,7 +68,8 @@ fn on_panic(info: &PanicHookInfo<'_>) {
     if TERMINAL_IN_USE.swap(false, Ordering::SeqCst) {
         restore_terminal();
     }
-    let what = summary(info);
+    // A panic message can quote a value it was handed: mask secrets first.
+    let what = crate::secrets::installed().redact(&summary(info)).into_owned();
     let thread = std::thread::current().name().unwrap_or("unnamed").to_string();
     let backtrace = std::backtrace::Backtrace::force_capture();
     let logged = crate::logging::log_path().and_then(|path| {

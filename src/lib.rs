@@ -25,6 +25,7 @@ pub mod paths;
 pub mod probe;
 pub mod rollback;
 pub mod samples;
+pub mod secrets;
 pub mod theme;
 pub mod trigger;
 pub mod ui;

@@ -1,8 +1,12 @@
 //! Diagnostics go to a log file, never to the screen (standard output
 //! belongs to the console): `<state dir>/opsdeck.log`, level from
 //! `--log-level`. Warnings and errors are counted so the status bar can say
-//! that something was logged.
+//! that something was logged. Every line is written with this process's
+//! secrets masked ([`Redacting`], over [`crate::secrets::installed`]), so
+//! no log line can carry one, whoever logged it.
 
+use std::borrow::Cow;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,6 +14,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use tracing::{Event, Level, Subscriber};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -49,9 +54,97 @@ pub fn init(level: &str) -> Result<Option<WorkerGuard>> {
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false))
+        .with(tracing_subscriber::fmt::layer().with_writer(Redacting::new(writer, crate::secrets::installed)).with_ansi(false))
         .with(CountWarnings)
         .try_init()
         .wrap_err("cannot start logging")?;
     Ok(Some(guard))
+}
+
+/// A writer maker whose writers mask secrets, as told by `secrets` at each
+/// write (so a redactor installed after logging started is used from then
+/// on). The fmt layer writes each event whole, in one `write_all`, so a
+/// secret is never split between two writes.
+pub struct Redacting<M> {
+    inner: M,
+    secrets: fn() -> &'static crate::secrets::Redactor,
+}
+
+impl<M> Redacting<M> {
+    pub fn new(inner: M, secrets: fn() -> &'static crate::secrets::Redactor) -> Self {
+        Redacting { inner, secrets }
+    }
+}
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Redacting<M> {
+    type Writer = RedactingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        RedactingWriter { inner: self.inner.make_writer(), secrets: self.secrets }
+    }
+}
+
+/// One write's worth of [`Redacting`].
+pub struct RedactingWriter<W> {
+    inner: W,
+    secrets: fn() -> &'static crate::secrets::Redactor,
+}
+
+impl<W: Write> Write for RedactingWriter<W> {
+    /// Writes all of `buf`, masked (lossily decoded when it is not UTF-8).
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        match (self.secrets)().redact(&text) {
+            Cow::Borrowed(_) if matches!(text, Cow::Borrowed(_)) => self.inner.write_all(buf)?,
+            redacted => self.inner.write_all(redacted.as_bytes())?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use super::*;
+    use crate::secrets::Redactor;
+
+    fn test_secrets() -> &'static Redactor {
+        static R: OnceLock<Redactor> = OnceLock::new();
+        R.get_or_init(|| Redactor::build(None, &[("API_TOKEN".into(), "tok-log-4242".into())]))
+    }
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn log_lines_are_written_masked() {
+        let sink = Sink::default();
+        let make = Redacting::new(
+            {
+                let sink = sink.clone();
+                move || sink.clone()
+            },
+            test_secrets,
+        );
+        let line = b"INFO check=cmd token tok-log-4242 via postgres://u:pw-123@db/x\n";
+        assert_eq!(make.make_writer().write(line).unwrap(), line.len());
+        make.make_writer().write_all(b"plain line\n").unwrap();
+        let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(written, "INFO check=cmd token *** via postgres://u:***@db/x\nplain line\n");
+    }
 }

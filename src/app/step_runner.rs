@@ -13,8 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::live::LiveOutput;
 use super::state::StartRun;
-use crate::exec::{RunResult, RunSpec, Running, secret_values};
+use crate::exec::{RunResult, RunSpec, Running};
 use crate::journal::{Body, Outcome};
+use crate::secrets::Redactor;
 
 /// Shortest time between two redraws asked for by a run's output.
 pub const REDRAW_EVERY: Duration = Duration::from_millis(100);
@@ -58,9 +59,7 @@ impl Default for StepRunner {
 impl StepRunner {
     /// Starts a run; returns its live output for the pane.
     pub fn start(&mut self, start: StartRun, now_ms: i64) -> LiveOutput {
-        // Plan values with secret-looking names, and the console's own.
-        let mut secrets = secret_values(&start.env);
-        secrets.extend(secret_values(&std::env::vars().collect::<Vec<_>>()));
+        let secrets = secrets_for(&start.env);
         let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
         let running = Running::start(spec);
         let live = LiveOutput { started_ms: now_ms, view: running.live() };
@@ -74,8 +73,7 @@ impl StepRunner {
     /// Runs a rollback's preview: unclaimed, bounded and redacted like a
     /// run; its output comes back as [`RunNews::Preview`].
     pub fn preview(&mut self, start: StartRun) {
-        let mut secrets = secret_values(&start.env);
-        secrets.extend(secret_values(&std::env::vars().collect::<Vec<_>>()));
+        let secrets = secrets_for(&start.env);
         let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
         let news = self.news_tx.clone();
         let action = start.run;
@@ -110,6 +108,15 @@ impl StepRunner {
     pub fn finished(&mut self, run: &str) {
         self.cancels.remove(run);
     }
+}
+
+/// What a run masks: everything secret in this process (the plan's
+/// variables, the console's environment; see [`crate::secrets`]) and, by
+/// name and URL shape, the run's own environment.
+fn secrets_for(env: &[(String, String)]) -> Vec<String> {
+    let mut values = crate::secrets::installed().values().to_vec();
+    values.extend_from_slice(Redactor::build(None, env).values());
+    values
 }
 
 async fn supervise(

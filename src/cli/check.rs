@@ -5,8 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::check_markdown::{self, MarkdownReport};
+use super::check_secrets;
 use crate::config::{self, Level, Plan};
 use crate::look::{self, Look};
+use crate::secrets::Redactor;
 use crate::theme::Origin;
 
 /// Validates the plan; problems go to stderr, the summary to stdout.
@@ -35,7 +37,12 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
             let markdown = check_markdown::report(&plan);
             let sources: Vec<&config::Source> = markdown.sources.iter().collect();
             eprint!("{}", markdown.diagnostics.render(&sources));
-            let warnings = warnings + markdown.diagnostics.count(Level::Warning);
+            let mut warnings = warnings + markdown.diagnostics.count(Level::Warning);
+            if let Some(source) = &loaded.source {
+                let short = check_secrets::warnings(source, &Redactor::for_process(Some(&plan)));
+                eprint!("{}", short.render(&[source]));
+                warnings += short.count(Level::Warning);
+            }
             print!("{}", summary(path, &plan, &look, &markdown, warnings));
             ExitCode::SUCCESS
         }

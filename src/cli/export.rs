@@ -1,5 +1,7 @@
 //! `opsdeck export --incident ID`: an incident's post-mortem in Markdown,
-//! folded from the room's journal (`--store`, `--room` or `--plan`).
+//! folded from the room's journal (`--store`, `--room` or `--plan`), with
+//! secrets masked (see [`crate::secrets`]: the journal masks them as events
+//! are appended, and this masks what older or other consoles stored).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,9 +12,10 @@ use crate::config::{self, Severity, sections::default_severities};
 use crate::domain::{Incidents, postmortem};
 use crate::journal::{Actor, Journal, read_all};
 use crate::probe::schedule::now_ms;
+use crate::secrets::Redactor;
 
 pub async fn run(incident: i64, plan: Option<&Path>, store: Option<&str>, room: Option<&str>) -> Result<ExitCode> {
-    let (plan_room, severities): (Option<String>, Vec<Severity>) = match plan {
+    let (plan_room, severities, secrets): (Option<String>, Vec<Severity>, Redactor) = match plan {
         Some(path) => {
             let loaded = config::load_plan(path);
             let sources: Vec<&config::Source> = loaded.source.iter().collect();
@@ -20,9 +23,10 @@ pub async fn run(incident: i64, plan: Option<&Path>, store: Option<&str>, room: 
                 eprint!("{}", loaded.diagnostics.render(&sources));
                 return Ok(ExitCode::from(1));
             };
-            (Some(plan.deck.room()), plan.severities)
+            let secrets = Redactor::for_process(Some(&plan));
+            (Some(plan.deck.room()), plan.severities, secrets)
         }
-        None => (None, default_severities()),
+        None => (None, default_severities(), Redactor::for_process(None)),
     };
     let room = room.map(str::to_string).or(plan_room).ok_or_else(|| eyre!("which room? give --room NAME or --plan PLAN"))?;
     let journal =
@@ -38,6 +42,6 @@ pub async fn run(incident: i64, plan: Option<&Path>, store: Option<&str>, room: 
         eprintln!("opsdeck: no incident #{incident} in room {room}; {hint}");
         return Ok(ExitCode::from(1));
     };
-    print!("{}", postmortem(found, &severities, &room, now_ms()));
+    print!("{}", secrets.redact(&postmortem(found, &severities, &room, now_ms())));
     Ok(ExitCode::SUCCESS)
 }

@@ -52,9 +52,13 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
                 eprint!("{}", loaded.diagnostics.render(&sources));
                 return Ok(ExitCode::from(2));
             };
+            crate::secrets::install(crate::secrets::Redactor::for_process(Some(&plan)));
             Some(plan.deck.room())
         }
-        None => None,
+        None => {
+            crate::secrets::install(crate::secrets::Redactor::for_process(None));
+            None
+        }
     };
     let Some(room) = args.room.map(str::to_string).or(plan_room) else {
         eprintln!("opsdeck mark: which room? give --room NAME or --plan PLAN");

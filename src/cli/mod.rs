@@ -2,6 +2,7 @@
 
 mod check;
 mod check_markdown;
+mod check_secrets;
 mod demo;
 mod export;
 mod import;

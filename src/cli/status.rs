@@ -1,5 +1,6 @@
 //! `opsdeck status PLAN [--json]`: poll every check once, all in parallel,
 //! print a table or JSON, and exit by the worst state — a deploy gate.
+//! Secrets are masked in both (see [`crate::secrets`]).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use crate::metrics::Health;
 use crate::metrics::board::{Board, Row};
 use crate::probe::ProbeEnv;
 use crate::probe::schedule::probe_check_once;
+use crate::secrets::Redactor;
 use crate::ui::format;
 
 /// Exit code when the plan itself is invalid.
@@ -48,6 +50,8 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     };
     // Warnings (unset variables …) show up as UNKNOWN reasons below; errors cannot happen here.
     debug_assert_eq!(loaded.diagnostics.count(Level::Error), 0);
+    let secrets = Redactor::for_process(Some(&plan));
+    crate::secrets::install(secrets.clone());
     let env = ProbeEnv::from_process(plan.base_dir.clone());
     let runs = plan.checks.iter().enumerate().map(|(i, c)| probe_check_once(i, c, &plan.defaults, &env));
     let samples = futures::future::join_all(runs).await;
@@ -55,14 +59,14 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     for s in &samples {
         board.apply(s);
     }
-    let statuses: Vec<CheckStatus> = board.rows.iter().map(status_of).collect();
+    let statuses: Vec<CheckStatus> = board.rows.iter().map(|r| status_of(r, &secrets)).collect();
     if json {
         match serde_json::to_string_pretty(&statuses) {
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("cannot write JSON: {e}"),
         }
     } else {
-        print!("{}", table(&board));
+        print!("{}", secrets.redact(&table(&board)));
     }
     if plan.checks.is_empty() {
         // A gate that checked nothing must not pass.
@@ -73,14 +77,14 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     ExitCode::from(worst)
 }
 
-fn status_of(r: &Row) -> CheckStatus {
+fn status_of(r: &Row, secrets: &Redactor) -> CheckStatus {
     CheckStatus {
         id: r.id.clone(),
         kind: r.kind,
         state: r.health().label(),
         value: r.eval.last_value(),
         unit: r.unit.map(|u| u.symbol),
-        reason: r.eval.reason().to_string(),
+        reason: secrets.redact(r.eval.reason()).into_owned(),
         latency_ms: r.last_latency_ms.map(|l| (l * 10.0).round() / 10.0),
     }
 }

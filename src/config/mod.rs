@@ -99,6 +99,18 @@ pub fn span_of(source: &Source, path: &str) -> Option<std::ops::Range<usize>> {
     (!span.is_empty()).then_some(span)
 }
 
+/// The span of the value at `path` in a plan's text, and the key as
+/// messages name it (`check[api].http.url_env`); `None` for the span when
+/// the text does not parse or has no such key.
+pub fn locate_key(source: &Source, path: &locate::KeyPath) -> (Option<std::ops::Range<usize>>, String) {
+    let Ok(root) = toml::de::DeTable::parse(&source.text) else {
+        return (None, String::new());
+    };
+    let located = locate::Located { root: &root };
+    let span = located.span(path, false);
+    (Some(span).filter(|s| !s.is_empty()), located.display(path))
+}
+
 /// The dotted key at a byte offset of a TOML text (`check[api].band`), for
 /// naming the key in errors that serde reports with only a span.
 pub fn key_at(text: &str, offset: usize) -> String {

@@ -102,8 +102,9 @@ impl LineCleaner {
             return None;
         }
         let cleaned = clean_line(&self.line);
-        let redacted = self.secrets.redact(&cleaned);
-        let shown = self.secrets.cut_dangling(&redacted);
+        let redacted = self.secrets.redact_line(&cleaned);
+        // A URL still being written may not have reached the `@` that shows its password.
+        let shown = crate::secrets::url::before_open_url(self.secrets.cut_dangling(&redacted));
         (!shown.is_empty()).then(|| shown.to_string())
     }
 
@@ -215,7 +216,7 @@ fn push_clamped(line: &str, secrets: &Secrets, out: &mut Batch) {
         out.push_line(line);
         return;
     }
-    let redacted = secrets.redact(line);
+    let redacted = secrets.redact_line(line);
     let mut end = MAX_LINE.min(redacted.len());
     while !redacted.is_char_boundary(end) {
         end -= 1;

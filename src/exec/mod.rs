@@ -40,8 +40,9 @@
 //!   order they complete (a line is never mixed with the other stream's),
 //!   cleaned (ANSI escapes and control characters removed, invalid UTF-8
 //!   replaced, tabs expanded, `\r` progress lines reduced to their last
-//!   state, lines over 8 KiB cut into pieces) and [`RunSpec::secrets`]
-//!   masked as `***`;
+//!   state, lines over 8 KiB cut into pieces), [`RunSpec::secrets`]
+//!   masked as `***`, and URL credentials (`scheme://user:***@host`,
+//!   `?token=***`) masked by shape;
 //! - the stored output keeps the first 16 KiB and the last 48 KiB of lines
 //!   with a marker line between (`… 49.8 MB (1200 lines) omitted …`); the
 //!   live view keeps the last 1000 lines.
@@ -86,9 +87,10 @@ pub struct RunSpec {
     pub cwd: Option<PathBuf>,
     /// From the start of the process to the SIGTERM.
     pub timeout: Duration,
-    /// Values masked as `***` in the output (see [`secret_values`] for the
-    /// usual choice). Empty values are ignored; a value with newlines is
-    /// masked line by line.
+    /// Values masked as `***` in the output (the console gives
+    /// [`crate::secrets::Redactor::values`]; [`secret_values`] picks those
+    /// of an environment by name). Empty values are ignored; a value with
+    /// newlines is masked line by line.
     pub secrets: Vec<String>,
 }
 

@@ -1,40 +1,28 @@
-//! Secret values: which environment variables look secret
-//! ([`secret_values`]), and replacing secret values with [`MASK`] in cleaned
-//! output ([`Secrets`]).
+//! Masking secret values in a run's cleaned output ([`Secrets`]), safely
+//! across read boundaries; which values are secret is
+//! [`crate::secrets`]'s call ([`secret_values`] applies its name rule to a
+//! run's own environment).
 //!
 //! Redaction works on cleaned text (ANSI stripped, tabs expanded), one line
 //! at a time: a secret value holding a newline is redacted line by line
 //! (each of its lines of at least [`MIN_SECRET_CHARS`] characters). A value
 //! holding a tab or another control character never matches cleaned text,
-//! so it is not masked.
+//! so it is not masked. URL credentials (`scheme://user:PASS@host`,
+//! `?token=…`) are masked by shape on complete lines.
 
 use std::borrow::Cow;
 
-/// What a secret value is replaced with.
-pub const MASK: &str = "***";
+pub use crate::secrets::{MASK, MIN_SECRET_CHARS};
 
-/// Values shorter than this (in characters) are not taken as secrets by
-/// [`secret_values`], nor as lines of a multi-line secret: masking every `1`
-/// or `on` would garble the output and hide nothing.
-pub const MIN_SECRET_CHARS: usize = 4;
-
-/// Parts of a variable name that mark its value as secret (compared
-/// without regard to case).
-const SECRET_NAME_PARTS: [&str; 7] = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH"];
-
-/// The values of the variables whose name looks secret (contains `TOKEN`,
-/// `SECRET`, `PASSWORD`, `PASSWD`, `KEY`, `CREDENTIAL` or `AUTH`, in any
-/// case), skipping values shorter than [`MIN_SECRET_CHARS`] characters.
-/// Each value appears once, in the order first seen.
-///
-/// The net is wide on purpose (`MONKEY`, `AUTHOR` match too): masking a
-/// harmless value costs little, printing a token costs a rotation.
+/// The values of the variables whose name looks secret (see
+/// [`crate::secrets::is_secret_name`]: `PASS`, `SECRET`, `TOKEN`, `KEY`,
+/// `CREDENTIAL` or `AUTH`, in any case), skipping values shorter than
+/// [`MIN_SECRET_CHARS`] characters. Each value appears once, in the order
+/// first seen.
 pub fn secret_values(env: &[(String, String)]) -> Vec<String> {
     let mut values: Vec<String> = Vec::new();
     for (name, value) in env {
-        let upper = name.to_ascii_uppercase();
-        let secret_name = SECRET_NAME_PARTS.iter().any(|part| upper.contains(part));
-        if secret_name && value.chars().count() >= MIN_SECRET_CHARS && !values.contains(value) {
+        if crate::secrets::is_secret_name(name) && value.chars().count() >= MIN_SECRET_CHARS && !values.contains(value) {
             values.push(value.clone());
         }
     }
@@ -74,10 +62,6 @@ impl Secrets {
         Secrets { values }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// `text` with every secret value replaced by [`MASK`].
     pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
@@ -89,13 +73,20 @@ impl Secrets {
         out
     }
 
-    /// Redacts `text[from..]` in place (`from` must be a char boundary).
-    pub(crate) fn redact_from(&self, text: &mut String, from: usize) {
-        if self.is_empty() {
-            return;
+    /// A complete line with every secret value and every URL credential
+    /// replaced by [`MASK`].
+    pub(crate) fn redact_line<'a>(&self, line: &'a str) -> Cow<'a, str> {
+        match self.redact(line) {
+            Cow::Borrowed(line) => crate::secrets::url::mask_in_text(line),
+            Cow::Owned(line) => Cow::Owned(crate::secrets::url::mask_in_text(&line).into_owned()),
         }
+    }
+
+    /// Redacts the complete lines `text[from..]` in place, as
+    /// [`redact_line`](Self::redact_line) (`from` must be a char boundary).
+    pub(crate) fn redact_from(&self, text: &mut String, from: usize) {
         let Some(region) = text.get(from..) else { return };
-        if let Cow::Owned(redacted) = self.redact(region) {
+        if let Cow::Owned(redacted) = self.redact_line(region) {
             text.truncate(from);
             text.push_str(&redacted);
         }
@@ -150,10 +141,14 @@ mod tests {
             ("SSH_KEY", "AAAAB3Nza"),
             ("AWS_CREDENTIALS", "credcred"),
             ("X_AUTH_HEADER", "Bearer abc"),
+            ("DB_PASS", "p4ss-word"),
             ("REGION", "eu-west-1"),
             ("PATH", "/usr/bin"),
         ]);
-        assert_eq!(secret_values(&env), vec!["tok-1234", "hunter22", "s3cr3t!", "pa55wd", "AAAAB3Nza", "credcred", "Bearer abc"]);
+        assert_eq!(
+            secret_values(&env),
+            vec!["tok-1234", "hunter22", "s3cr3t!", "pa55wd", "AAAAB3Nza", "credcred", "Bearer abc", "p4ss-word"]
+        );
     }
 
     #[test]
@@ -167,7 +162,7 @@ mod tests {
         let s = Secrets::new(&["abcd".into(), "abcdef".into(), String::new()]);
         assert_eq!(s.redact("x abcdef y abcd z abcdabcd"), "x *** y *** z ******");
         assert!(matches!(s.redact("nothing here"), Cow::Borrowed(_)));
-        assert!(Secrets::new(&[String::new()]).is_empty());
+        assert!(Secrets::new(&[String::new()]).values.is_empty());
     }
 
     #[test]

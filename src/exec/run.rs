@@ -95,7 +95,7 @@ pub(crate) async fn run(spec: RunSpec, control: Arc<Control>, live: LiveWriter) 
     }
     result.duration = started.elapsed();
     if let Some(error) = &result.error {
-        result.error = Some(secrets.redact(error).into_owned());
+        result.error = Some(secrets.redact_line(error).into_owned());
     }
     live.update(LiveTail::finish);
     result

@@ -310,6 +310,34 @@ pub enum Body {
     NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },
 }
 
+/// Payload keys whose strings identify something other events refer to
+/// (ids, locks, enum names): left alone when secrets are masked in a
+/// payload's text, so that masking never breaks a reference.
+pub const IDENTITY_FIELDS: &[&str] = &[
+    "run",
+    "lock",
+    "item",
+    "runbook",
+    "step",
+    "check",
+    "trigger",
+    "rollback",
+    "action",
+    "request",
+    "target",
+    "notify",
+    "console",
+    "type",
+    "severity",
+    "from",
+    "to",
+    "role",
+    "outcome",
+    "verdict",
+    "mode",
+    "on_no_answer",
+];
+
 /// What a command run is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -142,8 +142,10 @@ impl Journal {
     /// Appends `event` (of this room). Refused with [`ReadOnly`] on a
     /// read-only console. With a spool, an unreachable store (or anything
     /// already waiting in the spool) makes it [`Appended::Queued`]; other
-    /// store errors are returned.
-    pub async fn append(&self, event: NewEvent) -> Result<Appended> {
+    /// store errors are returned. The payload's text is stored with this
+    /// process's secrets masked (see [`crate::secrets`]).
+    pub async fn append(&self, mut event: NewEvent) -> Result<Appended> {
+        crate::secrets::installed().redact_json(&mut event.payload, super::event::IDENTITY_FIELDS);
         if self.inner.read_only {
             return Err(Report::new(ReadOnly));
         }

@@ -250,18 +250,10 @@ impl Store for PgStore {
     }
 }
 
-/// `url` with any password replaced, for error messages.
+/// `url` with any password (and token-like query value) replaced, for
+/// error messages.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    crate::secrets::url::mask_in_text(url).into_owned()
 }
 
 #[cfg(test)]

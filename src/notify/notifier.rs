@@ -2,7 +2,8 @@
 //! module doc of [`crate::notify`] for the rule). It owns one delivery task
 //! per target, each fed by a bounded queue, and one task that records the
 //! outcomes on the timeline. The tasks end once every clone of the
-//! `Notifier` is dropped and the deliveries in flight are done.
+//! `Notifier` is dropped and the deliveries in flight are done. Every
+//! body is sent with this process's secrets masked (see [`crate::secrets`]).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -131,7 +132,9 @@ impl Notifier {
                 self.record(&target.name, event.seq, false, format!("env {} is not set", target.env));
                 continue;
             };
-            let job = Job { about: event.seq, body: message::body(target.format, event, notice) };
+            let mut body = message::body(target.format, event, notice);
+            crate::secrets::installed().redact_json(&mut body, &[]);
+            let job = Job { about: event.seq, body };
             match queue.try_send(job) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {

@@ -15,6 +15,8 @@
 //! executable"), death by a signal and the timeout are errors. The command
 //! runs in `cwd` resolved against the plan's directory (the plan's directory
 //! when unset), with the check's `env` added to the inherited environment.
+//! Output quoted in a reason has this process's secrets masked before it
+//! is cut to length (so a cut never leaves half a secret unmasked).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +28,7 @@ use super::shell::{CAPTURE_LIMIT, Captured, RunError, ShellCommand, run_shell};
 use super::{ProbeEnv, ProbeError, ProbeResult, Reading, io_reason, short_duration};
 use crate::config::Check;
 use crate::config::check::{CommandOutput, CommandProbe};
+use crate::secrets::Redactor;
 
 /// Longest stderr excerpt quoted in a reason.
 const REASON_CHARS: usize = 80;
@@ -78,7 +81,7 @@ impl CommandProber {
                 return Err(ProbeError::new(format!("killed by signal {signal}")));
             }
         };
-        let outcome = Outcome { exit, stdout: &finished.stdout, stderr: &finished.stderr };
+        let outcome = Outcome { exit, stdout: &finished.stdout, stderr: &finished.stderr, secrets: crate::secrets::installed() };
         outcome.read(self.output, &self.assertions, self.json_value.as_deref())
     }
 }
@@ -110,11 +113,12 @@ fn spawn_reason(e: &std::io::Error, cmd: &ShellCommand<'_>) -> String {
     }
 }
 
-/// A command's exit code and captured output.
+/// A command's exit code and captured output, and what to mask in quotes of it.
 struct Outcome<'a> {
     exit: i32,
     stdout: &'a Captured,
     stderr: &'a Captured,
+    secrets: &'a Redactor,
 }
 
 impl Outcome<'_> {
@@ -136,7 +140,7 @@ impl Outcome<'_> {
                 if self.exit != 0 {
                     return Err(ProbeError::target_failed(self.exit_reason(&format!("exit {}", self.exit))));
                 }
-                Ok(reading.with("value", parse_number(&self.stdout.text()).map_err(ProbeError::new)?))
+                Ok(reading.with("value", parse_number(&self.stdout_text()).map_err(ProbeError::new)?))
             }
             CommandOutput::Json => {
                 let body = match self.json() {
@@ -161,12 +165,17 @@ impl Outcome<'_> {
         if self.stdout.truncated {
             return Err(format!("stdout is over {} KiB, expected one JSON document", CAPTURE_LIMIT / 1024));
         }
-        serde_json::from_slice(&self.stdout.bytes).map_err(|_| format!("{}, expected JSON", describe_stdout(&self.stdout.text())))
+        serde_json::from_slice(&self.stdout.bytes).map_err(|_| format!("{}, expected JSON", describe_stdout(&self.stdout_text())))
+    }
+
+    /// Stdout with secrets masked, for quoting.
+    fn stdout_text(&self) -> String {
+        self.secrets.redact(&self.stdout.text()).into_owned()
     }
 
     /// `exit 3: <first line of stderr>`, or just `exit 3` when stderr is empty.
     fn exit_reason(&self, head: &str) -> String {
-        match first_line(&self.stderr.text(), REASON_CHARS) {
+        match first_line(&self.secrets.redact(&self.stderr.text()), REASON_CHARS) {
             Some(line) => format!("{head}: {line}"),
             None => head.to_string(),
         }
@@ -207,7 +216,7 @@ mod tests {
 
     fn read(exit: i32, out: &str, err: &str, mode: CommandOutput) -> Result<Reading, String> {
         let (stdout, stderr) = (captured(out), captured(err));
-        let o = Outcome { exit, stdout: &stdout, stderr: &stderr };
+        let o = Outcome { exit, stdout: &stdout, stderr: &stderr, secrets: &Redactor::EMPTY };
         o.read(mode, &[], None).map_err(|e| e.0)
     }
 
@@ -240,7 +249,7 @@ mod tests {
     #[test]
     fn json_reads_assertions_and_values() {
         let (out, err) = (captured(r#"{"status":"ok","uptime":12}"#), captured(""));
-        let o = Outcome { exit: 1, stdout: &out, stderr: &err };
+        let o = Outcome { exit: 1, stdout: &out, stderr: &err, secrets: &Redactor::EMPTY };
         let ok = [Assertion::parse(r#"$.status == "ok""#).unwrap()];
         let r = o.read(CommandOutput::Json, &ok, Some("$.uptime")).unwrap();
         assert_eq!(r.get("$.uptime"), Some(12.0));
@@ -249,6 +258,18 @@ mod tests {
         assert_eq!(o.read(CommandOutput::Json, &bad, None), Err(ProbeError::target_failed(r#"$.status was "ok""#)));
         assert_eq!(read(0, "not json", "", CommandOutput::Json), Err("stdout was \"not json\", expected JSON".into()));
         assert_eq!(read(4, "oops", "bad thing", CommandOutput::Json), Err("exit 4: bad thing".into()));
+    }
+
+    #[test]
+    fn quotes_are_masked_before_they_are_cut() {
+        let secret = format!("tok-{}", "s".repeat(REASON_CHARS));
+        let secrets = Redactor::build(None, &[("API_TOKEN".to_string(), secret.clone())]);
+        let (out, err) = (captured(&format!("{secret}\n")), captured(&format!("{} {secret}", "x".repeat(REASON_CHARS - 10))));
+        let o = Outcome { exit: 3, stdout: &out, stderr: &err, secrets: &secrets };
+        let reason = o.read(CommandOutput::Number, &[], None).unwrap_err().0;
+        assert_eq!(reason, format!("exit 3: {} ***", "x".repeat(REASON_CHARS - 10)));
+        let o = Outcome { exit: 0, ..o };
+        assert_eq!(o.read(CommandOutput::Number, &[], None).unwrap_err().0, "stdout was \"***\", expected a number");
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! and a little jitter, so a hung or slow target never delays another check.
 //! Repeated errors back off (capped below the staleness limit) and the first
 //! success restores the normal interval.
+//!
+//! Every sample's reason has this process's secrets masked (see
+//! [`crate::secrets`]) before it leaves here, for the console, the samples
+//! file, the log and `opsdeck status` alike.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -74,13 +78,21 @@ pub async fn run_once(index: usize, prober: &mut Prober, timeout: Duration) -> S
         Ok(r) => r,
         Err(_) => Err(ProbeError::new(format!("timeout after {}", short_duration(timeout)))),
     };
-    Sample { check: index, at_ms: now_ms(), latency_ms: started.elapsed().as_secs_f64() * 1000.0, result }
+    Sample { check: index, at_ms: now_ms(), latency_ms: started.elapsed().as_secs_f64() * 1000.0, result: result.map_err(masked) }
+}
+
+/// The error with this process's secrets masked in its reason.
+fn masked(e: ProbeError) -> ProbeError {
+    match crate::secrets::installed().redact(&e.0) {
+        std::borrow::Cow::Borrowed(_) => e,
+        std::borrow::Cow::Owned(reason) => ProbeError(reason, e.1),
+    }
 }
 
 /// Builds the check's prober and runs it once (for `opsdeck status`).
 pub async fn probe_check_once(index: usize, check: &Check, defaults: &Defaults, env: &ProbeEnv) -> Sample {
     let timing = Timing::for_check(check, defaults);
-    match Prober::build(check, env) {
+    match Prober::build(check, env).map_err(masked) {
         Ok(mut p) => run_once(index, &mut p, timing.timeout).await,
         Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e) },
     }
@@ -95,7 +107,7 @@ pub fn spawn_all(checks: &[Check], defaults: &Defaults, env: &ProbeEnv, tx: mpsc
         .enumerate()
         .map(|(i, check)| {
             let timing = Timing::for_check(check, defaults);
-            let built = Prober::build(check, env);
+            let built = Prober::build(check, env).map_err(masked);
             tokio::spawn(run_check(i, built, timing, tx.clone(), limit.clone()))
         })
         .collect()

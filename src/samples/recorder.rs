@@ -2,7 +2,8 @@
 //! background task writes them in batches (one transaction per flush
 //! interval or full batch) and prunes rows older than the retention every
 //! so many inserts. If the writer falls behind, samples are dropped and
-//! counted rather than slowing the console.
+//! counted rather than slowing the console. Reasons are written with this
+//! process's secrets masked (see [`crate::secrets`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::db::SampleDb;
-use super::record::RecordedSample;
+use super::record::{Outcome, RecordedSample};
 use crate::config::Plan;
 use crate::probe::schedule::{Sample, now_ms};
 
@@ -71,7 +72,13 @@ impl Recorder {
         let Some(check) = self.checks.get(sample.check) else {
             return;
         };
-        if self.tx.try_send(RecordedSample::of(check, sample)).is_err() {
+        let mut recorded = RecordedSample::of(check, sample);
+        if let Outcome::Failed { reason, .. } = &mut recorded.outcome
+            && let std::borrow::Cow::Owned(masked) = crate::secrets::installed().redact(reason)
+        {
+            *reason = masked;
+        }
+        if self.tx.try_send(recorded).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -22,7 +22,7 @@ impl Console {
         Console::start_with_env(args, home, cols, rows, &[])
     }
 
-    /// [`Console::start`] with extra environment variables.
+    /// [`Console::start`] with these variables added to its environment.
     pub fn start_with_env(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
         let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
