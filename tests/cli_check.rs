@@ -168,3 +168,18 @@ fn a_plan_without_checks_is_a_warning_and_a_gate_that_fails() {
         assert!(text(&out.stderr).contains("the plan has no checks: nothing was verified"), "{}", text(&out.stderr));
     }
 }
+
+#[test]
+fn a_short_default_interval_cuts_the_built_in_timeout_but_a_written_one_must_fit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("fast.toml");
+    let check = "[[check]]\nid = \"api\"\nhttp = { url = \"http://127.0.0.1:9/health\" }\n";
+    std::fs::write(&plan, format!("[deck]\nname = \"fast\"\n\n[defaults]\nevery = \"1s\"\n\n{check}")).expect("plan written");
+    let out = opsdeck(&["check", &plan.display().to_string()], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(&plan, format!("[deck]\nname = \"fast\"\n\n[defaults]\nevery = \"1s\"\ntimeout = \"2s\"\n\n{check}"))
+        .expect("plan written");
+    let out = opsdeck(&["check", &plan.display().to_string()], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("defaults.timeout: timeout 2s is longer than the poll interval 1s"), "{}", text(&out.stderr));
+}

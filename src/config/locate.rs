@@ -87,6 +87,11 @@ impl<'a> Located<'a> {
         path
     }
 
+    /// The top-level table `name`, when the document has one.
+    pub fn root_table(&self, name: &str) -> Option<&DeTable<'_>> {
+        self.root.get_ref().get(name)?.get_ref().as_table()
+    }
+
     /// Whether the document has the top-level key `section` at all.
     pub fn has(&self, section: &str) -> bool {
         self.root.get_ref().get(section).is_some()
