@@ -90,6 +90,10 @@ impl State {
             self.error("no item selected");
             return Vec::new();
         };
+        if self.room.pending.item(&item.id).is_some() {
+            self.error("a change to this item is queued here: it reaches the room when the store is back");
+            return Vec::new();
+        }
         let state = self.progress.item(&item.id);
         let by = |s: &Option<(crate::journal::Actor, i64)>| {
             s.as_ref().map(|(a, at)| format!("{} at {}", a.name, clock(*at))).unwrap_or_default()

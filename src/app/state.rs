@@ -488,6 +488,9 @@ impl State {
 }
 
 mod input;
+mod offline;
+
+pub use offline::QUEUED_OFFLINE;
 
 #[cfg(test)]
 mod tests;
