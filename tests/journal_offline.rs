@@ -5,97 +5,11 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::proxy::Proxy;
 use opsdeck::journal::event::fresh_key;
 use opsdeck::journal::{Actor, AnyStore, Appended, Body, Journal, PgStore, Spool, SqliteStore, Store, is_read_only, read_all};
-use sqlx::postgres::PgConnectOptions;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
-
-/// A TCP proxy to PostgreSQL that can be cut (live connections dropped,
-/// new ones closed at once), stalled (bytes held, nothing closed: a silent
-/// network), and restored.
-struct Proxy {
-    addr: SocketAddr,
-    up: Arc<AtomicBool>,
-    stalled: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<AbortHandle>>>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let up = Arc::new(AtomicBool::new(true));
-        let stalled = Arc::new(AtomicBool::new(false));
-        let conns: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
-        let (up2, stalled2, conns2) = (up.clone(), stalled.clone(), conns.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    return;
-                };
-                if !up2.load(Ordering::SeqCst) {
-                    drop(client);
-                    continue;
-                }
-                let (upstream, stalled) = (upstream.clone(), stalled2.clone());
-                let task = tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    let (cr, cw) = client.into_split();
-                    let (sr, sw) = server.into_split();
-                    tokio::select! {
-                        () = pipe(cr, sw, stalled.clone()) => {}
-                        () = pipe(sr, cw, stalled) => {}
-                    }
-                });
-                conns2.lock().unwrap().push(task.abort_handle());
-            }
-        });
-        Proxy { addr, up, stalled, conns }
-    }
-
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        for c in self.conns.lock().unwrap().drain(..) {
-            c.abort();
-        }
-    }
-
-    fn stall(&self) {
-        self.stalled.store(true, Ordering::SeqCst);
-    }
-
-    fn restore(&self) {
-        self.stalled.store(false, Ordering::SeqCst);
-        self.up.store(true, Ordering::SeqCst);
-    }
-}
-
-async fn pipe(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, stalled: Arc<AtomicBool>) {
-    let mut buf = vec![0; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        while stalled.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-    }
-}
 
 fn actor() -> Actor {
     Actor { name: "alice".into(), host: "bastion-1".into(), from: None }
@@ -105,17 +19,11 @@ fn note(i: usize) -> Body {
     Body::IncidentNote { incident: 1, text: format!("note {i}"), comms: false }
 }
 
-fn real_options() -> PgConnectOptions {
-    let url = common::postgres_url();
-    PgConnectOptions::from_str(&url).unwrap_or_else(|e| panic!("{url}: {e}"))
-}
-
 /// A PostgreSQL store reached through a fresh proxy, its connections named `app`.
 async fn proxied(app: &str) -> (Proxy, PgStore) {
-    let real = real_options();
-    let proxy = Proxy::start(format!("{}:{}", real.get_host(), real.get_port())).await;
-    let options = real.host("127.0.0.1").port(proxy.addr.port()).application_name(app);
-    (proxy, PgStore::lazy_with(options, Duration::from_secs(1)))
+    let proxy = Proxy::to_postgres().await;
+    let store = PgStore::lazy_with(proxy.options(app), Duration::from_secs(1));
+    (proxy, store)
 }
 
 async fn direct() -> PgStore {
@@ -195,8 +103,7 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
 
     // The console restarts while offline: the spool file carries the queue.
     drop(journal);
-    let options = real_options().host("127.0.0.1").port(proxy.addr.port()).application_name(&app);
-    let store = PgStore::lazy_with(options, Duration::from_secs(1));
+    let store = PgStore::lazy_with(proxy.options(&app), Duration::from_secs(1));
     let spool = Spool::open(&spool_path).await.unwrap();
     let journal = Journal::new(AnyStore::Postgres(store), &room, actor(), false, Some(spool)).unwrap();
     assert_eq!(journal.queued().await.unwrap(), 6);
@@ -205,7 +112,7 @@ async fn events_made_offline_are_stored_once_and_in_order_when_the_store_returns
     assert!(journal.append(e).await.unwrap().is_queued(), "queued behind the spool");
 
     // Back online: one flush stores them, oldest first.
-    proxy.restore();
+    proxy.restore().await;
     assert_eq!(journal.flush().await.unwrap(), 7);
     assert_eq!(journal.queued().await.unwrap(), 0);
     assert!(!journal.is_offline());
@@ -247,7 +154,7 @@ async fn a_silent_network_times_out_into_the_spool_and_nothing_is_doubled() {
     }
     // The held bytes go through late (the timed-out append may even
     // commit then); the keys make the replay harmless.
-    proxy.restore();
+    proxy.restore().await;
     let start = Instant::now();
     while journal.flush().await.is_err() {
         assert!(start.elapsed() < Duration::from_secs(20), "never flushed");
@@ -274,7 +181,7 @@ async fn upkeep_flushes_by_itself_when_the_store_returns() {
     let _upkeep = journal.spawn_upkeep(Duration::from_millis(300));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(journal.queued().await.unwrap(), 4, "nothing stored while cut");
-    proxy.restore();
+    proxy.restore().await;
     let start = Instant::now();
     while journal.queued().await.unwrap() > 0 {
         assert!(start.elapsed() < Duration::from_secs(15), "upkeep did not flush");

@@ -337,3 +337,31 @@ fn rollback_pane_with_a_countdown_120x40() {
     s.update(Action::ViewRollback);
     insta::assert_snapshot!(draw(&s, 120, 40));
 }
+
+#[test]
+fn queued_while_offline_120x40() {
+    use opsdeck::journal::{Actor, Body, NewEvent};
+    utc();
+    let mut s = with_launch();
+    s.update(Action::ViewChecklist);
+    let me = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
+    let (item, text) = s.launch.items().nth(4).map(|i| (i.id.clone(), i.text.clone())).expect("the fifth item");
+    s.queued_here(vec![
+        NewEvent::new(
+            "shopfront-v3",
+            &me,
+            T0 - 30_000,
+            &Body::IncidentOpened { title: "Ramp stalled at 50%".into(), severity: "P1".into() },
+        ),
+        NewEvent::new("shopfront-v3", &me, T0 - 20_000, &Body::ChecklistTicked { item, text, evidence: None }),
+    ]);
+    s.room.store.kind = "postgres".into();
+    s.store_health(false, 2);
+    s.append_queued();
+    let frame = draw(&s, 120, 40);
+    assert!(frame.contains("OFFLINE · 2 queued"), "{frame}");
+    assert!(frame.contains("Incidents (0 open, 1 queued here)"), "{frame}");
+    assert!(frame.contains("Ramp stalled at 50%") && frame.contains("QUEUED here, not in the room yet"), "{frame}");
+    assert!(frame.contains("QUEUED here: done, not in the room yet"), "{frame}");
+    insta::assert_snapshot!(frame);
+}

@@ -2,7 +2,11 @@
 //! by messages: one appends what the reducer asks for; one follows the room
 //! (on every wake-up — a notification, a reconnect, our own append, or a
 //! slow safety poll — it reads everything after the last seq it has seen);
-//! one reports the store's health and who else is here. With a
+//! one reports the store's health and who else is here every few seconds;
+//! and one passes on the journal's [`Health`](crate::journal::Health) the
+//! moment an append or a flush changes it, so the banner and the queued
+//! count follow the store, not the report's timer. Events the appender
+//! queued are sent too, for the console to show as pending. With a
 //! [`Notifier`], the appender claims each event before appending it and the
 //! follower shows it every event it reads (see [`crate::notify`]).
 
@@ -12,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::journal::{Actor, Appended, Body, Event, Journal, Upkeep};
+use crate::journal::{Actor, Appended, Body, Event, Journal, NewEvent, Upkeep};
 use crate::notify::Notifier;
 
 /// What the journal tells the loop.
@@ -24,6 +28,12 @@ pub enum FromJournal {
     Appended(Result<Appended, String>),
     /// Store health and presence.
     Status { online: bool, queued: u64, present: Vec<(Actor, i64)>, problem: Option<String> },
+    /// The store's health changed: an append was spooled, or a flush stored
+    /// events (sent at once, not at the next report).
+    Health { online: bool, queued: u64 },
+    /// Events this console queued (and, at start, those an earlier run left
+    /// in the spool): to show as pending until their stored copies arrive.
+    Queued(Vec<NewEvent>),
 }
 
 /// Running link; dropping it stops its tasks.
@@ -101,7 +111,10 @@ impl JournalLink {
                     if let Some(n) = &notifier {
                         n.claim(&key);
                     }
-                    let result = journal.append(event).await.map_err(|e| format!("{e:#}"));
+                    let result = journal.append(event.clone()).await.map_err(|e| format!("{e:#}"));
+                    if matches!(result, Ok(Appended::Queued { .. })) && to_loop.send(FromJournal::Queued(vec![event])).await.is_err() {
+                        return;
+                    }
                     if let Err(e) = &result {
                         tracing::warn!("journal append refused: {e}");
                         if let Some(n) = &notifier {
@@ -116,14 +129,53 @@ impl JournalLink {
             })
         };
 
+        let health = {
+            let (journal, to_loop, read_now) = (journal.clone(), to_loop.clone(), read_now.clone());
+            tokio::spawn(async move {
+                let mut health = journal.health();
+                // What an earlier run left in the spool is this console's too.
+                journal.refresh_health().await;
+                match journal.spooled().await {
+                    Ok(left) if !left.is_empty() => {
+                        if to_loop.send(FromJournal::Queued(left)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("reading the journal spool: {e:#}"),
+                }
+                let mut queued = 0;
+                loop {
+                    let now = *health.borrow_and_update();
+                    if now.queued < queued {
+                        // A flush stored events: read them now, not at the next wake
+                        // (the listener may still be reconnecting).
+                        read_now.notify_one();
+                    }
+                    queued = now.queued;
+                    if to_loop.send(FromJournal::Health { online: now.online, queued: now.queued }).await.is_err() {
+                        return;
+                    }
+                    if health.changed().await.is_err() {
+                        return;
+                    }
+                }
+            })
+        };
+
         let reporter = tokio::spawn(async move {
+            let mut health = journal.health();
             loop {
-                let queued = journal.queued().await.unwrap_or(0);
+                health.borrow_and_update();
                 let (present, problem) = match journal.present(PRESENCE_WINDOW).await {
                     Ok(p) => (p, None),
                     Err(e) => (Vec::new(), Some(format!("{e:#}"))),
                 };
-                let status = FromJournal::Status { online: !journal.is_offline() && problem.is_none(), queued, present, problem };
+                let now = *health.borrow();
+                // A flush that succeeded while presence was being read makes
+                // that read's failure old news.
+                let problem = problem.filter(|_| !(health.has_changed().unwrap_or(false) && now.online));
+                let status = FromJournal::Status { online: now.online && problem.is_none(), queued: now.queued, present, problem };
                 if to_loop.send(status).await.is_err() {
                     return;
                 }
@@ -131,7 +183,7 @@ impl JournalLink {
             }
         });
 
-        JournalLink { appends, messages, tasks: vec![follower, reporter], appender, _upkeep: upkeep }
+        JournalLink { appends, messages, tasks: vec![follower, health, reporter], appender, _upkeep: upkeep }
     }
 
     /// Takes no more appends and waits, at most `within`, for those already

@@ -90,6 +90,10 @@ impl State {
             self.error("no item selected");
             return Vec::new();
         };
+        if self.room.pending.item(&item.id).is_some() {
+            self.error("a change to this item is queued here: it reaches the room when the store is back");
+            return Vec::new();
+        }
         let state = self.progress.item(&item.id);
         let by = |s: &Option<(crate::journal::Actor, i64)>| {
             s.as_ref().map(|(a, at)| format!("{} at {}", a.name, clock(*at))).unwrap_or_default()
@@ -362,6 +366,7 @@ impl State {
             // After a run the cursor stays, so its output stays in view; Enter moves on.
             Body::RunFinished { run, .. } => {
                 self.live.remove(run);
+                self.retell_lost_claim(run);
             }
             Body::StepConfirmed { .. } | Body::StepSkipped { .. } => self.follow_runbook(false),
             Body::RunbookRestarted { .. } => self.follow_runbook(true),
@@ -388,19 +393,54 @@ impl State {
         }
     }
 
+    /// Why this console's lost claim did not run: who runs it now, or, once
+    /// the claim it lost to has ended, who claimed it first and how that
+    /// ended (never naming an ended claim as running).
+    pub(crate) fn lost_message(&self, claim: &crate::launch::Claim) -> String {
+        let what = match &claim.subject {
+            Subject::Rollback { action } | Subject::Verify { action } => action.clone(),
+            Subject::Step { .. } => "it".into(),
+        };
+        let first = claim.lost_to.as_deref().and_then(|r| self.progress.runs.get(r));
+        match first {
+            Some(h) if h.is_active() => format!("not run: {} is running {what} since {}", h.actor, clock(h.claimed_at_ms)),
+            Some(h) => match &h.finish {
+                Some(f) if f.outcome == Outcome::NotStarted => {
+                    format!(
+                        "not run: {} claimed {what} first, but that claim was not started ({}); nothing runs now",
+                        h.actor,
+                        clock(f.at_ms)
+                    )
+                }
+                Some(f) => format!("not run: {} claimed {what} first ({} at {})", h.actor, f.outcome.name(), clock(f.at_ms)),
+                None => format!("not run: {} claimed {what} first; its console went quiet", h.actor),
+            },
+            None => "not run: another console holds the lock".into(),
+        }
+    }
+
+    /// The claim our lost claim lost to has ended: if the status bar still
+    /// names it as running, say how it ended instead.
+    fn retell_lost_claim(&mut self, finished: &str) {
+        let Some((mine, told)) = self.lost_claim.clone() else { return };
+        let Some(claim) = self.progress.runs.get(&mine).cloned() else { return };
+        if claim.lost_to.as_deref() != Some(finished) {
+            return;
+        }
+        self.lost_claim = None;
+        if self.message.as_ref().is_some_and(|m| m.text == told) {
+            self.error(self.lost_message(&claim));
+        }
+    }
+
     /// This console's claim is back from the room: run it if it holds (and
     /// is not too late), else say who holds the lock.
     fn claim_came_back(&mut self, run: &str, pending: PendingClaim, _at_ms: i64) -> Vec<Effect> {
         let Some(claim) = self.progress.runs.get(run).cloned() else { return Vec::new() };
         if claim.lost {
-            let holder = self.progress.runs.active(&claim.lock).cloned();
-            let what = match &claim.subject {
-                Subject::Rollback { action } | Subject::Verify { action } => action.clone(),
-                Subject::Step { .. } => "it".into(),
-            };
-            let who = holder
-                .map_or_else(|| "another console".into(), |h| format!("{} is running {what} since {}", h.actor, clock(h.claimed_at_ms)));
-            self.error(format!("not run: {who}"));
+            let text = self.lost_message(&claim);
+            self.error(text.clone());
+            self.lost_claim = Some((run.to_string(), text));
             return Vec::new();
         }
         let not_run = |why: String| {

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod launch_actions;
 pub mod live;
 pub mod palette;
+pub mod pending;
 pub mod rollback_actions;
 pub mod room;
 pub mod run;

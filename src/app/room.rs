@@ -1,12 +1,16 @@
 //! What the war room shares, as this console knows it: the events folded
 //! so far (in the store's order), the incidents they make, who else is
 //! here, and how the store is doing. Events enter only from the store, so
-//! nothing is shown as done before it is durable.
+//! nothing is shown as done before it is durable; what this console queued
+//! while the store was away is kept beside them as [`Pending`], marked as
+//! such, until its stored copy arrives.
 
 use crate::config::Severity;
 use crate::domain::Incidents;
 use crate::domain::silences::Silences;
-use crate::journal::{Actor, Event};
+use crate::journal::{Actor, Event, NewEvent};
+
+use super::pending::Pending;
 
 /// How the journal store is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -36,6 +40,8 @@ pub struct RoomState {
     pub store: StoreStatus,
     /// Other consoles seen recently: who, and when (unix ms).
     pub present: Vec<(Actor, i64)>,
+    /// Events this console queued that the room does not have yet.
+    pub pending: Pending,
 }
 
 impl RoomState {
@@ -51,12 +57,14 @@ impl RoomState {
             last_seq: 0,
             store: StoreStatus::default(),
             present: Vec::new(),
+            pending: Pending::default(),
         }
     }
 
     /// Folds one event from the store; events already seen are ignored, so
     /// replays and overlapping reads are harmless.
     pub fn apply(&mut self, event: Event) -> bool {
+        self.pending.settle(&event);
         if event.seq <= self.last_seq {
             return false;
         }
@@ -65,6 +73,14 @@ impl RoomState {
         self.silences.apply(&event);
         self.events.push(event);
         true
+    }
+
+    /// An event this console queued: pending until its stored copy is
+    /// folded (ignored if that copy is already here).
+    pub fn queued(&mut self, event: NewEvent) {
+        if !self.events.iter().rev().any(|e| e.key == event.key) {
+            self.pending.add(event);
+        }
     }
 
     /// Other people in the room (not this console's actor).

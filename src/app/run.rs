@@ -306,7 +306,7 @@ impl Outside<'_> {
 }
 
 /// Folds what the journal says into the state; returns what folding set off.
-fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Effect> {
+pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
         FromJournal::Events(events) => {
@@ -319,14 +319,15 @@ fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Ef
             state.say(format!("saved to the room as event #{}", e.seq))
         }
         FromJournal::Appended(Ok(Appended::Stored(_))) => {}
-        FromJournal::Appended(Ok(Appended::Queued { .. })) => {
-            state.say("the store is offline: queued here, it reaches the room when the store is back")
-        }
+        FromJournal::Appended(Ok(Appended::Queued { .. })) => state.append_queued(),
         FromJournal::Appended(Err(e)) => state.error(e),
         FromJournal::Status { online, queued, present, problem } => {
             state.room.store = StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem };
+            state.store_health(online, queued);
             state.room.present = present;
         }
+        FromJournal::Health { online, queued } => state.store_health(online, queued),
+        FromJournal::Queued(events) => state.queued_here(events),
     }
     effects
 }

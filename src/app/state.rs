@@ -191,6 +191,9 @@ pub struct State {
     pub step_selected: usize,
     /// Runs this console claimed, waiting for the claim to come back.
     pub claims: HashMap<String, PendingClaim>,
+    /// This console's last claim that lost, and what the status bar said
+    /// about it: said again when the claim it lost to ends.
+    pub lost_claim: Option<(String, String)>,
     /// Output of the runs this console is executing, as they print.
     pub live: HashMap<String, LiveOutput>,
     /// Items this console asked to tick from a check, not yet back from the room.
@@ -266,6 +269,7 @@ impl State {
             runbook_at: 0,
             step_selected: 0,
             claims: HashMap::new(),
+            lost_claim: None,
             live: HashMap::new(),
             verifying: HashSet::new(),
             next_step_before_follow: None,
@@ -484,6 +488,9 @@ impl State {
 }
 
 mod input;
+mod offline;
+
+pub use offline::QUEUED_OFFLINE;
 
 #[cfg(test)]
 mod tests;

@@ -10,13 +10,17 @@
 //! Background work is the caller's choice: [`Journal::spawn_upkeep`]
 //! starts a task that retries the flush and sends presence heartbeats every
 //! few seconds; it stops when the returned [`Upkeep`] is dropped.
+//!
+//! [`Journal::health`] says, the moment an append or a flush finds out,
+//! whether the store is reachable and how many events wait in the spool,
+//! so the console's banner follows the store rather than a timer.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result, WrapErr, bail};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::error::{ReadOnly, Unreachable, is_unreachable};
@@ -31,6 +35,18 @@ pub const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Page size for [`Journal::sync`].
 pub const SYNC_PAGE: u32 = 1000;
+
+/// How long [`Journal::sync`] may take before it gives up (a read on a
+/// connection the network lost must not freeze the follower).
+pub const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The store as this journal last found it: reachable or not, and how many
+/// events wait in the spool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Health {
+    pub online: bool,
+    pub queued: u64,
+}
 
 /// What became of an append.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +88,7 @@ struct Inner {
     spool: Option<Spool>,
     offline: AtomicBool,
     order: Mutex<()>,
+    health: watch::Sender<Health>,
 }
 
 impl Journal {
@@ -97,6 +114,7 @@ impl Journal {
                 spool,
                 offline: AtomicBool::new(false),
                 order: Mutex::new(()),
+                health: watch::Sender::new(Health { online: true, queued: 0 }),
             }),
         })
     }
@@ -126,6 +144,38 @@ impl Journal {
     /// being spooled). Cleared by a complete flush.
     pub fn is_offline(&self) -> bool {
         self.inner.offline.load(Ordering::SeqCst)
+    }
+
+    /// Changes of [`Health`], sent the moment an append is spooled (the
+    /// store is unreachable, or something is already queued), a flush
+    /// stores events, or a flush completes. Starts at online, 0 queued;
+    /// call [`Journal::refresh_health`] for the spool left by an earlier run.
+    pub fn health(&self) -> watch::Receiver<Health> {
+        self.inner.health.subscribe()
+    }
+
+    /// Re-reads the spool's length and the offline flag into [`Journal::health`].
+    pub async fn refresh_health(&self) {
+        let now = *self.inner.health.borrow();
+        let queued = self.queued().await.unwrap_or(now.queued);
+        let next = Health { online: !self.is_offline(), queued };
+        self.inner.health.send_if_modified(|h| {
+            let changed = *h != next;
+            *h = next;
+            changed
+        });
+    }
+
+    /// Every event waiting in the spool, oldest first (none without one).
+    pub async fn spooled(&self) -> Result<Vec<NewEvent>> {
+        match &self.inner.spool {
+            Some(spool) => spool.all().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn set_offline(&self, offline: bool) {
+        self.inner.offline.store(offline, Ordering::SeqCst);
     }
 
     /// A new event of this room and actor, stamped now, with a fresh key.
@@ -170,7 +220,7 @@ impl Journal {
             Ok(stored) => Ok(Appended::Stored(stored)),
             Err(err) if is_unreachable(&err) => {
                 tracing::warn!("journal store unreachable, spooling: {err:#}");
-                self.inner.offline.store(true, Ordering::SeqCst);
+                self.set_offline(true);
                 self.spool(spool, event).await
             }
             Err(err) => Err(err),
@@ -179,6 +229,7 @@ impl Journal {
 
     async fn spool(&self, spool: &Spool, event: NewEvent) -> Result<Appended> {
         spool.push(&event).await?;
+        self.refresh_health().await;
         Ok(Appended::Queued { key: event.key })
     }
 
@@ -214,15 +265,18 @@ impl Journal {
         while let Some((id, event)) = spool.oldest().await? {
             if let Err(err) = self.store_append(event).await {
                 if is_unreachable(&err) {
-                    self.inner.offline.store(true, Ordering::SeqCst);
+                    self.set_offline(true);
                 }
+                self.refresh_health().await;
                 let left = spool.len().await.unwrap_or(0);
                 return Err(err.wrap_err(format!("flushing the spool: {stored} stored, {left} still queued")));
             }
             spool.remove(id).await?;
             stored += 1;
+            self.refresh_health().await;
         }
-        self.inner.offline.store(false, Ordering::SeqCst);
+        self.set_offline(false);
+        self.refresh_health().await;
         if stored > 0 {
             tracing::info!("journal: {stored} spooled events stored");
         }
@@ -232,9 +286,12 @@ impl Journal {
     /// Every event after `after_seq`, in order (read in pages). The app's
     /// loop: `subscribe()`, and on every wake `sync(last_seen)`.
     pub async fn sync(&self, after_seq: i64) -> Result<Vec<Event>> {
-        store::read_all(&self.inner.store, &self.inner.room, after_seq, SYNC_PAGE)
-            .await
-            .wrap_err_with(|| format!("syncing room {:?}", self.inner.room))
+        let read = store::read_all(&self.inner.store, &self.inner.room, after_seq, SYNC_PAGE);
+        let events = match tokio::time::timeout(SYNC_TIMEOUT, read).await {
+            Ok(result) => result,
+            Err(_) => Err(Report::new(Unreachable(format!("no answer within {SYNC_TIMEOUT:?}")))),
+        };
+        events.wrap_err_with(|| format!("syncing room {:?}", self.inner.room))
     }
 
     pub async fn latest_seq(&self) -> Result<i64> {

@@ -28,7 +28,7 @@ pub mod store;
 
 pub use error::{ReadOnly, Unreachable, is_read_only, is_unreachable};
 pub use event::{Actor, Body, Event, NewEvent, Outcome, Role, Status, Subject, Verdict};
-pub use facade::{Appended, Journal, Upkeep};
+pub use facade::{Appended, Health, Journal, Upkeep};
 pub use postgres::PgStore;
 pub use spool::Spool;
 pub use sqlite::SqliteStore;

@@ -4,16 +4,25 @@
 //! database). An append is one transaction: lock the room's counter row,
 //! insert, advance the counter, `pg_notify` the new seq, commit. The
 //! notification is sent only if the transaction commits.
+//!
+//! Telling "down" fast: sqlx retries a refused connect until the acquire
+//! timeout (it takes refusal for a server starting up), so every operation
+//! that is still waiting after a moment checks whether the server refuses
+//! connections and, if so, fails as [`Unreachable`] at once. And a pooled
+//! connection must answer its ping before use within [`PING_TIMEOUT`]: one
+//! the network lost without a word (a partition, a failover) is dropped
+//! instead of holding the first operation after recovery.
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Report, Result, WrapErr, eyre};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 use tokio::sync::{OnceCell, mpsc};
 
+use super::error::Unreachable;
 use super::event::{Actor, Event, NewEvent};
 use super::store::{self, Row, Store, Wake};
 use super::{listen, room};
@@ -24,6 +33,15 @@ pub const MIGRATIONS_TABLE: &str = "_opsdeck_journal_migrations";
 /// How long an operation waits for a connection before the store counts as
 /// unreachable (and the journal spools).
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a pooled connection may take to answer the ping before it is
+/// used; slower, and it is dropped and a new one opened.
+pub const PING_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long an operation runs before it checks whether the server refuses
+/// connections, and how often it checks again while it waits.
+const REFUSAL_CHECK_AFTER: Duration = Duration::from_millis(200);
+const REFUSAL_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// A PostgreSQL journal. Cheap to clone (one pool).
 #[derive(Debug, Clone)]
@@ -47,7 +65,23 @@ impl PgStore {
     /// A lazy store from explicit options; `acquire_timeout` bounds how long
     /// an operation waits for a connection.
     pub fn lazy_with(options: PgConnectOptions, acquire_timeout: Duration) -> PgStore {
-        let pool = PgPoolOptions::new().max_connections(10).acquire_timeout(acquire_timeout).connect_lazy_with(options.clone());
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(acquire_timeout)
+            // The check sqlx does before use, but bounded (see PING_TIMEOUT).
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
+                        Ok(pinged) => pinged.map(|()| true),
+                        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("a pooled connection did not answer a ping within {PING_TIMEOUT:?}: dropped"),
+                        ))),
+                    }
+                })
+            })
+            .connect_lazy_with(options.clone());
         PgStore { pool, options: Arc::new(options), migrated: Arc::new(OnceCell::new()) }
     }
 
@@ -73,6 +107,15 @@ impl PgStore {
     /// The connection pool (for tests and diagnostics).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Runs `op`, failing it as [`Unreachable`] as soon as the server is
+    /// found refusing connections while `op` waits.
+    async fn guarded<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
+        tokio::select! {
+            result = op => result,
+            why = refusal(&self.options) => Err(Report::new(Unreachable(why))),
+        }
     }
 
     /// Wakes for `room` from a dedicated `LISTEN` connection, reconnecting
@@ -171,16 +214,35 @@ async fn insert(conn: &mut PgConnection, event: NewEvent, last: &mut i64) -> Res
 impl Store for PgStore {
     async fn append(&self, event: NewEvent) -> Result<Event> {
         let room = event.room.clone();
-        let mut stored = self.append_all(vec![event]).await.wrap_err_with(|| format!("appending to room {room:?} (PostgreSQL)"))?;
+        let stored = self.guarded(self.append_all(vec![event])).await;
+        let mut stored = stored.wrap_err_with(|| format!("appending to room {room:?} (PostgreSQL)"))?;
         stored.pop().ok_or_else(|| eyre!("appending to room {room:?}: the store returned nothing"))
     }
 
     async fn append_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
         let n = events.len();
-        self.append_all(events).await.wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
+        self.guarded(self.append_all(events)).await.wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
     }
 
     async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
+        self.guarded(self.read_since(room, after_seq, limit)).await
+    }
+
+    async fn latest_seq(&self, room: &str) -> Result<i64> {
+        self.guarded(self.read_latest_seq(room)).await
+    }
+
+    async fn heartbeat(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
+        self.guarded(self.record_presence(room, console_id, actor)).await
+    }
+
+    async fn present(&self, room: &str, within: Duration) -> Result<Vec<(Actor, i64)>> {
+        self.guarded(self.read_presence(room, within)).await
+    }
+}
+
+impl PgStore {
+    async fn read_since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
         self.ready().await?;
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT seq, at_ms, actor::text, kind, version, payload::text, key \
@@ -195,7 +257,7 @@ impl Store for PgStore {
         rows.into_iter().map(|r| store::event_of(room, r)).collect()
     }
 
-    async fn latest_seq(&self, room: &str) -> Result<i64> {
+    async fn read_latest_seq(&self, room: &str) -> Result<i64> {
         self.ready().await?;
         sqlx::query_scalar("SELECT coalesce(max(seq), 0)::bigint FROM journal_events WHERE room = $1")
             .bind(room)
@@ -204,7 +266,7 @@ impl Store for PgStore {
             .wrap_err_with(|| format!("reading the latest seq of room {room:?} (PostgreSQL)"))
     }
 
-    async fn heartbeat(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
+    async fn record_presence(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
         self.ready().await?;
         let actor = serde_json::to_string(actor).wrap_err("encoding the actor")?;
         let mut tx = self.pool.begin().await.wrap_err("starting a transaction")?;
@@ -233,7 +295,7 @@ impl Store for PgStore {
         commit(tx).await
     }
 
-    async fn present(&self, room: &str, within: Duration) -> Result<Vec<(Actor, i64)>> {
+    async fn read_presence(&self, room: &str, within: Duration) -> Result<Vec<(Actor, i64)>> {
         self.ready().await?;
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT actor::text, max(last_seen_ms) AS seen FROM journal_presence \
@@ -247,6 +309,33 @@ impl Store for PgStore {
         .await
         .wrap_err_with(|| format!("reading presence in room {room:?} (PostgreSQL)"))?;
         store::presence_of(rows)
+    }
+}
+
+/// Resolves once the server behind `options` is seen refusing connections
+/// (checked after [`REFUSAL_CHECK_AFTER`], then every
+/// [`REFUSAL_CHECK_EVERY`]); never while it accepts them or cannot be told.
+async fn refusal(options: &PgConnectOptions) -> String {
+    let (target, socket) = match options.get_socket() {
+        Some(dir) => (format!("{}/.s.PGSQL.{}", dir.display(), options.get_port()), true),
+        None if options.get_host().starts_with('/') => (format!("{}/.s.PGSQL.{}", options.get_host(), options.get_port()), true),
+        None => (format!("{}:{}", options.get_host(), options.get_port()), false),
+    };
+    tokio::time::sleep(REFUSAL_CHECK_AFTER).await;
+    loop {
+        let attempt = async {
+            if socket {
+                tokio::net::UnixStream::connect(&target).await.map(drop)
+            } else {
+                tokio::net::TcpStream::connect(&target).await.map(drop)
+            }
+        };
+        if let Ok(Err(e)) = tokio::time::timeout(REFUSAL_CHECK_EVERY, attempt).await
+            && matches!(e.kind(), std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound)
+        {
+            return format!("{target} refuses connections ({e})");
+        }
+        tokio::time::sleep(REFUSAL_CHECK_EVERY).await;
     }
 }
 

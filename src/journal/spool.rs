@@ -82,6 +82,17 @@ impl Spool {
         .transpose()
     }
 
+    /// Every waiting event, oldest first.
+    pub async fn all(&self) -> Result<Vec<NewEvent>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, event FROM spooled ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .wrap_err_with(|| format!("reading {}", self.path.display()))?;
+        rows.into_iter()
+            .map(|(id, json)| serde_json::from_str(&json).wrap_err_with(|| format!("spooled event {id} in {}", self.path.display())))
+            .collect()
+    }
+
     /// Forgets spooled event `id` (after the store acknowledged it).
     pub async fn remove(&self, id: i64) -> Result<()> {
         sqlx::query("DELETE FROM spooled WHERE id = ?")

@@ -3,8 +3,11 @@
 //!
 //! Exactly one run per lock is active across the room because every
 //! console folds the same events in the same order and decides the same
-//! way: a claim holds when, at its own event time, no earlier claim of the
-//! lock is unfinished with a live lease. A console executes only after its
+//! way: a claim holds when every earlier claim of the lock that held had
+//! ended before the claim was made: finished before its event time, or its
+//! lease run out by then. So a claim made while the store was away, which
+//! reaches the room after the race was decided (even after the winner
+//! finished), loses rather than running a second time. A console executes only after its
 //! own claim comes back from the store and holds; a claim that lost is
 //! kept (and shown) but never runs. Lease expiry is judged by event times,
 //! so all consoles agree; a holder whose lease ran out without a finish is
@@ -39,6 +42,8 @@ pub struct Claim {
     pub renewed_at_ms: i64,
     /// Another run held the lock when this one was claimed: it never runs.
     pub lost: bool,
+    /// The run it lost to.
+    pub lost_to: Option<String>,
     pub finish: Option<Finish>,
 }
 
@@ -75,7 +80,7 @@ impl Runs {
                 if self.by_id.contains_key(run) {
                     return;
                 }
-                let lost = self.holder_at(lock, event.at_ms).is_some();
+                let lost_to = self.held_at(lock, event.at_ms).map(|c| c.run.clone());
                 let claim = Claim {
                     run: run.clone(),
                     lock: lock.clone(),
@@ -85,7 +90,8 @@ impl Runs {
                     claimed_at_ms: event.at_ms,
                     lease_ms: *lease_ms,
                     renewed_at_ms: event.at_ms,
-                    lost,
+                    lost: lost_to.is_some(),
+                    lost_to,
                     finish: None,
                 };
                 self.by_id.insert(run.clone(), claim);
@@ -114,9 +120,18 @@ impl Runs {
         }
     }
 
-    /// The run holding `lock` at `at_ms`: active with a live lease.
-    fn holder_at(&self, lock: &str, at_ms: i64) -> Option<&Claim> {
-        self.in_order().find(|c| c.lock == lock && c.is_active() && at_ms <= c.lease_ends_ms())
+    /// The first claim folded so far that held `lock` and had not ended by
+    /// `at_ms`: unfinished with a live lease then, or finished after it
+    /// (which includes every claim made after `at_ms`).
+    fn held_at(&self, lock: &str, at_ms: i64) -> Option<&Claim> {
+        self.in_order().find(|c| {
+            c.lock == lock
+                && !c.lost
+                && match &c.finish {
+                    None => at_ms <= c.lease_ends_ms(),
+                    Some(f) => at_ms < f.at_ms,
+                }
+        })
     }
 
     /// The active run of a lock, live or abandoned.
@@ -208,6 +223,48 @@ mod tests {
         assert!(runs.get("b").unwrap().lost, "renewed at 20s, the lease lasts until 50s");
         let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 40_000, "bob", claim("b"))]);
         assert!(!runs.get("b").unwrap().lost, "alice's lease ran out at 31s");
+    }
+
+    fn not_started(run: &str) -> Body {
+        Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::NotStarted,
+            exit_code: None,
+            duration_ms: 0,
+            output: "the claim reached the room too late; not run".into(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn a_claim_made_offline_that_reaches_the_room_after_the_race_was_decided_loses() {
+        // Alice claimed at 1s while her store was away; bob claimed at 2s,
+        // ran it and finished at 5s; alice's claim reaches the room at seq 3.
+        let runs = fold(&[ev(1, 2000, "bob", claim("b")), ev(2, 5000, "bob", finish("b")), ev(3, 1000, "alice", claim("a"))]);
+        let a = runs.get("a").unwrap();
+        assert!(a.lost, "the lock was taken and used while alice's claim was on its way");
+        assert_eq!(a.lost_to.as_deref(), Some("b"));
+        assert_eq!(runs.in_order().filter(|c| !c.lost).count(), 1, "one claim held");
+        assert_eq!(runs.last_for(&Subject::Rollback { action: "api".into() }).unwrap().run, "b");
+        // Made while bob was running (he finished after it was made): it loses too.
+        let runs = fold(&[ev(1, 1000, "bob", claim("b")), ev(2, 5000, "bob", finish("b")), ev(3, 3000, "alice", claim("a"))]);
+        assert!(runs.get("a").unwrap().lost);
+        // Made after bob finished: it holds.
+        let runs = fold(&[ev(1, 1000, "bob", claim("b")), ev(2, 5000, "bob", finish("b")), ev(3, 6000, "alice", claim("a"))]);
+        assert!(!runs.get("a").unwrap().lost);
+    }
+
+    #[test]
+    fn a_claim_that_ended_is_never_the_holder() {
+        // Alice's stale claim reached the room first and held; bob's lost to
+        // it; then alice's console ended it not_started.
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 20_000, "bob", claim("b")), ev(3, 20_100, "alice", not_started("a"))]);
+        assert_eq!(runs.get("b").unwrap().lost_to.as_deref(), Some("a"));
+        assert!(runs.active("rollback:api").is_none(), "nothing holds the lock");
+        // A later claim takes the lock.
+        let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 20_100, "alice", not_started("a")), ev(3, 20_200, "bob", claim("b"))]);
+        assert!(!runs.get("b").unwrap().lost);
+        assert_eq!(runs.active("rollback:api").unwrap().run, "b");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The checklist pane: each phase with a progress bar and done/skipped/total,
 //! its items with their state, who ticked or skipped them and when, who is
-//! on them, and the evidence of an automatic tick.
+//! on them, and the evidence of an automatic tick. A change this console
+//! queued while the store was away shows at once, marked as queued.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,7 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         if pos == s.item_selected {
             selected_line = lines.len();
         }
-        lines.push(item_line(view, &item.text, &s.progress.item(&item.id), item.verify.as_deref(), selected, inner.width as usize));
+        let queued = s.room.pending.item(&item.id);
+        lines.push(item_line(view, &item.text, &s.progress.item(&item.id), queued, item.verify.as_deref(), selected, inner.width as usize));
     }
     let height = inner.height as usize;
     let offset = selected_line.saturating_sub(height.saturating_sub(1));
@@ -83,9 +85,27 @@ fn phase_line(view: &View, s: &crate::app::state::State, checklist: usize, phase
     ])
 }
 
-fn item_line(view: &View, text: &str, state: &ItemState, verify: Option<&str>, selected: bool, width: usize) -> Line<'static> {
+fn item_line(
+    view: &View,
+    text: &str,
+    state: &ItemState,
+    queued: Option<ItemStatus>,
+    verify: Option<&str>,
+    selected: bool,
+    width: usize,
+) -> Line<'static> {
     let t = view.theme;
     let base = if selected { t.selection } else { Style::new() };
+    if let Some(status) = queued {
+        let what = match status {
+            ItemStatus::Done => "done",
+            ItemStatus::Skipped => "skipped",
+            ItemStatus::Open => "reopened",
+        };
+        let mark = (if view.ascii { "?" } else { "⧗" }, t.warning);
+        let text_style = if status == ItemStatus::Skipped { t.text_dim } else { t.text };
+        return item_row(text, text_style, mark, (format!("QUEUED here: {what}, not in the room yet"), t.warning), base, width, view);
+    }
     let (mark, style) = match (state.status, &state.claimed, view.ascii) {
         (ItemStatus::Done, _, false) => ("✓", t.ok),
         (ItemStatus::Done, _, true) => ("x", t.ok),
@@ -107,16 +127,31 @@ fn item_line(view: &View, text: &str, state: &ItemState, verify: Option<&str>, s
         (ItemStatus::Open, _, None) => verify.map(|c| format!("ticks itself when {c} holds")).unwrap_or_default(),
         _ => String::new(),
     };
+    let who_style = if state.status == ItemStatus::Open { t.degraded } else { t.text_dim };
+    let text_style = if state.status == ItemStatus::Skipped { t.text_dim } else { t.text };
+    item_row(text, text_style, (mark, style), (who, who_style), base, width, view)
+}
+
+/// `   [mark] text      who`, fitted to `width`.
+fn item_row(
+    text: &str,
+    text_style: Style,
+    (mark, style): (&'static str, Style),
+    (who, who_style): (String, Style),
+    base: Style,
+    width: usize,
+    view: &View,
+) -> Line<'static> {
+    let t = view.theme;
     let text_room = width.saturating_sub(who.chars().count() + 9).max(12);
     let text = format::clip(text, text_room);
     let pad = width.saturating_sub(text.chars().count() + who.chars().count() + 8);
-    let text_style = if state.status == ItemStatus::Skipped { t.text_dim } else { t.text };
     Line::from(vec![
         Span::styled("   [", base.patch(t.text_dim)),
         Span::styled(mark, base.patch(style)),
         Span::styled("] ", base.patch(t.text_dim)),
         Span::styled(text, base.patch(text_style)),
         Span::styled(" ".repeat(pad), base),
-        Span::styled(who, base.patch(if state.status == ItemStatus::Open { t.degraded } else { t.text_dim })),
+        Span::styled(who, base.patch(who_style)),
     ])
 }

@@ -1,6 +1,8 @@
 //! The incidents pane: one row per incident, most urgent open ones first —
 //! severity as colour and symbol, id, title, status, age, commander, and the
-//! response and update deadlines counting down.
+//! response and update deadlines counting down. Incidents this console
+//! opened while the store was away come first, marked as queued: they have
+//! no number until the room stores them.
 
 use jiff::tz::TimeZone;
 use ratatui::Frame;
@@ -10,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{View, format};
+use crate::app::pending::PendingIncident;
 use crate::app::state::Pane;
 use crate::domain::{Incident, clocks};
 use crate::journal::Role;
@@ -18,13 +21,17 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
     let open = s.room.incidents.list(&s.room.severities).filter(|i| i.is_open()).count();
-    let title = format!("Incidents ({open} open) ");
+    let pending = s.room.pending.incidents();
+    let title = match pending.len() {
+        0 => format!("Incidents ({open} open) "),
+        n => format!("Incidents ({open} open, {n} queued here) "),
+    };
     let block =
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Incidents)).title(view.pane_title(Pane::Incidents, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows: Vec<&Incident> = s.room.incidents.list(&s.room.severities).collect();
-    if rows.is_empty() {
+    if rows.is_empty() && pending.is_empty() {
         let hint = match (s.room.read_only, view.keymap.key_for(crate::keymap::Context::Incidents, crate::action::Action::IncidentNew)) {
             (false, Some(k)) => format!("  no incidents · {k} in this pane opens one"),
             _ => "  no incidents".to_string(),
@@ -32,20 +39,35 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         frame.render_widget(Paragraph::new(Line::styled(hint, t.text_dim)), inner);
         return;
     }
-    let capacity = inner.height as usize;
+    let mut lines: Vec<Line> = pending.iter().map(|p| queued_row(p, view, inner.width as usize)).collect();
+    lines.truncate(inner.height as usize);
+    let capacity = (inner.height as usize).saturating_sub(lines.len());
     let offset = s.incident_selected.saturating_sub(capacity.saturating_sub(1));
     let tz = TimeZone::system();
-    let lines: Vec<Line> = rows
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(capacity)
-        .map(|(pos, i)| {
-            let selected = pos == s.incident_selected && s.focus == Pane::Incidents;
-            row(i, view, &tz, selected, inner.width as usize)
-        })
-        .collect();
+    lines.extend(rows.iter().enumerate().skip(offset).take(capacity).map(|(pos, i)| {
+        let selected = pos == s.incident_selected && s.focus == Pane::Incidents;
+        row(i, view, &tz, selected, inner.width as usize)
+    }));
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// An incident opened here that the room does not have yet: no number, and
+/// a marker saying it is queued.
+fn queued_row<'a>(p: &PendingIncident, view: &View, width: usize) -> Line<'a> {
+    let t = view.theme;
+    let (sev_style, symbol) = severity_look(view, &p.severity);
+    let (marker, id) =
+        if view.ascii { (" QUEUED here, not in the room yet", " #-   ") } else { (" ⧗ QUEUED here, not in the room yet", " #…   ") };
+    let age = format!(" {:>4}", format::age(view.state.now_ms - p.at_ms));
+    let fixed = 12 + marker.chars().count() + age.len();
+    let title = format::fit(&p.title, width.saturating_sub(fixed).max(8));
+    Line::from(vec![
+        Span::styled(format!("{symbol} {:<3}", p.severity), sev_style),
+        Span::styled(id, t.text_dim),
+        Span::styled(format!(" {title}"), t.text),
+        Span::styled(age, t.text_dim),
+        Span::styled(marker, t.warning),
+    ])
 }
 
 /// The style and symbol of a severity: P0 loudest; others by rank.

@@ -2,6 +2,7 @@
 //! skip when a service is missing: they fail, naming the URL they tried.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod pty;
 
 /// PostgreSQL for tests: `OPSDECK_TEST_POSTGRES_URL`, else the local server.

@@ -363,6 +363,7 @@ steps = [
     }
 }
 
+mod offline;
 mod rollback;
 mod room;
 mod silences {

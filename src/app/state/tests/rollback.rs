@@ -313,3 +313,77 @@ fn a_severity_with_the_two_person_rule_holds_every_rollback_while_its_incident_i
     let req = alice.update(Action::Submit);
     assert!(matches!(req.as_slice(), [Effect::Append(Body::RollbackRequested { .. })]), "asks the room first: {req:?}");
 }
+
+/// What the rollback pane's state line is built from: the claim it names.
+fn named(s: &State) -> Option<(String, Option<crate::journal::Outcome>)> {
+    let def = s.rollback_defs[s.rollback_selected].clone();
+    let lock = crate::app::rollback_actions::lock_of(&def);
+    s.progress
+        .runs
+        .active(&lock)
+        .or_else(|| s.progress.runs.last_for(&Subject::Rollback { action: def.id.clone() }))
+        .map(|c| (c.actor.name.clone(), c.finish.as_ref().map(|f| f.outcome)))
+}
+
+#[test]
+fn a_claim_made_offline_that_reaches_the_room_after_the_race_loses_and_names_no_ended_holder() {
+    let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
+    // Alice confirms at 1s while her store is away: her claim waits in her spool.
+    alice.update(Action::RollbackRun);
+    let queued = alice.update(Action::Submit);
+    // Bob confirms at 2s, runs it and finishes at 5s.
+    bob.now_ms = 2_000;
+    bob.update(Action::RollbackRun);
+    let claim = bob.update(Action::Submit);
+    room.append(&bob, claim);
+    let ran = room.deliver(&mut bob);
+    let Some(Effect::StartRun(start)) = ran.first() else { panic!("{ran:?}") };
+    bob.now_ms = 5_000;
+    room.finish(&bob, &start.run);
+    room.deliver(&mut bob);
+    // Alice's store is back at 8s: her claim (made at 1s) reaches the room last.
+    room.append(&alice, queued);
+    alice.now_ms = 8_000;
+    let effects = room.deliver(&mut alice);
+    assert!(started(&effects).is_empty(), "no second execution: {effects:?}");
+    assert!(effects.is_empty(), "nothing to record either: the claim simply lost: {effects:?}");
+    assert_eq!(msg(&alice), format!("not run: bob@bastion-1 claimed plain first (succeeded at {})", crate::ui::format::clock(5_000)));
+    room.deliver(&mut bob);
+    for s in [&alice, &bob] {
+        assert_eq!(named(s), Some(("bob".into(), Some(crate::journal::Outcome::Succeeded))), "bob's run, on {}", s.room.actor.name);
+    }
+}
+
+#[test]
+fn a_stale_claim_that_ends_not_started_is_no_longer_named_as_running() {
+    let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
+    // Alice confirms at 1s while offline; her claim reaches the room at 20s, first.
+    alice.update(Action::RollbackRun);
+    let queued = alice.update(Action::Submit);
+    room.append(&alice, queued);
+    // Bob confirms at 20s, before alice's console has seen her claim come back.
+    bob.now_ms = 20_000;
+    bob.update(Action::RollbackRun);
+    let claim = bob.update(Action::Submit);
+    room.append(&bob, claim);
+    assert!(started(&room.deliver(&mut bob)).is_empty(), "bob's claim lost to alice's");
+    assert!(msg(&bob).contains("alice@bastion-1 is running plain since"), "{}", msg(&bob));
+    // Alice's console finds its claim too late and records it not started.
+    alice.now_ms = 20_100;
+    let not_run = room.deliver(&mut alice);
+    assert!(
+        matches!(not_run.as_slice(), [Effect::Append(Body::RunFinished { outcome: crate::journal::Outcome::NotStarted, .. })]),
+        "{not_run:?}"
+    );
+    room.append(&alice, not_run);
+    room.deliver(&mut bob);
+    assert!(!msg(&bob).contains("is running"), "bob is told it ended: {}", msg(&bob));
+    assert!(msg(&bob).contains("not started"), "{}", msg(&bob));
+    assert!(bob.progress.runs.active("rollback:plain").is_none());
+    // Nothing holds the lock now: bob can claim it again, and it runs.
+    bob.now_ms = 21_000;
+    bob.update(Action::RollbackRun);
+    let again = bob.update(Action::Submit);
+    room.append(&bob, again);
+    assert_eq!(started(&room.deliver(&mut bob)), vec!["echo rolling back".to_string()]);
+}
