@@ -1,0 +1,102 @@
+//! What the log says about a check's probe runs: one line when the check
+//! starts failing, when it fails differently (no answer ↔ the target
+//! answering that it fails), and when it recovers; never one line per
+//! failed poll. Each check's task keeps one [`OutcomeLog`].
+
+use super::{Cause, ProbeResult};
+
+/// A probe run's outcome as far as the log is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Failed(Cause),
+}
+
+/// A line worth logging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogLine {
+    /// `api: UNKNOWN: connection refused`, `api: CRITICAL: self-signed certificate` (warn).
+    Failing(String),
+    /// `api: recovered` (info).
+    Recovered(String),
+}
+
+/// The last outcome logged for one check.
+#[derive(Debug)]
+pub struct OutcomeLog {
+    check: String,
+    last: Option<Outcome>,
+}
+
+impl OutcomeLog {
+    pub fn new(check: impl Into<String>) -> Self {
+        Self { check: check.into(), last: None }
+    }
+
+    /// The line to log for a run's result, when it changes what the log
+    /// last said. A check that starts healthy says nothing.
+    pub fn note(&mut self, result: &ProbeResult) -> Option<LogLine> {
+        let now = match result {
+            Ok(_) => Outcome::Ok,
+            Err(e) => Outcome::Failed(e.1),
+        };
+        let before = self.last.replace(now);
+        if before == Some(now) {
+            return None;
+        }
+        match (result, before) {
+            (Ok(_), None) => None,
+            (Ok(_), Some(_)) => Some(LogLine::Recovered(format!("{}: recovered", self.check))),
+            (Err(e), _) => {
+                let state = match e.1 {
+                    Cause::NoAnswer => "UNKNOWN",
+                    Cause::TargetFailed => "CRITICAL",
+                };
+                Some(LogLine::Failing(format!("{}: {state}: {}", self.check, e.0)))
+            }
+        }
+    }
+
+    /// Notes a run's result and writes its line, if any.
+    pub fn record(&mut self, result: &ProbeResult) {
+        match self.note(result) {
+            Some(LogLine::Failing(line)) => tracing::warn!("{line}"),
+            Some(LogLine::Recovered(line)) => tracing::info!("{line}"),
+            None => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::{ProbeError, Reading};
+
+    #[test]
+    fn one_line_per_change_not_per_poll() {
+        let mut log = OutcomeLog::new("api");
+        let ok = || Ok(Reading::new().with("latency_ms", 1.0));
+        let refused = || Err(ProbeError::new("connection refused"));
+        let timeout = || Err(ProbeError::new("timeout after 2s"));
+        let expired = || Err(ProbeError::target_failed("certificate expired 3 days ago"));
+        let runs = [ok(), ok(), refused(), refused(), timeout(), refused(), expired(), expired(), ok(), ok(), refused()];
+        let lines: Vec<LogLine> = runs.iter().filter_map(|r| log.note(r)).collect();
+        assert_eq!(
+            lines,
+            [
+                LogLine::Failing("api: UNKNOWN: connection refused".into()),
+                LogLine::Failing("api: CRITICAL: certificate expired 3 days ago".into()),
+                LogLine::Recovered("api: recovered".into()),
+                LogLine::Failing("api: UNKNOWN: connection refused".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_check_failing_from_the_start_says_so_once() {
+        let mut log = OutcomeLog::new("db");
+        let unset = || Err(ProbeError::new("environment variable DATABASE_URL is not set"));
+        let lines: Vec<LogLine> = (0..50).filter_map(|_| log.note(&unset())).collect();
+        assert_eq!(lines, [LogLine::Failing("db: UNKNOWN: environment variable DATABASE_URL is not set".into())]);
+    }
+}
