@@ -2,6 +2,12 @@
 //! starts failing, when it fails differently (no answer ↔ the target
 //! answering that it fails), and when it recovers; never one line per
 //! failed poll. Each check's task keeps one [`OutcomeLog`].
+//!
+//! No answer (UNKNOWN: refused, timeout, an unset variable) is a warning:
+//! the console cannot see the target, which is what the status bar's
+//! "warnings logged" is for. A target answering that it fails (CRITICAL)
+//! and a recovery are info: the console already shows them, and warning on
+//! them would keep that count up through every incident.
 
 use super::{Cause, ProbeResult};
 
@@ -15,8 +21,10 @@ enum Outcome {
 /// A line worth logging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogLine {
-    /// `api: UNKNOWN: connection refused`, `api: CRITICAL: self-signed certificate` (warn).
-    Failing(String),
+    /// `api: UNKNOWN: connection refused` (warn).
+    NoAnswer(String),
+    /// `api: CRITICAL: self-signed certificate` (info).
+    TargetFailed(String),
     /// `api: recovered` (info).
     Recovered(String),
 }
@@ -47,21 +55,18 @@ impl OutcomeLog {
         match (result, before) {
             (Ok(_), None) => None,
             (Ok(_), Some(_)) => Some(LogLine::Recovered(format!("{}: recovered", self.check))),
-            (Err(e), _) => {
-                let state = match e.1 {
-                    Cause::NoAnswer => "UNKNOWN",
-                    Cause::TargetFailed => "CRITICAL",
-                };
-                Some(LogLine::Failing(format!("{}: {state}: {}", self.check, e.0)))
-            }
+            (Err(e), _) => Some(match e.1 {
+                Cause::NoAnswer => LogLine::NoAnswer(format!("{}: UNKNOWN: {}", self.check, e.0)),
+                Cause::TargetFailed => LogLine::TargetFailed(format!("{}: CRITICAL: {}", self.check, e.0)),
+            }),
         }
     }
 
     /// Notes a run's result and writes its line, if any.
     pub fn record(&mut self, result: &ProbeResult) {
         match self.note(result) {
-            Some(LogLine::Failing(line)) => tracing::warn!("{line}"),
-            Some(LogLine::Recovered(line)) => tracing::info!("{line}"),
+            Some(LogLine::NoAnswer(line)) => tracing::warn!("{line}"),
+            Some(LogLine::TargetFailed(line) | LogLine::Recovered(line)) => tracing::info!("{line}"),
             None => {}
         }
     }
@@ -84,10 +89,10 @@ mod tests {
         assert_eq!(
             lines,
             [
-                LogLine::Failing("api: UNKNOWN: connection refused".into()),
-                LogLine::Failing("api: CRITICAL: certificate expired 3 days ago".into()),
+                LogLine::NoAnswer("api: UNKNOWN: connection refused".into()),
+                LogLine::TargetFailed("api: CRITICAL: certificate expired 3 days ago".into()),
                 LogLine::Recovered("api: recovered".into()),
-                LogLine::Failing("api: UNKNOWN: connection refused".into()),
+                LogLine::NoAnswer("api: UNKNOWN: connection refused".into()),
             ]
         );
     }
@@ -97,6 +102,6 @@ mod tests {
         let mut log = OutcomeLog::new("db");
         let unset = || Err(ProbeError::new("environment variable DATABASE_URL is not set"));
         let lines: Vec<LogLine> = (0..50).filter_map(|_| log.note(&unset())).collect();
-        assert_eq!(lines, [LogLine::Failing("db: UNKNOWN: environment variable DATABASE_URL is not set".into())]);
+        assert_eq!(lines, [LogLine::NoAnswer("db: UNKNOWN: environment variable DATABASE_URL is not set".into())]);
     }
 }
