@@ -3,11 +3,10 @@
 //! answering that it fails), and when it recovers; never one line per
 //! failed poll. Each check's task keeps one [`OutcomeLog`].
 //!
-//! No answer (UNKNOWN: refused, timeout, an unset variable) is a warning:
-//! the console cannot see the target, which is what the status bar's
-//! "warnings logged" is for. A target answering that it fails (CRITICAL)
-//! and a recovery are info: the console already shows them, and warning on
-//! them would keep that count up through every incident.
+//! The lines are info, not warnings: the console already shows every
+//! check's state, and some no-answers are routine (a rate's first scrape),
+//! so warning on them would keep the status bar's "warnings logged" count,
+//! meant for opsdeck's own troubles, up all the time.
 
 use super::{Cause, ProbeResult};
 
@@ -16,17 +15,6 @@ use super::{Cause, ProbeResult};
 enum Outcome {
     Ok,
     Failed(Cause),
-}
-
-/// A line worth logging.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogLine {
-    /// `api: UNKNOWN: connection refused` (warn).
-    NoAnswer(String),
-    /// `api: CRITICAL: self-signed certificate` (info).
-    TargetFailed(String),
-    /// `api: recovered` (info).
-    Recovered(String),
 }
 
 /// The last outcome logged for one check.
@@ -41,9 +29,11 @@ impl OutcomeLog {
         Self { check: check.into(), last: None }
     }
 
-    /// The line to log for a run's result, when it changes what the log
-    /// last said. A check that starts healthy says nothing.
-    pub fn note(&mut self, result: &ProbeResult) -> Option<LogLine> {
+    /// The line to log for a run's result (`api: UNKNOWN: connection
+    /// refused`, `api: CRITICAL: self-signed certificate`, `api:
+    /// recovered`), when it changes what the log last said. A check that
+    /// starts healthy says nothing.
+    pub fn note(&mut self, result: &ProbeResult) -> Option<String> {
         let now = match result {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Failed(e.1),
@@ -54,20 +44,21 @@ impl OutcomeLog {
         }
         match (result, before) {
             (Ok(_), None) => None,
-            (Ok(_), Some(_)) => Some(LogLine::Recovered(format!("{}: recovered", self.check))),
-            (Err(e), _) => Some(match e.1 {
-                Cause::NoAnswer => LogLine::NoAnswer(format!("{}: UNKNOWN: {}", self.check, e.0)),
-                Cause::TargetFailed => LogLine::TargetFailed(format!("{}: CRITICAL: {}", self.check, e.0)),
-            }),
+            (Ok(_), Some(_)) => Some(format!("{}: recovered", self.check)),
+            (Err(e), _) => {
+                let state = match e.1 {
+                    Cause::NoAnswer => "UNKNOWN",
+                    Cause::TargetFailed => "CRITICAL",
+                };
+                Some(format!("{}: {state}: {}", self.check, e.0))
+            }
         }
     }
 
     /// Notes a run's result and writes its line, if any.
     pub fn record(&mut self, result: &ProbeResult) {
-        match self.note(result) {
-            Some(LogLine::NoAnswer(line)) => tracing::warn!("{line}"),
-            Some(LogLine::TargetFailed(line) | LogLine::Recovered(line)) => tracing::info!("{line}"),
-            None => {}
+        if let Some(line) = self.note(result) {
+            tracing::info!("{line}");
         }
     }
 }
@@ -85,14 +76,14 @@ mod tests {
         let timeout = || Err(ProbeError::new("timeout after 2s"));
         let expired = || Err(ProbeError::target_failed("certificate expired 3 days ago"));
         let runs = [ok(), ok(), refused(), refused(), timeout(), refused(), expired(), expired(), ok(), ok(), refused()];
-        let lines: Vec<LogLine> = runs.iter().filter_map(|r| log.note(r)).collect();
+        let lines: Vec<String> = runs.iter().filter_map(|r| log.note(r)).collect();
         assert_eq!(
             lines,
             [
-                LogLine::NoAnswer("api: UNKNOWN: connection refused".into()),
-                LogLine::TargetFailed("api: CRITICAL: certificate expired 3 days ago".into()),
-                LogLine::Recovered("api: recovered".into()),
-                LogLine::NoAnswer("api: UNKNOWN: connection refused".into()),
+                "api: UNKNOWN: connection refused",
+                "api: CRITICAL: certificate expired 3 days ago",
+                "api: recovered",
+                "api: UNKNOWN: connection refused",
             ]
         );
     }
@@ -101,7 +92,7 @@ mod tests {
     fn a_check_failing_from_the_start_says_so_once() {
         let mut log = OutcomeLog::new("db");
         let unset = || Err(ProbeError::new("environment variable DATABASE_URL is not set"));
-        let lines: Vec<LogLine> = (0..50).filter_map(|_| log.note(&unset())).collect();
-        assert_eq!(lines, [LogLine::NoAnswer("db: UNKNOWN: environment variable DATABASE_URL is not set".into())]);
+        let lines: Vec<String> = (0..50).filter_map(|_| log.note(&unset())).collect();
+        assert_eq!(lines, ["db: UNKNOWN: environment variable DATABASE_URL is not set"]);
     }
 }
