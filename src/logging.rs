@@ -48,8 +48,10 @@ pub fn init(level: &str) -> Result<Option<WorkerGuard>> {
     };
     let dir = path.parent().map(PathBuf::from).unwrap_or_default();
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    let filter =
-        EnvFilter::try_new(format!("opsdeck={level},sqlx=error,warn")).wrap_err_with(|| format!("invalid --log-level {level:?}"))?;
+    // rustls-platform-verifier logs every refused certificate at ERROR, on
+    // every poll; the check's own line (once per change) says it better.
+    let filter = EnvFilter::try_new(format!("opsdeck={level},sqlx=error,rustls_platform_verifier=off,warn"))
+        .wrap_err_with(|| format!("invalid --log-level {level:?}"))?;
     let file = tracing_appender::rolling::never(&dir, "opsdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::registry()

@@ -1,6 +1,7 @@
 //! Snapshots of whole frames on ratatui's TestBackend, at 80x24 and 120x40:
 //! the metrics pane with every state, the detail view, the help overlay and
-//! the palette. Time is fixed so the frames are stable.
+//! the palette; enormous, tiny and negative values keeping the columns
+//! aligned. Time is fixed so the frames are stable.
 
 use opsdeck::action::Action;
 use opsdeck::app::state::State;
@@ -363,5 +364,106 @@ fn queued_while_offline_120x40() {
     assert!(frame.contains("Incidents (0 open, 1 queued here)"), "{frame}");
     assert!(frame.contains("Ramp stalled at 50%") && frame.contains("QUEUED here, not in the room yet"), "{frame}");
     assert!(frame.contains("QUEUED here: done, not in the room yet"), "{frame}");
+    insta::assert_snapshot!(frame);
+}
+
+const EXTREMES: &str = r#"
+[deck]
+name = "Extremes"
+environment = "staging"
+room = "extremes"
+[defaults]
+raise_after = 1
+clear_after = 1
+stale_after = "1h"
+[[check]]
+id = "huge"
+command = { run = "x", output = "number" }
+[[check]]
+id = "negative"
+command = { run = "x", output = "number" }
+band = { target = "> 0", critical = "< -1000" }
+[[check]]
+id = "tiny"
+command = { run = "x", output = "number" }
+[[check]]
+id = "slow"
+http = { url = "http://127.0.0.1:1/" }
+[[check]]
+id = "big-disk"
+command = { run = "x", output = "number" }
+unit = "B"
+[[check]]
+id = "queue"
+command = { run = "x", output = "number" }
+"#;
+
+/// Checks reading enormous, tiny, negative and odd values.
+fn extremes() -> State {
+    let (plan, d) = parse_source(&Source::new("p.toml", EXTREMES), &|_| true);
+    let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+    let mut s = State::new(&plan, "dark", T0);
+    let feed = |s: &mut State, check: usize, name: &str, values: &[f64]| {
+        for (i, v) in values.iter().enumerate() {
+            let at = T0 - 20_000 + i as i64 * 5_000;
+            s.apply_sample(&Sample { check, at_ms: at, latency_ms: 12.0, result: Ok(Reading::new().with(name, *v)) });
+        }
+    };
+    feed(&mut s, 0, "value", &[1.0, 1e300, 1e308, 1e308]);
+    feed(&mut s, 1, "value", &[-5.0, -1e9, -1.7e308, -1.7e308]);
+    feed(&mut s, 2, "value", &[1e-9, 2e-9, 5e-324, 1e-9]);
+    feed(&mut s, 3, "latency_ms", &[120.0, 1e12, 1e308, 1e308]);
+    feed(&mut s, 4, "value", &[1e300, 1e300, 1e300, 1e300]);
+    feed(&mut s, 5, "value", &[12.0, 123_456.0, 99_999.0, 1_234_567.0]);
+    s.tick(T0);
+    s
+}
+
+/// Each metrics row of a frame: the text between the pane's borders.
+fn metric_rows(frame: &str) -> Vec<String> {
+    frame
+        .lines()
+        .map(|l| l.trim_matches('"').to_string())
+        .filter(|l| l.starts_with('│') && (l.contains("✓ OK") || l.contains("✖ CRIT") || l.contains("▲ DEGR") || l.contains("? UNKN")))
+        .collect()
+}
+
+#[test]
+fn enormous_values_keep_the_metrics_columns_aligned() {
+    utc();
+    let s = extremes();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let frame = draw(&s, w, h);
+        let header = frame.lines().find(|l| l.contains("STATE  CHECK")).expect("a header").trim_matches('"');
+        let header = header.trim_end_matches('│');
+        assert!(header.ends_with("AGE"), "{header}");
+        let rows = metric_rows(&frame);
+        assert_eq!(rows.len(), 6, "{frame}");
+        for row in &rows {
+            // Every row is as wide as the header and ends with its age under
+            // AGE: no value pushed the columns after it off the pane.
+            let row = row.trim_end_matches('│');
+            assert_eq!(row.chars().count(), header.chars().count(), "{w}x{h}: {row:?}");
+            let age = row.rsplit(' ').next().unwrap_or_default();
+            assert!(age == "now" || (age.ends_with('s') && age[..age.len() - 1].parse::<u32>().is_ok()), "{w}x{h}: {row:?}");
+        }
+        for value in ["1.0e308", "-1.7e308", "1.0e-9", "8.7e281EiB", "1.23M"] {
+            assert!(frame.contains(value), "{w}x{h}: {value} missing:\n{frame}");
+        }
+    }
+    insta::assert_snapshot!(draw(&s, 80, 24));
+}
+
+#[test]
+fn enormous_values_in_the_detail_view_120x40() {
+    utc();
+    let mut s = extremes();
+    // The check that went from 1 to 1e308: its chart spans all of it.
+    while s.selected_row().is_some_and(|r| s.board.rows[r].id != "huge") {
+        s.update(Action::Down);
+    }
+    s.update(Action::Open);
+    let frame = draw(&s, 120, 40);
+    assert!(frame.contains("▸huge"), "{frame}");
     insta::assert_snapshot!(frame);
 }

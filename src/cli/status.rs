@@ -89,13 +89,24 @@ fn status_of(r: &Row, secrets: &Redactor) -> CheckStatus {
     }
 }
 
+/// Width of the table's VALUE column.
+const VALUE_COLUMN: usize = 10;
+
 /// A plain table for people and CI logs.
 pub fn table(board: &Board) -> String {
     let id_w = board.rows.iter().map(|r| r.id.chars().count()).max().unwrap_or(5).max(5);
-    let mut out = format!("{:<10} {:<id_w$} {:<10} {:>10}  {}\n", "STATE", "CHECK", "KIND", "VALUE", "REASON");
+    let mut out = format!("{:<10} {:<id_w$} {:<10} {:>vw$}  {}\n", "STATE", "CHECK", "KIND", "VALUE", "REASON", vw = VALUE_COLUMN);
     for r in &board.rows {
-        let value = r.eval.last_value().map(|v| format::value(v, r.unit)).unwrap_or_else(|| "-".into());
-        out.push_str(&format!("{:<10} {:<id_w$} {:<10} {:>10}  {}\n", r.health().label(), r.id, r.kind, value, r.eval.reason()));
+        let value = r.eval.last_value().map(|v| format::value_within(v, r.unit, VALUE_COLUMN)).unwrap_or_else(|| "-".into());
+        out.push_str(&format!(
+            "{:<10} {:<id_w$} {:<10} {:>vw$}  {}\n",
+            r.health().label(),
+            r.id,
+            r.kind,
+            value,
+            r.eval.reason(),
+            vw = VALUE_COLUMN
+        ));
     }
     out
 }

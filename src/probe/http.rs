@@ -4,6 +4,11 @@
 //! and turning transport failures into short reasons; reading and judging the
 //! body lives in [`super::http_body`].
 //!
+//! A certificate the client refuses (expired, untrusted issuer, wrong name,
+//! self-signed) is a failure of the target, CRITICAL, with the reason from
+//! [`super::cert_reason`]; refused connections, timeouts and DNS failures
+//! are no answer, UNKNOWN.
+//!
 //! Secrets (header values from `headers_env`, URL passwords, query strings)
 //! never appear in a reason: reasons are built from error kinds rather than
 //! from reqwest's messages (which quote the URL), and every reason is scrubbed
@@ -17,6 +22,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION
 use reqwest::{Method, StatusCode, Url, redirect};
 use serde_json_path::JsonPath;
 
+use super::cert_reason::{ExplainingVerifier, certificate_problem};
 use super::http_body::{BodyError, Secrets, judge_body, read_capped, redacted_url};
 use super::json_assert::Assertion;
 use super::{ProbeEnv, ProbeError, ProbeResult, Reading, io_reason, short_duration};
@@ -35,24 +41,32 @@ const MAX_REDIRECTS: usize = 5;
 #[derive(Clone, Default)]
 pub struct SharedClient {
     client: Arc<OnceLock<Result<reqwest::Client, String>>>,
+    /// Roots to trust instead of the platform's (a private CA, or tests).
+    roots: Option<Arc<rustls::RootCertStore>>,
 }
 
 impl SharedClient {
+    /// A client that trusts exactly `roots` instead of the platform's.
+    pub fn trusting(roots: rustls::RootCertStore) -> Self {
+        Self { client: Arc::default(), roots: Some(Arc::new(roots)) }
+    }
+
     /// The client, building it the first time.
     pub fn get(&self) -> Result<reqwest::Client, ProbeError> {
-        match self.client.get_or_init(build_client) {
+        match self.client.get_or_init(|| build_client(self.roots.clone())) {
             Ok(c) => Ok(c.clone()),
             Err(e) => Err(ProbeError::new(e.clone())),
         }
     }
 }
 
-/// rustls with the platform's roots, TLS details kept (for `cert_days`),
+/// rustls verifying with the platform's roots (or exactly `roots`) and
+/// explaining refused certificates, TLS details kept (for `cert_days`),
 /// proxies from the environment ignored (a probe measures the service, not a
 /// proxy in front of it), redirects followed only on the same host.
-fn build_client() -> Result<reqwest::Client, String> {
+fn build_client(roots: Option<Arc<rustls::RootCertStore>>) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
-        .tls_backend_rustls()
+        .tls_backend_preconfigured(tls_config(roots)?)
         .tls_info(true)
         .no_proxy()
         .redirect(redirect::Policy::custom(|attempt| {
@@ -71,6 +85,29 @@ fn build_client() -> Result<reqwest::Client, String> {
             let cause = innermost_message(&e).unwrap_or_else(|| "unknown error".into());
             format!("cannot start the HTTP client: {cause}")
         })
+}
+
+/// The TLS settings reqwest would choose (aws-lc-rs, TLS 1.2 and 1.3, h2
+/// and http/1.1 by ALPN), with the verifier wrapped so that a refused
+/// certificate comes back with its reason.
+fn tls_config(roots: Option<Arc<rustls::RootCertStore>>) -> Result<rustls::ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = match roots {
+        Some(roots) => ExplainingVerifier::trusting(roots, provider.clone())?,
+        None => {
+            let platform = rustls_platform_verifier::Verifier::new(provider.clone())
+                .map_err(|e| format!("cannot load the platform's certificate roots: {e}"))?;
+            ExplainingVerifier::new(Arc::new(platform))
+        }
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot start TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// A redirect is followed when it stays on the host the check names (so
@@ -177,7 +214,11 @@ impl HttpProber {
             request = request.body(body.clone());
         }
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| ProbeError::new(request_reason(&e, timeout, &spec.url)))?;
+        let response = request.send().await.map_err(|e| match certificate_problem(&e) {
+            // The server answered, with a certificate we refuse.
+            Some(reason) => ProbeError::target_failed(reason),
+            None => ProbeError::new(request_reason(&e, timeout, &spec.url)),
+        })?;
 
         let status = response.status();
         if !status_matches(self.expected_status, status) {

@@ -4,10 +4,12 @@
 //! Probe errors are never turned into values: the metrics engine shows them
 //! as UNKNOWN.
 
+pub mod cert_reason;
 pub mod command;
 pub mod http;
 mod http_body;
 pub mod json_assert;
+pub mod outcome_log;
 pub mod postgres;
 mod postgres_queries;
 pub mod prom_query;

@@ -1,7 +1,8 @@
 //! Running probes: one tokio task per check with its own interval, timeout
 //! and a little jitter, so a hung or slow target never delays another check.
 //! Repeated errors back off (capped below the staleness limit) and the first
-//! success restores the normal interval.
+//! success restores the normal interval. Each task logs its check's failures
+//! once per change (see [`super::outcome_log`]), not once per run.
 //!
 //! Every sample's reason has this process's secrets masked (see
 //! [`crate::secrets`]) before it leaves here, for the console, the samples
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
+use super::outcome_log::OutcomeLog;
 use super::{ProbeEnv, ProbeError, ProbeResult, Prober, short_duration};
 use crate::config::{Check, Defaults};
 
@@ -108,12 +110,19 @@ pub fn spawn_all(checks: &[Check], defaults: &Defaults, env: &ProbeEnv, tx: mpsc
         .map(|(i, check)| {
             let timing = Timing::for_check(check, defaults);
             let built = Prober::build(check, env).map_err(masked);
-            tokio::spawn(run_check(i, built, timing, tx.clone(), limit.clone()))
+            tokio::spawn(run_check(i, OutcomeLog::new(check.id.clone()), built, timing, tx.clone(), limit.clone()))
         })
         .collect()
 }
 
-async fn run_check(index: usize, mut prober: Result<Prober, ProbeError>, timing: Timing, tx: mpsc::Sender<Sample>, limit: Arc<Semaphore>) {
+async fn run_check(
+    index: usize,
+    mut log: OutcomeLog,
+    mut prober: Result<Prober, ProbeError>,
+    timing: Timing,
+    tx: mpsc::Sender<Sample>,
+    limit: Arc<Semaphore>,
+) {
     // Spread the first runs so that many checks do not fire in one burst.
     let spread = timing.every.min(Duration::from_secs(1));
     tokio::time::sleep(spread.mul_f64(fastrand::f64())).await;
@@ -132,6 +141,7 @@ async fn run_check(index: usize, mut prober: Result<Prober, ProbeError>, timing:
             Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e.clone()) },
         };
         failures = if sample.result.is_ok() { 0 } else { failures.saturating_add(1) };
+        log.record(&sample.result);
         if tx.send(sample).await.is_err() {
             return;
         }

@@ -1,14 +1,23 @@
 //! Text for numbers, units, ages and times as the console shows them.
 
 use crate::config::units::Unit;
-use crate::metrics::describe::{format_value, format_with_unit};
+use crate::metrics::describe::{format_value, format_with_unit, format_with_unit_within};
 
-/// A value in its unit, compact: `182ms`, `1.24s`, `0.40%`, `21.3d`, `512MiB`, `1240`.
+/// A value in its unit, compact: `182ms`, `1.24s`, `0.40%`, `21.3d`,
+/// `512MiB`, `1240`, `1.5M`, `1.0e308`: never more than eight characters
+/// and the unit's symbol.
 pub fn value(v: f64, unit: Option<Unit>) -> String {
     format_with_unit(v, unit)
 }
 
-/// A plain number: integers as integers, others with three significant digits.
+/// [`value`] in at most `width` characters, for a column: fewer digits
+/// rather than a wider column (`-4.9e-324` in 8 is `-5e-324`).
+pub fn value_within(v: f64, unit: Option<Unit>, width: usize) -> String {
+    format_with_unit_within(v, unit, width)
+}
+
+/// A plain number: integers as integers, others with three significant
+/// digits, huge and tiny ones shortened like [`value`].
 pub fn number(v: f64) -> String {
     format_value(v)
 }
@@ -73,6 +82,22 @@ mod tests {
         assert_eq!(value(1240.0, None), "1240");
         assert_eq!(value(0.12345, None), "0.123");
         assert_eq!(value(f64::NAN, None), "NaN");
+    }
+
+    #[test]
+    fn values_fit_a_bounded_width() {
+        assert_eq!(value(1e308, None), "1.0e308");
+        assert_eq!(value(-1.7e308, None), "-1.7e308");
+        assert_eq!(value(1e-9, None), "1.0e-9");
+        assert_eq!(value(123_456_789.0, None), "123M");
+        assert_eq!(value(f64::INFINITY, None), "inf");
+        assert_eq!(value(1e308, u("ms")), "1.2e300d");
+        assert_eq!(number(1e308), "1.0e308");
+        // A column gets the same text when it fits, fewer digits when not.
+        assert_eq!(value_within(1e308, None, 9), "1.0e308");
+        assert_eq!(value_within(-4.9e-324, None, 8), "-5e-324");
+        assert_eq!(value_within(1e300, u("B"), 8), "9e281EiB");
+        assert_eq!(value_within(182.4, u("ms"), 8), "182ms");
     }
 
     #[test]

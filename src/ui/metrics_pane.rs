@@ -107,7 +107,7 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
         None => spans.push(Span::styled(fit(&r.name, c.name), base.patch(t.text))),
     }
     let middle = c.value + c.band + c.trend + c.p95;
-    let value_text = r.eval.last_value().map(|v| format::value(v, r.unit));
+    let value_text = r.eval.last_value().map(|v| format::value_within(v, r.unit, c.value - 1));
     match (h, value_text) {
         (Health::Unknown, _) | (_, None) => {
             let why = r.eval.last_error().filter(|_| h == Health::Unknown).map_or_else(|| r.eval.reason().to_string(), str::to_string);
@@ -123,7 +123,8 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
                 spans.push(Span::styled(fit(&sparkline::line(&values, c.trend - 1, view.ascii), c.trend), base.patch(t.chart)));
             }
             if c.p95 > 0 {
-                let p95 = r.eval.series().p95(s.now_ms - P95_WINDOW_MS).map(|v| format::value(v, r.unit)).unwrap_or_default();
+                let p95 =
+                    r.eval.series().p95(s.now_ms - P95_WINDOW_MS).map(|v| format::value_within(v, r.unit, c.p95 - 1)).unwrap_or_default();
                 spans.push(Span::styled(format!("{:>w$} ", p95, w = c.p95 - 1), base.patch(t.text_dim)));
             }
         }

@@ -223,7 +223,7 @@ fn no_band_means_any_value_is_ok() {
     let mut e = Evaluator::new(EvaluatorConfig::new("queue_depth", None));
     let t = e.observe(Observation::value(0, 1e9)).expect("transition");
     assert_eq!(t.to, Health::Ok);
-    assert_eq!(t.reason, "first sample: queue_depth 1000000000 (no band)");
+    assert_eq!(t.reason, "first sample: queue_depth 1G (no band)");
     assert!(feed(&mut e, 1, &[-5.0, 0.0, 42.0]).is_empty());
     assert_eq!(e.observe(Observation::error(9000, "dns failure")).map(|t| t.to), Some(Health::Unknown));
 }
