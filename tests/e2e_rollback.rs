@@ -34,7 +34,11 @@ fn the_trigger_proposes_the_user_types_the_id_and_the_rollback_runs() {
     wait_long(&c, "PROPOSED by errors-high", 90);
     assert!(c.text().contains("rollback previous-release proposed"), "the status bar says so:\n{}", c.text());
     c.press(b"\r");
-    wait_long(&c, "would switch the demo shop from 3.0.0-demo back to 2.9.4", 10);
+    // The preview's output (the shop's health JSON), not its command line,
+    // which the form shows while the preview runs and which names the same
+    // words: confirming before the preview ends is refused.
+    wait_long(&c, "\"uptime\":", 20);
+    assert!(c.text().contains("would switch the demo shop from 3.0.0-demo back to 2.9.4"), "{}", c.text());
     c.wait_for("Type the action id");
     // A wrong id runs nothing.
     c.type_text("previous");

@@ -6,6 +6,8 @@
 //! certificate from the trusted CA passes, so the failures are the
 //! certificates' and not the set-up's.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,7 +16,6 @@ use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 use opsdeck::config::{Probe, Source, parse_source};
 use opsdeck::metrics::Health;
@@ -76,16 +77,7 @@ fn leaf(l: Leaf<'_>) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
 /// Serves TLS with `cert` on 127.0.0.1 until the test ends, answering any
 /// request after a good handshake with `200 OK`; returns the port.
 async fn tls_server(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -> u16 {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, acceptor, port) = common::tls::listener(cert, key).await;
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();

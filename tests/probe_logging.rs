@@ -16,7 +16,6 @@ use axum::routing::get;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 use common::pty::Console;
 
@@ -29,16 +28,7 @@ async fn self_signed_server(tried: Arc<AtomicUsize>) -> u16 {
     let key = KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap().der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, acceptor, port) = common::tls::listener(cert, key).await;
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             tried.fetch_add(1, Ordering::SeqCst);
@@ -98,7 +88,7 @@ name = "log once"
 
 [defaults]
 every = "200ms"
-timeout = "1s"
+timeout = "200ms"
 
 [[check]]
 id = "tls-api"

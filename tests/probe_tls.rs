@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opsdeck::config::check::TlsProbe;
@@ -12,7 +11,6 @@ use opsdeck::probe::{Cause, ProbeError};
 use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 const DAY: u64 = 86_400;
 
@@ -33,16 +31,7 @@ fn certificate(days: i64) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
 
 /// Serves TLS with `cert` on 127.0.0.1 until the test ends; returns the port.
 async fn tls_server(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -> u16 {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let (listener, acceptor, port) = common::tls::listener(cert, key).await;
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();

@@ -4,6 +4,7 @@
 
 pub mod proxy;
 pub mod pty;
+pub mod tls;
 
 /// PostgreSQL for tests: `OPSDECK_TEST_POSTGRES_URL`, else the local server.
 pub fn postgres_url() -> String {
