@@ -166,7 +166,11 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                         runner.finished(&run);
                         unrecorded.push(body);
                     }
-                    RunNews::Preview { action, ok, output } => state.preview_done(&action, ok, &output),
+                    RunNews::Preview { action, generation, ok, output } => {
+                        if runner.is_latest_preview(generation) {
+                            state.preview_done(&action, ok, &output);
+                        }
+                    }
                 }
                 // A finished run must reach the journal: retried until the link takes it.
                 unrecorded.retain(|body| link.append(body.clone()).is_err());
@@ -293,7 +297,10 @@ impl Outside<'_> {
                     let live = self.runner.start(start, now_ms());
                     state.live.insert(run, live);
                 }
-                Effect::Preview(start) => self.runner.preview(start),
+                Effect::Preview(start) => {
+                    self.runner.preview(start);
+                }
+                Effect::StopPreview => self.runner.stop_preview(),
                 Effect::CancelRun(run) => {
                     if !self.runner.cancel(&run) {
                         state.error("that run has already ended");

@@ -130,6 +130,8 @@ pub enum Effect {
     /// Run a rollback's preview here (not claimed): its output comes back
     /// through [`State::preview_done`].
     Preview(StartRun),
+    /// Stop the running preview: its form was closed.
+    StopPreview,
 }
 
 /// What the loop needs to run a claimed step.

@@ -30,7 +30,9 @@ pub enum RunNews {
     /// The run ended: append this (the `run.finished` event).
     Finished { run: String, body: Body },
     /// A rollback's preview ended (not recorded: it is not a claimed run).
-    Preview { action: String, ok: bool, output: String },
+    /// `generation` tells the newest preview from one it replaced (see
+    /// [`StepRunner::is_latest_preview`]).
+    Preview { action: String, generation: u64, ok: bool, output: String },
 }
 
 /// Why a run is asked to stop before it ends by itself.
@@ -42,9 +44,14 @@ enum StopWhy {
     Interrupt,
 }
 
-/// The runs of this console.
+/// The runs of this console, and its one preview: previews are
+/// latest-wins, so starting one stops the one before (its whole process
+/// group) and only the newest result is shown.
 pub struct StepRunner {
     cancels: HashMap<String, oneshot::Sender<StopWhy>>,
+    /// The preview running now: its generation and how to stop it.
+    preview: Option<(u64, oneshot::Sender<()>)>,
+    generations: u64,
     news_tx: mpsc::Sender<RunNews>,
     pub news: mpsc::Receiver<RunNews>,
 }
@@ -52,7 +59,7 @@ pub struct StepRunner {
 impl Default for StepRunner {
     fn default() -> Self {
         let (news_tx, news) = mpsc::channel(64);
-        StepRunner { cancels: HashMap::new(), news_tx, news }
+        StepRunner { cancels: HashMap::new(), preview: None, generations: 0, news_tx, news }
     }
 }
 
@@ -71,21 +78,49 @@ impl StepRunner {
     }
 
     /// Runs a rollback's preview: unclaimed, bounded and redacted like a
-    /// run; its output comes back as [`RunNews::Preview`].
-    pub fn preview(&mut self, start: StartRun) {
+    /// run; its output comes back as [`RunNews::Preview`]. A preview still
+    /// running is stopped first (SIGTERM to its group, then SIGKILL) and
+    /// reports nothing. Returns the new preview's generation.
+    pub fn preview(&mut self, start: StartRun) -> u64 {
+        self.stop_preview();
+        self.generations += 1;
+        let generation = self.generations;
+        let (stop_tx, mut stop) = oneshot::channel();
+        self.preview = Some((generation, stop_tx));
         let secrets = secrets_for(&start.env);
         let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
         let news = self.news_tx.clone();
         let action = start.run;
         tokio::spawn(async move {
             let mut running = Running::start(spec);
-            let r = running.wait().await;
+            let r = tokio::select! {
+                r = running.wait() => r,
+                _ = &mut stop => {
+                    running.cancel();
+                    let _ = running.wait().await;
+                    return;
+                }
+            };
             let output = match &r.error {
                 Some(e) => format!("{}\n[opsdeck] {e}", r.output),
                 None => r.output.clone(),
             };
-            let _ = news.send(RunNews::Preview { action, ok: r.outcome.is_success(), output }).await;
+            let _ = news.send(RunNews::Preview { action, generation, ok: r.outcome.is_success(), output }).await;
         });
+        generation
+    }
+
+    /// Stops the running preview, if any; its result is never shown.
+    pub fn stop_preview(&mut self) {
+        if let Some((_, stop)) = self.preview.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Whether a preview's result is the newest one's (a result that was
+    /// already on its way when a newer preview started is not).
+    pub fn is_latest_preview(&self, generation: u64) -> bool {
+        generation == self.generations
     }
 
     /// Asks a run to stop (its whole process group is killed).
@@ -180,5 +215,45 @@ pub fn finished_body(run: &str, r: &RunResult) -> Body {
         duration_ms: r.duration.as_millis() as i64,
         output,
         truncated: r.truncated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn preview_of(script: String) -> StartRun {
+        StartRun { run: "peek".into(), script, env: Vec::new(), cwd: None, timeout: Duration::from_secs(30), lease_ms: 30_000 }
+    }
+
+    /// Real processes: a second preview stops the first one's process group,
+    /// and only the second one's result comes back.
+    #[tokio::test]
+    async fn a_new_preview_stops_the_old_one_and_only_the_newest_result_is_shown() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let marker = dir.path().join("first-stopped");
+        let mut runner = StepRunner::default();
+        let ready = dir.path().join("first-ready");
+        let first = runner.preview(preview_of(format!(
+            "trap 'echo stopped > {}; exit 1' TERM; echo up > {}; sleep 30 & wait",
+            marker.display(),
+            ready.display()
+        )));
+        // Replace it only once it runs (its trap set), as a person would.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !ready.exists() {
+            assert!(tokio::time::Instant::now() < deadline, "the first preview never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let second = runner.preview(preview_of("echo second".into()));
+        assert!(!runner.is_latest_preview(first) && runner.is_latest_preview(second));
+        let news = tokio::time::timeout(Duration::from_secs(20), runner.news.recv()).await.expect("a result").expect("news");
+        let RunNews::Preview { generation, output, .. } = news else { panic!("{news:?}") };
+        assert_eq!((generation, output.trim()), (second, "second"), "only the newest preview reports");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !marker.exists() {
+            assert!(tokio::time::Instant::now() < deadline, "the first preview's group was never told to stop");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }

@@ -167,7 +167,13 @@ impl State {
     pub(super) fn form_action(&mut self, action: Action) -> Vec<Effect> {
         let Overlay::Form(form) = &mut self.overlay else { return Vec::new() };
         match action {
-            Action::Cancel | Action::Close => self.overlay = Overlay::None,
+            Action::Cancel | Action::Close => {
+                self.overlay = Overlay::None;
+                // A preview nobody will read is stopped (latest-wins).
+                if self.previewing.take().is_some() {
+                    return vec![Effect::StopPreview];
+                }
+            }
             Action::Submit => return self.submit_form(),
             Action::Backspace => form.backspace(),
             Action::Complete | Action::FocusNext => form.next_field(),

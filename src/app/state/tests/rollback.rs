@@ -387,3 +387,14 @@ fn a_stale_claim_that_ends_not_started_is_no_longer_named_as_running() {
     room.append(&bob, again);
     assert_eq!(started(&room.deliver(&mut bob)), vec!["echo rolling back".to_string()]);
 }
+
+#[test]
+fn closing_a_rollback_form_stops_its_preview_and_reopening_starts_a_new_one() {
+    let mut alice = console("alice");
+    select(&mut alice, "peek");
+    assert!(matches!(alice.update(Action::RollbackRun).as_slice(), [Effect::Preview(_)]));
+    assert_eq!(alice.update(Action::Close), vec![Effect::StopPreview], "Esc stops the preview nobody will read");
+    assert!(matches!(alice.update(Action::RollbackRun).as_slice(), [Effect::Preview(_)]), "a new preview");
+    alice.preview_done("peek", true, "would do it\n");
+    assert!(alice.update(Action::Close).is_empty(), "a finished preview needs no stopping");
+}
