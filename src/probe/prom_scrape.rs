@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use reqwest::Url;
 
+use super::prom_http::{http_client, request_reason};
 use super::prom_text;
 use super::prom_track::Tracker;
-use super::prometheus::{http_client, request_reason};
 use super::{ProbeError, ProbeResult};
 
 /// Largest `/metrics` body read; a bigger one is an error, never cut short.

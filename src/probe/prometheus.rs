@@ -12,19 +12,16 @@
 //! (tokens). Errors are built from parts that carry no URL, and as a second
 //! guard any password or query value of the configured URL is masked.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use prometheus_http_query::Client;
 use prometheus_http_query::response::Data;
 use reqwest::Url;
 
+use super::prom_http::{http_client, request_reason, shorten};
 use super::prom_scrape::ScrapeMode;
-use super::{ProbeEnv, ProbeError, ProbeResult, Reading, io_reason, short_duration};
+use super::{ProbeEnv, ProbeError, ProbeResult, Reading, short_duration};
 use crate::config::check::PrometheusProbe;
-
-/// Longest reason kept from a server's error message.
-const MAX_REASON: usize = 200;
 
 pub struct PrometheusProber {
     mode: Box<Mode>,
@@ -142,71 +139,12 @@ fn api_reason(e: &prometheus_http_query::Error) -> String {
     }
 }
 
-/// A short reason for a failed HTTP request: `HTTP 503`, `connection
-/// refused`, a TLS or DNS failure. Never includes the URL.
-pub(super) fn request_reason(e: &reqwest::Error) -> String {
-    if let Some(status) = e.status() {
-        return format!("HTTP {}", status.as_u16());
-    }
-    // reqwest's own message names the URL: describe the cause instead.
-    let mut deepest = None;
-    let mut next = e.source();
-    while let Some(cause) = next {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return shorten(io_cause(io));
-        }
-        deepest = Some(cause.to_string());
-        next = cause.source();
-    }
-    if e.is_timeout() {
-        return "timed out".to_string();
-    }
-    match deepest {
-        Some(d) if e.is_decode() => shorten(format!("could not decode the response: {d}")),
-        Some(d) => shorten(d),
-        None if e.is_connect() => "connection failed".to_string(),
-        None if e.is_body() => "could not read the response body".to_string(),
-        None => "request failed".to_string(),
-    }
-}
-
-/// The reason for an I/O error, looking through the I/O errors wrapped in it
-/// (TLS failures arrive as an I/O error inside an I/O error).
-fn io_cause(mut io: &std::io::Error) -> String {
-    while let Some(inner) = io.get_ref() {
-        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
-            return format!("TLS error: {tls}");
-        }
-        match inner.downcast_ref::<std::io::Error>() {
-            Some(nested) => io = nested,
-            None => break,
-        }
-    }
-    io_reason(io)
-}
-
 /// An `http` or `https` URL; the message never repeats the URL.
 pub(super) fn parse_http_url(raw: &str) -> Result<Url, ProbeError> {
     let url = Url::parse(raw.trim()).map_err(|e| ProbeError::new(format!("invalid url: {e}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
         other => Err(ProbeError::new(format!("url scheme `{other}` is not http or https"))),
-    }
-}
-
-/// The HTTP client of one prober (connections are reused between runs).
-pub(super) fn http_client() -> Result<reqwest::Client, ProbeError> {
-    reqwest::Client::builder()
-        .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ProbeError::new(format!("cannot set up an HTTP client: {}", request_reason(&e))))
-}
-
-/// Cuts a reason to [`MAX_REASON`] characters.
-fn shorten(s: String) -> String {
-    match s.char_indices().nth(MAX_REASON) {
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-        None => s,
     }
 }
 
@@ -242,6 +180,7 @@ impl Secrets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::prom_http::MAX_REASON;
     use serde_json::json;
 
     fn data(v: serde_json::Value) -> Data {

@@ -46,7 +46,7 @@
 //! (or without) an install, [`installed`] is [`Redactor::EMPTY`], which
 //! masks only URL credentials by shape. Where a clean path exists the
 //! redactor is passed explicitly instead (`status`, `export`, `check`,
-//! the runs' [`crate::exec::RunSpec::secrets`]).
+//! the secrets given to each runbook and rollback run).
 
 mod names;
 mod redactor;

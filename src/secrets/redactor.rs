@@ -99,7 +99,7 @@ impl Redactor {
         Redactor::build(plan, &process_vars())
     }
 
-    /// The secret values, longest first (for [`crate::exec::RunSpec::secrets`]).
+    /// The secret values, longest first (what a command run masks in its output).
     pub fn values(&self) -> &[String] {
         &self.values
     }
