@@ -225,9 +225,9 @@ pub enum Body {
     #[serde(rename = "runbook.restarted")]
     RunbookRestarted { runbook: String },
 
-    /// A command run (a runbook step or a rollback) is claimed. The first
-    /// claim of a lock (lowest seq) with no finish and an unexpired lease
-    /// holds it; a console runs only once its own claim holds.
+    /// A command run (a runbook step or a rollback) is claimed. Whether the
+    /// claim holds its lock is decided by the one run-lock rule of
+    /// [`crate::launch::runs`]; a console runs only once its own claim holds.
     #[serde(rename = "run.claimed")]
     RunClaimed {
         run: String,

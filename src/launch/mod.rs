@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use load::load;
 pub use progress::{ItemState, ItemStatus, Progress, StepState, StepStatus, Tally};
-pub use runs::{Claim, Runs};
+pub use runs::{Claim, Folded, Runs};
 
 /// Every checklist and runbook of the plan.
 #[derive(Debug, Clone, Default, PartialEq)]

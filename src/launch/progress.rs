@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::journal::{Actor, Body, Event, Outcome, Subject};
 
-use super::runs::Runs;
+use super::runs::{Folded, Runs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ItemStatus {
@@ -125,8 +125,8 @@ impl Progress {
                 self.runbooks.insert(runbook.clone(), RunbookState::default());
             }
             Body::RunClaimed { run, subject, .. } => {
-                self.runs.apply(event, &body);
-                let holds = self.runs.get(run).is_some_and(|c| !c.lost);
+                // A repeated run id is ignored (see [`super::runs`]): it must not move the step back.
+                let holds = self.runs.apply(event, &body) == Folded::Claimed && self.runs.held(run).is_some();
                 if let (true, Subject::Step { runbook, step }) = (holds, subject) {
                     let s = self.step_mut(runbook, step);
                     *s = StepState {
@@ -137,10 +137,12 @@ impl Progress {
                     };
                 }
             }
-            Body::RunRenewed { .. } => self.runs.apply(event, &body),
+            Body::RunRenewed { .. } => {
+                self.runs.apply(event, &body);
+            }
             Body::RunFinished { run, outcome, .. } => {
                 self.runs.apply(event, &body);
-                let subject = self.runs.get(run).filter(|c| !c.lost).map(|c| c.subject.clone());
+                let subject = self.runs.held(run).map(|c| c.subject.clone());
                 if let Some(Subject::Step { runbook, step }) = subject {
                     let s = self.step_mut(&runbook, &step);
                     // Only the run that holds the step moves it on (not a stale one after a restart).
@@ -274,6 +276,17 @@ mod tests {
         let p = fold(vec![("alice", step_claim("r1", "migrate")), ("bob", step_claim("r2", "migrate"))]);
         assert_eq!(p.step("deploy", "migrate").status, StepStatus::Running { run: "r1".into() });
         assert!(p.runs.get("r2").unwrap().lost);
+    }
+
+    #[test]
+    fn a_repeated_claim_of_a_finished_run_leaves_the_step_done() {
+        let p = fold(vec![
+            ("alice", step_claim("r1", "migrate")),
+            ("alice", step_finish("r1", Outcome::Succeeded, 0)),
+            ("alice", step_claim("r1", "migrate")),
+        ]);
+        assert_eq!(p.step("deploy", "migrate").status, StepStatus::Done);
+        assert!(p.runs.active("runbook:deploy/migrate").is_none());
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! Claimed command runs (runbook steps now, rollbacks too): who claimed
-//! what, under which lock, whether the claim holds, and how the run ended.
+//! The run-lock rule and the fold that applies it: claimed command runs
+//! (runbook steps, rollbacks and their verifications), who claimed what
+//! under which lock, whether each claim holds, and how each run ended.
+//! This is the one place that decides who holds a lock: the console (its
+//! launch progress and rollback keys), the rollback pane and the notifier
+//! ([`crate::notify::Classifier`]) all fold [`Runs`] and ask it. Pure: no
+//! I/O, no clock (times are event times, or `now_ms` passed in).
 //!
 //! Exactly one run per lock is active across the room because every
 //! console folds the same events in the same order and decides the same
@@ -12,6 +17,21 @@
 //! kept (and shown) but never runs. Lease expiry is judged by event times,
 //! so all consoles agree; a holder whose lease ran out without a finish is
 //! *abandoned*: its console died and the command's real state is unknown.
+//!
+//! **The boundaries** ([`Claim::holds_at`]). A lease covers its last
+//! millisecond: a claim renewed (or made) at `r` with lease `l` still holds
+//! at exactly `r + l` ([`Claim::lease_ends_ms`]), so a claim made then
+//! loses to it and it is not yet abandoned; from `r + l + 1` it no longer
+//! holds. A run that finished at `f` has ended at `f`: a claim made at
+//! exactly `f` holds.
+//!
+//! **Repeated run ids.** A run id is claimed once: a second `run.claimed`
+//! with a run id already folded (a replay, or a duplicate append) is
+//! ignored whatever it says: it neither renews the lease, nor claims again
+//! (even once the first claim ended or lost), nor moves its lock. Only
+//! `run.renewed` renews, and only the first `run.finished` of a run counts.
+//! [`Runs::apply`] says which of these an event was ([`Folded`]), so a
+//! consumer reacts to a claim or finish once.
 
 use std::collections::HashMap;
 
@@ -58,10 +78,36 @@ impl Claim {
         self.renewed_at_ms.saturating_add(self.lease_ms)
     }
 
+    /// Still holds its lock at `at_ms` (an event time, or now): it did not
+    /// lose, and had neither finished by then nor let its lease run out.
+    /// The boundaries are the module doc's: held at exactly
+    /// [`lease_ends_ms`](Self::lease_ends_ms), ended at exactly its finish.
+    pub fn holds_at(&self, at_ms: i64) -> bool {
+        !self.lost
+            && match &self.finish {
+                None => at_ms <= self.lease_ends_ms(),
+                Some(f) => at_ms < f.at_ms,
+            }
+    }
+
     /// Active, but its console has not been heard from within the lease.
     pub fn is_abandoned(&self, now_ms: i64) -> bool {
-        self.is_active() && now_ms > self.lease_ends_ms()
+        self.is_active() && !self.holds_at(now_ms)
     }
+}
+
+/// What folding one event did, under the rule of the module doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folded {
+    /// A new claim (see [`Claim::lost`] for whether it holds).
+    Claimed,
+    /// A known run's lease runs on.
+    Renewed,
+    /// A known run's first finish.
+    Finished,
+    /// Nothing changed: not a run event, a repeated run id, a second
+    /// finish, or a run this room never claimed.
+    Ignored,
 }
 
 /// Every claimed run of the room.
@@ -73,12 +119,12 @@ pub struct Runs {
 }
 
 impl Runs {
-    /// Folds a run event; other events are ignored.
-    pub fn apply(&mut self, event: &Event, body: &Body) {
+    /// Folds a run event and says what it did; other events are ignored.
+    pub fn apply(&mut self, event: &Event, body: &Body) -> Folded {
         match body {
             Body::RunClaimed { run, lock, subject, lease_ms, .. } => {
                 if self.by_id.contains_key(run) {
-                    return;
+                    return Folded::Ignored;
                 }
                 let lost_to = self.held_at(lock, event.at_ms).map(|c| c.run.clone());
                 let claim = Claim {
@@ -96,12 +142,15 @@ impl Runs {
                 };
                 self.by_id.insert(run.clone(), claim);
                 self.order.push(run.clone());
+                Folded::Claimed
             }
-            Body::RunRenewed { run } => {
-                if let Some(c) = self.by_id.get_mut(run) {
+            Body::RunRenewed { run } => match self.by_id.get_mut(run) {
+                Some(c) => {
                     c.renewed_at_ms = c.renewed_at_ms.max(event.at_ms);
+                    Folded::Renewed
                 }
-            }
+                None => Folded::Ignored,
+            },
             Body::RunFinished { run, outcome, exit_code, duration_ms, output, truncated } => {
                 if let Some(c) = self.by_id.get_mut(run)
                     && c.finish.is_none()
@@ -114,9 +163,12 @@ impl Runs {
                         truncated: *truncated,
                         at_ms: event.at_ms,
                     });
+                    Folded::Finished
+                } else {
+                    Folded::Ignored
                 }
             }
-            _ => {}
+            _ => Folded::Ignored,
         }
     }
 
@@ -124,14 +176,7 @@ impl Runs {
     /// `at_ms`: unfinished with a live lease then, or finished after it
     /// (which includes every claim made after `at_ms`).
     fn held_at(&self, lock: &str, at_ms: i64) -> Option<&Claim> {
-        self.in_order().find(|c| {
-            c.lock == lock
-                && !c.lost
-                && match &c.finish {
-                    None => at_ms <= c.lease_ends_ms(),
-                    Some(f) => at_ms < f.at_ms,
-                }
-        })
+        self.in_order().find(|c| c.lock == lock && c.holds_at(at_ms))
     }
 
     /// The active run of a lock, live or abandoned.
@@ -141,6 +186,11 @@ impl Runs {
 
     pub fn get(&self, run: &str) -> Option<&Claim> {
         self.by_id.get(run)
+    }
+
+    /// The claim of `run` if it took its lock (did not lose).
+    pub fn held(&self, run: &str) -> Option<&Claim> {
+        self.get(run).filter(|c| !c.lost)
     }
 
     /// Claims in seq order.
@@ -265,6 +315,79 @@ mod tests {
         let runs = fold(&[ev(1, 1000, "alice", claim("a")), ev(2, 20_100, "alice", not_started("a")), ev(3, 20_200, "bob", claim("b"))]);
         assert!(!runs.get("b").unwrap().lost);
         assert_eq!(runs.active("rollback:api").unwrap().run, "b");
+    }
+
+    fn claim_at(seq: i64, at: i64, who: &str, run: &str) -> (Event, Body) {
+        ev(seq, at, who, claim(run))
+    }
+
+    #[test]
+    fn at_the_lease_boundary_the_holder_still_holds() {
+        // Alice claims at 1s with a 30s lease: it ends at 31s, inclusive.
+        let first = claim_at(1, 1000, "alice", "a");
+        assert_eq!(fold(std::slice::from_ref(&first)).get("a").unwrap().lease_ends_ms(), 31_000);
+        for (at, loses) in [(30_999, true), (31_000, true), (31_001, false)] {
+            let runs = fold(&[first.clone(), claim_at(2, at, "bob", "b")]);
+            let b = runs.get("b").unwrap();
+            assert_eq!(b.lost, loses, "bob's claim at {at}");
+            assert_eq!(b.lost_to.as_deref(), loses.then_some("a"));
+            let a = runs.get("a").unwrap();
+            assert_eq!((a.holds_at(at), a.is_abandoned(at)), (loses, !loses), "alice's claim at {at}");
+        }
+        // A renewal moves the boundary: renewed at 20s, the lease ends at 50s.
+        let renewed = ev(2, 20_000, "alice", Body::RunRenewed { run: "a".into() });
+        assert!(fold(&[first.clone(), renewed.clone(), claim_at(3, 50_000, "bob", "b")]).get("b").unwrap().lost);
+        assert!(!fold(&[first.clone(), renewed, claim_at(3, 50_001, "bob", "b")]).get("b").unwrap().lost);
+        // A finish at 5s has ended the run at 5s.
+        let finished = ev(2, 5000, "alice", finish("a"));
+        for (at, loses) in [(4999, true), (5000, false), (5001, false)] {
+            let runs = fold(&[first.clone(), finished.clone(), claim_at(3, at, "bob", "b")]);
+            assert_eq!(runs.get("b").unwrap().lost, loses, "bob's claim at {at}, alice finished at 5000");
+        }
+    }
+
+    #[test]
+    fn a_repeated_run_id_is_ignored() {
+        let mut runs = Runs::default();
+        let (e, b) = claim_at(1, 1000, "alice", "a");
+        assert_eq!(runs.apply(&e, &b), Folded::Claimed);
+        // Repeated after the lease ran out: no renewal, no second claim.
+        let (e, b) = claim_at(2, 40_000, "alice", "a");
+        assert_eq!(runs.apply(&e, &b), Folded::Ignored);
+        let a = runs.get("a").unwrap();
+        assert_eq!((a.seq, a.claimed_at_ms, a.renewed_at_ms), (1, 1000, 1000));
+        assert!(a.is_abandoned(40_000), "a repeated claim is no sign of life");
+        let (e, b) = claim_at(3, 40_000, "bob", "b");
+        assert_eq!(runs.apply(&e, &b), Folded::Claimed);
+        assert!(!runs.get("b").unwrap().lost, "the lock is free: alice's lease ran out at 31s");
+        // Repeated under another lock, or after the run lost: still ignored.
+        let other = Body::RunClaimed {
+            title: String::new(),
+            run: "b".into(),
+            lock: "rollback:db".into(),
+            subject: Subject::Rollback { action: "db".into() },
+            lease_ms: 30_000,
+        };
+        assert_eq!(runs.apply(&ev(4, 41_000, "bob", other.clone()).0, &other), Folded::Ignored);
+        assert_eq!(runs.get("b").unwrap().lock, "rollback:api");
+        let (e, b) = claim_at(5, 41_000, "carol", "c");
+        assert_eq!(runs.apply(&e, &b), Folded::Claimed);
+        assert!(runs.get("c").unwrap().lost);
+        let (e, b) = claim_at(6, 200_000, "carol", "c");
+        assert_eq!(runs.apply(&e, &b), Folded::Ignored);
+        assert!(runs.held("c").is_none(), "a lost claim stays lost");
+        // Only the first finish counts, and a finished run is not claimed again.
+        let (e, b) = ev(7, 45_000, "bob", finish("b"));
+        assert_eq!(runs.apply(&e, &b), Folded::Finished);
+        assert_eq!(runs.apply(&ev(8, 46_000, "bob", not_started("b")).0, &not_started("b")), Folded::Ignored);
+        assert_eq!(runs.get("b").unwrap().finish.as_ref().unwrap().outcome, Outcome::Succeeded);
+        let (e, b) = claim_at(9, 50_000, "bob", "b");
+        assert_eq!(runs.apply(&e, &b), Folded::Ignored);
+        assert!(runs.active("rollback:api").is_some_and(|c| c.run == "a"), "only alice's abandoned claim is active");
+        assert_eq!(
+            runs.apply(&ev(10, 50_000, "x", Body::RunRenewed { run: "zz".into() }).0, &Body::RunRenewed { run: "zz".into() }),
+            Folded::Ignored
+        );
     }
 
     #[test]

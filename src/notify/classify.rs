@@ -2,16 +2,19 @@
 //! event is, and the sentence that tells it. It follows the whole room (in
 //! seq order) because some answers need history: an incident's title for
 //! its severity change, and whether a `run.claimed` of a rollback actually
-//! holds its lock (only the first live claim runs) so that `run.finished`
-//! of that run is `rollback.finished`.
+//! holds its lock so that it is `rollback.started` and the `run.finished`
+//! of that run is `rollback.finished`. Who holds a lock is not decided
+//! here: the classifier folds the console's own [`Runs`] (the run-lock
+//! rule of [`crate::launch::runs`]), so it announces exactly the claims
+//! every console runs, at the lease boundary and for repeated run ids too.
 //!
 //! | subscribable        | journal event                                        |
 //! |---------------------|------------------------------------------------------|
 //! | `incident.opened`   | `incident.opened`                                    |
 //! | `incident.severity` | `incident.severity`                                  |
 //! | `incident.status`   | `incident.status`                                    |
-//! | `rollback.started`  | `run.claimed` of a rollback that holds its lock      |
-//! | `rollback.finished` | `run.finished` of such a run                         |
+//! | `rollback.started`  | `run.claimed` of a rollback that holds its lock (a repeated run id is not a claim) |
+//! | `rollback.finished` | the first `run.finished` of such a run               |
 //! | others              | an event of that very kind (e.g. a future `trigger.fired`) |
 //!
 //! `notify.delivery` is never a notice: deliveries do not notify.
@@ -24,6 +27,7 @@ use crate::domain::format::duration;
 use crate::domain::severity::{Direction, direction};
 use crate::domain::timeline::describe;
 use crate::journal::{Body, Event, Outcome, Status, Subject};
+use crate::launch::{Folded, Runs};
 
 /// A journal event as a notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,24 +47,13 @@ impl Notice {
     }
 }
 
-/// A command run that holds its lock.
-#[derive(Debug, Clone)]
-struct Held {
-    lock: String,
-    subject: Subject,
-    lease_ms: i64,
-    expires_ms: i64,
-}
-
 /// Follows a room's events; see the module doc.
 #[derive(Debug, Default)]
 pub struct Classifier {
     severities: Vec<Severity>,
     titles: HashMap<i64, String>,
-    /// Running (holding, unfinished) runs by run id.
-    running: HashMap<String, Held>,
-    /// Lock → the run holding it.
-    holders: HashMap<String, String>,
+    /// The room's claimed runs, folded by the one run-lock rule.
+    runs: Runs,
     /// Firings and proposals, to notify the one every console agrees on
     /// and not the duplicates (see [`crate::rollback`]).
     rollbacks: crate::rollback::Rollbacks,
@@ -108,37 +101,7 @@ impl Classifier {
                 let text = format!("{} is {} (was {}), by {who}", self.incident(incident), to.name(), from.name());
                 Some(notice("incident.status", emoji, text))
             }
-            Body::RunClaimed { run, lock, subject, lease_ms, .. } => {
-                let busy = self.holders.get(&lock).and_then(|r| self.running.get(r)).is_some_and(|h| h.expires_ms > event.at_ms);
-                if busy {
-                    return None;
-                }
-                if let Some(stale) = self.holders.insert(lock.clone(), run.clone()) {
-                    self.running.remove(&stale);
-                }
-                let action = rollback_action(&subject).map(str::to_string);
-                self.running.insert(run, Held { lock, subject, lease_ms, expires_ms: event.at_ms.saturating_add(lease_ms) });
-                let action = action?;
-                Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
-            }
-            Body::RunRenewed { run } => {
-                if let Some(held) = self.running.get_mut(&run) {
-                    // The lease runs on from the renewal, as long as it was granted.
-                    held.expires_ms = held.expires_ms.max(event.at_ms.saturating_add(held.lease_ms));
-                }
-                None
-            }
-            Body::RunFinished { run, outcome, exit_code, duration_ms, .. } => {
-                let held = self.running.remove(&run)?;
-                if self.holders.get(&held.lock) == Some(&run) {
-                    self.holders.remove(&held.lock);
-                }
-                let action = rollback_action(&held.subject)?;
-                let exit = exit_code.filter(|_| outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
-                let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
-                let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(duration_ms));
-                Some(notice("rollback.finished", emoji, text))
-            }
+            Body::RunClaimed { .. } | Body::RunRenewed { .. } | Body::RunFinished { .. } => self.run(event, &body),
             Body::TriggerFired { .. } | Body::RollbackProposed { .. } if self.rollbacks.is_duplicate(event.seq) => None,
             Body::TriggerFired { trigger, reason, mode, rollback, .. } => {
                 let then = rollback.filter(|_| mode != "advise").map(|r| format!(" ({mode}: proposes {r})")).unwrap_or_default();
@@ -150,6 +113,27 @@ impl Classifier {
                     None => "; waiting for a person to confirm".into(),
                 };
                 Some(notice("rollback.proposed", ":rewind:", format!("Trigger {trigger} proposes rollback {rollback}{when}: {reason}")))
+            }
+            _ => None,
+        }
+    }
+
+    /// A run event folded by the run-lock rule: a new claim that holds a
+    /// rollback's lock starts it, the first finish of such a run finishes it.
+    fn run(&mut self, event: &Event, body: &Body) -> Option<Notice> {
+        let who = &event.actor.name;
+        let folded = self.runs.apply(event, body);
+        match (folded, body) {
+            (Folded::Claimed, Body::RunClaimed { run, .. }) => {
+                let action = rollback_action(&self.runs.held(run)?.subject)?;
+                Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
+            }
+            (Folded::Finished, Body::RunFinished { run, outcome, exit_code, duration_ms, .. }) => {
+                let action = rollback_action(&self.runs.held(run)?.subject)?;
+                let exit = exit_code.filter(|_| *outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
+                let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
+                let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(*duration_ms));
+                Some(notice("rollback.finished", emoji, text))
             }
             _ => None,
         }
@@ -242,6 +226,64 @@ mod tests {
                 some("rollback.finished", ":x: Rollback vercel-previous failed (exit 1) after 42s, run by alice"),
             ]
         );
+    }
+
+    /// The run of a run event.
+    fn run_of(e: &Event) -> String {
+        match Body::of(e) {
+            Some(Body::RunClaimed { run, .. } | Body::RunFinished { run, .. }) => run,
+            other => panic!("not a claim or finish: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_notifier_announces_exactly_the_rollbacks_the_console_runs() {
+        let claim = |run: &str| Body::RunClaimed {
+            title: String::new(),
+            run: run.into(),
+            lock: "rollback:prev".into(),
+            subject: Subject::Rollback { action: "prev".into() },
+            lease_ms: 30_000,
+        };
+        let finish = |run: &str| Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Succeeded,
+            exit_code: Some(0),
+            duration_ms: 9_000,
+            output: String::new(),
+            truncated: false,
+        };
+        let events = [
+            // Alice holds; her console dies (no renewal): her lease ends at T0+30s, inclusive.
+            event(1, T0, "alice", claim("r1")),
+            // Bob claims at exactly the end of alice's lease: it still holds, bob loses.
+            event(2, T0 + 30_000, "bob", claim("r2")),
+            // Carol, a millisecond later: alice's claim is abandoned, bob's lost, carol's holds.
+            event(3, T0 + 30_001, "carol", claim("r3")),
+            // Carol's claim appended twice: one claim.
+            event(4, T0 + 30_002, "carol", claim("r3")),
+            event(5, T0 + 40_000, "carol", finish("r3")),
+            // Dave's claim made offline while carol ran reaches the room after she finished: it loses.
+            event(6, T0 + 35_000, "dave", claim("r4")),
+            // Carol's claim replayed long after: still one claim, nothing starts.
+            event(7, T0 + 100_000, "carol", claim("r3")),
+        ];
+        let mut console = crate::launch::Progress::default();
+        let mut notifier = Classifier::new(&default_severities());
+        let (mut started, mut finished) = (Vec::new(), Vec::new());
+        for e in &events {
+            console.apply(e);
+            match notifier.apply(e).map(|n| n.kind) {
+                Some(k) if k == "rollback.started" => started.push(run_of(e)),
+                Some(k) if k == "rollback.finished" => finished.push(run_of(e)),
+                other => assert_eq!(other, None, "seq {}", e.seq),
+            }
+        }
+        let held: Vec<String> = console.runs.in_order().filter(|c| !c.lost).map(|c| c.run.clone()).collect();
+        let ended: Vec<String> = console.runs.in_order().filter(|c| !c.lost && c.finish.is_some()).map(|c| c.run.clone()).collect();
+        assert_eq!(held, ["r1", "r3"], "the console runs alice's and, once her lease ran out, carol's");
+        assert_eq!(started, held, "announced as started: exactly the claims the console holds, once each");
+        assert_eq!(finished, ended, "announced as finished: exactly their finishes");
     }
 
     #[test]
