@@ -108,7 +108,7 @@ impl Incident {
 
     /// Folds one event about this incident. The journal is the record: what
     /// an event says happened is applied as it stands (the rules are checked
-    /// before appending, see [`super::lifecycle`]); only a second
+    /// before appending, see `lifecycle`); only a second
     /// acknowledgement leaves the first in place.
     pub fn record(&mut self, event: &Event, body: &Body) {
         let at_ms = event.at_ms;

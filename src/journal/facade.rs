@@ -23,11 +23,12 @@ use color_eyre::eyre::{Report, Result, WrapErr, bail};
 use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::any_store::AnyStore;
 use super::error::{ReadOnly, Unreachable, is_unreachable};
 use super::event::{Actor, Body, Event, NewEvent, fresh_key};
 use super::room;
 use super::spool::Spool;
-use super::store::{self, AnyStore, Store, Wake};
+use super::store::{self, Store, Wake};
 
 /// How long one store operation may take before the store counts as
 /// unreachable (the spool makes a late success harmless: same key).

@@ -15,6 +15,7 @@
 //! wake, `journal.sync(last_seen)` and fold what it returns. A wake carries
 //! no event; it means "read everything after your last seq".
 
+pub mod any_store;
 pub mod error;
 pub mod event;
 pub mod facade;
@@ -26,10 +27,11 @@ pub mod spool;
 pub mod sqlite;
 pub mod store;
 
+pub use any_store::AnyStore;
 pub use error::{ReadOnly, Unreachable, is_read_only, is_unreachable};
 pub use event::{Actor, Body, Event, NewEvent, Outcome, Role, Status, Subject, Verdict};
 pub use facade::{Appended, Health, Journal, Upkeep};
 pub use postgres::PgStore;
 pub use spool::Spool;
 pub use sqlite::SqliteStore;
-pub use store::{AnyStore, Store, Wake, read_all};
+pub use store::{Store, Wake, read_all};

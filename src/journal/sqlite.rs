@@ -67,7 +67,7 @@ impl SqliteStore {
         Ok(pool)
     }
 
-    /// See [`AnyStore::subscribe`](super::AnyStore::subscribe): polls the
+    /// See `AnyStore::subscribe`: polls the
     /// room's latest seq every 250 ms.
     pub fn subscribe(&self, room: &str) -> mpsc::Receiver<Wake> {
         let (tx, rx) = mpsc::channel(64);
