@@ -3,27 +3,11 @@
 //! rules first, with a second Enter for a severity downgrade.
 
 use super::form::{Field, Form};
+pub use super::purpose::FormPurpose;
 use super::state::{Effect, Overlay, State};
 use crate::action::Action;
 use crate::domain::{Verdict, check};
 use crate::journal::{Body, Role, Status};
-
-/// What a form is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormPurpose {
-    OpenIncident,
-    Note(i64),
-    Severity(i64),
-    Status(i64),
-    Role(i64),
-    Link(i64),
-    /// Checklist and runbook forms (see `launch_actions`).
-    Launch(super::launch_actions::LaunchForm),
-    /// Rollback forms (see `rollback_actions`).
-    Rollback(super::rollback_actions::RollbackForm),
-    /// Silence this check (see `silence_actions`).
-    Silence(String),
-}
 
 impl State {
     /// The incident the user is on: the open one, or the selected row.

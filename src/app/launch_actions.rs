@@ -7,6 +7,7 @@
 //! pressing at once get one run; the other is told who is running it.
 
 use super::form::{Field, Form};
+pub use super::purpose::LaunchForm;
 use super::state::{Effect, Overlay, PendingClaim, StartRun, State};
 use crate::action::Action;
 use crate::journal::{Body, Event, Outcome, Subject, event::fresh_key};
@@ -19,23 +20,6 @@ pub const LEASE_MS: i64 = 30_000;
 /// A claim that took longer than this to reach the room (the store was
 /// away) is not run: the moment to run it has passed.
 pub(crate) const CLAIM_TOO_LATE_MS: i64 = 15_000;
-
-/// What a checklist or runbook form is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LaunchForm {
-    SkipItem(String),
-    SkipStep {
-        runbook: String,
-        step: String,
-    },
-    /// A step marked `confirm`, or one whose last run was abandoned.
-    RunStep {
-        runbook: String,
-        step: String,
-    },
-    Abort(String),
-    Restart(String),
-}
 
 /// An item of the checklist pane: checklist, phase and item positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,15 +274,8 @@ impl State {
 
     fn open_launch_form(&mut self, form: Form<LaunchForm>) {
         let Form { title, purpose, fields, focus, error, confirm, notes } = form;
-        self.overlay = Overlay::Form(Form {
-            title,
-            purpose: super::incident_actions::FormPurpose::Launch(purpose),
-            fields,
-            focus,
-            error,
-            confirm,
-            notes,
-        });
+        self.overlay =
+            Overlay::Form(Form { title, purpose: super::purpose::FormPurpose::Launch(purpose), fields, focus, error, confirm, notes });
     }
 
     /// Appends a claim for the step; the run starts when it comes back holding.

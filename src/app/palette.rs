@@ -1,6 +1,6 @@
 //! The `:` command palette: what can be typed there, parsing and completion.
 
-use super::state::{Pane, SortMode};
+use super::panes::{Pane, SortMode};
 
 /// A palette command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,21 +19,15 @@
 //! reached the room first wins.
 
 use super::form::{Field, Form};
-use super::incident_actions::FormPurpose;
 use super::launch_actions::LEASE_MS;
+use super::purpose::FormPurpose;
+pub use super::purpose::RollbackForm;
 use super::state::{Effect, Overlay, PendingClaim, StartRun, State};
 use crate::action::Action;
 use crate::config::sections::{ConfirmMode, Danger, Rollback};
 use crate::journal::{Body, Event, Subject, Verdict, event::fresh_key};
 use crate::trigger::{Proposal, Status};
 use crate::ui::format::clock;
-
-/// What a rollback form is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RollbackForm {
-    /// Confirm running this action.
-    Run { action: String },
-}
 
 /// The label of the typed-confirmation field.
 pub const TYPE_ID: &str = "Type the action id";

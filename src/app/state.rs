@@ -11,71 +11,13 @@ use crate::metrics::{Health, Transition};
 use crate::probe::schedule::Sample;
 
 use super::form::Form;
-use super::incident_actions::FormPurpose;
 use super::live::LiveOutput;
 use super::palette;
+pub use super::panes::{Pane, SortMode};
+use super::purpose::FormPurpose;
 use super::room::RoomState;
 use crate::journal::{Actor, Body, Event};
 use crate::launch::{Launch, Progress};
-
-/// The panes that can have focus, in Tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Metrics,
-    Checklist,
-    Runbook,
-    Rollback,
-    Incidents,
-    Changes,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 6] = [Pane::Metrics, Pane::Checklist, Pane::Runbook, Pane::Incidents, Pane::Changes, Pane::Rollback];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Pane::Metrics => "metrics",
-            Pane::Checklist => "checklist",
-            Pane::Runbook => "runbook",
-            Pane::Rollback => "rollback",
-            Pane::Incidents => "incidents",
-            Pane::Changes => "changes",
-        }
-    }
-
-    /// Panes shown in the main area, one at a time.
-    pub fn is_main(self) -> bool {
-        matches!(self, Pane::Metrics | Pane::Checklist | Pane::Runbook | Pane::Rollback)
-    }
-}
-
-/// How the metrics rows are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortMode {
-    /// Worst state first, then by name.
-    Worst,
-    Name,
-    /// Most recently changed first.
-    Changed,
-}
-
-impl SortMode {
-    pub fn label(self) -> &'static str {
-        match self {
-            SortMode::Worst => "worst first",
-            SortMode::Name => "by name",
-            SortMode::Changed => "recently changed",
-        }
-    }
-
-    fn next(self) -> SortMode {
-        match self {
-            SortMode::Worst => SortMode::Name,
-            SortMode::Name => SortMode::Changed,
-            SortMode::Changed => SortMode::Worst,
-        }
-    }
-}
 
 /// What the user is typing into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
