@@ -6,6 +6,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
+/// How a key mention starts and ends inside a message: `{key:help}`.
+pub const KEY_MENTION_OPEN: &str = "{key:";
+pub const KEY_MENTION_CLOSE: &str = "}";
+
 macro_rules! actions {
     ($($(#[doc = $doc:literal])* $variant:ident => $name:literal),* $(,)?) => {
         /// Something the user asked the console to do.
@@ -133,6 +137,14 @@ impl Action {
                 | Action::RollbackApprove
                 | Action::RollbackCancel
         )
+    }
+
+    /// A mention of the key that runs this action, for a message or hint
+    /// built where the keymap is not at hand: the text carries
+    /// `{key:incident.new}` and the view replaces it with the key bound in
+    /// the keymap in use (see `Keymap::fill` in the keymap module).
+    pub fn key(self) -> String {
+        format!("{KEY_MENTION_OPEN}{}{KEY_MENTION_CLOSE}", self.name())
     }
 
     /// Looks an action up by name, with the list of names in the error.

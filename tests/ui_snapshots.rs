@@ -6,7 +6,7 @@
 use opsdeck::action::Action;
 use opsdeck::app::state::State;
 use opsdeck::config::{Source, parse_source};
-use opsdeck::keymap::KeymapLoader;
+use opsdeck::keymap::{Keymap, KeymapLoader};
 use opsdeck::probe::schedule::Sample;
 use opsdeck::probe::{ProbeError, Reading};
 use opsdeck::theme::ThemeLoader;
@@ -74,10 +74,14 @@ fn state() -> State {
 }
 
 fn draw(state: &State, width: u16, height: u16) -> String {
-    let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
     let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
+    draw_with(state, &keymap, width, height)
+}
+
+fn draw_with(state: &State, keymap: &Keymap, width: u16, height: u16) -> String {
+    let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    let view = View { state, theme: &theme, keymap: &keymap, ascii: false };
+    let view = View { state, theme: &theme, keymap, ascii: false };
     terminal
         .draw(|f| {
             ui::render(f, &view);
@@ -279,8 +283,14 @@ countdown = "60s"
 /// and a two-person request waiting for approval.
 #[test]
 fn rollback_pane_with_a_countdown_120x40() {
-    use opsdeck::journal::{Actor, Body, NewEvent, Outcome, Subject};
     utc();
+    insta::assert_snapshot!(draw(&with_rollbacks(), 120, 40));
+}
+
+/// The rollback pane: a failed run, a proposal counting down, a request
+/// waiting for a second person.
+fn with_rollbacks() -> State {
+    use opsdeck::journal::{Actor, Body, NewEvent, Outcome, Subject};
     let text = format!("{PLAN}{ROLLBACKS}");
     let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
@@ -336,7 +346,52 @@ fn rollback_pane_with_a_countdown_120x40() {
         s.apply_event(NewEvent::new("shopfront-v3", &who(name), at, body).stored(i as i64 + 1));
     }
     s.update(Action::ViewRollback);
-    insta::assert_snapshot!(draw(&s, 120, 40));
+    s
+}
+
+/// A personal keymap that rebinds `n`, `4`, `v` and `a`: every hint names
+/// the user's keys, none the default ones.
+#[test]
+fn hints_name_the_keys_of_a_rebound_keymap() {
+    utc();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let personal = dir.path().join("keymap.toml");
+    let overlay = r#"
+[global]
+prepend_keymap = [{ on = "<F4>", run = "view.rollback", desc = "Rollbacks" }]
+[incidents]
+prepend_keymap = [
+  { on = "N", run = "incident.new", desc = "Open a new incident" },
+  { on = "n", run = "incident.note", desc = "Add a note" },
+]
+[rollback]
+prepend_keymap = [
+  { on = "<C-v>", run = "rollback.veto", desc = "Veto" },
+  { on = "<C-a>", run = "rollback.approve", desc = "Approve" },
+]
+"#;
+    std::fs::write(&personal, overlay).expect("overlay");
+    let keymap = KeymapLoader { user_dir: None, personal: Some(personal), base_dir: ".".into() }.load("default").expect("keymap");
+
+    let mut s = state();
+    s.update(Action::FocusNext);
+    s.update(Action::IncidentAck);
+    let frame = draw_with(&s, &keymap, 120, 40);
+    assert!(frame.contains("no incident selected; N opens one"), "{frame}");
+    assert!(frame.contains("no incidents · N in this pane opens one"), "{frame}");
+
+    let mut s = with_rollbacks();
+    let frame = draw_with(&s, &keymap, 120, 40);
+    assert!(frame.contains("F4 then <C-v> vetoes"), "the status bar: {frame}");
+    assert!(frame.contains("· <C-v> vetoes"), "the proposal: {frame}");
+    assert!(!frame.contains("4 then v") && !frame.contains(" v vetoes"), "{frame}");
+    s.update(Action::Down);
+    let frame = draw_with(&s, &keymap, 120, 40);
+    assert!(frame.contains("two-person rule (<C-a> approves)"), "the two-person rule: {frame}");
+    s.room.store.online = true;
+    s.update(Action::RollbackRun);
+    let frame = draw_with(&s, &keymap, 120, 40);
+    assert!(frame.contains("carol@bastion-1 asked to run it at 13:59:00: <C-a> approves"), "the status bar: {frame}");
 }
 
 #[test]

@@ -30,7 +30,7 @@ impl State {
             return Vec::new();
         }
         let Some(id) = self.current_incident() else {
-            self.error("no incident selected; n opens one");
+            self.error(format!("no incident selected; {} opens one", Action::IncidentNew.key()));
             return Vec::new();
         };
         let Some(incident) = self.room.incidents.get(id) else { return Vec::new() };
@@ -112,7 +112,10 @@ impl State {
             }
             Ok(Verdict::NeedsConfirmation(question)) if !confirmed => {
                 match &mut self.overlay {
-                    Overlay::Form(f) => f.confirm = Some(format!("{question}: press Enter again to confirm, Esc to cancel")),
+                    Overlay::Form(f) => {
+                        f.confirm =
+                            Some(format!("{question}: press {} again to confirm, {} to cancel", Action::Submit.key(), Action::Cancel.key()))
+                    }
                     _ => self.error(question),
                 }
                 Vec::new()

@@ -85,11 +85,11 @@ impl State {
         let body = match (action, state.status) {
             (Action::ItemTick, ItemStatus::Open) => Body::ChecklistTicked { item: item.id, text: item.text, evidence: None },
             (Action::ItemTick | Action::ItemSkip, ItemStatus::Done) => {
-                self.error(format!("already done by {}; u reopens it", by(&state.by)));
+                self.error(format!("already done by {}; {} reopens it", by(&state.by), Action::ItemUndo.key()));
                 return Vec::new();
             }
             (Action::ItemTick | Action::ItemSkip, ItemStatus::Skipped) => {
-                self.error(format!("skipped by {}; u reopens it", by(&state.by)));
+                self.error(format!("skipped by {}; {} reopens it", by(&state.by), Action::ItemUndo.key()));
                 return Vec::new();
             }
             (Action::ItemClaim, ItemStatus::Open) => {
@@ -100,7 +100,7 @@ impl State {
                 Body::ChecklistClaimed { item: item.id, text: item.text }
             }
             (Action::ItemClaim, _) => {
-                self.error("this item is not open; u reopens it");
+                self.error(format!("this item is not open; {} reopens it", Action::ItemUndo.key()));
                 return Vec::new();
             }
             (Action::ItemSkip, ItemStatus::Open) => {
@@ -170,8 +170,11 @@ impl State {
                     return Vec::new();
                 }
                 let mut form = Form::new(format!("Start {} over", book.title), LaunchForm::Restart(book.id), Vec::new());
-                form.confirm =
-                    Some("Every step goes back to pending for the whole room. Enter starts over, Esc keeps the progress.".into());
+                form.confirm = Some(format!(
+                    "Every step goes back to pending for the whole room. {} starts over, {} keeps the progress.",
+                    Action::Submit.key(),
+                    Action::Cancel.key()
+                ));
                 self.open_launch_form(form);
                 return Vec::new();
             }
@@ -200,7 +203,7 @@ impl State {
             };
         }
         if let Some((actor, _, reason)) = self.progress.aborted(&book.id) {
-            self.error(format!("{} aborted this runbook: {reason}; R starts it over", actor.name));
+            self.error(format!("{} aborted this runbook: {reason}; {} starts it over", actor.name, Action::RunbookRestart.key()));
             return Vec::new();
         }
         let next = self.next_step(&book);
@@ -210,12 +213,12 @@ impl State {
         {
             self.step_selected = n;
             let what = if book.steps[n].run.is_some() { "runs it" } else { "confirms it is done" };
-            self.say(format!("step {} is next: Enter {what}", n + 1));
+            self.say(format!("step {} is next: {} {what}", n + 1, Action::StepRun.key()));
             return Vec::new();
         }
         if next != Some(self.step_selected) {
             let msg = match (next, &state.status) {
-                (None, _) => "every step is done or skipped; R starts the runbook over".to_string(),
+                (None, _) => format!("every step is done or skipped; {} starts the runbook over", Action::RunbookRestart.key()),
                 (_, StepStatus::Done) => format!("step {} is done", self.step_selected + 1),
                 (_, StepStatus::Skipped) => format!("step {} was skipped", self.step_selected + 1),
                 (Some(n), _) => format!("step {} comes first; walk the runbook in order", n + 1),
@@ -263,7 +266,7 @@ impl State {
                     Vec::new(),
                 );
                 let first = step.run.as_deref().unwrap_or("").lines().next().unwrap_or("").to_string();
-                form.confirm = Some(format!("It runs `{first}`. Enter runs it, Esc does not."));
+                form.confirm = Some(format!("It runs `{first}`. {} runs it, {} does not.", Action::Submit.key(), Action::Cancel.key()));
                 self.open_launch_form(form);
                 Vec::new()
             }

@@ -1,6 +1,10 @@
 //! The `:` command palette: what can be typed there, parsing and completion.
+//! Besides its own commands it runs any action by its keymap name
+//! (`incident.new`, `view.rollback`), so everything a key can do can be
+//! typed, bound or not.
 
 use super::panes::{Pane, SortMode};
+use crate::action::Action;
 
 /// A palette command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub enum Command {
     },
     /// Lift the silence on a check or trigger.
     Unsilence(String),
+    /// Run an action by its keymap name, as its key would.
+    Run(Action),
 }
 
 /// Command words with their one-line help, in the order completion offers them.
@@ -79,21 +85,56 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "unsilence" => return Err("unsilence needs an id: unsilence api".into()),
         "theme" if !rest.is_empty() => Command::Theme(rest.to_string()),
         "theme" => return Err("theme needs a name: theme light".into()),
-        "" => return Err("type a command; Tab completes".into()),
-        other => {
-            let names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
-            return Err(format!("unknown command `{other}`; expected one of {}", names.join(", ")));
-        }
+        "" => return Err(format!("type a command or an action name; {} completes", Action::Complete.key())),
+        other => match Action::parse(other) {
+            Ok(action) if rest.is_empty() => Command::Run(action),
+            Ok(action) => return Err(format!("`{action}` takes nothing after it")),
+            Err(_) => {
+                return Err(format!(
+                    "unknown command `{other}`; {} completes a command (metrics, open ID, …) or an action name (incident.new, …)",
+                    Action::Complete.key()
+                ));
+            }
+        },
     };
     Ok(cmd)
 }
 
-/// Completes the command word: the first command starting with what is typed.
-pub fn complete(text: &str) -> String {
+/// Every word the palette knows, in the order completion offers them: its
+/// commands, then the action names it does not already have as commands.
+pub fn words() -> impl Iterator<Item = &'static str> {
+    let commands = COMMANDS.iter().map(|(n, _)| *n);
+    commands.clone().chain(Action::ALL.iter().map(|a| a.name()).filter(move |n| !commands.clone().any(|c| c == *n)))
+}
+
+/// The words that start with what is typed (nothing once a word is complete).
+pub fn matches(text: &str) -> Vec<&'static str> {
     if text.contains(char::is_whitespace) {
-        return text.to_string();
+        return Vec::new();
     }
-    COMMANDS.iter().find(|(n, _)| n.starts_with(text)).map_or_else(|| text.to_string(), |(n, _)| format!("{n} "))
+    words().filter(|w| w.starts_with(text)).collect()
+}
+
+/// Completes the first word: as far as every match agrees (a whole word
+/// when that is one, `theme` before `theme.cycle`), or, when that adds
+/// nothing, to the first match.
+pub fn complete(text: &str) -> String {
+    let found = matches(text);
+    let Some(first) = found.first() else { return text.to_string() };
+    if found.len() == 1 {
+        return format!("{first} ");
+    }
+    let common = found.iter().fold(*first, |common, w| {
+        let n = common.chars().zip(w.chars()).take_while(|(a, b)| a == b).count();
+        &common[..common.char_indices().nth(n).map_or(common.len(), |(i, _)| i)]
+    });
+    if found.contains(&common) {
+        format!("{common} ")
+    } else if common.len() > text.len() {
+        common.to_string()
+    } else {
+        format!("{first} ")
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +156,10 @@ mod tests {
         assert!(parse("silence api 30m").unwrap_err().starts_with("silence needs"));
         assert!(parse("silence api soon because").unwrap_err().starts_with("silence: "));
         assert!(parse("deploy").unwrap_err().starts_with("unknown command `deploy`"));
+        assert_eq!(parse("incident.new"), Ok(Command::Run(Action::IncidentNew)));
+        assert_eq!(parse(" view.rollback "), Ok(Command::Run(Action::ViewRollback)));
+        assert_eq!(parse("cursor.bottom"), Ok(Command::Run(Action::Bottom)));
+        assert!(parse("incident.new now").unwrap_err().contains("takes nothing after it"));
         assert!(parse("sort sideways").is_err());
     }
 
@@ -125,5 +170,19 @@ mod tests {
         assert_eq!(complete("ti"), "timeline ");
         assert_eq!(complete("zz"), "zz");
         assert_eq!(complete("theme l"), "theme l");
+    }
+
+    #[test]
+    fn completes_action_names_too() {
+        assert_eq!(complete("view.ro"), "view.rollback ");
+        assert_eq!(complete("view.r"), "view.runbook ");
+        assert_eq!(complete("theme."), "theme.cycle ");
+        assert_eq!(complete("incident.n"), "incident.new ");
+        assert_eq!(complete("incide"), "incident", "as far as the matches agree");
+        assert_eq!(complete("incident"), "incidents ", "then the first match");
+        assert_eq!(complete("rollback."), "rollback.run ");
+        assert_eq!(matches("view."), vec!["view.metrics", "view.checklist", "view.runbook", "view.rollback"]);
+        assert_eq!(words().filter(|w| *w == "timeline").count(), 1, "a command and an action of one name show once");
+        assert!(words().any(|w| w == "theme.cycle"));
     }
 }

@@ -80,7 +80,7 @@ impl State {
             return Some(if q.by == self.room.actor {
                 format!("waiting for a second person to approve (asked at {})", clock(q.at_ms))
             } else {
-                format!("{} asked to run it at {}: a approves", q.by, clock(q.at_ms))
+                format!("{} asked to run it at {}: {} approves", q.by, clock(q.at_ms), Action::RollbackApprove.key())
             });
         }
         None
@@ -193,8 +193,9 @@ impl State {
         if abandoned {
             form.error = Some("its last run was abandoned: that console went quiet and the command's real state is unknown".into());
         }
-        let how = if typed { format!("type {} and Enter runs it", def.id) } else { "Enter runs it".into() };
-        form.confirm = Some(format!("{how}; Esc does not"));
+        let (submit, cancel) = (Action::Submit.key(), Action::Cancel.key());
+        let how = if typed { format!("type {} and {submit} runs it", def.id) } else { format!("{submit} runs it") };
+        form.confirm = Some(format!("{how}; {cancel} does not"));
         self.overlay = Overlay::Form(form);
         effects
     }

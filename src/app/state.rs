@@ -400,7 +400,11 @@ impl State {
         match (&mut self.overlay, action) {
             (_, Action::Quit) if !self.live.is_empty() && !self.quit_armed => {
                 self.quit_armed = true;
-                self.error("a step is running here: quitting kills it and the room sees it abandoned; q again to quit, x cancels it");
+                self.error(format!(
+                    "a step is running here: quitting kills it and the room sees it abandoned; {} again to quit, {} cancels it",
+                    Action::Quit.key(),
+                    Action::StepCancel.key()
+                ));
             }
             (_, Action::Quit) => effects.push(Effect::Quit),
             (Overlay::Prompt { .. }, a) => effects.extend(self.prompt_action(a)),

@@ -7,6 +7,7 @@
 mod context;
 mod file;
 pub mod key;
+mod mention;
 
 use std::path::{Path, PathBuf};
 

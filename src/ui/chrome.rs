@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use crate::action::Action;
 use crate::app::keys::contexts;
+use crate::app::palette;
 use crate::app::state::{Overlay, PromptKind};
 use crate::metrics::Health;
 
@@ -54,9 +55,19 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
     if let Overlay::Prompt { kind, text } = &s.overlay {
+        let (submit, cancel) = (view.key(Action::Submit), view.key(Action::Cancel));
         let (lead, hint) = match kind {
-            PromptKind::Palette => (":", "  Tab completes · Enter runs · Esc cancels"),
-            PromptKind::Filter => ("/", "  Enter keeps · Esc clears"),
+            PromptKind::Palette => {
+                // Several words match what is typed: show them, the first is what Tab gives.
+                let found = palette::matches(text);
+                let hint = if found.len() > 1 && !text.is_empty() {
+                    format!("  {}", found.join(" "))
+                } else {
+                    format!("  {} completes · {submit} runs · {cancel} cancels", view.key(Action::Complete))
+                };
+                (":", hint)
+            }
+            PromptKind::Filter => ("/", format!("  {submit} keeps · {cancel} clears")),
         };
         let cursor = if view.ascii { "_" } else { "▏" };
         let line = Line::from(vec![Span::styled(format!("{lead}{text}{cursor}"), t.input), Span::styled(hint, t.text_dim)]);
@@ -69,12 +80,14 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     for p in s.rollbacks.proposals.iter().filter(|p| p.is_open()) {
         parts.push(match p.remaining_ms(s.now_ms) {
             Some(left) => format!(
-                "{} {} in {}s: 4 then v vetoes",
+                "{} {} in {}s: {} then {} vetoes",
                 if p.on_no_answer == "run" { "ROLLBACK" } else { "proposal" },
                 p.rollback,
-                (left + 999) / 1000
+                (left + 999) / 1000,
+                view.key(Action::ViewRollback),
+                view.key(Action::RollbackVeto)
             ),
-            None => format!("rollback {} proposed: 4 to confirm", p.rollback),
+            None => format!("rollback {} proposed: {} to confirm", p.rollback, view.key(Action::ViewRollback)),
         });
     }
     // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
@@ -107,7 +120,7 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let mut spans: Vec<Span> = Vec::new();
     if let Some(m) = &s.message {
-        spans.push(Span::styled(format!(" {} ", m.text), if m.is_error { t.error } else { t.status_bar }));
+        spans.push(Span::styled(format!(" {} ", view.fill(&m.text)), if m.is_error { t.error } else { t.status_bar }));
     } else {
         // Hints come from the keymap, so they show the user's own keys.
         let ctxs = contexts(s);

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::View;
+use crate::action::Action;
 use crate::app::form::{FieldKind, Form};
 
 pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
@@ -54,7 +55,7 @@ pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
             FieldKind::Text { value } => format!("{value}{}", if focused { cursor } else { "" }),
             FieldKind::Choice { options, selected } => {
                 let v = options.get(*selected).cloned().unwrap_or_default();
-                if focused { format!("‹ {v} ›  (↑↓ to change)") } else { v }
+                if focused { format!("‹ {v} ›  ({}/{} to change)", view.key(Action::Up), view.key(Action::Down)) } else { v }
             }
             FieldKind::Toggle { on } => format!("[{}]{}", if *on { "x" } else { " " }, if focused { "  (space to flip)" } else { "" }),
         };
@@ -65,11 +66,12 @@ pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
     }
     lines.push(Line::raw(""));
     if let Some(q) = &form.confirm {
-        lines.push(Line::styled(q.clone(), t.warning));
+        lines.push(Line::styled(view.fill(q), t.warning));
     } else if let Some(e) = &form.error {
-        lines.push(Line::styled(e.clone(), t.error));
+        lines.push(Line::styled(view.fill(e), t.error));
     } else {
-        lines.push(Line::styled("Enter saves to the room · Tab next field · Esc cancels", t.text_dim));
+        let (save, next, cancel) = (view.key(Action::Submit), view.key(Action::Complete), view.key(Action::Cancel));
+        lines.push(Line::styled(format!("{save} saves to the room · {next} next field · {cancel} cancels"), t.text_dim));
     }
     let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(format!(" {} ", form.title), t.title));
     frame.render_widget(Clear, popup);

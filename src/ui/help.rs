@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::View;
+use crate::action::Action;
 use crate::app::keys::contexts;
 use crate::app::state::{Overlay, State};
 use crate::keymap::Context;
@@ -49,7 +50,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
         .borders(Borders::ALL)
         .border_style(t.focus)
         .title(Span::styled(format!(" Keys · keymap {} ", view.keymap.name), t.title))
-        .title_bottom(Span::styled(" scroll with the arrows · Esc closes ", t.text_dim));
+        .title_bottom(Span::styled(
+            format!(" scroll with {}/{} · {} closes ", view.key(Action::Up), view.key(Action::Down), view.key(Action::Close)),
+            t.text_dim,
+        ));
     frame.render_widget(Clear, popup);
     let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max_scroll), 0)), popup);

@@ -61,7 +61,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     let offset = s.selected.saturating_sub(capacity.saturating_sub(1));
     let mut lines = vec![header(&cols, view)];
     if visible.is_empty() {
-        let text = if s.board.rows.is_empty() { "  the plan has no checks" } else { "  no check matches the filter (Esc clears it)" };
+        let text = if s.board.rows.is_empty() {
+            "  the plan has no checks".to_string()
+        } else {
+            format!("  no check matches the filter ({} clears it)", view.key(crate::action::Action::Close))
+        };
         lines.push(Line::styled(text, view.theme.text_dim));
     }
     for (pos, &i) in visible.iter().enumerate().skip(offset).take(capacity) {

@@ -61,6 +61,18 @@ impl View<'_> {
         }
     }
 
+    /// The key that runs `action` in the keymap in use, as a hint names it
+    /// (`:name` when no key is bound).
+    pub fn key(&self, action: crate::action::Action) -> String {
+        self.keymap.shown(&crate::app::keys::contexts(self.state), action)
+    }
+
+    /// `text` (a message or hint from the reducers) with its key mentions
+    /// filled in from the keymap in use.
+    pub fn fill(&self, text: &str) -> String {
+        self.keymap.fill(text, &crate::app::keys::contexts(self.state))
+    }
+
     fn border(&self, pane: Pane) -> Style {
         if self.state.focus == pane && self.state.overlay == Overlay::None { self.theme.focus } else { self.theme.border }
     }

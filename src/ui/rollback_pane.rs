@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{View, format, run_output};
+use crate::action::Action;
 use crate::app::rollback_actions::lock_of;
 use crate::app::state::{Pane, State};
 use crate::config::sections::{Danger, Rollback};
@@ -84,8 +85,17 @@ fn action_state(view: &View, def: &Rollback) -> (String, Style) {
     }
     if let Some(p) = s.rollbacks.open_proposal(&def.id) {
         return match p.remaining_ms(s.now_ms) {
-            Some(left) => (format!("PROPOSED by {}: {} in {}s · v vetoes", p.trigger, p.on_no_answer, (left + 999) / 1000), t.critical),
-            None => (format!("PROPOSED by {}: Enter to confirm", p.trigger), t.warning),
+            Some(left) => (
+                format!(
+                    "PROPOSED by {}: {} in {}s · {} vetoes",
+                    p.trigger,
+                    p.on_no_answer,
+                    (left + 999) / 1000,
+                    view.key(Action::RollbackVeto)
+                ),
+                t.critical,
+            ),
+            None => (format!("PROPOSED by {}: {} to confirm", p.trigger, view.key(Action::RollbackRun)), t.warning),
         };
     }
     if let Some(q) = s.rollbacks.waiting_request(&def.id) {
@@ -127,7 +137,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
         about.push("type the id to confirm".into());
     }
     if let Some(why) = s.two_person_rule(def) {
-        about.push(format!("{why} (a approves)"));
+        about.push(format!("{why} ({} approves)", view.key(Action::RollbackApprove)));
     }
     lines.push(Line::styled(about.join(" · "), t.text_dim));
     let (state, style) = action_state(view, def);
@@ -137,7 +147,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     match claim {
         Some(c) if s.live.contains_key(&c.run) => {
             if let Some(live) = s.live.get(&c.run) {
-                lines.extend(run_output::live(view, live, room));
+                lines.extend(run_output::live(view, live, Action::RollbackCancel, room));
             }
         }
         Some(c) => match &c.finish {
@@ -146,12 +156,18 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
                 lines.extend(verification(s, def, f.at_ms, view));
             }
             None if c.is_abandoned(s.now_ms) => lines.push(Line::styled(
-                "── its console went quiet: the command's real state is unknown; Enter runs it again after typing its id ──",
+                format!(
+                    "── its console went quiet: the command's real state is unknown; {} runs it again after typing its id ──",
+                    view.key(Action::RollbackRun)
+                ),
                 t.critical,
             )),
             None => lines.push(run_output::elsewhere(view, c)),
         },
-        None => lines.push(Line::styled("Enter previews and confirms; one run at a time across the room", t.text_dim)),
+        None => lines.push(Line::styled(
+            format!("{} previews and confirms; one run at a time across the room", view.key(Action::RollbackRun)),
+            t.text_dim,
+        )),
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -5,14 +5,16 @@
 use ratatui::text::Line;
 
 use super::{View, format};
+use crate::action::Action;
 use crate::app::live::LiveOutput;
 use crate::launch::runs::{Claim, Finish};
 
-/// `── output (running 12s; x cancels) ──` and the last `room` lines.
-pub fn live(view: &View, live: &LiveOutput, room: usize) -> Vec<Line<'static>> {
+/// `── output (running 12s; x cancels) ──` and the last `room` lines;
+/// `cancel` is the action that cancels this run (its key is named).
+pub fn live(view: &View, live: &LiveOutput, cancel: Action, room: usize) -> Vec<Line<'static>> {
     let t = view.theme;
-    let mut lines =
-        vec![Line::styled(format!("── output (running {}; x cancels) ──", format::age(view.state.now_ms - live.started_ms)), t.degraded)];
+    let age = format::age(view.state.now_ms - live.started_ms);
+    let mut lines = vec![Line::styled(format!("── output (running {age}; {} cancels) ──", view.key(cancel)), t.degraded)];
     lines.extend(live.tail(room).into_iter().map(|l| Line::styled(l, t.text)));
     lines
 }

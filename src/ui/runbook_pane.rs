@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{View, format, run_output};
+use crate::action::Action;
 use crate::app::state::{Pane, State};
 use crate::journal::Outcome;
 use crate::launch::{RunbookDef, StepState, StepStatus};
@@ -123,7 +124,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
         lines.push(Line::styled(format!("under “{phase}”"), t.text_dim));
     }
     match &step.run {
-        None => lines.push(Line::styled("done by hand: Enter confirms it is done", t.text_dim)),
+        None => lines.push(Line::styled(format!("done by hand: {} confirms it is done", view.key(Action::StepRun)), t.text_dim)),
         Some(script) => {
             for l in script.lines().take(6) {
                 lines.push(Line::styled(format!("$ {l}"), t.header));
@@ -139,12 +140,13 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     let live = state.last_run.as_deref().and_then(|r| s.live.get(r));
     match (live, claim) {
-        (Some(live), _) => lines.extend(run_output::live(view, live, room)),
+        (Some(live), _) => lines.extend(run_output::live(view, live, Action::StepCancel, room)),
         (None, Some(c)) => match &c.finish {
             Some(f) => {
                 lines.extend(run_output::finished(view, c, f, room));
                 if matches!(state.status, StepStatus::Failed { .. }) {
-                    lines.push(Line::styled("Enter retries · s skips with a reason · A aborts the runbook", t.warning));
+                    let (run, skip, abort) = (view.key(Action::StepRun), view.key(Action::StepSkip), view.key(Action::RunbookAbort));
+                    lines.push(Line::styled(format!("{run} retries · {skip} skips with a reason · {abort} aborts the runbook"), t.warning));
                 }
             }
             None => lines.push(run_output::elsewhere(view, c)),

@@ -219,6 +219,8 @@ impl State {
             }
             Ok(palette::Command::Sort(s)) => self.sort = s,
             Ok(palette::Command::Theme(t)) => return vec![Effect::SetTheme(t)],
+            // The prompt is closed by now: the action acts on what is behind it.
+            Ok(palette::Command::Run(action)) => return self.update(action),
             Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id) {
                 Some(i) => {
                     self.filter.clear();

@@ -93,6 +93,43 @@ fn palette_runs_commands_and_reports_errors() {
     assert_eq!(s.detail, Some(1));
 }
 
+fn palette(s: &mut State, line: &str) -> Vec<Effect> {
+    s.update(Action::Palette);
+    for c in line.chars() {
+        s.type_char(c);
+    }
+    s.update(Action::Submit)
+}
+
+#[test]
+fn the_palette_runs_any_action_by_its_keymap_name() {
+    let mut s = state();
+    assert!(palette(&mut s, "incident.new").is_empty());
+    assert!(matches!(&s.overlay, Overlay::Form(f) if f.title == "Open an incident"), "{:?}", s.overlay);
+    s.update(Action::Cancel);
+    palette(&mut s, "focus.next");
+    assert_eq!(s.focus, Pane::Incidents, "as its key would");
+    palette(&mut s, "view.rollback");
+    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("no rollback")), "the plan has none");
+    palette(&mut s, "incident.new now");
+    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("takes nothing")));
+    // Tab completes over action names as well as commands.
+    s.update(Action::Palette);
+    for c in "incident.n".chars() {
+        s.type_char(c);
+    }
+    s.update(Action::Complete);
+    assert_eq!(s.overlay, Overlay::Prompt { kind: PromptKind::Palette, text: "incident.new ".into() });
+    assert!(s.update(Action::Submit).is_empty());
+    assert!(matches!(&s.overlay, Overlay::Form(_)));
+    s.update(Action::Cancel);
+    // A read-only console refuses it by name as it does by key.
+    s.room.read_only = true;
+    palette(&mut s, "incident.ack");
+    assert_eq!(s.overlay, Overlay::None);
+    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("read-only")));
+}
+
 #[test]
 fn help_focus_detail_and_quit() {
     let mut s = state();

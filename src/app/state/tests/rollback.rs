@@ -70,6 +70,17 @@ fn typed(s: &mut State, text: &str) {
     }
 }
 
+#[test]
+fn the_palette_shows_the_rollbacks_by_action_name() {
+    let mut s = console("alice");
+    s.update(Action::ViewMetrics);
+    assert_eq!(s.focus, Pane::Metrics);
+    s.update(Action::Palette);
+    typed(&mut s, "view.rollback");
+    s.update(Action::Submit);
+    assert_eq!((s.focus, s.main), (Pane::Rollback, Pane::Rollback), "{:?}", s.message);
+}
+
 fn msg(s: &State) -> String {
     s.message.as_ref().map(|m| m.text.clone()).unwrap_or_default()
 }
