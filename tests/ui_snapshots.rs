@@ -1,6 +1,7 @@
-//! Snapshots of whole frames on ratatui's TestBackend, at 80x24 and 120x40:
-//! the metrics pane with every state, the detail view, the help overlay and
-//! the palette; enormous, tiny and negative values keeping the columns
+//! Snapshots of whole frames on ratatui's TestBackend, at 80x24, 120x40 and
+//! 180x40: the metrics pane with every state, the detail view, the help
+//! overlay and the palette, the timeline, a form, `--ascii` glyphs and a
+//! read-only console's help; enormous, tiny and negative values keeping the columns
 //! aligned. Time is fixed so the frames are stable.
 
 use opsdeck::action::Action;
@@ -79,9 +80,14 @@ fn draw(state: &State, width: u16, height: u16) -> String {
 }
 
 fn draw_with(state: &State, keymap: &Keymap, width: u16, height: u16) -> String {
+    draw_as(state, keymap, width, height, false)
+}
+
+/// A frame as `--ascii` (or a non-UTF-8 locale) draws it when `ascii`.
+fn draw_as(state: &State, keymap: &Keymap, width: u16, height: u16, ascii: bool) -> String {
     let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    let view = View { state, theme: &theme, keymap, ascii: false };
+    let view = View { state, theme: &theme, keymap, ascii };
     terminal
         .draw(|f| {
             ui::render(f, &view);
@@ -521,4 +527,54 @@ fn enormous_values_in_the_detail_view_120x40() {
     let frame = draw(&s, 120, 40);
     assert!(frame.contains("▸huge"), "{frame}");
     insta::assert_snapshot!(frame);
+}
+
+fn default_keymap() -> Keymap {
+    KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap")
+}
+
+#[test]
+fn a_wide_terminal_180x40() {
+    utc();
+    let frame = draw(&with_incident(), 180, 40);
+    assert!(frame.lines().all(|l| l.trim_matches('"').chars().count() <= 180), "{frame}");
+    insta::assert_snapshot!(frame);
+}
+
+#[test]
+fn the_timeline_120x40() {
+    utc();
+    let mut s = with_incident();
+    s.update(Action::Timeline);
+    let frame = draw(&s, 120, 40);
+    assert!(frame.contains("every region failing"), "the severity change is on the timeline:\n{frame}");
+    insta::assert_snapshot!(frame);
+}
+
+#[test]
+fn a_form_80x24() {
+    utc();
+    let mut s = with_incident();
+    s.update(Action::IncidentNew);
+    for c in "Payments timing out".chars() {
+        s.type_char(c);
+    }
+    insta::assert_snapshot!(draw(&s, 80, 24));
+}
+
+#[test]
+fn ascii_glyphs_80x24() {
+    utc();
+    let frame = draw_as(&state(), &default_keymap(), 80, 24, true);
+    assert!(!frame.contains('✖') && !frame.contains('✓') && !frame.contains('▸'), "no Unicode state glyphs:\n{frame}");
+    insta::assert_snapshot!(frame);
+}
+
+#[test]
+fn a_read_only_console_80x24() {
+    utc();
+    let mut s = with_incident();
+    s.room.read_only = true;
+    s.update(Action::Help);
+    insta::assert_snapshot!(draw(&s, 80, 24));
 }
