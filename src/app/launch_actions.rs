@@ -336,7 +336,7 @@ impl State {
     /// following the runbook as steps finish.
     pub(crate) fn launch_event(&mut self, event: &Event) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let Some(body) = Body::of(event) else { return effects };
+        let Some(body) = event.body() else { return effects };
         match &body {
             Body::RunClaimed { run, .. } => {
                 if let Some(pending) = self.claims.remove(run) {

@@ -300,7 +300,7 @@ impl State {
     /// request, our `run` decision counting (or not), a decided countdown
     /// of ours, and the verify after our successful run.
     pub(crate) fn rollback_event(&mut self, event: &Event) -> Vec<Effect> {
-        let Some(body) = Body::of(event) else { return Vec::new() };
+        let Some(body) = event.body().cloned() else { return Vec::new() };
         match body {
             Body::RollbackApproved { request, .. } => {
                 let approved = self.rollbacks.request(&request).and_then(|q| q.approved.clone());

@@ -21,20 +21,20 @@ impl Incidents {
     /// about unknown incidents, and events already folded (replays) are
     /// ignored.
     pub fn apply(&mut self, event: &Event) {
-        let Some(body) = Body::of(event) else {
+        let Some(body) = event.body() else {
             return;
         };
         if let Body::IncidentOpened { title, severity } = &body {
             self.by_id.entry(event.seq).or_insert_with(|| Incident::opened(event, title, severity));
             return;
         }
-        let Some(id) = incident_of(&body) else {
+        let Some(id) = incident_of(body) else {
             return;
         };
         if let Some(incident) = self.by_id.get_mut(&id)
             && event.seq > incident.last_seq()
         {
-            incident.record(event, &body);
+            incident.record(event, body);
         }
     }
 
@@ -164,6 +164,7 @@ mod tests {
         let mut unknown = events[1].clone();
         unknown.seq = 11;
         unknown.kind = "rollback.started".into();
+        let unknown = unknown.redecode();
         incidents.apply(&unknown);
         incidents.apply(&event(12, T0, "eve", Body::IncidentNote { incident: 99, text: "lost".into(), comms: false }));
         for e in &events {

@@ -42,7 +42,7 @@ impl Silences {
     }
 
     pub fn apply(&mut self, event: &Event) {
-        match Body::of(event) {
+        match event.body().cloned() {
             Some(Body::SilenceSet { target, until_ms, reason }) => {
                 self.by_target.insert(target, Silence { until_ms, reason, by: event.actor.clone(), at_ms: event.at_ms });
             }

@@ -23,10 +23,10 @@ pub fn entries(incident: &Incident, severities: &[Severity]) -> Vec<Entry> {
     let mut roles: BTreeMap<Role, String> = BTreeMap::new();
     let mut entries = Vec::new();
     for event in &incident.timeline {
-        let Some(body) = Body::of(event) else {
+        let Some(body) = event.body() else {
             continue;
         };
-        entries.push(Entry { at_ms: event.at_ms, actor: event.actor.name.clone(), text: sentence(&body, severities, &mut roles) });
+        entries.push(Entry { at_ms: event.at_ms, actor: event.actor.name.clone(), text: sentence(body, severities, &mut roles) });
     }
     entries
 }
@@ -114,12 +114,15 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
 }
 
 /// One event of the room as a sentence, naming its incident
-/// (`#42 Severity raised P1 → P0: …`); kinds this version does not know are
-/// shown by their kind.
+/// (`#42 Severity raised P1 → P0: …`); what this version cannot read (an
+/// unknown kind, a corrupt payload) is shown as unreadable, with why.
 pub fn describe(event: &crate::journal::Event, severities: &[Severity]) -> String {
-    let Some(body) = Body::of(event) else { return event.kind.clone() };
-    let text = sentence(&body, severities, &mut BTreeMap::new());
-    match super::incidents::incident_of(&body) {
+    let Some(body) = event.body() else {
+        let why = event.unreadable().unwrap_or_default();
+        return format!("#{} unreadable {} event: {why}", event.seq, event.kind);
+    };
+    let text = sentence(body, severities, &mut BTreeMap::new());
+    match super::incidents::incident_of(body) {
         Some(id) => format!("#{id} {text}"),
         None => format!("#{} {text}", event.seq),
     }
@@ -145,6 +148,27 @@ mod tests {
     use crate::config::sections::default_severities;
     use crate::domain::Incidents;
     use crate::domain::testing::{T0, event};
+
+    #[test]
+    fn an_unreadable_event_is_shown_as_such_not_dropped() {
+        let actor = crate::journal::Actor { name: "alice".into(), host: "h".into(), from: None };
+        let corrupt = crate::journal::Event::decode(
+            7,
+            "room".into(),
+            T0,
+            actor.clone(),
+            "incident.opened".into(),
+            1,
+            serde_json::json!({ "title": 5 }),
+            "k1".into(),
+        );
+        assert!(corrupt.body().is_none());
+        let text = describe(&corrupt, &default_severities());
+        assert!(text.starts_with("#7 unreadable incident.opened event: "), "{text}");
+        let unknown =
+            crate::journal::Event::decode(8, "room".into(), T0, actor, "deploy.gate".into(), 9, serde_json::json!({}), "k2".into());
+        assert!(describe(&unknown, &default_severities()).starts_with("#8 unreadable deploy.gate event: unknown variant"));
+    }
 
     #[test]
     fn sentences_follow_the_running_state() {

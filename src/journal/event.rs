@@ -52,6 +52,71 @@ pub struct Event {
     pub payload: serde_json::Value,
     /// Unique per logical append; a second append with the same key is a no-op.
     pub key: String,
+    /// What the event says, decoded once when the event was made or read
+    /// (see [`Event::body`]); never serialised.
+    #[serde(skip, default = "not_decoded")]
+    decoded: Decoded,
+}
+
+/// An event's body as this version reads it.
+#[derive(Debug, Clone, PartialEq)]
+enum Decoded {
+    Body(Box<Body>),
+    /// A kind this version does not know, or a payload that does not match
+    /// its kind: kept and shown on the timeline as unreadable, never folded.
+    Unreadable(String),
+}
+
+fn not_decoded() -> Decoded {
+    Decoded::Unreadable("not decoded".into())
+}
+
+impl Event {
+    /// A stored event from its parts, its body decoded here, once. An
+    /// unreadable body is logged (once per event read) and kept as such.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decode(
+        seq: i64,
+        room: String,
+        at_ms: i64,
+        actor: Actor,
+        kind: String,
+        version: u16,
+        payload: serde_json::Value,
+        key: String,
+    ) -> Event {
+        let decoded = match serde_json::from_value::<Body>(serde_json::json!({"kind": kind, "payload": payload})) {
+            Ok(body) => Decoded::Body(Box::new(body)),
+            Err(e) => {
+                tracing::warn!("event {seq} of room {room:?} ({kind}) is unreadable: {e}");
+                Decoded::Unreadable(e.to_string())
+            }
+        };
+        Event { seq, room, at_ms, actor, kind, version, payload, key, decoded }
+    }
+
+    /// The same event decoded again, after its `kind` or `payload` was
+    /// changed in place.
+    pub fn redecode(self) -> Event {
+        Event::decode(self.seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key)
+    }
+
+    /// The typed body; `None` when this version cannot read it (see
+    /// [`Event::unreadable`]).
+    pub fn body(&self) -> Option<&Body> {
+        match &self.decoded {
+            Decoded::Body(b) => Some(b),
+            Decoded::Unreadable(_) => None,
+        }
+    }
+
+    /// Why the body cannot be read, when it cannot.
+    pub fn unreadable(&self) -> Option<&str> {
+        match &self.decoded {
+            Decoded::Body(_) => None,
+            Decoded::Unreadable(why) => Some(why),
+        }
+    }
 }
 
 /// An event before the store has numbered it.
@@ -75,16 +140,7 @@ impl NewEvent {
 
     /// The stored form once the store has assigned `seq`.
     pub fn stored(self, seq: i64) -> Event {
-        Event {
-            seq,
-            room: self.room,
-            at_ms: self.at_ms,
-            actor: self.actor,
-            kind: self.kind,
-            version: self.version,
-            payload: self.payload,
-            key: self.key,
-        }
+        Event::decode(seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key)
     }
 }
 
@@ -407,10 +463,10 @@ impl Body {
         (kind, payload)
     }
 
-    /// The typed body of a stored event; `None` for kinds this version does
-    /// not know (they are kept and shown on the timeline, but not folded).
+    /// The typed body of a stored event (decoded when the event was read;
+    /// this only clones it); `None` for what this version cannot read.
     pub fn of(event: &Event) -> Option<Body> {
-        serde_json::from_value(serde_json::json!({"kind": event.kind, "payload": event.payload})).ok()
+        event.body().cloned()
     }
 }
 
@@ -480,6 +536,7 @@ mod tests {
     fn unknown_kinds_are_kept_but_not_typed() {
         let mut e = NewEvent::new("room", &actor(), 1, &Body::IncidentAcknowledged { incident: 3 }).stored(9);
         e.kind = "rollback.started".into();
+        let e = e.redecode();
         assert_eq!(Body::of(&e), None);
     }
 

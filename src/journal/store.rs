@@ -91,16 +91,13 @@ pub(crate) type Row = (i64, i64, String, String, i32, String, String);
 /// Decodes a stored row of `room`.
 pub(crate) fn event_of(room: &str, row: Row) -> Result<Event> {
     let (seq, at_ms, actor, kind, version, payload, key) = row;
-    Ok(Event {
-        seq,
-        room: room.to_string(),
-        at_ms,
-        actor: serde_json::from_str(&actor).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {actor:?}"))?,
-        kind,
-        version: u16::try_from(version).wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?,
-        payload: serde_json::from_str(&payload).wrap_err_with(|| format!("event {seq} of room {room:?}: bad payload"))?,
-        key,
-    })
+    let actor = serde_json::from_str(&actor).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {actor:?}"))?;
+    let version = u16::try_from(version).wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?;
+    // A payload that is not even JSON is kept as a string: the event is
+    // then unreadable (logged, shown on the timeline), never dropped, and
+    // the events after it still reach the console.
+    let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload));
+    Ok(Event::decode(seq, room.to_string(), at_ms, actor, kind, version, payload, key))
 }
 
 /// The actor and payload of `event` as JSON text, for binding.
@@ -126,5 +123,19 @@ pub(crate) fn signal(tx: &mpsc::Sender<Wake>, wake: Wake) -> bool {
     match tx.try_send(wake) {
         Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => true,
         Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_that_is_not_json_is_an_unreadable_event_not_an_error() {
+        let row: Row = (3, 1_000, r#"{"name":"bob","host":"h"}"#.into(), "incident.note".into(), 1, "{not json".into(), "k".into());
+        let event = event_of("room", row).expect("read, not refused");
+        assert_eq!(event.seq, 3);
+        assert!(event.body().is_none());
+        assert!(event.unreadable().is_some_and(|why| !why.is_empty()));
     }
 }

@@ -82,7 +82,7 @@ impl Progress {
             return;
         }
         self.last_seq = event.seq;
-        let Some(body) = Body::of(event) else { return };
+        let Some(body) = event.body() else { return };
         let stamp = || Some((event.actor.clone(), event.at_ms));
         match &body {
             Body::ChecklistTicked { item, evidence, .. } => {
@@ -126,7 +126,7 @@ impl Progress {
             }
             Body::RunClaimed { run, subject, .. } => {
                 // A repeated run id is ignored (see [`super::runs`]): it must not move the step back.
-                let holds = self.runs.apply(event, &body) == Folded::Claimed && self.runs.held(run).is_some();
+                let holds = self.runs.apply(event, body) == Folded::Claimed && self.runs.held(run).is_some();
                 if let (true, Subject::Step { runbook, step }) = (holds, subject) {
                     let s = self.step_mut(runbook, step);
                     *s = StepState {
@@ -138,10 +138,10 @@ impl Progress {
                 }
             }
             Body::RunRenewed { .. } => {
-                self.runs.apply(event, &body);
+                self.runs.apply(event, body);
             }
             Body::RunFinished { run, outcome, .. } => {
-                self.runs.apply(event, &body);
+                self.runs.apply(event, body);
                 let subject = self.runs.held(run).map(|c| c.subject.clone());
                 if let Some(Subject::Step { runbook, step }) = subject {
                     let s = self.step_mut(&runbook, &step);

@@ -75,7 +75,7 @@ pub struct Rollbacks {
 impl Rollbacks {
     /// Folds one event; others are ignored.
     pub fn apply(&mut self, event: &Event) {
-        let Some(body) = Body::of(event) else { return };
+        let Some(body) = event.body().cloned() else { return };
         match body {
             Body::RollbackRequested { request, action } => {
                 self.requests.entry(request.clone()).or_insert(Request {

@@ -92,7 +92,7 @@ impl Context {
 
     /// Takes in a journal event; kinds other than markers and silences are ignored.
     pub fn apply(&mut self, event: &Event) {
-        match Body::of(event) {
+        match event.body().cloned() {
             Some(Body::Marker { text }) => self.marker(event.at_ms, &text),
             Some(Body::SilenceSet { target, until_ms, reason }) => self.silence(&target, until_ms, &reason),
             Some(Body::SilenceLifted { target }) => self.lift(&target),

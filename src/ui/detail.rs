@@ -136,8 +136,8 @@ fn markers(s: &crate::app::state::State, from_ms: i64) -> Vec<(i64, String)> {
         .iter()
         .rev()
         .take_while(|e| e.at_ms >= from_ms)
-        .filter_map(|e| match crate::journal::Body::of(e) {
-            Some(crate::journal::Body::Marker { text }) => Some((e.at_ms, text)),
+        .filter_map(|e| match e.body() {
+            Some(crate::journal::Body::Marker { text }) => Some((e.at_ms, text.clone())),
             _ => None,
         })
         .collect()
