@@ -87,7 +87,7 @@ async fn two_processes_confirming_together_run_the_rollback_once() {
                 break;
             }
             assert!(Instant::now() < deadline, "round {round}: the run never finished on both screens\n{a}\n---\n{b}");
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(10));
         }
         told_who += usize::from(named);
         // Give a second execution every chance to show up.
