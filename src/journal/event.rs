@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::vocabulary::{Outcome, Role, Status, Subject, Verdict};
+
 /// Version of the payload schemas below; bump when one changes shape.
 pub const EVENT_VERSION: u16 = 1;
 
@@ -88,8 +90,10 @@ impl Event {
         let decoded = match serde_json::from_value::<Body>(serde_json::json!({"kind": kind, "payload": payload})) {
             Ok(body) => Decoded::Body(Box::new(body)),
             Err(e) => {
-                tracing::warn!("event {seq} of room {room:?} ({kind}) is unreadable: {e}");
-                Decoded::Unreadable(e.to_string())
+                // serde's message can quote the payload: mask it like any text shown.
+                let why = crate::secrets::installed().redact(&e.to_string()).into_owned();
+                tracing::warn!("event {seq} of room {room:?} ({kind}) is unreadable: {why}");
+                Decoded::Unreadable(why)
             }
         };
         Event { seq, room, at_ms, actor, kind, version, payload, key, decoded }
@@ -147,52 +151,6 @@ impl NewEvent {
 /// 128 random bits as hex: unique enough for idempotency keys.
 pub fn fresh_key() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
-}
-
-/// Incident roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Commander,
-    Scribe,
-    Comms,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Commander, Role::Scribe, Role::Comms];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Commander => "commander",
-            Role::Scribe => "scribe",
-            Role::Comms => "comms",
-        }
-    }
-}
-
-/// Incident lifecycle, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Investigating,
-    Identified,
-    Monitoring,
-    Resolved,
-    Closed,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [Status::Investigating, Status::Identified, Status::Monitoring, Status::Resolved, Status::Closed];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Investigating => "investigating",
-            Status::Identified => "identified",
-            Status::Monitoring => "monitoring",
-            Status::Resolved => "resolved",
-            Status::Closed => "closed",
-        }
-    }
 }
 
 /// The typed payloads. An incident is identified by the `seq` of its
@@ -393,66 +351,6 @@ pub const IDENTITY_FIELDS: &[&str] = &[
     "mode",
     "on_no_answer",
 ];
-
-/// What a command run is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Subject {
-    /// A runnable step of a runbook.
-    Step { runbook: String, step: String },
-    /// A rollback action.
-    Rollback { action: String },
-    /// The `verify` command run after a rollback.
-    Verify { action: String },
-}
-
-/// A decision on a proposed rollback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Run it (a person confirmed, or nobody answered and `on_no_answer = "run"`).
-    Run,
-    /// A person stopped it.
-    Vetoed,
-    /// Nobody answered and `on_no_answer = "cancel"`.
-    Cancelled,
-}
-
-/// How a command run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Exit code 0.
-    Succeeded,
-    /// Non-zero exit code or killed by a signal.
-    Failed,
-    /// Killed at its timeout.
-    TimedOut,
-    /// Killed by a person.
-    Cancelled,
-    /// Could not start (no shell, bad working directory, …).
-    NotStarted,
-    /// Stopped because the console itself was ended by a signal (SIGTERM,
-    /// SIGHUP, SIGINT) while the command ran.
-    Interrupted,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Succeeded => "succeeded",
-            Outcome::Failed => "failed",
-            Outcome::TimedOut => "timed out",
-            Outcome::Cancelled => "cancelled",
-            Outcome::NotStarted => "not started",
-            Outcome::Interrupted => "interrupted",
-        }
-    }
-
-    pub fn is_success(self) -> bool {
-        self == Outcome::Succeeded
-    }
-}
 
 impl Body {
     /// The event kind and JSON payload.

@@ -26,6 +26,7 @@ pub mod room;
 pub mod spool;
 pub mod sqlite;
 pub mod store;
+pub mod vocabulary;
 
 pub use any_store::AnyStore;
 pub use error::{ReadOnly, Unreachable, is_read_only, is_unreachable};
