@@ -33,7 +33,7 @@ fn document(case: &str) -> String {
 fn run_case(case: &str) {
     let doc = document(case);
     let started = Instant::now();
-    let imported = opsdeck::import::import(&doc);
+    let imported = opsdeck_core::import::import(&doc);
     let secs = started.elapsed().as_secs_f64();
     let items: usize = imported.phases.iter().map(|p| p.items.len()).sum();
     println!("{secs} {items} {}", doc.len());

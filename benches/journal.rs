@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use opsdeck::journal::event::fresh_key;
-use opsdeck::journal::{Actor, Body, NewEvent, PgStore, SqliteStore, Store, Wake, read_all};
+use opsdeck::adapters::journal::{Actor, Body, NewEvent, PgStore, SqliteStore, Store, Wake, read_all};
+use opsdeck_core::event::fresh_key;
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use opsdeck::probe::ProbeEnv;
-use opsdeck::probe::schedule::spawn_all;
+use opsdeck::adapters::probe::ProbeEnv;
+use opsdeck::adapters::probe::schedule::spawn_all;
 
 #[path = "support.rs"]
 mod support;

@@ -5,11 +5,11 @@
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
-use opsdeck::keymap::KeymapLoader;
-use opsdeck::probe::Reading;
-use opsdeck::probe::schedule::Sample;
-use opsdeck::theme::ThemeLoader;
-use opsdeck::ui::{self, View};
+use opsdeck::adapters::probe::Reading;
+use opsdeck::adapters::probe::schedule::Sample;
+use opsdeck::shell::keymap::KeymapLoader;
+use opsdeck::shell::theme::ThemeLoader;
+use opsdeck::shell::ui::{self, View};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -40,7 +40,7 @@ fn main() {
     let backend = CrosstermBackend::new(counter.clone());
     let options = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)) };
     let mut terminal = Terminal::with_options(backend, options).expect("terminal");
-    let mut draw = |state: &opsdeck::app::state::State| -> usize {
+    let mut draw = |state: &opsdeck::shell::app::state::State| -> usize {
         let before = *counter.0.lock().expect("count");
         let view = View { state, theme: &theme, keymap: &keymap, ascii: false };
         terminal

@@ -3,12 +3,12 @@
 //! and the engine's ingest rate (samples applied per second).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use opsdeck::keymap::KeymapLoader;
-use opsdeck::metrics::board::Board;
-use opsdeck::probe::Reading;
-use opsdeck::probe::schedule::Sample;
-use opsdeck::theme::ThemeLoader;
-use opsdeck::ui::{self, View};
+use opsdeck::adapters::probe::Reading;
+use opsdeck::adapters::probe::schedule::Sample;
+use opsdeck::shell::keymap::KeymapLoader;
+use opsdeck::shell::theme::ThemeLoader;
+use opsdeck::shell::ui::{self, View};
+use opsdeck_core::metrics::board::Board;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -33,9 +33,9 @@ fn frame(c: &mut Criterion) {
 }
 
 fn checklist_frame(c: &mut Criterion) {
-    use opsdeck::action::Action;
-    use opsdeck::journal::{Actor, Body, NewEvent};
-    use opsdeck::launch::{ChecklistDef, ItemDef, Launch, PhaseDef};
+    use opsdeck::adapters::journal::{Actor, Body, NewEvent};
+    use opsdeck::shell::action::Action;
+    use opsdeck_core::launch::{ChecklistDef, ItemDef, Launch, PhaseDef};
     let phases = (0..10)
         .map(|p| PhaseDef {
             title: format!("Phase {p}"),

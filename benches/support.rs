@@ -2,10 +2,10 @@
 //! samples, so frames have realistic content.
 #![allow(dead_code)]
 
-use opsdeck::app::state::State;
-use opsdeck::config::{Plan, Source, parse_source};
-use opsdeck::probe::Reading;
-use opsdeck::probe::schedule::Sample;
+use opsdeck::adapters::probe::Reading;
+use opsdeck::adapters::probe::schedule::Sample;
+use opsdeck::shell::app::state::State;
+use opsdeck_core::config::{Plan, Source, parse_source};
 
 pub const T0: i64 = 1_795_615_200_000;
 

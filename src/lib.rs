@@ -1,31 +1,15 @@
 //! opsdeck: a terminal operations console for launch day and incident war rooms.
 //!
-//! The library holds everything the `opsdeck` binary does, so tests and
-//! benchmarks reach the internals. See `DESIGN` notes in the README for how
-//! the modules fit together.
+//! What the console decides lives in the `opsdeck-core` crate (no I/O). This
+//! crate holds the two rings around it: [`adapters`] (stores, probers,
+//! process execution, notification delivery) and the [`shell`] (the console
+//! loop, the command line, rendering, keys). The library holds everything
+//! the `opsdeck` binary does, so tests and benchmarks reach the internals.
 
-pub mod action;
-pub mod app;
-pub mod cli;
-pub mod config;
-pub mod crash;
+pub mod adapters;
 pub mod demo;
-pub mod domain;
-pub mod exec;
 pub mod fault;
-pub mod import;
-pub mod journal;
-pub mod keymap;
-pub mod launch;
 pub mod logging;
-pub mod look;
-pub mod metrics;
-pub mod notify;
 pub mod paths;
-pub mod probe;
-pub mod rollback;
-pub mod samples;
 pub mod secrets;
-pub mod theme;
-pub mod trigger;
-pub mod ui;
+pub mod shell;

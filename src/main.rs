@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    opsdeck::crash::install();
-    let cli = opsdeck::cli::Cli::parse();
-    match opsdeck::cli::run(cli) {
+    opsdeck::shell::crash::install();
+    let cli = opsdeck::shell::cli::Cli::parse();
+    match opsdeck::shell::cli::run(cli) {
         Ok(code) => code,
         Err(report) => {
             // Not eprintln!: with the terminal gone (a hangup) it would panic.

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use opsdeck::journal::{Actor, AnyStore, Body, Journal, SqliteStore, Wake};
+use opsdeck::adapters::journal::{Actor, AnyStore, Body, Journal, SqliteStore, Wake};
 use tokio::process::Command;
 
 fn room_name() -> String {

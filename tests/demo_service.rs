@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use opsdeck::config::{Level, Source, parse_source};
+use opsdeck::adapters::probe::prom_text::{MetricKind, Scrape, parse};
 use opsdeck::demo::{DemoService, Story, plan_text};
-use opsdeck::probe::prom_text::{MetricKind, Scrape, parse};
+use opsdeck_core::config::{Level, Source, parse_source};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::pty::Console;
-use opsdeck::journal::{Body, SqliteStore, read_all};
+use opsdeck::adapters::journal::{Body, SqliteStore, read_all};
 
 const DOWN: &[u8] = b"\x1b[B";
 
@@ -46,7 +46,7 @@ fn console(home: &Path, plan: &str) -> Console {
 }
 
 /// The room's events, read from the console's SQLite journal.
-fn events(home: &Path) -> Vec<opsdeck::journal::Event> {
+fn events(home: &Path) -> Vec<opsdeck::adapters::journal::Event> {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let store = SqliteStore::new(home.join("journal"));

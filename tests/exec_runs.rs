@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use opsdeck::exec::{HEAD_LIMIT, LIVE_LINE_MAX, LIVE_LINES, LiveView, Outcome, RunResult, RunSpec, Running, TAIL_LIMIT, secret_values};
+use opsdeck::adapters::exec::{
+    HEAD_LIMIT, LIVE_LINE_MAX, LIVE_LINES, LiveView, Outcome, RunResult, RunSpec, Running, TAIL_LIMIT, secret_values,
+};
 
 /// Long enough for anything here to finish on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -192,7 +194,7 @@ async fn processes_ignoring_sigterm_get_sigkill() {
     let r = tokio::time::timeout(PATIENCE, running.wait()).await.expect("cancel ends the run");
     assert_eq!(r.outcome, Outcome::Cancelled);
     assert_eq!(r.signal, Some(libc::SIGKILL));
-    assert!(r.duration >= opsdeck::exec::TERM_GRACE);
+    assert!(r.duration >= opsdeck::adapters::exec::TERM_GRACE);
     assert_all_gone(&pids).await;
 }
 

@@ -1,7 +1,7 @@
 //! Markdown import of the fixtures under tests/fixtures/markdown: exact phases,
 //! counts per phase, steps, bands and warnings.
 
-use opsdeck::import::{Imported, StepKind, import, import_named};
+use opsdeck_core::import::{Imported, StepKind, import, import_named};
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/markdown/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -102,7 +102,7 @@ fn metric_tables_become_bands() {
     assert_eq!(names, ["Checkout p95", "Search p95", "Error rate", "Availability", "Queue depth", "Disk usage"]);
     let checkout = &doc.bands[0];
     assert_eq!(checkout.line, 7);
-    let t = |o: &Option<opsdeck::import::Threshold>| o.as_ref().map(|t| (t.text.clone(), t.bound.clone()));
+    let t = |o: &Option<opsdeck_core::import::Threshold>| o.as_ref().map(|t| (t.text.clone(), t.bound.clone()));
     assert_eq!(t(&checkout.target), Some(("< 300ms".into(), Some("< 300ms".into()))));
     assert_eq!(t(&checkout.critical), Some(("> 2s".into(), Some("> 2s".into()))));
     assert_eq!(t(&doc.bands[1].acceptable), Some(("<400ms".into(), Some("< 400ms".into()))));

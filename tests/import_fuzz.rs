@@ -1,7 +1,7 @@
 //! No input makes the Markdown importer panic: a few thousand documents built
 //! from Markdown-ish fragments and random bytes by a small xorshift generator.
 
-use opsdeck::import::import;
+use opsdeck_core::import::import;
 
 struct XorShift(u64);
 

@@ -1,6 +1,6 @@
 //! Id stability: re-importing an edited document keeps the ids of unchanged items.
 
-use opsdeck::import::{Imported, import};
+use opsdeck_core::import::{Imported, import};
 
 const DOC: &str = "\
 ## Launch day

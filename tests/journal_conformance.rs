@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use opsdeck::journal::event::fresh_key;
-use opsdeck::journal::{Actor, Body, NewEvent, PgStore, SqliteStore, Store, Wake, read_all};
+use opsdeck::adapters::journal::{Actor, Body, NewEvent, PgStore, SqliteStore, Store, Wake, read_all};
+use opsdeck_core::event::fresh_key;
 use sqlx::postgres::PgConnectOptions;
 use tokio::sync::mpsc;
 
@@ -126,7 +126,7 @@ async fn since_pages<S: Store>(store: &S) {
     for e in &events {
         store.append(e.clone()).await.unwrap();
     }
-    let seqs = |v: Vec<opsdeck::journal::Event>| v.into_iter().map(|e| e.seq).collect::<Vec<_>>();
+    let seqs = |v: Vec<opsdeck::adapters::journal::Event>| v.into_iter().map(|e| e.seq).collect::<Vec<_>>();
     assert_eq!(seqs(store.since(&room, 0, 10).await.unwrap()), (1..=10).collect::<Vec<_>>());
     assert_eq!(seqs(store.since(&room, 10, 10).await.unwrap()), (11..=20).collect::<Vec<_>>());
     assert_eq!(seqs(store.since(&room, 20, 10).await.unwrap()), (21..=25).collect::<Vec<_>>());

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use opsdeck::journal::{Actor, Body, NewEvent, SqliteStore, Store, read_all};
+use opsdeck::adapters::journal::{Actor, Body, NewEvent, SqliteStore, Store, read_all};
 
 const DIR_VAR: &str = "OPSDECK_TEST_APPENDER_DIR";
 const ROOM: &str = "durability";

@@ -8,8 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
-use opsdeck::journal::event::fresh_key;
-use opsdeck::journal::{Actor, AnyStore, Appended, Body, Journal, PgStore, Spool, SqliteStore, Store, is_read_only, read_all};
+use opsdeck::adapters::journal::{Actor, AnyStore, Appended, Body, Journal, PgStore, Spool, SqliteStore, Store, is_read_only, read_all};
+use opsdeck_core::event::fresh_key;
 
 fn actor() -> Actor {
     Actor { name: "alice".into(), host: "bastion-1".into(), from: None }
@@ -223,7 +223,7 @@ async fn sqlite_journals_store_directly_and_sync_in_pages() {
     let store = AnyStore::open(Some(&format!("sqlite:{}", dir.path().display()))).unwrap();
     let journal = Journal::new(store, "local", actor(), false, None).unwrap();
     let mut wakes = journal.subscribe();
-    assert_eq!(tokio::time::timeout(Duration::from_secs(5), wakes.recv()).await.unwrap(), Some(opsdeck::journal::Wake::Resync));
+    assert_eq!(tokio::time::timeout(Duration::from_secs(5), wakes.recv()).await.unwrap(), Some(opsdeck::adapters::journal::Wake::Resync));
     let e = journal.new_event(&note(0));
     let first = journal.append(e.clone()).await.unwrap();
     assert_eq!(journal.append(e).await.unwrap(), first, "double Enter");
@@ -235,7 +235,7 @@ async fn sqlite_journals_store_directly_and_sync_in_pages() {
     assert_eq!(journal.latest_seq().await.unwrap(), 2500);
     assert!(matches!(
         tokio::time::timeout(Duration::from_secs(5), wakes.recv()).await.unwrap(),
-        Some(opsdeck::journal::Wake::Appended { .. })
+        Some(opsdeck::adapters::journal::Wake::Appended { .. })
     ));
     let other = Journal::new(journal.store().clone(), "elsewhere", actor(), false, None).unwrap();
     let mut wrong_room = journal.new_event(&note(1));

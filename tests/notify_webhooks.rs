@@ -16,10 +16,10 @@ use axum::routing::post;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use opsdeck::config::Notify;
-use opsdeck::config::sections::default_severities;
-use opsdeck::journal::{Actor, AnyStore, Body, Event, Journal, SqliteStore, Status};
-use opsdeck::notify::{Notifier, Policy};
+use opsdeck::adapters::journal::{Actor, AnyStore, Body, Event, Journal, SqliteStore, Status};
+use opsdeck::adapters::notify::{Notifier, Policy};
+use opsdeck_core::config::Notify;
+use opsdeck_core::config::sections::default_severities;
 
 /// Short timeouts and backoff so the tests take well under a second each.
 fn policy() -> Policy {
@@ -281,7 +281,7 @@ async fn the_consoles_journal_link_notifies_what_it_appends() {
     let (slack_url, slack) = webhook(StatusCode::OK).await;
     let notifies = [notify(None, Some("SLACK"), None, &["incident.opened"])];
     let console = Console::new(dir.path(), "alice", &notifies, &[("SLACK", &slack_url)]);
-    let mut link = opsdeck::app::journal_link::JournalLink::start_with(console.journal.clone(), Some(console.notifier.clone()));
+    let mut link = opsdeck::shell::app::journal_link::JournalLink::start_with(console.journal.clone(), Some(console.notifier.clone()));
     link.append(opened()).expect("queued for append");
     let records = wait_for_deliveries(&console.journal, 1, Duration::from_secs(3)).await;
     assert_eq!(records, [("SLACK".to_string(), 1, true, "HTTP 200".to_string())]);

@@ -9,13 +9,13 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
-use opsdeck::action::Action;
-use opsdeck::app::journal_link::{FromJournal, JournalLink};
-use opsdeck::app::run::from_journal;
-use opsdeck::app::state::{Effect, QUEUED_OFFLINE, State};
-use opsdeck::config::{Source, parse_source};
-use opsdeck::journal::event::fresh_key;
-use opsdeck::journal::{Actor, AnyStore, Appended, Body, Journal, Outcome, PgStore, Spool, Store, Subject};
+use opsdeck::adapters::journal::{Actor, AnyStore, Appended, Body, Journal, Outcome, PgStore, Spool, Store, Subject};
+use opsdeck::shell::action::Action;
+use opsdeck::shell::app::journal_link::{FromJournal, JournalLink};
+use opsdeck::shell::app::run::from_journal;
+use opsdeck::shell::app::state::{Effect, QUEUED_OFFLINE, State};
+use opsdeck_core::config::{Source, parse_source};
+use opsdeck_core::event::fresh_key;
 
 const PLAN: &str = r#"
 [deck]
@@ -49,7 +49,7 @@ impl Console {
         let journal = Journal::new(AnyStore::Postgres(store), room, actor.clone(), false, Some(spool)).expect("journal");
         let (plan, d) = parse_source(&Source::new("p.toml", PLAN), &|_| true);
         let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
-        let mut state = State::new(&plan, "dark", now_ms()).with_launch(opsdeck::launch::load(&plan));
+        let mut state = State::new(&plan, "dark", now_ms()).with_launch(opsdeck::adapters::launch_docs::load(&plan));
         state.room.name = room.to_string();
         state.room.actor = actor;
         state.room.store.kind = "postgres".into();
@@ -115,7 +115,7 @@ impl Console {
 }
 
 fn now_ms() -> i64 {
-    opsdeck::journal::store::now_ms()
+    opsdeck::adapters::journal::store::now_ms()
 }
 
 fn room(prefix: &str) -> String {
@@ -160,7 +160,7 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
     assert!(alice.fold_until(Duration::from_secs(1), banner(2)).await, "OFFLINE · 2 queued within a second: {:?}", alice.offline_banner());
     assert!(asked.elapsed() < Duration::from_secs(1));
     let item = alice.state.launch.items().next().map(|i| i.id.clone()).expect("an item");
-    assert_eq!(alice.state.room.pending.item(&item), Some(opsdeck::launch::ItemStatus::Done), "the tick shows as pending");
+    assert_eq!(alice.state.room.pending.item(&item), Some(opsdeck_core::launch::ItemStatus::Done), "the tick shows as pending");
 
     // The server is back; the upkeep flushes within its round.
     proxy.restore().await;
@@ -176,7 +176,7 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
             && c.state.room.pending.is_empty()
             && c.state.room.incidents.len() == 2
             && c.state.progress.item(&c.state.launch.items().next().map(|i| i.id.clone()).unwrap_or_default()).status
-                == opsdeck::launch::ItemStatus::Done
+                == opsdeck_core::launch::ItemStatus::Done
     };
     assert!(
         alice.fold_until(Duration::from_secs(1), back).await,

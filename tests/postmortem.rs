@@ -1,9 +1,9 @@
 //! The post-mortem export of incidents folded from journal events, compared
 //! with Markdown written out by hand.
 
-use opsdeck::config::sections::default_severities;
-use opsdeck::domain::{Incidents, postmortem};
-use opsdeck::journal::{Actor, Body, Event, NewEvent, Role, Status};
+use opsdeck::adapters::journal::{Actor, Body, Event, NewEvent, Role, Status};
+use opsdeck_core::config::sections::default_severities;
+use opsdeck_core::domain::{Incidents, postmortem};
 
 /// 2026-03-10 (a Tuesday) at `hms` UTC, in unix ms.
 fn at(hms: &str) -> i64 {

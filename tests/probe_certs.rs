@@ -17,13 +17,13 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use opsdeck::config::{Probe, Source, parse_source};
-use opsdeck::metrics::Health;
-use opsdeck::metrics::board::Board;
-use opsdeck::probe::http::{HttpProber, SharedClient};
-use opsdeck::probe::schedule::run_once;
-use opsdeck::probe::tls::TlsProber;
-use opsdeck::probe::{Cause, Clients, ProbeEnv, Prober};
+use opsdeck::adapters::probe::http::{HttpProber, SharedClient};
+use opsdeck::adapters::probe::schedule::run_once;
+use opsdeck::adapters::probe::tls::TlsProber;
+use opsdeck::adapters::probe::{Cause, Clients, ProbeEnv, Prober};
+use opsdeck_core::config::{Probe, Source, parse_source};
+use opsdeck_core::metrics::Health;
+use opsdeck_core::metrics::board::Board;
 
 const DAY: u64 = 86_400;
 

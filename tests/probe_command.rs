@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use opsdeck::config::Check;
-use opsdeck::probe::command::CommandProber;
-use opsdeck::probe::schedule::run_once;
-use opsdeck::probe::{ProbeEnv, ProbeResult, Prober};
+use opsdeck::adapters::probe::command::CommandProber;
+use opsdeck::adapters::probe::schedule::run_once;
+use opsdeck::adapters::probe::{ProbeEnv, ProbeResult, Prober};
+use opsdeck_core::config::Check;
 use toml::{Table, Value};
 
 /// A command check as the plan would declare it.
@@ -48,7 +48,7 @@ impl Spec {
 
     fn prober(&self, base_dir: &Path) -> CommandProber {
         let check = self.check();
-        let opsdeck::config::Probe::Command(cmd) = &check.probe else { unreachable!() };
+        let opsdeck_core::config::Probe::Command(cmd) = &check.probe else { unreachable!() };
         CommandProber::new(cmd, &check, &ProbeEnv::from_process(base_dir.to_path_buf())).unwrap()
     }
 
@@ -238,7 +238,7 @@ fn assertions_need_json_output() {
     let mut s = spec("true", "exit_code");
     s.assert = vec!["$.status"];
     let check = s.check();
-    let opsdeck::config::Probe::Command(cmd) = &check.probe else { unreachable!() };
+    let opsdeck_core::config::Probe::Command(cmd) = &check.probe else { unreachable!() };
     let err = CommandProber::new(cmd, &check, &ProbeEnv::from_process(PathBuf::new())).err().unwrap();
     assert_eq!(err.0, "`assert` needs output = \"json\" on a command check");
 }

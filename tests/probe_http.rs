@@ -18,9 +18,9 @@ use axum::routing::{any, get};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use opsdeck::config::{Check, Probe, Source, parse_source};
-use opsdeck::probe::http::HttpProber;
-use opsdeck::probe::{Cause, Clients, ProbeEnv, ProbeError, ProbeResult};
+use opsdeck::adapters::probe::http::HttpProber;
+use opsdeck::adapters::probe::{Cause, Clients, ProbeEnv, ProbeError, ProbeResult};
+use opsdeck_core::config::{Check, Probe, Source, parse_source};
 
 /// Serves `router` on a fresh port; returns `http://127.0.0.1:PORT`.
 async fn serve(router: Router) -> String {

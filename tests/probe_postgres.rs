@@ -8,9 +8,9 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use opsdeck::config::check::{PostgresMetric, PostgresProbe};
-use opsdeck::probe::postgres::PostgresProber;
-use opsdeck::probe::{Clients, ProbeEnv};
+use opsdeck::adapters::probe::postgres::PostgresProber;
+use opsdeck::adapters::probe::{Clients, ProbeEnv};
+use opsdeck_core::config::check::{PostgresMetric, PostgresProbe};
 use sqlx::{Connection, Executor, PgConnection};
 
 const URL_VAR: &str = "OPSDECK_TEST_PG_PROBE_DSN";

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use opsdeck::config::check::PrometheusProbe;
-use opsdeck::probe::prometheus::PrometheusProber;
-use opsdeck::probe::{ProbeEnv, ProbeError, ProbeResult};
+use opsdeck::adapters::probe::prometheus::PrometheusProber;
+use opsdeck::adapters::probe::{ProbeEnv, ProbeError, ProbeResult};
+use opsdeck_core::config::check::PrometheusProbe;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 

@@ -8,9 +8,9 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use opsdeck::config::check::{QueueCount, RedisMetric, RedisProbe};
-use opsdeck::probe::redis::RedisProber;
-use opsdeck::probe::{Clients, ProbeEnv, Reading};
+use opsdeck::adapters::probe::redis::RedisProber;
+use opsdeck::adapters::probe::{Clients, ProbeEnv, Reading};
+use opsdeck_core::config::check::{QueueCount, RedisMetric, RedisProbe};
 use redis::aio::MultiplexedConnection;
 
 const URL_VAR: &str = "OPSDECK_TEST_REDIS_PROBE_URL";

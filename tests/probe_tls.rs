@@ -5,9 +5,9 @@ mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use opsdeck::config::check::TlsProbe;
-use opsdeck::probe::tls::{TlsProber, days_until_expiry};
-use opsdeck::probe::{Cause, ProbeError};
+use opsdeck::adapters::probe::tls::{TlsProber, days_until_expiry};
+use opsdeck::adapters::probe::{Cause, ProbeError};
+use opsdeck_core::config::check::TlsProbe;
 use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;

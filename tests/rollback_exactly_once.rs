@@ -9,8 +9,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::pty::Console;
-use opsdeck::journal::{Actor, Body, Journal, Outcome};
-use opsdeck::launch::Runs;
+use opsdeck::adapters::journal::{Actor, Body, Journal, Outcome};
+use opsdeck_core::launch::Runs;
 
 const ROUNDS: usize = 20;
 
@@ -41,7 +41,7 @@ fn lines(path: &std::path::Path) -> usize {
     std::fs::read_to_string(path).map(|s| s.lines().count()).unwrap_or(0)
 }
 
-async fn journal_events(url: &str, room: &str) -> Vec<opsdeck::journal::Event> {
+async fn journal_events(url: &str, room: &str) -> Vec<opsdeck::adapters::journal::Event> {
     let actor = Actor { name: "checker".into(), host: "test".into(), from: None };
     let j = Journal::open(Some(url), room, actor, true).await.expect("journal");
     j.sync(0).await.expect("events")

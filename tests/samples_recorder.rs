@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use opsdeck::probe::schedule::Sample;
-use opsdeck::probe::{ProbeError, Reading};
-use opsdeck::samples::{Outcome, Recorder, RecorderConfig, SampleDb};
+use opsdeck::adapters::probe::schedule::Sample;
+use opsdeck::adapters::probe::{ProbeError, Reading};
+use opsdeck::adapters::samples::{Outcome, Recorder, RecorderConfig, SampleDb};
 
 const HOUR: i64 = 3_600_000;
 const NOW: i64 = 1_750_000_000_000;
@@ -55,7 +55,12 @@ async fn a_missing_file_reads_as_none_and_prune_counts() {
     let dir = tempfile::tempdir().unwrap();
     assert!(SampleDb::open_existing(&dir.path().join("none.db")).await.unwrap().is_none());
     let db = SampleDb::open(&dir.path().join("s.db")).await.unwrap();
-    let rec = |at| opsdeck::samples::RecordedSample { check: "api".into(), at_ms: at, latency_ms: 1.0, outcome: Outcome::Reading(vec![]) };
+    let rec = |at| opsdeck::adapters::samples::RecordedSample {
+        check: "api".into(),
+        at_ms: at,
+        latency_ms: 1.0,
+        outcome: Outcome::Reading(vec![]),
+    };
     db.insert(&[rec(1), rec(2), rec(3)]).await.unwrap();
     assert_eq!(db.prune_before(3).await.unwrap(), 2);
     assert_eq!(db.read_since(0).await.unwrap().len(), 1);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use opsdeck::journal::{Actor, Body, NewEvent, SqliteStore, Store};
+use opsdeck::adapters::journal::{Actor, Body, NewEvent, SqliteStore, Store};
 
 /// Named by the plan's `url_env`: its value is a secret, whole, though its
 /// name does not look secret.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::pty::Console;
-use opsdeck::journal::{Body, SqliteStore, read_all};
+use opsdeck::adapters::journal::{Body, SqliteStore, read_all};
 
 /// Named by the plan's `webhook_env`: its value is a secret, whole.
 const HOOK_URL: &str = "https://hooks.example.test/services/T0/B0/hook-s3cr3t-99";

@@ -14,16 +14,16 @@ use axum::routing::post;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use opsdeck::app::state::StartRun;
-use opsdeck::app::step_runner::{RunNews, StepRunner};
-use opsdeck::config::sections::default_severities;
-use opsdeck::config::{Plan, Source, parse_source};
-use opsdeck::journal::{Actor, AnyStore, Body, Journal, NewEvent, SqliteStore, Store, read_all};
-use opsdeck::notify::{Notifier, Policy};
-use opsdeck::probe::schedule::run_once;
-use opsdeck::probe::{ProbeEnv, Prober};
-use opsdeck::samples::{Outcome, Recorder, RecorderConfig, SampleDb};
+use opsdeck::adapters::journal::{Actor, AnyStore, Body, Journal, NewEvent, SqliteStore, Store, read_all};
+use opsdeck::adapters::notify::{Notifier, Policy};
+use opsdeck::adapters::probe::schedule::run_once;
+use opsdeck::adapters::probe::{ProbeEnv, Prober};
+use opsdeck::adapters::samples::{Outcome, Recorder, RecorderConfig, SampleDb};
 use opsdeck::secrets::{self, Redactor};
+use opsdeck::shell::app::state::StartRun;
+use opsdeck::shell::app::step_runner::{RunNews, StepRunner};
+use opsdeck_core::config::sections::default_severities;
+use opsdeck_core::config::{Plan, Source, parse_source};
 
 /// The value of a variable the plan names by `webhook_env` (not a secret-looking name).
 const HOOK_URL: &str = "https://hooks.example.test/services/T0/B0/hook-s3cr3t-77";
@@ -107,11 +107,13 @@ async fn a_command_probe_reason_is_masked_in_the_sample_and_the_samples_file() {
     assert_clean("the sample's reason", &reason);
 
     // A sample with a secret in its reason, however it was made, is stored masked.
-    let leaky = opsdeck::probe::schedule::Sample {
+    let leaky = opsdeck::adapters::probe::schedule::Sample {
         check: 0,
         at_ms: 1_000,
         latency_ms: 3.0,
-        result: Err(opsdeck::probe::ProbeError::target_failed(format!("exit 3: key {PROBE_KEY} token {API_TOKEN} at {DATABASE_URL}"))),
+        result: Err(opsdeck::adapters::probe::ProbeError::target_failed(format!(
+            "exit 3: key {PROBE_KEY} token {API_TOKEN} at {DATABASE_URL}"
+        ))),
     };
     let path = dir.path().join("samples-room.db");
     let (recorder, writer) = Recorder::spawn(path.clone(), vec!["leaky".into()], RecorderConfig::default());

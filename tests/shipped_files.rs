@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use opsdeck::keymap::{self, KeymapLoader};
-use opsdeck::theme::{self, ThemeLoader};
+use opsdeck::shell::keymap::{self, KeymapLoader};
+use opsdeck::shell::theme::{self, ThemeLoader};
 
 fn files(dir: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))

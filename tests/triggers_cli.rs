@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use opsdeck::journal::{Actor, Body, NewEvent, SqliteStore, Store};
-use opsdeck::probe::schedule::now_ms;
-use opsdeck::samples::{Outcome, RecordedSample, SampleDb};
+use opsdeck::adapters::journal::{Actor, Body, NewEvent, SqliteStore, Store};
+use opsdeck::adapters::probe::schedule::now_ms;
+use opsdeck::adapters::samples::{Outcome, RecordedSample, SampleDb};
 
 const PLAN: &str = r#"
 [deck]

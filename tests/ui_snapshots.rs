@@ -4,14 +4,14 @@
 //! read-only console's help; enormous, tiny and negative values keeping the columns
 //! aligned. Time is fixed so the frames are stable.
 
-use opsdeck::action::Action;
-use opsdeck::app::state::State;
-use opsdeck::config::{Source, parse_source};
-use opsdeck::keymap::{Keymap, KeymapLoader};
-use opsdeck::probe::schedule::Sample;
-use opsdeck::probe::{ProbeError, Reading};
-use opsdeck::theme::ThemeLoader;
-use opsdeck::ui::{self, View};
+use opsdeck::adapters::probe::schedule::Sample;
+use opsdeck::adapters::probe::{ProbeError, Reading};
+use opsdeck::shell::action::Action;
+use opsdeck::shell::app::state::State;
+use opsdeck::shell::keymap::{Keymap, KeymapLoader};
+use opsdeck::shell::theme::ThemeLoader;
+use opsdeck::shell::ui::{self, View};
+use opsdeck_core::config::{Source, parse_source};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -143,7 +143,7 @@ fn palette_and_filter_80x24() {
 
 /// The state with one incident, raised to P0 and handed to a commander.
 fn with_incident() -> State {
-    use opsdeck::journal::{Actor, Body, NewEvent, Role};
+    use opsdeck::adapters::journal::{Actor, Body, NewEvent, Role};
     let mut s = state();
     let alice = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
     let bodies = [
@@ -197,11 +197,11 @@ steps = [
 
 /// The plan with a checklist and a runbook, and the room part-way through both.
 fn with_launch() -> State {
-    use opsdeck::journal::{Actor, Body, NewEvent, Outcome, Subject};
+    use opsdeck::adapters::journal::{Actor, Body, NewEvent, Outcome, Subject};
     let text = format!("{PLAN}{LAUNCH}");
     let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
-    let mut s = State::new(&plan, "dark", T0).with_launch(opsdeck::launch::load(&plan));
+    let mut s = State::new(&plan, "dark", T0).with_launch(opsdeck::adapters::launch_docs::load(&plan));
     let who = |name: &str| Actor { name: name.into(), host: "bastion-1".into(), from: None };
     let items: Vec<(String, String)> = s.launch.items().map(|i| (i.id.clone(), i.text.clone())).collect();
     let book = s.launch.runbooks[0].clone();
@@ -296,7 +296,7 @@ fn rollback_pane_with_a_countdown_120x40() {
 /// The rollback pane: a failed run, a proposal counting down, a request
 /// waiting for a second person.
 fn with_rollbacks() -> State {
-    use opsdeck::journal::{Actor, Body, NewEvent, Outcome, Subject};
+    use opsdeck::adapters::journal::{Actor, Body, NewEvent, Outcome, Subject};
     let text = format!("{PLAN}{ROLLBACKS}");
     let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
@@ -402,7 +402,7 @@ prepend_keymap = [
 
 #[test]
 fn queued_while_offline_120x40() {
-    use opsdeck::journal::{Actor, Body, NewEvent};
+    use opsdeck::adapters::journal::{Actor, Body, NewEvent};
     utc();
     let mut s = with_launch();
     s.update(Action::ViewChecklist);

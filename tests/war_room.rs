@@ -6,10 +6,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use opsdeck::app::journal_link::{FromJournal, JournalLink};
-use opsdeck::app::room::RoomState;
-use opsdeck::config::sections::default_severities;
-use opsdeck::journal::{Actor, Body, Journal, Status};
+use opsdeck::adapters::journal::{Actor, Body, Journal, Status};
+use opsdeck::shell::app::journal_link::{FromJournal, JournalLink};
+use opsdeck::shell::app::room::RoomState;
+use opsdeck_core::config::sections::default_severities;
 
 fn actor(name: &str) -> Actor {
     Actor { name: name.into(), host: "test".into(), from: None }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use crate::config::Source;
+use opsdeck_core::config::Source;
 
 /// The template; `{addr}` stands for the shop's `host:port`.
 const TEMPLATE: &str = include_str!("plan.toml");
@@ -25,7 +25,7 @@ pub fn plan_source(addr: SocketAddr) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Level, Probe, parse_source};
+    use opsdeck_core::config::{Level, Probe, parse_source};
 
     #[test]
     fn the_plan_is_valid_and_aims_at_the_shop() {

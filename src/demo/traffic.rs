@@ -135,8 +135,8 @@ fn finite(x: f64) -> f64 {
 mod tests {
     use super::super::story::conditions_at;
     use super::*;
-    use crate::probe::prom_query::Selector;
-    use crate::probe::prom_text::parse;
+    use crate::adapters::probe::prom_query::Selector;
+    use crate::adapters::probe::prom_text::parse;
 
     #[test]
     fn counts_follow_rate_and_error_ratio() {

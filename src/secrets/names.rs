@@ -2,9 +2,9 @@
 //! keys that look like tokens, and every environment variable a plan
 //! refers to ([`plan_vars`]), with where the plan names it.
 
-use crate::config::Plan;
-use crate::config::check::Probe;
-use crate::config::locate::KeyPath;
+use opsdeck_core::config::Plan;
+use opsdeck_core::config::check::Probe;
+use opsdeck_core::config::locate::KeyPath;
 
 /// Parts of a variable name that mark its value as secret (compared
 /// without regard to case). `PASS` covers `PASSWORD`, `PASSWD` and `DB_PASS`.
@@ -100,7 +100,7 @@ pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Source, parse_source};
+    use opsdeck_core::config::{Source, parse_source};
 
     #[test]
     fn secret_names_in_any_case() {

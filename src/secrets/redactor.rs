@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::names::{is_secret_name, plan_vars};
 use super::url::{UrlPart, mask_in_text, url_parts};
 use super::{MASK, MIN_SECRET_CHARS};
-use crate::config::Plan;
-use crate::config::locate::KeyPath;
+use opsdeck_core::config::Plan;
+use opsdeck_core::config::locate::KeyPath;
 
 /// The secret values to mask, longest first, and the secrets too short to
 /// mask. Its `Debug` shows counts, never values.
@@ -217,7 +217,7 @@ impl Collect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Source, parse_source};
+    use opsdeck_core::config::{Source, parse_source};
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use opsdeck::journal::PgStore;
+use opsdeck::adapters::journal::PgStore;
 use sqlx::postgres::PgConnectOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -68,7 +68,7 @@ impl Proxy {
 
     /// A lazy store through this proxy with the app's own connection settings.
     pub fn store(&self, app: &str) -> PgStore {
-        PgStore::lazy_with(self.options(app), opsdeck::journal::postgres::DEFAULT_ACQUIRE_TIMEOUT)
+        PgStore::lazy_with(self.options(app), opsdeck::adapters::journal::postgres::DEFAULT_ACQUIRE_TIMEOUT)
     }
 
     /// `postgres://…` through this proxy, for `--store` of a real console.

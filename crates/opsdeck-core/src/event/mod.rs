@@ -1,0 +1,465 @@
+//! Journal events: what happened, in which room, when, by whom, with a
+//! store-assigned sequence number (the room's total order) and an
+//! idempotency key (so a retried append is stored once). Payloads are JSON
+//! with a schema version; [`Body`] is their typed form.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub mod vocabulary;
+
+pub use vocabulary::{Outcome, Role, Status, Subject, Verdict};
+
+/// Version of the payload schemas below; bump when one changes shape.
+pub const EVENT_VERSION: u16 = 1;
+
+/// Who did something: the OS user at a host, and the SSH client address
+/// when the console runs over SSH (`alice@bastion-1 from 10.0.0.5`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+impl Actor {
+    /// A placeholder until the console knows who it runs as.
+    pub fn unknown() -> Actor {
+        Actor { name: "unknown".into(), host: "unknown".into(), from: None }
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.name, self.host)?;
+        if let Some(from) = &self.from {
+            write!(f, " from {from}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An event as stored: every field is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the room's total order, assigned by the store (1, 2, …).
+    pub seq: i64,
+    pub room: String,
+    /// When it happened (unix milliseconds, the appending console's clock).
+    pub at_ms: i64,
+    pub actor: Actor,
+    /// `incident.opened`, `incident.note`, … (see [`Body`]).
+    pub kind: String,
+    pub version: u16,
+    pub payload: serde_json::Value,
+    /// Unique per logical append; a second append with the same key is a no-op.
+    pub key: String,
+    /// What the event says, decoded once when the event was made or read
+    /// (see [`Event::body`]); never serialised.
+    #[serde(skip, default = "not_decoded")]
+    decoded: Decoded,
+}
+
+/// An event's body as this version reads it.
+#[derive(Debug, Clone, PartialEq)]
+enum Decoded {
+    Body(Box<Body>),
+    /// A kind this version does not know, or a payload that does not match
+    /// its kind: kept and shown on the timeline as unreadable, never folded.
+    Unreadable(String),
+}
+
+fn not_decoded() -> Decoded {
+    Decoded::Unreadable("not decoded".into())
+}
+
+impl Event {
+    /// A stored event from its parts, its body decoded here, once. An
+    /// unreadable body is logged (once per event read) and kept as such.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decode(
+        seq: i64,
+        room: String,
+        at_ms: i64,
+        actor: Actor,
+        kind: String,
+        version: u16,
+        payload: serde_json::Value,
+        key: String,
+    ) -> Event {
+        let decoded = match serde_json::from_value::<Body>(serde_json::json!({"kind": kind, "payload": payload})) {
+            Ok(body) => Decoded::Body(Box::new(body)),
+            Err(e) => {
+                // serde's message can quote the payload, and a payload can
+                // hold a secret: the reason keeps its shape, not the text.
+                let why = without_quoted_text(&e.to_string());
+                tracing::warn!("event {seq} of room {room:?} ({kind}) is unreadable: {why}");
+                Decoded::Unreadable(why)
+            }
+        };
+        Event { seq, room, at_ms, actor, kind, version, payload, key, decoded }
+    }
+
+    /// The same event decoded again, after its `kind` or `payload` was
+    /// changed in place.
+    pub fn redecode(self) -> Event {
+        Event::decode(self.seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key)
+    }
+
+    /// The typed body; `None` when this version cannot read it (see
+    /// [`Event::unreadable`]).
+    pub fn body(&self) -> Option<&Body> {
+        match &self.decoded {
+            Decoded::Body(b) => Some(b),
+            Decoded::Unreadable(_) => None,
+        }
+    }
+
+    /// Why the body cannot be read, when it cannot.
+    pub fn unreadable(&self) -> Option<&str> {
+        match &self.decoded {
+            Decoded::Body(_) => None,
+            Decoded::Unreadable(why) => Some(why),
+        }
+    }
+}
+
+/// `invalid type: string "hunter2", expected u64` without what was quoted:
+/// `invalid type: string "…", expected u64`.
+fn without_quoted_text(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '"' {
+            out.push_str(if quoted { "\"" } else { "\"…" });
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An event before the store has numbered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub room: String,
+    pub at_ms: i64,
+    pub actor: Actor,
+    pub kind: String,
+    pub version: u16,
+    pub payload: serde_json::Value,
+    pub key: String,
+}
+
+impl NewEvent {
+    /// A new event with a fresh idempotency key.
+    pub fn new(room: &str, actor: &Actor, at_ms: i64, body: &Body) -> NewEvent {
+        let (kind, payload) = body.to_parts();
+        NewEvent { room: room.to_string(), at_ms, actor: actor.clone(), kind, version: EVENT_VERSION, payload, key: fresh_key() }
+    }
+
+    /// The stored form once the store has assigned `seq`.
+    pub fn stored(self, seq: i64) -> Event {
+        Event::decode(seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key)
+    }
+}
+
+/// 128 random bits as hex: unique enough for idempotency keys.
+pub fn fresh_key() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// The typed payloads. An incident is identified by the `seq` of its
+/// `incident.opened` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum Body {
+    #[serde(rename = "incident.opened")]
+    IncidentOpened { title: String, severity: String },
+    #[serde(rename = "incident.acknowledged")]
+    IncidentAcknowledged { incident: i64 },
+    #[serde(rename = "incident.severity")]
+    IncidentSeverity { incident: i64, from: String, to: String, reason: String },
+    #[serde(rename = "incident.status")]
+    IncidentStatus { incident: i64, from: Status, to: Status },
+    #[serde(rename = "incident.role")]
+    IncidentRole { incident: i64, role: Role, person: String },
+    /// A note; `comms` marks it as the update sent to stakeholders, which
+    /// restarts the update-every countdown. A note starting `TODO:` is an action item.
+    #[serde(rename = "incident.note")]
+    IncidentNote {
+        incident: i64,
+        text: String,
+        #[serde(default)]
+        comms: bool,
+    },
+    #[serde(rename = "incident.link")]
+    IncidentLink { incident: i64, check: String },
+
+    /// A checklist item is done. `item` is its stable id
+    /// (`checklist/item`); `evidence` says why when `opsdeck` ticked it
+    /// from a verifying check (`api 182 ms, target`).
+    /// Every checklist and step event also carries the item's text (or the
+    /// step's title) as it read then, so the timeline, exports and
+    /// notifications read well without the plan.
+    #[serde(rename = "checklist.ticked")]
+    ChecklistTicked {
+        item: String,
+        #[serde(default)]
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<String>,
+    },
+    /// Someone is on this item (`bob is on this`).
+    #[serde(rename = "checklist.claimed")]
+    ChecklistClaimed {
+        item: String,
+        #[serde(default)]
+        text: String,
+    },
+    #[serde(rename = "checklist.skipped")]
+    ChecklistSkipped {
+        item: String,
+        #[serde(default)]
+        text: String,
+        reason: String,
+    },
+    /// Back to open: undoes a tick, a skip or a claim.
+    #[serde(rename = "checklist.undone")]
+    ChecklistUndone {
+        item: String,
+        #[serde(default)]
+        text: String,
+    },
+
+    /// A manual runbook step confirmed by a person.
+    #[serde(rename = "runbook.step_confirmed")]
+    StepConfirmed {
+        runbook: String,
+        step: String,
+        #[serde(default)]
+        title: String,
+    },
+    #[serde(rename = "runbook.step_skipped")]
+    StepSkipped {
+        runbook: String,
+        step: String,
+        #[serde(default)]
+        title: String,
+        reason: String,
+    },
+    /// The runbook was given up at a failed step.
+    #[serde(rename = "runbook.aborted")]
+    RunbookAborted { runbook: String, reason: String },
+    /// Start the runbook over: every step back to pending.
+    #[serde(rename = "runbook.restarted")]
+    RunbookRestarted { runbook: String },
+
+    /// A command run (a runbook step or a rollback) is claimed. Whether the
+    /// claim holds its lock is decided by the one run-lock rule in
+    /// `launch::runs`; a console runs only once its own claim holds.
+    #[serde(rename = "run.claimed")]
+    RunClaimed {
+        run: String,
+        lock: String,
+        subject: Subject,
+        lease_ms: i64,
+        /// What runs: the step's title or the rollback's.
+        #[serde(default)]
+        title: String,
+    },
+    /// The running console is alive: the lease runs on from this event.
+    #[serde(rename = "run.renewed")]
+    RunRenewed { run: String },
+    #[serde(rename = "run.finished")]
+    RunFinished {
+        run: String,
+        outcome: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        duration_ms: i64,
+        /// Bounded, ANSI stripped, secrets redacted.
+        output: String,
+        #[serde(default)]
+        truncated: bool,
+    },
+
+    /// A deploy (or any) marker: starts trigger grace periods, drawn on charts.
+    #[serde(rename = "marker")]
+    Marker { text: String },
+    /// A check or trigger fires nothing until `until_ms`.
+    #[serde(rename = "silence.set")]
+    SilenceSet { target: String, until_ms: i64, reason: String },
+    #[serde(rename = "silence.lifted")]
+    SilenceLifted { target: String },
+    /// A person asks to run a `two_person` rollback; it runs only once a
+    /// different person approves (`rollback.approved` with the same `request`).
+    #[serde(rename = "rollback.requested")]
+    RollbackRequested { request: String, action: String },
+    /// A second person approves a requested run; the requester's console then claims and runs it.
+    #[serde(rename = "rollback.approved")]
+    RollbackApproved { request: String, action: String },
+    /// A trigger's conditions held: its reason, the mode in force and the
+    /// rollback it names. Every console may record one; the fold keeps the
+    /// first per trigger within its cooldown (the rollback fold does).
+    #[serde(rename = "trigger.fired")]
+    TriggerFired {
+        trigger: String,
+        reason: String,
+        mode: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rollback: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frozen: Option<String>,
+    },
+    /// A `confirm` or `auto` trigger proposes a rollback; an `auto` one
+    /// decides by itself at `deadline_ms` unless answered. `console` is the
+    /// console that recorded it: the one that acts on no answer.
+    #[serde(rename = "rollback.proposed")]
+    RollbackProposed {
+        trigger: String,
+        rollback: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline_ms: Option<i64>,
+        on_no_answer: String,
+        console: String,
+    },
+    /// What became of a proposal (the seq of its `rollback.proposed`): the
+    /// first decision counts. `no_answer` when the countdown decided.
+    #[serde(rename = "rollback.decided")]
+    RollbackDecided {
+        proposal: i64,
+        rollback: String,
+        verdict: Verdict,
+        #[serde(default)]
+        no_answer: bool,
+    },
+    /// What happened to one notification of event `about` (its seq).
+    #[serde(rename = "notify.delivery")]
+    NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },
+}
+
+/// Payload keys whose strings identify something other events refer to
+/// (ids, locks, enum names): left alone when secrets are masked in a
+/// payload's text, so that masking never breaks a reference.
+pub const IDENTITY_FIELDS: &[&str] = &[
+    "run",
+    "lock",
+    "item",
+    "runbook",
+    "step",
+    "check",
+    "trigger",
+    "rollback",
+    "action",
+    "request",
+    "target",
+    "notify",
+    "console",
+    "type",
+    "severity",
+    "from",
+    "to",
+    "role",
+    "outcome",
+    "verdict",
+    "mode",
+    "on_no_answer",
+];
+
+impl Body {
+    /// The event kind and JSON payload.
+    pub fn to_parts(&self) -> (String, serde_json::Value) {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
+        let payload = v.get_mut("payload").map(serde_json::Value::take).unwrap_or_default();
+        (kind, payload)
+    }
+
+    /// The typed body of a stored event (decoded when the event was read;
+    /// this only clones it); `None` for what this version cannot read.
+    pub fn of(event: &Event) -> Option<Body> {
+        event.body().cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor() -> Actor {
+        Actor { name: "alice".into(), host: "bastion-1".into(), from: Some("10.0.0.5".into()) }
+    }
+
+    #[test]
+    fn bodies_round_trip_through_kind_and_payload() {
+        let bodies = [
+            Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() },
+            Body::IncidentSeverity { incident: 7, from: "P1".into(), to: "P0".into(), reason: "all regions".into() },
+            Body::IncidentStatus { incident: 7, from: Status::Investigating, to: Status::Identified },
+            Body::IncidentRole { incident: 7, role: Role::Commander, person: "bob".into() },
+            Body::IncidentNote { incident: 7, text: "TODO: add an alert".into(), comms: false },
+            Body::ChecklistTicked { text: String::new(), item: "launch/backups".into(), evidence: Some("api 182 ms".into()) },
+            Body::ChecklistSkipped { text: String::new(), item: "launch/cdn".into(), reason: "no CDN yet".into() },
+            Body::RunClaimed {
+                title: String::new(),
+                run: "r1".into(),
+                lock: "deploy/3".into(),
+                subject: Subject::Step { runbook: "deploy".into(), step: "3".into() },
+                lease_ms: 30_000,
+            },
+            Body::RunFinished {
+                run: "r1".into(),
+                outcome: Outcome::TimedOut,
+                exit_code: None,
+                duration_ms: 20_000,
+                output: "waiting".into(),
+                truncated: false,
+            },
+            Body::Marker { text: "deploy v1.2.0".into() },
+            Body::RollbackRequested { request: "q1".into(), action: "previous-release".into() },
+            Body::RollbackApproved { request: "q1".into(), action: "previous-release".into() },
+            Body::TriggerFired {
+                trigger: "errors-high".into(),
+                reason: "error-rate critical".into(),
+                mode: "auto".into(),
+                rollback: Some("previous-release".into()),
+                frozen: None,
+            },
+            Body::RollbackProposed {
+                trigger: "errors-high".into(),
+                rollback: "previous-release".into(),
+                reason: "error-rate critical".into(),
+                deadline_ms: Some(61_000),
+                on_no_answer: "run".into(),
+                console: "c1".into(),
+            },
+            Body::RollbackDecided { proposal: 4, rollback: "previous-release".into(), verdict: Verdict::Vetoed, no_answer: false },
+        ];
+        for b in bodies {
+            let e = NewEvent::new("room", &actor(), 1000, &b).stored(1);
+            assert_eq!(Body::of(&e), Some(b));
+        }
+        let e = NewEvent::new("room", &actor(), 1, &Body::IncidentAcknowledged { incident: 3 });
+        assert_eq!(e.kind, "incident.acknowledged");
+        assert_eq!(e.payload, serde_json::json!({"incident": 3}));
+    }
+
+    #[test]
+    fn unknown_kinds_are_kept_but_not_typed() {
+        let mut e = NewEvent::new("room", &actor(), 1, &Body::IncidentAcknowledged { incident: 3 }).stored(9);
+        e.kind = "rollback.started".into();
+        let e = e.redecode();
+        assert_eq!(Body::of(&e), None);
+    }
+
+    #[test]
+    fn actors_read_like_people() {
+        assert_eq!(actor().to_string(), "alice@bastion-1 from 10.0.0.5");
+        assert_ne!(fresh_key(), fresh_key());
+    }
+}

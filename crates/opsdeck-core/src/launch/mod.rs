@@ -1,0 +1,139 @@
+//! The launch: what the plan asks people to get done, and how far the room
+//! has got. [`load`] resolves the plan's checklists and runbooks (inline or
+//! read from Markdown) into definitions with stable ids; [`progress`] folds
+//! the room's journal into who ticked, claimed, skipped, confirmed and ran
+//! what; [`runs`] keeps the claimed command runs and who holds each lock.
+//!
+//! Definitions come from the plan, progress only from the journal, so
+//! editing a doc keeps the room's progress for every item whose id is kept.
+
+pub mod progress;
+pub mod runs;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use progress::{ItemState, ItemStatus, Progress, StepState, StepStatus, Tally};
+pub use runs::{Claim, Folded, Runs};
+
+/// Every checklist and runbook of the plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Launch {
+    pub checklists: Vec<ChecklistDef>,
+    pub runbooks: Vec<RunbookDef>,
+    /// Problems reading the Markdown files (`deploy.md:12: …`).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistDef {
+    pub id: String,
+    pub title: String,
+    pub phases: Vec<PhaseDef>,
+}
+
+/// A heading of the doc (or an inline `phase`) and its items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseDef {
+    pub title: String,
+    /// 0 for a top-level heading.
+    pub depth: usize,
+    pub items: Vec<ItemDef>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemDef {
+    /// `checklist/item`: what journal events name.
+    pub id: String,
+    pub text: String,
+    /// A check whose holding ticks the item.
+    pub verify: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunbookDef {
+    pub id: String,
+    pub title: String,
+    pub steps: Vec<StepDef>,
+    /// Added to the environment of runnable steps.
+    pub env: Vec<(String, String)>,
+    /// Working directory of runnable steps (resolved against the plan's directory).
+    pub cwd: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepDef {
+    /// Stable within the runbook.
+    pub id: String,
+    pub title: String,
+    /// The heading the step sits under, for steps read from Markdown.
+    pub phase: Option<String>,
+    /// A shell script; `None` for a step done by hand and confirmed.
+    pub run: Option<String>,
+    /// Ask before running.
+    pub confirm: bool,
+    pub timeout: Duration,
+    /// Also offered as a rollback action (`rollback=true`).
+    pub rollback: bool,
+}
+
+/// How long a step may run when neither the plan nor the doc says.
+pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(600);
+
+impl Launch {
+    pub fn is_empty(&self) -> bool {
+        self.checklists.is_empty() && self.runbooks.is_empty()
+    }
+
+    /// Every item of every checklist, in order.
+    pub fn items(&self) -> impl Iterator<Item = &ItemDef> {
+        self.checklists.iter().flat_map(|c| c.phases.iter().flat_map(|p| p.items.iter()))
+    }
+
+    pub fn item(&self, id: &str) -> Option<&ItemDef> {
+        self.items().find(|i| i.id == id)
+    }
+
+    pub fn runbook(&self, id: &str) -> Option<&RunbookDef> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+}
+
+impl RunbookDef {
+    pub fn step(&self, id: &str) -> Option<(usize, &StepDef)> {
+        self.steps.iter().enumerate().find(|(_, s)| s.id == id)
+    }
+
+    /// Steps marked `rollback=true`, as guarded rollback actions with the
+    /// runbook's environment: id `RUNBOOK/STEP`, one run at a time per action.
+    pub fn rollback_actions(&self) -> Vec<crate::config::sections::Rollback> {
+        use crate::config::duration::TimeSpan;
+        use crate::config::sections::{ConfirmMode, Danger, Rollback};
+        self.steps
+            .iter()
+            .filter(|s| s.rollback)
+            .filter_map(|s| {
+                Some(Rollback {
+                    id: format!("{}/{}", self.id, s.id),
+                    title: Some(format!("{}: {}", self.title, s.title)),
+                    run: s.run.clone()?,
+                    preview: None,
+                    verify: None,
+                    verify_check: None,
+                    timeout: TimeSpan::from_secs(s.timeout.as_secs()),
+                    danger: Danger::Medium,
+                    confirm: if s.confirm { ConfirmMode::Type } else { ConfirmMode::Enter },
+                    lock: None,
+                    two_person: false,
+                    env: self.env.iter().cloned().collect(),
+                    cwd: self.cwd.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The lock a step's run holds: one run of a step at a time in the room.
+    pub fn lock(&self, step: &StepDef) -> String {
+        format!("runbook:{}/{}", self.id, step.id)
+    }
+}

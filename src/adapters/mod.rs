@@ -1,0 +1,11 @@
+//! The adapters: where the core meets the outside world. The journal's
+//! stores (SQLite, PostgreSQL with LISTEN/NOTIFY, the offline spool), the
+//! probers and their scheduler, running commands, notification delivery,
+//! the recorded samples file, and reading the plan's Markdown documents.
+
+pub mod exec;
+pub mod journal;
+pub mod launch_docs;
+pub mod notify;
+pub mod probe;
+pub mod samples;

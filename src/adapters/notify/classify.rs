@@ -1,0 +1,334 @@
+//! [`Classifier`]: which subscribable event (`NOTIFY_EVENTS`) a journal
+//! event is, and the sentence that tells it. It follows the whole room (in
+//! seq order) because some answers need history: an incident's title for
+//! its severity change, and whether a `run.claimed` of a rollback actually
+//! holds its lock so that it is `rollback.started` and the `run.finished`
+//! of that run is `rollback.finished`. Who holds a lock is not decided
+//! here: the classifier folds the console's own [`Runs`] (the run-lock
+//! rule of [`opsdeck_core::launch::runs`]), so it announces exactly the claims
+//! every console runs, at the lease boundary and for repeated run ids too.
+//!
+//! | subscribable        | journal event                                        |
+//! |---------------------|------------------------------------------------------|
+//! | `incident.opened`   | `incident.opened`                                    |
+//! | `incident.severity` | `incident.severity`                                  |
+//! | `incident.status`   | `incident.status`                                    |
+//! | `rollback.started`  | `run.claimed` of a rollback that holds its lock (a repeated run id is not a claim) |
+//! | `rollback.finished` | the first `run.finished` of such a run               |
+//! | others              | an event of that very kind (e.g. a future `trigger.fired`) |
+//!
+//! `notify.delivery` is never a notice: deliveries do not notify.
+
+use std::collections::HashMap;
+
+use crate::adapters::journal::{Body, Event, Outcome, Status, Subject};
+use opsdeck_core::config::Severity;
+use opsdeck_core::config::sections::NOTIFY_EVENTS;
+use opsdeck_core::domain::severity::{Direction, direction};
+use opsdeck_core::format::duration;
+use opsdeck_core::launch::{Folded, Runs};
+
+/// A journal event as a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The subscribable kind (`incident.opened`, `rollback.finished`, …).
+    pub kind: String,
+    /// A Slack emoji code for the message (`:rotating_light:`).
+    pub emoji: &'static str,
+    /// The plain sentence (`P1 incident #12 opened by alice: Checkout errors`).
+    pub text: String,
+}
+
+impl Notice {
+    /// The sentence with its emoji, for Slack.
+    pub fn slack_text(&self) -> String {
+        format!("{} {}", self.emoji, self.text)
+    }
+}
+
+/// Follows a room's events; see the module doc.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    severities: Vec<Severity>,
+    titles: HashMap<i64, String>,
+    /// The room's claimed runs, folded by the one run-lock rule.
+    runs: Runs,
+    /// Firings and proposals, to notify the one every console agrees on
+    /// and not the duplicates (see [`opsdeck_core::rollback`]).
+    rollbacks: opsdeck_core::rollback::Rollbacks,
+    last_seq: i64,
+}
+
+impl Classifier {
+    pub fn new(severities: &[Severity]) -> Classifier {
+        Classifier { severities: severities.to_vec(), ..Classifier::default() }
+    }
+
+    /// Takes `event` into account and says what it is as a notification
+    /// (`None` when it is none). Events at or below the last seq seen are ignored.
+    pub fn apply(&mut self, event: &Event) -> Option<Notice> {
+        if event.seq <= self.last_seq {
+            return None;
+        }
+        self.last_seq = event.seq;
+        let who = &event.actor.name;
+        self.rollbacks.apply(event);
+        let Some(body) = event.body().cloned() else {
+            // A kind this version does not know, but the plan subscribes to.
+            let kind = NOTIFY_EVENTS.iter().find(|k| **k == event.kind)?;
+            let text = format!("{} by {who}", event.kind);
+            return Some(Notice { kind: kind.to_string(), emoji: ":bell:", text });
+        };
+        match body {
+            Body::IncidentOpened { title, severity } => {
+                let text = format!("{severity} incident #{} opened by {who}: {title}", event.seq);
+                self.titles.insert(event.seq, title);
+                Some(notice("incident.opened", ":rotating_light:", text))
+            }
+            Body::IncidentSeverity { incident, from, to, reason } => {
+                let (verb, emoji) = match direction(&self.severities, &from, &to) {
+                    Direction::Raised => ("raised", ":arrow_up:"),
+                    Direction::Lowered => ("lowered", ":arrow_down:"),
+                    Direction::Changed => ("changed", ":arrows_counterclockwise:"),
+                };
+                let reason = if reason.trim().is_empty() { String::new() } else { format!(": {}", reason.trim()) };
+                let text = format!("{} severity {verb} {from} → {to} by {who}{reason}", self.incident(incident));
+                Some(notice("incident.severity", emoji, text))
+            }
+            Body::IncidentStatus { incident, from, to } => {
+                let emoji = if matches!(to, Status::Resolved | Status::Closed) { ":white_check_mark:" } else { ":mag:" };
+                let text = format!("{} is {} (was {}), by {who}", self.incident(incident), to.name(), from.name());
+                Some(notice("incident.status", emoji, text))
+            }
+            Body::RunClaimed { .. } | Body::RunRenewed { .. } | Body::RunFinished { .. } => self.run(event, &body),
+            Body::TriggerFired { .. } | Body::RollbackProposed { .. } if self.rollbacks.is_duplicate(event.seq) => None,
+            Body::TriggerFired { trigger, reason, mode, rollback, .. } => {
+                let then = rollback.filter(|_| mode != "advise").map(|r| format!(" ({mode}: proposes {r})")).unwrap_or_default();
+                Some(notice("trigger.fired", ":warning:", format!("Trigger {trigger} fired{then}: {reason}")))
+            }
+            Body::RollbackProposed { trigger, rollback, reason, deadline_ms, on_no_answer, .. } => {
+                let when = match deadline_ms {
+                    Some(d) => format!("; {on_no_answer}s in {}s unless vetoed", (d - event.at_ms).max(0) / 1000),
+                    None => "; waiting for a person to confirm".into(),
+                };
+                Some(notice("rollback.proposed", ":rewind:", format!("Trigger {trigger} proposes rollback {rollback}{when}: {reason}")))
+            }
+            _ => None,
+        }
+    }
+
+    /// A run event folded by the run-lock rule: a new claim that holds a
+    /// rollback's lock starts it, the first finish of such a run finishes it.
+    fn run(&mut self, event: &Event, body: &Body) -> Option<Notice> {
+        let who = &event.actor.name;
+        let folded = self.runs.apply(event, body);
+        match (folded, body) {
+            (Folded::Claimed, Body::RunClaimed { run, .. }) => {
+                let action = rollback_action(&self.runs.held(run)?.subject)?;
+                Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
+            }
+            (Folded::Finished, Body::RunFinished { run, outcome, exit_code, duration_ms, .. }) => {
+                let action = rollback_action(&self.runs.held(run)?.subject)?;
+                let exit = exit_code.filter(|_| *outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
+                let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
+                let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(*duration_ms));
+                Some(notice("rollback.finished", emoji, text))
+            }
+            _ => None,
+        }
+    }
+
+    /// `Incident #12 (Checkout errors)`, or `Incident #12` before its opening was seen.
+    fn incident(&self, id: i64) -> String {
+        match self.titles.get(&id) {
+            Some(title) => format!("Incident #{id} ({title})"),
+            None => format!("Incident #{id}"),
+        }
+    }
+}
+
+fn notice(kind: &str, emoji: &'static str, text: String) -> Notice {
+    Notice { kind: kind.to_string(), emoji, text }
+}
+
+fn rollback_action(subject: &Subject) -> Option<&str> {
+    match subject {
+        Subject::Rollback { action } => Some(action),
+        Subject::Step { .. } | Subject::Verify { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opsdeck_core::config::sections::default_severities;
+    use opsdeck_core::testing::{T0, event};
+
+    fn texts(bodies: Vec<(&str, Body)>) -> Vec<Option<(String, String)>> {
+        let mut c = Classifier::new(&default_severities());
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(n, (who, b))| c.apply(&event(n as i64 + 1, T0 + n as i64 * 1000, who, b)).map(|x| (x.kind.clone(), x.slack_text())))
+            .collect()
+    }
+
+    fn some(kind: &str, text: &str) -> Option<(String, String)> {
+        Some((kind.to_string(), text.to_string()))
+    }
+
+    #[test]
+    fn incidents_read_as_sentences() {
+        let got = texts(vec![
+            ("alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() }),
+            ("bob", Body::IncidentSeverity { incident: 1, from: "P1".into(), to: "P0".into(), reason: "all regions".into() }),
+            ("bob", Body::IncidentNote { incident: 1, text: "looking".into(), comms: false }),
+            ("carol", Body::IncidentStatus { incident: 1, from: Status::Investigating, to: Status::Resolved }),
+            ("carol", Body::NotifyDelivery { notify: "SLACK".into(), about: 1, ok: true, detail: "HTTP 200".into() }),
+        ]);
+        assert_eq!(
+            got,
+            [
+                some("incident.opened", ":rotating_light: P1 incident #1 opened by alice: Checkout errors"),
+                some("incident.severity", ":arrow_up: Incident #1 (Checkout errors) severity raised P1 → P0 by bob: all regions"),
+                None,
+                some("incident.status", ":white_check_mark: Incident #1 (Checkout errors) is resolved (was investigating), by carol"),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_claim_that_holds_a_rollback_starts_and_finishes_it() {
+        let claim = |run: &str| Body::RunClaimed {
+            title: String::new(),
+            run: run.into(),
+            lock: "rollback/vercel-previous".into(),
+            subject: Subject::Rollback { action: "vercel-previous".into() },
+            lease_ms: 30_000,
+        };
+        let finish = |run: &str| Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Failed,
+            exit_code: Some(1),
+            duration_ms: 42_000,
+            output: String::new(),
+            truncated: false,
+        };
+        let got = texts(vec![("alice", claim("r1")), ("bob", claim("r2")), ("bob", finish("r2")), ("alice", finish("r1"))]);
+        assert_eq!(
+            got,
+            [
+                some("rollback.started", ":rewind: Rollback vercel-previous started by alice"),
+                None,
+                None,
+                some("rollback.finished", ":x: Rollback vercel-previous failed (exit 1) after 42s, run by alice"),
+            ]
+        );
+    }
+
+    /// The run of a run event.
+    fn run_of(e: &Event) -> String {
+        match e.body().cloned() {
+            Some(Body::RunClaimed { run, .. } | Body::RunFinished { run, .. }) => run,
+            other => panic!("not a claim or finish: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_notifier_announces_exactly_the_rollbacks_the_console_runs() {
+        let claim = |run: &str| Body::RunClaimed {
+            title: String::new(),
+            run: run.into(),
+            lock: "rollback:prev".into(),
+            subject: Subject::Rollback { action: "prev".into() },
+            lease_ms: 30_000,
+        };
+        let finish = |run: &str| Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Succeeded,
+            exit_code: Some(0),
+            duration_ms: 9_000,
+            output: String::new(),
+            truncated: false,
+        };
+        let events = [
+            // Alice holds; her console dies (no renewal): her lease ends at T0+30s, inclusive.
+            event(1, T0, "alice", claim("r1")),
+            // Bob claims at exactly the end of alice's lease: it still holds, bob loses.
+            event(2, T0 + 30_000, "bob", claim("r2")),
+            // Carol, a millisecond later: alice's claim is abandoned, bob's lost, carol's holds.
+            event(3, T0 + 30_001, "carol", claim("r3")),
+            // Carol's claim appended twice: one claim.
+            event(4, T0 + 30_002, "carol", claim("r3")),
+            event(5, T0 + 40_000, "carol", finish("r3")),
+            // Dave's claim made offline while carol ran reaches the room after she finished: it loses.
+            event(6, T0 + 35_000, "dave", claim("r4")),
+            // Carol's claim replayed long after: still one claim, nothing starts.
+            event(7, T0 + 100_000, "carol", claim("r3")),
+        ];
+        let mut console = opsdeck_core::launch::Progress::default();
+        let mut notifier = Classifier::new(&default_severities());
+        let (mut started, mut finished) = (Vec::new(), Vec::new());
+        for e in &events {
+            console.apply(e);
+            match notifier.apply(e).map(|n| n.kind) {
+                Some(k) if k == "rollback.started" => started.push(run_of(e)),
+                Some(k) if k == "rollback.finished" => finished.push(run_of(e)),
+                other => assert_eq!(other, None, "seq {}", e.seq),
+            }
+        }
+        let held: Vec<String> = console.runs.in_order().filter(|c| !c.lost).map(|c| c.run.clone()).collect();
+        let ended: Vec<String> = console.runs.in_order().filter(|c| !c.lost && c.finish.is_some()).map(|c| c.run.clone()).collect();
+        assert_eq!(held, ["r1", "r3"], "the console runs alice's and, once her lease ran out, carol's");
+        assert_eq!(started, held, "announced as started: exactly the claims the console holds, once each");
+        assert_eq!(finished, ended, "announced as finished: exactly their finishes");
+    }
+
+    #[test]
+    fn a_firing_recorded_by_two_consoles_is_notified_once() {
+        let fired = || Body::TriggerFired {
+            trigger: "errors-high".into(),
+            reason: "error-rate critical".into(),
+            mode: "auto".into(),
+            rollback: Some("prev".into()),
+            frozen: None,
+        };
+        let proposed = || Body::RollbackProposed {
+            trigger: "errors-high".into(),
+            rollback: "prev".into(),
+            reason: "error-rate critical".into(),
+            deadline_ms: Some(T0 + 61_000),
+            on_no_answer: "run".into(),
+            console: "c1".into(),
+        };
+        let got = texts(vec![("alice", fired()), ("alice", proposed()), ("bob", fired()), ("bob", proposed())]);
+        assert_eq!(
+            got,
+            [
+                some("trigger.fired", ":warning: Trigger errors-high fired (auto: proposes prev): error-rate critical"),
+                some(
+                    "rollback.proposed",
+                    ":rewind: Trigger errors-high proposes rollback prev; runs in 60s unless vetoed: error-rate critical"
+                ),
+                None,
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_subscribed_kinds_pass_and_old_seqs_are_ignored() {
+        let mut c = Classifier::new(&default_severities());
+        let mut e = event(5, T0, "alice", Body::Marker { text: "x".into() });
+        e.kind = "trigger.fired".into();
+        let mut e = e.redecode();
+        let n = c.apply(&e).expect("subscribable");
+        assert_eq!((n.kind.as_str(), n.text.as_str()), ("trigger.fired", "trigger.fired by alice"));
+        assert_eq!(c.apply(&e), None, "seen already");
+        e.seq = 6;
+        e.kind = "something.else".into();
+        let e = e.redecode();
+        assert_eq!(c.apply(&e), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! [`Notifier`]: what the console holds to notify its own events (see the
+//! module doc of [`crate::adapters::notify`] for the rule). It owns one delivery task
+//! per target, each fed by a bounded queue, and one task that records the
+//! outcomes on the timeline. The tasks end once every clone of the
+//! `Notifier` is dropped and the deliveries in flight are done. Every
+//! body is sent with this process's secrets masked (see [`crate::secrets`]).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use color_eyre::eyre::{Result, WrapErr};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::classify::Classifier;
+use super::deliver::{self, deliver};
+use super::message;
+use super::policy::Policy;
+use super::target::Target;
+use crate::adapters::journal::{Body, Event, Journal};
+use opsdeck_core::config::{Notify, Plan, Severity};
+
+/// One notification waiting for its target's task.
+struct Job {
+    about: i64,
+    body: Value,
+}
+
+/// A target and the queue of its delivery task.
+struct Outlet {
+    target: Target,
+    queue: Option<mpsc::Sender<Job>>,
+}
+
+/// Notifies this console's events; cheap to clone. See [`crate::adapters::notify`].
+#[derive(Clone)]
+pub struct Notifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    outlets: Vec<Outlet>,
+    claimed: Mutex<HashSet<String>>,
+    classifier: Mutex<Classifier>,
+    records: mpsc::UnboundedSender<Body>,
+}
+
+impl Notifier {
+    /// The console's notifier for `plan`: `None` when the plan has no
+    /// `[[notify]]` or the console is read-only (it appends nothing, so it
+    /// has nothing to notify). Reads URLs from the process environment.
+    pub fn for_console(plan: &Plan, journal: &Journal) -> Option<Notifier> {
+        if plan.notify.is_empty() || journal.is_read_only() {
+            return None;
+        }
+        match Notifier::spawn(&plan.notify, &plan.severities, journal.clone(), Policy::default()) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::error!("notifications are off: {e:#}");
+                None
+            }
+        }
+    }
+
+    /// Starts the tasks for `notifies`, URLs from the process environment.
+    /// Call within a tokio runtime.
+    pub fn spawn(notifies: &[Notify], severities: &[Severity], journal: Journal, policy: Policy) -> Result<Notifier> {
+        Notifier::with_env(notifies, severities, journal, policy, |k| std::env::var(k).ok())
+    }
+
+    /// [`Notifier::spawn`] with the environment looked up by `env` (tests).
+    pub fn with_env(
+        notifies: &[Notify],
+        severities: &[Severity],
+        journal: Journal,
+        policy: Policy,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Notifier> {
+        let client = deliver::client().wrap_err("cannot start the HTTP client for notifications")?;
+        let (records, pending) = mpsc::unbounded_channel();
+        tokio::spawn(record_all(journal, pending));
+        let outlets = notifies
+            .iter()
+            .filter_map(|n| Target::from_config(n, &env))
+            .map(|target| {
+                let queue = target.url.clone().map(|url| {
+                    let (tx, rx) = mpsc::channel(policy.queue.max(1));
+                    tokio::spawn(deliver_all(target.name.clone(), url, rx, client.clone(), policy.clone(), records.clone()));
+                    tx
+                });
+                Outlet { target, queue }
+            })
+            .collect();
+        let inner = Inner { outlets, claimed: Mutex::default(), classifier: Mutex::new(Classifier::new(severities)), records };
+        Ok(Notifier { inner: Arc::new(inner) })
+    }
+
+    /// The targets, by name.
+    pub fn targets(&self) -> Vec<&str> {
+        self.inner.outlets.iter().map(|o| o.target.name.as_str()).collect()
+    }
+
+    /// Marks the event with idempotency key `key` as this console's: call
+    /// it before appending the event. It is notified when observed.
+    pub fn claim(&self, key: &str) {
+        lock(&self.inner.claimed).insert(key.to_string());
+    }
+
+    /// Withdraws a claim (the append failed for good).
+    pub fn unclaim(&self, key: &str) {
+        lock(&self.inner.claimed).remove(key);
+    }
+
+    /// Every event of the room, in seq order, as the console reads it.
+    /// Claimed events the plan subscribes to are queued for delivery;
+    /// never waits for the network.
+    pub fn observe(&self, events: &[Event]) {
+        for event in events {
+            let notice = lock(&self.inner.classifier).apply(event);
+            let mine = lock(&self.inner.claimed).remove(&event.key);
+            if let Some(notice) = notice.filter(|_| mine) {
+                self.dispatch(event, &notice);
+            }
+        }
+    }
+
+    fn dispatch(&self, event: &Event, notice: &super::Notice) {
+        for outlet in self.inner.outlets.iter().filter(|o| o.target.wants(&notice.kind)) {
+            let target = &outlet.target;
+            let Some(queue) = &outlet.queue else {
+                tracing::warn!("notify {}: env {} is not set; event #{} not sent", target.name, target.env, event.seq);
+                self.record(&target.name, event.seq, false, format!("env {} is not set", target.env));
+                continue;
+            };
+            let mut body = message::body(target.format, event, notice);
+            crate::secrets::installed().redact_json(&mut body, &[]);
+            let job = Job { about: event.seq, body };
+            match queue.try_send(job) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!("notify {}: queue full; event #{} dropped", target.name, event.seq);
+                    self.record(&target.name, event.seq, false, format!("dropped: {} notifications already waiting", queue.max_capacity()));
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    tracing::warn!("notify {}: delivery task gone; event #{} not sent", target.name, event.seq);
+                    self.record(&target.name, event.seq, false, "not sent: notifications stopped".into());
+                }
+            }
+        }
+    }
+
+    fn record(&self, notify: &str, about: i64, ok: bool, detail: String) {
+        let _ = self.inner.records.send(Body::NotifyDelivery { notify: notify.to_string(), about, ok, detail });
+    }
+}
+
+/// Delivers one target's jobs in order and sends each outcome to the recorder.
+async fn deliver_all(
+    name: String,
+    url: String,
+    mut jobs: mpsc::Receiver<Job>,
+    client: reqwest::Client,
+    policy: Policy,
+    records: mpsc::UnboundedSender<Body>,
+) {
+    while let Some(job) = jobs.recv().await {
+        let done = deliver(&client, &url, &job.body, &policy).await;
+        if done.ok {
+            tracing::info!("notify {name}: event #{}: {}", job.about, done.detail);
+        } else {
+            tracing::warn!("notify {name}: event #{} not delivered: {}", job.about, done.detail);
+        }
+        let record = Body::NotifyDelivery { notify: name.clone(), about: job.about, ok: done.ok, detail: done.detail };
+        if records.send(record).is_err() {
+            return;
+        }
+    }
+}
+
+/// Appends delivery records to the journal, in the order they come.
+async fn record_all(journal: Journal, mut records: mpsc::UnboundedReceiver<Body>) {
+    while let Some(body) = records.recv().await {
+        if let Err(e) = journal.record(&body).await {
+            tracing::warn!("notify: cannot record a delivery: {e:#}");
+        }
+    }
+}
+
+/// The lock, even if a panicking holder poisoned it (the data stays consistent: single inserts and removes).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}

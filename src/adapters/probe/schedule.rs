@@ -1,0 +1,125 @@
+//! Running probes: one tokio task per check with its own interval, timeout
+//! and a little jitter, so a hung or slow target never delays another check.
+//! Repeated errors back off (capped below the staleness limit) and the first
+//! success restores the normal interval. Each task logs its check's failures
+//! once per change (see [`super::outcome_log`]), not once per run.
+//!
+//! Every sample's reason has this process's secrets masked (see
+//! [`crate::secrets`]) before it leaves here, for the console, the samples
+//! file, the log and `opsdeck status` alike.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+use super::outcome_log::OutcomeLog;
+use super::{ProbeEnv, ProbeError, Prober, short_duration};
+use opsdeck_core::config::{Check, Defaults};
+pub use opsdeck_core::reading::{Sample, Timing};
+
+/// The most probe runs in flight at once across all checks: a bound on
+/// fan-out (sockets, processes), far above what serialises checks.
+pub const MAX_IN_FLIGHT: usize = 512;
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Runs a prober once within `timeout`, timing it.
+pub async fn run_once(index: usize, prober: &mut Prober, timeout: Duration) -> Sample {
+    let started = Instant::now();
+    let result = match tokio::time::timeout(timeout, prober.probe(timeout)).await {
+        Ok(r) => r,
+        Err(_) => Err(ProbeError::new(format!("timeout after {}", short_duration(timeout)))),
+    };
+    Sample { check: index, at_ms: now_ms(), latency_ms: started.elapsed().as_secs_f64() * 1000.0, result: result.map_err(masked) }
+}
+
+/// The error with this process's secrets masked in its reason.
+fn masked(e: ProbeError) -> ProbeError {
+    match crate::secrets::installed().redact(&e.0) {
+        std::borrow::Cow::Borrowed(_) => e,
+        std::borrow::Cow::Owned(reason) => ProbeError(reason, e.1),
+    }
+}
+
+/// Builds the check's prober and runs it once (for `opsdeck status`).
+pub async fn probe_check_once(index: usize, check: &Check, defaults: &Defaults, env: &ProbeEnv) -> Sample {
+    let timing = Timing::for_check(check, defaults);
+    match Prober::build(check, env).map_err(masked) {
+        Ok(mut p) => run_once(index, &mut p, timing.timeout).await,
+        Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e) },
+    }
+}
+
+/// Starts one task per check; samples arrive on `tx` until it is closed or
+/// the tasks are aborted.
+pub fn spawn_all(checks: &[Check], defaults: &Defaults, env: &ProbeEnv, tx: mpsc::Sender<Sample>) -> Vec<JoinHandle<()>> {
+    let limit = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    checks
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
+            let timing = Timing::for_check(check, defaults);
+            let built = Prober::build(check, env).map_err(masked);
+            tokio::spawn(run_check(i, OutcomeLog::new(check.id.clone()), built, timing, tx.clone(), limit.clone()))
+        })
+        .collect()
+}
+
+async fn run_check(
+    index: usize,
+    mut log: OutcomeLog,
+    mut prober: Result<Prober, ProbeError>,
+    timing: Timing,
+    tx: mpsc::Sender<Sample>,
+    limit: Arc<Semaphore>,
+) {
+    // Spread the first runs so that many checks do not fire in one burst.
+    let spread = timing.every.min(Duration::from_secs(1));
+    tokio::time::sleep(spread.mul_f64(fastrand::f64())).await;
+    // Plan durations are bounded when read (see `config::validate::timing`);
+    // the jitter saturates anyway, so no interval can panic here.
+    let mut failures = 0u32;
+    let panic_on_purpose = crate::fault::armed("probe-panic");
+    loop {
+        let sample = match &mut prober {
+            Ok(p) => {
+                let Ok(_permit) = limit.acquire().await else {
+                    return;
+                };
+                run_once(index, p, timing.timeout).await
+            }
+            Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e.clone()) },
+        };
+        failures = if sample.result.is_ok() { 0 } else { failures.saturating_add(1) };
+        log.record(&sample.result);
+        if tx.send(sample).await.is_err() {
+            return;
+        }
+        if panic_on_purpose {
+            panic!("fault injected: probe-panic in check #{index}");
+        }
+        // Up to 5% jitter keeps checks with one interval from lining up.
+        let delay = timing.next_delay(failures);
+        tokio::time::sleep(delay.saturating_add(delay.div_f64(20.0).mul_f64(fastrand::f64()))).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped_below_staleness() {
+        let t = Timing { every: Duration::from_secs(1), timeout: Duration::from_secs(1), stale_after: Duration::from_secs(30) };
+        let delays: Vec<u64> = (0..7).map(|f| t.next_delay(f).as_secs()).collect();
+        assert_eq!(delays, [1, 1, 2, 4, 8, 8, 8]);
+        let slow = Timing { every: Duration::from_secs(10), timeout: Duration::from_secs(2), stale_after: Duration::from_secs(30) };
+        assert_eq!(slow.next_delay(4), Duration::from_secs(15));
+        let long = Timing { every: Duration::from_secs(60), timeout: Duration::from_secs(2), stale_after: Duration::from_secs(30) };
+        assert_eq!(long.next_delay(5), Duration::from_secs(60), "never faster than the interval");
+    }
+}

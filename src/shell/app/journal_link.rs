@@ -1,0 +1,229 @@
+//! The console's link to the room's journal, as tasks that talk to the loop
+//! by messages: one appends what the reducer asks for; one follows the room
+//! (on every wake-up — a notification, a reconnect, our own append, or a
+//! slow safety poll — it reads everything after the last seq it has seen);
+//! one reports the store's health and who else is here every few seconds;
+//! and one passes on the journal's [`Health`](crate::adapters::journal::Health) the
+//! moment an append or a flush changes it, so the banner and the queued
+//! count follow the store, not the report's timer. Events the appender
+//! queued are sent too, for the console to show as pending. With a
+//! [`Notifier`], the appender claims each event before appending it and the
+//! follower shows it every event it reads (see [`crate::adapters::notify`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::adapters::journal::{Actor, Appended, Body, Event, Journal, NewEvent, Upkeep};
+use crate::adapters::notify::Notifier;
+
+/// What the journal tells the loop.
+#[derive(Debug)]
+pub enum FromJournal {
+    /// New events of the room, in seq order.
+    Events(Vec<Event>),
+    /// How this console's append went.
+    Appended(Result<Appended, String>),
+    /// Store health and presence.
+    Status { online: bool, queued: u64, present: Vec<(Actor, i64)>, problem: Option<String> },
+    /// The store's health changed: an append was spooled, or a flush stored
+    /// events (sent at once, not at the next report).
+    Health { online: bool, queued: u64 },
+    /// Events this console queued (and, at start, those an earlier run left
+    /// in the spool): to show as pending until their stored copies arrive.
+    Queued(Vec<NewEvent>),
+}
+
+/// Running link; dropping it stops its tasks.
+pub struct JournalLink {
+    appends: mpsc::Sender<Body>,
+    pub messages: mpsc::Receiver<FromJournal>,
+    /// Follower and reporter.
+    tasks: Vec<JoinHandle<()>>,
+    appender: JoinHandle<()>,
+    _upkeep: Upkeep,
+}
+
+impl Drop for JournalLink {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.appender.abort();
+    }
+}
+
+/// How often the follower reads even without a wake-up (a safety net).
+const SAFETY_POLL: Duration = Duration::from_secs(5);
+/// How often health and presence are reported.
+const STATUS_EVERY: Duration = Duration::from_secs(2);
+/// A console not seen for this long has left the room.
+pub const PRESENCE_WINDOW: Duration = Duration::from_secs(45);
+
+impl JournalLink {
+    pub fn start(journal: Journal) -> JournalLink {
+        JournalLink::start_with(journal, None)
+    }
+
+    /// [`JournalLink::start`], notifying this console's events through `notifier`.
+    pub fn start_with(journal: Journal, notifier: Option<Notifier>) -> JournalLink {
+        let (to_loop, messages) = mpsc::channel(256);
+        let (appends, mut requests) = mpsc::channel::<Body>(64);
+        let read_now = Arc::new(Notify::new());
+        let upkeep = journal.spawn_upkeep(Duration::from_secs(3));
+
+        let follower = {
+            let (journal, to_loop, read_now, notifier) = (journal.clone(), to_loop.clone(), read_now.clone(), notifier.clone());
+            tokio::spawn(async move {
+                let mut wakes = journal.subscribe();
+                let mut last_seq = 0;
+                loop {
+                    match journal.sync(last_seq).await {
+                        Ok(events) if !events.is_empty() => {
+                            last_seq = events.last().map_or(last_seq, |e| e.seq);
+                            if let Some(n) = &notifier {
+                                n.observe(&events);
+                            }
+                            if to_loop.send(FromJournal::Events(events)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::debug!("journal sync: {e:#}"),
+                    }
+                    tokio::select! {
+                        w = wakes.recv() => if w.is_none() { wakes = journal.subscribe(); },
+                        _ = read_now.notified() => {}
+                        _ = tokio::time::sleep(SAFETY_POLL) => {}
+                    }
+                }
+            })
+        };
+
+        let appender = {
+            let (journal, to_loop, read_now) = (journal.clone(), to_loop.clone(), read_now.clone());
+            tokio::spawn(async move {
+                while let Some(body) = requests.recv().await {
+                    let event = journal.new_event(&body);
+                    let key = event.key.clone();
+                    if let Some(n) = &notifier {
+                        n.claim(&key);
+                    }
+                    let result = journal.append(event.clone()).await.map_err(|e| format!("{e:#}"));
+                    if matches!(result, Ok(Appended::Queued { .. })) && to_loop.send(FromJournal::Queued(vec![event])).await.is_err() {
+                        return;
+                    }
+                    if let Err(e) = &result {
+                        tracing::warn!("journal append refused: {e}");
+                        if let Some(n) = &notifier {
+                            n.unclaim(&key);
+                        }
+                    }
+                    read_now.notify_one();
+                    if to_loop.send(FromJournal::Appended(result)).await.is_err() {
+                        return;
+                    }
+                }
+            })
+        };
+
+        let health = {
+            let (journal, to_loop, read_now) = (journal.clone(), to_loop.clone(), read_now.clone());
+            tokio::spawn(async move {
+                let mut health = journal.health();
+                // What an earlier run left in the spool is this console's too.
+                journal.refresh_health().await;
+                match journal.spooled().await {
+                    Ok(left) if !left.is_empty() => {
+                        if to_loop.send(FromJournal::Queued(left)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("reading the journal spool: {e:#}"),
+                }
+                let mut queued = 0;
+                loop {
+                    let now = *health.borrow_and_update();
+                    if now.queued < queued {
+                        // A flush stored events: read them now, not at the next wake
+                        // (the listener may still be reconnecting).
+                        read_now.notify_one();
+                    }
+                    queued = now.queued;
+                    if to_loop.send(FromJournal::Health { online: now.online, queued: now.queued }).await.is_err() {
+                        return;
+                    }
+                    if health.changed().await.is_err() {
+                        return;
+                    }
+                }
+            })
+        };
+
+        let reporter = tokio::spawn(async move {
+            let mut health = journal.health();
+            loop {
+                health.borrow_and_update();
+                let (present, problem) = match journal.present(PRESENCE_WINDOW).await {
+                    Ok(p) => (p, None),
+                    Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+                };
+                let now = *health.borrow();
+                // A flush that succeeded while presence was being read makes
+                // that read's failure old news.
+                let problem = problem.filter(|_| !(health.has_changed().unwrap_or(false) && now.online));
+                let status = FromJournal::Status { online: now.online && problem.is_none(), queued: now.queued, present, problem };
+                if to_loop.send(status).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(STATUS_EVERY).await;
+            }
+        });
+
+        JournalLink { appends, messages, tasks: vec![follower, health, reporter], appender, _upkeep: upkeep }
+    }
+
+    /// Takes no more appends and waits, at most `within`, for those already
+    /// asked for to be stored or spooled (an append under way is never cut
+    /// short by the console ending). Returns how the last ones went.
+    pub async fn finish(mut self, within: Duration) -> Vec<Result<Appended, String>> {
+        // Replacing the sender closes the appender's queue behind what it holds.
+        self.appends = mpsc::channel(1).0;
+        for t in &self.tasks {
+            t.abort();
+        }
+        let (appender, messages) = (&mut self.appender, &mut self.messages);
+        let mut outcomes = Vec::new();
+        let deadline = tokio::time::sleep(within);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut *appender => break,
+                Some(msg) = messages.recv() => {
+                    if let FromJournal::Appended(r) = msg {
+                        outcomes.push(r);
+                    }
+                }
+                _ = &mut deadline => {
+                    tracing::warn!("the journal did not take the last appends within {within:?}");
+                    appender.abort();
+                    break;
+                }
+            }
+        }
+        while let Ok(msg) = messages.try_recv() {
+            if let FromJournal::Appended(r) = msg {
+                outcomes.push(r);
+            }
+        }
+        outcomes
+    }
+
+    /// Asks for an event to be appended; the answer comes as a message.
+    pub fn append(&self, body: Body) -> Result<(), String> {
+        self.appends.try_send(body).map_err(|_| "the journal is busy; try again".to_string())
+    }
+}

@@ -1,0 +1,163 @@
+//! `opsdeck mark TEXT`: appends a marker (`deploy v1.2.0`) to a room's
+//! journal from a CI pipeline or a shell, as the current identity.
+//!
+//! Unlike the console, it never spools: a marker that did not reach the
+//! store is reported and the exit code says so, so a pipeline can tell.
+//! Exit codes: 0 recorded; 1 not recorded (store unreachable, refused, or
+//! `--read-only`); 2 usage (no room, empty text, invalid plan).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+use color_eyre::eyre::{Report, Result};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+use crate::adapters::journal::{AnyStore, Appended, Body, Journal, identity, is_unreachable, postgres};
+use opsdeck_core::config;
+
+/// How long connecting to PostgreSQL may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long the whole append may take before the store counts as unreachable.
+pub const MARK_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// What `opsdeck mark` was asked to do.
+pub struct MarkArgs<'a> {
+    pub text: &'a str,
+    pub plan: Option<&'a Path>,
+    pub store: Option<&'a str>,
+    pub room: Option<&'a str>,
+    pub as_name: Option<&'a str>,
+    pub read_only: bool,
+}
+
+pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
+    let text = args.text.trim();
+    if text.is_empty() {
+        eprintln!("opsdeck mark: the marker text is empty");
+        return Ok(ExitCode::from(2));
+    }
+    if args.read_only {
+        eprintln!("opsdeck mark: --read-only: nothing recorded");
+        return Ok(ExitCode::from(1));
+    }
+    let plan_room = match args.plan {
+        Some(path) => {
+            let loaded = config::load_plan(path);
+            let sources: Vec<&config::Source> = loaded.source.iter().collect();
+            let Some(plan) = loaded.plan else {
+                eprint!("{}", loaded.diagnostics.render(&sources));
+                return Ok(ExitCode::from(2));
+            };
+            crate::secrets::install(crate::secrets::Redactor::for_process(Some(&plan)));
+            Some(plan.deck.room())
+        }
+        None => {
+            crate::secrets::install(crate::secrets::Redactor::for_process(None));
+            None
+        }
+    };
+    let Some(room) = args.room.map(str::to_string).or(plan_room) else {
+        eprintln!("opsdeck mark: which room? give --room NAME or --plan PLAN");
+        return Ok(ExitCode::from(2));
+    };
+    let shown = store_name(args.store);
+    let store = match AnyStore::open(args.store) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("opsdeck mark: cannot open the store {shown}: {}", one_line(&e));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Err(reason) = reach(args.store).await {
+        eprintln!("opsdeck mark: store {shown} unreachable: {reason}; marker not recorded");
+        return Ok(ExitCode::from(1));
+    }
+    // No spool: a marker either reaches the room now or the caller is told.
+    let journal = Journal::new(store, &room, identity::current(args.as_name), false, None)?;
+    let result = match tokio::time::timeout(MARK_TIMEOUT, journal.record(&Body::Marker { text: text.to_string() })).await {
+        Ok(r) => r,
+        Err(_) => {
+            eprintln!("opsdeck mark: store {shown} unreachable: no answer within {}s; marker not recorded", MARK_TIMEOUT.as_secs());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match result {
+        Ok(Appended::Stored(e)) => {
+            println!("recorded marker #{} in room {room} as {}: {text}", e.seq, e.actor);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Appended::Queued { .. }) => {
+            // Cannot happen without a spool; say so rather than claim success.
+            eprintln!("opsdeck mark: store {shown}: the marker was queued, not recorded");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) if is_unreachable(&e) => {
+            eprintln!("opsdeck mark: store {shown} unreachable: {}; marker not recorded", one_line(&e));
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => {
+            eprintln!("opsdeck mark: store {shown} refused the marker: {}", one_line(&e));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// For PostgreSQL, one direct connection first, bounded by
+/// [`CONNECT_TIMEOUT`]: the pool only says "timed out", this says why
+/// (connection refused, no such database, authentication failed).
+async fn reach(spec: Option<&str>) -> Result<(), String> {
+    let Some(url) = spec.map(str::trim).filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://")) else {
+        return Ok(());
+    };
+    let options = PgConnectOptions::from_str(url).map_err(|e| format!("bad URL: {e}"))?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e.to_string().replace('\n', " ")),
+        Err(_) => Err(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())),
+    }
+}
+
+/// The store as the user named it, password hidden.
+fn store_name(spec: Option<&str>) -> String {
+    match spec.map(str::trim) {
+        None | Some("") | Some("sqlite") => "sqlite (state directory)".to_string(),
+        Some(url) => postgres::redact(url),
+    }
+}
+
+/// An error chain on one line: the outermost context, then the innermost
+/// cause (the reason), when they differ.
+fn one_line(err: &Report) -> String {
+    let outer = err.to_string();
+    let inner = err.chain().last().map(ToString::to_string).unwrap_or_default();
+    let text = if inner.is_empty() || inner == outer { outer } else { format!("{outer}: {inner}") };
+    text.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use color_eyre::eyre::{WrapErr, eyre};
+
+    use super::*;
+
+    #[test]
+    fn stores_are_named_without_passwords() {
+        assert_eq!(store_name(None), "sqlite (state directory)");
+        assert_eq!(store_name(Some("postgres://ci:hunter2@db/ops")), "postgres://ci:***@db/ops");
+        assert_eq!(store_name(Some("sqlite:/tmp/rooms")), "sqlite:/tmp/rooms");
+    }
+
+    #[test]
+    fn errors_fit_on_one_line() {
+        let r: Result<()> = Err(eyre!("connection refused\n(os error 111)"));
+        let err = r.wrap_err("appending").unwrap_err();
+        assert_eq!(one_line(&err), "appending: connection refused (os error 111)");
+    }
+}

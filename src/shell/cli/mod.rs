@@ -1,0 +1,197 @@
+//! The command line (clap): global options and one module per subcommand.
+
+mod check;
+mod check_markdown;
+mod check_secrets;
+mod demo;
+mod export;
+mod import;
+mod mark;
+mod run;
+pub mod status;
+pub mod triggers;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+use color_eyre::eyre::WrapErr;
+
+/// A terminal operations console for launch day and incident war rooms.
+///
+/// opsdeck watches the services you are launching, walks your checklists and
+/// runbooks, tracks incidents and guards rollbacks, for everyone in the room.
+#[derive(Debug, Parser)]
+#[command(name = "opsdeck", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    /// Theme: a shipped name (dark, light, ansi16, mono), a name in the user
+    /// theme directory, or a path to a theme file. Overrides NO_COLOR.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+
+    /// Keymap: a shipped preset (default, vim), a name in the user keymap
+    /// directory, or a path to a keymap file.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub keymap: Option<String>,
+
+    /// Draw with ASCII only (no block characters or symbols); the default
+    /// when the locale is not UTF-8.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// The journal store: a PostgreSQL URL shared by the war room
+    /// (postgres://…); without it, an SQLite file per room in the state directory.
+    #[arg(long, global = true, env = "OPSDECK_STORE", value_name = "URL", hide_env_values = true)]
+    pub store: Option<String>,
+
+    /// The room (journal scope); default: the plan's `deck.room`.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub room: Option<String>,
+
+    /// Act under this name instead of the OS user.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub as_name: Option<String>,
+
+    /// Watch only: see everything, change nothing (enforced by the journal).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// Log level of the console's log file (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a plan and everything it references (theme, keymap, Markdown
+    /// files); print a summary. Exit 0 when valid, 1 when not.
+    Check {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+    },
+    /// The console against a simulated shop living through a scripted story
+    /// (healthy, latency spike, error burst, recovery); nothing to install.
+    Demo {
+        /// Run the story faster (2 = twice as fast).
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+        speed: f64,
+    },
+    /// Run the console against a plan.
+    Run {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+    },
+    /// Poll every check once, print a table (or JSON) and exit by the worst
+    /// state: 0 ok/acceptable, 1 degraded, 2 critical, 3 unknown, 4 invalid plan.
+    Status {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+        /// One JSON object per check: id, kind, state, value, unit, reason, latency_ms.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an incident's post-mortem in Markdown, from the room's journal.
+    Export {
+        /// The incident's number (as shown in the console: #42).
+        #[arg(long, value_name = "ID")]
+        incident: i64,
+        /// A plan to take the room and severities from.
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<std::path::PathBuf>,
+    },
+    /// Read a Markdown deployment doc or runbook and show what it imports as:
+    /// phases with item and step counts, bands, warnings and a plan fragment.
+    /// Exit 1 when the file cannot be read.
+    Import {
+        /// The Markdown document.
+        doc: std::path::PathBuf,
+        /// Print the imported model as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Append a marker (`deploy v1.2.0`) to the room's journal, as --as or
+    /// user@host. Never queued: exit 0 recorded, 1 not recorded (store
+    /// unreachable or refused), 2 usage (no room, empty text, invalid plan).
+    Mark {
+        /// What happened, e.g. "deploy v1.2.0".
+        text: String,
+        /// A plan to take the room from (when --room is not given).
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<std::path::PathBuf>,
+    },
+    /// List the plan's triggers (conditions, mode, grace, cooldown), or with
+    /// --replay show what they would have done over the samples the console
+    /// recorded for the room (the last hour), without doing anything.
+    Triggers {
+        /// The plan file (TOML).
+        plan: std::path::PathBuf,
+        /// Re-run the triggers over the room's recorded samples and journal
+        /// markers and silences; print a timeline of what would have happened.
+        #[arg(long)]
+        replay: bool,
+        /// How far back to replay (samples are kept for one hour).
+        #[arg(long, default_value = "1h", value_name = "DURATION")]
+        since: opsdeck_core::config::TimeSpan,
+        /// Print JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: Shell },
+}
+
+/// Runs a parsed command line; the exit code says how it went.
+pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let console = run::ConsoleArgs {
+        theme: cli.theme.as_deref(),
+        keymap: cli.keymap.as_deref(),
+        ascii: cli.ascii,
+        store: cli.store.as_deref(),
+        room: cli.room.as_deref(),
+        as_name: cli.as_name.as_deref(),
+        read_only: cli.read_only,
+    };
+    match cli.command {
+        Command::Check { ref plan } => Ok(check::run(plan, cli.theme.as_deref(), cli.keymap.as_deref())),
+        Command::Demo { speed } => {
+            let _log = crate::logging::init(&cli.log_level)?;
+            runtime()?.block_on(demo::run(&console, speed))
+        }
+        Command::Run { ref plan } => {
+            let _log = crate::logging::init(&cli.log_level)?;
+            runtime()?.block_on(run::run(plan, &console))
+        }
+        Command::Status { ref plan, json } => Ok(runtime()?.block_on(status::run(plan, json))),
+        Command::Export { incident, ref plan } => {
+            runtime()?.block_on(export::run(incident, plan.as_deref(), cli.store.as_deref(), cli.room.as_deref()))
+        }
+        Command::Import { ref doc, json } => Ok(import::run(doc, json)),
+        Command::Mark { ref text, ref plan } => {
+            let args = mark::MarkArgs {
+                text,
+                plan: plan.as_deref(),
+                store: cli.store.as_deref(),
+                room: cli.room.as_deref(),
+                as_name: cli.as_name.as_deref(),
+                read_only: cli.read_only,
+            };
+            runtime()?.block_on(mark::run(&args))
+        }
+        Command::Triggers { ref plan, replay, since, json } => {
+            let args = triggers::Args { plan, replay, since, json, store: cli.store.as_deref(), room: cli.room.as_deref() };
+            runtime()?.block_on(triggers::run(&args))
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().wrap_err("cannot start the async runtime")
+}

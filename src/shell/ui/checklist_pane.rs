@@ -1,0 +1,157 @@
+//! The checklist pane: each phase with a progress bar and done/skipped/total,
+//! its items with their state, who ticked or skipped them and when, who is
+//! on them, and the evidence of an automatic tick. A change this console
+//! queued while the store was away shows at once, marked as queued.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{View, format};
+use crate::shell::app::state::Pane;
+use opsdeck_core::launch::{ItemState, ItemStatus, Tally};
+
+/// Width of a phase's progress bar, in cells.
+const BAR: usize = 12;
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let total = s.launch_tally();
+    let title = format!("Checklist {}/{} done{} ", total.done, total.total, skipped_text(&total));
+    let block =
+        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Checklist)).title(view.pane_title(Pane::Checklist, title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let visible = s.visible_items();
+    if visible.is_empty() {
+        let why = if s.filter.is_empty() { "  the checklist has no items" } else { "  no item matches the filter" };
+        frame.render_widget(Paragraph::new(Line::styled(why, t.text_dim)), inner);
+        return;
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    let mut selected_line = 0;
+    let several = s.launch.checklists.len() > 1;
+    let mut last_phase = None;
+    for (pos, r) in visible.iter().enumerate() {
+        let list = &s.launch.checklists[r.checklist];
+        let phase = &list.phases[r.phase];
+        if last_phase != Some((r.checklist, r.phase)) {
+            if several && last_phase.map(|(c, _)| c) != Some(r.checklist) {
+                lines.push(Line::styled(format!(" {}", list.title), t.title));
+            }
+            lines.push(phase_line(view, s, r.checklist, r.phase, inner.width as usize));
+            last_phase = Some((r.checklist, r.phase));
+        }
+        let item = &phase.items[r.item];
+        let selected = pos == s.item_selected && s.focus == Pane::Checklist;
+        if pos == s.item_selected {
+            selected_line = lines.len();
+        }
+        let queued = s.room.pending.item(&item.id);
+        lines.push(item_line(view, &item.text, &s.progress.item(&item.id), queued, item.verify.as_deref(), selected, inner.width as usize));
+    }
+    let height = inner.height as usize;
+    let offset = selected_line.saturating_sub(height.saturating_sub(1));
+    let lines: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn skipped_text(t: &Tally) -> String {
+    if t.skipped > 0 { format!(" · {} skipped", t.skipped) } else { String::new() }
+}
+
+fn phase_line(view: &View, s: &crate::shell::app::state::State, checklist: usize, phase: usize, width: usize) -> Line<'static> {
+    let t = view.theme;
+    let def = &s.launch.checklists[checklist].phases[phase];
+    let mut tally = Tally::default();
+    for item in &def.items {
+        tally.add(s.progress.item(&item.id).status);
+    }
+    let filled = (tally.ratio() * BAR as f64).round() as usize;
+    let (full, empty) = if view.ascii { ("#", "-") } else { ("█", "░") };
+    let bar = format!("{}{}", full.repeat(filled), empty.repeat(BAR - filled.min(BAR)));
+    let indent = "  ".repeat(def.depth.min(3));
+    let counts = format!(" {}/{}{}", tally.done, tally.total, skipped_text(&tally));
+    let room = width.saturating_sub(indent.len() + BAR + counts.len() + 3);
+    let done = tally.done + tally.skipped == tally.total;
+    let bar_style = if done { t.ok } else { t.chart };
+    Line::from(vec![
+        Span::styled(format!(" {indent}{} ", format::fit(&def.title, room)), t.header),
+        Span::styled(bar, bar_style),
+        Span::styled(counts, t.text_dim),
+    ])
+}
+
+fn item_line(
+    view: &View,
+    text: &str,
+    state: &ItemState,
+    queued: Option<ItemStatus>,
+    verify: Option<&str>,
+    selected: bool,
+    width: usize,
+) -> Line<'static> {
+    let t = view.theme;
+    let base = if selected { t.selection } else { Style::new() };
+    if let Some(status) = queued {
+        let what = match status {
+            ItemStatus::Done => "done",
+            ItemStatus::Skipped => "skipped",
+            ItemStatus::Open => "reopened",
+        };
+        let mark = (if view.ascii { "?" } else { "⧗" }, t.warning);
+        let text_style = if status == ItemStatus::Skipped { t.text_dim } else { t.text };
+        return item_row(text, text_style, mark, (format!("QUEUED here: {what}, not in the room yet"), t.warning), base, width, view);
+    }
+    let (mark, style) = match (state.status, &state.claimed, view.ascii) {
+        (ItemStatus::Done, _, false) => ("✓", t.ok),
+        (ItemStatus::Done, _, true) => ("x", t.ok),
+        (ItemStatus::Skipped, _, false) => ("⤼", t.text_dim),
+        (ItemStatus::Skipped, _, true) => ("~", t.text_dim),
+        (ItemStatus::Open, Some(_), false) => ("◐", t.degraded),
+        (ItemStatus::Open, Some(_), true) => ("o", t.degraded),
+        (ItemStatus::Open, None, _) => (" ", t.text),
+    };
+    let who = match (state.status, &state.by, &state.claimed) {
+        (ItemStatus::Done, Some((a, at)), _) => match &state.note {
+            Some(evidence) => format!("{} {} · verified: {evidence}", a.name, format::clock(*at, &view.state.tz)),
+            None => format!("{} {}", a.name, format::clock(*at, &view.state.tz)),
+        },
+        (ItemStatus::Skipped, Some((a, at)), _) => {
+            format!("skipped by {} {}: {}", a.name, format::clock(*at, &view.state.tz), state.note.as_deref().unwrap_or(""))
+        }
+        (ItemStatus::Open, _, Some((a, at))) => format!("{} is on this since {}", a.name, format::clock(*at, &view.state.tz)),
+        (ItemStatus::Open, _, None) => verify.map(|c| format!("ticks itself when {c} holds")).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let who_style = if state.status == ItemStatus::Open { t.degraded } else { t.text_dim };
+    let text_style = if state.status == ItemStatus::Skipped { t.text_dim } else { t.text };
+    item_row(text, text_style, (mark, style), (who, who_style), base, width, view)
+}
+
+/// `   [mark] text      who`, fitted to `width`.
+fn item_row(
+    text: &str,
+    text_style: Style,
+    (mark, style): (&'static str, Style),
+    (who, who_style): (String, Style),
+    base: Style,
+    width: usize,
+    view: &View,
+) -> Line<'static> {
+    let t = view.theme;
+    let text_room = width.saturating_sub(who.chars().count() + 9).max(12);
+    let text = format::clip(text, text_room);
+    let pad = width.saturating_sub(text.chars().count() + who.chars().count() + 8);
+    Line::from(vec![
+        Span::styled("   [", base.patch(t.text_dim)),
+        Span::styled(mark, base.patch(style)),
+        Span::styled("] ", base.patch(t.text_dim)),
+        Span::styled(text, base.patch(text_style)),
+        Span::styled(" ".repeat(pad), base),
+        Span::styled(who, base.patch(who_style)),
+    ])
+}

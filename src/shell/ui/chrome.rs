@@ -1,0 +1,163 @@
+//! The banner (environment, deck, room, counts per state) and the status bar
+//! (messages, key hints from the keymap, the open prompt).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use crate::shell::action::Action;
+use crate::shell::app::keys::contexts;
+use crate::shell::app::palette;
+use crate::shell::app::state::{Overlay, PromptKind};
+use opsdeck_core::metrics::Health;
+
+pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let env_style = if s.production { t.banner_production } else { t.banner_other };
+    let mut left = vec![
+        Span::styled(format!(" {} ", s.environment.to_uppercase()), env_style),
+        Span::styled(format!(" {}", s.title), t.title),
+        Span::styled(format!(" · room {}", s.room.name), t.text_dim),
+    ];
+    let left_width: usize = left.iter().map(|s| s.width()).sum();
+    let counts: Vec<(Health, usize)> = [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok]
+        .into_iter()
+        .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let long: Vec<Span> = counts
+        .iter()
+        .map(|(h, n)| Span::styled(format!(" {} {n} {}", view.health_symbol(*h), h.label().to_lowercase()), view.health_style(*h)))
+        .collect();
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    // On narrow screens the counts keep only their symbols.
+    let mut right = if left_width + width(&long) < area.width as usize {
+        long
+    } else {
+        counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
+    };
+    let store = &s.room.store;
+    if !store.online && !store.kind.is_empty() {
+        right.insert(0, Span::styled(format!(" OFFLINE · {} queued ", store.queued), t.critical));
+    }
+    right.push(Span::raw(" "));
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let gap = (area.width as usize).saturating_sub(left_width + right_width);
+    left.push(Span::raw(" ".repeat(gap)));
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    if let Overlay::Prompt { kind, text } = &s.overlay {
+        let (submit, cancel) = (view.key(Action::Submit), view.key(Action::Cancel));
+        let (lead, hint) = match kind {
+            PromptKind::Palette => {
+                // Several words match what is typed: show them, the first is what Tab gives.
+                let found = palette::matches(text);
+                let hint = if found.len() > 1 && !text.is_empty() {
+                    format!("  {}", found.join(" "))
+                } else {
+                    format!("  {} completes · {submit} runs · {cancel} cancels", view.key(Action::Complete))
+                };
+                (":", hint)
+            }
+            PromptKind::Filter => ("/", format!("  {submit} keeps · {cancel} clears")),
+        };
+        let cursor = if view.ascii { "_" } else { "▏" };
+        let line = Line::from(vec![Span::styled(format!("{lead}{text}{cursor}"), t.input), Span::styled(hint, t.text_dim)]);
+        frame.render_widget(Paragraph::new(line).style(t.input), area);
+        return;
+    }
+    // What must show (the room's state, warnings) wins over key hints; the
+    // sort order shows only when there is room left.
+    let mut parts: Vec<String> = Vec::new();
+    for p in s.rollbacks.proposals.iter().filter(|p| p.is_open()) {
+        parts.push(match p.remaining_ms(s.now_ms) {
+            Some(left) => format!(
+                "{} {} in {}s: {} then {} vetoes",
+                if p.on_no_answer == "run" { "ROLLBACK" } else { "proposal" },
+                p.rollback,
+                (left + 999) / 1000,
+                view.key(Action::ViewRollback),
+                view.key(Action::RollbackVeto)
+            ),
+            None => format!("rollback {} proposed: {} to confirm", p.rollback, view.key(Action::ViewRollback)),
+        });
+    }
+    // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
+    if let Some(f) = s.rollbacks.fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms - f.at_ms < 300_000) {
+        parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::shell::ui::format::clock(f.at_ms, &s.tz)));
+    }
+    if !s.filter.is_empty() {
+        parts.push(format!("filter \"{}\"", s.filter));
+    }
+    if s.log_warnings > 0 {
+        parts.push(format!("{} logged to opsdeck.log", plural(s.log_warnings, "warning")));
+    }
+    if s.room.read_only {
+        parts.push("read-only".into());
+    }
+    let store = &s.room.store;
+    if !store.online && !store.kind.is_empty() {
+        parts.push(format!("offline — {} events queued", store.queued));
+    }
+    if !s.launch.checklists.is_empty() {
+        let t = s.launch_tally();
+        parts.push(format!("launch {}/{} ({:.0}%)", t.done + t.skipped, t.total, t.ratio() * 100.0));
+    }
+    let others = s.room.others();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
+        parts.push(format!("with {}", names.join(", ")));
+    }
+    let mut right = if parts.is_empty() { String::new() } else { format!("{} ", parts.join(" · ")) };
+    let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(m) = &s.message {
+        spans.push(Span::styled(format!(" {} ", view.fill(&m.text)), if m.is_error { t.error } else { t.status_bar }));
+    } else {
+        // Hints come from the keymap, so they show the user's own keys.
+        let ctxs = contexts(s);
+        let hints = [
+            (Action::Help, "help"),
+            (Action::Palette, "commands"),
+            (Action::Filter, "filter"),
+            (Action::Open, "detail"),
+            (Action::Close, "back"),
+            (Action::FocusNext, "pane"),
+            (Action::Quit, "quit"),
+        ];
+        for (action, label) in hints {
+            if let Some(key) = ctxs.iter().find_map(|c| view.keymap.key_for(*c, action)) {
+                // Hints give way to what the right side says (offline, who is here).
+                let used: usize = spans.iter().map(|s| s.width()).sum();
+                if used + key.chars().count() + label.len() + 3 > room_for_hints {
+                    break;
+                }
+                spans.push(Span::styled(format!(" {key}"), t.status_key));
+                spans.push(Span::styled(format!(" {label} "), t.status_bar));
+            }
+        }
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let sort = format!("{} · ", s.sort.label());
+    if used + right.chars().count() + sort.chars().count() < area.width as usize {
+        right = if right.is_empty() { format!("{} ", s.sort.label()) } else { format!("{sort}{right}") };
+    }
+    let gap = (area.width as usize).saturating_sub(used + right.chars().count());
+    if gap > 0 {
+        spans.push(Span::styled(" ".repeat(gap), t.status_bar));
+        spans.push(Span::styled(right, t.status_bar));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status_bar), area);
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}

@@ -1,0 +1,212 @@
+//! A check's detail: its state and why, the band, the last probe and error,
+//! every quantity of the last reading, a chart of recent samples with the
+//! band's thresholds, and its recent state changes.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+
+use super::{View, format};
+use crate::shell::app::state::Pane;
+use opsdeck_core::config::units::Unit;
+use opsdeck_core::metrics::board::Row;
+
+/// How far back the chart looks.
+const CHART_WINDOW_MS: i64 = 10 * 60_000;
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View, row: usize) {
+    let Some(r) = view.state.board.rows.get(row) else {
+        return;
+    };
+    let title = format!("{} · {} ({}) ", r.id, r.name, r.kind);
+    let block =
+        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let text = facts(r, view);
+    let text_height = (text.len() as u16).min(inner.height / 2).max(3);
+    let [top, chart_area] = Layout::vertical([Constraint::Length(text_height), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), top);
+    if chart_area.height >= 5 {
+        chart(frame, chart_area, r, view);
+    }
+}
+
+fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
+    let s = view.state;
+    let t = view.theme;
+    let h = r.health();
+    let label = |l: &str| Span::styled(format!("{l:<11}"), t.header);
+    let since = r
+        .eval
+        .since_ms()
+        .map(|at| format!("  since {} ({} ago)", format::clock(at, &s.tz), format::age(s.now_ms - at)))
+        .unwrap_or_default();
+    let mut lines = vec![
+        Line::from(vec![
+            label("State"),
+            Span::styled(format!("{} {}", view.health_symbol(h), h.label()), view.health_style(h)),
+            Span::styled(since, t.text_dim),
+        ]),
+        Line::from(vec![label("Why"), Span::styled(r.eval.reason().to_string(), t.text)]),
+    ];
+    let value = r.eval.last_value().map(|v| format::value(v, r.unit)).unwrap_or_else(|| "—".into());
+    lines.push(Line::from(vec![
+        label("Value"),
+        Span::styled(format!("{value} "), view.health_style(h)),
+        Span::styled(format!("({})", r.value_name), t.text_dim),
+    ]));
+    if let Some(si) = s.room.silences.active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms) {
+        let text = format!(
+            "by {} until {} ({} left): {} · fires no trigger",
+            si.by.name,
+            format::clock(si.until_ms, &s.tz),
+            format::age(si.until_ms - s.now_ms),
+            si.reason
+        );
+        lines.push(Line::from(vec![label("Silenced"), Span::styled(text, t.warning)]));
+    }
+    let marks = markers(s, s.now_ms - CHART_WINDOW_MS);
+    if !marks.is_empty() {
+        let text: Vec<String> = marks
+            .iter()
+            .map(|(at, text)| format!("{text} at {} ({} ago)", format::clock(*at, &s.tz), format::age(s.now_ms - at)))
+            .collect();
+        lines.push(Line::from(vec![label("Markers"), Span::styled(text.join(" · "), t.warning)]));
+    }
+    if let Some(b) = &r.band {
+        let parts: Vec<String> = [("target", &b.target), ("acceptable", &b.acceptable), ("critical", &b.critical)]
+            .into_iter()
+            .filter_map(|(n, bound)| bound.as_ref().map(|bd| format!("{n} {bd}")))
+            .collect();
+        lines.push(Line::from(vec![label("Band"), Span::styled(parts.join(" · "), t.text)]));
+    }
+    let window = s.now_ms - 5 * 60_000;
+    let series = r.eval.series();
+    let pct = |q: Option<f64>| q.map(|v| format::value(v, r.unit)).unwrap_or_else(|| "—".into());
+    lines.push(Line::from(vec![
+        label("Last 5 min"),
+        Span::styled(
+            format!(
+                "p50 {} · p95 {} · p99 {} · {} samples",
+                pct(series.p50(window)),
+                pct(series.p95(window)),
+                pct(series.p99(window)),
+                series.values_since(window).len()
+            ),
+            t.text,
+        ),
+    ]));
+    let probe = match (r.eval.last_sample_at(), r.last_latency_ms) {
+        (Some(at), Some(ms)) => {
+            let age = format::age(s.now_ms - at);
+            let when = if age == "now" { "just now".to_string() } else { format!("{age} ago") };
+            format!(
+                "{when}, took {} · every {}",
+                format::value(ms, Unit::parse("ms")),
+                crate::adapters::probe::short_duration(r.timing.every)
+            )
+        }
+        _ => format!("not yet run · every {}", crate::adapters::probe::short_duration(r.timing.every)),
+    };
+    lines.push(Line::from(vec![label("Probe"), Span::styled(probe, t.text)]));
+    if let Some(e) = r.eval.last_error() {
+        let failures = r.eval.consecutive_failures();
+        let tail = if failures > 0 { format!(" ({failures} in a row)") } else { " (recovered since)".to_string() };
+        lines.push(Line::from(vec![label("Last error"), Span::styled(format!("{e}{tail}"), t.unknown)]));
+    }
+    let recent: Vec<String> =
+        series.iter().rev().take(8).map(|p| format!("{} {}", format::value(p.value, r.unit), format::age(s.now_ms - p.at_ms))).collect();
+    if !recent.is_empty() {
+        lines.push(Line::from(vec![label("Recent"), Span::styled(recent.join(" · "), t.text_dim)]));
+    }
+    if let Some(reading) = &r.last_reading {
+        let all: Vec<String> = reading.values.iter().map(|(n, v)| format!("{n}={}", format::number(*v))).collect();
+        lines.push(Line::from(vec![label("Reading"), Span::styled(all.join("  "), t.text_dim)]));
+    }
+    for (n, tr) in r.eval.transitions().iter().rev().take(3).enumerate() {
+        lines.push(Line::from(vec![
+            label(if n == 0 { "Changes" } else { "" }),
+            Span::styled(format!("{} ", format::clock(tr.at_ms, &s.tz)), t.text_dim),
+            Span::styled(format!("{}→{} ", tr.from.ascii_symbol(), tr.to.ascii_symbol()), view.health_style(tr.to)),
+            Span::styled(tr.reason.clone(), t.text_dim),
+        ]));
+    }
+    lines
+}
+
+/// The room's markers since `from_ms`: when, and what they say.
+fn markers(s: &crate::shell::app::state::State, from_ms: i64) -> Vec<(i64, String)> {
+    s.room
+        .events
+        .iter()
+        .rev()
+        .take_while(|e| e.at_ms >= from_ms)
+        .filter_map(|e| match e.body() {
+            Some(crate::adapters::journal::Body::Marker { text }) => Some((e.at_ms, text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
+    let now = view.state.now_ms;
+    let points: Vec<(f64, f64)> =
+        r.eval.series().iter().filter(|p| p.at_ms >= now - CHART_WINDOW_MS).map(|p| ((p.at_ms - now) as f64 / 1000.0, p.value)).collect();
+    let t = view.theme;
+    if points.is_empty() {
+        frame.render_widget(Paragraph::new(Line::styled("no samples yet", t.text_dim)), area);
+        return;
+    }
+    let x_min = points.first().map_or(-60.0, |p| p.0).min(-60.0);
+    let mut lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let mut hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let thresholds: Vec<(f64, Style)> = r
+        .eval
+        .config()
+        .band
+        .iter()
+        .flat_map(|b| [(b.target, t.ok), (b.critical, t.critical)])
+        .filter_map(|(b, style)| b.map(|(_, v)| (v, style)))
+        .collect();
+    // Thresholds far outside the data would squash it flat; draw only those near it.
+    let reach = (hi - lo).max(hi.abs() * 0.5).max(f64::EPSILON);
+    let thresholds: Vec<(f64, Style)> = thresholds.into_iter().filter(|(v, _)| *v >= lo - reach && *v <= hi + reach).collect();
+    for (v, _) in &thresholds {
+        lo = lo.min(*v);
+        hi = hi.max(*v);
+    }
+    if (hi - lo).abs() < f64::EPSILON {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.05;
+    let lo = if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
+    let hi = hi + pad;
+    let marker = if view.ascii { Marker::Dot } else { Marker::Braille };
+    let lines: Vec<Vec<(f64, f64)>> = thresholds.iter().map(|(v, _)| vec![(x_min, *v), (0.0, *v)]).collect();
+    // Deploy (and other) markers of the room as vertical lines.
+    let marks: Vec<Vec<(f64, f64)>> = markers(view.state, now + (x_min * 1000.0) as i64)
+        .into_iter()
+        .map(|(at, _)| {
+            let x = (at - now) as f64 / 1000.0;
+            vec![(x, lo), (x, hi)]
+        })
+        .collect();
+    let mut datasets = vec![Dataset::default().marker(marker).graph_type(GraphType::Line).style(t.chart).data(&points)];
+    for (line, (_, style)) in lines.iter().zip(&thresholds) {
+        datasets.push(Dataset::default().marker(marker).graph_type(GraphType::Line).style(*style).data(line));
+    }
+    for line in &marks {
+        datasets.push(Dataset::default().marker(marker).graph_type(GraphType::Line).style(t.warning).data(line));
+    }
+    let fmt = |v: f64| format::value(v, r.unit);
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default().bounds([x_min, 0.0]).labels([Line::from(format!("{}s", x_min as i64)), Line::from("now")]).style(t.text_dim),
+        )
+        .y_axis(Axis::default().bounds([lo, hi]).labels([Line::from(fmt(lo)), Line::from(fmt(hi))]).style(t.text_dim));
+    frame.render_widget(chart, area);
+}

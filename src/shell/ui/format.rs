@@ -1,0 +1,105 @@
+//! Text for numbers, units, ages and times as the console shows them.
+
+use opsdeck_core::config::units::Unit;
+use opsdeck_core::metrics::describe::{format_value, format_with_unit, format_with_unit_within};
+
+/// A value in its unit, compact: `182ms`, `1.24s`, `0.40%`, `21.3d`,
+/// `512MiB`, `1240`, `1.5M`, `1.0e308`: never more than eight characters
+/// and the unit's symbol.
+pub fn value(v: f64, unit: Option<Unit>) -> String {
+    format_with_unit(v, unit)
+}
+
+/// [`value`] in at most `width` characters, for a column: fewer digits
+/// rather than a wider column (`-4.9e-324` in 8 is `-5e-324`).
+pub fn value_within(v: f64, unit: Option<Unit>, width: usize) -> String {
+    format_with_unit_within(v, unit, width)
+}
+
+/// A plain number: integers as integers, others with three significant
+/// digits, huge and tiny ones shortened like [`value`].
+pub fn number(v: f64) -> String {
+    format_value(v)
+}
+
+/// Age of something that happened `ms` ago: `now`, `4s`, `3m`, `2h`, `5d`.
+pub fn age(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0 => "now".into(),
+        1..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..172_800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// How long something took: `340ms` under a second, else like [`age`] (`12s`, `3m`).
+pub fn took(ms: i64) -> String {
+    if ms < 1000 { format!("{}ms", ms.max(0)) } else { age(ms) }
+}
+
+/// `s` cut to `width` characters (with `…` when cut) and padded to it.
+pub fn fit(s: &str, width: usize) -> String {
+    format!("{:<width$}", clip(s, width))
+}
+
+/// `s` cut to at most `width` characters, ending in `…` when cut.
+pub fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else if width > 1 {
+        format!("{}…", s.chars().take(width - 1).collect::<String>())
+    } else {
+        s.chars().take(width).collect()
+    }
+}
+
+/// Wall-clock times are the core's, in the zone the state holds.
+pub use opsdeck_core::format::clock;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Option<Unit> {
+        Unit::parse(s)
+    }
+
+    #[test]
+    fn formats_values_in_their_units() {
+        assert_eq!(value(182.4, u("ms")), "182ms");
+        assert_eq!(value(1240.0, u("ms")), "1.24s");
+        assert_eq!(value(0.85, u("s")), "850ms");
+        assert_eq!(value(0.004, u("ratio")), "0.4%");
+        assert_eq!(value(21.34, u("d")), "21.3d");
+        assert_eq!(value(536_870_912.0, u("B")), "512MiB");
+        assert_eq!(value(1240.0, None), "1240");
+        assert_eq!(value(0.12345, None), "0.123");
+        assert_eq!(value(f64::NAN, None), "NaN");
+    }
+
+    #[test]
+    fn values_fit_a_bounded_width() {
+        assert_eq!(value(1e308, None), "1.0e308");
+        assert_eq!(value(-1.7e308, None), "-1.7e308");
+        assert_eq!(value(1e-9, None), "1.0e-9");
+        assert_eq!(value(123_456_789.0, None), "123M");
+        assert_eq!(value(f64::INFINITY, None), "inf");
+        assert_eq!(value(1e308, u("ms")), "1.2e300d");
+        assert_eq!(number(1e308), "1.0e308");
+        // A column gets the same text when it fits, fewer digits when not.
+        assert_eq!(value_within(1e308, None, 9), "1.0e308");
+        assert_eq!(value_within(-4.9e-324, None, 8), "-5e-324");
+        assert_eq!(value_within(1e300, u("B"), 8), "9e281EiB");
+        assert_eq!(value_within(182.4, u("ms"), 8), "182ms");
+    }
+
+    #[test]
+    fn ages_are_coarse() {
+        assert_eq!(age(400), "now");
+        assert_eq!(age(4_200), "4s");
+        assert_eq!(age(200_000), "3m");
+        assert_eq!(age(-5), "now");
+    }
+}

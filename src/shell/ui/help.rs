@@ -1,0 +1,60 @@
+//! The help overlay, generated from the keymap: every binding of the
+//! contexts in use, with its description.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::View;
+use crate::shell::action::Action;
+use crate::shell::app::keys::contexts;
+use crate::shell::app::state::{Overlay, State};
+use crate::shell::keymap::Context;
+
+/// The contexts the help lists: those behind the overlay first, then the rest.
+fn listed(state: &State) -> Vec<Context> {
+    let behind = State { overlay: Overlay::None, ..state.clone() };
+    let mut out = contexts(&behind);
+    let rest: Vec<Context> = Context::ALL.iter().copied().filter(|c| !out.contains(c)).collect();
+    out.extend(rest);
+    out
+}
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
+    let t = view.theme;
+    let width = area.width.saturating_sub(4).min(76);
+    let height = area.height.saturating_sub(2);
+    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(popup);
+    let mut lines: Vec<Line> = Vec::new();
+    for ctx in listed(view.state) {
+        // A read-only console has no keys that change the room: they vanish.
+        let read_only = view.state.room.read_only;
+        let bindings: Vec<_> = view.keymap.bindings(ctx).iter().filter(|b| !(read_only && b.action.changes_the_room())).collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(format!("{ctx}"), t.header));
+        for b in bindings {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", b.keys_label()), t.help_key),
+                Span::styled(b.desc.clone(), t.help_desc),
+            ]));
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.focus)
+        .title(Span::styled(format!(" Keys · keymap {} ", view.keymap.name), t.title))
+        .title_bottom(Span::styled(
+            format!(" scroll with {}/{} · {} closes ", view.key(Action::Up), view.key(Action::Down), view.key(Action::Close)),
+            t.text_dim,
+        ));
+    frame.render_widget(Clear, popup);
+    let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max_scroll), 0)), popup);
+}

@@ -1,0 +1,143 @@
+//! The incidents pane: one row per incident, most urgent open ones first —
+//! severity as colour and symbol, id, title, status, age, commander, and the
+//! response and update deadlines counting down. Incidents this console
+//! opened while the store was away come first, marked as queued: they have
+//! no number until the room stores them.
+
+use jiff::tz::TimeZone;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{View, format};
+use crate::adapters::journal::Role;
+use crate::shell::app::pending::PendingIncident;
+use crate::shell::app::state::Pane;
+use opsdeck_core::domain::{Incident, clocks};
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let open = s.room.incidents.list(&s.room.severities).filter(|i| i.is_open()).count();
+    let pending = s.room.pending.incidents();
+    let title = match pending.len() {
+        0 => format!("Incidents ({open} open) "),
+        n => format!("Incidents ({open} open, {n} queued here) "),
+    };
+    let block =
+        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Incidents)).title(view.pane_title(Pane::Incidents, title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows: Vec<&Incident> = s.room.incidents.list(&s.room.severities).collect();
+    if rows.is_empty() && pending.is_empty() {
+        let hint = match (
+            s.room.read_only,
+            view.keymap.key_for(crate::shell::keymap::Context::Incidents, crate::shell::action::Action::IncidentNew),
+        ) {
+            (false, Some(k)) => format!("  no incidents · {k} in this pane opens one"),
+            _ => "  no incidents".to_string(),
+        };
+        frame.render_widget(Paragraph::new(Line::styled(hint, t.text_dim)), inner);
+        return;
+    }
+    let mut lines: Vec<Line> = pending.iter().map(|p| queued_row(p, view, inner.width as usize)).collect();
+    lines.truncate(inner.height as usize);
+    let capacity = (inner.height as usize).saturating_sub(lines.len());
+    let offset = s.incident_selected.saturating_sub(capacity.saturating_sub(1));
+    let tz = &s.tz;
+    lines.extend(rows.iter().enumerate().skip(offset).take(capacity).map(|(pos, i)| {
+        let selected = pos == s.incident_selected && s.focus == Pane::Incidents;
+        row(i, view, tz, selected, inner.width as usize)
+    }));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// An incident opened here that the room does not have yet: no number, and
+/// a marker saying it is queued.
+fn queued_row<'a>(p: &PendingIncident, view: &View, width: usize) -> Line<'a> {
+    let t = view.theme;
+    let (sev_style, symbol) = severity_look(view, &p.severity);
+    let (marker, id) =
+        if view.ascii { (" QUEUED here, not in the room yet", " #-   ") } else { (" ⧗ QUEUED here, not in the room yet", " #…   ") };
+    let age = format!(" {:>4}", format::age(view.state.now_ms - p.at_ms));
+    let fixed = 12 + marker.chars().count() + age.len();
+    let title = format::fit(&p.title, width.saturating_sub(fixed).max(8));
+    Line::from(vec![
+        Span::styled(format!("{symbol} {:<3}", p.severity), sev_style),
+        Span::styled(id, t.text_dim),
+        Span::styled(format!(" {title}"), t.text),
+        Span::styled(age, t.text_dim),
+        Span::styled(marker, t.warning),
+    ])
+}
+
+/// The style and symbol of a severity: P0 loudest; others by rank.
+pub fn severity_look(view: &View, severity: &str) -> (Style, &'static str) {
+    let t = view.theme;
+    let rank = view.state.room.severities.iter().position(|s| s.id == severity).unwrap_or(3);
+    match (rank, view.ascii) {
+        (0, false) => (t.p0, "◆"),
+        (1, false) => (t.p1, "▲"),
+        (2, false) => (t.p2, "●"),
+        (_, false) => (t.p3, "·"),
+        (0, true) => (t.p0, "!!"),
+        (1, true) => (t.p1, "!"),
+        (_, true) => (if rank == 2 { t.p2 } else { t.p3 }, "-"),
+    }
+}
+
+/// `12m`, or `-3m` once overdue.
+fn countdown(remaining_ms: i64) -> String {
+    if remaining_ms < 0 { format!("-{}", format::age(-remaining_ms)) } else { format::age(remaining_ms) }
+}
+
+fn row<'a>(i: &Incident, view: &View, tz: &TimeZone, selected: bool, width: usize) -> Line<'a> {
+    let s = view.state;
+    let t = view.theme;
+    let base = if selected { t.selection } else { Style::new() };
+    let (sev_style, symbol) = severity_look(view, &i.severity);
+    let mut spans = vec![
+        Span::styled(format!("{symbol} {:<3}", i.severity), base.patch(sev_style)),
+        Span::styled(format!(" #{:<4}", i.id), base.patch(t.text_dim)),
+    ];
+    let status = format!(" {:<13}", i.status.name());
+    let age = format!(" {:>4}", format::age(s.now_ms - i.opened_at_ms));
+    let cmdr = i.roles.get(&Role::Commander).map(|p| format!(" cmdr {p}")).unwrap_or_else(|| " no commander".into());
+    let c = clocks(i, &s.room.severities, tz, s.now_ms);
+    let mut clock_spans = Vec::new();
+    if i.is_open() {
+        if let Some(r) = c.respond.filter(|r| !r.met) {
+            let style = if r.remaining_ms < 0 { t.critical } else { t.warning };
+            clock_spans.push(Span::styled(format!(" ack {}", countdown(r.remaining_ms)), base.patch(style)));
+        }
+        if let Some(u) = c.next_update {
+            let style = if u.overdue { t.critical } else { t.text_dim };
+            clock_spans.push(Span::styled(format!(" update {}", countdown(u.remaining_ms)), base.patch(style)));
+        }
+    }
+    let fixed: usize = 12 + status.len() + age.len() + cmdr.chars().count() + clock_spans.iter().map(|s| s.width()).sum::<usize>();
+    let title_width = width.saturating_sub(fixed).max(8);
+    let title: String = if i.title.chars().count() > title_width {
+        format!("{}…", i.title.chars().take(title_width.saturating_sub(1)).collect::<String>())
+    } else {
+        format!("{:<title_width$}", i.title)
+    };
+    spans.push(Span::styled(format!(" {title}"), base.patch(t.text)));
+    let status_style = if i.is_open() { t.text } else { t.text_dim };
+    spans.push(Span::styled(status, base.patch(status_style)));
+    spans.push(Span::styled(age, base.patch(t.text_dim)));
+    spans.push(Span::styled(cmdr, base.patch(t.text_dim)));
+    spans.extend(clock_spans);
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn countdowns_show_overdue_as_negative() {
+        assert_eq!(super::countdown(125_000), "2m");
+        assert_eq!(super::countdown(-65_000), "-1m");
+    }
+}

@@ -1,0 +1,148 @@
+//! Rendering: pure functions from the state, theme and keymap to a frame.
+//! No I/O here; the loop decides when to draw.
+
+mod changes_pane;
+mod checklist_pane;
+mod chrome;
+mod detail;
+mod form_view;
+pub mod format;
+mod help;
+mod incident_detail;
+mod incidents_pane;
+mod metrics_pane;
+mod rollback_pane;
+mod run_output;
+mod runbook_pane;
+pub mod sparkline;
+mod timeline_view;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+
+use crate::shell::app::state::{Overlay, Pane, State};
+use crate::shell::keymap::Keymap;
+use crate::shell::theme::Theme;
+use opsdeck_core::metrics::Health;
+
+/// Everything a frame is drawn from.
+pub struct View<'a> {
+    pub state: &'a State,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    /// ASCII-only glyphs for terminals without Unicode.
+    pub ascii: bool,
+}
+
+impl View<'_> {
+    pub fn health_style(&self, h: Health) -> Style {
+        let t = self.theme;
+        match h {
+            Health::Ok => t.ok,
+            Health::Acceptable => t.acceptable,
+            Health::Degraded => t.degraded,
+            Health::Critical => t.critical,
+            Health::Unknown => t.unknown,
+        }
+    }
+
+    pub fn health_symbol(&self, h: Health) -> &'static str {
+        if self.ascii { h.ascii_symbol() } else { h.symbol() }
+    }
+
+    /// A pane title; the focused pane's is marked so focus shows without colour.
+    fn pane_title(&self, pane: Pane, text: String) -> ratatui::text::Span<'static> {
+        if self.state.focus == pane && self.state.overlay == Overlay::None {
+            let mark = if self.ascii { ">" } else { "▸" };
+            ratatui::text::Span::styled(format!(" {mark}{text}"), self.theme.focus)
+        } else {
+            ratatui::text::Span::styled(format!(" {text}"), self.theme.title)
+        }
+    }
+
+    /// The key that runs `action` in the keymap in use, as a hint names it
+    /// (`:name` when no key is bound).
+    pub fn key(&self, action: crate::shell::action::Action) -> String {
+        self.keymap.shown(&crate::shell::app::keys::contexts(self.state), action)
+    }
+
+    /// `text` (a message or hint from the reducers) with its key mentions
+    /// filled in from the keymap in use.
+    pub fn fill(&self, text: &str) -> String {
+        self.keymap.fill(text, &crate::shell::app::keys::contexts(self.state))
+    }
+
+    fn border(&self, pane: Pane) -> Style {
+        if self.state.focus == pane && self.state.overlay == Overlay::None { self.theme.focus } else { self.theme.border }
+    }
+}
+
+/// Where things went in the last frame, so the loop can size pages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    pub metrics_rows: usize,
+}
+
+/// Draws one frame.
+pub fn render(frame: &mut Frame, view: &View) -> Areas {
+    let area = frame.area();
+    let [banner, body, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    chrome::banner(frame, banner, view);
+    chrome::status_bar(frame, status, view);
+    let s = view.state;
+    let mut areas = Areas::default();
+    if s.timeline_open {
+        timeline_view::render(frame, body, view);
+    } else {
+        let detail_open = s.detail.is_some() || s.incident_open.is_some();
+        let layout = split_body(body, detail_open, s.room.incidents.len());
+        match (s.incident_open, s.detail) {
+            (Some(id), _) => incident_detail::render(frame, layout.main, view, id),
+            (None, Some(row)) => detail::render(frame, layout.main, view, row),
+            (None, None) => match s.main {
+                Pane::Checklist => checklist_pane::render(frame, layout.main, view),
+                Pane::Runbook => runbook_pane::render(frame, layout.main, view),
+                Pane::Rollback => rollback_pane::render(frame, layout.main, view),
+                _ => areas.metrics_rows = metrics_pane::render(frame, layout.main, view),
+            },
+        }
+        if let Some(a) = layout.incidents {
+            incidents_pane::render(frame, a, view);
+        }
+        if let Some(a) = layout.changes {
+            changes_pane::render(frame, a, view);
+        }
+    }
+    match &s.overlay {
+        Overlay::Help { scroll } => help::render(frame, area, view, *scroll),
+        Overlay::Form(form) => form_view::render(frame, area, view, form),
+        _ => {}
+    }
+    areas
+}
+
+struct BodyLayout {
+    main: Rect,
+    incidents: Option<Rect>,
+    changes: Option<Rect>,
+}
+
+/// Metrics (or a detail) with the incidents and changes panes: a column on
+/// the right when wide, stacked below otherwise; on a small screen a detail
+/// takes the whole body.
+fn split_body(body: Rect, detail_open: bool, incidents: usize) -> BodyLayout {
+    let incidents_height = (incidents as u16 + 2).clamp(3, 8);
+    if body.width >= 150 {
+        let [main, side] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+        let [inc, changes] = Layout::vertical([Constraint::Length(incidents_height.max(side.height / 2)), Constraint::Min(3)]).areas(side);
+        return BodyLayout { main, incidents: Some(inc), changes: Some(changes) };
+    }
+    if detail_open && body.height < 30 {
+        return BodyLayout { main: body, incidents: None, changes: None };
+    }
+    let changes_height = (body.height / 4).clamp(3, 10);
+    let [main, inc, changes] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(incidents_height), Constraint::Length(changes_height)]).areas(body);
+    BodyLayout { main, incidents: Some(inc), changes: Some(changes) }
+}

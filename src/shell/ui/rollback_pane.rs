@@ -1,0 +1,281 @@
+//! The rollback pane: the plan's rollback actions with danger, lock and
+//! their last run (or who runs it now, or that it was abandoned, or waits
+//! for approval, or is proposed with a countdown); under them the selected
+//! action: its command, its output (live while this console runs it) and
+//! its verification; and the triggers with their status, reason and countdown.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{View, format, run_output};
+use crate::adapters::journal::Subject;
+use crate::shell::action::Action;
+use crate::shell::app::rollback_actions::lock_of;
+use crate::shell::app::state::{Pane, State};
+use opsdeck_core::config::sections::{Danger, Rollback};
+use opsdeck_core::launch::runs::Claim;
+use opsdeck_core::trigger::Status;
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let triggers = s.triggers.rules().len() as u16;
+    let list_height = (s.rollback_defs.len() as u16 + 2).clamp(3, (area.height / 3).max(3));
+    let trigger_height = if triggers == 0 { 0 } else { (triggers * 2 + 2).min(area.height / 3).max(3) };
+    let [list_area, detail_area, trigger_area] =
+        Layout::vertical([Constraint::Length(list_height), Constraint::Min(3), Constraint::Length(trigger_height)]).areas(area);
+    let title = format!("Rollback {} actions ", s.rollback_defs.len());
+    let block =
+        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Rollback)).title(view.pane_title(Pane::Rollback, title));
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+    let mut lines: Vec<Line> = Vec::new();
+    if s.rollback_defs.is_empty() {
+        lines.push(Line::styled("  the plan has no rollback action", t.text_dim));
+    }
+    let height = inner.height as usize;
+    let offset = s.rollback_selected.saturating_sub(height.saturating_sub(1));
+    for (i, def) in s.rollback_defs.iter().enumerate().skip(offset) {
+        lines.push(action_line(view, i, def, inner.width as usize));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(def) = s.selected_rollback() {
+        detail(frame, detail_area, view, def);
+    }
+    if triggers > 0 {
+        trigger_list(frame, trigger_area, view);
+    }
+}
+
+fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'static> {
+    let s = view.state;
+    let t = view.theme;
+    let selected = i == s.rollback_selected && s.focus == Pane::Rollback;
+    let base = if selected { t.selection } else { Style::new() };
+    let (danger, dstyle) = match def.danger {
+        Danger::Low => ("low ", t.text_dim),
+        Danger::Medium => ("med ", t.warning),
+        Danger::High => ("HIGH", t.critical),
+    };
+    let (state, style) = action_state(view, def);
+    let head = format!(" {} ", format::fit(&def.id, 22));
+    let lock = format!(" lock {} ", format::fit(&lock_of(def), 26));
+    let room = width.saturating_sub(head.chars().count() + lock.chars().count() + 5);
+    Line::from(vec![
+        Span::styled(head, base.patch(t.text)),
+        Span::styled(danger, base.patch(dstyle)),
+        Span::styled(lock, base.patch(t.text_dim)),
+        Span::styled(format::clip(&state, room), base.patch(style)),
+    ])
+}
+
+/// One phrase for where the action stands, most urgent first.
+fn action_state(view: &View, def: &Rollback) -> (String, Style) {
+    let s = view.state;
+    let t = view.theme;
+    let lock = lock_of(def);
+    if let Some(c) = s.progress.runs.active(&lock) {
+        if c.is_abandoned(s.now_ms) {
+            return (format!("ABANDONED: {} went quiet at {}", c.actor, format::clock(c.renewed_at_ms, &s.tz)), t.critical);
+        }
+        return (format!("running {} · {}", format::age(s.now_ms - c.claimed_at_ms), c.actor), t.degraded);
+    }
+    if let Some(p) = s.rollbacks.open_proposal(&def.id) {
+        return match p.remaining_ms(s.now_ms) {
+            Some(left) => (
+                format!(
+                    "PROPOSED by {}: {} in {}s · {} vetoes",
+                    p.trigger,
+                    p.on_no_answer,
+                    (left + 999) / 1000,
+                    view.key(Action::RollbackVeto)
+                ),
+                t.critical,
+            ),
+            None => (format!("PROPOSED by {}: {} to confirm", p.trigger, view.key(Action::RollbackRun)), t.warning),
+        };
+    }
+    if let Some(q) = s.rollbacks.waiting_request(&def.id) {
+        return (format!("waiting for approval: {} asked at {}", q.by.name, format::clock(q.at_ms, &s.tz)), t.warning);
+    }
+    match s.progress.runs.last_for(&Subject::Rollback { action: def.id.clone() }) {
+        Some(c) => (last_run(c, &view.state.tz), if c.finish.as_ref().is_some_and(|f| f.outcome.is_success()) { t.ok } else { t.critical }),
+        None => ("never run".into(), t.text_dim),
+    }
+}
+
+/// `succeeded exit 0 · alice 14:02`.
+fn last_run(c: &Claim, tz: &jiff::tz::TimeZone) -> String {
+    match &c.finish {
+        Some(f) => {
+            let code = f.exit_code.map_or_else(String::new, |c| format!(" exit {c}"));
+            format!("{}{code} · {} {}", f.outcome.name(), c.actor.name, format::clock(f.at_ms, tz))
+        }
+        None => format!("running · {}", c.actor),
+    }
+}
+
+fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
+    let s = view.state;
+    let t = view.theme;
+    let title = format!(" {} ", format::clip(def.title.as_deref().unwrap_or(&def.id), area.width.saturating_sub(6) as usize));
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(title, t.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = Vec::new();
+    for l in def.run.lines().take(4) {
+        lines.push(Line::styled(format!("$ {l}"), t.header));
+    }
+    let mut about = vec![format!("timeout {}", format::age(def.timeout.get().as_millis() as i64))];
+    if def.preview.is_some() {
+        about.push("preview first".into());
+    }
+    if def.danger == Danger::High || def.confirm == opsdeck_core::config::sections::ConfirmMode::Type {
+        about.push("type the id to confirm".into());
+    }
+    if let Some(why) = s.two_person_rule(def) {
+        about.push(format!("{why} ({} approves)", view.key(Action::RollbackApprove)));
+    }
+    lines.push(Line::styled(about.join(" · "), t.text_dim));
+    let (state, style) = action_state(view, def);
+    lines.push(Line::styled(state, style));
+    let claim = s.progress.runs.active(&lock_of(def)).or_else(|| s.progress.runs.last_for(&Subject::Rollback { action: def.id.clone() }));
+    let room = (inner.height as usize).saturating_sub(lines.len() + 3);
+    match claim {
+        Some(c) if s.live.contains_key(&c.run) => {
+            if let Some(live) = s.live.get(&c.run) {
+                lines.extend(run_output::live(view, live, Action::RollbackCancel, room));
+            }
+        }
+        Some(c) => match &c.finish {
+            Some(f) => {
+                lines.extend(run_output::finished(view, c, f, room));
+                lines.extend(verification(s, def, f.at_ms, view));
+            }
+            None if c.is_abandoned(s.now_ms) => lines.push(Line::styled(
+                format!(
+                    "── its console went quiet: the command's real state is unknown; {} runs it again after typing its id ──",
+                    view.key(Action::RollbackRun)
+                ),
+                t.critical,
+            )),
+            None => lines.push(run_output::elsewhere(view, c)),
+        },
+        None => lines.push(Line::styled(
+            format!("{} previews and confirms; one run at a time across the room", view.key(Action::RollbackRun)),
+            t.text_dim,
+        )),
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The verify command's run, or the verify check's state now.
+fn verification(s: &State, def: &Rollback, finished_ms: i64, view: &View) -> Vec<Line<'static>> {
+    let t = view.theme;
+    let mut out = Vec::new();
+    if def.verify.is_some() {
+        let v = s.progress.runs.last_for(&Subject::Verify { action: def.id.clone() }).filter(|c| c.claimed_at_ms >= finished_ms);
+        out.push(match v.and_then(|c| c.finish.as_ref().map(|f| (c, f))) {
+            Some((_, f)) => {
+                let last = f.output.lines().last().unwrap_or("").to_string();
+                Line::styled(format!("verify: {} {last}", f.outcome.name()), if f.outcome.is_success() { t.ok } else { t.critical })
+            }
+            None if v.is_some() => Line::styled("verify: running…", t.degraded),
+            None => Line::styled("verify: not run (only after a successful rollback on the console that ran it)", t.text_dim),
+        });
+    }
+    if let Some(check) = &def.verify_check
+        && let Some(row) = s.board.rows.iter().find(|r| r.id == *check)
+    {
+        let h = row.health();
+        let since = format::age(s.now_ms - finished_ms);
+        out.push(Line::from(vec![
+            Span::styled(format!("verify check {check}: "), t.text_dim),
+            Span::styled(format!("{} {}", view.health_symbol(h), h.label()), view.health_style(h)),
+            Span::styled(format!(" ({since} after the rollback)"), t.text_dim),
+        ]));
+    }
+    out
+}
+
+fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(" Triggers ", t.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for report in s.triggers.peek(s.now_ms) {
+        let rule = s.triggers.rules().iter().find(|r| r.id == report.trigger);
+        let mode = rule.map_or("?", |r| match r.mode {
+            opsdeck_core::config::sections::TriggerMode::Advise => "advise",
+            opsdeck_core::config::sections::TriggerMode::Confirm => "confirm",
+            opsdeck_core::config::sections::TriggerMode::Auto => "auto",
+        });
+        let proposal = s.rollbacks.last_proposal(&report.trigger);
+        let (state, why, style) = match &report.status {
+            _ if proposal.is_some_and(|p| p.is_open()) => {
+                let p = proposal.map(|p| (p.remaining_ms(s.now_ms), p.reason.clone(), p.rollback.clone()));
+                let (left, reason, rb) = p.unwrap_or((None, String::new(), String::new()));
+                let state = match left {
+                    Some(l) => format!("PROPOSED {rb}: {}s left", (l + 999) / 1000),
+                    None => format!("PROPOSED {rb}: waiting to be confirmed"),
+                };
+                (state, reason, t.critical)
+            }
+            Status::Armed => ("armed".into(), String::new(), t.ok),
+            Status::Pending { since_ms, needs_ms, reason } => {
+                let left = (since_ms + needs_ms - s.now_ms).max(0);
+                (format!("pending, fires in {}", format::age(left)), reason.clone(), t.warning)
+            }
+            Status::Unknown { reason } => ("unknown (never fires)".into(), reason.clone(), t.unknown),
+            Status::Grace { until_ms, marker, .. } => {
+                (format!("grace {} after “{marker}”", format::age(until_ms - s.now_ms)), String::new(), t.text_dim)
+            }
+            Status::Silenced { until_ms, reason, .. } => {
+                (format!("silenced for {}", format::age(until_ms - s.now_ms)), reason.clone(), t.text_dim)
+            }
+            Status::CoolingDown { fired_ms, until_ms } => {
+                let decided = proposal.and_then(|p| p.decided.as_ref()).map(|(v, who, _, no_answer)| {
+                    let by = if *no_answer { "no answer".to_string() } else { who.name.clone() };
+                    format!(" · {} by {by}", verdict_name(*v))
+                });
+                (
+                    format!(
+                        "fired at {}{}, cooling down {}",
+                        format::clock(*fired_ms, &s.tz),
+                        decided.unwrap_or_default(),
+                        format::age(until_ms - s.now_ms)
+                    ),
+                    s.rollbacks.last_fired(&report.trigger).map(|f| f.reason.clone()).unwrap_or_default(),
+                    t.degraded,
+                )
+            }
+            Status::Latched { fired_ms } => {
+                (format!("fired at {}, still holds", format::clock(*fired_ms, &s.tz)), String::new(), t.degraded)
+            }
+            Status::Firing(f) => ("FIRING".into(), f.reason.clone(), t.critical),
+        };
+        let head = format!(" {} [{mode}] ", report.trigger);
+        lines.push(Line::from(vec![
+            Span::styled(head.clone(), t.header),
+            Span::styled(format::clip(&state, width.saturating_sub(head.chars().count())), style),
+        ]));
+        if !why.is_empty() {
+            lines.push(Line::styled(format!("   {}", format::clip(&why, width.saturating_sub(3))), t.text_dim));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn verdict_name(v: crate::adapters::journal::Verdict) -> &'static str {
+    match v {
+        crate::adapters::journal::Verdict::Run => "run",
+        crate::adapters::journal::Verdict::Vetoed => "vetoed",
+        crate::adapters::journal::Verdict::Cancelled => "cancelled",
+    }
+}

@@ -1,0 +1,43 @@
+//! A command run's output as the runbook and rollback panes show it: the
+//! live tail while this console runs it, or the finished run's heading
+//! (outcome, exit code, duration, who, when) and the end of its output.
+
+use ratatui::text::Line;
+
+use super::{View, format};
+use crate::shell::action::Action;
+use crate::shell::app::live::LiveOutput;
+use opsdeck_core::launch::runs::{Claim, Finish};
+
+/// `── output (running 12s; x cancels) ──` and the last `room` lines;
+/// `cancel` is the action that cancels this run (its key is named).
+pub fn live(view: &View, live: &LiveOutput, cancel: Action, room: usize) -> Vec<Line<'static>> {
+    let t = view.theme;
+    let age = format::age(view.state.now_ms - live.started_ms);
+    let mut lines = vec![Line::styled(format!("── output (running {age}; {} cancels) ──", view.key(cancel)), t.degraded)];
+    lines.extend(live.tail(room).into_iter().map(|l| Line::styled(l, t.text)));
+    lines
+}
+
+/// `── failed exit 2 after 4s · bob@bastion-1 at 13:51:00 ──` and the last `room` lines.
+pub fn finished(view: &View, claim: &Claim, f: &Finish, room: usize) -> Vec<Line<'static>> {
+    let t = view.theme;
+    let code = f.exit_code.map_or_else(String::new, |c| format!(" exit {c}"));
+    let head = format!(
+        "── {}{code} after {} · {} at {} ──",
+        f.outcome.name(),
+        format::took(f.duration_ms),
+        claim.actor,
+        format::clock(f.at_ms, &view.state.tz)
+    );
+    let mut lines = vec![Line::styled(head, if f.outcome.is_success() { t.ok } else { t.critical })];
+    let out: Vec<&str> = f.output.lines().collect();
+    let from = out.len().saturating_sub(room);
+    lines.extend(out[from..].iter().map(|l| Line::styled(l.to_string(), t.text)));
+    lines
+}
+
+/// `── running on alice@bastion-1's console; … ──` for a run elsewhere.
+pub fn elsewhere(view: &View, claim: &Claim) -> Line<'static> {
+    Line::styled(format!("── running on {}'s console; its output shows here when it ends ──", claim.actor), view.theme.degraded)
+}

@@ -1,0 +1,99 @@
+//! The room's timeline: every event, newest first, as a sentence with its
+//! time and actor. The filter narrows it: `kind:incident.note`,
+//! `actor:alice`, and free words.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{View, format};
+use crate::adapters::journal::Event;
+use opsdeck_core::domain::timeline::describe;
+
+/// True when the event matches every token of the filter.
+pub fn matches(event: &Event, sentence: &str, filter: &str) -> bool {
+    filter.split_whitespace().all(|token| {
+        let token = token.to_lowercase();
+        if let Some(kind) = token.strip_prefix("kind:") {
+            event.kind.to_lowercase().contains(kind)
+        } else if let Some(actor) = token.strip_prefix("actor:") {
+            event.actor.to_string().to_lowercase().contains(actor)
+        } else {
+            sentence.to_lowercase().contains(&token) || event.actor.name.to_lowercase().contains(&token)
+        }
+    })
+}
+
+pub fn render(frame: &mut Frame, area: Rect, view: &View) {
+    let s = view.state;
+    let t = view.theme;
+    let mut matched = 0;
+    // Without a filter only the visible window is described: a room with
+    // 100,000 events costs a screenful of sentences per frame, not the room.
+    let capacity = area.height.saturating_sub(2) as usize;
+    let offset = s.timeline_scroll.saturating_sub(capacity.saturating_sub(1));
+    let entries: Vec<(&Event, String)> = if s.filter.is_empty() {
+        s.room.events.iter().rev().skip(offset).take(capacity).map(|e| (e, describe(e, &s.room.severities))).collect()
+    } else {
+        let all: Vec<(&Event, String)> = s
+            .room
+            .events
+            .iter()
+            .rev()
+            .map(|e| (e, describe(e, &s.room.severities)))
+            .filter(|(e, text)| matches(e, text, &s.filter))
+            .collect();
+        matched = all.len();
+        all.into_iter().skip(offset).take(capacity).collect()
+    };
+    let title = if s.filter.is_empty() {
+        format!(" Timeline · room {} ({} events) ", s.room.name, s.room.events.len())
+    } else {
+        format!(" Timeline · room {} ({} of {} events, filter \"{}\") ", s.room.name, matched, s.room.events.len(), s.filter)
+    };
+    let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(title, t.focus));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if entries.is_empty() {
+        let text = if s.room.events.is_empty() {
+            "  nothing has happened in this room yet"
+        } else {
+            "  no event matches the filter (kind:… actor:… words)"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, t.text_dim)), inner);
+        return;
+    }
+    let lines: Vec<Line> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (e, text))| {
+            let pos = offset + i;
+            let base = if pos == s.timeline_scroll { t.selection } else { Style::new() };
+            Line::from(vec![
+                Span::styled(format!("{} ", format::clock(e.at_ms, &s.tz)), base.patch(t.text_dim)),
+                Span::styled(format!("{:<18} ", e.kind), base.patch(t.text_dim)),
+                Span::styled(format!("{:<12} ", e.actor.name), base.patch(t.text)),
+                Span::styled(text.clone(), base.patch(t.text)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::journal::{Actor, Body, NewEvent};
+
+    #[test]
+    fn filters_by_kind_actor_and_words() {
+        let actor = Actor { name: "alice".into(), host: "bastion".into(), from: None };
+        let e = NewEvent::new("r", &actor, 0, &Body::IncidentNote { incident: 1, text: "db failover".into(), comms: false }).stored(2);
+        assert!(matches(&e, "#1 Note: db failover", "kind:note actor:alice failover"));
+        assert!(!matches(&e, "#1 Note: db failover", "kind:severity"));
+        assert!(!matches(&e, "#1 Note: db failover", "actor:bob"));
+        assert!(matches(&e, "#1 Note: db failover", ""));
+    }
+}
