@@ -1,6 +1,7 @@
 //! The console: state and its reducer, key handling, the palette, and the
 //! loop that owns the state and the terminal.
 
+pub mod console;
 pub mod form;
 pub mod incident_actions;
 pub mod journal_link;

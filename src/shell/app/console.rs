@@ -1,0 +1,346 @@
+//! The console: the one owner of [`State`], driven by messages. Each
+//! [`Msg`] (a key, a resize, a probe sample, what the journal says, news of
+//! a run, the clock) is handled by the reducer; the effects it returns are
+//! carried out here (appends to the journal link, runs and previews on the
+//! step runner, theme switches); and the console draws only when handling
+//! a message changed something on screen.
+//!
+//! Generic over the ratatui [`Backend`]: the real loop ([`super::run`])
+//! feeds it from the terminal, the probes, the journal and a timer on a
+//! crossterm backend; a test feeds it a script on `TestBackend` and reads
+//! the frames.
+
+use std::mem::ManuallyDrop;
+
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+use super::journal_link::{FromJournal, JournalLink};
+use super::keys::{KeyOutcome, KeyReader};
+use super::room::StoreStatus;
+use super::state::{Effect, State};
+use super::step_runner::{RunNews, StepRunner};
+use crate::adapters::journal::{Appended, Body, Journal};
+use crate::adapters::probe::schedule::Sample;
+use crate::shell::keymap::Key;
+use crate::shell::look::Look;
+use crate::shell::theme::{self, ThemeLoader};
+use crate::shell::ui::{self, View};
+use opsdeck_core::config::Plan;
+use opsdeck_core::launch::Launch;
+
+/// Everything that reaches the console.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key, decoded once from the terminal's event.
+    Key(Key),
+    /// The terminal changed size.
+    Resize,
+    /// A probe run's result.
+    Sample(Sample),
+    /// What the journal link says: the room's events, how an append went,
+    /// the store's health and who is here.
+    Journal(FromJournal),
+    /// A run or preview of this console printed, needs its lease renewed, or ended.
+    Run(RunNews),
+    /// The clock (unix ms): staleness, countdowns, deadlines.
+    Tick(i64),
+}
+
+/// What the loop does after a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// What the console reaches outside its state with.
+pub struct Parts {
+    /// Where `theme NAME` looks for user themes.
+    pub themes: ThemeLoader,
+    pub link: JournalLink,
+    pub runner: StepRunner,
+    /// `sqlite` or `postgres`, for the status bar.
+    pub store_kind: &'static str,
+    /// ASCII-only glyphs.
+    pub ascii: bool,
+}
+
+/// What a console leaves behind for winding down: its runs, its link to
+/// the journal and the run results the link has not taken yet.
+pub struct Remains {
+    pub runner: StepRunner,
+    pub link: JournalLink,
+    pub unrecorded: Vec<Body>,
+}
+
+pub struct Console<B: Backend> {
+    /// Never dropped: ratatui's `Drop` shows the cursor with `eprintln!`
+    /// on failure, which panics when the terminal is gone (a hangup); the
+    /// shell's `TerminalInUse` guard restores the real terminal instead.
+    terminal: ManuallyDrop<Terminal<B>>,
+    state: State,
+    look: Look,
+    keys: KeyReader,
+    parts: Parts,
+    /// Results of finished runs the journal link has not taken yet.
+    unrecorded: Vec<Body>,
+    /// Something on screen changed since the last frame.
+    changed: bool,
+    frames: u64,
+}
+
+impl<B: Backend> Console<B> {
+    pub fn new(terminal: Terminal<B>, state: State, look: Look, parts: Parts) -> Console<B> {
+        Console {
+            terminal: ManuallyDrop::new(terminal),
+            state,
+            look,
+            keys: KeyReader::default(),
+            parts,
+            unrecorded: Vec::new(),
+            changed: true,
+            frames: 0,
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn terminal(&self) -> &Terminal<B> {
+        &self.terminal
+    }
+
+    /// Frames drawn so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Whether a frame is due: something changed since the last one.
+    pub fn wants_frame(&self) -> bool {
+        self.changed
+    }
+
+    /// The next message from the journal link or the step runner (cancel
+    /// safe, for the loop's `select!`); `None` once both have closed.
+    pub async fn next_inbound(&mut self) -> Option<Msg> {
+        let Parts { link, runner, .. } = &mut self.parts;
+        tokio::select! {
+            Some(msg) = link.messages.recv() => Some(Msg::Journal(msg)),
+            Some(news) = runner.news.recv() => Some(Msg::Run(news)),
+            else => None,
+        }
+    }
+
+    /// Handles one message: the reducer, then its effects.
+    pub fn handle(&mut self, msg: Msg) -> Flow {
+        let (changed, effects) = match msg {
+            Msg::Key(key) => match self.keys.read(&self.look.keymap, &self.state, key) {
+                KeyOutcome::Run(action) => (true, self.state.update(action)),
+                KeyOutcome::Type(c) => {
+                    self.state.type_char(c);
+                    (true, Vec::new())
+                }
+                // The status bar shows the keys typed so far of a sequence.
+                KeyOutcome::Pending => (true, Vec::new()),
+                KeyOutcome::Ignored => (false, Vec::new()),
+            },
+            Msg::Resize => (true, Vec::new()),
+            Msg::Sample(sample) => {
+                self.state.apply_sample(&sample);
+                (true, self.state.verify_items())
+            }
+            Msg::Journal(msg) => {
+                let before = Shown::of(&self.state);
+                let effects = from_journal(&mut self.state, msg, self.parts.store_kind);
+                (Shown::of(&self.state) != before, effects)
+            }
+            Msg::Run(news) => (self.run_news(news), Vec::new()),
+            Msg::Tick(now_ms) => {
+                self.record_finished();
+                self.state.tick(now_ms);
+                (true, self.state.tick_triggers())
+            }
+        };
+        self.changed |= changed;
+        self.carry_out(effects)
+    }
+
+    /// Draws a frame at `now_ms` if something changed since the last one;
+    /// returns whether it drew.
+    pub fn draw(&mut self, now_ms: i64) -> Result<bool, B::Error> {
+        if !self.changed {
+            return Ok(false);
+        }
+        self.state.now_ms = now_ms;
+        self.state.log_warnings = crate::logging::warnings();
+        let view = View { state: &self.state, theme: &self.look.theme, keymap: &self.look.keymap, ascii: self.parts.ascii };
+        let mut rows = 0;
+        self.terminal.draw(|f| rows = ui::render(f, &view).metrics_rows)?;
+        if rows > 0 {
+            self.state.page_rows = rows;
+        }
+        self.changed = false;
+        self.frames += 1;
+        Ok(true)
+    }
+
+    /// Ends the console: what winding down needs. The terminal is left
+    /// as it is (see the field's note).
+    pub fn into_remains(self) -> Remains {
+        Remains { runner: self.parts.runner, link: self.parts.link, unrecorded: self.unrecorded }
+    }
+
+    /// News of a run; true when it changes the screen.
+    fn run_news(&mut self, news: RunNews) -> bool {
+        let changed = match news {
+            RunNews::Output => true,
+            RunNews::Renew(body) => {
+                if let Err(e) = self.parts.link.append(body) {
+                    tracing::warn!("cannot renew a run's lease: {e}");
+                }
+                false
+            }
+            RunNews::Finished { run, body } => {
+                self.parts.runner.finished(&run);
+                self.unrecorded.push(body);
+                true
+            }
+            RunNews::Preview { action, generation, ok, output } => {
+                let latest = self.parts.runner.is_latest_preview(generation);
+                if latest {
+                    self.state.preview_done(&action, ok, &output);
+                }
+                latest
+            }
+        };
+        self.record_finished();
+        changed
+    }
+
+    /// A finished run must reach the journal: retried until the link takes it.
+    fn record_finished(&mut self) {
+        let link = &self.parts.link;
+        self.unrecorded.retain(|body| link.append(body.clone()).is_err());
+    }
+
+    /// Carries out the reducer's effects.
+    fn carry_out(&mut self, effects: Vec<Effect>) -> Flow {
+        for effect in effects {
+            match effect {
+                Effect::Quit => return Flow::Quit,
+                Effect::SetTheme(name) => self.switch_theme(&name),
+                Effect::NextTheme => {
+                    let next = next_theme(&self.look.theme.name);
+                    self.switch_theme(next);
+                }
+                Effect::Append(body) => {
+                    if let Err(e) = self.parts.link.append(body) {
+                        self.state.error(e);
+                    }
+                }
+                Effect::StartRun(start) => {
+                    let run = start.run.clone();
+                    let live = self.parts.runner.start(start, crate::adapters::probe::schedule::now_ms());
+                    self.state.live.insert(run, live);
+                }
+                Effect::Preview(start) => {
+                    self.parts.runner.preview(start);
+                }
+                Effect::StopPreview => self.parts.runner.stop_preview(),
+                Effect::CancelRun(run) => {
+                    if !self.parts.runner.cancel(&run) {
+                        self.state.error("that run has already ended");
+                    }
+                }
+            }
+        }
+        Flow::Continue
+    }
+
+    fn switch_theme(&mut self, name: &str) {
+        match self.parts.themes.load(name) {
+            Ok((theme, _)) => {
+                self.state.theme_name = theme.name.clone();
+                self.state.say(format!("theme {}", theme.name));
+                self.look.theme = theme;
+            }
+            Err(report) => {
+                let first = report.diagnostics.items.first().map_or_else(|| format!("cannot load theme {name}"), |d| d.message.clone());
+                self.state.error(first);
+            }
+        }
+        self.changed = true;
+    }
+}
+
+/// What of the journal's side the screen shows: a message from the
+/// journal that changes none of it (a status report saying what the last
+/// one said) draws nothing.
+#[derive(PartialEq)]
+struct Shown {
+    last_seq: i64,
+    store: StoreStatus,
+    present: Vec<String>,
+    message: Option<super::state::Message>,
+    pending: usize,
+}
+
+impl Shown {
+    fn of(state: &State) -> Shown {
+        Shown {
+            last_seq: state.room.last_seq,
+            store: state.room.store.clone(),
+            present: state.room.present.iter().map(|(a, _)| a.to_string()).collect(),
+            message: state.message.clone(),
+            pending: state.room.pending.len(),
+        }
+    }
+}
+
+/// The console's state for this plan, room and person, before anything
+/// arrives: the store is taken to be online until the link says otherwise.
+pub fn initial_state(plan: &Plan, theme_name: &str, journal: &Journal, launch: Launch, now_ms: i64) -> State {
+    let mut state = State::new(plan, theme_name, now_ms).with_launch(launch);
+    state.room.name = journal.room().to_string();
+    state.room.actor = journal.actor().clone();
+    state.room.read_only = journal.is_read_only();
+    let kind = if journal.store().is_shared() { "postgres" } else { "sqlite" };
+    state.room.store = StoreStatus { kind: kind.to_string(), online: true, ..StoreStatus::default() };
+    state
+}
+
+/// Folds what the journal says into the state; returns what folding set off.
+pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match msg {
+        FromJournal::Events(events) => {
+            for e in events {
+                effects.extend(state.apply_event(e));
+            }
+        }
+        // The acknowledgement must not hide an error said meanwhile (a lost claim's "not run: alice is running …").
+        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message.as_ref().is_some_and(|m| m.is_error) => {
+            state.say(format!("saved to the room as event #{}", e.seq))
+        }
+        FromJournal::Appended(Ok(Appended::Stored(_))) => {}
+        FromJournal::Appended(Ok(Appended::Queued { .. })) => state.append_queued(),
+        FromJournal::Appended(Err(e)) => state.error(e),
+        FromJournal::Status { online, queued, present, problem } => {
+            state.room.store = StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem };
+            state.store_health(online, queued);
+            state.room.present = present;
+        }
+        FromJournal::Health { online, queued } => state.store_health(online, queued),
+        FromJournal::Queued(events) => state.queued_here(events),
+    }
+    effects
+}
+
+/// The shipped theme after `current` (wrapping), for the cycle key.
+fn next_theme(current: &str) -> &'static str {
+    let names: Vec<&'static str> = theme::SHIPPED.iter().map(|(n, _)| *n).collect();
+    let i = names.iter().position(|n| *n == current).map_or(0, |i| (i + 1) % names.len());
+    names[i]
+}
