@@ -73,37 +73,45 @@ impl Classifier {
         self.last_seq = event.seq;
         let who = &event.actor.name;
         self.rollbacks.apply(event);
-        let Some(body) = event.body().cloned() else {
-            // A kind this version does not know, but the plan subscribes to.
-            let kind = NOTIFY_EVENTS.iter().find(|k| **k == event.kind)?;
-            let text = format!("{} by {who}", event.kind);
-            return Some(Notice { kind: kind.to_string(), emoji: ":bell:", text });
+        let Some(body) = event.body() else {
+            return unreadable(event);
         };
         match body {
             Body::IncidentOpened { title, severity } => {
                 let text = format!("{severity} incident #{} opened by {who}: {title}", event.seq);
-                self.titles.insert(event.seq, title);
+                self.titles.insert(event.seq, title.clone());
                 Some(notice("incident.opened", ":rotating_light:", text))
             }
             Body::IncidentSeverity { incident, from, to, reason } => {
-                let (verb, emoji) = match direction(&self.severities, &from, &to) {
+                let (verb, emoji) = match direction(&self.severities, from, to) {
                     Direction::Raised => ("raised", ":arrow_up:"),
                     Direction::Lowered => ("lowered", ":arrow_down:"),
                     Direction::Changed => ("changed", ":arrows_counterclockwise:"),
                 };
                 let reason = if reason.trim().is_empty() { String::new() } else { format!(": {}", reason.trim()) };
-                let text = format!("{} severity {verb} {from} → {to} by {who}{reason}", self.incident(incident));
+                let text = format!("{} severity {verb} {from} → {to} by {who}{reason}", self.incident(*incident));
                 Some(notice("incident.severity", emoji, text))
             }
             Body::IncidentStatus { incident, from, to } => {
                 let emoji = if matches!(to, Status::Resolved | Status::Closed) { ":white_check_mark:" } else { ":mag:" };
-                let text = format!("{} is {} (was {}), by {who}", self.incident(incident), to.name(), from.name());
+                let text = format!("{} is {} (was {}), by {who}", self.incident(*incident), to.name(), from.name());
                 Some(notice("incident.status", emoji, text))
             }
-            Body::RunClaimed { .. } | Body::RunRenewed { .. } | Body::RunFinished { .. } => self.run(event, &body),
+            Body::RunClaimed { run, .. } => match self.runs.apply(event, body) {
+                Folded::Claimed => self.rollback_started(run, who),
+                Folded::Renewed | Folded::Finished | Folded::Ignored => None,
+            },
+            Body::RunRenewed { .. } => {
+                self.runs.apply(event, body);
+                None
+            }
+            Body::RunFinished { run, outcome, exit_code, duration_ms, .. } => match self.runs.apply(event, body) {
+                Folded::Finished => self.rollback_finished(run, *outcome, *exit_code, *duration_ms, who),
+                Folded::Claimed | Folded::Renewed | Folded::Ignored => None,
+            },
             Body::TriggerFired { .. } | Body::RollbackProposed { .. } if self.rollbacks.is_duplicate(event.seq) => None,
             Body::TriggerFired { trigger, reason, mode, rollback, .. } => {
-                let then = rollback.filter(|_| mode != "advise").map(|r| format!(" ({mode}: proposes {r})")).unwrap_or_default();
+                let then = rollback.as_ref().filter(|_| mode != "advise").map(|r| format!(" ({mode}: proposes {r})")).unwrap_or_default();
                 Some(notice("trigger.fired", ":warning:", format!("Trigger {trigger} fired{then}: {reason}")))
             }
             Body::RollbackProposed { trigger, rollback, reason, deadline_ms, on_no_answer, .. } => {
@@ -113,29 +121,42 @@ impl Classifier {
                 };
                 Some(notice("rollback.proposed", ":rewind:", format!("Trigger {trigger} proposes rollback {rollback}{when}: {reason}")))
             }
-            _ => None,
+            Body::IncidentAcknowledged { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => None,
         }
     }
 
-    /// A run event folded by the run-lock rule: a new claim that holds a
-    /// rollback's lock starts it, the first finish of such a run finishes it.
-    fn run(&mut self, event: &Event, body: &Body) -> Option<Notice> {
-        let who = &event.actor.name;
-        let folded = self.runs.apply(event, body);
-        match (folded, body) {
-            (Folded::Claimed, Body::RunClaimed { run, .. }) => {
-                let action = rollback_action(&self.runs.held(run)?.subject)?;
-                Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
-            }
-            (Folded::Finished, Body::RunFinished { run, outcome, exit_code, duration_ms, .. }) => {
-                let action = rollback_action(&self.runs.held(run)?.subject)?;
-                let exit = exit_code.filter(|_| *outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
-                let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
-                let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(*duration_ms));
-                Some(notice("rollback.finished", emoji, text))
-            }
-            _ => None,
-        }
+    /// `rollback.started` for a new claim (folded by the run-lock rule) of
+    /// `run`, when it holds a rollback's lock.
+    fn rollback_started(&self, run: &str, who: &str) -> Option<Notice> {
+        let action = rollback_action(&self.runs.held(run)?.subject)?;
+        Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
+    }
+
+    /// `rollback.finished` for the first finish of such a run.
+    fn rollback_finished(&self, run: &str, outcome: Outcome, exit_code: Option<i32>, duration_ms: i64, who: &str) -> Option<Notice> {
+        let action = rollback_action(&self.runs.held(run)?.subject)?;
+        let exit = exit_code.filter(|_| outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
+        let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
+        let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(duration_ms));
+        Some(notice("rollback.finished", emoji, text))
     }
 
     /// `Incident #12 (Checkout errors)`, or `Incident #12` before its opening was seen.
@@ -145,6 +166,14 @@ impl Classifier {
             None => format!("Incident #{id}"),
         }
     }
+}
+
+/// An event this version cannot read (an unknown kind, a corrupt payload):
+/// a plain notice when the plan subscribes to its stored kind name.
+fn unreadable(event: &Event) -> Option<Notice> {
+    let kind = NOTIFY_EVENTS.iter().find(|k| **k == event.kind)?;
+    let text = format!("{} by {}", event.kind, event.actor.name);
+    Some(Notice { kind: kind.to_string(), emoji: ":bell:", text })
 }
 
 fn notice(kind: &str, emoji: &'static str, text: String) -> Notice {

@@ -147,7 +147,26 @@ impl Incident {
                 }
             }
             // Not about an incident.
-            _ => return,
+            Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::RunClaimed { .. }
+            | Body::RunRenewed { .. }
+            | Body::RunFinished { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => return,
         }
         self.timeline.push(event.clone());
     }

@@ -24,13 +24,43 @@ impl Incidents {
         let Some(body) = event.body() else {
             return;
         };
-        if let Body::IncidentOpened { title, severity } = &body {
-            self.by_id.entry(event.seq).or_insert_with(|| Incident::opened(event, title, severity));
-            return;
+        match body {
+            Body::IncidentOpened { title, severity } => {
+                self.by_id.entry(event.seq).or_insert_with(|| Incident::opened(event, title, severity));
+            }
+            Body::IncidentAcknowledged { incident }
+            | Body::IncidentSeverity { incident, .. }
+            | Body::IncidentStatus { incident, .. }
+            | Body::IncidentRole { incident, .. }
+            | Body::IncidentNote { incident, .. }
+            | Body::IncidentLink { incident, .. } => self.record(*incident, event, body),
+            // Not about an incident.
+            Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::RunClaimed { .. }
+            | Body::RunRenewed { .. }
+            | Body::RunFinished { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => {}
         }
-        let Some(id) = incident_of(body) else {
-            return;
-        };
+    }
+
+    /// Folds an event about incident `id` into it, unless the incident is
+    /// unknown or already has the event (a replay).
+    fn record(&mut self, id: i64, event: &Event, body: &Body) {
         if let Some(incident) = self.by_id.get_mut(&id)
             && event.seq > incident.last_seq()
         {
@@ -70,7 +100,26 @@ pub fn incident_of(body: &Body) -> Option<i64> {
         | Body::IncidentRole { incident, .. }
         | Body::IncidentNote { incident, .. }
         | Body::IncidentLink { incident, .. } => Some(*incident),
-        _ => None,
+        Body::ChecklistTicked { .. }
+        | Body::ChecklistClaimed { .. }
+        | Body::ChecklistSkipped { .. }
+        | Body::ChecklistUndone { .. }
+        | Body::StepConfirmed { .. }
+        | Body::StepSkipped { .. }
+        | Body::RunbookAborted { .. }
+        | Body::RunbookRestarted { .. }
+        | Body::RunClaimed { .. }
+        | Body::RunRenewed { .. }
+        | Body::RunFinished { .. }
+        | Body::Marker { .. }
+        | Body::SilenceSet { .. }
+        | Body::SilenceLifted { .. }
+        | Body::RollbackRequested { .. }
+        | Body::RollbackApproved { .. }
+        | Body::TriggerFired { .. }
+        | Body::RollbackProposed { .. }
+        | Body::RollbackDecided { .. }
+        | Body::NotifyDelivery { .. } => None,
     }
 }
 

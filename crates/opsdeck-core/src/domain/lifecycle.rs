@@ -83,7 +83,26 @@ pub fn check(incidents: &Incidents, severities: &[Severity], intent: &Body) -> R
             Ok(Verdict::Ok)
         }
         // Not about an incident: nothing to check here.
-        _ => Ok(Verdict::Ok),
+        Body::ChecklistTicked { .. }
+        | Body::ChecklistClaimed { .. }
+        | Body::ChecklistSkipped { .. }
+        | Body::ChecklistUndone { .. }
+        | Body::StepConfirmed { .. }
+        | Body::StepSkipped { .. }
+        | Body::RunbookAborted { .. }
+        | Body::RunbookRestarted { .. }
+        | Body::RunClaimed { .. }
+        | Body::RunRenewed { .. }
+        | Body::RunFinished { .. }
+        | Body::Marker { .. }
+        | Body::SilenceSet { .. }
+        | Body::SilenceLifted { .. }
+        | Body::RollbackRequested { .. }
+        | Body::RollbackApproved { .. }
+        | Body::TriggerFired { .. }
+        | Body::RollbackProposed { .. }
+        | Body::RollbackDecided { .. }
+        | Body::NotifyDelivery { .. } => Ok(Verdict::Ok),
     }
 }
 

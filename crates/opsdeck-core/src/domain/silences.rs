@@ -41,15 +41,42 @@ impl Silences {
         Silences { by_target: BTreeMap::new(), planned }
     }
 
+    /// Folds one event: a silence set or lifted; other kinds change nothing.
     pub fn apply(&mut self, event: &Event) {
-        match event.body().cloned() {
-            Some(Body::SilenceSet { target, until_ms, reason }) => {
-                self.by_target.insert(target, Silence { until_ms, reason, by: event.actor.clone(), at_ms: event.at_ms });
+        let Some(body) = event.body() else { return };
+        match body {
+            Body::SilenceSet { target, until_ms, reason } => {
+                let silence = Silence { until_ms: *until_ms, reason: reason.clone(), by: event.actor.clone(), at_ms: event.at_ms };
+                self.by_target.insert(target.clone(), silence);
             }
-            Some(Body::SilenceLifted { target }) => {
-                self.by_target.remove(&target);
+            Body::SilenceLifted { target } => {
+                self.by_target.remove(target);
             }
-            _ => {}
+            Body::IncidentOpened { .. }
+            | Body::IncidentAcknowledged { .. }
+            | Body::IncidentSeverity { .. }
+            | Body::IncidentStatus { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::RunClaimed { .. }
+            | Body::RunRenewed { .. }
+            | Body::RunFinished { .. }
+            | Body::Marker { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => {}
         }
     }
 

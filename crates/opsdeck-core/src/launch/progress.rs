@@ -84,7 +84,7 @@ impl Progress {
         self.last_seq = event.seq;
         let Some(body) = event.body() else { return };
         let stamp = || Some((event.actor.clone(), event.at_ms));
-        match &body {
+        match body {
             Body::ChecklistTicked { item, evidence, .. } => {
                 let s = self.items.entry(item.clone()).or_default();
                 if s.status == ItemStatus::Open {
@@ -152,7 +152,22 @@ impl Progress {
                     }
                 }
             }
-            _ => {}
+            Body::IncidentOpened { .. }
+            | Body::IncidentAcknowledged { .. }
+            | Body::IncidentSeverity { .. }
+            | Body::IncidentStatus { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => {}
         }
     }
 

@@ -168,7 +168,30 @@ impl Runs {
                     Folded::Ignored
                 }
             }
-            _ => Folded::Ignored,
+            Body::IncidentOpened { .. }
+            | Body::IncidentAcknowledged { .. }
+            | Body::IncidentSeverity { .. }
+            | Body::IncidentStatus { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => Folded::Ignored,
         }
     }
 

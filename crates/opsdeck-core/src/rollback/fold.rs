@@ -133,7 +133,28 @@ impl Rollbacks {
                     p.decision_seq = Some(event.seq);
                 }
             }
-            _ => {}
+            Body::IncidentOpened { .. }
+            | Body::IncidentAcknowledged { .. }
+            | Body::IncidentSeverity { .. }
+            | Body::IncidentStatus { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::RunClaimed { .. }
+            | Body::RunRenewed { .. }
+            | Body::RunFinished { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::NotifyDelivery { .. } => {}
         }
     }
 

@@ -92,11 +92,35 @@ impl Context {
 
     /// Takes in a journal event; kinds other than markers and silences are ignored.
     pub fn apply(&mut self, event: &Event) {
-        match event.body().cloned() {
-            Some(Body::Marker { text }) => self.marker(event.at_ms, &text),
-            Some(Body::SilenceSet { target, until_ms, reason }) => self.silence(&target, until_ms, &reason),
-            Some(Body::SilenceLifted { target }) => self.lift(&target),
-            _ => {}
+        let Some(body) = event.body() else { return };
+        match body {
+            Body::Marker { text } => self.marker(event.at_ms, text),
+            Body::SilenceSet { target, until_ms, reason } => self.silence(target, *until_ms, reason),
+            Body::SilenceLifted { target } => self.lift(target),
+            Body::IncidentOpened { .. }
+            | Body::IncidentAcknowledged { .. }
+            | Body::IncidentSeverity { .. }
+            | Body::IncidentStatus { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::StepConfirmed { .. }
+            | Body::StepSkipped { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunbookRestarted { .. }
+            | Body::RunClaimed { .. }
+            | Body::RunRenewed { .. }
+            | Body::RunFinished { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => {}
         }
     }
 
