@@ -1,6 +1,6 @@
 //! The launch: what the plan asks people to get done, and how far the room
-//! has got. [`load`] resolves the plan's checklists and runbooks (inline or
-//! read from Markdown) into definitions with stable ids; [`progress`] folds
+//! has got. The definitions here are the plan's checklists and runbooks (inline or
+//! read from Markdown by the binary's `launch_docs`) with stable ids; [`progress`] folds
 //! the room's journal into who ticked, claimed, skipped, confirmed and ran
 //! what; [`runs`] keeps the claimed command runs and who holds each lock.
 //!

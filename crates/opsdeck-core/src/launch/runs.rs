@@ -3,7 +3,7 @@
 //! under which lock, whether each claim holds, and how each run ended.
 //! This is the one place that decides who holds a lock: the console (its
 //! launch progress and rollback keys), the rollback pane and the notifier
-//! ([`crate::notify::Classifier`]) all fold [`Runs`] and ask it. Pure: no
+//! (the binary's `adapters::notify` classifier) all fold [`Runs`] and ask it. Pure: no
 //! I/O, no clock (times are event times, or `now_ms` passed in).
 //!
 //! Exactly one run per lock is active across the room because every
