@@ -1,5 +1,7 @@
 //! Trigger conditions, written as short sentences over checks:
-//! `error-rate critical for 1m`, `api latency_ms > 5000 for 1m`, `api failed 3x`.
+//! `error-rate critical for 1m`, `api latency_ms > 5000 for 1m`, `api failed 3x`,
+//! and the two that count a target that does not answer as failing:
+//! `api down for 30s`, `api unreachable 3x`.
 
 use super::band::{Bound, CmpOp};
 use super::duration::TimeSpan;
@@ -19,16 +21,33 @@ pub enum Condition {
     State { check: String, state: StateAtLeast, held_for: Option<TimeSpan> },
     /// A measured quantity compares to a threshold, for a while.
     Compare { check: String, field: Option<String>, bound: Bound, held_for: Option<TimeSpan> },
-    /// The probe failed this many times in a row.
+    /// The target answered that it is failing this many times in a row
+    /// (HTTP 503, a failed assertion). No answer is UNKNOWN: it never counts.
     Failed { check: String, times: u32 },
+    /// Every probe failed, for a while or this many times in a row, whether
+    /// the target answered that it is failing or did not answer at all
+    /// (refused, timeout, DNS): `api down for 30s`, `api unreachable 3x`.
+    Down { check: String, span: DownFor },
 }
 
-pub const CONDITION_EXPECTED: &str = "expected `<check> <acceptable|degraded|critical> [for <duration>]`, `<check> [<value>] <op> <number> [for <duration>]` or `<check> failed <n>x`";
+/// How long a [`Condition::Down`] must last.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DownFor {
+    /// Every probe since at least this long ago failed (`down for 30s`).
+    Time(TimeSpan),
+    /// This many probes in a row failed (`unreachable 3x`).
+    Times(u32),
+}
+
+pub const CONDITION_EXPECTED: &str = "expected `<check> <acceptable|degraded|critical> [for <duration>]`, `<check> [<value>] <op> <number> [for <duration>]`, `<check> failed <n>x`, `<check> down for <duration>` or `<check> unreachable <n>x`";
 
 impl Condition {
     pub fn check(&self) -> &str {
         match self {
-            Condition::State { check, .. } | Condition::Compare { check, .. } | Condition::Failed { check, .. } => check,
+            Condition::State { check, .. }
+            | Condition::Compare { check, .. }
+            | Condition::Failed { check, .. }
+            | Condition::Down { check, .. } => check,
         }
     }
 }
@@ -46,16 +65,25 @@ impl std::str::FromStr for Condition {
         let Some((&check, rest)) = words.split_first() else {
             return Err(bad("it is empty"));
         };
+        let count = |count: &str| {
+            let digits = count.trim_end_matches(['x', 'X']);
+            digits.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| bad(&format!("`{count}` is not a count like `3x`")))
+        };
         match rest {
-            ["failed", count] | ["failed", count, "times"] => {
+            [word @ ("failed" | "unreachable"), n] | [word @ ("failed" | "unreachable"), n, "times"] => {
                 if held_for.is_some() {
-                    return Err(bad("`failed` counts probes, so it takes no `for`"));
+                    return Err(bad(&format!("`{word}` counts probes, so it takes no `for`")));
                 }
-                let digits = count.trim_end_matches(['x', 'X']);
-                let times =
-                    digits.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| bad(&format!("`{count}` is not a count like `3x`")))?;
-                Ok(Condition::Failed { check: check.into(), times })
+                let times = count(n)?;
+                Ok(match *word {
+                    "failed" => Condition::Failed { check: check.into(), times },
+                    _ => Condition::Down { check: check.into(), span: DownFor::Times(times) },
+                })
             }
+            ["down"] => match held_for {
+                Some(d) => Ok(Condition::Down { check: check.into(), span: DownFor::Time(d) }),
+                None => Err(bad("`down` needs a duration, like `down for 30s`")),
+            },
             [state] => {
                 let state = match *state {
                     "acceptable" => StateAtLeast::Acceptable,
@@ -110,6 +138,20 @@ mod tests {
         assert!(matches!(c, Condition::Compare { field: None, .. }));
         let c: Condition = "api failed 3x".parse().unwrap();
         assert_eq!(c, Condition::Failed { check: "api".into(), times: 3 });
+    }
+
+    #[test]
+    fn reads_the_forms_that_count_no_answer_as_failing() {
+        let c: Condition = "api down for 30s".parse().unwrap();
+        assert_eq!(c, Condition::Down { check: "api".into(), span: DownFor::Time(TimeSpan::from_secs(30)) });
+        let c: Condition = "api unreachable 3x".parse().unwrap();
+        assert_eq!(c, Condition::Down { check: "api".into(), span: DownFor::Times(3) });
+        let e = "api down".parse::<Condition>().unwrap_err();
+        assert!(e.contains("`down` needs a duration"), "{e}");
+        let e = "api unreachable 3x for 1m".parse::<Condition>().unwrap_err();
+        assert!(e.contains("`unreachable` counts probes"), "{e}");
+        let e = "api unreachable 0x".parse::<Condition>().unwrap_err();
+        assert!(e.contains("`0x` is not a count"), "{e}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! its check is UNKNOWN or stale, and failures in a row. Pure.
 
 use crate::config::band::{BandLevel, CmpOp, ResolvedBand};
-use crate::config::condition::{Condition, StateAtLeast};
+use crate::config::condition::{Condition, DownFor, StateAtLeast};
 use crate::config::units::Unit;
 use crate::format::duration;
 use crate::metrics::board::Row;
@@ -76,6 +76,8 @@ pub struct Tracker {
     last_at: Option<i64>,
     failed_in_a_row: u32,
     answered_failures_in_a_row: u32,
+    /// When the current run of failed probes (answered or not) began.
+    failing_since: Option<i64>,
     last_failure: String,
 }
 
@@ -101,6 +103,7 @@ impl Tracker {
             last_at: None,
             failed_in_a_row: 0,
             answered_failures_in_a_row: 0,
+            failing_since: None,
             last_failure: String::new(),
         })
     }
@@ -119,11 +122,13 @@ impl Tracker {
             Some(f) => {
                 self.failed_in_a_row = self.failed_in_a_row.saturating_add(1);
                 self.answered_failures_in_a_row = if f.answered { self.answered_failures_in_a_row.saturating_add(1) } else { 0 };
+                self.failing_since.get_or_insert(o.at_ms);
                 self.last_failure.clone_from(&f.reason);
             }
             None => {
                 self.failed_in_a_row = 0;
                 self.answered_failures_in_a_row = 0;
+                self.failing_since = None;
             }
         }
         match &self.condition {
@@ -132,7 +137,7 @@ impl Tracker {
                 let (field, op) = (field.clone(), bound.op);
                 self.observe_compare(o, field.as_deref(), op);
             }
-            Condition::Failed { .. } => {}
+            Condition::Failed { .. } | Condition::Down { .. } => {}
         }
     }
 
@@ -213,6 +218,9 @@ impl Tracker {
                 Outcome::No
             };
         }
+        if let Condition::Down { span, .. } = self.condition {
+            return self.evaluate_down(span, now_ms);
+        }
         if let Some(why) = &self.unknown {
             return Outcome::Unknown(why.clone());
         }
@@ -229,12 +237,38 @@ impl Tracker {
         }
     }
 
+    /// `down for 30s` / `unreachable 3x`: a failed probe counts whether
+    /// the target answered or not; a success ends the run.
+    fn evaluate_down(&self, span: DownFor, now_ms: i64) -> Outcome {
+        let id = &self.check.id;
+        let Some(since) = self.failing_since else {
+            return Outcome::No;
+        };
+        let last = &self.last_failure;
+        match span {
+            DownFor::Times(times) if self.failed_in_a_row >= times => {
+                Outcome::Holds(format!("{id} failed {}x in a row, answered or not (last: {last})", self.failed_in_a_row))
+            }
+            DownFor::Times(_) => Outcome::No,
+            DownFor::Time(d) => {
+                let need = i64::try_from(d.get().as_millis()).unwrap_or(i64::MAX);
+                let held = now_ms.saturating_sub(since);
+                let text = format!("{id} down for {} ({} failed probes, last: {last})", duration(held), self.failed_in_a_row);
+                if held >= need {
+                    Outcome::Holds(text)
+                } else {
+                    Outcome::Pending { since_ms: since, needs_ms: need - held, text: format!("{text} (needs {d})") }
+                }
+            }
+        }
+    }
+
     fn held_for_ms(&self) -> i64 {
         match &self.condition {
             Condition::State { held_for, .. } | Condition::Compare { held_for, .. } => {
                 held_for.map_or(0, |d| i64::try_from(d.get().as_millis()).unwrap_or(i64::MAX))
             }
-            Condition::Failed { .. } => 0,
+            Condition::Failed { .. } | Condition::Down { .. } => 0,
         }
     }
 
@@ -261,7 +295,7 @@ impl Tracker {
                 let worst = if s.samples > 1 && s.worst != s.last { format!(", worst {}", show(s.worst)) } else { String::new() };
                 format!("{id} {name} {} {bound}{held} ({samples}{worst})", show(s.last))
             }
-            Condition::Failed { .. } => String::new(),
+            Condition::Failed { .. } | Condition::Down { .. } => String::new(),
         }
     }
 }

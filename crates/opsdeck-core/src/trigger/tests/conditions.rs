@@ -225,3 +225,61 @@ fn unusable_conditions_are_listed_not_panicked_on() {
     assert!(e.problems()[0].contains("no check `nope`"), "{:?}", e.problems());
     assert_eq!(e.rules()[0].trackers.len(), 1);
 }
+
+#[test]
+fn unreachable_counts_probes_with_no_answer_as_failures() {
+    let mut e = engine(&[trigger("unreachable", &["api unreachable 3x"])]);
+    let refused = |at| Observed::failed("api", at, Health::Unknown, "connection refused", false);
+    let timeout = |at| Observed::failed("api", at, Health::Unknown, "timeout after 2s", false);
+    let http503 = |at| Observed::failed("api", at, Health::Critical, "HTTP 503", true);
+    let table: Vec<(Observed, &str)> = vec![
+        (refused(0), "armed"),
+        (timeout(5 * SEC), "armed"),
+        (api(10 * SEC, 120.0), "armed"), // an answer that works starts the count over
+        (refused(15 * SEC), "armed"),
+        (http503(20 * SEC), "armed"), // an answer that fails counts too
+        (timeout(25 * SEC), "firing"),
+    ];
+    let reason = run_table(&mut e, table);
+    assert!(reason.contains("api failed 3x in a row, answered or not (last: timeout after 2s)"), "{reason}");
+}
+
+#[test]
+fn down_for_a_while_fires_on_a_target_that_stopped_answering() {
+    let mut e = engine(&[trigger("down", &["api down for 30s"])]);
+    let refused = |at| Observed::failed("api", at, Health::Unknown, "connection refused", false);
+    let table: Vec<(Observed, &str)> = vec![
+        (api(0, 120.0), "armed"),
+        (refused(5 * SEC), "pending"),
+        (refused(20 * SEC), "pending"),
+        (api(25 * SEC, 130.0), "armed"), // back: the clock starts over
+        (refused(30 * SEC), "pending"),
+        (refused(45 * SEC), "pending"),
+        (refused(60 * SEC), "firing"),
+    ];
+    let reason = run_table(&mut e, table);
+    assert!(reason.contains("api down for 30s (3 failed probes, last: connection refused)"), "{reason}");
+}
+
+#[test]
+fn down_does_not_fire_on_a_check_nobody_probes() {
+    // The last probe failed, then nothing more came: stale, so UNKNOWN.
+    let mut e = engine(&[trigger("down", &["api down for 10s"])]);
+    e.observe(&Observed::failed("api", 0, Health::Unknown, "connection refused", false));
+    assert!(matches!(status(&mut e, 31 * SEC), Status::Unknown { .. }), "stale data never fires");
+}
+
+/// Feeds each sample and checks the status after it; returns the firing's reason.
+fn run_table(e: &mut crate::trigger::Engine, table: Vec<(Observed, &str)>) -> String {
+    let mut reason = String::new();
+    for (o, want) in table {
+        let at = o.at_ms;
+        e.observe(&o);
+        let s = status(e, at);
+        assert_eq!(s.name(), want, "at {}s: {s:?}", at / SEC);
+        if let Status::Firing(f) = s {
+            reason = f.reason;
+        }
+    }
+    reason
+}
