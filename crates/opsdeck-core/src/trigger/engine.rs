@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use crate::config::Plan;
+use crate::event::{Body, Event};
 use crate::config::condition::Condition;
 use crate::config::sections::{Combine, OnNoAnswer, Trigger, TriggerMode};
 use crate::metrics::board::Board;
@@ -122,6 +123,24 @@ impl Engine {
     /// Markers, freeze and silences: feed journal events with `Context::apply`.
     pub fn context_mut(&mut self) -> &mut Context {
         &mut self.context
+    }
+
+    /// Takes in a journal event: markers, freezes and silences (see
+    /// [`Context::apply`]), and the room's record of a firing, which starts
+    /// that trigger's cooldown at the time the room stored it. The room's
+    /// time is a little later than this engine's own firing, so the next
+    /// firing after the cooldown is one the room has not recorded yet; and
+    /// a console that did not fire itself (or took over the judging) cools
+    /// down with the room.
+    pub fn apply(&mut self, event: &Event) {
+        self.context.apply(event);
+        if let Some(Body::TriggerFired { trigger, .. }) = event.body()
+            && let Some(rule) = self.rules.iter_mut().find(|r| r.id == *trigger)
+            && rule.last_fired_ms.is_none_or(|at| at < event.at_ms)
+        {
+            rule.last_fired_ms = Some(event.at_ms);
+            rule.rearmed = false;
+        }
     }
 
     /// Takes in one check sample.

@@ -170,3 +170,46 @@ fn peek_records_nothing() {
     assert_eq!(name(&mut e, 0), "firing");
     assert_eq!(e.peek(SEC)[0].status.name(), "cooling_down");
 }
+
+/// The room's record of a firing of `rollback-api`, stored at `at_ms`.
+fn room_fired(seq: i64, at_ms: i64) -> crate::event::Event {
+    let who = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
+    let body = Body::TriggerFired {
+        trigger: "rollback-api".into(),
+        reason: "api latency_ms 6000 > 5000".into(),
+        mode: "advise".into(),
+        rollback: None,
+        frozen: None,
+    };
+    NewEvent::new("test", &who, at_ms, &body).stored(seq)
+}
+
+#[test]
+fn the_cooldown_runs_from_the_rooms_record_of_the_firing() {
+    // The engine fires at 0; the room stores the firing a millisecond later.
+    let mut e = slow_api(0, 600);
+    e.observe(&api(0, 6000.0));
+    assert_eq!(name(&mut e, 0), "firing");
+    e.apply(&room_fired(1, 1));
+    // At the engine's own cooldown end the room's record is not 10 minutes
+    // old yet: a firing now would be taken for the one already recorded
+    // and swallowed. The engine waits for the room's cooldown instead.
+    e.observe(&api(600 * SEC, 6000.0));
+    let Status::CoolingDown { fired_ms, until_ms } = status(&mut e, 600 * SEC) else { panic!("still cooling down") };
+    assert_eq!((fired_ms, until_ms), (1, 600 * SEC + 1));
+    e.observe(&api(601 * SEC, 6000.0));
+    let Status::Firing(f) = status(&mut e, 601 * SEC) else { panic!("fires again once the room's cooldown is over") };
+    assert!(f.at_ms - 1 >= 600 * SEC, "the second firing is a cooldown after the room's record of the first");
+}
+
+#[test]
+fn a_console_that_did_not_fire_cools_down_with_the_room() {
+    let mut e = slow_api(0, 600);
+    e.apply(&room_fired(1, 10 * SEC));
+    e.observe(&api(20 * SEC, 6000.0));
+    assert_eq!(name(&mut e, 20 * SEC), "cooling_down", "another console already fired it");
+    // An older record does not move the cooldown back.
+    e.apply(&room_fired(2, 5 * SEC));
+    let Status::CoolingDown { fired_ms, .. } = status(&mut e, 30 * SEC) else { panic!("cooling down") };
+    assert_eq!(fired_ms, 10 * SEC);
+}
