@@ -74,11 +74,9 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
         tracing::warn!("{w}");
     }
     let mut state = State::new(plan, &look.theme.name, now_ms()).with_launch(launch);
-    state.room.name = opts.journal.room().to_string();
-    state.room.actor = opts.journal.actor().clone();
-    state.room.read_only = opts.journal.is_read_only();
+    state.join_room(opts.journal.room().to_string(), opts.journal.actor().clone(), opts.journal.is_read_only());
     let store_kind = if opts.journal.store().is_shared() { "postgres" } else { "sqlite" };
-    state.room.store = StoreStatus { kind: store_kind.to_string(), online: true, ..StoreStatus::default() };
+    state.set_store(StoreStatus { kind: store_kind.to_string(), online: true, ..StoreStatus::default() });
     let notifier = crate::adapters::notify::Notifier::for_console(plan, &opts.journal);
     let mut link = JournalLink::start_with(opts.journal.clone(), notifier);
     let mut runner = StepRunner::default();
@@ -91,8 +89,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     let result: Result<Ended> = loop {
         if dirty && last_frame.elapsed() >= FRAME {
-            state.now_ms = now_ms();
-            state.log_warnings = crate::logging::warnings();
+            state.set_clock(now_ms(), crate::logging::warnings());
             let view = View { state: &state, theme: &look.theme, keymap: &look.keymap, ascii: opts.ascii };
             let mut out = stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
@@ -104,7 +101,7 @@ pub async fn run(plan: &Plan, mut look: Look, env: ProbeEnv, opts: Options) -> R
                 break signal_or(&mut signals, Err(e).wrap_err("cannot draw to the terminal")).await;
             }
             if rows > 0 {
-                state.page_rows = rows;
+                state.set_page_rows(rows);
             }
             dirty = false;
             last_frame = Instant::now();
@@ -295,7 +292,7 @@ impl Outside<'_> {
                 Effect::StartRun(start) => {
                     let run = start.run.clone();
                     let live = self.runner.start(start, now_ms());
-                    state.live.insert(run, live);
+                    state.run_started(run, live);
                 }
                 Effect::Preview(start) => {
                     self.runner.preview(start);
@@ -322,16 +319,16 @@ pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Ve
             }
         }
         // The acknowledgement must not hide an error said meanwhile (a lost claim's "not run: alice is running …").
-        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message.as_ref().is_some_and(|m| m.is_error) => {
+        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message().is_some_and(|m| m.is_error) => {
             state.say(format!("saved to the room as event #{}", e.seq))
         }
         FromJournal::Appended(Ok(Appended::Stored(_))) => {}
         FromJournal::Appended(Ok(Appended::Queued { .. })) => state.append_queued(),
         FromJournal::Appended(Err(e)) => state.error(e),
         FromJournal::Status { online, queued, present, problem } => {
-            state.room.store = StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem };
+            state.set_store(StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem });
             state.store_health(online, queued);
-            state.room.present = present;
+            state.set_present(present);
         }
         FromJournal::Health { online, queued } => state.store_health(online, queued),
         FromJournal::Queued(events) => state.queued_here(events),
@@ -349,7 +346,7 @@ fn next_theme(current: &str) -> &'static str {
 fn switch_theme(state: &mut State, look: &mut Look, loader: &ThemeLoader, name: &str) {
     match loader.load(name) {
         Ok((theme, _)) => {
-            state.theme_name = theme.name.clone();
+            state.theme_switched(&theme.name);
             state.say(format!("theme {}", theme.name));
             look.theme = theme;
         }
