@@ -48,7 +48,7 @@ fn checklist_frame(c: &mut Criterion) {
     let launch = Launch { checklists: vec![ChecklistDef { id: "go".into(), title: "Go-live".into(), phases }], ..Launch::default() };
     let mut state = support::state(50).with_launch(launch);
     let alice = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
-    let ids: Vec<String> = state.launch.items().map(|i| i.id.clone()).step_by(2).collect();
+    let ids: Vec<String> = state.launch().defs().items().map(|i| i.id.clone()).step_by(2).collect();
     for (n, item) in ids.into_iter().enumerate() {
         let body = Body::ChecklistTicked { item, text: String::new(), evidence: None };
         state.apply_event(NewEvent::new("bench", &alice, support::T0, &body).stored(n as i64 + 1));

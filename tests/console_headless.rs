@@ -83,8 +83,7 @@ async fn console(dir: &std::path::Path) -> Headless {
     let (theme, theme_origin) = themes.load("dark").expect("dark theme");
     let look = Look { theme, theme_origin, keymap };
     let launch = opsdeck::adapters::launch_docs::load(&plan);
-    let mut state = initial_state(&plan, "dark", &journal, launch, now_ms());
-    state.tz = jiff::tz::TimeZone::UTC;
+    let state = initial_state(&plan, "dark", &journal, launch, now_ms()).with_time_zone(jiff::tz::TimeZone::UTC);
     let parts = Parts { themes, link: JournalLink::start(journal), runner: StepRunner::default(), store_kind: "sqlite", ascii: false };
     Console::new(Terminal::new(TestBackend::new(120, 40)).expect("test terminal"), state, look, parts)
 }
@@ -189,10 +188,10 @@ async fn a_scripted_launch_drives_the_whole_console_headless() {
     pump_until(&mut c, "the proposal", Duration::from_secs(20), |c| screen(c).contains("rollback previous-release proposed")).await;
 
     // Another console ticks the first item of the checklist.
-    let item = c.state().launch.checklists[0].phases[0].items[0].clone();
+    let item = c.state().launch().defs().checklists[0].phases[0].items[0].clone();
     bob.record(&Body::ChecklistTicked { item: item.id.clone(), text: item.text.clone(), evidence: None }).await.expect("bob ticks");
     pump_until(&mut c, "bob's tick", Duration::from_secs(20), |c| {
-        c.state().progress.item(&item.id).by.as_ref().is_some_and(|(a, _)| a.name == "bob")
+        c.state().progress().item(&item.id).by.as_ref().is_some_and(|(a, _)| a.name == "bob")
     })
     .await;
     key(&mut c, KeyCode::Char('2'));

@@ -13,6 +13,7 @@ use opsdeck::adapters::journal::{Actor, AnyStore, Appended, Body, Journal, Outco
 use opsdeck::shell::action::Action;
 use opsdeck::shell::app::console::from_journal;
 use opsdeck::shell::app::journal_link::{FromJournal, JournalLink};
+use opsdeck::shell::app::room::StoreStatus;
 use opsdeck::shell::app::state::{Effect, QUEUED_OFFLINE, State};
 use opsdeck_core::config::{Source, parse_source};
 use opsdeck_core::event::fresh_key;
@@ -50,10 +51,8 @@ impl Console {
         let (plan, d) = parse_source(&Source::new("p.toml", PLAN), &|_| true);
         let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
         let mut state = State::new(&plan, "dark", now_ms()).with_launch(opsdeck::adapters::launch_docs::load(&plan));
-        state.room.name = room.to_string();
-        state.room.actor = actor;
-        state.room.store.kind = "postgres".into();
-        state.room.store.online = true;
+        state.join_room(room.to_string(), actor, false);
+        state.set_store(StoreStatus { kind: "postgres".into(), online: true, ..StoreStatus::default() });
         Console { link: JournalLink::start(journal), state, answers: Vec::new(), effects: Vec::new(), _spool: dir }
     }
 
@@ -71,7 +70,7 @@ impl Console {
                         };
                         self.answers.push((Instant::now(), r));
                     }
-                    self.state.now_ms = now_ms();
+                    self.state.set_now(now_ms());
                     let effects = from_journal(&mut self.state, msg, "postgres");
                     self.carry_out(effects);
                 }
@@ -92,7 +91,7 @@ impl Console {
     }
 
     fn act(&mut self, action: Action) {
-        self.state.now_ms = now_ms();
+        self.state.set_now(now_ms());
         let effects = self.state.update(action);
         self.carry_out(effects);
     }
@@ -110,7 +109,7 @@ impl Console {
     }
 
     fn offline_banner(&self) -> (bool, usize) {
-        (!self.state.room.store.online, self.state.room.store.queued)
+        (!self.state.room().store().online, self.state.room().store().queued)
     }
 }
 
@@ -134,7 +133,7 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
     let room = room("honest");
     let mut alice = Console::start(proxy.store("opsdeck-test-honest"), &room, "alice").await;
     alice.open_incident("Online one");
-    assert!(alice.fold_until(Duration::from_secs(5), |c| c.state.room.incidents.len() == 1).await, "online: stored and shown");
+    assert!(alice.fold_until(Duration::from_secs(5), |c| c.state.room().incidents().len() == 1).await, "online: stored and shown");
 
     // The server goes away: connecting is refused.
     proxy.refuse().await;
@@ -145,10 +144,10 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
     let answered = alice.answers.last().map(|(t, _)| *t).expect("answered");
     assert!(answered - asked < Duration::from_secs(2), "a refused store is told at once, not after the timeout: {:?}", answered - asked);
     // The same moment, on its own console, the incident shows as pending.
-    let pending = alice.state.room.pending.incidents();
+    let pending = alice.state.room().pending().incidents();
     assert_eq!(pending.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), vec!["Opened offline"]);
-    assert_eq!(alice.state.room.incidents.len(), 1, "not in the room");
-    assert_eq!(alice.state.message.as_ref().map(|m| m.text.as_str()), Some(QUEUED_OFFLINE));
+    assert_eq!(alice.state.room().incidents().len(), 1, "not in the room");
+    assert_eq!(alice.state.message().map(|m| m.text.as_str()), Some(QUEUED_OFFLINE));
     let banner = |n: usize| move |c: &Console| c.offline_banner() == (true, n);
     assert!(alice.fold_until(Duration::from_secs(1), banner(1)).await, "OFFLINE · 1 queued within a second: {:?}", alice.offline_banner());
     assert!(answered.elapsed() < Duration::from_secs(1) + Duration::from_millis(100));
@@ -159,8 +158,8 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
     alice.act(Action::ItemTick);
     assert!(alice.fold_until(Duration::from_secs(1), banner(2)).await, "OFFLINE · 2 queued within a second: {:?}", alice.offline_banner());
     assert!(asked.elapsed() < Duration::from_secs(1));
-    let item = alice.state.launch.items().next().map(|i| i.id.clone()).expect("an item");
-    assert_eq!(alice.state.room.pending.item(&item), Some(opsdeck_core::launch::ItemStatus::Done), "the tick shows as pending");
+    let item = alice.state.launch().defs().items().next().map(|i| i.id.clone()).expect("an item");
+    assert_eq!(alice.state.room().pending().item(&item), Some(opsdeck_core::launch::ItemStatus::Done), "the tick shows as pending");
 
     // The server is back; the upkeep flushes within its round.
     proxy.restore().await;
@@ -172,10 +171,10 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
     let flushed = Instant::now();
     let back = |c: &Console| {
         c.offline_banner() == (false, 0)
-            && c.state.message.is_none()
-            && c.state.room.pending.is_empty()
-            && c.state.room.incidents.len() == 2
-            && c.state.progress.item(&c.state.launch.items().next().map(|i| i.id.clone()).unwrap_or_default()).status
+            && c.state.message().is_none()
+            && c.state.room().pending().is_empty()
+            && c.state.room().incidents().len() == 2
+            && c.state.progress().item(&c.state.launch().defs().items().next().map(|i| i.id.clone()).unwrap_or_default()).status
                 == opsdeck_core::launch::ItemStatus::Done
     };
     assert!(
@@ -183,12 +182,12 @@ async fn while_the_store_refuses_the_banner_the_count_and_the_pending_incident_f
         "within a second of the flush: online, 0 queued, the message gone, the pending events replaced by their stored copies: \
          banner {:?}, message {:?}, pending {}, incidents {}",
         alice.offline_banner(),
-        alice.state.message,
-        alice.state.room.pending.len(),
-        alice.state.room.incidents.len()
+        alice.state.message(),
+        alice.state.room().pending().len(),
+        alice.state.room().incidents().len()
     );
     eprintln!("online and settled {:?} after the flush", flushed.elapsed());
-    let titles: Vec<String> = alice.state.room.incidents.list(&alice.state.room.severities).map(|i| i.title.clone()).collect();
+    let titles: Vec<String> = alice.state.room().incidents().list(alice.state.room().severities()).map(|i| i.title.clone()).collect();
     assert_eq!(titles.len(), 2, "no duplicate: {titles:?}");
 
     // The first action after recovery is stored, not left on "saving…".
@@ -206,7 +205,7 @@ async fn after_a_failover_the_first_action_is_not_held_by_a_dead_connection() {
     let store = proxy.store("opsdeck-test-failover");
     let mut alice = Console::start(store.clone(), &room, "alice").await;
     alice.open_incident("Before");
-    assert!(alice.fold_until(Duration::from_secs(5), |c| c.state.room.incidents.len() == 1).await);
+    assert!(alice.fold_until(Duration::from_secs(5), |c| c.state.room().incidents().len() == 1).await);
     // Several connections in the pool, as a busy console has.
     let reads: Vec<_> = (0..4).map(|_| store.since(&room, 0, 10)).collect();
     for r in futures::future::join_all(reads).await {
@@ -249,7 +248,7 @@ async fn a_rollback_claimed_offline_does_not_run_again_and_no_console_names_an_e
     bob.act(Action::RollbackRun);
     bob.act(Action::Submit);
     let started = |c: &Console| c.effects.iter().any(|e| matches!(e, Effect::StartRun(_)));
-    assert!(bob.fold_until(Duration::from_secs(5), started).await, "bob's claim holds: {:?}", bob.state.message);
+    assert!(bob.fold_until(Duration::from_secs(5), started).await, "bob's claim holds: {:?}", bob.state.message());
     let run = bob
         .effects
         .iter()
@@ -268,11 +267,11 @@ async fn a_rollback_claimed_offline_does_not_run_again_and_no_console_names_an_e
             truncated: false,
         })
         .expect("taken");
-    let finished = |c: &Console| c.state.progress.runs.get(&run).is_some_and(|r| r.finish.is_some());
+    let finished = |c: &Console| c.state.progress().runs.get(&run).is_some_and(|r| r.finish.is_some());
     assert!(bob.fold_until(Duration::from_secs(5), finished).await);
     // Alice's store is back: her claim reaches the room after bob's run.
     proxy.restore().await;
-    let claims = |c: &Console| c.state.progress.runs.in_order().count() == 2;
+    let claims = |c: &Console| c.state.progress().runs.in_order().count() == 2;
     assert!(alice.fold_until(Duration::from_secs(15), claims).await, "alice's claim reached the room");
     assert!(bob.fold_until(Duration::from_secs(5), claims).await);
     // Let anything alice's console would do about it reach the room.
@@ -280,15 +279,15 @@ async fn a_rollback_claimed_offline_does_not_run_again_and_no_console_names_an_e
     bob.fold_until(Duration::from_secs(1), |_| false).await;
     assert!(!started(&alice), "no second execution: {:?}", alice.effects);
     for c in [&alice, &bob] {
-        let runs = &c.state.progress.runs;
+        let runs = &c.state.progress().runs;
         let holders: Vec<_> = runs.in_order().filter(|r| !r.lost).map(|r| r.actor.name.clone()).collect();
-        assert_eq!(holders, vec!["bob".to_string()], "{}: one claim held, bob's", c.state.room.actor.name);
+        assert_eq!(holders, vec!["bob".to_string()], "{}: one claim held, bob's", c.state.room().actor().name);
         let named = runs.active("rollback:race").or_else(|| runs.last_for(&Subject::Rollback { action: "race".into() }));
         let named = named.map(|r| (r.actor.name.clone(), r.finish.as_ref().map(|f| f.outcome)));
-        assert_eq!(named, Some(("bob".into(), Some(Outcome::Succeeded))), "{} names bob's run", c.state.room.actor.name);
-        let said = c.state.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
-        assert!(!said.contains("is running"), "{}: {said}", c.state.room.actor.name);
+        assert_eq!(named, Some(("bob".into(), Some(Outcome::Succeeded))), "{} names bob's run", c.state.room().actor().name);
+        let said = c.state.message().map(|m| m.text.clone()).unwrap_or_default();
+        assert!(!said.contains("is running"), "{}: {said}", c.state.room().actor().name);
     }
-    let said = alice.state.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    let said = alice.state.message().map(|m| m.text.clone()).unwrap_or_default();
     assert!(said.starts_with("not run: bob@test claimed race first (succeeded"), "{said}");
 }

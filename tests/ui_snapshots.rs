@@ -7,6 +7,7 @@
 use opsdeck::adapters::probe::schedule::Sample;
 use opsdeck::adapters::probe::{ProbeError, Reading};
 use opsdeck::shell::action::Action;
+use opsdeck::shell::app::room::StoreStatus;
 use opsdeck::shell::app::state::State;
 use opsdeck::shell::keymap::{Keymap, KeymapLoader};
 use opsdeck::shell::theme::ThemeLoader;
@@ -203,8 +204,8 @@ fn with_launch() -> State {
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
     let mut s = State::new(&plan, "dark", T0).with_launch(opsdeck::adapters::launch_docs::load(&plan));
     let who = |name: &str| Actor { name: name.into(), host: "bastion-1".into(), from: None };
-    let items: Vec<(String, String)> = s.launch.items().map(|i| (i.id.clone(), i.text.clone())).collect();
-    let book = s.launch.runbooks[0].clone();
+    let items: Vec<(String, String)> = s.launch().defs().items().map(|i| (i.id.clone(), i.text.clone())).collect();
+    let book = s.launch().defs().runbooks[0].clone();
     let step = |n: usize| book.steps[n].id.clone();
     let events = [
         ("alice", Body::ChecklistTicked { item: items[0].0.clone(), text: items[0].1.clone(), evidence: None }),
@@ -394,7 +395,8 @@ prepend_keymap = [
     s.update(Action::Down);
     let frame = draw_with(&s, &keymap, 120, 40);
     assert!(frame.contains("two-person rule (<C-a> approves)"), "the two-person rule: {frame}");
-    s.room.store.online = true;
+    let store = StoreStatus { online: true, ..s.room().store().clone() };
+    s.set_store(store);
     s.update(Action::RollbackRun);
     let frame = draw_with(&s, &keymap, 120, 40);
     assert!(frame.contains("carol@bastion-1 asked to run it at 13:59:00: <C-a> approves"), "the status bar: {frame}");
@@ -407,7 +409,7 @@ fn queued_while_offline_120x40() {
     let mut s = with_launch();
     s.update(Action::ViewChecklist);
     let me = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
-    let (item, text) = s.launch.items().nth(4).map(|i| (i.id.clone(), i.text.clone())).expect("the fifth item");
+    let (item, text) = s.launch().defs().items().nth(4).map(|i| (i.id.clone(), i.text.clone())).expect("the fifth item");
     s.queued_here(vec![
         NewEvent::new(
             "shopfront-v3",
@@ -417,7 +419,8 @@ fn queued_while_offline_120x40() {
         ),
         NewEvent::new("shopfront-v3", &me, T0 - 20_000, &Body::ChecklistTicked { item, text, evidence: None }),
     ]);
-    s.room.store.kind = "postgres".into();
+    let store = StoreStatus { kind: "postgres".into(), ..s.room().store().clone() };
+    s.set_store(store);
     s.store_health(false, 2);
     s.append_queued();
     let frame = draw(&s, 120, 40);
@@ -520,7 +523,7 @@ fn enormous_values_in_the_detail_view_120x40() {
     utc();
     let mut s = extremes();
     // The check that went from 1 to 1e308: its chart spans all of it.
-    while s.selected_row().is_some_and(|r| s.board.rows[r].id != "huge") {
+    while s.selected_row().is_some_and(|r| s.metrics().board().rows[r].id != "huge") {
         s.update(Action::Down);
     }
     s.update(Action::Open);
@@ -574,7 +577,8 @@ fn ascii_glyphs_80x24() {
 fn a_read_only_console_80x24() {
     utc();
     let mut s = with_incident();
-    s.room.read_only = true;
+    let (room, actor) = (s.room().name().to_string(), s.room().actor().clone());
+    s.join_room(room, actor, true);
     s.update(Action::Help);
     insta::assert_snapshot!(draw(&s, 80, 24));
 }

@@ -53,23 +53,23 @@ async fn two_consoles_converge_within_a_second() {
     link_a.append(Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() }).expect("queued for append");
     let sent = Instant::now();
     assert!(
-        fold_until(&mut link_b, &mut state_b, Duration::from_secs(1), |s| !s.incidents.is_empty()).await,
+        fold_until(&mut link_b, &mut state_b, Duration::from_secs(1), |s| !s.incidents().is_empty()).await,
         "bob saw the incident within a second"
     );
     let seen_after = sent.elapsed();
-    let incident = state_b.incidents.list(&default_severities()).next().expect("one incident").clone();
+    let incident = state_b.incidents().list(&default_severities()).next().expect("one incident").clone();
     assert_eq!(incident.opened_by.name, "alice", "with the actor's name");
 
     link_b
         .append(Body::IncidentSeverity { incident: incident.id, from: "P1".into(), to: "P0".into(), reason: "all regions".into() })
         .expect("queued");
     link_a.append(Body::IncidentStatus { incident: incident.id, from: Status::Investigating, to: Status::Identified }).expect("queued");
-    let both = |s: &RoomState| s.events.len() == 3;
+    let both = |s: &RoomState| s.events().len() == 3;
     assert!(fold_until(&mut link_a, &mut state_a, Duration::from_secs(3), both).await, "alice has all three");
     assert!(fold_until(&mut link_b, &mut state_b, Duration::from_secs(3), both).await, "bob has all three");
-    let seqs = |s: &RoomState| s.events.iter().map(|e| (e.seq, e.key.clone())).collect::<Vec<_>>();
+    let seqs = |s: &RoomState| s.events().iter().map(|e| (e.seq, e.key.clone())).collect::<Vec<_>>();
     assert_eq!(seqs(&state_a), seqs(&state_b), "the same events in the same order");
-    let (ia, ib) = (state_a.incidents.get(incident.id).expect("a"), state_b.incidents.get(incident.id).expect("b"));
+    let (ia, ib) = (state_a.incidents().get(incident.id).expect("a"), state_b.incidents().get(incident.id).expect("b"));
     assert_eq!((ia.severity.as_str(), ia.status), ("P0", Status::Identified));
     assert_eq!((ib.severity.as_str(), ib.status), (ia.severity.as_str(), ia.status));
     eprintln!("propagation from alice's append to bob's fold: {seen_after:?}");

@@ -5,7 +5,7 @@
 //! step runner, theme switches); and the console draws only when handling
 //! a message changed something on screen.
 //!
-//! Generic over the ratatui [`Backend`]: the real loop ([`super::run`])
+//! Generic over the ratatui [`Backend`]: the real loop (`app::run`)
 //! feeds it from the terminal, the probes, the journal and a timer on a
 //! crossterm backend; a test feeds it a script on `TestBackend` and reads
 //! the frames.
@@ -173,13 +173,12 @@ impl<B: Backend> Console<B> {
         if !self.changed {
             return Ok(false);
         }
-        self.state.now_ms = now_ms;
-        self.state.log_warnings = crate::logging::warnings();
+        self.state.set_clock(now_ms, crate::logging::warnings());
         let view = View { state: &self.state, theme: &self.look.theme, keymap: &self.look.keymap, ascii: self.parts.ascii };
         let mut rows = 0;
         self.terminal.draw(|f| rows = ui::render(f, &view).metrics_rows)?;
         if rows > 0 {
-            self.state.page_rows = rows;
+            self.state.set_page_rows(rows);
         }
         self.changed = false;
         self.frames += 1;
@@ -243,7 +242,7 @@ impl<B: Backend> Console<B> {
                 Effect::StartRun(start) => {
                     let run = start.run.clone();
                     let live = self.parts.runner.start(start, crate::adapters::probe::schedule::now_ms());
-                    self.state.live.insert(run, live);
+                    self.state.run_started(run, live);
                 }
                 Effect::Preview(start) => {
                     self.parts.runner.preview(start);
@@ -262,7 +261,7 @@ impl<B: Backend> Console<B> {
     fn switch_theme(&mut self, name: &str) {
         match self.parts.themes.load(name) {
             Ok((theme, _)) => {
-                self.state.theme_name = theme.name.clone();
+                self.state.theme_switched(&theme.name);
                 self.state.say(format!("theme {}", theme.name));
                 self.look.theme = theme;
             }
@@ -289,12 +288,13 @@ struct Shown {
 
 impl Shown {
     fn of(state: &State) -> Shown {
+        let room = state.room();
         Shown {
-            last_seq: state.room.last_seq,
-            store: state.room.store.clone(),
-            present: state.room.present.iter().map(|(a, _)| a.to_string()).collect(),
-            message: state.message.clone(),
-            pending: state.room.pending.len(),
+            last_seq: room.last_seq(),
+            store: room.store().clone(),
+            present: room.present().iter().map(|(a, _)| a.to_string()).collect(),
+            message: state.message().cloned(),
+            pending: room.pending().len(),
         }
     }
 }
@@ -303,11 +303,9 @@ impl Shown {
 /// arrives: the store is taken to be online until the link says otherwise.
 pub fn initial_state(plan: &Plan, theme_name: &str, journal: &Journal, launch: Launch, now_ms: i64) -> State {
     let mut state = State::new(plan, theme_name, now_ms).with_launch(launch);
-    state.room.name = journal.room().to_string();
-    state.room.actor = journal.actor().clone();
-    state.room.read_only = journal.is_read_only();
+    state.join_room(journal.room().to_string(), journal.actor().clone(), journal.is_read_only());
     let kind = if journal.store().is_shared() { "postgres" } else { "sqlite" };
-    state.room.store = StoreStatus { kind: kind.to_string(), online: true, ..StoreStatus::default() };
+    state.set_store(StoreStatus { kind: kind.to_string(), online: true, ..StoreStatus::default() });
     state
 }
 
@@ -321,16 +319,16 @@ pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Ve
             }
         }
         // The acknowledgement must not hide an error said meanwhile (a lost claim's "not run: alice is running …").
-        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message.as_ref().is_some_and(|m| m.is_error) => {
+        FromJournal::Appended(Ok(Appended::Stored(e))) if !state.message().is_some_and(|m| m.is_error) => {
             state.say(format!("saved to the room as event #{}", e.seq))
         }
         FromJournal::Appended(Ok(Appended::Stored(_))) => {}
         FromJournal::Appended(Ok(Appended::Queued { .. })) => state.append_queued(),
         FromJournal::Appended(Err(e)) => state.error(e),
         FromJournal::Status { online, queued, present, problem } => {
-            state.room.store = StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem };
+            state.set_store(StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem });
             state.store_health(online, queued);
-            state.room.present = present;
+            state.set_present(present);
         }
         FromJournal::Health { online, queued } => state.store_health(online, queued),
         FromJournal::Queued(events) => state.queued_here(events),

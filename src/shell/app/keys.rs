@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use crate::shell::action::Action;
 use crate::shell::keymap::{Context, Key, Keymap, Lookup};
 
-use super::state::{Overlay, Pane, State};
+use super::state::{Overlay, State};
 
 /// What a key press turned into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,27 +17,6 @@ pub enum KeyOutcome {
     /// Part of a longer sequence; waiting for the next key.
     Pending,
     Ignored,
-}
-
-/// The contexts that apply, most specific first.
-pub fn contexts(state: &State) -> Vec<Context> {
-    match &state.overlay {
-        Overlay::Prompt { .. } | Overlay::Form(_) => vec![Context::Input],
-        Overlay::Help { .. } => vec![Context::Help, Context::Global],
-        Overlay::None if state.timeline_open => vec![Context::Timeline, Context::Global],
-        Overlay::None if state.detail.is_some() => vec![Context::Detail, Context::Global],
-        Overlay::None => {
-            let pane = match state.focus {
-                Pane::Metrics => Context::Metrics,
-                Pane::Incidents => Context::Incidents,
-                Pane::Changes => Context::Changes,
-                Pane::Checklist => Context::Checklist,
-                Pane::Runbook => Context::Runbook,
-                Pane::Rollback => Context::Rollback,
-            };
-            vec![pane, Context::Global]
-        }
-    }
 }
 
 /// Keys pressed so far in a sequence.
@@ -52,7 +31,7 @@ impl KeyReader {
     }
 
     pub fn read(&mut self, keymap: &Keymap, state: &State, key: Key) -> KeyOutcome {
-        let ctxs = contexts(state);
+        let ctxs = state.key_contexts();
         self.pending.push(key);
         match resolve(keymap, &ctxs, &self.pending) {
             Lookup::Run(a) => {
@@ -67,7 +46,7 @@ impl KeyReader {
                 if was_sequence {
                     return self.read(keymap, state, key);
                 }
-                match (key.code, &state.overlay) {
+                match (key.code, state.overlay()) {
                     (KeyCode::Char(c), Overlay::Prompt { .. } | Overlay::Form(_))
                         if !key.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
                     {

@@ -1,21 +1,27 @@
-//! The console: state and its reducer, key handling, the palette, and the
+//! The console: its state and reducer, key handling, the palette, and the
 //! loop that owns the state and the terminal.
+//!
+//! The state ([`state`]) is made of parts that own their fields: the chrome
+//! (focus, overlay, message, filter, clock), the room's shared folds (the
+//! [`room`] and its launch progress), this console's runs, and a view per
+//! area — metrics, incidents, launch (checklists and runbooks), rollback —
+//! each with its own `update` for the keys routed to it and `apply` for the
+//! room's events. The loop ([`run`]) changes it only through its methods;
+//! the ui reads it through accessors. Around it: plain vocabularies shared
+//! with the ui ([`panes`], [`purpose`], [`form`], [`pending`], [`live`]),
+//! keys to actions ([`keys`], [`palette`]), and the loop's helpers
+//! ([`journal_link`], [`step_runner`]).
 
 pub mod console;
 pub mod form;
-pub mod incident_actions;
 pub mod journal_link;
 pub mod keys;
-pub mod launch_actions;
 pub mod live;
 pub mod palette;
 pub mod panes;
 pub mod pending;
 pub mod purpose;
-pub mod rollback_actions;
 pub mod room;
 pub mod run;
-pub mod silence_actions;
 pub mod state;
 pub mod step_runner;
-pub mod verify;

@@ -75,11 +75,37 @@ impl Pending {
     /// it. A pending claim counts as open.
     pub fn item(&self, item: &str) -> Option<ItemStatus> {
         self.bodies()
-            .filter_map(|(_, b)| match b {
-                Body::ChecklistTicked { item: i, .. } if i == item => Some(ItemStatus::Done),
-                Body::ChecklistSkipped { item: i, .. } if i == item => Some(ItemStatus::Skipped),
-                Body::ChecklistUndone { item: i, .. } | Body::ChecklistClaimed { item: i, .. } if i == item => Some(ItemStatus::Open),
-                _ => None,
+            .filter_map(|(_, b)| {
+                let (i, status) = match b {
+                    Body::ChecklistTicked { item, .. } => (item, ItemStatus::Done),
+                    Body::ChecklistSkipped { item, .. } => (item, ItemStatus::Skipped),
+                    Body::ChecklistUndone { item, .. } | Body::ChecklistClaimed { item, .. } => (item, ItemStatus::Open),
+                    // Not about a checklist item.
+                    Body::IncidentOpened { .. }
+                    | Body::IncidentAcknowledged { .. }
+                    | Body::IncidentSeverity { .. }
+                    | Body::IncidentStatus { .. }
+                    | Body::IncidentRole { .. }
+                    | Body::IncidentNote { .. }
+                    | Body::IncidentLink { .. }
+                    | Body::StepConfirmed { .. }
+                    | Body::StepSkipped { .. }
+                    | Body::RunbookAborted { .. }
+                    | Body::RunbookRestarted { .. }
+                    | Body::RunClaimed { .. }
+                    | Body::RunRenewed { .. }
+                    | Body::RunFinished { .. }
+                    | Body::Marker { .. }
+                    | Body::SilenceSet { .. }
+                    | Body::SilenceLifted { .. }
+                    | Body::RollbackRequested { .. }
+                    | Body::RollbackApproved { .. }
+                    | Body::TriggerFired { .. }
+                    | Body::RollbackProposed { .. }
+                    | Body::RollbackDecided { .. }
+                    | Body::NotifyDelivery { .. } => return None,
+                };
+                (i == item).then_some(status)
             })
             .last()
     }

@@ -10,11 +10,11 @@ pub enum FormPurpose {
     Status(i64),
     Role(i64),
     Link(i64),
-    /// Checklist and runbook forms (see `launch_actions`).
+    /// Checklist and runbook forms (see the launch view).
     Launch(LaunchForm),
-    /// Rollback forms (see `rollback_actions`).
+    /// Rollback forms (see the rollback view).
     Rollback(RollbackForm),
-    /// Silence this check (see `silence_actions`).
+    /// Silence this check (see the metrics view).
     Silence(String),
 }
 

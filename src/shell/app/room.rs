@@ -26,22 +26,22 @@ pub struct StoreStatus {
 
 #[derive(Debug, Clone)]
 pub struct RoomState {
-    pub name: String,
+    name: String,
     /// Who this console acts as.
-    pub actor: Actor,
-    pub read_only: bool,
-    pub severities: Vec<Severity>,
-    pub incidents: Incidents,
+    actor: Actor,
+    read_only: bool,
+    severities: Vec<Severity>,
+    incidents: Incidents,
     /// Checks and triggers silenced by someone in the room.
-    pub silences: Silences,
+    silences: Silences,
     /// Every event of the room, in seq order.
-    pub events: Vec<Event>,
-    pub last_seq: i64,
-    pub store: StoreStatus,
+    events: Vec<Event>,
+    last_seq: i64,
+    store: StoreStatus,
     /// Other consoles seen recently: who, and when (unix ms).
-    pub present: Vec<(Actor, i64)>,
+    present: Vec<(Actor, i64)>,
     /// Events this console queued that the room does not have yet.
-    pub pending: Pending,
+    pending: Pending,
 }
 
 impl RoomState {
@@ -59,6 +59,83 @@ impl RoomState {
             present: Vec::new(),
             pending: Pending::default(),
         }
+    }
+
+    /// The room with the plan's maintenance windows as its first silences.
+    pub fn with_silences(mut self, silences: Silences) -> Self {
+        self.silences = silences;
+        self
+    }
+
+    /// This console is in room `name`, acting as `actor`.
+    pub fn join(&mut self, name: String, actor: Actor, read_only: bool) {
+        self.name = name;
+        self.actor = actor;
+        self.read_only = read_only;
+    }
+
+    /// The store as the journal's last report saw it.
+    pub fn set_store(&mut self, store: StoreStatus) {
+        self.store = store;
+    }
+
+    /// The store's health the moment an append or a flush found out.
+    pub fn store_health(&mut self, online: bool, queued: usize) {
+        self.store.online = online;
+        self.store.queued = queued;
+    }
+
+    /// Who else the journal last saw in the room.
+    pub fn set_present(&mut self, present: Vec<(Actor, i64)>) {
+        self.present = present;
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn severities(&self) -> &[Severity] {
+        &self.severities
+    }
+
+    pub fn incidents(&self) -> &Incidents {
+        &self.incidents
+    }
+
+    pub fn silences(&self) -> &Silences {
+        &self.silences
+    }
+
+    /// Every event of the room, in seq order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The seq of the last event folded.
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq
+    }
+
+    pub fn store(&self) -> &StoreStatus {
+        &self.store
+    }
+
+    /// Other consoles seen recently: who, and when (unix ms).
+    pub fn present(&self) -> &[(Actor, i64)] {
+        &self.present
+    }
+
+    /// Events this console queued that the room does not have yet.
+    pub fn pending(&self) -> &Pending {
+        &self.pending
     }
 
     /// Folds one event from the store; events already seen are ignored, so

@@ -27,16 +27,16 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(block, area);
     let visible = s.visible_items();
     if visible.is_empty() {
-        let why = if s.filter.is_empty() { "  the checklist has no items" } else { "  no item matches the filter" };
+        let why = if s.filter().is_empty() { "  the checklist has no items" } else { "  no item matches the filter" };
         frame.render_widget(Paragraph::new(Line::styled(why, t.text_dim)), inner);
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
     let mut selected_line = 0;
-    let several = s.launch.checklists.len() > 1;
+    let several = s.launch().defs().checklists.len() > 1;
     let mut last_phase = None;
     for (pos, r) in visible.iter().enumerate() {
-        let list = &s.launch.checklists[r.checklist];
+        let list = &s.launch().defs().checklists[r.checklist];
         let phase = &list.phases[r.phase];
         if last_phase != Some((r.checklist, r.phase)) {
             if several && last_phase.map(|(c, _)| c) != Some(r.checklist) {
@@ -46,12 +46,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             last_phase = Some((r.checklist, r.phase));
         }
         let item = &phase.items[r.item];
-        let selected = pos == s.item_selected && s.focus == Pane::Checklist;
-        if pos == s.item_selected {
+        let selected = pos == s.launch().item_selected() && s.focus() == Pane::Checklist;
+        if pos == s.launch().item_selected() {
             selected_line = lines.len();
         }
-        let queued = s.room.pending.item(&item.id);
-        lines.push(item_line(view, &item.text, &s.progress.item(&item.id), queued, item.verify.as_deref(), selected, inner.width as usize));
+        let queued = s.room().pending().item(&item.id);
+        lines.push(item_line(
+            view,
+            &item.text,
+            &s.progress().item(&item.id),
+            queued,
+            item.verify.as_deref(),
+            selected,
+            inner.width as usize,
+        ));
     }
     let height = inner.height as usize;
     let offset = selected_line.saturating_sub(height.saturating_sub(1));
@@ -65,10 +73,10 @@ fn skipped_text(t: &Tally) -> String {
 
 fn phase_line(view: &View, s: &crate::shell::app::state::State, checklist: usize, phase: usize, width: usize) -> Line<'static> {
     let t = view.theme;
-    let def = &s.launch.checklists[checklist].phases[phase];
+    let def = &s.launch().defs().checklists[checklist].phases[phase];
     let mut tally = Tally::default();
     for item in &def.items {
-        tally.add(s.progress.item(&item.id).status);
+        tally.add(s.progress().item(&item.id).status);
     }
     let filled = (tally.ratio() * BAR as f64).round() as usize;
     let (full, empty) = if view.ascii { ("#", "-") } else { ("█", "░") };
@@ -117,13 +125,13 @@ fn item_line(
     };
     let who = match (state.status, &state.by, &state.claimed) {
         (ItemStatus::Done, Some((a, at)), _) => match &state.note {
-            Some(evidence) => format!("{} {} · verified: {evidence}", a.name, format::clock(*at, &view.state.tz)),
-            None => format!("{} {}", a.name, format::clock(*at, &view.state.tz)),
+            Some(evidence) => format!("{} {} · verified: {evidence}", a.name, format::clock(*at, view.state.tz())),
+            None => format!("{} {}", a.name, format::clock(*at, view.state.tz())),
         },
         (ItemStatus::Skipped, Some((a, at)), _) => {
-            format!("skipped by {} {}: {}", a.name, format::clock(*at, &view.state.tz), state.note.as_deref().unwrap_or(""))
+            format!("skipped by {} {}: {}", a.name, format::clock(*at, view.state.tz()), state.note.as_deref().unwrap_or(""))
         }
-        (ItemStatus::Open, _, Some((a, at))) => format!("{} is on this since {}", a.name, format::clock(*at, &view.state.tz)),
+        (ItemStatus::Open, _, Some((a, at))) => format!("{} is on this since {}", a.name, format::clock(*at, view.state.tz())),
         (ItemStatus::Open, _, None) => verify.map(|c| format!("ticks itself when {c} holds")).unwrap_or_default(),
         _ => String::new(),
     };

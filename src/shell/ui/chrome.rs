@@ -8,24 +8,22 @@ use ratatui::widgets::Paragraph;
 
 use super::View;
 use crate::shell::action::Action;
-use crate::shell::app::keys::contexts;
-use crate::shell::app::palette;
 use crate::shell::app::state::{Overlay, PromptKind};
 use opsdeck_core::metrics::Health;
 
 pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let env_style = if s.production { t.banner_production } else { t.banner_other };
+    let env_style = if s.production() { t.banner_production } else { t.banner_other };
     let mut left = vec![
-        Span::styled(format!(" {} ", s.environment.to_uppercase()), env_style),
-        Span::styled(format!(" {}", s.title), t.title),
-        Span::styled(format!(" · room {}", s.room.name), t.text_dim),
+        Span::styled(format!(" {} ", s.environment().to_uppercase()), env_style),
+        Span::styled(format!(" {}", s.title()), t.title),
+        Span::styled(format!(" · room {}", s.room().name()), t.text_dim),
     ];
     let left_width: usize = left.iter().map(|s| s.width()).sum();
     let counts: Vec<(Health, usize)> = [Health::Critical, Health::Unknown, Health::Degraded, Health::Acceptable, Health::Ok]
         .into_iter()
-        .map(|h| (h, s.board.rows.iter().filter(|r| r.health() == h).count()))
+        .map(|h| (h, s.metrics().board().rows.iter().filter(|r| r.health() == h).count()))
         .filter(|(_, n)| *n > 0)
         .collect();
     let long: Vec<Span> = counts
@@ -39,7 +37,7 @@ pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
     };
-    let store = &s.room.store;
+    let store = s.room().store();
     if !store.online && !store.kind.is_empty() {
         right.insert(0, Span::styled(format!(" OFFLINE · {} queued ", store.queued), t.critical));
     }
@@ -54,12 +52,12 @@ pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
 pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    if let Overlay::Prompt { kind, text } = &s.overlay {
+    if let Overlay::Prompt { kind, text } = s.overlay() {
         let (submit, cancel) = (view.key(Action::Submit), view.key(Action::Cancel));
         let (lead, hint) = match kind {
             PromptKind::Palette => {
                 // Several words match what is typed: show them, the first is what Tab gives.
-                let found = palette::matches(text);
+                let found = s.completions();
                 let hint = if found.len() > 1 && !text.is_empty() {
                     format!("  {}", found.join(" "))
                 } else {
@@ -77,8 +75,8 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     // What must show (the room's state, warnings) wins over key hints; the
     // sort order shows only when there is room left.
     let mut parts: Vec<String> = Vec::new();
-    for p in s.rollbacks.proposals.iter().filter(|p| p.is_open()) {
-        parts.push(match p.remaining_ms(s.now_ms) {
+    for p in s.rollback().rollbacks().proposals.iter().filter(|p| p.is_open()) {
+        parts.push(match p.remaining_ms(s.now_ms()) {
             Some(left) => format!(
                 "{} {} in {}s: {} then {} vetoes",
                 if p.on_no_answer == "run" { "ROLLBACK" } else { "proposal" },
@@ -91,27 +89,27 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         });
     }
     // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
-    if let Some(f) = s.rollbacks.fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms - f.at_ms < 300_000) {
-        parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::shell::ui::format::clock(f.at_ms, &s.tz)));
+    if let Some(f) = s.rollback().rollbacks().fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms() - f.at_ms < 300_000) {
+        parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::shell::ui::format::clock(f.at_ms, s.tz())));
     }
-    if !s.filter.is_empty() {
-        parts.push(format!("filter \"{}\"", s.filter));
+    if !s.filter().is_empty() {
+        parts.push(format!("filter \"{}\"", s.filter()));
     }
-    if s.log_warnings > 0 {
-        parts.push(format!("{} logged to opsdeck.log", plural(s.log_warnings, "warning")));
+    if s.log_warnings() > 0 {
+        parts.push(format!("{} logged to opsdeck.log", plural(s.log_warnings(), "warning")));
     }
-    if s.room.read_only {
+    if s.room().read_only() {
         parts.push("read-only".into());
     }
-    let store = &s.room.store;
+    let store = s.room().store();
     if !store.online && !store.kind.is_empty() {
         parts.push(format!("offline — {} events queued", store.queued));
     }
-    if !s.launch.checklists.is_empty() {
+    if !s.launch().defs().checklists.is_empty() {
         let t = s.launch_tally();
         parts.push(format!("launch {}/{} ({:.0}%)", t.done + t.skipped, t.total, t.ratio() * 100.0));
     }
-    let others = s.room.others();
+    let others = s.room().others();
     if !others.is_empty() {
         let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
         parts.push(format!("with {}", names.join(", ")));
@@ -119,11 +117,11 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     let mut right = if parts.is_empty() { String::new() } else { format!("{} ", parts.join(" · ")) };
     let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let mut spans: Vec<Span> = Vec::new();
-    if let Some(m) = &s.message {
+    if let Some(m) = s.message() {
         spans.push(Span::styled(format!(" {} ", view.fill(&m.text)), if m.is_error { t.error } else { t.status_bar }));
     } else {
         // Hints come from the keymap, so they show the user's own keys.
-        let ctxs = contexts(s);
+        let ctxs = s.key_contexts();
         let hints = [
             (Action::Help, "help"),
             (Action::Palette, "commands"),
@@ -146,9 +144,9 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         }
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    let sort = format!("{} · ", s.sort.label());
+    let sort = format!("{} · ", s.metrics().sort().label());
     if used + right.chars().count() + sort.chars().count() < area.width as usize {
-        right = if right.is_empty() { format!("{} ", s.sort.label()) } else { format!("{sort}{right}") };
+        right = if right.is_empty() { format!("{} ", s.metrics().sort().label()) } else { format!("{sort}{right}") };
     }
     let gap = (area.width as usize).saturating_sub(used + right.chars().count());
     if gap > 0 {

@@ -18,7 +18,7 @@ use opsdeck_core::metrics::board::Row;
 const CHART_WINDOW_MS: i64 = 10 * 60_000;
 
 pub fn render(frame: &mut Frame, area: Rect, view: &View, row: usize) {
-    let Some(r) = view.state.board.rows.get(row) else {
+    let Some(r) = view.state.metrics().board().rows.get(row) else {
         return;
     };
     let title = format!("{} · {} ({}) ", r.id, r.name, r.kind);
@@ -43,7 +43,7 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
     let since = r
         .eval
         .since_ms()
-        .map(|at| format!("  since {} ({} ago)", format::clock(at, &s.tz), format::age(s.now_ms - at)))
+        .map(|at| format!("  since {} ({} ago)", format::clock(at, s.tz()), format::age(s.now_ms() - at)))
         .unwrap_or_default();
     let mut lines = vec![
         Line::from(vec![
@@ -59,21 +59,21 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
         Span::styled(format!("{value} "), view.health_style(h)),
         Span::styled(format!("({})", r.value_name), t.text_dim),
     ]));
-    if let Some(si) = s.room.silences.active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms) {
+    if let Some(si) = s.room().silences().active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms()) {
         let text = format!(
             "by {} until {} ({} left): {} · fires no trigger",
             si.by.name,
-            format::clock(si.until_ms, &s.tz),
-            format::age(si.until_ms - s.now_ms),
+            format::clock(si.until_ms, s.tz()),
+            format::age(si.until_ms - s.now_ms()),
             si.reason
         );
         lines.push(Line::from(vec![label("Silenced"), Span::styled(text, t.warning)]));
     }
-    let marks = markers(s, s.now_ms - CHART_WINDOW_MS);
+    let marks = markers(s, s.now_ms() - CHART_WINDOW_MS);
     if !marks.is_empty() {
         let text: Vec<String> = marks
             .iter()
-            .map(|(at, text)| format!("{text} at {} ({} ago)", format::clock(*at, &s.tz), format::age(s.now_ms - at)))
+            .map(|(at, text)| format!("{text} at {} ({} ago)", format::clock(*at, s.tz()), format::age(s.now_ms() - at)))
             .collect();
         lines.push(Line::from(vec![label("Markers"), Span::styled(text.join(" · "), t.warning)]));
     }
@@ -84,7 +84,7 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
             .collect();
         lines.push(Line::from(vec![label("Band"), Span::styled(parts.join(" · "), t.text)]));
     }
-    let window = s.now_ms - 5 * 60_000;
+    let window = s.now_ms() - 5 * 60_000;
     let series = r.eval.series();
     let pct = |q: Option<f64>| q.map(|v| format::value(v, r.unit)).unwrap_or_else(|| "—".into());
     lines.push(Line::from(vec![
@@ -102,7 +102,7 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
     ]));
     let probe = match (r.eval.last_sample_at(), r.last_latency_ms) {
         (Some(at), Some(ms)) => {
-            let age = format::age(s.now_ms - at);
+            let age = format::age(s.now_ms() - at);
             let when = if age == "now" { "just now".to_string() } else { format!("{age} ago") };
             format!(
                 "{when}, took {} · every {}",
@@ -119,7 +119,7 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![label("Last error"), Span::styled(format!("{e}{tail}"), t.unknown)]));
     }
     let recent: Vec<String> =
-        series.iter().rev().take(8).map(|p| format!("{} {}", format::value(p.value, r.unit), format::age(s.now_ms - p.at_ms))).collect();
+        series.iter().rev().take(8).map(|p| format!("{} {}", format::value(p.value, r.unit), format::age(s.now_ms() - p.at_ms))).collect();
     if !recent.is_empty() {
         lines.push(Line::from(vec![label("Recent"), Span::styled(recent.join(" · "), t.text_dim)]));
     }
@@ -130,7 +130,7 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
     for (n, tr) in r.eval.transitions().iter().rev().take(3).enumerate() {
         lines.push(Line::from(vec![
             label(if n == 0 { "Changes" } else { "" }),
-            Span::styled(format!("{} ", format::clock(tr.at_ms, &s.tz)), t.text_dim),
+            Span::styled(format!("{} ", format::clock(tr.at_ms, s.tz())), t.text_dim),
             Span::styled(format!("{}→{} ", tr.from.ascii_symbol(), tr.to.ascii_symbol()), view.health_style(tr.to)),
             Span::styled(tr.reason.clone(), t.text_dim),
         ]));
@@ -140,8 +140,8 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
 
 /// The room's markers since `from_ms`: when, and what they say.
 fn markers(s: &crate::shell::app::state::State, from_ms: i64) -> Vec<(i64, String)> {
-    s.room
-        .events
+    s.room()
+        .events()
         .iter()
         .rev()
         .take_while(|e| e.at_ms >= from_ms)
@@ -153,7 +153,7 @@ fn markers(s: &crate::shell::app::state::State, from_ms: i64) -> Vec<(i64, Strin
 }
 
 fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
-    let now = view.state.now_ms;
+    let now = view.state.now_ms();
     let points: Vec<(f64, f64)> =
         r.eval.series().iter().filter(|p| p.at_ms >= now - CHART_WINDOW_MS).map(|p| ((p.at_ms - now) as f64 / 1000.0, p.value)).collect();
     let t = view.theme;

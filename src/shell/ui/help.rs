@@ -8,14 +8,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::View;
 use crate::shell::action::Action;
-use crate::shell::app::keys::contexts;
-use crate::shell::app::state::{Overlay, State};
+use crate::shell::app::state::State;
 use crate::shell::keymap::Context;
 
 /// The contexts the help lists: those behind the overlay first, then the rest.
 fn listed(state: &State) -> Vec<Context> {
-    let behind = State { overlay: Overlay::None, ..state.clone() };
-    let mut out = contexts(&behind);
+    let mut out = state.pane_key_contexts();
     let rest: Vec<Context> = Context::ALL.iter().copied().filter(|c| !out.contains(c)).collect();
     out.extend(rest);
     out
@@ -30,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
     let mut lines: Vec<Line> = Vec::new();
     for ctx in listed(view.state) {
         // A read-only console has no keys that change the room: they vanish.
-        let read_only = view.state.room.read_only;
+        let read_only = view.state.room().read_only();
         let bindings: Vec<_> = view.keymap.bindings(ctx).iter().filter(|b| !(read_only && b.action.changes_the_room())).collect();
         if bindings.is_empty() {
             continue;

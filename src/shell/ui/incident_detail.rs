@@ -15,7 +15,7 @@ use opsdeck_core::domain::{clocks, timeline};
 pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
     let s = view.state;
     let t = view.theme;
-    let Some(i) = s.room.incidents.get(id) else { return };
+    let Some(i) = s.room().incidents().get(id) else { return };
     let (sev_style, symbol) = severity_look(view, &i.severity);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -31,16 +31,16 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
             format!(
                 "  status {} · opened {} by {} ({} ago)",
                 i.status.name(),
-                format::clock(i.opened_at_ms, &s.tz),
+                format::clock(i.opened_at_ms, s.tz()),
                 i.opened_by.name,
-                format::age(s.now_ms - i.opened_at_ms)
+                format::age(s.now_ms() - i.opened_at_ms)
             ),
             t.text,
         ),
     ])];
     let roles: Vec<String> = Role::ALL.iter().map(|r| format!("{} {}", r.name(), i.roles.get(r).map_or("—", String::as_str))).collect();
     lines.push(Line::from(vec![label("Roles"), Span::styled(roles.join(" · "), t.text)]));
-    let c = clocks(i, &s.room.severities, &s.tz, s.now_ms);
+    let c = clocks(i, s.room().severities(), s.tz(), s.now_ms());
     let mut due = Vec::new();
     match (&i.acknowledged_by, c.respond) {
         (Some(by), _) => due.push(format!("acknowledged by {}", by.name)),
@@ -66,9 +66,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
         lines.push(Line::from(vec![label("To do"), Span::styled(todos.join(" · "), t.text)]));
     }
     lines.push(Line::styled("Timeline", t.header));
-    for e in timeline::entries(i, &s.room.severities).iter().rev() {
+    for e in timeline::entries(i, s.room().severities()).iter().rev() {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {} ", format::clock(e.at_ms, &s.tz)), t.text_dim),
+            Span::styled(format!("  {} ", format::clock(e.at_ms, s.tz())), t.text_dim),
             Span::styled(format!("{:<10} ", e.actor), t.text_dim),
             Span::styled(e.text.clone(), t.text),
         ]));

@@ -20,8 +20,8 @@ use opsdeck_core::domain::{Incident, clocks};
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let open = s.room.incidents.list(&s.room.severities).filter(|i| i.is_open()).count();
-    let pending = s.room.pending.incidents();
+    let open = s.room().incidents().list(s.room().severities()).filter(|i| i.is_open()).count();
+    let pending = s.room().pending().incidents();
     let title = match pending.len() {
         0 => format!("Incidents ({open} open) "),
         n => format!("Incidents ({open} open, {n} queued here) "),
@@ -30,10 +30,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Incidents)).title(view.pane_title(Pane::Incidents, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let rows: Vec<&Incident> = s.room.incidents.list(&s.room.severities).collect();
+    let rows: Vec<&Incident> = s.room().incidents().list(s.room().severities()).collect();
     if rows.is_empty() && pending.is_empty() {
         let hint = match (
-            s.room.read_only,
+            s.room().read_only(),
             view.keymap.key_for(crate::shell::keymap::Context::Incidents, crate::shell::action::Action::IncidentNew),
         ) {
             (false, Some(k)) => format!("  no incidents · {k} in this pane opens one"),
@@ -45,10 +45,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let mut lines: Vec<Line> = pending.iter().map(|p| queued_row(p, view, inner.width as usize)).collect();
     lines.truncate(inner.height as usize);
     let capacity = (inner.height as usize).saturating_sub(lines.len());
-    let offset = s.incident_selected.saturating_sub(capacity.saturating_sub(1));
-    let tz = &s.tz;
+    let offset = s.incidents().selected().saturating_sub(capacity.saturating_sub(1));
+    let tz = s.tz();
     lines.extend(rows.iter().enumerate().skip(offset).take(capacity).map(|(pos, i)| {
-        let selected = pos == s.incident_selected && s.focus == Pane::Incidents;
+        let selected = pos == s.incidents().selected() && s.focus() == Pane::Incidents;
         row(i, view, tz, selected, inner.width as usize)
     }));
     frame.render_widget(Paragraph::new(lines), inner);
@@ -61,7 +61,7 @@ fn queued_row<'a>(p: &PendingIncident, view: &View, width: usize) -> Line<'a> {
     let (sev_style, symbol) = severity_look(view, &p.severity);
     let (marker, id) =
         if view.ascii { (" QUEUED here, not in the room yet", " #-   ") } else { (" ⧗ QUEUED here, not in the room yet", " #…   ") };
-    let age = format!(" {:>4}", format::age(view.state.now_ms - p.at_ms));
+    let age = format!(" {:>4}", format::age(view.state.now_ms() - p.at_ms));
     let fixed = 12 + marker.chars().count() + age.len();
     let title = format::fit(&p.title, width.saturating_sub(fixed).max(8));
     Line::from(vec![
@@ -76,7 +76,7 @@ fn queued_row<'a>(p: &PendingIncident, view: &View, width: usize) -> Line<'a> {
 /// The style and symbol of a severity: P0 loudest; others by rank.
 pub fn severity_look(view: &View, severity: &str) -> (Style, &'static str) {
     let t = view.theme;
-    let rank = view.state.room.severities.iter().position(|s| s.id == severity).unwrap_or(3);
+    let rank = view.state.room().severities().iter().position(|s| s.id == severity).unwrap_or(3);
     match (rank, view.ascii) {
         (0, false) => (t.p0, "◆"),
         (1, false) => (t.p1, "▲"),
@@ -103,9 +103,9 @@ fn row<'a>(i: &Incident, view: &View, tz: &TimeZone, selected: bool, width: usiz
         Span::styled(format!(" #{:<4}", i.id), base.patch(t.text_dim)),
     ];
     let status = format!(" {:<13}", i.status.name());
-    let age = format!(" {:>4}", format::age(s.now_ms - i.opened_at_ms));
+    let age = format!(" {:>4}", format::age(s.now_ms() - i.opened_at_ms));
     let cmdr = i.roles.get(&Role::Commander).map(|p| format!(" cmdr {p}")).unwrap_or_else(|| " no commander".into());
-    let c = clocks(i, &s.room.severities, tz, s.now_ms);
+    let c = clocks(i, s.room().severities(), tz, s.now_ms());
     let mut clock_spans = Vec::new();
     if i.is_open() {
         if let Some(r) = c.respond.filter(|r| !r.met) {

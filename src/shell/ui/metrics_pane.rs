@@ -47,10 +47,10 @@ impl Columns {
 pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     let s = view.state;
     let visible = s.visible_rows();
-    let title = if s.filter.is_empty() {
+    let title = if s.filter().is_empty() {
         format!("Metrics ({}) ", visible.len())
     } else {
-        format!("Metrics ({} of {}, filter \"{}\") ", visible.len(), s.board.rows.len(), s.filter)
+        format!("Metrics ({} of {}, filter \"{}\") ", visible.len(), s.metrics().board().rows.len(), s.filter())
     };
     let block =
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
@@ -58,10 +58,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     frame.render_widget(block, area);
     let cols = Columns::for_width(inner.width as usize);
     let capacity = (inner.height as usize).saturating_sub(1);
-    let offset = s.selected.saturating_sub(capacity.saturating_sub(1));
+    let offset = s.metrics().selected().saturating_sub(capacity.saturating_sub(1));
     let mut lines = vec![header(&cols, view)];
     if visible.is_empty() {
-        let text = if s.board.rows.is_empty() {
+        let text = if s.metrics().board().rows.is_empty() {
             "  the plan has no checks".to_string()
         } else {
             format!("  no check matches the filter ({} clears it)", view.key(crate::shell::action::Action::Close))
@@ -69,8 +69,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
         lines.push(Line::styled(text, view.theme.text_dim));
     }
     for (pos, &i) in visible.iter().enumerate().skip(offset).take(capacity) {
-        let selected = pos == s.selected && s.focus == Pane::Metrics;
-        lines.push(row_line(&s.board.rows[i], &cols, view, selected));
+        let selected = pos == s.metrics().selected() && s.focus() == Pane::Metrics;
+        lines.push(row_line(&s.metrics().board().rows[i], &cols, view, selected));
     }
     frame.render_widget(Paragraph::new(lines), inner);
     capacity
@@ -98,11 +98,11 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
     let hs = view.health_style(h);
     let base = if selected { t.selection } else { Style::new() };
     let state_text = if view.ascii { h.ascii_symbol().to_string() } else { format!("{} {}", h.symbol(), h.ascii_symbol()) };
-    let silenced = s.room.silences.active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms);
+    let silenced = s.room().silences().active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms());
     let mut spans = vec![Span::styled(fit(&state_text, Columns::STATE), base.patch(hs))];
     match silenced {
         Some(si) => {
-            let mark = format!(" [silenced {}]", format::age(si.until_ms - s.now_ms));
+            let mark = format!(" [silenced {}]", format::age(si.until_ms - s.now_ms()));
             let name_room = c.name.saturating_sub(mark.chars().count());
             spans.push(Span::styled(format::clip(&r.name, name_room), base.patch(t.text)));
             let used = format::clip(&r.name, name_room).chars().count();
@@ -128,12 +128,12 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
             }
             if c.p95 > 0 {
                 let p95 =
-                    r.eval.series().p95(s.now_ms - P95_WINDOW_MS).map(|v| format::value_within(v, r.unit, c.p95 - 1)).unwrap_or_default();
+                    r.eval.series().p95(s.now_ms() - P95_WINDOW_MS).map(|v| format::value_within(v, r.unit, c.p95 - 1)).unwrap_or_default();
                 spans.push(Span::styled(format!("{:>w$} ", p95, w = c.p95 - 1), base.patch(t.text_dim)));
             }
         }
     }
-    let age = r.eval.last_sample_at().map(|at| format::age(s.now_ms - at)).unwrap_or_else(|| "—".into());
+    let age = r.eval.last_sample_at().map(|at| format::age(s.now_ms() - at)).unwrap_or_else(|| "—".into());
     spans.push(Span::styled(format!("{:>w$}", age, w = c.age), base.patch(t.text_dim)));
     Line::from(spans)
 }

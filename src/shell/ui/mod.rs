@@ -53,7 +53,7 @@ impl View<'_> {
 
     /// A pane title; the focused pane's is marked so focus shows without colour.
     fn pane_title(&self, pane: Pane, text: String) -> ratatui::text::Span<'static> {
-        if self.state.focus == pane && self.state.overlay == Overlay::None {
+        if self.state.focus() == pane && *self.state.overlay() == Overlay::None {
             let mark = if self.ascii { ">" } else { "▸" };
             ratatui::text::Span::styled(format!(" {mark}{text}"), self.theme.focus)
         } else {
@@ -64,17 +64,17 @@ impl View<'_> {
     /// The key that runs `action` in the keymap in use, as a hint names it
     /// (`:name` when no key is bound).
     pub fn key(&self, action: crate::shell::action::Action) -> String {
-        self.keymap.shown(&crate::shell::app::keys::contexts(self.state), action)
+        self.keymap.shown(&self.state.key_contexts(), action)
     }
 
     /// `text` (a message or hint from the reducers) with its key mentions
     /// filled in from the keymap in use.
     pub fn fill(&self, text: &str) -> String {
-        self.keymap.fill(text, &crate::shell::app::keys::contexts(self.state))
+        self.keymap.fill(text, &self.state.key_contexts())
     }
 
     fn border(&self, pane: Pane) -> Style {
-        if self.state.focus == pane && self.state.overlay == Overlay::None { self.theme.focus } else { self.theme.border }
+        if self.state.focus() == pane && *self.state.overlay() == Overlay::None { self.theme.focus } else { self.theme.border }
     }
 }
 
@@ -92,15 +92,15 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
     chrome::status_bar(frame, status, view);
     let s = view.state;
     let mut areas = Areas::default();
-    if s.timeline_open {
+    if s.incidents().timeline_open() {
         timeline_view::render(frame, body, view);
     } else {
-        let detail_open = s.detail.is_some() || s.incident_open.is_some();
-        let layout = split_body(body, detail_open, s.room.incidents.len());
-        match (s.incident_open, s.detail) {
+        let detail_open = s.metrics().detail().is_some() || s.incidents().open().is_some();
+        let layout = split_body(body, detail_open, s.room().incidents().len());
+        match (s.incidents().open(), s.metrics().detail()) {
             (Some(id), _) => incident_detail::render(frame, layout.main, view, id),
             (None, Some(row)) => detail::render(frame, layout.main, view, row),
-            (None, None) => match s.main {
+            (None, None) => match s.main() {
                 Pane::Checklist => checklist_pane::render(frame, layout.main, view),
                 Pane::Runbook => runbook_pane::render(frame, layout.main, view),
                 Pane::Rollback => rollback_pane::render(frame, layout.main, view),
@@ -114,7 +114,7 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
             changes_pane::render(frame, a, view);
         }
     }
-    match &s.overlay {
+    match s.overlay() {
         Overlay::Help { scroll } => help::render(frame, area, view, *scroll),
         Overlay::Form(form) => form_view::render(frame, area, view, form),
         _ => {}

@@ -13,36 +13,35 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{View, format, run_output};
 use crate::adapters::journal::Subject;
 use crate::shell::action::Action;
-use crate::shell::app::rollback_actions::lock_of;
 use crate::shell::app::state::{Pane, State};
 use opsdeck_core::config::sections::{Danger, Rollback};
-use opsdeck_core::launch::runs::Claim;
+use opsdeck_core::launch::runs::{Claim, rollback_lock};
 use opsdeck_core::trigger::Status;
 
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let triggers = s.triggers.rules().len() as u16;
-    let list_height = (s.rollback_defs.len() as u16 + 2).clamp(3, (area.height / 3).max(3));
+    let triggers = s.rollback().triggers().rules().len() as u16;
+    let list_height = (s.rollback().defs().len() as u16 + 2).clamp(3, (area.height / 3).max(3));
     let trigger_height = if triggers == 0 { 0 } else { (triggers * 2 + 2).min(area.height / 3).max(3) };
     let [list_area, detail_area, trigger_area] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(3), Constraint::Length(trigger_height)]).areas(area);
-    let title = format!("Rollback {} actions ", s.rollback_defs.len());
+    let title = format!("Rollback {} actions ", s.rollback().defs().len());
     let block =
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Rollback)).title(view.pane_title(Pane::Rollback, title));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
     let mut lines: Vec<Line> = Vec::new();
-    if s.rollback_defs.is_empty() {
+    if s.rollback().defs().is_empty() {
         lines.push(Line::styled("  the plan has no rollback action", t.text_dim));
     }
     let height = inner.height as usize;
-    let offset = s.rollback_selected.saturating_sub(height.saturating_sub(1));
-    for (i, def) in s.rollback_defs.iter().enumerate().skip(offset) {
+    let offset = s.rollback().selected().saturating_sub(height.saturating_sub(1));
+    for (i, def) in s.rollback().defs().iter().enumerate().skip(offset) {
         lines.push(action_line(view, i, def, inner.width as usize));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    if let Some(def) = s.selected_rollback() {
+    if let Some(def) = s.rollback().selected_def() {
         detail(frame, detail_area, view, def);
     }
     if triggers > 0 {
@@ -53,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
 fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'static> {
     let s = view.state;
     let t = view.theme;
-    let selected = i == s.rollback_selected && s.focus == Pane::Rollback;
+    let selected = i == s.rollback().selected() && s.focus() == Pane::Rollback;
     let base = if selected { t.selection } else { Style::new() };
     let (danger, dstyle) = match def.danger {
         Danger::Low => ("low ", t.text_dim),
@@ -62,7 +61,7 @@ fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'sta
     };
     let (state, style) = action_state(view, def);
     let head = format!(" {} ", format::fit(&def.id, 22));
-    let lock = format!(" lock {} ", format::fit(&lock_of(def), 26));
+    let lock = format!(" lock {} ", format::fit(&rollback_lock(def), 26));
     let room = width.saturating_sub(head.chars().count() + lock.chars().count() + 5);
     Line::from(vec![
         Span::styled(head, base.patch(t.text)),
@@ -76,15 +75,15 @@ fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'sta
 fn action_state(view: &View, def: &Rollback) -> (String, Style) {
     let s = view.state;
     let t = view.theme;
-    let lock = lock_of(def);
-    if let Some(c) = s.progress.runs.active(&lock) {
-        if c.is_abandoned(s.now_ms) {
-            return (format!("ABANDONED: {} went quiet at {}", c.actor, format::clock(c.renewed_at_ms, &s.tz)), t.critical);
+    let lock = rollback_lock(def);
+    if let Some(c) = s.progress().runs.active(&lock) {
+        if c.is_abandoned(s.now_ms()) {
+            return (format!("ABANDONED: {} went quiet at {}", c.actor, format::clock(c.renewed_at_ms, s.tz())), t.critical);
         }
-        return (format!("running {} · {}", format::age(s.now_ms - c.claimed_at_ms), c.actor), t.degraded);
+        return (format!("running {} · {}", format::age(s.now_ms() - c.claimed_at_ms), c.actor), t.degraded);
     }
-    if let Some(p) = s.rollbacks.open_proposal(&def.id) {
-        return match p.remaining_ms(s.now_ms) {
+    if let Some(p) = s.rollback().rollbacks().open_proposal(&def.id) {
+        return match p.remaining_ms(s.now_ms()) {
             Some(left) => (
                 format!(
                     "PROPOSED by {}: {} in {}s · {} vetoes",
@@ -98,11 +97,13 @@ fn action_state(view: &View, def: &Rollback) -> (String, Style) {
             None => (format!("PROPOSED by {}: {} to confirm", p.trigger, view.key(Action::RollbackRun)), t.warning),
         };
     }
-    if let Some(q) = s.rollbacks.waiting_request(&def.id) {
-        return (format!("waiting for approval: {} asked at {}", q.by.name, format::clock(q.at_ms, &s.tz)), t.warning);
+    if let Some(q) = s.rollback().rollbacks().waiting_request(&def.id) {
+        return (format!("waiting for approval: {} asked at {}", q.by.name, format::clock(q.at_ms, s.tz())), t.warning);
     }
-    match s.progress.runs.last_for(&Subject::Rollback { action: def.id.clone() }) {
-        Some(c) => (last_run(c, &view.state.tz), if c.finish.as_ref().is_some_and(|f| f.outcome.is_success()) { t.ok } else { t.critical }),
+    match s.progress().runs.last_for(&Subject::Rollback { action: def.id.clone() }) {
+        Some(c) => {
+            (last_run(c, view.state.tz()), if c.finish.as_ref().is_some_and(|f| f.outcome.is_success()) { t.ok } else { t.critical })
+        }
         None => ("never run".into(), t.text_dim),
     }
 }
@@ -142,11 +143,12 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     lines.push(Line::styled(about.join(" · "), t.text_dim));
     let (state, style) = action_state(view, def);
     lines.push(Line::styled(state, style));
-    let claim = s.progress.runs.active(&lock_of(def)).or_else(|| s.progress.runs.last_for(&Subject::Rollback { action: def.id.clone() }));
+    let claim =
+        s.progress().runs.active(&rollback_lock(def)).or_else(|| s.progress().runs.last_for(&Subject::Rollback { action: def.id.clone() }));
     let room = (inner.height as usize).saturating_sub(lines.len() + 3);
     match claim {
-        Some(c) if s.live.contains_key(&c.run) => {
-            if let Some(live) = s.live.get(&c.run) {
+        Some(c) if s.runs().is_live(&c.run) => {
+            if let Some(live) = s.runs().live(&c.run) {
                 lines.extend(run_output::live(view, live, Action::RollbackCancel, room));
             }
         }
@@ -155,7 +157,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
                 lines.extend(run_output::finished(view, c, f, room));
                 lines.extend(verification(s, def, f.at_ms, view));
             }
-            None if c.is_abandoned(s.now_ms) => lines.push(Line::styled(
+            None if c.is_abandoned(s.now_ms()) => lines.push(Line::styled(
                 format!(
                     "── its console went quiet: the command's real state is unknown; {} runs it again after typing its id ──",
                     view.key(Action::RollbackRun)
@@ -177,7 +179,7 @@ fn verification(s: &State, def: &Rollback, finished_ms: i64, view: &View) -> Vec
     let t = view.theme;
     let mut out = Vec::new();
     if def.verify.is_some() {
-        let v = s.progress.runs.last_for(&Subject::Verify { action: def.id.clone() }).filter(|c| c.claimed_at_ms >= finished_ms);
+        let v = s.progress().runs.last_for(&Subject::Verify { action: def.id.clone() }).filter(|c| c.claimed_at_ms >= finished_ms);
         out.push(match v.and_then(|c| c.finish.as_ref().map(|f| (c, f))) {
             Some((_, f)) => {
                 let last = f.output.lines().last().unwrap_or("").to_string();
@@ -188,10 +190,10 @@ fn verification(s: &State, def: &Rollback, finished_ms: i64, view: &View) -> Vec
         });
     }
     if let Some(check) = &def.verify_check
-        && let Some(row) = s.board.rows.iter().find(|r| r.id == *check)
+        && let Some(row) = s.metrics().board().rows.iter().find(|r| r.id == *check)
     {
         let h = row.health();
-        let since = format::age(s.now_ms - finished_ms);
+        let since = format::age(s.now_ms() - finished_ms);
         out.push(Line::from(vec![
             Span::styled(format!("verify check {check}: "), t.text_dim),
             Span::styled(format!("{} {}", view.health_symbol(h), h.label()), view.health_style(h)),
@@ -209,17 +211,17 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    for report in s.triggers.peek(s.now_ms) {
-        let rule = s.triggers.rules().iter().find(|r| r.id == report.trigger);
+    for report in s.rollback().triggers().peek(s.now_ms()) {
+        let rule = s.rollback().triggers().rules().iter().find(|r| r.id == report.trigger);
         let mode = rule.map_or("?", |r| match r.mode {
             opsdeck_core::config::sections::TriggerMode::Advise => "advise",
             opsdeck_core::config::sections::TriggerMode::Confirm => "confirm",
             opsdeck_core::config::sections::TriggerMode::Auto => "auto",
         });
-        let proposal = s.rollbacks.last_proposal(&report.trigger);
+        let proposal = s.rollback().rollbacks().last_proposal(&report.trigger);
         let (state, why, style) = match &report.status {
             _ if proposal.is_some_and(|p| p.is_open()) => {
-                let p = proposal.map(|p| (p.remaining_ms(s.now_ms), p.reason.clone(), p.rollback.clone()));
+                let p = proposal.map(|p| (p.remaining_ms(s.now_ms()), p.reason.clone(), p.rollback.clone()));
                 let (left, reason, rb) = p.unwrap_or((None, String::new(), String::new()));
                 let state = match left {
                     Some(l) => format!("PROPOSED {rb}: {}s left", (l + 999) / 1000),
@@ -229,15 +231,15 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
             }
             Status::Armed => ("armed".into(), String::new(), t.ok),
             Status::Pending { since_ms, needs_ms, reason } => {
-                let left = (since_ms + needs_ms - s.now_ms).max(0);
+                let left = (since_ms + needs_ms - s.now_ms()).max(0);
                 (format!("pending, fires in {}", format::age(left)), reason.clone(), t.warning)
             }
             Status::Unknown { reason } => ("unknown (never fires)".into(), reason.clone(), t.unknown),
             Status::Grace { until_ms, marker, .. } => {
-                (format!("grace {} after “{marker}”", format::age(until_ms - s.now_ms)), String::new(), t.text_dim)
+                (format!("grace {} after “{marker}”", format::age(until_ms - s.now_ms())), String::new(), t.text_dim)
             }
             Status::Silenced { until_ms, reason, .. } => {
-                (format!("silenced for {}", format::age(until_ms - s.now_ms)), reason.clone(), t.text_dim)
+                (format!("silenced for {}", format::age(until_ms - s.now_ms())), reason.clone(), t.text_dim)
             }
             Status::CoolingDown { fired_ms, until_ms } => {
                 let decided = proposal.and_then(|p| p.decided.as_ref()).map(|(v, who, _, no_answer)| {
@@ -247,16 +249,16 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
                 (
                     format!(
                         "fired at {}{}, cooling down {}",
-                        format::clock(*fired_ms, &s.tz),
+                        format::clock(*fired_ms, s.tz()),
                         decided.unwrap_or_default(),
-                        format::age(until_ms - s.now_ms)
+                        format::age(until_ms - s.now_ms())
                     ),
-                    s.rollbacks.last_fired(&report.trigger).map(|f| f.reason.clone()).unwrap_or_default(),
+                    s.rollback().rollbacks().last_fired(&report.trigger).map(|f| f.reason.clone()).unwrap_or_default(),
                     t.degraded,
                 )
             }
             Status::Latched { fired_ms } => {
-                (format!("fired at {}, still holds", format::clock(*fired_ms, &s.tz)), String::new(), t.degraded)
+                (format!("fired at {}, still holds", format::clock(*fired_ms, s.tz())), String::new(), t.degraded)
             }
             Status::Firing(f) => ("FIRING".into(), f.reason.clone(), t.critical),
         };

@@ -13,7 +13,7 @@ use opsdeck_core::launch::runs::{Claim, Finish};
 /// `cancel` is the action that cancels this run (its key is named).
 pub fn live(view: &View, live: &LiveOutput, cancel: Action, room: usize) -> Vec<Line<'static>> {
     let t = view.theme;
-    let age = format::age(view.state.now_ms - live.started_ms);
+    let age = format::age(view.state.now_ms() - live.started_ms);
     let mut lines = vec![Line::styled(format!("── output (running {age}; {} cancels) ──", view.key(cancel)), t.degraded)];
     lines.extend(live.tail(room).into_iter().map(|l| Line::styled(l, t.text)));
     lines
@@ -28,7 +28,7 @@ pub fn finished(view: &View, claim: &Claim, f: &Finish, room: usize) -> Vec<Line
         f.outcome.name(),
         format::took(f.duration_ms),
         claim.actor,
-        format::clock(f.at_ms, &view.state.tz)
+        format::clock(f.at_ms, view.state.tz())
     );
     let mut lines = vec![Line::styled(head, if f.outcome.is_success() { t.ok } else { t.critical })];
     let out: Vec<&str> = f.output.lines().collect();

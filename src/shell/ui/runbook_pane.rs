@@ -18,7 +18,7 @@ use opsdeck_core::launch::{RunbookDef, StepState, StepStatus};
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let Some(book) = s.current_runbook() else {
+    let Some(book) = s.launch().current_runbook() else {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(view.border(Pane::Runbook))
@@ -27,10 +27,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         return;
     };
     let done =
-        book.steps.iter().filter(|st| matches!(s.progress.step(&book.id, &st.id).status, StepStatus::Done | StepStatus::Skipped)).count();
+        book.steps.iter().filter(|st| matches!(s.progress().step(&book.id, &st.id).status, StepStatus::Done | StepStatus::Skipped)).count();
     let mut title = format!("Runbook: {} {done}/{} steps ", book.title, book.steps.len());
-    if s.launch.runbooks.len() > 1 {
-        title.push_str(&format!("({} of {}) ", s.runbook_at + 1, s.launch.runbooks.len()));
+    if s.launch().defs().runbooks.len() > 1 {
+        title.push_str(&format!("({} of {}) ", s.launch().runbook_at() + 1, s.launch().defs().runbooks.len()));
     }
     let list_height = (book.steps.len() as u16 + 3).min(area.height / 2).max(4);
     let [list_area, detail_area] = Layout::vertical([Constraint::Length(list_height), Constraint::Min(3)]).areas(area);
@@ -39,14 +39,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
     let mut lines: Vec<Line> = Vec::new();
-    if let Some((actor, at, reason)) = s.progress.aborted(&book.id) {
-        lines.push(Line::styled(format!("  aborted by {} at {}: {reason}", actor.name, format::clock(*at, &s.tz)), t.critical));
+    if let Some((actor, at, reason)) = s.progress().aborted(&book.id) {
+        lines.push(Line::styled(format!("  aborted by {} at {}: {reason}", actor.name, format::clock(*at, s.tz())), t.critical));
     }
     let next = s.next_step(book);
     let height = inner.height as usize;
-    let offset = s.step_selected.saturating_sub(height.saturating_sub(1 + lines.len()));
+    let offset = s.launch().step_selected().saturating_sub(height.saturating_sub(1 + lines.len()));
     for (i, step) in book.steps.iter().enumerate().skip(offset) {
-        let state = s.progress.step(&book.id, &step.id);
+        let state = s.progress().step(&book.id, &step.id);
         lines.push(step_line(view, s, i, &step.title, step.run.is_some(), &state, next == Some(i), inner.width as usize));
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -65,7 +65,7 @@ fn step_line(
     width: usize,
 ) -> Line<'static> {
     let t = view.theme;
-    let selected = i == s.step_selected && s.focus == Pane::Runbook;
+    let selected = i == s.launch().step_selected() && s.focus() == Pane::Runbook;
     let base = if selected { t.selection } else { Style::new() };
     let ascii = view.ascii;
     let (mark, style) = match &state.status {
@@ -92,12 +92,12 @@ fn step_line(
 
 /// `alice 14:02 · exit 0 · 3s`, `running 42s · bob@bastion-1`, `skipped: reason`.
 fn step_who(s: &State, state: &StepState) -> String {
-    let claim = state.last_run.as_deref().and_then(|r| s.progress.runs.get(r));
+    let claim = state.last_run.as_deref().and_then(|r| s.progress().runs.get(r));
     match (&state.status, claim) {
-        (StepStatus::Running { .. }, Some(c)) if c.is_abandoned(s.now_ms) => {
-            format!("abandoned: {} went quiet at {}", c.actor, format::clock(c.renewed_at_ms, &s.tz))
+        (StepStatus::Running { .. }, Some(c)) if c.is_abandoned(s.now_ms()) => {
+            format!("abandoned: {} went quiet at {}", c.actor, format::clock(c.renewed_at_ms, s.tz()))
         }
-        (StepStatus::Running { .. }, Some(c)) => format!("running {} · {}", format::age(s.now_ms - c.claimed_at_ms), c.actor),
+        (StepStatus::Running { .. }, Some(c)) => format!("running {} · {}", format::age(s.now_ms() - c.claimed_at_ms), c.actor),
         (StepStatus::Skipped, _) => format!("skipped: {}", state.note.as_deref().unwrap_or("")),
         (StepStatus::Done | StepStatus::Failed { .. }, Some(c)) if c.finish.is_some() => {
             let f = c.finish.as_ref().map(|f| (f.outcome, f.exit_code, f.duration_ms));
@@ -105,7 +105,7 @@ fn step_who(s: &State, state: &StepState) -> String {
             let code = code.map_or_else(|| outcome.name().to_string(), |c| format!("exit {c}"));
             format!("{code} · {} · {}", format::took(ms), c.actor.name)
         }
-        (StepStatus::Done, _) => state.by.as_ref().map(|(a, at)| format!("{} {}", a.name, format::clock(*at, &s.tz))).unwrap_or_default(),
+        (StepStatus::Done, _) => state.by.as_ref().map(|(a, at)| format!("{} {}", a.name, format::clock(*at, s.tz()))).unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -113,9 +113,9 @@ fn step_who(s: &State, state: &StepState) -> String {
 fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
     let s = view.state;
     let t = view.theme;
-    let Some(step) = book.steps.get(s.step_selected) else { return };
-    let state = s.progress.step(&book.id, &step.id);
-    let title = format!("Step {}: {} ", s.step_selected + 1, format::clip(&step.title, area.width.saturating_sub(14) as usize));
+    let Some(step) = book.steps.get(s.launch().step_selected()) else { return };
+    let state = s.progress().step(&book.id, &step.id);
+    let title = format!("Step {}: {} ", s.launch().step_selected() + 1, format::clip(&step.title, area.width.saturating_sub(14) as usize));
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(format!(" {title}"), t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -136,9 +136,9 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
             lines.push(Line::styled(about, t.text_dim));
         }
     }
-    let claim = state.last_run.as_deref().and_then(|r| s.progress.runs.get(r));
+    let claim = state.last_run.as_deref().and_then(|r| s.progress().runs.get(r));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
-    let live = state.last_run.as_deref().and_then(|r| s.live.get(r));
+    let live = state.last_run.as_deref().and_then(|r| s.runs().live(r));
     match (live, claim) {
         (Some(live), _) => lines.extend(run_output::live(view, live, Action::StepCancel, room)),
         (None, Some(c)) => match &c.finish {

@@ -33,31 +33,31 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     // Without a filter only the visible window is described: a room with
     // 100,000 events costs a screenful of sentences per frame, not the room.
     let capacity = area.height.saturating_sub(2) as usize;
-    let offset = s.timeline_scroll.saturating_sub(capacity.saturating_sub(1));
-    let entries: Vec<(&Event, String)> = if s.filter.is_empty() {
-        s.room.events.iter().rev().skip(offset).take(capacity).map(|e| (e, describe(e, &s.room.severities))).collect()
+    let offset = s.incidents().timeline_scroll().saturating_sub(capacity.saturating_sub(1));
+    let entries: Vec<(&Event, String)> = if s.filter().is_empty() {
+        s.room().events().iter().rev().skip(offset).take(capacity).map(|e| (e, describe(e, s.room().severities()))).collect()
     } else {
         let all: Vec<(&Event, String)> = s
-            .room
-            .events
+            .room()
+            .events()
             .iter()
             .rev()
-            .map(|e| (e, describe(e, &s.room.severities)))
-            .filter(|(e, text)| matches(e, text, &s.filter))
+            .map(|e| (e, describe(e, s.room().severities())))
+            .filter(|(e, text)| matches(e, text, s.filter()))
             .collect();
         matched = all.len();
         all.into_iter().skip(offset).take(capacity).collect()
     };
-    let title = if s.filter.is_empty() {
-        format!(" Timeline · room {} ({} events) ", s.room.name, s.room.events.len())
+    let title = if s.filter().is_empty() {
+        format!(" Timeline · room {} ({} events) ", s.room().name(), s.room().events().len())
     } else {
-        format!(" Timeline · room {} ({} of {} events, filter \"{}\") ", s.room.name, matched, s.room.events.len(), s.filter)
+        format!(" Timeline · room {} ({} of {} events, filter \"{}\") ", s.room().name(), matched, s.room().events().len(), s.filter())
     };
     let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(title, t.focus));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if entries.is_empty() {
-        let text = if s.room.events.is_empty() {
+        let text = if s.room().events().is_empty() {
             "  nothing has happened in this room yet"
         } else {
             "  no event matches the filter (kind:… actor:… words)"
@@ -70,9 +70,9 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         .enumerate()
         .map(|(i, (e, text))| {
             let pos = offset + i;
-            let base = if pos == s.timeline_scroll { t.selection } else { Style::new() };
+            let base = if pos == s.incidents().timeline_scroll() { t.selection } else { Style::new() };
             Line::from(vec![
-                Span::styled(format!("{} ", format::clock(e.at_ms, &s.tz)), base.patch(t.text_dim)),
+                Span::styled(format!("{} ", format::clock(e.at_ms, s.tz())), base.patch(t.text_dim)),
                 Span::styled(format!("{:<18} ", e.kind), base.patch(t.text_dim)),
                 Span::styled(format!("{:<12} ", e.actor.name), base.patch(t.text)),
                 Span::styled(text.clone(), base.patch(t.text)),

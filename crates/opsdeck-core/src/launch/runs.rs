@@ -227,6 +227,11 @@ impl Runs {
     }
 }
 
+/// The lock a rollback action's run holds: its `lock`, else `rollback:<id>`.
+pub fn rollback_lock(def: &crate::config::sections::Rollback) -> String {
+    def.lock.clone().unwrap_or_else(|| format!("rollback:{}", def.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 
 use crate::config::Plan;
-use crate::event::{Body, Event};
 use crate::config::condition::Condition;
 use crate::config::sections::{Combine, OnNoAnswer, Trigger, TriggerMode};
+use crate::event::{Body, Event};
 use crate::metrics::board::Board;
 
 use super::combine::combine;

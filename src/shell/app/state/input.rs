@@ -1,32 +1,72 @@
-//! What keys do to the state: moving through the panes, the `:` palette
-//! and `/` filter prompts, forms, and the actions that write to the room
-//! (dispatched to the incident, checklist, runbook, rollback and silence
-//! modules).
+//! Where keys go: the overlay's keys (help, the `:` palette and `/` filter
+//! prompts, forms), moving the focus between panes, and routing every
+//! other key to the view it belongs to — by the focus, the open detail or
+//! the timeline. What changes the room is refused on a read-only console.
+//! The palette's commands are run here.
 
-use super::*;
+use super::chrome::{Overlay, PromptKind, Prompted};
+use super::{Effect, MetricsView, Pane, Part, State};
+use crate::shell::action::Action;
+use crate::shell::app::palette;
+use crate::shell::app::purpose::FormPurpose;
+use crate::shell::keymap::Context;
 
 impl State {
+    /// The keymap contexts that apply now, most specific first.
+    pub fn key_contexts(&self) -> Vec<Context> {
+        self.contexts_over(self.chrome.overlay())
+    }
+
+    /// The keymap contexts of what is behind the overlay (as if none were open).
+    pub fn pane_key_contexts(&self) -> Vec<Context> {
+        self.contexts_over(&Overlay::None)
+    }
+
+    fn contexts_over(&self, overlay: &Overlay) -> Vec<Context> {
+        match overlay {
+            Overlay::Prompt { .. } | Overlay::Form(_) => vec![Context::Input],
+            Overlay::Help { .. } => vec![Context::Help, Context::Global],
+            Overlay::None if self.incidents.timeline_open() => vec![Context::Timeline, Context::Global],
+            Overlay::None if self.metrics.detail().is_some() => vec![Context::Detail, Context::Global],
+            Overlay::None => {
+                let pane = match self.chrome.focus() {
+                    Pane::Metrics => Context::Metrics,
+                    Pane::Incidents => Context::Incidents,
+                    Pane::Changes => Context::Changes,
+                    Pane::Checklist => Context::Checklist,
+                    Pane::Runbook => Context::Runbook,
+                    Pane::Rollback => Context::Rollback,
+                };
+                vec![pane, Context::Global]
+            }
+        }
+    }
+
+    /// A key with no overlay open.
     pub(super) fn pane_action(&mut self, action: Action) -> Vec<Effect> {
-        let page = self.page_rows.max(1);
         match action {
-            Action::Help => self.overlay = Overlay::Help { scroll: 0 },
-            Action::Palette => self.overlay = Overlay::Prompt { kind: PromptKind::Palette, text: String::new() },
-            Action::Filter => self.overlay = Overlay::Prompt { kind: PromptKind::Filter, text: self.filter.clone() },
+            Action::Help => self.chrome.open(Overlay::Help { scroll: 0 }),
+            Action::Palette => self.chrome.open(Overlay::Prompt { kind: PromptKind::Palette, text: String::new() }),
+            Action::Filter => {
+                let text = self.chrome.filter().to_string();
+                self.chrome.open(Overlay::Prompt { kind: PromptKind::Filter, text });
+            }
             Action::FocusNext | Action::FocusPrev => {
                 let panes = self.panes();
-                let i = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let i = panes.iter().position(|p| *p == self.chrome.focus()).unwrap_or(0);
                 let n = panes.len();
                 let next = if action == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n };
                 self.focus_pane(panes[next]);
             }
             Action::ViewMetrics => self.focus_pane(Pane::Metrics),
             Action::ViewChecklist | Action::ViewRunbook => {
+                let launch = self.launch.defs();
                 let (pane, empty) = match action {
-                    Action::ViewChecklist => (Pane::Checklist, self.launch.checklists.is_empty()),
-                    _ => (Pane::Runbook, self.launch.runbooks.is_empty()),
+                    Action::ViewChecklist => (Pane::Checklist, launch.checklists.is_empty()),
+                    _ => (Pane::Runbook, launch.runbooks.is_empty()),
                 };
                 if empty {
-                    self.error(format!("the plan has no {}; add a [[{}]] section", pane.name(), pane.name()));
+                    self.chrome.error(format!("the plan has no {}; add a [[{}]] section", pane.name(), pane.name()));
                 } else {
                     self.focus_pane(pane);
                 }
@@ -35,78 +75,32 @@ impl State {
                 if self.panes().contains(&Pane::Rollback) {
                     self.focus_pane(Pane::Rollback);
                 } else {
-                    self.error("the plan has no rollback; add a [[rollback]] section");
+                    self.chrome.error("the plan has no rollback; add a [[rollback]] section");
                 }
             }
-            Action::RunbookNext | Action::RunbookPrev => self.switch_runbook(action == Action::RunbookNext),
-            Action::SortCycle => {
-                let row = self.selected_row();
-                self.sort = self.sort.next();
-                self.keep_selection(row);
-                self.say(format!("sorted {}", self.sort.label()));
-            }
+            Action::RunbookNext | Action::RunbookPrev => return self.to(Part::Launch, action),
+            Action::SortCycle => return self.to(Part::Metrics, action),
             Action::ThemeCycle => return vec![Effect::NextTheme],
             a if a.changes_the_room() => return self.room_action(a),
-            Action::Timeline => {
-                self.timeline_open = !self.timeline_open;
-                self.timeline_scroll = 0;
+            Action::Timeline => return self.to(Part::Incidents, action),
+            Action::Close if self.incidents.timeline_open() || self.incidents.open().is_some() => {
+                return self.to(Part::Incidents, action);
             }
-            Action::Close if self.timeline_open => self.timeline_open = false,
-            Action::Close if self.incident_open.is_some() => self.incident_open = None,
-            Action::Close if self.detail.is_some() => self.detail = None,
-            Action::Close if !self.filter.is_empty() => self.filter.clear(),
-            Action::Open => match self.focus {
-                Pane::Metrics => self.detail = self.selected_row(),
-                Pane::Incidents => self.incident_open = self.current_incident(),
-                Pane::Changes => {
-                    if let Some(c) = self.changes.get(self.changes_scroll) {
-                        self.detail = Some(c.check);
-                        self.focus_pane(Pane::Metrics);
-                    }
-                }
+            Action::Close if self.metrics.detail().is_some() => return self.to(Part::Metrics, action),
+            Action::Close if !self.chrome.filter().is_empty() => self.chrome.clear_filter(),
+            Action::Open => match self.chrome.focus() {
+                Pane::Metrics | Pane::Changes => return self.to(Part::Metrics, action),
+                Pane::Incidents => return self.to(Part::Incidents, action),
                 Pane::Checklist | Pane::Runbook | Pane::Rollback => {}
             },
             Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
-                let (pos, len) = match (self.timeline_open, self.focus) {
-                    (true, _) => (self.timeline_scroll, self.room.events.len()),
-                    (false, Pane::Metrics) => (self.selected, self.visible_rows().len()),
-                    (false, Pane::Incidents) => (self.incident_selected, self.room.incidents.len()),
-                    (false, Pane::Changes) => (self.changes_scroll, self.changes.len()),
-                    (false, Pane::Checklist) => (self.item_selected, self.visible_items().len()),
-                    (false, Pane::Runbook) => (self.step_selected, self.current_runbook().map_or(0, |r| r.steps.len())),
-                    (false, Pane::Rollback) => (self.rollback_selected, self.rollback_defs.len()),
+                let part = match (self.incidents.timeline_open(), self.chrome.focus()) {
+                    (true, _) | (false, Pane::Incidents) => Part::Incidents,
+                    (false, Pane::Metrics | Pane::Changes) => Part::Metrics,
+                    (false, Pane::Checklist | Pane::Runbook) => Part::Launch,
+                    (false, Pane::Rollback) => Part::Rollback,
                 };
-                let last = len.saturating_sub(1);
-                let new = match action {
-                    Action::Up => pos.saturating_sub(1),
-                    Action::Down => (pos + 1).min(last),
-                    Action::Top => 0,
-                    Action::Bottom => last,
-                    Action::PageUp => pos.saturating_sub(page),
-                    _ => (pos + page).min(last),
-                };
-                match (self.timeline_open, self.focus) {
-                    (true, _) => self.timeline_scroll = new,
-                    (false, Pane::Metrics) => {
-                        self.selected = new;
-                        if self.detail.is_some() {
-                            self.detail = self.selected_row();
-                        }
-                    }
-                    (false, Pane::Incidents) => {
-                        self.incident_selected = new;
-                        if self.incident_open.is_some() {
-                            self.incident_open = self.current_incident_row();
-                        }
-                    }
-                    (false, Pane::Changes) => self.changes_scroll = new,
-                    (false, Pane::Checklist) => self.item_selected = new,
-                    (false, Pane::Rollback) => self.rollback_selected = new,
-                    (false, Pane::Runbook) => {
-                        self.step_selected = new;
-                        self.runbook_touched = true;
-                    }
-                }
+                return self.to(part, action);
             }
             _ => {}
         }
@@ -115,122 +109,99 @@ impl State {
 
     /// An action that writes to the room: refused on a read-only console.
     fn room_action(&mut self, action: Action) -> Vec<Effect> {
-        if self.room.read_only {
-            self.error("read-only console: this one watches and cannot change the room");
+        if self.room.read_only() {
+            self.chrome.error("read-only console: this one watches and cannot change the room");
             return Vec::new();
         }
-        match action {
-            Action::ItemTick | Action::ItemClaim | Action::ItemSkip | Action::ItemUndo => self.checklist_action(action),
-            Action::CheckSilence => self.silence_action(),
-            Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => {
-                self.runbook_action(action)
-            }
-            Action::RollbackRun | Action::RollbackVeto | Action::RollbackApprove | Action::RollbackCancel => self.rollback_action(action),
-            _ => self.incident_action(action),
-        }
+        let part = match action {
+            Action::ItemTick | Action::ItemClaim | Action::ItemSkip | Action::ItemUndo => Part::Launch,
+            Action::CheckSilence => Part::Metrics,
+            Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => Part::Launch,
+            Action::RollbackRun | Action::RollbackVeto | Action::RollbackApprove | Action::RollbackCancel => Part::Rollback,
+            _ => Part::Incidents,
+        };
+        self.to(part, action)
     }
 
+    /// Keys while a prompt is open.
     pub(super) fn prompt_action(&mut self, action: Action) -> Vec<Effect> {
-        let Overlay::Prompt { kind, text } = &mut self.overlay else {
-            return Vec::new();
-        };
-        let kind = *kind;
-        match action {
-            Action::Cancel | Action::Close => {
-                if kind == PromptKind::Filter {
-                    self.filter.clear();
-                }
-                self.overlay = Overlay::None;
+        match self.chrome.prompt_key(action) {
+            Prompted::Nothing => Vec::new(),
+            Prompted::Command(line) => self.run_command(&line),
+            Prompted::Filtered => {
+                self.metrics.to_first_row();
+                Vec::new()
             }
-            Action::Backspace => {
-                text.pop();
-                if kind == PromptKind::Filter {
-                    self.filter = text.clone();
-                }
-            }
-            Action::Complete if kind == PromptKind::Palette => *text = palette::complete(text),
-            Action::Submit => {
-                let text = std::mem::take(text);
-                self.overlay = Overlay::None;
-                if kind == PromptKind::Palette {
-                    return self.run_command(&text);
-                }
-                self.filter = text;
-                self.selected = 0;
-            }
-            _ => {}
         }
-        Vec::new()
     }
 
     /// Keys while a form is open.
     pub(super) fn form_action(&mut self, action: Action) -> Vec<Effect> {
-        let Overlay::Form(form) = &mut self.overlay else { return Vec::new() };
         match action {
             Action::Cancel | Action::Close => {
-                self.overlay = Overlay::None;
+                self.chrome.close();
                 // A preview nobody will read is stopped (latest-wins).
-                if self.previewing.take().is_some() {
+                if self.rollback.stop_preview() {
                     return vec![Effect::StopPreview];
                 }
             }
             Action::Submit => return self.submit_form(),
-            Action::Backspace => form.backspace(),
-            Action::Complete | Action::FocusNext => form.next_field(),
-            Action::PrevField | Action::FocusPrev => form.prev_field(),
-            Action::Up => form.cycle(false),
-            Action::Down => form.cycle(true),
-            _ => {}
+            a => self.chrome.form_key(a),
         }
         Vec::new()
     }
 
-    /// The incident under the cursor of the incidents pane.
-    fn current_incident_row(&self) -> Option<i64> {
-        self.incident_rows().get(self.incident_selected).copied()
+    /// Enter in a form: the view it is for builds the event.
+    fn submit_form(&mut self) -> Vec<Effect> {
+        let Some(purpose) = self.chrome.form().map(|f| f.purpose.clone()) else { return Vec::new() };
+        let mut cx = super::Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
+        match purpose {
+            FormPurpose::Launch(purpose) => self.launch.submit(purpose, &mut cx),
+            FormPurpose::Rollback(purpose) => self.rollback.submit(purpose, &mut cx),
+            FormPurpose::Silence(check) => MetricsView::submit_silence(check, &mut cx),
+            purpose => self.incidents.submit(purpose, &mut cx),
+        }
     }
 
     /// Typed characters go to the open prompt or form.
     pub fn type_char(&mut self, c: char) {
-        if let Overlay::Form(form) = &mut self.overlay {
-            form.type_char(c);
-            return;
+        if self.chrome.type_char(c) {
+            self.metrics.to_first_row();
         }
-        if let Overlay::Prompt { kind, text } = &mut self.overlay {
-            text.push(c);
-            if *kind == PromptKind::Filter {
-                self.filter = text.clone();
-                self.selected = 0;
-            }
-        }
+    }
+
+    /// `:silence ID 30m REASON` and `:unsilence ID`, for checks and triggers.
+    fn silence_by_id(&mut self, id: &str, set: Option<(i64, String)>) -> Vec<Effect> {
+        let trigger = self.rollback.has_trigger(id);
+        let mut cx = super::Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
+        self.metrics.silence_by_id(id, set, trigger, &mut cx)
     }
 
     fn run_command(&mut self, line: &str) -> Vec<Effect> {
         match palette::parse(line) {
             Ok(palette::Command::Quit) => return vec![Effect::Quit],
-            Ok(palette::Command::Help) => self.overlay = Overlay::Help { scroll: 0 },
+            Ok(palette::Command::Help) => self.chrome.open(Overlay::Help { scroll: 0 }),
             Ok(palette::Command::Focus(p)) => self.focus_pane(p),
-            Ok(palette::Command::Timeline) => self.timeline_open = true,
+            Ok(palette::Command::Timeline) => self.incidents.show_timeline(),
             Ok(palette::Command::Silence { id, minutes, reason }) => return self.silence_by_id(&id, Some((minutes, reason))),
             Ok(palette::Command::Unsilence(id)) => return self.silence_by_id(&id, None),
             Ok(palette::Command::Filter(f)) => {
-                self.filter = f;
-                self.selected = 0;
+                self.chrome.set_filter(f);
+                self.metrics.to_first_row();
             }
-            Ok(palette::Command::Sort(s)) => self.sort = s,
+            Ok(palette::Command::Sort(s)) => self.metrics.set_sort(s),
             Ok(palette::Command::Theme(t)) => return vec![Effect::SetTheme(t)],
             // The prompt is closed by now: the action acts on what is behind it.
             Ok(palette::Command::Run(action)) => return self.update(action),
-            Ok(palette::Command::Open(id)) => match self.board.rows.iter().position(|r| r.id == id) {
+            Ok(palette::Command::Open(id)) => match self.metrics.row_of(&id) {
                 Some(i) => {
-                    self.filter.clear();
+                    self.chrome.clear_filter();
                     self.focus_pane(Pane::Metrics);
-                    self.detail = Some(i);
-                    self.keep_selection(Some(i));
+                    self.metrics.open_detail(i, self.chrome.filter());
                 }
-                None => self.error(format!("no check `{id}`")),
+                None => self.chrome.error(format!("no check `{id}`")),
             },
-            Err(e) => self.error(e),
+            Err(e) => self.chrome.error(e),
         }
         Vec::new()
     }

@@ -1,7 +1,9 @@
 //! Reducer tests: actions and samples in, state and effects out.
 
 use super::*;
+use crate::adapters::journal::Body;
 use crate::adapters::probe::{ProbeError, Reading};
+use crate::shell::app::room::StoreStatus;
 use opsdeck_core::config::{Source, parse_source};
 
 const PLAN: &str = r#"
@@ -29,6 +31,24 @@ fn state() -> State {
     State::new(&plan, "dark", 0)
 }
 
+/// This console acts as `actor` (in the plan's room).
+fn act_as(s: &mut State, actor: Actor) {
+    let (room, read_only) = (s.room().name().to_string(), s.room().read_only());
+    s.join_room(room, actor, read_only);
+}
+
+/// This console only watches the room.
+fn read_only(s: &mut State) {
+    let (room, actor) = (s.room().name().to_string(), s.room().actor().clone());
+    s.join_room(room, actor, true);
+}
+
+/// The store is up (or down); nothing else about it changes.
+fn store_online(s: &mut State, online: bool) {
+    let store = StoreStatus { online, ..s.room().store().clone() };
+    s.set_store(store);
+}
+
 fn ok(check: usize, at_ms: i64, ms: f64) -> Sample {
     Sample { check, at_ms, latency_ms: 1.0, result: Ok(Reading::new().with("latency_ms", ms)) }
 }
@@ -47,7 +67,7 @@ fn worst_first_and_the_cursor_follows_its_check() {
     s.apply_sample(&ok(2, 2000, 5000.0));
     assert_eq!(s.visible_rows()[0], 0, "unknown api sorts before ok rows");
     assert_eq!(s.selected_row(), Some(1), "the cursor stays on db");
-    assert_eq!(s.changes.len(), 4, "three first samples and the error");
+    assert_eq!(s.metrics().changes().len(), 4, "three first samples and the error");
 }
 
 #[test]
@@ -63,8 +83,8 @@ fn filter_prompt_filters_live_and_escape_clears() {
     s.update(Action::Filter);
     s.type_char('c');
     s.update(Action::Submit);
-    assert_eq!(s.overlay, Overlay::None);
-    assert_eq!(s.filter, "c");
+    assert_eq!(s.overlay(), &Overlay::None);
+    assert_eq!(s.filter(), "c");
 }
 
 #[test]
@@ -84,13 +104,13 @@ fn palette_runs_commands_and_reports_errors() {
         s.type_char(c);
     }
     s.update(Action::Submit);
-    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("unknown command")));
+    assert!(s.message().is_some_and(|m| m.is_error && m.text.contains("unknown command")));
     s.update(Action::Palette);
     for c in "open db".chars() {
         s.type_char(c);
     }
     s.update(Action::Submit);
-    assert_eq!(s.detail, Some(1));
+    assert_eq!(s.metrics().detail(), Some(1));
 }
 
 fn palette(s: &mut State, line: &str) -> Vec<Effect> {
@@ -105,54 +125,54 @@ fn palette(s: &mut State, line: &str) -> Vec<Effect> {
 fn the_palette_runs_any_action_by_its_keymap_name() {
     let mut s = state();
     assert!(palette(&mut s, "incident.new").is_empty());
-    assert!(matches!(&s.overlay, Overlay::Form(f) if f.title == "Open an incident"), "{:?}", s.overlay);
+    assert!(matches!(s.overlay(), Overlay::Form(f) if f.title == "Open an incident"), "{:?}", s.overlay());
     s.update(Action::Cancel);
     palette(&mut s, "focus.next");
-    assert_eq!(s.focus, Pane::Incidents, "as its key would");
+    assert_eq!(s.focus(), Pane::Incidents, "as its key would");
     palette(&mut s, "view.rollback");
-    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("no rollback")), "the plan has none");
+    assert!(s.message().is_some_and(|m| m.is_error && m.text.contains("no rollback")), "the plan has none");
     palette(&mut s, "incident.new now");
-    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("takes nothing")));
+    assert!(s.message().is_some_and(|m| m.is_error && m.text.contains("takes nothing")));
     // Tab completes over action names as well as commands.
     s.update(Action::Palette);
     for c in "incident.n".chars() {
         s.type_char(c);
     }
     s.update(Action::Complete);
-    assert_eq!(s.overlay, Overlay::Prompt { kind: PromptKind::Palette, text: "incident.new ".into() });
+    assert_eq!(s.overlay(), &Overlay::Prompt { kind: PromptKind::Palette, text: "incident.new ".into() });
     assert!(s.update(Action::Submit).is_empty());
-    assert!(matches!(&s.overlay, Overlay::Form(_)));
+    assert!(matches!(s.overlay(), Overlay::Form(_)));
     s.update(Action::Cancel);
     // A read-only console refuses it by name as it does by key.
-    s.room.read_only = true;
+    read_only(&mut s);
     palette(&mut s, "incident.ack");
-    assert_eq!(s.overlay, Overlay::None);
-    assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("read-only")));
+    assert_eq!(s.overlay(), &Overlay::None);
+    assert!(s.message().is_some_and(|m| m.is_error && m.text.contains("read-only")));
 }
 
 #[test]
 fn help_focus_detail_and_quit() {
     let mut s = state();
     s.update(Action::Help);
-    assert_eq!(s.overlay, Overlay::Help { scroll: 0 });
+    assert_eq!(s.overlay(), &Overlay::Help { scroll: 0 });
     s.update(Action::Down);
-    assert_eq!(s.overlay, Overlay::Help { scroll: 1 });
+    assert_eq!(s.overlay(), &Overlay::Help { scroll: 1 });
     s.update(Action::Close);
-    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(s.overlay(), &Overlay::None);
     s.update(Action::FocusNext);
-    assert_eq!(s.focus, Pane::Incidents);
+    assert_eq!(s.focus(), Pane::Incidents);
     s.update(Action::FocusNext);
-    assert_eq!(s.focus, Pane::Changes);
+    assert_eq!(s.focus(), Pane::Changes);
     s.update(Action::FocusPrev);
     s.update(Action::FocusNext);
     s.update(Action::FocusNext);
-    assert_eq!(s.focus, Pane::Metrics);
+    assert_eq!(s.focus(), Pane::Metrics);
     s.update(Action::Open);
-    assert_eq!(s.detail, Some(0));
+    assert_eq!(s.metrics().detail(), Some(0));
     s.update(Action::Down);
-    assert_eq!(s.detail, s.selected_row(), "detail follows the cursor");
+    assert_eq!(s.metrics().detail(), s.selected_row(), "detail follows the cursor");
     s.update(Action::Close);
-    assert_eq!(s.detail, None);
+    assert_eq!(s.metrics().detail(), None);
     assert_eq!(s.update(Action::Quit), vec![Effect::Quit]);
 }
 
@@ -161,14 +181,14 @@ mod incidents {
     use crate::adapters::journal::{Actor, NewEvent, Status};
 
     fn stored(s: &State, seq: i64, body: &Body) -> Event {
-        NewEvent::new(&s.room.name, &s.room.actor, 1_000 * seq, body).stored(seq)
+        NewEvent::new(s.room().name(), s.room().actor(), 1_000 * seq, body).stored(seq)
     }
 
     /// Feeds what the reducer asked to append back as if the store stored it.
     fn store_effects(s: &mut State, effects: Vec<Effect>) {
         for e in effects {
             if let Effect::Append(body) = e {
-                let seq = s.room.last_seq + 1;
+                let seq = s.room().last_seq() + 1;
                 let event = stored(s, seq, &body);
                 s.apply_event(event);
             }
@@ -177,7 +197,7 @@ mod incidents {
 
     fn with_incident() -> State {
         let mut s = state();
-        s.room.actor = Actor { name: "alice".into(), host: "h".into(), from: None };
+        act_as(&mut s, Actor { name: "alice".into(), host: "h".into(), from: None });
         s.update(Action::FocusNext);
         s.update(Action::IncidentNew);
         for c in "Checkout errors".chars() {
@@ -194,9 +214,9 @@ mod incidents {
         let mut s = state();
         s.update(Action::IncidentNew);
         assert!(s.update(Action::Submit).is_empty(), "no title, no event");
-        assert!(matches!(&s.overlay, Overlay::Form(f) if f.error.is_some()));
+        assert!(matches!(s.overlay(), Overlay::Form(f) if f.error.is_some()));
         let s = with_incident();
-        assert_eq!(s.room.incidents.len(), 1);
+        assert_eq!(s.room().incidents().len(), 1);
         assert_eq!(s.current_incident(), Some(1));
     }
 
@@ -212,7 +232,7 @@ mod incidents {
         }
         let effects = s.update(Action::Submit);
         store_effects(&mut s, effects);
-        assert_eq!(s.room.incidents.get(1).map(|i| i.severity.as_str()), Some("P0"));
+        assert_eq!(s.room().incidents().get(1).map(|i| i.severity.as_str()), Some("P0"));
         // Now lower it: the first Enter only asks.
         s.update(Action::IncidentSeverity);
         s.update(Action::Down);
@@ -222,7 +242,7 @@ mod incidents {
             s.type_char(c);
         }
         assert!(s.update(Action::Submit).is_empty());
-        assert!(matches!(&s.overlay, Overlay::Form(f) if f.confirm.is_some()));
+        assert!(matches!(s.overlay(), Overlay::Form(f) if f.confirm.is_some()));
         let effects = s.update(Action::Submit);
         assert!(matches!(effects.as_slice(), [Effect::Append(Body::IncidentSeverity { to, .. })] if to == "P2"));
     }
@@ -231,22 +251,22 @@ mod incidents {
     fn invalid_status_moves_are_refused_before_the_journal() {
         let mut s = with_incident();
         for to in [Status::Resolved, Status::Closed] {
-            let from = s.room.incidents.get(1).map_or(Status::Investigating, |i| i.status);
+            let from = s.room().incidents().get(1).map_or(Status::Investigating, |i| i.status);
             store_effects(&mut s, vec![Effect::Append(Body::IncidentStatus { incident: 1, from, to })]);
         }
         s.update(Action::IncidentNote);
         s.type_char('x');
         assert!(s.update(Action::Submit).is_empty(), "a closed incident takes no notes");
-        assert!(matches!(&s.overlay, Overlay::Form(f) if f.error.as_deref().is_some_and(|e| e.contains("closed"))));
+        assert!(matches!(s.overlay(), Overlay::Form(f) if f.error.as_deref().is_some_and(|e| e.contains("closed"))));
     }
 
     #[test]
     fn a_read_only_console_opens_no_forms() {
         let mut s = state();
-        s.room.read_only = true;
+        read_only(&mut s);
         assert!(s.update(Action::IncidentNew).is_empty());
-        assert_eq!(s.overlay, Overlay::None);
-        assert!(s.message.as_ref().is_some_and(|m| m.is_error && m.text.contains("read-only")));
+        assert_eq!(s.overlay(), &Overlay::None);
+        assert!(s.message().is_some_and(|m| m.is_error && m.text.contains("read-only")));
     }
 }
 
@@ -262,11 +282,11 @@ mod silences {
     #[test]
     fn a_check_is_silenced_for_the_room_and_lifted_again() {
         let mut s = state();
-        s.now_ms = 1_000_000;
+        s.set_now(1_000_000);
         s.apply_sample(&ok(0, 1_000, 10.0));
-        s.detail = Some(0);
+        palette(&mut s, "open api");
         s.update(Action::CheckSilence);
-        assert!(matches!(s.overlay, Overlay::Form(_)), "asks how long and why");
+        assert!(matches!(s.overlay(), Overlay::Form(_)), "asks how long and why");
         assert!(s.update(Action::Submit).is_empty(), "a reason is needed");
         for c in "deploying api".chars() {
             s.type_char(c);
@@ -275,18 +295,18 @@ mod silences {
         let [Effect::Append(body @ Body::SilenceSet { target, until_ms, reason })] = effects.as_slice() else { panic!("{effects:?}") };
         assert_eq!((target.as_str(), *until_ms, reason.as_str()), ("check:api", 1_000_000 + 3_600_000, "deploying api"));
         let body = body.clone();
-        s.apply_event(NewEvent::new(&s.room.name, &s.room.actor, s.now_ms, &body).stored(1));
-        assert!(s.room.silences.active("check:api", s.now_ms).is_some());
+        s.apply_event(NewEvent::new(s.room().name(), s.room().actor(), s.now_ms(), &body).stored(1));
+        assert!(s.room().silences().active("check:api", s.now_ms()).is_some());
         let lift = s.update(Action::CheckSilence);
         assert!(matches!(lift.as_slice(), [Effect::Append(Body::SilenceLifted { .. })]), "S again lifts it");
-        s.room.read_only = true;
+        read_only(&mut s);
         assert!(s.update(Action::CheckSilence).is_empty(), "a read-only console cannot silence");
     }
 
     #[test]
     fn the_palette_silences_by_id() {
         let mut s = state();
-        s.now_ms = 1_000_000;
+        s.set_now(1_000_000);
         s.update(Action::Palette);
         for c in "silence db 30m failover drill".chars() {
             s.type_char(c);
@@ -299,7 +319,7 @@ mod silences {
             s.type_char(c);
         }
         assert!(s.update(Action::Submit).is_empty());
-        assert_eq!(s.message.as_ref().map(|m| m.text.as_str()), Some("no check or trigger `nope`"));
+        assert_eq!(s.message().map(|m| m.text.as_str()), Some("no check or trigger `nope`"));
     }
 }
 
@@ -334,7 +354,7 @@ triggers = ["slow-api"]
             let mut s = State::new(&plan, "dark", now);
             s.apply_sample(&ok(0, now, 5_000.0));
             s.tick(now);
-            s.triggers.peek(now).into_iter().map(|r| format!("{:?}", r.status)).collect::<Vec<_>>().join(" ")
+            s.rollback().triggers().peek(now).into_iter().map(|r| format!("{:?}", r.status)).collect::<Vec<_>>().join(" ")
         };
         assert!(status(at("21:30")).starts_with("Firing"), "{}", status(at("21:30")));
         let inside = status(at("22:30"));
@@ -368,10 +388,10 @@ steps = [{ title = "Flip the flag back", run = "flagctl off new-checkout", rollb
         let (plan, d) = parse_source(&source, &|_| true);
         let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
         let s = State::new(&plan, "dark", 0).with_launch(crate::adapters::launch_docs::load(&plan));
-        let ids: Vec<&str> = s.rollback_defs.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = s.rollback().defs().iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids.len(), 2, "{ids:?}");
         assert_eq!(ids[0], "deploy/undo");
-        let undo = &s.rollback_defs[0];
+        let undo = &s.rollback().defs()[0];
         assert_eq!(undo.run.trim(), "deployctl rollback shop");
         assert_eq!(undo.confirm, opsdeck_core::config::sections::ConfirmMode::Type, "confirm=true asks for the id");
         assert_eq!(undo.env.get("SHOP").map(String::as_str), Some("eu"));

@@ -31,8 +31,8 @@ fn console(name: &str) -> State {
     let (plan, d) = parse_source(&Source::new("p.toml", LAUNCH_PLAN), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
     let mut s = State::new(&plan, "dark", 1_000).with_launch(crate::adapters::launch_docs::load(&plan));
-    s.room.actor = Actor { name: name.into(), host: "h".into(), from: None };
-    s.room.store.online = true;
+    act_as(&mut s, Actor { name: name.into(), host: "h".into(), from: None });
+    store_online(&mut s, true);
     s
 }
 
@@ -40,19 +40,19 @@ fn console(name: &str) -> State {
 fn ticking_an_item_reaches_every_console_with_its_actor() {
     let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
     alice.update(Action::ViewChecklist);
-    assert_eq!(alice.focus, Pane::Checklist);
+    assert_eq!(alice.focus(), Pane::Checklist);
     let effects = alice.update(Action::ItemTick);
     room.append(&alice, effects);
     room.deliver(&mut alice);
     room.deliver(&mut bob);
-    let id = bob.launch.checklists[0].phases[0].items[0].id.clone();
-    let item = bob.progress.item(&id);
+    let id = bob.launch().defs().checklists[0].phases[0].items[0].id.clone();
+    let item = bob.progress().item(&id);
     assert_eq!(item.status, ItemStatus::Done);
     assert_eq!(item.by.unwrap().0.name, "alice");
     assert_eq!(bob.launch_tally().done, 1);
     let again = alice.update(Action::ItemTick);
     assert!(again.is_empty());
-    assert!(alice.message.as_ref().unwrap().text.contains("already done by alice"));
+    assert!(alice.message().unwrap().text.contains("already done by alice"));
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn a_check_that_holds_ticks_its_item_once_with_evidence() {
     let mut failing = console("bob");
     failing.apply_sample(&ok(0, 2_000, 5_000.0));
     assert!(failing.verify_items().is_empty(), "a critical check ticks nothing");
-    failing.room.read_only = true;
+    read_only(&mut failing);
     failing.apply_sample(&ok(0, 3_000, 100.0));
     assert!(failing.verify_items().is_empty(), "a read-only console ticks nothing");
 }
@@ -93,15 +93,15 @@ fn steps_walk_in_order_and_a_run_starts_only_when_its_claim_holds() {
     }
     alice.update(Action::Down);
     assert!(alice.update(Action::StepRun).is_empty(), "step 2 waits for step 1");
-    assert!(alice.message.as_ref().unwrap().text.contains("step 1 comes first"));
+    assert!(alice.message().unwrap().text.contains("step 1 comes first"));
     alice.update(Action::Up);
     let effects = alice.update(Action::StepRun);
     assert!(matches!(effects.as_slice(), [Effect::Append(Body::StepConfirmed { .. })]));
     room.append(&alice, effects);
     room.deliver(&mut alice);
     room.deliver(&mut bob);
-    assert_eq!(alice.step_selected, 1, "the cursor follows to the next step");
-    assert_eq!(bob.step_selected, 1);
+    assert_eq!(alice.launch().step_selected(), 1, "the cursor follows to the next step");
+    assert_eq!(bob.launch().step_selected(), 1);
     // Both press Enter on "Migrate" before either claim is back.
     let a = alice.update(Action::StepRun);
     let b = bob.update(Action::StepRun);
@@ -111,7 +111,7 @@ fn steps_walk_in_order_and_a_run_starts_only_when_its_claim_holds() {
     let started_b = room.deliver(&mut bob);
     assert!(matches!(started_a.as_slice(), [Effect::StartRun(StartRun { script, .. })] if script == "echo migrating"), "{started_a:?}");
     assert!(started_b.is_empty(), "bob's claim lost: {started_b:?}");
-    assert!(bob.message.as_ref().unwrap().text.contains("alice@h is running it"), "{:?}", bob.message);
+    assert!(bob.message().unwrap().text.contains("alice@h is running it"), "{:?}", bob.message());
     let Some(Effect::StartRun(run)) = started_a.into_iter().next() else { unreachable!() };
     let finished = Body::RunFinished {
         run: run.run,
@@ -124,14 +124,14 @@ fn steps_walk_in_order_and_a_run_starts_only_when_its_claim_holds() {
     room.append(&alice, vec![Effect::Append(finished)]);
     room.deliver(&mut alice);
     room.deliver(&mut bob);
-    let migrate = bob.launch.runbooks[0].steps[1].id.clone();
-    assert_eq!(bob.progress.step("deploy", &migrate).status, StepStatus::Done);
-    assert_eq!(bob.step_selected, 1, "the cursor stays on the run's output");
+    let migrate = bob.launch().defs().runbooks[0].steps[1].id.clone();
+    assert_eq!(bob.progress().step("deploy", &migrate).status, StepStatus::Done);
+    assert_eq!(bob.launch().step_selected(), 1, "the cursor stays on the run's output");
     assert!(bob.update(Action::StepRun).is_empty());
-    assert_eq!(bob.step_selected, 2, "Enter on a finished step moves to the next");
+    assert_eq!(bob.launch().step_selected(), 2, "Enter on a finished step moves to the next");
     // "Flip the flag" is marked confirm: Enter opens a question first.
     assert!(bob.update(Action::StepRun).is_empty());
-    assert!(matches!(bob.overlay, Overlay::Form(_)));
+    assert!(matches!(bob.overlay(), Overlay::Form(_)));
     let claim = bob.update(Action::Submit);
     assert!(matches!(claim.as_slice(), [Effect::Append(Body::RunClaimed { .. })]), "{claim:?}");
 }
@@ -143,7 +143,7 @@ fn an_offline_console_does_not_claim() {
     let confirm = s.update(Action::StepRun);
     room.append(&s, confirm);
     room.deliver(&mut s);
-    s.room.store.online = false;
+    store_online(&mut s, false);
     assert!(s.update(Action::StepRun).is_empty());
-    assert!(s.message.as_ref().unwrap().text.contains("offline"), "{:?}", s.message);
+    assert!(s.message().unwrap().text.contains("offline"), "{:?}", s.message());
 }

@@ -23,9 +23,8 @@ fn console() -> State {
     let (plan, d) = parse_source(&Source::new("p.toml", PLAN), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
     let mut s = State::new(&plan, "dark", 1_000).with_launch(crate::adapters::launch_docs::load(&plan));
-    s.room.name = "offline".into();
-    s.room.actor = Actor { name: "alice".into(), host: "h".into(), from: None };
-    s.room.store.online = true;
+    s.join_room("offline".into(), Actor { name: "alice".into(), host: "h".into(), from: None }, false);
+    store_online(&mut s, true);
     s
 }
 
@@ -34,7 +33,7 @@ fn made(s: &State, effects: Vec<Effect>) -> Vec<NewEvent> {
     effects
         .into_iter()
         .filter_map(|e| match e {
-            Effect::Append(body) => Some(NewEvent::new(&s.room.name, &s.room.actor, s.now_ms, &body)),
+            Effect::Append(body) => Some(NewEvent::new(s.room().name(), s.room().actor(), s.now_ms(), &body)),
             _ => None,
         })
         .collect()
@@ -62,36 +61,36 @@ fn an_incident_and_a_tick_queued_offline_show_at_once_and_are_replaced_by_their_
     s.append_queued();
     s.queued_here(opened.clone());
     s.queued_here(ticked.clone());
-    assert!(!s.room.store.online);
-    assert_eq!(s.room.store.queued, 2);
-    let pending = s.room.pending.incidents();
+    assert!(!s.room().store().online);
+    assert_eq!(s.room().store().queued, 2);
+    let pending = s.room().pending().incidents();
     assert_eq!(pending.len(), 1, "the incident shows here, as pending");
     assert_eq!(pending[0].title, "Checkout errors");
-    assert!(s.room.incidents.is_empty(), "but it is not in the room");
-    let item = s.launch.items().next().map(|i| i.id.clone()).expect("an item");
-    assert_eq!(s.room.pending.item(&item), Some(ItemStatus::Done));
-    assert_eq!(s.progress.item(&item).status, ItemStatus::Open);
+    assert!(s.room().incidents().is_empty(), "but it is not in the room");
+    let item = s.launch().defs().items().next().map(|i| i.id.clone()).expect("an item");
+    assert_eq!(s.room().pending().item(&item), Some(ItemStatus::Done));
+    assert_eq!(s.progress().item(&item).status, ItemStatus::Open);
     // A second tick of the same item while it is queued is refused: it would be a second event.
     assert!(s.update(Action::ItemTick).is_empty());
-    assert!(s.message.as_ref().is_some_and(|m| m.text.contains("queued here")), "{:?}", s.message);
+    assert!(s.message().is_some_and(|m| m.text.contains("queued here")), "{:?}", s.message());
 
     // The store is back: the flush stored both, and the journal says so.
     s.say(QUEUED_OFFLINE);
     s.store_health(true, 0);
-    assert!(s.room.store.online);
-    assert_eq!(s.room.store.queued, 0);
-    assert_eq!(s.message, None, "the offline message is gone");
+    assert!(s.room().store().online);
+    assert_eq!(s.room().store().queued, 0);
+    assert_eq!(s.message(), None, "the offline message is gone");
     let stored: Vec<Event> = opened.into_iter().chain(ticked).enumerate().map(|(i, e)| e.stored(i as i64 + 1)).collect();
     for e in stored.clone() {
         s.apply_event(e);
     }
-    assert!(s.room.pending.is_empty());
-    assert_eq!(s.room.incidents.len(), 1, "one incident: the stored copy, not two");
-    assert_eq!(s.progress.item(&item).status, ItemStatus::Done);
+    assert!(s.room().pending().is_empty());
+    assert_eq!(s.room().incidents().len(), 1, "one incident: the stored copy, not two");
+    assert_eq!(s.progress().item(&item).status, ItemStatus::Done);
     // A late "queued" for an event already stored adds nothing.
     s.queued_here(vec![NewEvent::new(
         "offline",
-        &s.room.actor.clone(),
+        &s.room().actor().clone(),
         1_000,
         &Body::IncidentNote { incident: 1, text: "x".into(), comms: false },
     )]);
@@ -99,13 +98,13 @@ fn an_incident_and_a_tick_queued_offline_show_at_once_and_are_replaced_by_their_
         key: stored[0].key.clone(),
         ..NewEvent::new(
             "offline",
-            &s.room.actor.clone(),
+            &s.room().actor().clone(),
             1_000,
             &Body::IncidentOpened { title: "Checkout errors".into(), severity: "P2".into() },
         )
     };
     s.queued_here(vec![again]);
-    assert!(s.room.pending.incidents().is_empty(), "already stored: not pending again");
+    assert!(s.room().pending().incidents().is_empty(), "already stored: not pending again");
 }
 
 #[test]
@@ -113,10 +112,10 @@ fn health_clears_only_the_offline_message() {
     let mut s = console();
     s.error("not run: bob@h is running plain since 14:02");
     s.store_health(true, 0);
-    assert!(s.message.is_some(), "another message stays");
+    assert!(s.message().is_some(), "another message stays");
     s.append_queued();
     s.store_health(true, 1);
-    assert!(s.message.is_some(), "still queued: the message stays");
+    assert!(s.message().is_some(), "still queued: the message stays");
     s.store_health(true, 0);
-    assert!(s.message.is_none());
+    assert!(s.message().is_none());
 }

@@ -6,7 +6,7 @@
 use super::room::Room;
 use super::*;
 use crate::adapters::journal::{Subject, Verdict};
-use crate::shell::app::rollback_actions::TYPE_ID;
+use crate::shell::app::state::TYPE_ID;
 
 const PLAN: &str = r#"
 [deck]
@@ -44,8 +44,8 @@ fn console(name: &str) -> State {
     let (plan, d) = parse_source(&Source::new("p.toml", PLAN), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
     let mut s = State::new(&plan, "dark", 1_000);
-    s.room.actor = Actor { name: name.into(), host: "bastion-1".into(), from: None };
-    s.room.store.online = true;
+    act_as(&mut s, Actor { name: name.into(), host: "bastion-1".into(), from: None });
+    store_online(&mut s, true);
     s.update(Action::ViewRollback);
     s
 }
@@ -61,7 +61,12 @@ fn started(effects: &[Effect]) -> Vec<String> {
 }
 
 fn select(s: &mut State, id: &str) {
-    s.rollback_selected = s.rollback_defs.iter().position(|r| r.id == id).expect("action in the plan");
+    let pos = s.rollback().defs().iter().position(|r| r.id == id).expect("action in the plan");
+    // The rollback pane has the focus: the cursor keys move to the action.
+    s.update(Action::Top);
+    for _ in 0..pos {
+        s.update(Action::Down);
+    }
 }
 
 fn typed(s: &mut State, text: &str) {
@@ -74,15 +79,15 @@ fn typed(s: &mut State, text: &str) {
 fn the_palette_shows_the_rollbacks_by_action_name() {
     let mut s = console("alice");
     s.update(Action::ViewMetrics);
-    assert_eq!(s.focus, Pane::Metrics);
+    assert_eq!(s.focus(), Pane::Metrics);
     s.update(Action::Palette);
     typed(&mut s, "view.rollback");
     s.update(Action::Submit);
-    assert_eq!((s.focus, s.main), (Pane::Rollback, Pane::Rollback), "{:?}", s.message);
+    assert_eq!((s.focus(), s.main()), (Pane::Rollback, Pane::Rollback), "{:?}", s.message());
 }
 
 fn msg(s: &State) -> String {
-    s.message.as_ref().map(|m| m.text.clone()).unwrap_or_default()
+    s.message().map(|m| m.text.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -90,7 +95,7 @@ fn two_consoles_pressing_at_once_get_one_run_and_the_other_is_told_who() {
     let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
     for s in [&mut alice, &mut bob] {
         assert!(s.update(Action::RollbackRun).is_empty(), "the confirmation opens first");
-        assert!(matches!(s.overlay, Overlay::Form(_)));
+        assert!(matches!(s.overlay(), Overlay::Form(_)));
     }
     let a = alice.update(Action::Submit);
     let b = bob.update(Action::Submit);
@@ -116,7 +121,7 @@ fn a_double_enter_is_harmless() {
     assert_eq!(first.len(), 1, "one claim");
     // The second Enter lands on the pane again: refused while the claim is on its way.
     assert!(alice.update(Action::RollbackRun).is_empty());
-    assert!(alice.overlay == Overlay::None, "no second confirmation: {:?}", alice.message);
+    assert!(*alice.overlay() == Overlay::None, "no second confirmation: {:?}", alice.message());
     assert!(msg(&alice).contains("already claimed here"), "{}", msg(&alice));
     room.append(&alice, first);
     assert_eq!(started(&room.deliver(&mut alice)).len(), 1);
@@ -135,18 +140,18 @@ fn an_abandoned_run_needs_its_id_typed_and_then_runs_again() {
     assert_eq!(started(&room.deliver(&mut alice)).len(), 1);
     room.deliver(&mut bob);
     // Alice's console dies: no renewal, no finish. Inside the lease bob is refused.
-    bob.now_ms = 20_000;
+    bob.set_now(20_000);
     bob.update(Action::RollbackRun);
     assert!(msg(&bob).contains("alice@bastion-1 is running plain"), "{}", msg(&bob));
-    bob.now_ms = 40_000;
-    assert!(bob.rollback_abandoned(&bob.rollback_defs[0].clone()));
+    bob.set_now(40_000);
+    assert!(RollbackView::abandoned(&bob.rollback().defs()[0], bob.progress(), bob.now_ms()));
     bob.update(Action::RollbackRun);
-    let Overlay::Form(form) = &bob.overlay else { panic!("a confirmation") };
+    let Overlay::Form(form) = bob.overlay() else { panic!("a confirmation") };
     assert!(form.fields.iter().any(|f| f.label == TYPE_ID), "abandoned: the id must be typed");
     assert!(form.error.as_deref().unwrap_or("").contains("abandoned"));
     typed(&mut bob, "plan");
     assert!(bob.update(Action::Submit).is_empty(), "a wrong id runs nothing");
-    let Overlay::Form(form) = &bob.overlay else { panic!("still open") };
+    let Overlay::Form(form) = bob.overlay() else { panic!("still open") };
     assert_eq!(form.error.as_deref(), Some("type plain to run it"));
     bob.update(Action::Backspace);
     typed(&mut bob, "in");
@@ -191,7 +196,7 @@ fn the_preview_runs_first_and_a_successful_run_is_verified() {
     assert_eq!(p.script, "echo would do it");
     assert!(alice.update(Action::Submit).is_empty(), "not before the preview is read");
     alice.preview_done("peek", true, "would do it\n");
-    let Overlay::Form(form) = &alice.overlay else { panic!("open") };
+    let Overlay::Form(form) = alice.overlay() else { panic!("open") };
     assert!(form.notes.iter().any(|n| n == "  would do it"), "{:?}", form.notes);
     assert!(form.notes.iter().any(|n| n == "$ echo real"));
     assert!(form.notes.iter().any(|n| n.starts_with("on bastion-1 in ")));
@@ -213,7 +218,7 @@ fn the_preview_runs_first_and_a_successful_run_is_verified() {
 /// Both consoles see the api go critical and evaluate on their clock.
 fn fire(s: &mut State, at: i64) -> Vec<Effect> {
     s.apply_sample(&super::ok(0, at, 5_000.0));
-    s.now_ms = at;
+    s.set_now(at);
     s.tick_triggers()
 }
 
@@ -229,20 +234,20 @@ fn a_firing_is_recorded_once_and_a_veto_from_another_console_stops_it() {
     room.deliver(&mut alice);
     room.deliver(&mut bob);
     for s in [&alice, &bob] {
-        assert_eq!(s.rollbacks.proposals.len(), 1, "the same one proposal on every console");
-        assert_eq!(s.rollbacks.open_proposal("plain").map(|p| p.seq), Some(2));
+        assert_eq!(s.rollback().rollbacks().proposals.len(), 1, "the same one proposal on every console");
+        assert_eq!(s.rollback().rollbacks().open_proposal("plain").map(|p| p.seq), Some(2));
     }
     // A tick later nothing new is recorded: the room has the firing.
-    bob.now_ms = 3_000;
+    bob.set_now(3_000);
     assert!(bob.tick_triggers().is_empty());
-    bob.now_ms = 5_000;
+    bob.set_now(5_000);
     let veto = bob.update(Action::RollbackVeto);
     room.append(&bob, veto);
     room.deliver(&mut alice);
     room.deliver(&mut bob);
-    alice.now_ms = 20_000;
+    alice.set_now(20_000);
     assert!(alice.tick_triggers().is_empty(), "vetoed: the countdown decides nothing");
-    let p = &alice.rollbacks.proposals[0];
+    let p = &alice.rollback().rollbacks().proposals[0];
     let (verdict, by, _, _) = p.decided.clone().expect("decided");
     assert_eq!((verdict, by.name.as_str()), (Verdict::Vetoed, "bob"));
     let text = opsdeck_core::domain::timeline::describe(room.events.last().unwrap(), &[]);
@@ -257,18 +262,18 @@ fn no_answer_runs_it_on_the_console_that_recorded_the_proposal() {
     room.deliver(&mut alice);
     room.deliver(&mut bob);
     bob.apply_sample(&super::ok(0, 2_000, 5_000.0));
-    bob.now_ms = 12_500;
+    bob.set_now(12_500);
     assert!(bob.tick_triggers().is_empty(), "bob did not record it: he does not decide");
-    alice.now_ms = 11_000;
+    alice.set_now(11_000);
     assert!(alice.tick_triggers().is_empty(), "the countdown is not over");
-    alice.now_ms = 12_100;
+    alice.set_now(12_100);
     let decided = alice.tick_triggers();
     assert!(
         matches!(decided.as_slice(), [Effect::Append(Body::RollbackDecided { verdict: Verdict::Run, no_answer: true, .. })]),
         "{decided:?}"
     );
     room.append(&alice, decided);
-    alice.now_ms = 12_200;
+    alice.set_now(12_200);
     assert!(alice.tick_triggers().is_empty(), "decided once");
     let claim = room.deliver(&mut alice);
     assert!(room.deliver(&mut bob).is_empty());
@@ -297,7 +302,7 @@ fn confirming_a_proposal_runs_only_if_no_veto_came_first() {
 #[test]
 fn a_read_only_console_records_nothing() {
     let mut s = console("carol");
-    s.room.read_only = true;
+    read_only(&mut s);
     assert!(fire(&mut s, 2_000).is_empty());
     assert!(s.update(Action::RollbackRun).is_empty());
     assert!(msg(&s).contains("read-only"));
@@ -311,10 +316,10 @@ fn a_severity_with_the_two_person_rule_holds_every_rollback_while_its_incident_i
     let (plan, d) = parse_source(&Source::new("p.toml", &text), &|_| true);
     let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
     let mut alice = State::new(&plan, "dark", 1_000);
-    alice.room.actor = Actor { name: "alice".into(), host: "bastion-1".into(), from: None };
-    alice.room.store.online = true;
+    act_as(&mut alice, Actor { name: "alice".into(), host: "bastion-1".into(), from: None });
+    store_online(&mut alice, true);
     let mut room = Room::default();
-    let def = alice.rollback_defs.iter().find(|r| r.id == "plain").cloned().expect("plain");
+    let def = alice.rollback().defs().iter().find(|r| r.id == "plain").cloned().expect("plain");
     assert_eq!(alice.two_person_rule(&def), None, "no incident yet");
     room.append(&alice, vec![Effect::Append(Body::IncidentOpened { title: "Checkout down".into(), severity: "SEV2".into() })]);
     room.deliver(&mut alice);
@@ -331,12 +336,12 @@ fn a_severity_with_the_two_person_rule_holds_every_rollback_while_its_incident_i
 
 /// What the rollback pane's state line is built from: the claim it names.
 fn named(s: &State) -> Option<(String, Option<crate::adapters::journal::Outcome>)> {
-    let def = s.rollback_defs[s.rollback_selected].clone();
-    let lock = crate::shell::app::rollback_actions::lock_of(&def);
+    let def = s.rollback().defs()[s.rollback().selected()].clone();
+    let lock = opsdeck_core::launch::runs::rollback_lock(&def);
     s.progress
         .runs
         .active(&lock)
-        .or_else(|| s.progress.runs.last_for(&Subject::Rollback { action: def.id.clone() }))
+        .or_else(|| s.progress().runs.last_for(&Subject::Rollback { action: def.id.clone() }))
         .map(|c| (c.actor.name.clone(), c.finish.as_ref().map(|f| f.outcome)))
 }
 
@@ -347,18 +352,18 @@ fn a_claim_made_offline_that_reaches_the_room_after_the_race_loses_and_names_no_
     alice.update(Action::RollbackRun);
     let queued = alice.update(Action::Submit);
     // Bob confirms at 2s, runs it and finishes at 5s.
-    bob.now_ms = 2_000;
+    bob.set_now(2_000);
     bob.update(Action::RollbackRun);
     let claim = bob.update(Action::Submit);
     room.append(&bob, claim);
     let ran = room.deliver(&mut bob);
     let Some(Effect::StartRun(start)) = ran.first() else { panic!("{ran:?}") };
-    bob.now_ms = 5_000;
+    bob.set_now(5_000);
     room.finish(&bob, &start.run);
     room.deliver(&mut bob);
     // Alice's store is back at 8s: her claim (made at 1s) reaches the room last.
     room.append(&alice, queued);
-    alice.now_ms = 8_000;
+    alice.set_now(8_000);
     let effects = room.deliver(&mut alice);
     assert!(started(&effects).is_empty(), "no second execution: {effects:?}");
     assert!(effects.is_empty(), "nothing to record either: the claim simply lost: {effects:?}");
@@ -375,7 +380,7 @@ fn a_claim_made_offline_that_reaches_the_room_after_the_race_loses_and_names_no_
             named(s),
             Some(("bob".into(), Some(crate::adapters::journal::Outcome::Succeeded))),
             "bob's run, on {}",
-            s.room.actor.name
+            s.room().actor().name
         );
     }
 }
@@ -388,14 +393,14 @@ fn a_stale_claim_that_ends_not_started_is_no_longer_named_as_running() {
     let queued = alice.update(Action::Submit);
     room.append(&alice, queued);
     // Bob confirms at 20s, before alice's console has seen her claim come back.
-    bob.now_ms = 20_000;
+    bob.set_now(20_000);
     bob.update(Action::RollbackRun);
     let claim = bob.update(Action::Submit);
     room.append(&bob, claim);
     assert!(started(&room.deliver(&mut bob)).is_empty(), "bob's claim lost to alice's");
     assert!(msg(&bob).contains("alice@bastion-1 is running plain since"), "{}", msg(&bob));
     // Alice's console finds its claim too late and records it not started.
-    alice.now_ms = 20_100;
+    alice.set_now(20_100);
     let not_run = room.deliver(&mut alice);
     assert!(
         matches!(not_run.as_slice(), [Effect::Append(Body::RunFinished { outcome: crate::adapters::journal::Outcome::NotStarted, .. })]),
@@ -405,9 +410,9 @@ fn a_stale_claim_that_ends_not_started_is_no_longer_named_as_running() {
     room.deliver(&mut bob);
     assert!(!msg(&bob).contains("is running"), "bob is told it ended: {}", msg(&bob));
     assert!(msg(&bob).contains("not started"), "{}", msg(&bob));
-    assert!(bob.progress.runs.active("rollback:plain").is_none());
+    assert!(bob.progress().runs.active("rollback:plain").is_none());
     // Nothing holds the lock now: bob can claim it again, and it runs.
-    bob.now_ms = 21_000;
+    bob.set_now(21_000);
     bob.update(Action::RollbackRun);
     let again = bob.update(Action::Submit);
     room.append(&bob, again);

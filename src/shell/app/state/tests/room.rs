@@ -17,7 +17,7 @@ impl Room {
             match e {
                 Effect::Append(body) => {
                     let seq = self.events.len() as i64 + 1;
-                    self.events.push(NewEvent::new(&by.room.name, &by.room.actor, by.now_ms, &body).stored(seq));
+                    self.events.push(NewEvent::new(by.room().name(), by.room().actor(), by.now_ms(), &body).stored(seq));
                 }
                 other => rest.push(other),
             }

@@ -2,40 +2,33 @@
 //! submitted form into a journal event — checked against the lifecycle
 //! rules first, with a second Enter for a severity downgrade.
 
-use super::form::{Field, Form};
-pub use super::purpose::FormPurpose;
-use super::state::{Effect, Overlay, State};
+use super::IncidentsView;
 use crate::adapters::journal::{Body, Role, Status};
 use crate::shell::action::Action;
+use crate::shell::app::form::{Field, Form};
+use crate::shell::app::purpose::FormPurpose;
+use crate::shell::app::state::cx::Cx;
+use crate::shell::app::state::effect::Effect;
 use opsdeck_core::domain::{Verdict, check};
 
-impl State {
-    /// The incident the user is on: the open one, or the selected row.
-    pub fn current_incident(&self) -> Option<i64> {
-        self.incident_open.or_else(|| self.incident_rows().get(self.incident_selected).copied())
-    }
-
-    /// Incident ids in the pane's order.
-    pub fn incident_rows(&self) -> Vec<i64> {
-        self.room.incidents.list(&self.room.severities).map(|i| i.id).collect()
-    }
-
+impl IncidentsView {
     /// Starts an incident action: a form, or (acknowledge) the event itself.
-    pub fn incident_action(&mut self, action: Action) -> Vec<Effect> {
-        let severities: Vec<String> = self.room.severities.iter().map(|s| s.id.clone()).collect();
+    pub(super) fn incident_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        let room = cx.room();
+        let severities: Vec<String> = room.severities().iter().map(|s| s.id.clone()).collect();
         if action == Action::IncidentNew {
             let default = severities.len().saturating_sub(2).min(1);
             let fields = vec![Field::text("Title"), Field::choice("Severity", severities, default)];
-            self.overlay = Overlay::Form(Form::new("Open an incident", FormPurpose::OpenIncident, fields));
+            cx.open_form(Form::new("Open an incident", FormPurpose::OpenIncident, fields));
             return Vec::new();
         }
-        let Some(id) = self.current_incident() else {
-            self.error(format!("no incident selected; {} opens one", Action::IncidentNew.key()));
+        let Some(id) = self.current(room) else {
+            cx.error(format!("no incident selected; {} opens one", Action::IncidentNew.key()));
             return Vec::new();
         };
-        let Some(incident) = self.room.incidents.get(id) else { return Vec::new() };
+        let Some(incident) = room.incidents().get(id) else { return Vec::new() };
         let form = match action {
-            Action::IncidentAck => return self.submit_body(Body::IncidentAcknowledged { incident: id }, false),
+            Action::IncidentAck => return submit_body(Body::IncidentAcknowledged { incident: id }, false, cx),
             Action::IncidentNote => {
                 Form::new(format!("Note on #{id}"), FormPurpose::Note(id), vec![Field::text("Note"), Field::toggle("Comms update", false)])
             }
@@ -60,30 +53,29 @@ impl State {
                     vec![Field::choice("Role", roles, 0), Field::text("Person")],
                 )
             }
-            Action::IncidentLink => Form::new(
-                format!("Link a check to #{id}"),
-                FormPurpose::Link(id),
-                vec![Field::choice("Check", self.board.rows.iter().map(|r| r.id.clone()).collect(), 0)],
-            ),
+            Action::IncidentLink => {
+                Form::new(format!("Link a check to #{id}"), FormPurpose::Link(id), vec![Field::choice("Check", self.checks.clone(), 0)])
+            }
             _ => return Vec::new(),
         };
-        self.overlay = Overlay::Form(form);
+        cx.open_form(form);
         Vec::new()
     }
 
-    /// Enter in a form: build the event and check it.
-    pub fn submit_form(&mut self) -> Vec<Effect> {
-        let Overlay::Form(form) = &self.overlay else { return Vec::new() };
+    /// Enter in an incident form: build the event and check it.
+    pub fn submit(&mut self, purpose: FormPurpose, cx: &mut Cx) -> Vec<Effect> {
+        let Some(form) = cx.form() else { return Vec::new() };
+        let incidents = cx.room().incidents();
         let confirmed = form.confirm.is_some();
-        let body = match form.purpose.clone() {
+        let body = match purpose {
             FormPurpose::OpenIncident => Body::IncidentOpened { title: form.get("Title"), severity: form.get("Severity") },
             FormPurpose::Note(id) => Body::IncidentNote { incident: id, text: form.get("Note"), comms: form.get("Comms update") == "yes" },
             FormPurpose::Severity(id) => {
-                let from = self.room.incidents.get(id).map(|i| i.severity.clone()).unwrap_or_default();
+                let from = incidents.get(id).map(|i| i.severity.clone()).unwrap_or_default();
                 Body::IncidentSeverity { incident: id, from, to: form.get("Severity"), reason: form.get("Reason") }
             }
             FormPurpose::Status(id) => {
-                let from = self.room.incidents.get(id).map_or(Status::Investigating, |i| i.status);
+                let from = incidents.get(id).map_or(Status::Investigating, |i| i.status);
                 let to = Status::ALL.iter().copied().find(|s| s.name() == form.get("Status")).unwrap_or(from);
                 Body::IncidentStatus { incident: id, from, to }
             }
@@ -92,39 +84,39 @@ impl State {
                 Body::IncidentRole { incident: id, role, person: form.get("Person") }
             }
             FormPurpose::Link(id) => Body::IncidentLink { incident: id, check: form.get("Check") },
-            FormPurpose::Launch(purpose) => return self.submit_launch_form(purpose),
-            FormPurpose::Rollback(purpose) => return self.submit_rollback_form(purpose),
-            FormPurpose::Silence(check) => return self.submit_silence(check),
+            // Not an incident form: the state hands those to their own views.
+            FormPurpose::Launch(_) | FormPurpose::Rollback(_) | FormPurpose::Silence(_) => return Vec::new(),
         };
-        self.submit_body(body, confirmed)
+        submit_body(body, confirmed, cx)
     }
+}
 
-    /// Checks an intended event against the lifecycle rules; appends it when
-    /// they allow (after confirmation where they ask for one).
-    fn submit_body(&mut self, body: Body, confirmed: bool) -> Vec<Effect> {
-        match check(&self.room.incidents, &self.room.severities, &body) {
-            Err(why) => {
-                match &mut self.overlay {
-                    Overlay::Form(f) => f.error = Some(why),
-                    _ => self.error(why),
+/// Checks an intended event against the lifecycle rules; appends it when
+/// they allow (after confirmation where they ask for one).
+fn submit_body(body: Body, confirmed: bool, cx: &mut Cx) -> Vec<Effect> {
+    let room = cx.room();
+    match check(room.incidents(), room.severities(), &body) {
+        Err(why) => {
+            match cx.form_mut() {
+                Some(f) => f.error = Some(why),
+                None => cx.error(why),
+            }
+            Vec::new()
+        }
+        Ok(Verdict::NeedsConfirmation(question)) if !confirmed => {
+            match cx.form_mut() {
+                Some(f) => {
+                    f.confirm =
+                        Some(format!("{question}: press {} again to confirm, {} to cancel", Action::Submit.key(), Action::Cancel.key()))
                 }
-                Vec::new()
+                None => cx.error(question),
             }
-            Ok(Verdict::NeedsConfirmation(question)) if !confirmed => {
-                match &mut self.overlay {
-                    Overlay::Form(f) => {
-                        f.confirm =
-                            Some(format!("{question}: press {} again to confirm, {} to cancel", Action::Submit.key(), Action::Cancel.key()))
-                    }
-                    _ => self.error(question),
-                }
-                Vec::new()
-            }
-            Ok(_) => {
-                self.overlay = Overlay::None;
-                self.say("saving…");
-                vec![Effect::Append(body)]
-            }
+            Vec::new()
+        }
+        Ok(_) => {
+            cx.close_overlay();
+            cx.say("saving…");
+            vec![Effect::Append(body)]
         }
     }
 }

@@ -1,0 +1,36 @@
+//! What the reducer asks of the loop: the work it cannot do itself (quit,
+//! switch theme, append to the journal, start or stop a command).
+
+use crate::adapters::journal::Body;
+
+/// Work for the loop: things the reducer cannot do itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Load and use this theme.
+    SetTheme(String),
+    /// Load and use the theme after the current one.
+    NextTheme,
+    /// Append this event to the room's journal.
+    Append(Body),
+    /// This console's claim holds: run the step's command now.
+    StartRun(StartRun),
+    /// Kill the command of this run (it must be this console's).
+    CancelRun(String),
+    /// Run a rollback's preview here (not claimed): its output comes back
+    /// through `State::preview_done`.
+    Preview(StartRun),
+    /// Stop the running preview: its form was closed.
+    StopPreview,
+}
+
+/// What the loop needs to run a claimed step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartRun {
+    pub run: String,
+    pub script: String,
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<std::path::PathBuf>,
+    pub timeout: std::time::Duration,
+    pub lease_ms: i64,
+}

@@ -1,0 +1,191 @@
+//! The launch view: the plan's checklists and runbooks, and where the user
+//! is in them: the selected item, the runbook shown and its selected step
+//! (which follows the room's next step until the user moves), and the items
+//! this console asked to tick from a check. The room's progress on them is
+//! the room's fold; the keys are in [`checklist`] and [`runbook`], the
+//! automatic ticks in [`verify`].
+
+mod checklist;
+mod runbook;
+mod verify;
+
+use std::collections::HashSet;
+
+use super::cx::Cx;
+use super::effect::{Effect, StartRun};
+use super::runs_here::LEASE_MS;
+use crate::adapters::journal::{Body, Event};
+use crate::shell::action::Action;
+use crate::shell::app::panes::Pane;
+use opsdeck_core::launch::{Launch, Progress, RunbookDef, StepStatus};
+
+pub use checklist::ItemRef;
+
+#[derive(Debug, Clone, Default)]
+pub struct LaunchView {
+    /// The plan's checklists and runbooks.
+    defs: Launch,
+    /// Selected position among the checklist's visible items.
+    item_selected: usize,
+    /// Which runbook the runbook pane shows, and its selected step.
+    runbook_at: usize,
+    step_selected: usize,
+    /// Items this console asked to tick from a check, not yet back from the room.
+    verifying: HashSet<String>,
+    /// The runbook's next step before the last event, so the cursor can follow it.
+    next_step_before_follow: Option<usize>,
+    /// The user has moved in the runbook pane; before that the cursor
+    /// follows the room's next step.
+    runbook_touched: bool,
+}
+
+/// The first step of a runbook that is neither done nor skipped.
+pub fn next_step(progress: &Progress, book: &RunbookDef) -> Option<usize> {
+    book.steps.iter().position(|s| !matches!(progress.step(&book.id, &s.id).status, StepStatus::Done | StepStatus::Skipped))
+}
+
+impl LaunchView {
+    /// Takes the plan's checklists and runbooks.
+    pub fn load(&mut self, defs: Launch, progress: &Progress) {
+        self.defs = defs;
+        self.next_step_before_follow = self.current_runbook().and_then(|b| next_step(progress, b));
+    }
+
+    /// The plan's checklists and runbooks.
+    pub fn defs(&self) -> &Launch {
+        &self.defs
+    }
+
+    /// Selected position among the checklist's visible items.
+    pub fn item_selected(&self) -> usize {
+        self.item_selected
+    }
+
+    /// Which runbook the runbook pane shows.
+    pub fn runbook_at(&self) -> usize {
+        self.runbook_at
+    }
+
+    /// The selected step of the runbook shown.
+    pub fn step_selected(&self) -> usize {
+        self.step_selected
+    }
+
+    pub fn current_runbook(&self) -> Option<&RunbookDef> {
+        self.defs.runbooks.get(self.runbook_at)
+    }
+
+    /// Keeps the cursors inside what the plan has (and the filter shows).
+    pub fn clamp(&mut self, filter: &str, progress: &Progress) {
+        self.item_selected = self.item_selected.min(self.visible_items(filter, progress).len().saturating_sub(1));
+        self.runbook_at = self.runbook_at.min(self.defs.runbooks.len().saturating_sub(1));
+        let steps = self.current_runbook().map_or(0, |r| r.steps.len());
+        self.step_selected = self.step_selected.min(steps.saturating_sub(1));
+    }
+
+    /// Keys of the checklist and runbook panes.
+    pub fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        match action {
+            Action::ItemTick | Action::ItemClaim | Action::ItemSkip | Action::ItemUndo => self.checklist_action(action, cx),
+            Action::StepRun | Action::StepCancel | Action::StepSkip | Action::RunbookAbort | Action::RunbookRestart => {
+                self.runbook_action(action, cx)
+            }
+            Action::RunbookNext | Action::RunbookPrev => {
+                self.switch_runbook(action == Action::RunbookNext, cx);
+                Vec::new()
+            }
+            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                match cx.focus() {
+                    Pane::Checklist => {
+                        let n = self.visible_items(cx.filter(), cx.progress()).len();
+                        self.item_selected = cx.moved(action, self.item_selected, n);
+                    }
+                    Pane::Runbook => {
+                        let n = self.current_runbook().map_or(0, |r| r.steps.len());
+                        self.step_selected = cx.moved(action, self.step_selected, n);
+                        self.runbook_touched = true;
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// An event the room folded: the runbook's cursor follows the room's
+    /// next step as steps finish (after a run it stays, so its output stays
+    /// in view; Enter moves on).
+    pub fn apply(&mut self, event: &Event, cx: &mut Cx) -> Vec<Effect> {
+        let Some(body) = event.body() else { return Vec::new() };
+        let progress = cx.progress();
+        match body {
+            Body::StepConfirmed { .. } | Body::StepSkipped { .. } => self.follow_runbook(false, progress),
+            Body::RunbookRestarted { .. } => self.follow_runbook(true, progress),
+            // The cursor follows only these.
+            Body::IncidentOpened { .. }
+            | Body::IncidentAcknowledged { .. }
+            | Body::IncidentSeverity { .. }
+            | Body::IncidentStatus { .. }
+            | Body::IncidentRole { .. }
+            | Body::IncidentNote { .. }
+            | Body::IncidentLink { .. }
+            | Body::ChecklistTicked { .. }
+            | Body::ChecklistClaimed { .. }
+            | Body::ChecklistSkipped { .. }
+            | Body::ChecklistUndone { .. }
+            | Body::RunbookAborted { .. }
+            | Body::RunClaimed { .. }
+            | Body::RunRenewed { .. }
+            | Body::RunFinished { .. }
+            | Body::Marker { .. }
+            | Body::SilenceSet { .. }
+            | Body::SilenceLifted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackApproved { .. }
+            | Body::TriggerFired { .. }
+            | Body::RollbackProposed { .. }
+            | Body::RollbackDecided { .. }
+            | Body::NotifyDelivery { .. } => {}
+        }
+        if let Some(book) = self.current_runbook() {
+            let next = next_step(progress, book);
+            if !self.runbook_touched {
+                // Until the user moves, the cursor sits on where the room is.
+                self.step_selected = next.unwrap_or(book.steps.len().saturating_sub(1));
+            }
+            self.next_step_before_follow = next;
+        }
+        Vec::new()
+    }
+
+    /// Moves the cursor on when the step it was on (the next one) is done.
+    fn follow_runbook(&mut self, restarted: bool, progress: &Progress) {
+        if let Some(book) = self.current_runbook() {
+            let next = next_step(progress, book);
+            if restarted || self.next_step_before_follow == Some(self.step_selected) {
+                self.step_selected = next.unwrap_or(self.step_selected);
+            }
+        }
+    }
+
+    /// This console's claim of a step holds: what to run (or why not).
+    pub fn start_step(&self, run: &str, runbook: &str, step: &str, cx: &mut Cx) -> Result<StartRun, String> {
+        let def = self.defs.runbook(runbook).and_then(|b| b.step(step).map(|(_, s)| (b, s)));
+        let Some((book, step)) = def else {
+            return Err("the plan no longer has this step".into());
+        };
+        let Some(script) = step.run.clone() else {
+            return Err("this step has no command".into());
+        };
+        cx.say(format!("running “{}”…", step.title));
+        Ok(StartRun {
+            run: run.to_string(),
+            script,
+            env: book.env.clone(),
+            cwd: book.cwd.clone(),
+            timeout: step.timeout,
+            lease_ms: LEASE_MS,
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! The metrics view: the board of checks (readings, bands, state), the
+//! recent state changes, and where the user is in them: the cursor in the
+//! metrics pane's filtered and sorted order, the changes pane's scroll, the
+//! check whose detail is open, the sort order. Probe samples and the clock
+//! change it ([`MetricsView::apply_sample`], [`MetricsView::tick`]); the
+//! room's events do not. Silencing a check from here is in [`silence`].
+
+mod silence;
+
+use std::collections::VecDeque;
+
+use super::cx::Cx;
+use super::effect::Effect;
+use crate::adapters::probe::schedule::Sample;
+use crate::shell::action::Action;
+use crate::shell::app::panes::{Pane, SortMode};
+use opsdeck_core::config::Plan;
+use opsdeck_core::metrics::board::Board;
+use opsdeck_core::metrics::{Health, Transition};
+
+/// One state change of one check, for the changes pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub at_ms: i64,
+    pub check: usize,
+    pub from: Health,
+    pub to: Health,
+    pub reason: String,
+}
+
+/// How many changes the changes pane keeps.
+pub const CHANGES_KEPT: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct MetricsView {
+    board: Board,
+    /// Newest first.
+    changes: VecDeque<Change>,
+    /// Selected position in the metrics pane's visible order.
+    selected: usize,
+    /// First visible change (0 = newest).
+    changes_scroll: usize,
+    /// Row index of the check whose detail is open.
+    detail: Option<usize>,
+    sort: SortMode,
+}
+
+impl MetricsView {
+    pub fn new(plan: &Plan) -> MetricsView {
+        MetricsView {
+            board: Board::from_plan(plan),
+            changes: VecDeque::new(),
+            selected: 0,
+            changes_scroll: 0,
+            detail: None,
+            sort: SortMode::Worst,
+        }
+    }
+
+    pub fn board(&self) -> &Board {
+        &self.board
+    }
+
+    /// State changes, newest first.
+    pub fn changes(&self) -> &VecDeque<Change> {
+        &self.changes
+    }
+
+    /// Selected position in the metrics pane's visible order.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// First visible change (0 = newest).
+    pub fn changes_scroll(&self) -> usize {
+        self.changes_scroll
+    }
+
+    /// Row index of the check whose detail is open.
+    pub fn detail(&self) -> Option<usize> {
+        self.detail
+    }
+
+    pub fn sort(&self) -> SortMode {
+        self.sort
+    }
+
+    /// Row indexes of the metrics pane, filtered and sorted.
+    pub fn visible_rows(&self, filter: &str) -> Vec<usize> {
+        let needle = filter.to_lowercase();
+        let mut rows: Vec<usize> = (0..self.board.rows.len())
+            .filter(|&i| {
+                let r = &self.board.rows[i];
+                needle.is_empty()
+                    || [r.id.as_str(), r.name.as_str(), r.kind, r.group.as_deref().unwrap_or(""), r.health().label()]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&needle))
+            })
+            .collect();
+        let rows_ref = &self.board.rows;
+        match self.sort {
+            SortMode::Worst => rows.sort_by(|&a, &b| {
+                let (ra, rb) = (&rows_ref[a], &rows_ref[b]);
+                rb.health().severity().cmp(&ra.health().severity()).then_with(|| ra.name.cmp(&rb.name))
+            }),
+            SortMode::Name => rows.sort_by(|&a, &b| rows_ref[a].name.cmp(&rows_ref[b].name)),
+            SortMode::Changed => rows.sort_by_key(|&i| std::cmp::Reverse(rows_ref[i].eval.since_ms().unwrap_or(i64::MIN))),
+        }
+        rows
+    }
+
+    /// The row index under the cursor, if any.
+    pub fn selected_row(&self, filter: &str) -> Option<usize> {
+        self.visible_rows(filter).get(self.selected).copied()
+    }
+
+    /// The row index of the check `id`.
+    pub fn row_of(&self, id: &str) -> Option<usize> {
+        self.board.rows.iter().position(|r| r.id == id)
+    }
+
+    /// Applies a probe sample, recording any state change.
+    pub fn apply_sample(&mut self, sample: &Sample, filter: &str) {
+        let selected = self.selected_row(filter);
+        if let Some(t) = self.board.apply(sample) {
+            self.record(sample.check, t);
+        }
+        self.keep_selection(selected, filter);
+    }
+
+    /// Advances the clock: staleness.
+    pub fn tick(&mut self, now_ms: i64, filter: &str) {
+        let selected = self.selected_row(filter);
+        for (i, t) in self.board.tick(now_ms) {
+            self.record(i, t);
+        }
+        self.keep_selection(selected, filter);
+    }
+
+    fn record(&mut self, check: usize, t: Transition) {
+        let id = self.board.rows.get(check).map_or("?", |r| r.id.as_str());
+        tracing::info!(check = id, from = t.from.label(), to = t.to.label(), "{}", t.reason);
+        // Newest first, by the time the change happened.
+        let at = self.changes.iter().position(|c| c.at_ms <= t.at_ms).unwrap_or(self.changes.len());
+        self.changes.insert(at, Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason });
+        self.changes.truncate(CHANGES_KEPT);
+        if self.changes_scroll > 0 {
+            // Keep the user's place while they read older changes.
+            self.changes_scroll = (self.changes_scroll + 1).min(self.changes.len().saturating_sub(1));
+        }
+    }
+
+    /// Re-sorting must not move the cursor off the check the user was on.
+    fn keep_selection(&mut self, row: Option<usize>, filter: &str) {
+        if let Some(row) = row
+            && let Some(pos) = self.visible_rows(filter).iter().position(|&r| r == row)
+        {
+            self.selected = pos;
+        }
+    }
+
+    /// Keeps the cursor and the scroll inside what there is.
+    pub fn clamp(&mut self, filter: &str) {
+        let n = self.visible_rows(filter).len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+        self.changes_scroll = self.changes_scroll.min(self.changes.len().saturating_sub(1));
+    }
+
+    /// Another pane took the focus: the detail closes.
+    pub fn close_detail(&mut self) {
+        self.detail = None;
+    }
+
+    /// Opens the detail of the check at `row` and puts the cursor on it.
+    pub fn open_detail(&mut self, row: usize, filter: &str) {
+        self.detail = Some(row);
+        self.keep_selection(Some(row), filter);
+    }
+
+    /// The filter changed: the cursor goes back to the first row.
+    pub fn to_first_row(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn set_sort(&mut self, sort: SortMode) {
+        self.sort = sort;
+    }
+
+    /// Keys of the metrics and changes panes: sorting, opening and closing a
+    /// detail, moving, and silencing the check in focus.
+    pub fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        match action {
+            Action::SortCycle => {
+                let row = self.selected_row(cx.filter());
+                self.sort = self.sort.next();
+                self.keep_selection(row, cx.filter());
+                cx.say(format!("sorted {}", self.sort.label()));
+            }
+            Action::Close => self.detail = None,
+            Action::Open => match cx.focus() {
+                Pane::Metrics => self.detail = self.selected_row(cx.filter()),
+                Pane::Changes => {
+                    if let Some(c) = self.changes.get(self.changes_scroll) {
+                        self.detail = Some(c.check);
+                        cx.focus_pane(Pane::Metrics);
+                    }
+                }
+                _ => {}
+            },
+            Action::CheckSilence => return self.silence_action(cx),
+            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => match cx.focus() {
+                Pane::Changes => self.changes_scroll = cx.moved(action, self.changes_scroll, self.changes.len()),
+                _ => {
+                    self.selected = cx.moved(action, self.selected, self.visible_rows(cx.filter()).len());
+                    if self.detail.is_some() {
+                        self.detail = self.selected_row(cx.filter());
+                    }
+                }
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+}

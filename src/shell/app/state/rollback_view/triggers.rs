@@ -1,0 +1,101 @@
+//! The triggers on the clock: [`RollbackView::tick`] evaluates them,
+//! records a firing (and a proposal) once per trigger across the room (see
+//! [`opsdeck_core::rollback`]), and decides an `auto` proposal's countdown
+//! on the console that recorded it. Samples feed the triggers
+//! ([`RollbackView::observe`]), and the plan's maintenance windows silence
+//! them while open.
+
+use super::RollbackView;
+use crate::adapters::journal::{Body, Verdict};
+use crate::adapters::probe::schedule::Sample;
+use crate::shell::app::state::cx::Cx;
+use crate::shell::app::state::effect::Effect;
+use opsdeck_core::config::sections::{OnNoAnswer, TriggerMode};
+use opsdeck_core::domain::silences::Silences;
+use opsdeck_core::metrics::board::Row;
+use opsdeck_core::trigger::{Observed, Proposal, Status};
+
+impl RollbackView {
+    /// Whether the plan has a trigger `id`.
+    pub fn has_trigger(&self, id: &str) -> bool {
+        self.triggers.rules().iter().any(|r| r.id == id)
+    }
+
+    /// A check's sample, for the triggers watching it.
+    pub fn observe(&mut self, row: &Row, sample: &Sample) {
+        self.triggers.observe(&Observed::from_row(row, sample));
+    }
+
+    /// Maintenance windows of the plan that are open now silence triggers too.
+    pub fn silence_planned(&mut self, silences: &Silences, now_ms: i64) {
+        let planned: Vec<(String, i64, String)> = silences
+            .all_active(now_ms)
+            .filter(|(_, s)| s.by.name == "plan" && s.by.host == "maintenance")
+            .map(|(t, s)| (t.to_string(), s.until_ms, s.reason.clone()))
+            .collect();
+        for (target, until_ms, reason) in planned {
+            self.triggers.context_mut().silence(&target, until_ms, &reason);
+        }
+    }
+
+    /// The clock: evaluate the triggers, record a firing (and its proposal)
+    /// the room does not have yet, and decide our proposals whose countdown ran out.
+    pub fn tick(&mut self, cx: &Cx) -> Vec<Effect> {
+        let now = cx.now_ms();
+        let reports = self.triggers.evaluate(now);
+        let may_write = !cx.room().read_only() && cx.room().store().online;
+        let mut effects = Vec::new();
+        for report in &reports {
+            let Status::Firing(f) = &report.status else { continue };
+            tracing::info!(trigger = f.trigger, "trigger fired: {}", f.reason);
+            let Some(rule) = self.triggers.rules().iter().find(|r| r.id == f.trigger) else { continue };
+            let window = rule.cooldown_ms.max(opsdeck_core::rollback::DEDUPE_MS);
+            let recorded = self.rollbacks.last_fired(&f.trigger).is_some_and(|x| now - x.at_ms < window);
+            if !may_write || recorded {
+                continue;
+            }
+            let mode = match f.mode {
+                TriggerMode::Advise => "advise",
+                TriggerMode::Confirm => "confirm",
+                TriggerMode::Auto => "auto",
+            };
+            effects.push(Effect::Append(Body::TriggerFired {
+                trigger: f.trigger.clone(),
+                reason: f.reason.clone(),
+                mode: mode.into(),
+                rollback: f.rollback.clone(),
+                frozen: f.frozen.clone(),
+            }));
+            if let Some(p) = Proposal::from_firing(f, rule) {
+                let on_no_answer = match p.on_no_answer {
+                    OnNoAnswer::Run => "run",
+                    OnNoAnswer::Cancel => "cancel",
+                };
+                effects.push(Effect::Append(Body::RollbackProposed {
+                    trigger: p.trigger,
+                    rollback: p.rollback,
+                    reason: p.reason,
+                    deadline_ms: p.deadline_ms,
+                    on_no_answer: on_no_answer.into(),
+                    console: self.console.clone(),
+                }));
+            }
+        }
+        self.trigger_reports = reports;
+        if may_write {
+            let due: Vec<_> = self
+                .rollbacks
+                .proposals
+                .iter()
+                .filter(|p| p.console == self.console && p.remaining_ms(now) == Some(0) && !self.deadlines_decided.contains(&p.seq))
+                .map(|p| (p.seq, p.rollback.clone(), p.on_no_answer == "cancel"))
+                .collect();
+            for (seq, rollback, cancel) in due {
+                self.deadlines_decided.insert(seq);
+                let verdict = if cancel { Verdict::Cancelled } else { Verdict::Run };
+                effects.push(Effect::Append(Body::RollbackDecided { proposal: seq, rollback, verdict, no_answer: true }));
+            }
+        }
+        effects
+    }
+}
