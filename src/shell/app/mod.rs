@@ -1,13 +1,16 @@
-//! The console: its state and reducer, key handling, the palette, and the
-//! loop that owns the state and the terminal.
+//! The console: its state and reducer, key handling, the palette, the
+//! [`console`] that owns the state and draws it, and the loop that feeds it.
 //!
 //! The state ([`state`]) is made of parts that own their fields: the chrome
 //! (focus, overlay, message, filter, clock), the room's shared folds (the
 //! [`room`] and its launch progress), this console's runs, and a view per
 //! area — metrics, incidents, launch (checklists and runbooks), rollback —
 //! each with its own `update` for the keys routed to it and `apply` for the
-//! room's events. The loop ([`run`]) changes it only through its methods;
-//! the ui reads it through accessors. Around it: plain vocabularies shared
+//! room's events. The [`console::Console`] changes it only through its
+//! methods, handling one message at a time (a key, a sample, what the
+//! journal says, news of a run, the clock) and drawing only when that
+//! changed something; the loop ([`run`]) feeds it from the terminal, the
+//! probes, the journal and a timer. The ui reads the state through accessors. Around it: plain vocabularies shared
 //! with the ui ([`panes`], [`purpose`], [`form`], [`pending`], [`live`]),
 //! keys to actions ([`keys`], [`palette`]), and the loop's helpers
 //! ([`journal_link`], [`step_runner`]).
