@@ -10,14 +10,20 @@ use color_eyre::eyre::Report;
 #[error("read-only console: appends are refused")]
 pub struct ReadOnly;
 
+/// The database refused an append because of the role the console is
+/// connected as: it may read the room but not append to it (an observer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the database refused the append: the role this console is connected as may read this room but not append to it (an observer)")]
+pub struct Denied;
+
 /// The store did not answer in time (or at all).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("store unreachable: {0}")]
 pub struct Unreachable(pub String);
 
-/// Whether `err` is the read-only refusal.
+/// Whether `err` is the read-only refusal, this console's or the database's.
 pub fn is_read_only(err: &Report) -> bool {
-    err.chain().any(|e| e.is::<ReadOnly>())
+    err.chain().any(|e| e.is::<ReadOnly>() || e.is::<Denied>())
 }
 
 /// Whether `err` means "the store could not be reached" (network, server

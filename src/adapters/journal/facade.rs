@@ -53,7 +53,7 @@ pub struct Health {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
     /// In the store, with its seq (or the earlier event with the same key).
-    Stored(Event),
+    Stored(Box<Event>),
     /// The store is unreachable: kept in the local spool, to be stored by a
     /// later [`Journal::flush`]. Show it as pending, not done.
     Queued { key: String },
@@ -96,13 +96,17 @@ impl Journal {
     /// The journal for the app: the store named by `--store` (see
     /// [`AnyStore::open`]), and for PostgreSQL a spool at
     /// `<state>/spool/<room>.db` (not for read-only consoles, which never append).
+    /// With PostgreSQL, a console whose database role may not append (an
+    /// observer) is read-only whatever the command line says.
     pub async fn open(store: Option<&str>, room: &str, actor: Actor, read_only: bool) -> Result<Journal> {
         let store = AnyStore::open(store)?;
+        let read_only = read_only || observer_role(&store).await;
         let spool = if store.is_shared() && !read_only { Some(Spool::open(Spool::default_path(room)?).await?) } else { None };
         Journal::new(store, room, actor, read_only, spool)
     }
 
     /// A journal from its parts (tests and benchmarks choose the files).
+    /// `read_only` is taken as given (see [`Journal::open`] for the database's say).
     pub fn new(store: AnyStore, room: &str, actor: Actor, read_only: bool, spool: Option<Spool>) -> Result<Journal> {
         room::check(room)?;
         Ok(Journal {
@@ -204,7 +208,7 @@ impl Journal {
             bail!("event of room {:?} appended to the journal of room {:?}", event.room, self.inner.room);
         }
         let Some(spool) = &self.inner.spool else {
-            return self.store_append(event).await.map(Appended::Stored);
+            return self.store_append(event).await.map(|e| Appended::Stored(Box::new(e)));
         };
         let _order = self.inner.order.lock().await;
         if !self.is_offline() && !spool.is_empty().await? {
@@ -218,7 +222,7 @@ impl Journal {
             return self.spool(spool, event).await;
         }
         match self.store_append(event.clone()).await {
-            Ok(stored) => Ok(Appended::Stored(stored)),
+            Ok(stored) => Ok(Appended::Stored(Box::new(stored))),
             Err(err) if is_unreachable(&err) => {
                 tracing::warn!("journal store unreachable, spooling: {err:#}");
                 self.set_offline(true);
@@ -360,5 +364,24 @@ pub struct Upkeep(JoinHandle<()>);
 impl Drop for Upkeep {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// Whether the shared store says this console's role may not append. A
+/// store that cannot be asked now (down, slow) leaves the decision to the
+/// server's refusal of each append.
+async fn observer_role(store: &AnyStore) -> bool {
+    let AnyStore::Postgres(pg) = store else { return false };
+    match tokio::time::timeout(Duration::from_secs(3), pg.may_append()).await {
+        Ok(Ok((false, role))) => {
+            tracing::info!("database role {role} may read this room but not append to it: read-only");
+            true
+        }
+        Ok(Ok((true, _))) => false,
+        Ok(Err(e)) => {
+            tracing::warn!("cannot tell whether this role may append: {e:#}");
+            false
+        }
+        Err(_) => false,
     }
 }

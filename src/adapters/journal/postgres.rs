@@ -22,13 +22,20 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
 use tokio::sync::{OnceCell, mpsc};
 
-use super::error::Unreachable;
+use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
-use super::store::{self, Row, Store, Wake};
+use super::store::{self, Store, Wake};
 use super::{listen, room};
 
 /// The table that records which journal migrations ran.
 pub const MIGRATIONS_TABLE: &str = "_opsdeck_journal_migrations";
+
+/// Connections a console's journal may hold for queries, besides the
+/// dedicated `LISTEN` connection (see `listen`). Not yet the budget of two
+/// per console a room of many consoles needs: with one pooled connection a
+/// single query stuck on a dead connection after a failover holds every
+/// other one back (tests/offline_honesty.rs), so that needs its own design.
+pub const POOL_SIZE: u32 = 10;
 
 /// How long an operation waits for a connection before the store counts as
 /// unreachable (and the journal spools).
@@ -66,7 +73,7 @@ impl PgStore {
     /// an operation waits for a connection.
     pub fn lazy_with(options: PgConnectOptions, acquire_timeout: Duration) -> PgStore {
         let pool = PgPoolOptions::new()
-            .max_connections(10)
+            .max_connections(POOL_SIZE)
             .acquire_timeout(acquire_timeout)
             // The check sqlx does before use, but bounded (see PING_TIMEOUT).
             .test_before_acquire(false)
@@ -98,10 +105,56 @@ impl PgStore {
             .get_or_try_init(|| async {
                 let mut migrator = sqlx::migrate!("migrations/postgres");
                 migrator.dangerous_set_table_name(MIGRATIONS_TABLE);
+                // A role granted only the room's tables (an operator or an
+                // observer, see migrations/roles/grant.sql) cannot create
+                // anything: the owner migrates, and such a role checks that
+                // the owner has.
+                let may_create: bool = sqlx::query_scalar("SELECT has_schema_privilege(current_schema(), 'CREATE')")
+                    .fetch_one(&self.pool)
+                    .await
+                    .wrap_err("asking the database what this role may do")?;
+                if !may_create {
+                    return self.check_migrated(&migrator).await;
+                }
                 migrator.run(&self.pool).await.wrap_err("running the journal migrations (PostgreSQL)")
             })
             .await?;
         Ok(())
+    }
+
+    /// Whether the role this store connects as may append to the journal
+    /// (false for an observer role, see `migrations/roles/grant.sql`), and
+    /// that role's name. Asks the server's privilege tables; runs no migration.
+    pub async fn may_append(&self) -> Result<(bool, String)> {
+        let probe = sqlx::query_as(
+            // Before the first migration there is nothing to ask about: the
+            // owner's first console creates the tables.
+            "SELECT CASE WHEN to_regclass('journal_events') IS NULL THEN true \
+                    ELSE has_any_column_privilege('journal_events', 'INSERT') \
+                         AND has_table_privilege('journal_rooms', 'UPDATE') END, \
+                    session_user::text",
+        )
+        .fetch_one(&self.pool);
+        self.guarded(async { probe.await.wrap_err("asking the database what this role may do") }).await
+    }
+
+    /// For a role that cannot migrate: the owner must have applied every
+    /// migration this version knows.
+    async fn check_migrated(&self, migrator: &sqlx::migrate::Migrator) -> Result<()> {
+        let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        // The table is MIGRATIONS_TABLE (a literal: sqlx takes no formatted SQL).
+        let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _opsdeck_journal_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+            .wrap_err("reading which journal migrations the owner applied (grant this role migrations/roles/grant.sql)")?;
+        match applied {
+            Some(v) if v >= latest => Ok(()),
+            _ => Err(eyre!(
+                "the journal's database is not migrated to this version (have {}, need {latest}): \
+                 start one console as the database's owner first",
+                applied.unwrap_or(0)
+            )),
+        }
     }
 
     /// The connection pool (for tests and diagnostics).
@@ -144,7 +197,7 @@ impl PgStore {
         .bind(&room)
         .fetch_one(&mut *tx)
         .await
-        .wrap_err("locking the room counter")?;
+        .map_err(|e| denied_or(e, "locking the room counter"))?;
         let first = last;
         let mut out = Vec::with_capacity(events.len());
         for event in events {
@@ -178,10 +231,11 @@ async fn commit(tx: Transaction<'static, Postgres>) -> Result<()> {
 async fn insert(conn: &mut PgConnection, event: NewEvent, last: &mut i64) -> Result<Event> {
     let (actor, payload) = store::json_parts(&event)?;
     let seq = *last + 1;
-    let inserted = sqlx::query(
+    // The server fills db_role (session_user): returned here, never sent.
+    let inserted: Option<Option<String>> = sqlx::query_scalar(
         "INSERT INTO journal_events (room, seq, at_ms, actor, kind, version, payload, key) \
          VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8) \
-         ON CONFLICT (room, key) DO NOTHING",
+         ON CONFLICT (room, key) DO NOTHING RETURNING db_role",
     )
     .bind(&event.room)
     .bind(seq)
@@ -191,16 +245,15 @@ async fn insert(conn: &mut PgConnection, event: NewEvent, last: &mut i64) -> Res
     .bind(i32::from(event.version))
     .bind(&payload)
     .bind(&event.key)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
-    .wrap_err("inserting the event")?
-    .rows_affected();
-    if inserted == 1 {
+    .map_err(|e| denied_or(e, "inserting the event"))?;
+    if let Some(role) = inserted {
         *last = seq;
-        return Ok(event.stored(seq));
+        return Ok(event.stored(seq).vouched_by(role));
     }
-    let row: Row = sqlx::query_as(
-        "SELECT seq, at_ms, actor::text, kind, version, payload::text, key \
+    let row: PgRow = sqlx::query_as(
+        "SELECT seq, at_ms, actor::text, kind, version, payload::text, key, db_role \
          FROM journal_events WHERE room = $1 AND key = $2",
     )
     .bind(&event.room)
@@ -208,7 +261,23 @@ async fn insert(conn: &mut PgConnection, event: NewEvent, last: &mut i64) -> Res
     .fetch_one(&mut *conn)
     .await
     .wrap_err("reading the event stored earlier with the same key")?;
-    store::event_of(&event.room, row)
+    event_of(&event.room, row)
+}
+
+/// An event row with the role the server recorded.
+type PgRow = (i64, i64, String, String, i32, String, String, Option<String>);
+
+fn event_of(room: &str, row: PgRow) -> Result<Event> {
+    let (seq, at_ms, actor, kind, version, payload, key, role) = row;
+    Ok(store::event_of(room, (seq, at_ms, actor, kind, version, payload, key))?.vouched_by(role))
+}
+
+/// The server's refusal of an append, said plainly (a role that may read
+/// the room but not append to it is an observer); other errors with `what`.
+fn denied_or(e: sqlx::Error, what: &'static str) -> Report {
+    // 42501: insufficient_privilege.
+    let denied = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42501");
+    if denied { Report::new(Denied) } else { Report::new(e).wrap_err(what) }
 }
 
 impl Store for PgStore {
@@ -244,8 +313,8 @@ impl Store for PgStore {
 impl PgStore {
     async fn read_since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
         self.ready().await?;
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT seq, at_ms, actor::text, kind, version, payload::text, key \
+        let rows: Vec<PgRow> = sqlx::query_as(
+            "SELECT seq, at_ms, actor::text, kind, version, payload::text, key, db_role \
              FROM journal_events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(room)
@@ -254,7 +323,7 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await
         .wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (PostgreSQL)"))?;
-        rows.into_iter().map(|r| store::event_of(room, r)).collect()
+        rows.into_iter().map(|r| event_of(room, r)).collect()
     }
 
     async fn read_latest_seq(&self, room: &str) -> Result<i64> {

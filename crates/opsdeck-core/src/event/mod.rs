@@ -56,6 +56,13 @@ pub struct Event {
     pub payload: serde_json::Value,
     /// Unique per logical append; a second append with the same key is a no-op.
     pub key: String,
+    /// Who the store vouches appended it: the database role the console
+    /// was connected as (PostgreSQL's `session_user`), set by the server,
+    /// not by the console. `None` for SQLite and for events stored before
+    /// the journal recorded roles. The actor's name is only what the
+    /// console says (`--as`); this cannot be chosen by the client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// What the event says, decoded once when the event was made or read
     /// (see [`Event::body`]); never serialised.
     #[serde(skip, default = "not_decoded")]
@@ -99,13 +106,27 @@ impl Event {
                 Decoded::Unreadable(why)
             }
         };
-        Event { seq, room, at_ms, actor, kind, version, payload, key, decoded }
+        Event { seq, room, at_ms, actor, kind, version, payload, key, role: None, decoded }
+    }
+
+    /// The event with the role its store vouches for (see [`Event::role`]).
+    pub fn vouched_by(mut self, role: Option<String>) -> Event {
+        self.role = role;
+        self
+    }
+
+    /// Who did it, as far as rules that count people are concerned (the
+    /// two-person rule): the role the store vouches for, else the name the
+    /// console gave.
+    pub fn identity(&self) -> &str {
+        self.role.as_deref().unwrap_or(&self.actor.name)
     }
 
     /// The same event decoded again, after its `kind` or `payload` was
     /// changed in place.
     pub fn redecode(self) -> Event {
-        Event::decode(self.seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key)
+        let role = self.role;
+        Event::decode(self.seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key).vouched_by(role)
     }
 
     /// The typed body; `None` when this version cannot read it (see

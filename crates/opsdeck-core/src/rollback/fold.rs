@@ -13,8 +13,12 @@ pub struct Request {
     pub request: String,
     pub action: String,
     pub by: Actor,
+    /// Who asked, as the two-person rule counts people: the database role
+    /// the store vouches for, else the name (see [`Event::identity`]).
+    pub identity: String,
     pub at_ms: i64,
-    /// The approver: a different person than `by`.
+    /// The approver: a different person than `by` (a different role, where
+    /// the store vouches for roles).
     pub approved: Option<(Actor, i64)>,
 }
 
@@ -82,6 +86,7 @@ impl Rollbacks {
                     request,
                     action,
                     by: event.actor.clone(),
+                    identity: event.identity().to_string(),
                     at_ms: event.at_ms,
                     approved: None,
                 });
@@ -89,7 +94,7 @@ impl Rollbacks {
             Body::RollbackApproved { request, .. } => {
                 if let Some(r) = self.requests.get_mut(&request)
                     && r.approved.is_none()
-                    && r.by.name != event.actor.name
+                    && r.identity != event.identity()
                 {
                     r.approved = Some((event.actor.clone(), event.at_ms));
                 }
@@ -257,5 +262,17 @@ mod tests {
         r.apply(&ev(3, 3_000, "bob", Body::RollbackApproved { request: "q".into(), action: "prev".into() }));
         assert_eq!(r.request("q").unwrap().approved.as_ref().map(|(a, _)| a.name.as_str()), Some("bob"));
         assert!(r.waiting_request("prev").is_none());
+    }
+
+    #[test]
+    fn where_the_store_vouches_for_roles_a_second_name_is_not_a_second_person() {
+        let mut r = Rollbacks::default();
+        let as_role = |e: Event, role: &str| e.vouched_by(Some(role.into()));
+        r.apply(&as_role(ev(1, 1_000, "alice", Body::RollbackRequested { request: "q".into(), action: "prev".into() }), "ops_alice"));
+        // alice again, calling herself bob with --as: the same role.
+        r.apply(&as_role(ev(2, 2_000, "bob", Body::RollbackApproved { request: "q".into(), action: "prev".into() }), "ops_alice"));
+        assert!(r.request("q").unwrap().approved.is_none(), "one role cannot approve its own request under another name");
+        r.apply(&as_role(ev(3, 3_000, "bob", Body::RollbackApproved { request: "q".into(), action: "prev".into() }), "ops_bob"));
+        assert_eq!(r.request("q").unwrap().approved.as_ref().map(|(a, _)| a.name.as_str()), Some("bob"));
     }
 }

@@ -174,6 +174,13 @@ impl RollbackView {
         let me = cx.room().actor();
         match body {
             Body::RollbackApproved { request, .. } => {
+                if event.actor == *me
+                    && let Some(q) = self.rollbacks.request(&request)
+                    && q.identity == event.identity()
+                {
+                    cx.error(format!("not approved: the database records you as {}, who asked; a second person must approve", q.identity));
+                    return Vec::new();
+                }
                 let approved = self.rollbacks.request(&request).and_then(|q| q.approved.clone());
                 let Some((by, _)) = approved else { return Vec::new() };
                 let Some(action) = self.my_requests.remove(&request) else { return Vec::new() };
