@@ -92,9 +92,10 @@ async fn health_answers_json_after_about_the_p50_latency() {
     assert!(body["uptime"].is_u64(), "{body}");
     assert!(body["queue"]["depth"].is_u64(), "{body}");
     assert!(body["version"].as_str().is_some_and(|v| !v.is_empty()));
-    // The healthy p50 is about 42 ms (±10 % wobble, ±10 % jitter).
+    // The healthy p50 is about 42 ms (±10 % wobble, ±10 % jitter): never
+    // sooner (the service waits that long); later only on a busy machine.
     assert!(took >= Duration::from_millis(25), "{took:?}");
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
     let (status, _, _) = get(service.addr, "/nothing-here").await;
     assert_eq!(status, 404);
 }
@@ -141,30 +142,40 @@ async fn the_built_in_plan_is_valid_for_the_running_service() {
 
 #[tokio::test]
 async fn health_turns_degraded_during_the_error_burst_and_recovers() {
+    use opsdeck::demo::story::Phase;
     // 20× speed from script second 90: the burst (95–125 s) runs from about
-    // 0.25 s to 1.75 s of real time.
+    // 0.25 s to 1.75 s of real time, and again every 9 s (the story loops),
+    // so a poll that comes late on a busy machine sees the next one.
     let story = Story::new(20.0).starting_at(Duration::from_secs(90));
     let service = DemoService::start(story).await.expect("starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen: Vec<String> = Vec::new();
+    let mut burst_ratio: f64 = 0.0;
+    let wanted = ["healthy", "degraded", "healthy"];
+    let done = |seen: &[String]| seen.len() >= 3 && seen[seen.len() - 3..] == wanted[..];
+    while !done(&seen) {
+        assert!(Instant::now() < deadline, "never saw {wanted:?} in a row; saw {seen:?}");
         let status = health(service.addr).await["status"].as_str().unwrap_or_default().to_string();
         if seen.last() != Some(&status) {
             if status == "degraded" {
-                let ratio = value(&scrape(service.addr).await, "demo_error_ratio", None);
-                assert!(ratio > 0.05, "error ratio during the burst: {ratio}");
+                burst_ratio = 0.0; // a new burst
             }
-            seen.push(status);
+            seen.push(status.clone());
         }
-        if seen == ["healthy", "degraded", "healthy"] {
-            break;
+        if status == "degraded" {
+            // The gauge, read while the story is still in the burst.
+            let ratio = value(&scrape(service.addr).await, "demo_error_ratio", None);
+            if service.conditions_now().phase == Phase::ErrorBurst {
+                burst_ratio = burst_ratio.max(ratio);
+            }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(seen, ["healthy", "degraded", "healthy"]);
+    assert!(burst_ratio > 0.05, "error ratio during the burst: {burst_ratio}");
     let (ok, errors) = requests(&scrape(service.addr).await);
     let share = errors / (ok + errors);
-    assert!(share > 0.02, "the burst left 5xx in the counters: {share}");
+    // Five times the healthy 0.2 %, however many loops the story made.
+    assert!(share > 0.01, "the burst left 5xx in the counters: {share}");
 }
 
 #[tokio::test]
@@ -177,7 +188,7 @@ async fn the_service_stops_on_shutdown_and_on_drop() {
     let service = DemoService::start(Story::default()).await.expect("starts");
     let addr = service.addr;
     drop(service);
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).await.is_ok() {
         assert!(Instant::now() < deadline, "still accepting after drop");
         tokio::time::sleep(Duration::from_millis(20)).await;

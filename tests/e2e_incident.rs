@@ -41,6 +41,8 @@ fn open_an_incident_and_raise_it_to_p0() {
     c.wait_for("Severity raised");
     c.wait_for("alice");
     c.press(b"\x1b");
+    // The timeline closed: the Esc was read on its own, so the q cannot join it.
+    c.wait_gone("Timeline · room demo-shop");
     c.wait_for("▸Incidents");
     c.press(b"q");
     assert!(c.wait_exit(), "clean exit");

@@ -3,6 +3,8 @@
 //! and script exit, bounded output under 50 MB, secrets masked, ANSI
 //! stripped. Timings are generous: the machine may be small and busy.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -39,14 +41,7 @@ fn alive(pid: u32) -> bool {
 /// Waits (a while) for every pid to be gone.
 async fn assert_all_gone(pids: &[u32]) {
     assert!(!pids.is_empty());
-    for _ in 0..250 {
-        if pids.iter().all(|&pid| !alive(pid)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let left: Vec<u32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
-    panic!("processes {left:?} are still running");
+    common::wait_until_async(&format!("processes {pids:?} to be gone"), PATIENCE, async || pids.iter().all(|&pid| !alive(pid))).await;
 }
 
 /// The numbers after `pid ` in lines like `pid 1234`.
@@ -158,10 +153,11 @@ async fn script_file_is_removed_afterwards() {
 #[tokio::test]
 async fn timeout_kills_the_whole_group() {
     let mut s = spec(SLEEPERS);
-    s.timeout = Duration::from_secs(1);
+    // Long enough for the script to start all three on a busy machine.
+    s.timeout = Duration::from_secs(3);
     let r = run(s).await;
     assert_eq!(r.outcome, Outcome::TimedOut);
-    assert_eq!(r.error.as_deref(), Some("timed out after 1s"));
+    assert_eq!(r.error.as_deref(), Some("timed out after 3s"));
     assert!(!r.output.contains("not reached"));
     let pids = pids_in(r.output.lines());
     assert_eq!(pids.len(), 3, "{}", r.output);
@@ -315,7 +311,19 @@ async fn progress_lines_keep_their_last_state() {
 
 #[tokio::test]
 async fn stdout_and_stderr_are_merged_in_arrival_order() {
-    let r = run(spec("echo one; sleep 0.5; echo two >&2; sleep 0.5; echo three; sleep 0.5; echo four >&2")).await;
+    // Each line is written only once the run has read the one before (the
+    // test says so with a file), so the arrival order is the script's order.
+    let dir = tempfile::tempdir().unwrap();
+    let go = |n: u32| dir.path().join(format!("go-{n}"));
+    let wait = |n: u32| format!("while [ ! -e '{}' ]; do sleep 0.02; done", go(n).display());
+    let script = format!("echo one; {}; echo two >&2; {}; echo three; {}; echo four >&2", wait(1), wait(2), wait(3));
+    let mut running = Running::start(spec(&script));
+    let live = running.live();
+    for (n, line) in [(1, "one"), (2, "two"), (3, "three")] {
+        common::wait_until_async(&format!("the run to read {line:?}"), PATIENCE, async || live.last_lines(1) == [line]).await;
+        std::fs::write(go(n), "").unwrap();
+    }
+    let r = tokio::time::timeout(PATIENCE, running.wait()).await.expect("the run ends");
     assert_eq!(r.outcome, Outcome::Succeeded);
     assert_eq!(r.output, "one\ntwo\nthree\nfour");
 }

@@ -2,6 +2,8 @@
 //! modes, cwd and env, bounded output, and killing the whole process group on
 //! timeout and when the probe is dropped.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -164,26 +166,15 @@ fn alive(pid: u32) -> bool {
     }
 }
 
+/// The background pid, once the command has written it.
+fn written_pid(pidfile: &Path) -> Option<u32> {
+    std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()
+}
+
 /// Waits for the background pid to be written, then for it to die.
 async fn assert_group_killed(pidfile: &Path) {
-    let mut pid = None;
-    for _ in 0..100 {
-        if let Ok(text) = std::fs::read_to_string(pidfile)
-            && let Ok(p) = text.trim().parse::<u32>()
-        {
-            pid = Some(p);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let pid = pid.expect("the command wrote the background pid");
-    for _ in 0..100 {
-        if !alive(pid) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("background process {pid} is still running");
+    let pid = common::wait_for_some_async("the command to write the background pid", common::PATIENCE, async || written_pid(pidfile)).await;
+    common::wait_until_async(&format!("background process {pid} to be killed"), common::PATIENCE, async || !alive(pid)).await;
 }
 
 #[tokio::test]
@@ -191,9 +182,10 @@ async fn timeout_kills_the_whole_process_group() {
     let dir = tempfile::tempdir().unwrap();
     let (s, pidfile) = sleeper(dir.path());
     let started = Instant::now();
-    let err = s.prober(dir.path()).probe(Duration::from_secs(1)).await.unwrap_err();
-    assert_eq!(err.0, "timeout after 1s (killed)");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    // Long enough for `sh` to start its background sleep on a busy machine.
+    let err = s.prober(dir.path()).probe(Duration::from_secs(3)).await.unwrap_err();
+    assert_eq!(err.0, "timeout after 3s (killed)");
+    assert!(started.elapsed() < Duration::from_secs(20), "did not wait for the 30 s sleep: {:?}", started.elapsed());
     assert_group_killed(&pidfile).await;
 }
 
@@ -202,8 +194,12 @@ async fn dropping_the_probe_kills_the_whole_process_group() {
     let dir = tempfile::tempdir().unwrap();
     let (s, pidfile) = sleeper(dir.path());
     let mut p = s.prober(dir.path());
-    let outer = tokio::time::timeout(Duration::from_millis(500), p.probe(Duration::from_secs(20)));
-    assert!(outer.await.is_err(), "the outer timeout fired first");
+    // Dropped midway (as the scheduler's own timeout drops it), once the
+    // background sleep runs.
+    tokio::select! {
+        r = p.probe(Duration::from_secs(60)) => panic!("the probe ended by itself: {r:?}"),
+        _ = common::wait_for_some_async("the background sleep to start", common::PATIENCE, async || written_pid(&pidfile)) => {}
+    }
     assert_group_killed(&pidfile).await;
 }
 
@@ -213,8 +209,8 @@ async fn scheduler_timeout_reports_the_kill() {
     let (s, pidfile) = sleeper(dir.path());
     let env = ProbeEnv::from_process(dir.path().to_path_buf());
     let mut prober = Prober::build(&s.check(), &env).unwrap();
-    let sample = run_once(0, &mut prober, Duration::from_millis(800)).await;
-    assert_eq!(sample.result.unwrap_err().0, "timeout after 800ms (killed)");
+    let sample = run_once(0, &mut prober, Duration::from_secs(3)).await;
+    assert_eq!(sample.result.unwrap_err().0, "timeout after 3s (killed)");
     assert_group_killed(&pidfile).await;
 }
 
@@ -229,7 +225,7 @@ async fn leftover_background_processes_are_cleaned_up() {
     let started = Instant::now();
     let r = s.prober(dir.path()).probe(Duration::from_secs(10)).await;
     assert_eq!(r.unwrap().get("value"), Some(7.0));
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(10), "did not wait for the 30 s sleep: {:?}", started.elapsed());
     assert_group_killed(&pidfile).await;
 }
 

@@ -114,20 +114,48 @@ http = {{ url = "http://127.0.0.1:{flapping_port}/health" }}
     c.wait_for("tls-api");
     wait_until("four polls of each failing check", &c, || https_tried.load(Ordering::SeqCst) >= 4 && tls_tried.load(Ordering::SeqCst) >= 4);
     wait_until("three failed and three good answers", &c, || served.load(Ordering::SeqCst) >= 6);
-    let screen = c.text();
+    // The console acts on an answer after the server gave it: wait for what
+    // it logged and shows, then for more polls after that, none of which
+    // may log again.
+    let log_path = home.path().join("state/opsdeck/opsdeck.log");
+    let changes = ["tls-api: CRITICAL", "tls-cert: CRITICAL", "refused: UNKNOWN", "flappy: CRITICAL", "flappy: recovered"];
+    wait_until("the log to record each change", &c, || {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        changes.iter().all(|line| log.contains(line))
+    });
+    let polls = |n: &AtomicUsize| n.load(Ordering::SeqCst);
+    let (https, tls, flappy) = (polls(&https_tried), polls(&tls_tried), polls(&served));
+    wait_until("three more polls of each check", &c, || {
+        polls(&https_tried) >= https + 3 && polls(&tls_tried) >= tls + 3 && polls(&served) >= flappy + 3
+    });
+    let critical =
+        |s: &str, id: &str| s.lines().any(|l| l.contains(&format!("CRIT {id} ")) && l.contains("failed: self-signed certificate"));
+    let screen = c.wait_screen("both certificate checks shown critical", Duration::from_secs(20), |s| {
+        critical(s, "tls-api") && critical(s, "tls-cert")
+    });
     c.press(b"q");
     assert!(c.wait_exit(), "clean exit");
 
-    let log = std::fs::read_to_string(home.path().join("state/opsdeck/opsdeck.log")).unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
     let about = |check: &str| -> Vec<String> {
         let prefix = format!("{check}: ");
         log.lines().filter_map(|l| l.split_once(prefix.as_str()).map(|(_, rest)| format!("{prefix}{rest}"))).collect()
     };
     assert!(!log.lines().any(|l| l.contains(" ERROR ")), "no ERROR lines:\n{log}");
-    assert_eq!(about("tls-api"), ["tls-api: CRITICAL: self-signed certificate"], "{log}");
-    assert_eq!(about("tls-cert"), ["tls-cert: CRITICAL: self-signed certificate"], "{log}");
-    assert_eq!(about("refused"), ["refused: UNKNOWN: connection refused"], "{log}");
-    assert_eq!(about("flappy"), ["flappy: CRITICAL: HTTP 503 Service Unavailable", "flappy: recovered"], "{log}");
+    // Once per change, never per poll: no check logs a line twice in a row.
+    // And apart from timeouts (on a busy machine a probe can miss its 200 ms:
+    // a change of its own, logged once), each check tells exactly this.
+    let told = |check: &str| -> Vec<String> {
+        let lines = about(check);
+        assert!(lines.windows(2).all(|w| w[0] != w[1]), "{check} logged a line twice in a row:\n{log}");
+        let mut told: Vec<String> = lines.into_iter().filter(|l| !l.contains(": UNKNOWN: timeout after ")).collect();
+        told.dedup();
+        told
+    };
+    assert_eq!(told("tls-api"), ["tls-api: CRITICAL: self-signed certificate"], "{log}");
+    assert_eq!(told("tls-cert"), ["tls-cert: CRITICAL: self-signed certificate"], "{log}");
+    assert_eq!(told("refused"), ["refused: UNKNOWN: connection refused"], "{log}");
+    assert_eq!(told("flappy"), ["flappy: CRITICAL: HTTP 503 Service Unavailable", "flappy: recovered"], "{log}");
     // Information, not warnings: the console shows these states itself, and
     // the status bar's warning count is for opsdeck's own troubles.
     for line in ["refused: UNKNOWN", "tls-api: CRITICAL", "flappy: recovered"] {

@@ -253,10 +253,11 @@ async fn a_server_that_never_answers_times_out() {
     let (addr, silent) = common::silent_server().await;
     let env = env_with(&format!("redis://{addr}"));
     let started = Instant::now();
-    let e = metric(&env, RedisMetric::Up).probe(Duration::from_secs(1)).await.unwrap_err();
+    let e = metric(&env, RedisMetric::Up).probe(Duration::from_secs(2)).await.unwrap_err();
     silent.abort();
-    assert_eq!(e.0, "timeout after 1s");
-    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert_eq!(e.0, "timeout after 2s");
+    // One timeout, not one per stage (connect, then command): under twice the budget.
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
 }
 
 #[test]

@@ -117,7 +117,8 @@ async fn server_that_never_handshakes_times_out() {
     let started = std::time::Instant::now();
     let err = p.probe(Duration::from_millis(300)).await.unwrap_err();
     assert_eq!(err.0, "timeout after 300ms");
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // Bounded by the timeout: the server would hold the handshake forever.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
 
 #[tokio::test]

@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use common::pty::Console;
 use opsdeck::adapters::journal::{Body, SqliteStore, read_all};
+use opsdeck::adapters::samples::SampleDb;
 
 /// Named by the plan's `webhook_env`: its value is a secret, whole.
 const HOOK_URL: &str = "https://hooks.example.test/services/T0/B0/hook-s3cr3t-99";
@@ -78,7 +78,16 @@ fn secrets_printed_by_a_probe_and_a_step_never_leave_the_console() {
     c.wait_for("▸Metrics");
     c.wait_for("token *** hook ***");
     // A few rounds of samples, so several batches reach the samples file.
-    std::thread::sleep(Duration::from_secs(3));
+    let samples_db = home.path().join("state").join("opsdeck").join("samples-secret-room.db");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    common::wait_until("three samples in the samples file", common::PATIENCE, || {
+        rt.block_on(async {
+            let Ok(Some(db)) = SampleDb::open_existing(&samples_db).await else { return false };
+            let n = db.count().await.unwrap_or(0);
+            db.close().await;
+            n >= 3
+        })
+    });
     assert_clean("the metrics screen", &c.text());
     c.press(b"3");
     c.wait_for("Step 1: Print");

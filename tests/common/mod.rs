@@ -5,6 +5,10 @@
 pub mod proxy;
 pub mod pty;
 pub mod tls;
+pub mod wait;
+
+#[allow(unused_imports)] // each test file uses some of them
+pub use wait::{PATIENCE, wait_for_some, wait_for_some_async, wait_until, wait_until_async};
 
 /// PostgreSQL for tests: `OPSDECK_TEST_POSTGRES_URL`, else the local server.
 pub fn postgres_url() -> String {
@@ -28,4 +32,24 @@ pub async fn silent_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<(
         }
     });
     (addr, task)
+}
+
+/// Waits until `n` sessions of the test PostgreSQL `LISTEN` on `room`'s
+/// channel: from then on, what is appended to the room reaches their
+/// subscribers by notification (a subscriber's "ready" signal).
+pub async fn wait_for_listeners(room: &str, n: i64) {
+    let url = postgres_url();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+    let listen = format!("LISTEN \"{}\"", opsdeck::adapters::journal::room::channel(room));
+    let what = format!("{n} sessions to run {listen}");
+    wait_until_async(&what, PATIENCE, async || {
+        let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND starts_with(query, $1)")
+            .bind(&listen)
+            .fetch_one(&pool)
+            .await
+            .expect("reading pg_stat_activity");
+        sessions >= n
+    })
+    .await;
+    pool.close().await;
 }

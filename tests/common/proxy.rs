@@ -14,7 +14,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,6 +34,8 @@ pub struct Proxy {
     up: Arc<AtomicBool>,
     stalled: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<Conn>>>,
+    /// Connections accepted so far, including those closed at once while cut.
+    accepted: Arc<AtomicUsize>,
     /// The accept loop; `None` while refusing (the port is closed).
     acceptor: Mutex<Option<JoinHandle<()>>>,
 }
@@ -49,6 +51,7 @@ impl Proxy {
             up: Arc::new(AtomicBool::new(true)),
             stalled: Arc::new(AtomicBool::new(false)),
             conns: Arc::default(),
+            accepted: Arc::default(),
             acceptor: Mutex::new(None),
         };
         proxy.accept_on(listener);
@@ -77,13 +80,21 @@ impl Proxy {
         format!("postgres://{}@127.0.0.1:{}/{}", real.get_username(), self.addr.port(), real.get_database().unwrap_or("test"))
     }
 
+    /// How many connections clients opened through the proxy so far (those
+    /// it closed at once while cut count too): whether anyone tried the store.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
     fn accept_on(&self, listener: TcpListener) {
         let (up, stalled, conns, upstream) = (self.up.clone(), self.stalled.clone(), self.conns.clone(), self.upstream.clone());
+        let accepted = self.accepted.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
+                accepted.fetch_add(1, Ordering::SeqCst);
                 if !up.load(Ordering::SeqCst) {
                     drop(client);
                     continue;

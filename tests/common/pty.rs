@@ -63,14 +63,27 @@ impl Console {
 
     /// Waits until the screen shows `needle`; panics with the screen if not.
     pub fn wait_for(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.text().contains(needle) {
-                return;
+        self.wait_screen(&format!("the screen to show {needle:?}"), Duration::from_secs(20), |s| s.contains(needle));
+    }
+
+    /// Waits until the screen no longer shows `needle` (an overlay closed,
+    /// a key taken); panics with the screen if it stays.
+    pub fn wait_gone(&self, needle: &str) {
+        self.wait_screen(&format!("{needle:?} to leave the screen"), Duration::from_secs(20), |s| !s.contains(needle));
+    }
+
+    /// Waits, at most `within`, until `cond` holds for the screen; returns
+    /// that screen. Panics naming `what`, with the screen, if it never does.
+    pub fn wait_screen(&self, what: &str, within: Duration, cond: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let screen = self.text();
+            if cond(&screen) {
+                return screen;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            assert!(Instant::now() < deadline, "waited {within:?} for {what}, in vain; the screen shows:\n{screen}");
+            std::thread::sleep(super::wait::POLL);
         }
-        panic!("screen never showed {needle:?}; it shows:\n{}", self.text());
     }
 
     pub fn press(&mut self, keys: &[u8]) {
@@ -78,10 +91,12 @@ impl Console {
         self.keys.flush().expect("flushed");
     }
 
-    /// Types text and gives the console a moment to draw it.
+    /// Types text and waits until the screen shows it (the field drew it).
+    /// Keys reach the console in order, so what is pressed next follows it
+    /// even when the same words were already on the screen.
     pub fn type_text(&mut self, text: &str) {
         self.press(text.as_bytes());
-        std::thread::sleep(Duration::from_millis(100));
+        self.wait_for(text);
     }
 
     /// Waits for the process to exit; returns whether it succeeded.
