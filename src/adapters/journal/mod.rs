@@ -30,7 +30,7 @@ pub use any_store::AnyStore;
 pub use error::{ReadOnly, Unreachable, is_read_only, is_unreachable};
 pub use facade::{Appended, Health, Journal, Upkeep};
 pub use opsdeck_core::event;
-pub use opsdeck_core::event::{Actor, Body, Event, NewEvent, Outcome, Role, Status, Subject, Verdict};
+pub use opsdeck_core::event::{Actor, Body, Event, Expiry, NewEvent, Outcome, Role, Status, Subject, Verdict};
 pub use postgres::PgStore;
 pub use spool::Spool;
 pub use sqlite::SqliteStore;

@@ -139,6 +139,7 @@ impl Classifier {
             | Body::RollbackRequested { .. }
             | Body::RollbackApproved { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => None,
         }
     }

@@ -103,6 +103,7 @@ impl Pending {
                     | Body::TriggerFired { .. }
                     | Body::RollbackProposed { .. }
                     | Body::RollbackDecided { .. }
+                    | Body::RollbackExpired { .. }
                     | Body::NotifyDelivery { .. } => return None,
                 };
                 (i == item).then_some(status)

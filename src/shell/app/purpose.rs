@@ -38,6 +38,7 @@ pub enum LaunchForm {
 /// What a rollback form is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RollbackForm {
-    /// Confirm running this action.
-    Run { action: String },
+    /// Confirm running this action; `proposal` is the seq of the proposal
+    /// it confirms, when one was open as the form opened.
+    Run { action: String, proposal: Option<i64> },
 }

@@ -289,8 +289,8 @@ impl State {
 
     /// The clock for the triggers: firings to record, countdowns to decide.
     pub fn tick_triggers(&mut self) -> Vec<Effect> {
-        let cx = Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
-        self.rollback.tick(&cx)
+        let mut cx = Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
+        self.rollback.tick(&mut cx)
     }
 
     /// Ticks the open items whose verifying check holds now.

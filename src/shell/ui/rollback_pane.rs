@@ -1,8 +1,9 @@
 //! The rollback pane: the plan's rollback actions with danger, lock and
 //! their last run (or who runs it now, or that it was abandoned, or waits
-//! for approval, or is proposed with a countdown); under them the selected
-//! action: its command, its output (live while this console runs it) and
-//! its verification; and the triggers with their status, reason and countdown.
+//! for approval, or is proposed with a countdown, or was proposed and
+//! expired or is advice under a freeze); under them the selected action:
+//! its command, its output (live while this console runs it) and its
+//! verification; and the triggers with their status, reason and countdown.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -83,6 +84,18 @@ fn action_state(view: &View, def: &Rollback) -> (String, Style) {
         return (format!("running {} · {}", format::age(s.now_ms() - c.claimed_at_ms), c.actor), t.degraded);
     }
     if let Some(p) = s.rollback().rollbacks().open_proposal(&def.id) {
+        if let Some(q) = p.request.as_deref().and_then(|q| s.rollback().rollbacks().request(q)) {
+            return (
+                format!(
+                    "waiting for a second person's approval · proposed by {}, {} asked at {} · {} approves",
+                    p.trigger,
+                    q.by.name,
+                    format::clock(q.at_ms, s.tz()),
+                    view.key(Action::RollbackApprove)
+                ),
+                t.warning,
+            );
+        }
         return match p.remaining_ms(s.now_ms()) {
             Some(left) => (
                 format!(
@@ -100,7 +113,19 @@ fn action_state(view: &View, def: &Rollback) -> (String, Style) {
     if let Some(q) = s.rollback().rollbacks().waiting_request(&def.id) {
         return (format!("waiting for approval: {} asked at {}", q.by.name, format::clock(q.at_ms, s.tz())), t.warning);
     }
-    match s.progress().runs.last_for(&Subject::Rollback { action: def.id.clone() }) {
+    let last = s.progress().runs.last_for(&Subject::Rollback { action: def.id.clone() });
+    if let Some(p) = s.rollback().lapsed_proposal(&def.id, s.now_ms())
+        && let Some(lapse) = &p.lapsed
+        && last.is_none_or(|c| c.claimed_at_ms < lapse.at_ms().max(p.at_ms))
+    {
+        return match p.frozen() {
+            Some(text) => {
+                (format!("ADVICE from {}: frozen by “{text}”; {} rolls back by hand", p.trigger, view.key(Action::RollbackRun)), t.warning)
+            }
+            None => (format!("proposed by {}, {lapse}", p.trigger), t.text_dim),
+        };
+    }
+    match last {
         Some(c) => {
             (last_run(c, view.state.tz()), if c.finish.as_ref().is_some_and(|f| f.outcome.is_success()) { t.ok } else { t.critical })
         }
@@ -221,13 +246,20 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
         let proposal = s.rollback().rollbacks().last_proposal(&report.trigger);
         let (state, why, style) = match &report.status {
             _ if proposal.is_some_and(|p| p.is_open()) => {
-                let p = proposal.map(|p| (p.remaining_ms(s.now_ms()), p.reason.clone(), p.rollback.clone()));
-                let (left, reason, rb) = p.unwrap_or((None, String::new(), String::new()));
+                let p = proposal.map(|p| (p.remaining_ms(s.now_ms()), p.waits_for_approval(), p.reason.clone(), p.rollback.clone()));
+                let (left, waits, reason, rb) = p.unwrap_or((None, false, String::new(), String::new()));
                 let state = match left {
                     Some(l) => format!("PROPOSED {rb}: {}s left", (l + 999) / 1000),
+                    None if waits => format!("PROPOSED {rb}: waiting for a second person's approval"),
                     None => format!("PROPOSED {rb}: waiting to be confirmed"),
                 };
                 (state, reason, t.critical)
+            }
+            // A freeze turned this firing's proposal into advice.
+            Status::CoolingDown { .. } | Status::Latched { .. } if proposal.is_some_and(|p| p.frozen().is_some()) => {
+                let p = proposal.map(|p| (p.frozen().unwrap_or_default().to_string(), p.reason.clone(), p.rollback.clone()));
+                let (text, reason, rb) = p.unwrap_or_default();
+                (format!("ADVICE (frozen by “{text}”): consider {rb}"), reason, t.warning)
             }
             Status::Armed => ("armed".into(), String::new(), t.ok),
             Status::Pending { since_ms, needs_ms, reason } => {
@@ -246,6 +278,7 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
                     let by = if *no_answer { "no answer".to_string() } else { who.name.clone() };
                     format!(" · {} by {by}", verdict_name(*v))
                 });
+                let decided = decided.or_else(|| proposal.and_then(|p| p.lapsed.as_ref()).map(|lapse| format!(" · {lapse}")));
                 (
                     format!(
                         "fired at {}{}, cooling down {}",

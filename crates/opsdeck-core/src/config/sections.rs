@@ -285,6 +285,10 @@ pub struct Trigger {
     /// Minimum time between two firings.
     #[serde(default = "default_cooldown")]
     pub cooldown: TimeSpan,
+    /// An open proposal expires after this long unanswered (it also
+    /// expires once its conditions have cleared).
+    #[serde(default = "default_expire_after")]
+    pub expire_after: TimeSpan,
 }
 
 fn default_countdown() -> TimeSpan {
@@ -292,6 +296,10 @@ fn default_countdown() -> TimeSpan {
 }
 
 fn default_cooldown() -> TimeSpan {
+    TimeSpan::from_secs(600)
+}
+
+fn default_expire_after() -> TimeSpan {
     TimeSpan::from_secs(600)
 }
 

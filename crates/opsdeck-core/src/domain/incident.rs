@@ -166,6 +166,7 @@ impl Incident {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => return,
         }
         self.timeline.push(event.clone());

@@ -54,6 +54,7 @@ impl Incidents {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }
@@ -119,6 +120,7 @@ pub fn incident_of(body: &Body) -> Option<i64> {
         | Body::TriggerFired { .. }
         | Body::RollbackProposed { .. }
         | Body::RollbackDecided { .. }
+        | Body::RollbackExpired { .. }
         | Body::NotifyDelivery { .. } => None,
     }
 }

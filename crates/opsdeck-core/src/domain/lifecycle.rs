@@ -102,6 +102,7 @@ pub fn check(incidents: &Incidents, severities: &[Severity], intent: &Body) -> R
         | Body::TriggerFired { .. }
         | Body::RollbackProposed { .. }
         | Body::RollbackDecided { .. }
+        | Body::RollbackExpired { .. }
         | Body::NotifyDelivery { .. } => Ok(Verdict::Ok),
     }
 }

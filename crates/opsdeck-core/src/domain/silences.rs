@@ -76,6 +76,7 @@ impl Silences {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }

@@ -108,6 +108,9 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
             (crate::event::Verdict::Vetoed, _) => format!("Vetoed rollback {rollback}"),
             (crate::event::Verdict::Cancelled, _) => format!("Nobody answered: rollback {rollback} cancelled"),
         },
+        Body::RollbackExpired { rollback, cause, detail, .. } => {
+            format!("The proposal of rollback {rollback} {}", cause.describe(detail))
+        }
         Body::NotifyDelivery { notify, about, ok: true, .. } => format!("Notified {notify} of #{about}"),
         Body::NotifyDelivery { notify, about, ok: false, detail } => format!("Could not notify {notify} of #{about}: {detail}"),
     }

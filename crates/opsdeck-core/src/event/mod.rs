@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod vocabulary;
 
-pub use vocabulary::{Outcome, Role, Status, Subject, Verdict};
+pub use vocabulary::{Expiry, Outcome, Role, Status, Subject, Verdict};
 
 /// Version of the payload schemas below; bump when one changes shape.
 pub const EVENT_VERSION: u16 = 1;
@@ -364,6 +364,13 @@ pub enum Body {
         #[serde(default)]
         no_answer: bool,
     },
+    /// A proposal (the seq of its `rollback.proposed`) expired undecided:
+    /// its conditions cleared (`detail` names what recovered) or nobody
+    /// answered within `expire_after` (`detail` is that duration). Recorded
+    /// once, by the console that recorded the proposal; it closes the
+    /// proposal if no decision came first.
+    #[serde(rename = "rollback.expired")]
+    RollbackExpired { proposal: i64, rollback: String, cause: Expiry, detail: String },
     /// What happened to one notification of event `about` (its seq).
     #[serde(rename = "notify.delivery")]
     NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },
@@ -393,6 +400,7 @@ pub const IDENTITY_FIELDS: &[&str] = &[
     "role",
     "outcome",
     "verdict",
+    "cause",
     "mode",
     "on_no_answer",
 ];
@@ -465,6 +473,12 @@ mod tests {
                 console: "c1".into(),
             },
             Body::RollbackDecided { proposal: 4, rollback: "previous-release".into(), verdict: Verdict::Vetoed, no_answer: false },
+            Body::RollbackExpired {
+                proposal: 4,
+                rollback: "previous-release".into(),
+                cause: Expiry::Cleared,
+                detail: "api recovered".into(),
+            },
         ];
         for b in bodies {
             let e = NewEvent::new("room", &actor(), 1000, &b).stored(1);
@@ -541,7 +555,10 @@ mod tests {
             Body::RollbackProposed { .. } => {
                 Body::RollbackDecided { proposal: 4, rollback: s("previous-release"), verdict: Verdict::Run, no_answer: true }
             }
-            Body::RollbackDecided { .. } => Body::NotifyDelivery { notify: s("SLACK"), about: 1, ok: false, detail: s("HTTP 500") },
+            Body::RollbackDecided { .. } => {
+                Body::RollbackExpired { proposal: 4, rollback: s("previous-release"), cause: Expiry::Unanswered, detail: s("10m") }
+            }
+            Body::RollbackExpired { .. } => Body::NotifyDelivery { notify: s("SLACK"), about: 1, ok: false, detail: s("HTTP 500") },
             Body::NotifyDelivery { .. } => return None,
         })
     }

@@ -1,5 +1,6 @@
 //! The small shared words events carry: incident roles and statuses, what
-//! a command run is for, the verdict on a proposal and how a run ended.
+//! a command run is for, the verdict on a proposal, why a proposal expired
+//! and how a run ended.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +72,26 @@ pub enum Verdict {
     Vetoed,
     /// Nobody answered and `on_no_answer = "cancel"`.
     Cancelled,
+}
+
+/// Why a proposal expired without a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    /// Its trigger's conditions cleared; the detail names what recovered.
+    Cleared,
+    /// Nobody answered within the trigger's `expire_after`; the detail is that duration.
+    Unanswered,
+}
+
+impl Expiry {
+    /// `expired: api recovered`, `expired after 10m unanswered`.
+    pub fn describe(self, detail: &str) -> String {
+        match self {
+            Expiry::Cleared => format!("expired: {detail}"),
+            Expiry::Unanswered => format!("expired after {detail} unanswered"),
+        }
+    }
 }
 
 /// How a command run ended.

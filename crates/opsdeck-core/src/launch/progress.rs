@@ -167,6 +167,7 @@ impl Progress {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }

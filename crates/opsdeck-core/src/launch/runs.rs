@@ -191,6 +191,7 @@ impl Runs {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => Folded::Ignored,
         }
     }

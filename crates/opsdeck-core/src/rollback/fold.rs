@@ -1,8 +1,15 @@
-//! The fold: [`Rollbacks`] from `rollback.*` and `trigger.fired` events.
+//! The fold: [`Rollbacks`] from `rollback.*`, `trigger.fired` and freeze
+//! markers. A proposal closes at the first of a decision, an expiry and a
+//! freeze, in the room's order, so every console closes it the same way;
+//! a two-person request made while a proposal is open belongs to it, and
+//! is withdrawn when the proposal closes without it.
 
 use std::collections::BTreeMap;
 
 use crate::event::{Actor, Body, Event, Verdict};
+use crate::trigger::context::MarkerKind;
+
+use super::proposal::{Lapse, Proposed};
 
 /// Two records of the same trigger closer than this are one firing.
 pub const DEDUPE_MS: i64 = 30_000;
@@ -20,6 +27,11 @@ pub struct Request {
     /// The approver: a different person than `by` (a different role, where
     /// the store vouches for roles).
     pub approved: Option<(Actor, i64)>,
+    /// The proposal open when it was made: the request runs that proposal.
+    pub proposal: Option<i64>,
+    /// Why it no longer waits (`its proposal expired: api recovered`): its
+    /// proposal closed before anyone approved.
+    pub withdrawn: Option<String>,
 }
 
 /// A recorded firing.
@@ -33,37 +45,6 @@ pub struct Fired {
     pub by: Actor,
 }
 
-/// A proposal and what became of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Proposed {
-    /// The seq of its `rollback.proposed` event: its id in the room.
-    pub seq: i64,
-    pub trigger: String,
-    pub rollback: String,
-    pub reason: String,
-    pub at_ms: i64,
-    pub deadline_ms: Option<i64>,
-    /// `run` or `cancel`.
-    pub on_no_answer: String,
-    /// The console that recorded it (acts on no answer).
-    pub console: String,
-    /// The first decision: verdict, who, when, and whether the countdown decided.
-    pub decided: Option<(Verdict, Actor, i64, bool)>,
-    /// The seq of the decision that counts.
-    pub decision_seq: Option<i64>,
-}
-
-impl Proposed {
-    pub fn is_open(&self) -> bool {
-        self.decided.is_none()
-    }
-
-    /// Countdown left (0 once due); `None` for a `confirm` proposal or once decided.
-    pub fn remaining_ms(&self, now_ms: i64) -> Option<i64> {
-        self.deadline_ms.filter(|_| self.is_open()).map(|d| d.saturating_sub(now_ms).max(0))
-    }
-}
-
 /// Everything rollback-related the room has recorded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rollbacks {
@@ -74,6 +55,8 @@ pub struct Rollbacks {
     pub proposals: Vec<Proposed>,
     /// Seqs of firings and proposals folded as duplicates.
     pub duplicates: Vec<i64>,
+    /// The freeze in force: its marker's seq, time and text.
+    freeze: Option<(i64, i64, String)>,
 }
 
 impl Rollbacks {
@@ -82,18 +65,29 @@ impl Rollbacks {
         let Some(body) = event.body().cloned() else { return };
         match body {
             Body::RollbackRequested { request, action } => {
-                self.requests.entry(request.clone()).or_insert(Request {
-                    request,
+                if self.requests.contains_key(&request) {
+                    return;
+                }
+                let proposal = self.proposals.iter_mut().rev().find(|p| p.rollback == action && p.is_open()).map(|p| {
+                    p.request.get_or_insert_with(|| request.clone());
+                    p.seq
+                });
+                let r = Request {
+                    request: request.clone(),
                     action,
                     by: event.actor.clone(),
                     identity: event.identity().to_string(),
                     at_ms: event.at_ms,
                     approved: None,
-                });
+                    proposal,
+                    withdrawn: None,
+                };
+                self.requests.insert(request, r);
             }
             Body::RollbackApproved { request, .. } => {
                 if let Some(r) = self.requests.get_mut(&request)
                     && r.approved.is_none()
+                    && r.withdrawn.is_none()
                     && r.identity != event.identity()
                 {
                     r.approved = Some((event.actor.clone(), event.at_ms));
@@ -117,6 +111,8 @@ impl Rollbacks {
                     self.duplicates.push(event.seq);
                     return;
                 }
+                // Recorded after a freeze (by a console that had not seen it yet): advice from the start.
+                let lapsed = self.freeze.as_ref().map(|(seq, at_ms, text)| Lapse::Frozen { text: text.clone(), at_ms: *at_ms, seq: *seq });
                 self.proposals.push(Proposed {
                     seq: event.seq,
                     trigger,
@@ -128,16 +124,29 @@ impl Rollbacks {
                     console,
                     decided: None,
                     decision_seq: None,
+                    lapsed,
+                    request: None,
                 });
             }
             Body::RollbackDecided { proposal, verdict, no_answer, .. } => {
-                if let Some(p) = self.proposals.iter_mut().find(|p| p.seq == proposal)
-                    && p.decided.is_none()
-                {
-                    p.decided = Some((verdict, event.actor.clone(), event.at_ms, no_answer));
-                    p.decision_seq = Some(event.seq);
-                }
+                let Some(p) = self.proposals.iter_mut().find(|p| p.seq == proposal && p.is_open()) else { return };
+                p.decided = Some((verdict, event.actor.clone(), event.at_ms, no_answer));
+                p.decision_seq = Some(event.seq);
+                let why = match verdict {
+                    Verdict::Run => format!("its proposal was already confirmed by {}", event.actor.name),
+                    Verdict::Vetoed => format!("its proposal was vetoed by {}", event.actor.name),
+                    Verdict::Cancelled => "its proposal was cancelled: nobody answered in time".to_string(),
+                };
+                self.withdraw(proposal, &why);
             }
+            Body::RollbackExpired { proposal, cause, detail, .. } => {
+                let Some(p) = self.proposals.iter_mut().find(|p| p.seq == proposal && p.is_open()) else { return };
+                let lapse = Lapse::Expired { cause, detail, at_ms: event.at_ms, seq: event.seq };
+                let why = format!("its proposal {lapse}");
+                p.lapsed = Some(lapse);
+                self.withdraw(proposal, &why);
+            }
+            Body::Marker { text } => self.marker(event, &text),
             Body::IncidentOpened { .. }
             | Body::IncidentAcknowledged { .. }
             | Body::IncidentSeverity { .. }
@@ -156,10 +165,42 @@ impl Rollbacks {
             | Body::RunClaimed { .. }
             | Body::RunRenewed { .. }
             | Body::RunFinished { .. }
-            | Body::Marker { .. }
             | Body::SilenceSet { .. }
             | Body::SilenceLifted { .. }
             | Body::NotifyDelivery { .. } => {}
+        }
+    }
+
+    /// A freeze closes every open proposal as advice (an unfreeze reopens
+    /// none); one recorded while frozen is advice from the start.
+    fn marker(&mut self, event: &Event, text: &str) {
+        match MarkerKind::of(text) {
+            MarkerKind::Freeze => {
+                let text = text.trim().to_string();
+                let mut closed = Vec::new();
+                for p in self.proposals.iter_mut().filter(|p| p.is_open()) {
+                    p.lapsed = Some(Lapse::Frozen { text: text.clone(), at_ms: event.at_ms, seq: event.seq });
+                    closed.push(p.seq);
+                }
+                let why = format!("its proposal is advice only under the freeze “{text}”");
+                for seq in closed {
+                    self.withdraw(seq, &why);
+                }
+                self.freeze = Some((event.seq, event.at_ms, text));
+            }
+            MarkerKind::Unfreeze => {
+                if self.freeze.as_ref().is_some_and(|(_, at_ms, _)| *at_ms <= event.at_ms) {
+                    self.freeze = None;
+                }
+            }
+            MarkerKind::Deploy => {}
+        }
+    }
+
+    /// The requests made to run proposal `seq` that nobody approved no longer wait.
+    fn withdraw(&mut self, seq: i64, why: &str) {
+        for r in self.requests.values_mut().filter(|r| r.proposal == Some(seq) && r.approved.is_none() && r.withdrawn.is_none()) {
+            r.withdrawn = Some(why.to_string());
         }
     }
 
@@ -167,14 +208,29 @@ impl Rollbacks {
         self.requests.get(request)
     }
 
-    /// The latest request for an action that is not yet approved.
+    /// The latest request for an action that is neither approved nor withdrawn.
     pub fn waiting_request(&self, action: &str) -> Option<&Request> {
-        self.requests.values().filter(|r| r.action == action && r.approved.is_none()).max_by_key(|r| r.at_ms)
+        self.requests.values().filter(|r| r.action == action && r.approved.is_none() && r.withdrawn.is_none()).max_by_key(|r| r.at_ms)
+    }
+
+    /// The latest request for an action, whatever became of it.
+    pub fn last_request(&self, action: &str) -> Option<&Request> {
+        self.requests.values().filter(|r| r.action == action).max_by_key(|r| r.at_ms)
+    }
+
+    /// The freeze marker's text while the room is frozen.
+    pub fn frozen(&self) -> Option<&str> {
+        self.freeze.as_ref().map(|(_, _, text)| text.as_str())
     }
 
     /// The last kept firing of a trigger.
     pub fn last_fired(&self, trigger: &str) -> Option<&Fired> {
         self.fired.iter().rev().find(|f| f.trigger == trigger)
+    }
+
+    /// The last proposal of a rollback, whatever became of it.
+    pub fn last_proposal_of(&self, rollback: &str) -> Option<&Proposed> {
+        self.proposals.iter().rev().find(|p| p.rollback == rollback)
     }
 
     /// The open proposal of a rollback, if any.

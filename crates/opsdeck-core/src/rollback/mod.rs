@@ -13,6 +13,20 @@
 //! events the same way, so all agree on the one proposal (identified by
 //! the seq of its event) that can be confirmed, vetoed or run.
 
-pub mod fold;
+//!
+//! **Proposals close once for the room.** A proposal closes at the first,
+//! in the room's order, of a decision (`rollback.decided`), an expiry
+//! (`rollback.expired`, recorded by the console that recorded the
+//! proposal once [`expiry::due`] says so: its conditions cleared, or
+//! nobody answered within `expire_after`) and a freeze marker, which turns
+//! it into advice for good. A closed proposal cannot be confirmed, run or
+//! counted down.
 
-pub use fold::{DEDUPE_MS, Fired, Proposed, Request, Rollbacks};
+pub mod expiry;
+pub mod fold;
+pub mod proposal;
+#[cfg(test)]
+mod tests;
+
+pub use fold::{DEDUPE_MS, Fired, Request, Rollbacks};
+pub use proposal::{Lapse, Proposed};

@@ -120,6 +120,7 @@ impl Context {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }

@@ -32,6 +32,8 @@ pub struct Rule {
     pub cooldown_ms: i64,
     pub countdown_ms: i64,
     pub on_no_answer: OnNoAnswer,
+    /// An open proposal of this trigger expires after this long unanswered.
+    pub expire_after_ms: i64,
     pub trackers: Vec<Tracker>,
     last_fired_ms: Option<i64>,
     /// Since the last firing, an evaluation found the conditions not holding.
@@ -41,6 +43,32 @@ pub struct Rule {
 impl Rule {
     pub fn last_fired_ms(&self) -> Option<i64> {
         self.last_fired_ms
+    }
+
+    /// Whether the conditions no longer hold at `now_ms`, naming the checks
+    /// that recovered (`api recovered`: those whose condition held before
+    /// it cleared, or every cleared one when none did): with `any`, every
+    /// condition has cleared; with `all`, one has (see
+    /// [`super::clearing`]). `None` while they may still hold, or cannot be
+    /// judged.
+    pub fn cleared(&self, now_ms: i64) -> Option<String> {
+        let cleared: Vec<&Tracker> = self.trackers.iter().filter(|t| t.cleared(now_ms)).collect();
+        let enough = match self.combine {
+            Combine::Any => cleared.len() == self.trackers.len(),
+            Combine::All => !cleared.is_empty(),
+        };
+        if !enough || cleared.is_empty() {
+            return None;
+        }
+        let recovered: Vec<&Tracker> = cleared.iter().copied().filter(|t| t.recovered(now_ms)).collect();
+        let named = if recovered.is_empty() { cleared } else { recovered };
+        let mut checks: Vec<&str> = Vec::new();
+        for t in named {
+            if !checks.contains(&t.check_id()) {
+                checks.push(t.check_id());
+            }
+        }
+        Some(format!("{} recovered", checks.join(" and ")))
     }
 }
 
@@ -99,6 +127,7 @@ impl Engine {
                 cooldown_ms: ms(t.cooldown),
                 countdown_ms: ms(t.countdown),
                 on_no_answer: t.on_no_answer,
+                expire_after_ms: ms(t.expire_after),
                 trackers,
                 last_fired_ms: None,
                 rearmed: true,

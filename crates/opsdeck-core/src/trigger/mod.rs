@@ -6,6 +6,7 @@
 //!
 //! - [`observed`]: what the engine learns from a sample ([`Observed`]);
 //! - [`tracker`]: one condition over its check ([`Tracker`], [`Outcome`]);
+//! - [`clearing`]: whether a condition has cleared (for a proposal's expiry);
 //! - [`combine`](mod@combine): `any`/`all`;
 //! - [`context`]: markers, freeze, silences ([`Context`]);
 //! - [`engine`]: every trigger's [`Status`] at an instant ([`Engine`]);
@@ -20,6 +21,7 @@
 //! once; `Proposal::from_firing` turns it into a proposal when it proposes
 //! a rollback. UNKNOWN data never fires a trigger.
 
+pub mod clearing;
 pub mod combine;
 pub mod context;
 pub mod countdown;

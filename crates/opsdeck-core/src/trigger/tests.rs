@@ -1,5 +1,6 @@
 //! Unit tests of the trigger core, by topic.
 
+mod clearing;
 mod conditions;
 mod countdown;
 mod gates;

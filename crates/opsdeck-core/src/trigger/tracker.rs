@@ -1,6 +1,7 @@
 //! One condition of a trigger, tracked over its check's samples: how long
 //! it has held (a streak with its sample count and worst value), whether
-//! its check is UNKNOWN or stale, and failures in a row. Pure.
+//! its check is UNKNOWN or stale, failures in a row, and whether it has
+//! cleared (see [`super::clearing`]). Pure.
 
 use crate::config::band::{BandLevel, CmpOp, ResolvedBand};
 use crate::config::condition::{Condition, DownFor, StateAtLeast};
@@ -9,6 +10,7 @@ use crate::format::duration;
 use crate::metrics::board::Row;
 use crate::metrics::describe::{describe_level, format_duration_ms, format_value, format_with_unit};
 
+use super::clearing::Clearing;
 use super::observed::Observed;
 
 /// What the engine knows about a check besides its samples.
@@ -21,6 +23,9 @@ pub struct CheckInfo {
     pub band: Option<ResolvedBand>,
     /// No sample for longer than this: the check is stale (UNKNOWN). `<= 0` disables.
     pub stale_after_ms: i64,
+    /// Samples in a row that must not meet a condition before it has cleared
+    /// (the check's `clear_after`, or the plan's `[defaults]`).
+    pub clear_after: u32,
 }
 
 impl CheckInfo {
@@ -32,6 +37,7 @@ impl CheckInfo {
             unit: row.unit,
             band: config.band.clone(),
             stale_after_ms: config.stale_after_ms,
+            clear_after: config.clear_after,
         }
     }
 }
@@ -79,6 +85,8 @@ pub struct Tracker {
     /// When the current run of failed probes (answered or not) began.
     failing_since: Option<i64>,
     last_failure: String,
+    /// The samples in a row that did not meet the condition.
+    clearing: Clearing,
 }
 
 impl Tracker {
@@ -105,6 +113,7 @@ impl Tracker {
             answered_failures_in_a_row: 0,
             failing_since: None,
             last_failure: String::new(),
+            clearing: Clearing::default(),
         })
     }
 
@@ -139,6 +148,43 @@ impl Tracker {
             }
             Condition::Failed { .. } | Condition::Down { .. } => {}
         }
+        let met = self.met(o);
+        self.clearing.note(met, o.at_ms);
+    }
+
+    /// Whether this sample met the condition (ignoring its duration);
+    /// `None` when it cannot be judged.
+    fn met(&self, o: &Observed) -> Option<bool> {
+        match &self.condition {
+            Condition::State { state, .. } => o.health.band_level().map(|level| level >= wanted(*state)),
+            Condition::Compare { field, bound, .. } => {
+                o.quantity(field.as_deref()).filter(|v| v.is_finite()).map(|v| bound.op.holds(v, self.threshold))
+            }
+            // Only failures the target reported count; one it did not answer is UNKNOWN.
+            Condition::Failed { .. } => match &o.failure {
+                Some(f) if f.answered => Some(true),
+                Some(_) => None,
+                None => Some(false),
+            },
+            Condition::Down { .. } => Some(o.failure.is_some()),
+        }
+    }
+
+    /// The condition has cleared at `now_ms` (see [`super::clearing`]): its
+    /// check's last `clear_after` samples did not meet it, none has for the
+    /// condition's own duration, and the check is not stale.
+    pub fn cleared(&self, now_ms: i64) -> bool {
+        let stale = self.last_at.is_some_and(|last| self.check.stale_after_ms > 0 && now_ms - last > self.check.stale_after_ms);
+        let hold_ms = match self.condition {
+            Condition::Down { span: DownFor::Time(d), .. } => i64::try_from(d.get().as_millis()).unwrap_or(i64::MAX),
+            _ => self.held_for_ms(),
+        };
+        !stale && self.clearing.cleared(self.check.clear_after, hold_ms, now_ms)
+    }
+
+    /// It has cleared after meeting the condition (rather than never having met it).
+    pub fn recovered(&self, now_ms: i64) -> bool {
+        self.cleared(now_ms) && self.clearing.recovered()
     }
 
     fn observe_state(&mut self, o: &Observed, wanted: BandLevel) {

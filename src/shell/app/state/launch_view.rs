@@ -146,6 +146,7 @@ impl LaunchView {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
+            | Body::RollbackExpired { .. }
             | Body::NotifyDelivery { .. } => {}
         }
         if let Some(book) = self.current_runbook() {

@@ -9,8 +9,11 @@
 //! approval of our request, our `run` decision counting (or not), and the
 //! verify after our successful run. A `run` decision is acted on only once
 //! it comes back from the room as the decision that counts, so a veto that
-//! reached the room first wins. The keys and the guarded confirmation are
-//! in [`confirm`]; the triggers' clock in [`triggers`].
+//! reached the room first wins (and so does an expiry or a freeze, which
+//! close a proposal too). A request of ours that the room withdraws (its
+//! proposal closed first) is dropped, with why. The keys and the guarded
+//! confirmation are in [`confirm`]; the triggers' clock (firings, expiries,
+//! countdowns) in [`triggers`].
 
 mod confirm;
 mod triggers;
@@ -28,7 +31,7 @@ use opsdeck_core::config::sections::Rollback;
 use opsdeck_core::format::clock;
 use opsdeck_core::launch::runs::rollback_lock;
 use opsdeck_core::launch::{Launch, Progress};
-use opsdeck_core::rollback::Rollbacks;
+use opsdeck_core::rollback::{Proposed, Rollbacks};
 use opsdeck_core::trigger::{Engine, Report};
 
 pub use confirm::TYPE_ID;
@@ -55,6 +58,9 @@ pub struct RollbackView {
     my_decisions: HashMap<i64, String>,
     /// Proposals whose countdown this console already decided.
     deadlines_decided: HashSet<i64>,
+    /// Proposals this console has nothing more to record on: their expiry
+    /// is recorded, or their countdown ended in a decision.
+    settled: HashSet<i64>,
     /// The action whose preview is running here.
     previewing: Option<String>,
 }
@@ -72,6 +78,7 @@ impl RollbackView {
             my_requests: HashMap::new(),
             my_decisions: HashMap::new(),
             deadlines_decided: HashSet::new(),
+            settled: HashSet::new(),
             previewing: None,
         }
     }
@@ -133,6 +140,16 @@ impl RollbackView {
             .map(|i| format!("two-person rule while {} incident #{} is open", i.severity, i.id))
     }
 
+    /// The last proposal of `action` when it closed without a decision
+    /// (expired, or frozen into advice) less than its trigger's
+    /// `expire_after` ago: the pane and the confirmation still tell of it.
+    pub fn lapsed_proposal(&self, action: &str, now_ms: i64) -> Option<&Proposed> {
+        let p = self.rollbacks.last_proposal_of(action)?;
+        let lapsed_ms = p.lapsed.as_ref()?.at_ms().max(p.at_ms);
+        let window = self.triggers.rules().iter().find(|r| r.id == p.trigger).map_or(10 * 60_000, |r| r.expire_after_ms);
+        (now_ms < lapsed_ms.saturating_add(window)).then_some(p)
+    }
+
     /// The last run of this action was abandoned: its real state is unknown.
     pub fn abandoned(def: &Rollback, progress: &Progress, now_ms: i64) -> bool {
         progress.runs.active(&rollback_lock(def)).is_some_and(|c| c.is_abandoned(now_ms))
@@ -170,23 +187,26 @@ impl RollbackView {
     pub fn apply(&mut self, event: &Event, cx: &mut Cx) -> Vec<Effect> {
         self.rollbacks.apply(event);
         self.triggers.apply(event);
+        self.drop_withdrawn(cx);
         let Some(body) = event.body().cloned() else { return Vec::new() };
         let me = cx.room().actor();
         match body {
             Body::RollbackApproved { request, .. } => {
-                if event.actor == *me
-                    && let Some(q) = self.rollbacks.request(&request)
-                    && q.identity == event.identity()
-                {
+                let Some(q) = self.rollbacks.request(&request).cloned() else { return Vec::new() };
+                if event.actor == *me && q.identity == event.identity() {
                     cx.error(format!("not approved: the database records you as {}, who asked; a second person must approve", q.identity));
                     return Vec::new();
                 }
-                let approved = self.rollbacks.request(&request).and_then(|q| q.approved.clone());
-                let Some((by, _)) = approved else { return Vec::new() };
+                let Some((by, _)) = q.approved else { return Vec::new() };
                 let Some(action) = self.my_requests.remove(&request) else { return Vec::new() };
                 let Some(def) = self.def(&action).cloned() else { return Vec::new() };
                 let mut effects = Vec::new();
-                if let Some(p) = self.rollbacks.open_proposal(&action) {
+                // The proposal the request was made for, or (made before it) the one open now.
+                let proposal = match q.proposal {
+                    Some(seq) => self.rollbacks.proposal(seq).filter(|p| p.is_open()),
+                    None => self.rollbacks.open_proposal(&action),
+                };
+                if let Some(p) = proposal {
                     effects.push(Effect::Append(Body::RollbackDecided {
                         proposal: p.seq,
                         rollback: action.clone(),
@@ -210,8 +230,11 @@ impl RollbackView {
                     return Vec::new();
                 }
                 if !counts {
-                    let who = p.decided.as_ref().map_or_else(|| "someone".into(), |(_, a, _, _)| a.to_string());
-                    cx.error(format!("not run: {who} decided on this proposal first"));
+                    cx.error(match (&p.lapsed, &p.decided) {
+                        (Some(lapse), _) => format!("not run: the proposal closed first ({lapse})"),
+                        (None, Some((_, who, _, _))) => format!("not run: {who} decided on this proposal first"),
+                        (None, None) => "not run: someone decided on this proposal first".to_string(),
+                    });
                     return Vec::new();
                 }
                 match self.def(&p.rollback).cloned() {
@@ -226,7 +249,7 @@ impl RollbackView {
                     _ => Vec::new(),
                 }
             }
-            Body::RollbackDecided { .. } => Vec::new(),
+            Body::RollbackDecided { .. } | Body::RollbackExpired { .. } => Vec::new(),
             // Nothing to set off here.
             Body::IncidentOpened { .. }
             | Body::IncidentAcknowledged { .. }
@@ -252,6 +275,20 @@ impl RollbackView {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::NotifyDelivery { .. } => Vec::new(),
+        }
+    }
+
+    /// Forgets our requests the room withdrew (their proposal closed first), saying why.
+    fn drop_withdrawn(&mut self, cx: &mut Cx) {
+        let withdrawn: Vec<(String, String)> = self
+            .my_requests
+            .keys()
+            .filter_map(|r| self.rollbacks.request(r).and_then(|q| q.withdrawn.clone()).map(|why| (r.clone(), why)))
+            .collect();
+        for (request, why) in withdrawn {
+            if let Some(action) = self.my_requests.remove(&request) {
+                cx.say(format!("{action} no longer waits for approval: {why}"));
+            }
         }
     }
 

@@ -49,6 +49,21 @@ pub fn trigger_ok(ctx: &Ctx, i: usize, t: &Trigger, check_ids: &[&str], rollback
             ctx.error(&at("countdown"), "an `auto` trigger needs a countdown others can veto; expected a positive duration like \"60s\""),
         );
     }
+    if t.expire_after.is_zero() {
+        diags.push(ctx.error(&at("expire_after"), "`expire_after` is zero; expected a positive duration like \"10m\""));
+    } else if t.mode == TriggerMode::Auto && !t.countdown.is_zero() && t.expire_after <= t.countdown {
+        // Point at what the plan wrote: `expire_after`, or the countdown
+        // when the default (10m) is what falls short.
+        let written = ctx.located.span(&at("expire_after"), false) != ctx.located.span(&KeyPath::item("trigger", i), false);
+        let key = if written { "expire_after" } else { "countdown" };
+        diags.push(ctx.error(
+            &at(key),
+            format!(
+                "the proposal would expire (expire_after {}) before its countdown ({}) ends; expected `expire_after` longer than `countdown`",
+                t.expire_after, t.countdown
+            ),
+        ));
+    }
 }
 
 pub fn notify_ok(ctx: &Ctx, i: usize, n: &Notify, diags: &mut Diagnostics) {
@@ -109,5 +124,55 @@ pub fn maintenance_ok(
         if !trigger_ids.contains(&t.as_str()) {
             diags.push(ctx.error(&at("triggers").index(j), super::procedures::unknown("trigger", t, trigger_ids)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Plan, Source, TimeSpan, parse_source};
+
+    const PLAN: &str = r#"
+[deck]
+name = "expiry"
+[[check]]
+id = "api"
+tcp = { address = "127.0.0.1:1" }
+[[rollback]]
+id = "prev"
+run = "true"
+[[trigger]]
+id = "t"
+when = ["api down for 30s"]
+propose = "prev"
+"#;
+
+    fn load(more: &str) -> Result<Plan, String> {
+        let source = Source::new("p.toml", format!("{PLAN}{more}"));
+        let (plan, d) = parse_source(&source, &|_| true);
+        plan.ok_or_else(|| d.render(&[]))
+    }
+
+    #[test]
+    fn expire_after_defaults_to_ten_minutes_and_must_be_positive() {
+        let plan = load("mode = \"confirm\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.triggers[0].expire_after, TimeSpan::from_secs(600));
+        let plan = load("mode = \"confirm\"\nexpire_after = \"90s\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.triggers[0].expire_after, TimeSpan::from_secs(90));
+        let e = load("expire_after = \"0s\"\n").err().unwrap_or_default();
+        assert!(e.contains("trigger[t].expire_after: `expire_after` is zero; expected a positive duration like \"10m\""), "{e}");
+        let e = load("expire_after = \"10\"\n").err().unwrap_or_default();
+        assert!(e.contains("duration \"10\" has no unit"), "{e}");
+    }
+
+    #[test]
+    fn an_auto_proposal_must_not_expire_before_its_countdown_ends() {
+        let e = load("mode = \"auto\"\ncountdown = \"15m\"\n").err().unwrap_or_default();
+        assert!(
+            e.contains("trigger[t].countdown: the proposal would expire (expire_after 10m) before its countdown (15m) ends"),
+            "the default falls short: the countdown is named: {e}"
+        );
+        let e = load("mode = \"auto\"\ncountdown = \"2m\"\nexpire_after = \"2m\"\n").err().unwrap_or_default();
+        assert!(e.contains("trigger[t].expire_after: the proposal would expire (expire_after 2m) before its countdown (2m) ends"), "{e}");
+        assert!(load("mode = \"auto\"\ncountdown = \"2m\"\nexpire_after = \"3m\"\n").is_ok());
     }
 }

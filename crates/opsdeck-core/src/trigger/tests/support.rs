@@ -23,6 +23,7 @@ pub fn checks() -> Vec<CheckInfo> {
             unit: Unit::parse("ms"),
             band: Some(band("< 200", "< 500", "> 1000")),
             stale_after_ms: 30 * SEC,
+            clear_after: 2,
         },
         CheckInfo {
             id: "error-rate".into(),
@@ -30,6 +31,7 @@ pub fn checks() -> Vec<CheckInfo> {
             unit: None,
             band: Some(band("< 0.001", "< 0.01", "> 0.05")),
             stale_after_ms: 30 * SEC,
+            clear_after: 2,
         },
     ]
 }
@@ -45,6 +47,7 @@ pub fn trigger(id: &str, when: &[&str]) -> Trigger {
         on_no_answer: OnNoAnswer::Run,
         grace: TimeSpan::default(),
         cooldown: TimeSpan::from_secs(600),
+        expire_after: TimeSpan::from_secs(600),
     }
 }
 

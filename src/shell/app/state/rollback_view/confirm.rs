@@ -10,6 +10,11 @@
 //! `two_person` action first records a request and runs once another
 //! person approves it. After a successful run, `verify` is claimed and run
 //! the same way.
+//!
+//! A proposal that closed without a decision (expired, or frozen into
+//! advice; see [`opsdeck_core::rollback`]) cannot be confirmed or vetoed:
+//! the key says why, and a confirmation opened while it was open refuses
+//! to run it. Pressing run again opens a confirmation to roll back by hand.
 
 use super::{RollbackView, claim};
 use crate::adapters::journal::{Body, Verdict, event::fresh_key};
@@ -40,7 +45,10 @@ impl RollbackView {
             Action::RollbackRun => self.open_form(&def, cx),
             Action::RollbackVeto => {
                 let Some(seq) = self.rollbacks.open_proposal(&def.id).map(|p| p.seq) else {
-                    cx.error(format!("nothing proposes {} now", def.id));
+                    cx.error(match self.lapsed_proposal(&def.id, cx.now_ms()).and_then(|p| p.lapsed.as_ref()) {
+                        Some(lapse) => format!("nothing to veto: the proposal of {} is closed ({lapse})", def.id),
+                        None => format!("nothing proposes {} now", def.id),
+                    });
                     return Vec::new();
                 };
                 cx.say("vetoing…");
@@ -53,7 +61,11 @@ impl RollbackView {
             }
             Action::RollbackApprove => match self.rollbacks.waiting_request(&def.id).cloned() {
                 None => {
-                    cx.error(format!("nobody is asking to run {}", def.id));
+                    let withdrawn = self.rollbacks.last_request(&def.id).and_then(|q| q.withdrawn.clone());
+                    cx.error(match withdrawn {
+                        Some(why) => format!("not approved: {why}"),
+                        None => format!("nobody is asking to run {}", def.id),
+                    });
                     Vec::new()
                 }
                 Some(q) if q.by.name == me.name => {
@@ -96,9 +108,10 @@ impl RollbackView {
         let abandoned = RollbackView::abandoned(def, cx.progress(), cx.now_ms());
         let typed = abandoned || def.danger == Danger::High || def.confirm == ConfirmMode::Type;
         let fields = if typed { vec![Field::text(TYPE_ID)] } else { Vec::new() };
+        let proposal = self.rollbacks.open_proposal(&def.id).map(|p| p.seq);
         let mut form = Form::new(
             format!("Roll back: {}", def.title.as_deref().unwrap_or(&def.id)),
-            FormPurpose::Rollback(RollbackForm::Run { action: def.id.clone() }),
+            FormPurpose::Rollback(RollbackForm::Run { action: def.id.clone(), proposal }),
             fields,
         );
         for line in def.run.lines().take(4) {
@@ -113,6 +126,10 @@ impl RollbackView {
         form.notes.push(format!("on {} in {cwd} · danger {danger} · lock {}", room.actor().host, rollback_lock(def)));
         if let Some(p) = self.rollbacks.open_proposal(&def.id) {
             form.notes.push(format!("proposed by trigger {}: {}", p.trigger, p.reason));
+        } else if let Some(p) = self.lapsed_proposal(&def.id, cx.now_ms())
+            && let Some(lapse) = &p.lapsed
+        {
+            form.notes.push(format!("trigger {} proposed it, but its proposal is closed ({lapse}): this runs it by hand", p.trigger));
         }
         if let Some(why) = RollbackView::two_person_rule(def, room) {
             form.notes.push(format!("{why}: it runs once another person approves"));
@@ -146,7 +163,7 @@ impl RollbackView {
             self.previewing = None;
         }
         let Some(form) = cx.form_mut() else { return };
-        if form.purpose != FormPurpose::Rollback(RollbackForm::Run { action: action.to_string() }) {
+        if !matches!(&form.purpose, FormPurpose::Rollback(RollbackForm::Run { action: a, .. }) if a == action) {
             return;
         }
         form.notes.retain(|n| !n.ends_with(": running…"));
@@ -161,9 +178,10 @@ impl RollbackView {
 
     /// Enter in a rollback form.
     pub fn submit(&mut self, purpose: RollbackForm, cx: &mut Cx) -> Vec<Effect> {
-        let RollbackForm::Run { action } = purpose;
+        let RollbackForm::Run { action, proposal } = purpose;
         let Some(def) = self.def(&action).cloned() else { return Vec::new() };
         let busy = self.busy(&def, cx);
+        let lapsed = proposal.and_then(|seq| self.rollbacks.proposal(seq)).and_then(|p| p.lapsed.clone());
         let previewing = self.previewing.as_deref() == Some(def.id.as_str());
         let Some(form) = cx.form_mut() else { return Vec::new() };
         if form.fields.iter().any(|f| f.label == TYPE_ID) && form.get(TYPE_ID) != def.id {
@@ -176,6 +194,12 @@ impl RollbackView {
         }
         if let Some(why) = busy {
             form.error = Some(why);
+            return Vec::new();
+        }
+        if let Some(lapse) = lapsed {
+            // The proposal this confirms closed while the form was open.
+            let (close, run) = (Action::Close.key(), Action::RollbackRun.key());
+            form.error = Some(format!("not run: the proposal is closed ({lapse}); {close}, then {run} rolls back by hand"));
             return Vec::new();
         }
         cx.close_overlay();

@@ -1,18 +1,24 @@
 //! The triggers on the clock: [`RollbackView::tick`] evaluates them,
 //! records a firing (and a proposal) once per trigger across the room (see
-//! [`opsdeck_core::rollback`]), and decides an `auto` proposal's countdown
-//! on the console that recorded it. Samples feed the triggers
+//! [`opsdeck_core::rollback`]), and, on the console that recorded a
+//! proposal, records its expiry (its conditions cleared, or `expire_after`
+//! passed unanswered) and decides its countdown. A countdown that ends
+//! unanswered with `on_no_answer = "run"` stands in for a person pressing
+//! run: under the two-person rule (the rollback's own, or an open
+//! incident's severity) it records a request and waits for a second
+//! person's approval, never a run. Samples feed the triggers
 //! ([`RollbackView::observe`]), and the plan's maintenance windows silence
 //! them while open.
 
 use super::RollbackView;
-use crate::adapters::journal::{Body, Verdict};
+use crate::adapters::journal::{Body, Verdict, event::fresh_key};
 use crate::adapters::probe::schedule::Sample;
 use crate::shell::app::state::cx::Cx;
 use crate::shell::app::state::effect::Effect;
 use opsdeck_core::config::sections::{OnNoAnswer, TriggerMode};
 use opsdeck_core::domain::silences::Silences;
 use opsdeck_core::metrics::board::Row;
+use opsdeck_core::rollback::expiry;
 use opsdeck_core::trigger::{Observed, Proposal, Status};
 
 impl RollbackView {
@@ -39,8 +45,9 @@ impl RollbackView {
     }
 
     /// The clock: evaluate the triggers, record a firing (and its proposal)
-    /// the room does not have yet, and decide our proposals whose countdown ran out.
-    pub fn tick(&mut self, cx: &Cx) -> Vec<Effect> {
+    /// the room does not have yet, record the expiry of our proposals that
+    /// expired, and decide those whose countdown ran out.
+    pub fn tick(&mut self, cx: &mut Cx) -> Vec<Effect> {
         let now = cx.now_ms();
         let reports = self.triggers.evaluate(now);
         let may_write = !cx.room().read_only() && cx.room().store().online;
@@ -83,18 +90,64 @@ impl RollbackView {
         }
         self.trigger_reports = reports;
         if may_write {
-            let due: Vec<_> = self
-                .rollbacks
-                .proposals
-                .iter()
-                .filter(|p| p.console == self.console && p.remaining_ms(now) == Some(0) && !self.deadlines_decided.contains(&p.seq))
-                .map(|p| (p.seq, p.rollback.clone(), p.on_no_answer == "cancel"))
-                .collect();
-            for (seq, rollback, cancel) in due {
-                self.deadlines_decided.insert(seq);
-                let verdict = if cancel { Verdict::Cancelled } else { Verdict::Run };
-                effects.push(Effect::Append(Body::RollbackDecided { proposal: seq, rollback, verdict, no_answer: true }));
+            effects.extend(self.expire(now));
+            effects.extend(self.countdowns_over(cx));
+        }
+        effects
+    }
+
+    /// Our open proposals that expire now: their `rollback.expired`, once.
+    /// An expiry comes before a countdown ending at the same tick: the
+    /// rollback of a recovered service does not run.
+    fn expire(&mut self, now: i64) -> Vec<Effect> {
+        let due: Vec<_> = self
+            .rollbacks
+            .proposals
+            .iter()
+            .filter(|p| p.console == self.console && !self.settled.contains(&p.seq) && !self.my_decisions.contains_key(&p.seq))
+            .filter_map(|p| {
+                let rule = self.triggers.rules().iter().find(|r| r.id == p.trigger)?;
+                let (cause, detail) = expiry::due(p, rule, now)?;
+                Some(Body::RollbackExpired { proposal: p.seq, rollback: p.rollback.clone(), cause, detail })
+            })
+            .collect();
+        due.into_iter()
+            .map(|body| {
+                if let Body::RollbackExpired { proposal, .. } = &body {
+                    self.settled.insert(*proposal);
+                    self.deadlines_decided.insert(*proposal);
+                }
+                Effect::Append(body)
+            })
+            .collect()
+    }
+
+    /// Our proposals whose countdown ran out unanswered: `on_no_answer`
+    /// decides, except that a run under the two-person rule becomes a
+    /// request waiting for a second person's approval.
+    fn countdowns_over(&mut self, cx: &mut Cx) -> Vec<Effect> {
+        let now = cx.now_ms();
+        let due: Vec<_> = self
+            .rollbacks
+            .proposals
+            .iter()
+            .filter(|p| p.console == self.console && p.remaining_ms(now) == Some(0) && !self.deadlines_decided.contains(&p.seq))
+            .map(|p| (p.seq, p.rollback.clone(), p.on_no_answer == "cancel"))
+            .collect();
+        let mut effects = Vec::new();
+        for (seq, rollback, cancel) in due {
+            self.deadlines_decided.insert(seq);
+            let rule = self.def(&rollback).and_then(|def| RollbackView::two_person_rule(def, cx.room()));
+            if let (false, Some(why)) = (cancel, rule) {
+                let request = fresh_key()[..12].to_string();
+                self.my_requests.insert(request.clone(), rollback.clone());
+                cx.say(format!("countdown over, nobody answered: {rollback} waits for a second person's approval ({why})"));
+                effects.push(Effect::Append(Body::RollbackRequested { request, action: rollback }));
+                continue;
             }
+            self.settled.insert(seq);
+            let verdict = if cancel { Verdict::Cancelled } else { Verdict::Run };
+            effects.push(Effect::Append(Body::RollbackDecided { proposal: seq, rollback, verdict, no_answer: true }));
         }
         effects
     }
