@@ -293,12 +293,13 @@ impl State {
         self.rollback.tick(&cx)
     }
 
-    /// Ticks the open items whose verifying check holds now.
+    /// Ticks the open items whose verifying check holds now, by the room's
+    /// rule (see `launch_view::verify`).
     pub fn verify_items(&mut self) -> Vec<Effect> {
         if self.room.read_only() {
             return Vec::new();
         }
-        self.launch.verify_items(&self.metrics.board().rows, &self.progress, self.chrome.now_ms())
+        self.launch.verify_items(&self.metrics.board().rows, &self.progress, self.room.pending(), self.chrome.now_ms())
     }
 
     /// The preview of `action` ended here: its output goes into the open confirmation.
