@@ -23,9 +23,11 @@
 //! `input`); [`State::apply_event`] folds an event into the shared folds,
 //! then hands it to this console's runs and to each view. What the loop
 //! tells the state otherwise (the room it joined, the store's health, the
-//! clock, a run started) has its own methods (see `from_loop`).
+//! clock, a run started) has its own methods (see `from_loop`); the
+//! countdown the status bar always shows is read in `countdown`.
 
 mod chrome;
+mod countdown;
 mod cx;
 mod effect;
 mod from_loop;
@@ -37,6 +39,7 @@ mod rollback_view;
 mod runs_here;
 
 pub use self::chrome::{Message, Overlay, PromptKind, QUEUED_OFFLINE};
+pub use self::countdown::Countdown;
 pub use self::cx::Cx;
 pub use self::effect::{Effect, StartRun};
 pub use self::incidents_view::IncidentsView;
@@ -248,6 +251,12 @@ impl State {
     /// The incident the user is on: the open one, or the selected row.
     pub fn current_incident(&self) -> Option<i64> {
         self.incidents.current(&self.room)
+    }
+
+    /// The countdown the status bar always shows: the one that ends first
+    /// (see `countdown`), if the room runs any.
+    pub fn nearest_countdown(&self) -> Option<Countdown> {
+        countdown::nearest(&self.room, self.rollback.rollbacks(), self.chrome.tz(), self.chrome.now_ms())
     }
 
     /// The palette words that complete the typed command, for the status bar.
