@@ -5,7 +5,9 @@
 //! proposal, type the action's id and confirm; the rollback's command runs
 //! and its result comes back through the journal. Frames are snapshotted
 //! at each stage, and the console draws only when a message changed
-//! something.
+//! something. On an 80x24 screen: an item its check ticks is not
+//! acknowledged on the status bar, the user's own tick is, and a message
+//! too long for the bar leaves room for the nearest countdown.
 //!
 //! Real parts throughout: the SQLite journal, the journal link's tasks, the
 //! step runner's process. Only the sources are scripted: the test hands
@@ -58,10 +60,35 @@ propose = "previous-release"
 mode = "confirm"
 "#;
 
+/// A launch whose first item is ticked by its check.
+const VERIFY_PLAN: &str = r#"
+[deck]
+name = "Checkout v2 launch"
+environment = "production"
+room = "headless"
+[defaults]
+raise_after = 1
+clear_after = 1
+stale_after = "1h"
+[[check]]
+id = "api"
+name = "Checkout API"
+http = { url = "http://127.0.0.1:1/health" }
+band = { target = "< 200", acceptable = "< 500", critical = "> 1s" }
+[[checklist]]
+id = "go-live"
+title = "Go-live"
+items = [{ text = "Checkout API healthy", verify = "api" }, "Announce the launch in #launch"]
+"#;
+
 type Headless = Console<TestBackend>;
 
 fn plan() -> Plan {
-    let (plan, d) = parse_source(&Source::new("plan.toml", PLAN), &|_| true);
+    plan_of(PLAN)
+}
+
+fn plan_of(text: &str) -> Plan {
+    let (plan, d) = parse_source(&Source::new("plan.toml", text), &|_| true);
     plan.unwrap_or_else(|| panic!("{}", d.render(&[])))
 }
 
@@ -76,7 +103,11 @@ async fn journal(dir: &std::path::Path, who: &str) -> Journal {
 
 /// Alice's console on a 120x40 TestBackend.
 async fn console(dir: &std::path::Path) -> Headless {
-    let plan = plan();
+    console_with(dir, plan(), 120, 40).await
+}
+
+/// Alice's console for `plan` on a `width`x`height` TestBackend.
+async fn console_with(dir: &std::path::Path, plan: Plan, width: u16, height: u16) -> Headless {
     let journal = journal(dir, "alice").await;
     let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
     let themes = ThemeLoader::new(None, ".".into());
@@ -85,7 +116,7 @@ async fn console(dir: &std::path::Path) -> Headless {
     let launch = opsdeck::adapters::launch_docs::load(&plan);
     let state = initial_state(&plan, "dark", &journal, launch, now_ms()).with_time_zone(jiff::tz::TimeZone::UTC);
     let parts = Parts { themes, link: JournalLink::start(journal), runner: StepRunner::default(), store_kind: "sqlite", ascii: false };
-    Console::new(Terminal::new(TestBackend::new(120, 40)).expect("test terminal"), state, look, parts)
+    Console::new(Terminal::new(TestBackend::new(width, height)).expect("test terminal"), state, look, parts)
 }
 
 /// The screen as text, with wall-clock times and how long the command
@@ -265,4 +296,61 @@ async fn the_console_draws_only_when_a_message_changed_something() {
     // The clock ticks the ages and deadlines: a frame.
     c.handle(Msg::Tick(t0 + 1_000));
     assert!(c.wants_frame());
+}
+
+/// The status bar: the screen's last line, without its quotes.
+fn status_line(c: &Headless) -> String {
+    screen(c).lines().last().unwrap_or_default().trim_matches('"').to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_users_own_appends_are_acknowledged_and_a_message_never_hides_the_nearest_countdown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut c = console_with(dir.path(), plan_of(VERIFY_PLAN), 80, 24).await;
+    let bob = journal(dir.path(), "bob").await;
+    let items = c.state().launch().defs().checklists[0].phases[0].items.clone();
+
+    // The check holds: the console ticks the first item by itself. Once
+    // the link has answered for that append, nothing was said about it.
+    let t0 = now_ms();
+    c.handle(Msg::Sample(Sample { check: 0, at_ms: t0, latency_ms: 3.0, result: Ok(Reading::new().with("latency_ms", 120.0)) }));
+    let mut recorded = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while recorded == 0 || c.state().progress().item(&items[0].id).status != opsdeck_core::launch::ItemStatus::Done {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, c.next_inbound()).await.expect("the tick and its answer").expect("the link is open");
+        if let Msg::Journal(opsdeck::shell::app::journal_link::FromJournal::Recorded(answer)) = &msg {
+            assert!(answer.as_ref().is_ok_and(|a| a.event().is_some()), "stored: {answer:?}");
+            recorded += 1;
+        }
+        c.handle(msg);
+    }
+    c.draw(now_ms()).expect("draw");
+    assert_eq!(c.state().message(), None, "an automatic tick is not acknowledged");
+    assert!(!status_line(&c).contains("saved to the room"), "{}", status_line(&c));
+
+    // The user ticks the second item: that is acknowledged.
+    key(&mut c, KeyCode::Char('2'));
+    key(&mut c, KeyCode::Down);
+    key(&mut c, KeyCode::Char(' '));
+    pump_until(&mut c, "the acknowledgement of alice's tick", Duration::from_secs(20), |c| {
+        c.state().message().is_some_and(|m| m.text == "saved to the room as event #2")
+    })
+    .await;
+
+    // Bob opens an incident: its acknowledgement deadline counts down.
+    bob.record(&Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() }).await.expect("bob opens it");
+    pump_until(&mut c, "bob's incident", Duration::from_secs(20), |c| c.state().room().incidents().len() == 1).await;
+
+    // A message too long for the bar gives way to the countdown, at 80 columns.
+    key(&mut c, KeyCode::Char(':'));
+    type_text(&mut c, "deploy");
+    key(&mut c, KeyCode::Enter);
+    assert!(c.state().message().is_some_and(|m| m.is_error && m.text.chars().count() > 80), "{:?}", c.state().message());
+    c.draw(now_ms()).expect("draw");
+    let bar = status_line(&c);
+    assert_eq!(bar.chars().count(), 80, "{bar:?}");
+    assert!(bar.starts_with(" unknown command `deploy`"), "the message shows: {bar:?}");
+    let left = bar.trim_end().rsplit_once("#3 ack in ").map(|(_, left)| left.to_string());
+    assert!(left.is_some_and(|l| !l.is_empty() && !l.contains(' ')), "the countdown ends the bar: {bar:?}");
 }

@@ -3,7 +3,10 @@
 //! a run, the clock) is handled by the reducer; the effects it returns are
 //! carried out here (appends to the journal link, runs and previews on the
 //! step runner, theme switches); and the console draws only when handling
-//! a message changed something on screen.
+//! a message changed something on screen. Appends set off by a key are the
+//! user's and are acknowledged on the status bar ("saved to the room as
+//! event #N"); those the console makes by itself (from samples, the clock,
+//! the room's events, its runs) are recorded without a word.
 //!
 //! Generic over the ratatui [`Backend`]: the real loop (`app::run`)
 //! feeds it from the terminal, the probes, the journal and a timer on a
@@ -135,6 +138,7 @@ impl<B: Backend> Console<B> {
 
     /// Handles one message: the reducer, then its effects.
     pub fn handle(&mut self, msg: Msg) -> Flow {
+        let by = if matches!(msg, Msg::Key(_)) { By::User } else { By::Console };
         let (changed, effects) = match msg {
             Msg::Key(key) => match self.keys.read(&self.look.keymap, &self.state, key) {
                 KeyOutcome::Run(action) => (true, self.state.update(action)),
@@ -164,7 +168,7 @@ impl<B: Backend> Console<B> {
             }
         };
         self.changed |= changed;
-        self.carry_out(effects)
+        self.carry_out(effects, by)
     }
 
     /// Draws a frame at `now_ms` if something changed since the last one;
@@ -196,7 +200,7 @@ impl<B: Backend> Console<B> {
         let changed = match news {
             RunNews::Output => true,
             RunNews::Renew(body) => {
-                if let Err(e) = self.parts.link.append(body) {
+                if let Err(e) = self.parts.link.record(body, None) {
                     tracing::warn!("cannot renew a run's lease: {e}");
                 }
                 false
@@ -221,11 +225,11 @@ impl<B: Backend> Console<B> {
     /// A finished run must reach the journal: retried until the link takes it.
     fn record_finished(&mut self) {
         let link = &self.parts.link;
-        self.unrecorded.retain(|body| link.append(body.clone()).is_err());
+        self.unrecorded.retain(|body| link.record(body.clone(), None).is_err());
     }
 
-    /// Carries out the reducer's effects.
-    fn carry_out(&mut self, effects: Vec<Effect>) -> Flow {
+    /// Carries out the reducer's effects; `by` says whose the appends are.
+    fn carry_out(&mut self, effects: Vec<Effect>, by: By) -> Flow {
         for effect in effects {
             match effect {
                 Effect::Quit => return Flow::Quit,
@@ -235,7 +239,16 @@ impl<B: Backend> Console<B> {
                     self.switch_theme(next);
                 }
                 Effect::Append(body) => {
-                    if let Err(e) = self.parts.link.append(body) {
+                    let asked = match by {
+                        By::User => self.parts.link.append(body),
+                        By::Console => self.parts.link.record(body, None),
+                    };
+                    if let Err(e) = asked {
+                        self.state.error(e);
+                    }
+                }
+                Effect::AppendOnce { body, key } => {
+                    if let Err(e) = self.parts.link.record(body, Some(key)) {
                         self.state.error(e);
                     }
                 }
@@ -274,6 +287,14 @@ impl<B: Backend> Console<B> {
     }
 }
 
+/// Whose appends a message's effects are: the user's (a key) or the
+/// console's own doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    User,
+    Console,
+}
+
 /// What of the journal's side the screen shows: a message from the
 /// journal that changes none of it (a status report saying what the last
 /// one said) draws nothing.
@@ -309,6 +330,19 @@ pub fn initial_state(plan: &Plan, theme_name: &str, journal: &Journal, launch: L
     state
 }
 
+/// [`initial_state`] with what an earlier run left in the journal's spool
+/// already pending, so that nothing in it is appended again before the
+/// journal link reports it (an automatic tick queued offline stays one
+/// tick however often the console restarts offline).
+pub async fn starting_state(plan: &Plan, theme_name: &str, journal: &Journal, launch: Launch, now_ms: i64) -> State {
+    let mut state = initial_state(plan, theme_name, journal, launch, now_ms);
+    match journal.spooled().await {
+        Ok(left) => state.queued_here(left),
+        Err(e) => tracing::warn!("reading the journal spool: {e:#}"),
+    }
+    state
+}
+
 /// Folds what the journal says into the state; returns what folding set off.
 pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
@@ -325,6 +359,10 @@ pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Ve
         FromJournal::Appended(Ok(Appended::Stored(_))) => {}
         FromJournal::Appended(Ok(Appended::Queued { .. })) => state.append_queued(),
         FromJournal::Appended(Err(e)) => state.error(e),
+        // The console's own appends are not acknowledged: the user did not ask for them.
+        FromJournal::Recorded(Ok(Appended::Stored(_))) => {}
+        FromJournal::Recorded(Ok(Appended::Queued { .. })) => state.append_queued(),
+        FromJournal::Recorded(Err(e)) => state.error(e),
         FromJournal::Status { online, queued, present, problem } => {
             state.set_store(StoreStatus { kind: store_kind.to_string(), online, queued: queued as usize, problem });
             state.store_health(online, queued);

@@ -6,7 +6,10 @@
 //! and one passes on the journal's [`Health`](crate::adapters::journal::Health) the
 //! moment an append or a flush changes it, so the banner and the queued
 //! count follow the store, not the report's timer. Events the appender
-//! queued are sent too, for the console to show as pending. With a
+//! queued are sent too, for the console to show as pending. What the user
+//! asked for ([`JournalLink::append`]) is answered apart from what the
+//! console records by itself ([`JournalLink::record`]), so only the user's
+//! own actions are acknowledged on the status bar. With a
 //! [`Notifier`], the appender claims each event before appending it and the
 //! follower shows it every event it reads (see [`crate::adapters::notify`]).
 
@@ -24,8 +27,10 @@ use crate::adapters::notify::Notifier;
 pub enum FromJournal {
     /// New events of the room, in seq order.
     Events(Vec<Event>),
-    /// How this console's append went.
+    /// How an append the user asked for went.
     Appended(Result<Appended, String>),
+    /// How an append the console made by itself went (see [`JournalLink::record`]).
+    Recorded(Result<Appended, String>),
     /// Store health and presence.
     Status { online: bool, queued: u64, present: Vec<(Actor, i64)>, problem: Option<String> },
     /// The store's health changed: an append was spooled, or a flush stored
@@ -36,9 +41,25 @@ pub enum FromJournal {
     Queued(Vec<NewEvent>),
 }
 
+/// One append for the appender: the body, the key it must have (a fresh
+/// one when `None`), and whether the user asked for it.
+#[derive(Debug)]
+struct Request {
+    body: Body,
+    key: Option<String>,
+    users: bool,
+}
+
+impl Request {
+    /// The answer the loop gets.
+    fn answer(&self, result: Result<Appended, String>) -> FromJournal {
+        if self.users { FromJournal::Appended(result) } else { FromJournal::Recorded(result) }
+    }
+}
+
 /// Running link; dropping it stops its tasks.
 pub struct JournalLink {
-    appends: mpsc::Sender<Body>,
+    appends: mpsc::Sender<Request>,
     pub messages: mpsc::Receiver<FromJournal>,
     /// Follower and reporter.
     tasks: Vec<JoinHandle<()>>,
@@ -70,7 +91,7 @@ impl JournalLink {
     /// [`JournalLink::start`], notifying this console's events through `notifier`.
     pub fn start_with(journal: Journal, notifier: Option<Notifier>) -> JournalLink {
         let (to_loop, messages) = mpsc::channel(256);
-        let (appends, mut requests) = mpsc::channel::<Body>(64);
+        let (appends, mut requests) = mpsc::channel::<Request>(64);
         let read_now = Arc::new(Notify::new());
         let upkeep = journal.spawn_upkeep(Duration::from_secs(3));
 
@@ -105,8 +126,11 @@ impl JournalLink {
         let appender = {
             let (journal, to_loop, read_now) = (journal.clone(), to_loop.clone(), read_now.clone());
             tokio::spawn(async move {
-                while let Some(body) = requests.recv().await {
-                    let event = journal.new_event(&body);
+                while let Some(request) = requests.recv().await {
+                    let mut event = journal.new_event(&request.body);
+                    if let Some(key) = &request.key {
+                        event.key.clone_from(key);
+                    }
                     let key = event.key.clone();
                     if let Some(n) = &notifier {
                         n.claim(&key);
@@ -122,7 +146,7 @@ impl JournalLink {
                         }
                     }
                     read_now.notify_one();
-                    if to_loop.send(FromJournal::Appended(result)).await.is_err() {
+                    if to_loop.send(request.answer(result)).await.is_err() {
                         return;
                     }
                 }
@@ -203,7 +227,7 @@ impl JournalLink {
             tokio::select! {
                 _ = &mut *appender => break,
                 Some(msg) = messages.recv() => {
-                    if let FromJournal::Appended(r) = msg {
+                    if let FromJournal::Appended(r) | FromJournal::Recorded(r) = msg {
                         outcomes.push(r);
                     }
                 }
@@ -215,15 +239,28 @@ impl JournalLink {
             }
         }
         while let Ok(msg) = messages.try_recv() {
-            if let FromJournal::Appended(r) = msg {
+            if let FromJournal::Appended(r) | FromJournal::Recorded(r) = msg {
                 outcomes.push(r);
             }
         }
         outcomes
     }
 
-    /// Asks for an event to be appended; the answer comes as a message.
+    /// Asks for an event the user asked for to be appended; the answer
+    /// comes as [`FromJournal::Appended`].
     pub fn append(&self, body: Body) -> Result<(), String> {
-        self.appends.try_send(body).map_err(|_| "the journal is busy; try again".to_string())
+        self.send(Request { body, key: None, users: true })
+    }
+
+    /// Asks for an event the console makes by itself (an automatic tick, a
+    /// trigger's firing or proposal, a run's renewal or end) to be
+    /// appended, under `key` when it has one every console derives alike;
+    /// the answer comes as [`FromJournal::Recorded`].
+    pub fn record(&self, body: Body, key: Option<String>) -> Result<(), String> {
+        self.send(Request { body, key, users: false })
+    }
+
+    fn send(&self, request: Request) -> Result<(), String> {
+        self.appends.try_send(request).map_err(|_| "the journal is busy; try again".to_string())
     }
 }

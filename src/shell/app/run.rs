@@ -16,7 +16,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::console::{Console, Flow, Msg, Parts, Remains, initial_state};
+use super::console::{Console, Flow, Msg, Parts, Remains, starting_state};
 use super::journal_link::JournalLink;
 use super::step_runner::{RunNews, StepRunner};
 use crate::adapters::journal::Journal;
@@ -68,7 +68,7 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     for w in &launch.warnings {
         tracing::warn!("{w}");
     }
-    let state = initial_state(plan, &look.theme.name, &opts.journal, launch, now_ms());
+    let state = starting_state(plan, &look.theme.name, &opts.journal, launch, now_ms()).await;
     let mut console = Console::new(terminal, state, look, parts(plan, opts));
     let mut events = EventStream::new();
     let mut last_frame = Instant::now() - FRAME;
@@ -185,7 +185,7 @@ async fn wind_down(remains: Remains) {
         }
     }
     for body in unrecorded {
-        if let Err(e) = link.append(body) {
+        if let Err(e) = link.record(body, None) {
             tracing::warn!("cannot record a run's end: {e}");
         }
     }

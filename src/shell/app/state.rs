@@ -23,9 +23,11 @@
 //! `input`); [`State::apply_event`] folds an event into the shared folds,
 //! then hands it to this console's runs and to each view. What the loop
 //! tells the state otherwise (the room it joined, the store's health, the
-//! clock, a run started) has its own methods (see `from_loop`).
+//! clock, a run started) has its own methods (see `from_loop`); the
+//! countdown the status bar always shows is read in `countdown`.
 
 mod chrome;
+mod countdown;
 mod cx;
 mod effect;
 mod from_loop;
@@ -37,6 +39,7 @@ mod rollback_view;
 mod runs_here;
 
 pub use self::chrome::{Message, Overlay, PromptKind, QUEUED_OFFLINE};
+pub use self::countdown::Countdown;
 pub use self::cx::Cx;
 pub use self::effect::{Effect, StartRun};
 pub use self::incidents_view::IncidentsView;
@@ -250,6 +253,12 @@ impl State {
         self.incidents.current(&self.room)
     }
 
+    /// The countdown the status bar always shows: the one that ends first
+    /// (see `countdown`), if the room runs any.
+    pub fn nearest_countdown(&self) -> Option<Countdown> {
+        countdown::nearest(&self.room, self.rollback.rollbacks(), self.chrome.tz(), self.chrome.now_ms())
+    }
+
     /// The palette words that complete the typed command, for the status bar.
     pub fn completions(&self) -> Vec<&'static str> {
         self.chrome.completions()
@@ -293,12 +302,13 @@ impl State {
         self.rollback.tick(&mut cx)
     }
 
-    /// Ticks the open items whose verifying check holds now.
+    /// Ticks the open items whose verifying check holds now, by the room's
+    /// rule (see `launch_view::verify`).
     pub fn verify_items(&mut self) -> Vec<Effect> {
         if self.room.read_only() {
             return Vec::new();
         }
-        self.launch.verify_items(&self.metrics.board().rows, &self.progress, self.chrome.now_ms())
+        self.launch.verify_items(&self.metrics.board().rows, &self.progress, self.room.pending(), self.chrome.now_ms())
     }
 
     /// The preview of `action` ended here: its output goes into the open confirmation.

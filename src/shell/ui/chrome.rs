@@ -1,5 +1,6 @@
 //! The banner (environment, deck, room, counts per state) and the status bar
-//! (messages, key hints from the keymap, the open prompt).
+//! (messages, key hints from the keymap, the open prompt, and the room's
+//! nearest countdown, which a message never hides).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::View;
 use crate::shell::action::Action;
-use crate::shell::app::state::{Overlay, PromptKind};
+use crate::shell::app::state::{Countdown, Overlay, PromptKind};
 use opsdeck_core::metrics::Health;
 
 pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
@@ -73,20 +74,18 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         return;
     }
     // What must show (the room's state, warnings) wins over key hints; the
-    // sort order shows only when there is room left.
-    let mut parts: Vec<String> = Vec::new();
+    // sort order shows only when there is room left. The nearest countdown
+    // comes first and shows even over a message.
+    let pinned = s.nearest_countdown().map(|c| countdown(&c, view));
+    let mut parts: Vec<String> = pinned.iter().cloned().collect();
     for p in s.rollback().rollbacks().proposals.iter().filter(|p| p.is_open()) {
-        parts.push(match p.remaining_ms(s.now_ms()) {
-            Some(left) => format!(
-                "{} {} in {}s: {} then {} vetoes",
-                if p.on_no_answer == "run" { "ROLLBACK" } else { "proposal" },
-                p.rollback,
-                (left + 999) / 1000,
-                view.key(Action::ViewRollback),
-                view.key(Action::RollbackVeto)
-            ),
+        let part = match p.remaining_ms(s.now_ms()) {
+            Some(left) => rollback_countdown(&p.rollback, p.on_no_answer == "run", left, view),
             None => format!("rollback {} proposed: {} to confirm", p.rollback, view.key(Action::ViewRollback)),
-        });
+        };
+        if pinned.as_ref() != Some(&part) {
+            parts.push(part);
+        }
     }
     // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
     if let Some(f) = s.rollback().rollbacks().fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms() - f.at_ms < 300_000) {
@@ -115,10 +114,17 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         parts.push(format!("with {}", names.join(", ")));
     }
     let mut right = if parts.is_empty() { String::new() } else { format!("{} ", parts.join(" · ")) };
+    // When the rest does not fit, the countdown alone stays on the right.
+    let must = pinned.map(|p| format!("{p} ")).unwrap_or_default();
     let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let mut spans: Vec<Span> = Vec::new();
     if let Some(m) = s.message() {
-        spans.push(Span::styled(format!(" {} ", view.fill(&m.text)), if m.is_error { t.error } else { t.status_bar }));
+        let mut text = format!(" {} ", view.fill(&m.text));
+        if !must.is_empty() {
+            // The message gives way to the countdown (one space between them).
+            text = crate::shell::ui::format::clip(&text, (area.width as usize).saturating_sub(must.chars().count() + 1));
+        }
+        spans.push(Span::styled(text, if m.is_error { t.error } else { t.status_bar }));
     } else {
         // Hints come from the keymap, so they show the user's own keys.
         let ctxs = s.key_contexts();
@@ -148,12 +154,40 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     if used + right.chars().count() + sort.chars().count() < area.width as usize {
         right = if right.is_empty() { format!("{} ", s.metrics().sort().label()) } else { format!("{sort}{right}") };
     }
-    let gap = (area.width as usize).saturating_sub(used + right.chars().count());
+    let mut gap = (area.width as usize).saturating_sub(used + right.chars().count());
+    if gap == 0 && !must.is_empty() {
+        right = must;
+        gap = (area.width as usize).saturating_sub(used + right.chars().count());
+    }
     if gap > 0 {
         spans.push(Span::styled(" ".repeat(gap), t.status_bar));
         spans.push(Span::styled(right, t.status_bar));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status_bar), area);
+}
+
+/// The status bar's words for a countdown: `ROLLBACK previous-release in
+/// 42s: 4 then v vetoes`, `#3 ack in 12m`, `#3 update overdue 5m`.
+fn countdown(c: &Countdown, view: &View) -> String {
+    let left = |ms: i64| {
+        if ms < 0 { format!("overdue {}", crate::shell::ui::format::age(-ms)) } else { format!("in {}", crate::shell::ui::format::age(ms)) }
+    };
+    match c {
+        Countdown::Rollback { rollback, runs, remaining_ms } => rollback_countdown(rollback, *runs, *remaining_ms, view),
+        Countdown::Ack { incident, remaining_ms } => format!("#{incident} ack {}", left(*remaining_ms)),
+        Countdown::Update { incident, remaining_ms } => format!("#{incident} update {}", left(*remaining_ms)),
+    }
+}
+
+/// An `auto` proposal counting down: what happens at 0, and how to veto.
+fn rollback_countdown(rollback: &str, runs: bool, remaining_ms: i64, view: &View) -> String {
+    format!(
+        "{} {rollback} in {}s: {} then {} vetoes",
+        if runs { "ROLLBACK" } else { "proposal" },
+        (remaining_ms + 999) / 1000,
+        view.key(Action::ViewRollback),
+        view.key(Action::RollbackVeto)
+    )
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -2,13 +2,15 @@
 //! has got. The definitions here are the plan's checklists and runbooks (inline or
 //! read from Markdown by the binary's `launch_docs`) with stable ids; [`progress`] folds
 //! the room's journal into who ticked, claimed, skipped, confirmed and ran
-//! what; [`runs`] keeps the claimed command runs and who holds each lock.
+//! what; [`runs`] keeps the claimed command runs and who holds each lock;
+//! [`verify`] says when a verifying check may tick an item, and with which key.
 //!
 //! Definitions come from the plan, progress only from the journal, so
 //! editing a doc keeps the room's progress for every item whose id is kept.
 
 pub mod progress;
 pub mod runs;
+pub mod verify;
 
 use std::path::PathBuf;
 use std::time::Duration;

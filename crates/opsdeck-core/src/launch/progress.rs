@@ -31,6 +31,10 @@ pub struct ItemState {
     pub note: Option<String>,
     /// Who is on it (cleared when it is done, skipped or undone).
     pub claimed: Option<(Actor, i64)>,
+    /// The seq and time of its last `checklist.undone` (kept through later
+    /// ticks and skips): what an automatic tick must come after (see
+    /// `launch::verify`).
+    pub undone: Option<(i64, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -88,13 +92,14 @@ impl Progress {
             Body::ChecklistTicked { item, evidence, .. } => {
                 let s = self.items.entry(item.clone()).or_default();
                 if s.status == ItemStatus::Open {
-                    *s = ItemState { status: ItemStatus::Done, by: stamp(), note: evidence.clone(), claimed: None };
+                    *s = ItemState { status: ItemStatus::Done, by: stamp(), note: evidence.clone(), claimed: None, undone: s.undone };
                 }
             }
             Body::ChecklistSkipped { item, reason, .. } => {
                 let s = self.items.entry(item.clone()).or_default();
                 if s.status == ItemStatus::Open {
-                    *s = ItemState { status: ItemStatus::Skipped, by: stamp(), note: Some(reason.clone()), claimed: None };
+                    *s =
+                        ItemState { status: ItemStatus::Skipped, by: stamp(), note: Some(reason.clone()), claimed: None, undone: s.undone };
                 }
             }
             Body::ChecklistClaimed { item, .. } => {
@@ -104,7 +109,7 @@ impl Progress {
                 }
             }
             Body::ChecklistUndone { item, .. } => {
-                self.items.insert(item.clone(), ItemState::default());
+                self.items.insert(item.clone(), ItemState { undone: Some((event.seq, event.at_ms)), ..ItemState::default() });
             }
             Body::StepConfirmed { runbook, step, .. } => {
                 let s = self.step_mut(runbook, step);
@@ -253,6 +258,11 @@ mod tests {
         let s = p.item(&item());
         assert_eq!(s.status, ItemStatus::Skipped);
         assert_eq!(s.note.as_deref(), Some("no backups on staging"));
+        assert_eq!(s.undone, Some((2, 2_000)), "the undo is remembered through the skip after it");
+        assert_eq!(
+            fold(vec![("alice", Body::ChecklistTicked { text: String::new(), item: item(), evidence: None })]).item(&item()).undone,
+            None
+        );
     }
 
     fn step_claim(run: &str, step: &str) -> Body {

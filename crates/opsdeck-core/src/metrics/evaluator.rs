@@ -107,6 +107,8 @@ pub struct Evaluator {
     health: Health,
     reason: String,
     since_ms: Option<i64>,
+    /// When the check came to hold (see [`Evaluator::holding_since`]).
+    holding_since: Option<i64>,
     /// Recent classified values since the last `Unknown`, newest last.
     window: VecDeque<(BandLevel, f64)>,
     series: Series,
@@ -127,6 +129,7 @@ impl Evaluator {
             health: Health::Unknown,
             reason: "no data yet".to_string(),
             since_ms: None,
+            holding_since: None,
             window: VecDeque::with_capacity(window_len),
             last_value: None,
             last_sample_at: None,
@@ -186,6 +189,16 @@ impl Evaluator {
     /// When the current state was entered (`None` before the first transition).
     pub fn since_ms(&self) -> Option<i64> {
         self.since_ms
+    }
+
+    /// When the check came to hold (OK or ACCEPTABLE) from a state seen not
+    /// to hold (DEGRADED, CRITICAL, or UNKNOWN after a first state): the
+    /// start of the current hold as a transition this evaluator saw.
+    /// `None` while the check does not hold, and while it has held since
+    /// its first state (its first sample is no transition to OK); moves
+    /// between OK and ACCEPTABLE keep it.
+    pub fn holding_since(&self) -> Option<i64> {
+        self.holding_since
     }
 
     /// Last finite value observed.
@@ -328,6 +341,12 @@ impl Evaluator {
     fn transition(&mut self, to: Health, at_ms: i64, reason: String, value: Option<f64>) -> Option<Transition> {
         let transition =
             Transition { from: self.health, to, at_ms, reason: reason.clone(), value, recent: self.series.last_n(RECENT_VALUES) };
+        let first = self.since_ms.is_none();
+        if !to.holds() {
+            self.holding_since = None;
+        } else if !self.health.holds() && !first {
+            self.holding_since = Some(at_ms);
+        }
         self.health = to;
         self.reason = reason;
         self.since_ms = Some(at_ms);

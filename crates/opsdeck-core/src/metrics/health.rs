@@ -72,6 +72,12 @@ impl Health {
         }
     }
 
+    /// Whether a check in this state holds: OK or ACCEPTABLE (what ticks
+    /// an item the check verifies).
+    pub fn holds(self) -> bool {
+        matches!(self, Health::Ok | Health::Acceptable)
+    }
+
     /// The band level this state corresponds to; `None` for `Unknown`.
     pub fn band_level(self) -> Option<BandLevel> {
         match self {

@@ -13,6 +13,13 @@ pub enum Effect {
     NextTheme,
     /// Append this event to the room's journal.
     Append(Body),
+    /// Append this event under `key`, a key every console of the room
+    /// derives alike from the journal, so that the room stores it once
+    /// however many consoles (or restarts) append it: an automatic tick.
+    AppendOnce {
+        body: Body,
+        key: String,
+    },
     /// This console's claim holds: run the step's command now.
     StartRun(StartRun),
     /// Kill the command of this run (it must be this console's).

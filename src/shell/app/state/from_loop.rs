@@ -46,7 +46,8 @@ impl State {
 
     /// The loop started `run` here: its output, as it prints.
     pub fn run_started(&mut self, run: String, live: LiveOutput) {
-        self.runs.started(run, live);
+        let said = self.chrome.message().map(|m| m.text.clone());
+        self.runs.started(run, live, said);
     }
 
     /// The loop switched to the theme `name`.

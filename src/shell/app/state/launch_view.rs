@@ -1,7 +1,7 @@
 //! The launch view: the plan's checklists and runbooks, and where the user
 //! is in them: the selected item, the runbook shown and its selected step
-//! (which follows the room's next step until the user moves), and the items
-//! this console asked to tick from a check. The room's progress on them is
+//! (which follows the room's next step until the user moves), and the
+//! automatic ticks this console asked for. The room's progress on them is
 //! the room's fold; the keys are in [`checklist`] and [`runbook`], the
 //! automatic ticks in [`verify`].
 
@@ -30,8 +30,9 @@ pub struct LaunchView {
     /// Which runbook the runbook pane shows, and its selected step.
     runbook_at: usize,
     step_selected: usize,
-    /// Items this console asked to tick from a check, not yet back from the room.
-    verifying: HashSet<String>,
+    /// Keys of the automatic ticks this console asked for (one per item and
+    /// undo; see [`opsdeck_core::launch::verify`]): each is asked for once.
+    asked: HashSet<String>,
     /// The runbook's next step before the last event, so the cursor can follow it.
     next_step_before_follow: Option<usize>,
     /// The user has moved in the runbook pane; before that the cursor

@@ -8,7 +8,9 @@
 //! claim coming back is judged here: one that lost says who runs it; one
 //! that took too long to reach the room is recorded as not started; one
 //! that holds goes back to the state, which asks the runbook or the
-//! rollbacks what to run.
+//! rollbacks what to run. When a run of this console ends, what the status
+//! bar said as it started (`running …`) is taken down if it still shows
+//! (the run's end is recorded without a word: the user did not append it).
 
 use std::collections::HashMap;
 
@@ -42,6 +44,8 @@ pub struct RunsHere {
     lost_claim: Option<(String, String)>,
     /// Output of the runs this console is executing, as they print.
     live: HashMap<String, LiveOutput>,
+    /// What the status bar said when each of them started.
+    said: HashMap<String, String>,
 }
 
 /// What an event from the room did to this console's runs.
@@ -68,8 +72,11 @@ impl RunsHere {
         self.claims.values().any(|p| p.subject == *subject)
     }
 
-    /// The loop started `run` here.
-    pub fn started(&mut self, run: String, live: LiveOutput) {
+    /// The loop started `run` here, while the status bar said `said`.
+    pub fn started(&mut self, run: String, live: LiveOutput, said: Option<String>) {
+        if let Some(text) = said {
+            self.said.insert(run.clone(), text);
+        }
         self.live.insert(run, live);
     }
 
@@ -99,6 +106,11 @@ impl RunsHere {
             },
             Body::RunFinished { run, .. } => {
                 self.live.remove(run);
+                if let Some(said) = self.said.remove(run)
+                    && chrome.message().is_some_and(|m| m.text == said)
+                {
+                    chrome.clear_message();
+                }
                 self.retell_lost_claim(run, progress, chrome);
                 Back::Nothing
             }

@@ -270,6 +270,7 @@ mod incidents {
     }
 }
 
+mod countdown;
 mod launch;
 
 mod offline;

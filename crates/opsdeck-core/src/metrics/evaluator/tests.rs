@@ -249,3 +249,25 @@ fn history_and_recent_are_bounded() {
     assert_eq!(e.transitions().back(), all.last());
     assert_eq!(e.series().len(), 200);
 }
+
+#[test]
+fn holding_since_is_the_last_transition_to_holding_not_the_first_sample() {
+    let mut e = evaluator(1, 1);
+    feed(&mut e, 1, &[120.0]);
+    assert_eq!(e.holding_since(), None, "held from its first sample: no transition to OK was seen");
+    feed(&mut e, 2, &[300.0, 150.0]);
+    assert_eq!(e.holding_since(), None, "OK and ACCEPTABLE both hold: no new hold");
+    feed(&mut e, 4, &[1500.0]);
+    assert_eq!(e.holding_since(), None, "critical does not hold");
+    feed(&mut e, 5, &[450.0, 100.0]);
+    assert_eq!(e.holding_since(), Some(5_000), "came to hold at the ACCEPTABLE value; OK after it keeps it");
+    assert!(e.observe(Observation::error(7_000, "connection refused")).is_some());
+    assert_eq!(e.holding_since(), None);
+    feed(&mut e, 8, &[100.0]);
+    assert_eq!(e.holding_since(), Some(8_000), "back from UNKNOWN after a first state is a transition to OK");
+
+    let mut late = evaluator(1, 1);
+    assert_eq!(late.observe(Observation::error(1_000, "connection refused")), None, "no data yet, still UNKNOWN");
+    feed(&mut late, 2, &[100.0]);
+    assert_eq!(late.holding_since(), None, "its first state holds");
+}

@@ -3,39 +3,47 @@
 //! the evidence — the value, its state and the time — on the timeline.
 //!
 //! Every console that is not read-only does this, so an item is ticked even
-//! when only one console is open; when two see the check hold together both
-//! append, the first tick wins the fold and the second changes nothing.
+//! when only one console is open. The room's rule decides when
+//! ([`opsdeck_core::launch::verify`]): an item someone undid is ticked again
+//! only after its check came to hold anew, and the tick's key is the same on
+//! every console, so when several see the check hold the room stores one
+//! tick. A change to the item queued here (in the offline spool, from this
+//! run or an earlier one) is left to reach the room first.
 
 use super::LaunchView;
 use crate::adapters::journal::Body;
+use crate::shell::app::pending::Pending;
 use crate::shell::app::state::effect::Effect;
 use crate::shell::ui::format;
-use opsdeck_core::launch::{ItemStatus, Progress};
-use opsdeck_core::metrics::Health;
+use opsdeck_core::launch::{Progress, verify};
 use opsdeck_core::metrics::board::Row;
 
 impl LaunchView {
     /// Ticks the open items whose verifying check (among `rows`) holds now
-    /// (a read-only console does not call this).
-    pub fn verify_items(&mut self, rows: &[Row], progress: &Progress, now_ms: i64) -> Vec<Effect> {
+    /// and may tick them by the room's rule (a read-only console does not
+    /// call this).
+    pub fn verify_items(&mut self, rows: &[Row], progress: &Progress, pending: &Pending, now_ms: i64) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let due: Vec<(String, String, String)> = self
-            .defs
-            .items()
-            .filter_map(|item| item.verify.as_ref().map(|check| (item.id.clone(), item.text.clone(), check.clone())))
-            .filter(|(id, _, _)| !self.verifying.contains(id) && progress.item(id).status == ItemStatus::Open)
-            .collect();
-        for (item, text, check) in due {
-            let Some(row) = rows.iter().find(|r| r.id == check) else { continue };
+        let verified = self.defs.items().filter_map(|item| item.verify.as_ref().map(|check| (item, check)));
+        for (item, check) in verified {
+            if pending.item(&item.id).is_some() {
+                continue;
+            }
+            let Some(row) = rows.iter().find(|r| &r.id == check) else { continue };
             let health = row.health();
-            if !matches!(health, Health::Ok | Health::Acceptable) {
+            let state = progress.item(&item.id);
+            if !health.holds() || !verify::may_tick(&state, row.eval.holding_since()) {
+                continue;
+            }
+            let key = verify::tick_key(&item.id, &state);
+            if !self.asked.insert(key.clone()) {
                 continue;
             }
             let value = row.eval.last_value().map(|v| format!("{} ", format::value(v, row.unit))).unwrap_or_default();
             let at = row.eval.last_sample_at().unwrap_or(now_ms);
             let evidence = format!("{check} {value}{} at {} UTC", health.label(), opsdeck_core::format::utc(at));
-            self.verifying.insert(item.clone());
-            effects.push(Effect::Append(Body::ChecklistTicked { item, text, evidence: Some(evidence) }));
+            let body = Body::ChecklistTicked { item: item.id.clone(), text: item.text.clone(), evidence: Some(evidence) };
+            effects.push(Effect::AppendOnce { body, key });
         }
         effects
     }

@@ -2,7 +2,7 @@
 
 use super::room::Room;
 use super::*;
-use crate::adapters::journal::Outcome;
+use crate::adapters::journal::{NewEvent, Outcome};
 use opsdeck_core::launch::{ItemStatus, StepStatus};
 
 const LAUNCH_PLAN: &str = r#"
@@ -74,7 +74,9 @@ fn a_check_that_holds_ticks_its_item_once_with_evidence() {
     assert!(s.verify_items().is_empty(), "api has no data yet");
     s.apply_sample(&ok(0, 2_000, 120.0));
     let effects = s.verify_items();
-    let [Effect::Append(Body::ChecklistTicked { evidence: Some(evidence), .. })] = effects.as_slice() else { panic!("{effects:?}") };
+    let [Effect::AppendOnce { body: Body::ChecklistTicked { evidence: Some(evidence), .. }, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
     assert!(evidence.starts_with("api 120ms OK at "), "{evidence}");
     assert!(s.verify_items().is_empty(), "asked once, waiting for the room");
     let mut failing = console("bob");
@@ -83,6 +85,112 @@ fn a_check_that_holds_ticks_its_item_once_with_evidence() {
     read_only(&mut failing);
     failing.apply_sample(&ok(0, 3_000, 100.0));
     assert!(failing.verify_items().is_empty(), "a read-only console ticks nothing");
+}
+
+/// The automatic ticks among `effects`, as (item, key).
+fn verify_ticks(effects: &[Effect]) -> Vec<(String, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::AppendOnce { body: Body::ChecklistTicked { item, .. }, key } => Some((item.clone(), key.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many `checklist.ticked` events the room stored.
+fn ticks_in(room: &Room) -> usize {
+    room.events.iter().filter(|e| matches!(e.body(), Some(Body::ChecklistTicked { .. }))).count()
+}
+
+#[test]
+fn an_undone_item_stays_undone_for_the_room_until_its_check_holds_anew() {
+    let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
+    let api = alice.launch().defs().checklists[0].phases[1].items[0].id.clone();
+    let sample_all = |consoles: [&mut State; 2], at: i64, ms: f64, room: &mut Room| {
+        for s in consoles {
+            s.set_now(at);
+            s.apply_sample(&ok(0, at, ms));
+            let effects = s.verify_items();
+            room.append(s, effects);
+        }
+    };
+    // Both see the check hold: the same key, one tick for the room.
+    sample_all([&mut alice, &mut bob], 2_000, 120.0, &mut room);
+    room.deliver(&mut alice);
+    room.deliver(&mut bob);
+    assert_eq!(ticks_in(&room), 1, "two consoles, one tick");
+    assert_eq!(bob.progress().item(&api).status, ItemStatus::Done);
+
+    // Alice undoes it; the check still holds everywhere: it stays undone.
+    alice.set_now(3_000);
+    alice.update(Action::ViewChecklist);
+    alice.update(Action::Down);
+    let undo = alice.update(Action::ItemUndo);
+    assert!(matches!(undo.as_slice(), [Effect::Append(Body::ChecklistUndone { .. })]), "{undo:?}");
+    room.append(&alice, undo);
+    room.deliver(&mut alice);
+    room.deliver(&mut bob);
+    for at in [4_000, 4_500] {
+        for s in [&mut alice, &mut bob] {
+            s.set_now(at);
+            s.apply_sample(&ok(0, at, 110.0));
+            assert_eq!(verify_ticks(&s.verify_items()), vec![], "{}: the check held before the undo", s.room().actor().name);
+        }
+    }
+    assert_eq!(alice.progress().item(&api).status, ItemStatus::Open);
+
+    // A console that starts now sees the check hold from its first sample: no transition to OK either.
+    let mut carol = console("carol");
+    room.deliver(&mut carol);
+    carol.set_now(4_800);
+    carol.apply_sample(&ok(0, 4_800, 100.0));
+    assert_eq!(verify_ticks(&carol.verify_items()), vec![], "a restart is not a transition to OK");
+
+    // The check fails and comes back: a new transition to OK ticks it again, once for the room.
+    sample_all([&mut alice, &mut bob], 5_000, 5_000.0, &mut room);
+    alice.set_now(6_000);
+    alice.apply_sample(&ok(0, 6_000, 120.0));
+    bob.set_now(6_000);
+    bob.apply_sample(&ok(0, 6_000, 130.0));
+    let (a, b) = (alice.verify_items(), bob.verify_items());
+    assert_eq!(verify_ticks(&a).len(), 1, "{a:?}");
+    assert_eq!(verify_ticks(&a), verify_ticks(&b), "both consoles make the same tick");
+    room.append(&alice, a);
+    room.append(&bob, b);
+    room.deliver(&mut alice);
+    room.deliver(&mut bob);
+    assert_eq!(ticks_in(&room), 2, "one more tick for the room");
+    assert_eq!(alice.progress().item(&api).status, ItemStatus::Done);
+    assert_eq!(verify_ticks(&alice.verify_items()), vec![], "done: nothing more");
+
+    // A person can still tick an undone item by hand.
+    alice.set_now(7_000);
+    let undo = alice.update(Action::ItemUndo);
+    room.append(&alice, undo);
+    room.deliver(&mut alice);
+    room.deliver(&mut bob);
+    bob.update(Action::ViewChecklist);
+    bob.update(Action::Down);
+    let tick = bob.update(Action::ItemTick);
+    assert!(matches!(tick.as_slice(), [Effect::Append(Body::ChecklistTicked { evidence: None, .. })]), "{tick:?}");
+    room.append(&bob, tick);
+    room.deliver(&mut alice);
+    assert_eq!(alice.progress().item(&api).by.map(|(a, _)| a.name), Some("bob".into()));
+}
+
+#[test]
+fn a_tick_waiting_in_the_spool_is_not_asked_for_again() {
+    let mut s = console("alice");
+    s.apply_sample(&ok(0, 2_000, 120.0));
+    let Some(Effect::AppendOnce { body, key }) = s.clone().verify_items().into_iter().next() else { panic!("no tick") };
+    // An earlier run queued this tick; this one starts with it pending.
+    let queued = NewEvent { key, ..NewEvent::new(s.room().name(), s.room().actor(), 1_500, &body) };
+    s.queued_here(vec![queued.clone()]);
+    assert_eq!(verify_ticks(&s.verify_items()), vec![], "the queued tick is the one");
+    s.apply_event(queued.stored(1));
+    assert!(s.room().pending().is_empty());
+    assert_eq!(verify_ticks(&s.verify_items()), vec![], "done");
 }
 
 #[test]

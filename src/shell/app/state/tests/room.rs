@@ -1,5 +1,6 @@
 //! A tiny in-memory store for reducer tests with several consoles: appends
-//! get the next seq, and every console folds the same events in order.
+//! get the next seq (an append under a key already stored stores nothing),
+//! and every console folds the same events in order.
 
 use super::*;
 use crate::adapters::journal::{NewEvent, Outcome};
@@ -18,6 +19,13 @@ impl Room {
                 Effect::Append(body) => {
                     let seq = self.events.len() as i64 + 1;
                     self.events.push(NewEvent::new(by.room().name(), by.room().actor(), by.now_ms(), &body).stored(seq));
+                }
+                Effect::AppendOnce { body, key } => {
+                    if !self.events.iter().any(|e| e.key == key) {
+                        let seq = self.events.len() as i64 + 1;
+                        let event = NewEvent { key, ..NewEvent::new(by.room().name(), by.room().actor(), by.now_ms(), &body) };
+                        self.events.push(event.stored(seq));
+                    }
                 }
                 other => rest.push(other),
             }
