@@ -368,11 +368,12 @@ impl Drop for Upkeep {
 }
 
 /// Whether the shared store says this console's role may not append. A
-/// store that cannot be asked now (down, slow) leaves the decision to the
-/// server's refusal of each append.
+/// store that cannot be asked within a second (down, slow) leaves the
+/// decision to the server's refusal of each append: start-up never waits
+/// longer for it.
 async fn observer_role(store: &AnyStore) -> bool {
     let AnyStore::Postgres(pg) = store else { return false };
-    match tokio::time::timeout(Duration::from_secs(3), pg.may_append()).await {
+    match tokio::time::timeout(Duration::from_secs(1), pg.may_append()).await {
         Ok(Ok((false, role))) => {
             tracing::info!("database role {role} may read this room but not append to it: read-only");
             true

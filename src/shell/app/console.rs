@@ -325,8 +325,7 @@ impl Shown {
 pub fn initial_state(plan: &Plan, theme_name: &str, journal: &Journal, launch: Launch, now_ms: i64) -> State {
     let mut state = State::new(plan, theme_name, now_ms).with_launch(launch);
     state.join_room(journal.room().to_string(), journal.actor().clone(), journal.is_read_only());
-    let kind = if journal.store().is_shared() { "postgres" } else { "sqlite" };
-    state.set_store(StoreStatus { kind: kind.to_string(), online: true, ..StoreStatus::default() });
+    state.set_store(StoreStatus { kind: store_kind(journal).to_string(), online: true, ..StoreStatus::default() });
     state
 }
 
@@ -341,6 +340,11 @@ pub async fn starting_state(plan: &Plan, theme_name: &str, journal: &Journal, la
         Err(e) => tracing::warn!("reading the journal spool: {e:#}"),
     }
     state
+}
+
+/// `postgres` or `sqlite`, for the status bar.
+pub fn store_kind(journal: &Journal) -> &'static str {
+    if journal.store().is_shared() { "postgres" } else { "sqlite" }
 }
 
 /// Folds what the journal says into the state; returns what folding set off.

@@ -16,7 +16,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::console::{Console, Flow, Msg, Parts, Remains, starting_state};
+use super::console::{Console, Flow, Msg, Parts, Remains, starting_state, store_kind};
 use super::journal_link::JournalLink;
 use super::step_runner::{RunNews, StepRunner};
 use crate::adapters::journal::Journal;
@@ -132,10 +132,6 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
         wind_down(remains).await;
     }
     result
-}
-
-pub fn store_kind(journal: &Journal) -> &'static str {
-    if journal.store().is_shared() { "postgres" } else { "sqlite" }
 }
 
 /// The journal link (notifying through the plan's webhooks) and the step runner.

@@ -274,6 +274,7 @@ mod countdown;
 mod launch;
 
 mod offline;
+mod proposals;
 mod rollback;
 mod room;
 mod silences {
