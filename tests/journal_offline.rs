@@ -186,9 +186,12 @@ async fn upkeep_flushes_by_itself_when_the_store_returns() {
     proxy.restore().await;
     common::wait_until_async("upkeep to flush the spool", common::PATIENCE, async || journal.queued().await.unwrap() == 0).await;
     assert_eq!(admin.latest_seq(&room).await.unwrap(), 4);
-    // Upkeep also heartbeats.
-    let here = admin.present(&room, Duration::from_secs(60)).await.unwrap();
-    assert_eq!(here.first().map(|(a, _)| a), Some(&actor()));
+    // Upkeep also heartbeats (after the flush in the same round, so wait).
+    common::wait_until_async("upkeep to heartbeat", common::PATIENCE, async || {
+        let here = admin.present(&room, Duration::from_secs(60)).await.unwrap();
+        here.first().map(|(a, _)| a) == Some(&actor())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
