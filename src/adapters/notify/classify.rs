@@ -140,6 +140,7 @@ impl Classifier {
             | Body::RollbackApproved { .. }
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => None,
         }
     }

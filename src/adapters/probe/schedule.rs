@@ -69,6 +69,67 @@ pub fn spawn_all(checks: &[Check], defaults: &Defaults, env: &ProbeEnv, tx: mpsc
         .collect()
 }
 
+/// The checks being probed now, by plan position: a console probes all of
+/// them, or only its `local` ones while the room's prober probes the rest,
+/// and switches between the two as the lease changes hands.
+pub struct ProbeSet {
+    checks: Vec<Check>,
+    defaults: Defaults,
+    env: ProbeEnv,
+    tx: mpsc::Sender<Sample>,
+    limit: Arc<Semaphore>,
+    running: Vec<Option<JoinHandle<()>>>,
+}
+
+impl ProbeSet {
+    /// Nothing probed yet; samples will arrive on `tx`.
+    pub fn new(checks: &[Check], defaults: &Defaults, env: &ProbeEnv, tx: mpsc::Sender<Sample>) -> ProbeSet {
+        ProbeSet {
+            checks: checks.to_vec(),
+            defaults: defaults.clone(),
+            env: env.clone(),
+            tx,
+            limit: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            running: checks.iter().map(|_| None).collect(),
+        }
+    }
+
+    /// Probes exactly the checks `wanted` picks: starts those not running,
+    /// stops those running that it no longer picks.
+    pub fn probe_only(&mut self, wanted: impl Fn(&Check) -> bool) {
+        for (i, check) in self.checks.iter().enumerate() {
+            let want = wanted(check);
+            match (&self.running[i], want) {
+                (None, true) => {
+                    let timing = Timing::for_check(check, &self.defaults);
+                    let built = Prober::build(check, &self.env).map_err(masked);
+                    let log = OutcomeLog::new(check.id.clone());
+                    self.running[i] = Some(tokio::spawn(run_check(i, log, built, timing, self.tx.clone(), self.limit.clone())));
+                }
+                (Some(_), false) => {
+                    if let Some(task) = self.running[i].take() {
+                        task.abort();
+                    }
+                }
+                (Some(_), true) | (None, false) => {}
+            }
+        }
+    }
+
+    /// How many checks are being probed.
+    pub fn running(&self) -> usize {
+        self.running.iter().filter(|t| t.is_some()).count()
+    }
+}
+
+impl Drop for ProbeSet {
+    fn drop(&mut self) {
+        for task in self.running.iter_mut().filter_map(Option::take) {
+            task.abort();
+        }
+    }
+}
+
 async fn run_check(
     index: usize,
     mut log: OutcomeLog,

@@ -20,6 +20,7 @@ use ratatui::backend::Backend;
 
 use super::journal_link::{FromJournal, JournalLink};
 use super::keys::{KeyOutcome, KeyReader};
+use super::probing::Probing;
 use super::room::StoreStatus;
 use super::state::{Effect, State};
 use super::step_runner::{RunNews, StepRunner};
@@ -39,8 +40,11 @@ pub enum Msg {
     Key(Key),
     /// The terminal changed size.
     Resize,
-    /// A probe run's result.
+    /// A probe run's result: this console's, or one the room's prober
+    /// recorded (read back from the room's samples).
     Sample(Sample),
+    /// Who probes and judges for this console changed.
+    Probing(Probing),
     /// What the journal link says: the room's events, how an append went,
     /// the store's health and who is here.
     Journal(FromJournal),
@@ -152,8 +156,14 @@ impl<B: Backend> Console<B> {
             },
             Msg::Resize => (true, Vec::new()),
             Msg::Sample(sample) => {
-                self.state.apply_sample(&sample);
-                (true, self.state.verify_items())
+                let mut effects = self.state.apply_sample(&sample);
+                effects.extend(self.state.verify_items());
+                (true, effects)
+            }
+            Msg::Probing(probing) => {
+                let changed = self.state.room().probing() != &probing;
+                self.state.set_probing(probing);
+                (changed, Vec::new())
             }
             Msg::Journal(msg) => {
                 let before = Shown::of(&self.state);
@@ -163,8 +173,9 @@ impl<B: Backend> Console<B> {
             Msg::Run(news) => (self.run_news(news), Vec::new()),
             Msg::Tick(now_ms) => {
                 self.record_finished();
-                self.state.tick(now_ms);
-                (true, self.state.tick_triggers())
+                let mut effects = self.state.tick(now_ms);
+                effects.extend(self.state.tick_triggers());
+                (true, effects)
             }
         };
         self.changed |= changed;

@@ -104,6 +104,7 @@ impl Pending {
                     | Body::RollbackProposed { .. }
                     | Body::RollbackDecided { .. }
                     | Body::RollbackExpired { .. }
+                    | Body::CheckState { .. }
                     | Body::NotifyDelivery { .. } => return None,
                 };
                 (i == item).then_some(status)

@@ -5,12 +5,24 @@
 //! while the store was away is kept beside them as [`Pending`], marked as
 //! such, until its stored copy arrives.
 
-use crate::adapters::journal::{Actor, Event, NewEvent};
+use std::collections::HashMap;
+
+use crate::adapters::journal::{Actor, Body, Event, NewEvent};
 use opsdeck_core::config::Severity;
 use opsdeck_core::domain::Incidents;
 use opsdeck_core::domain::silences::Silences;
 
 use super::pending::Pending;
+use super::probing::Probing;
+use opsdeck_core::metrics::Health;
+
+/// A check's state as the room's judge last recorded it (`check.state`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    pub health: Health,
+    pub reason: String,
+    pub since_ms: i64,
+}
 
 /// How the journal store is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -42,6 +54,10 @@ pub struct RoomState {
     present: Vec<(Actor, i64)>,
     /// Events this console queued that the room does not have yet.
     pending: Pending,
+    /// Who probes and judges for this console.
+    probing: Probing,
+    /// Each check's state as the room's judge last recorded it, by check id.
+    judged: HashMap<String, Judged>,
 }
 
 impl RoomState {
@@ -58,6 +74,8 @@ impl RoomState {
             store: StoreStatus::default(),
             present: Vec::new(),
             pending: Pending::default(),
+            probing: Probing::Alone,
+            judged: HashMap::new(),
         }
     }
 
@@ -88,6 +106,20 @@ impl RoomState {
     /// Who else the journal last saw in the room.
     pub fn set_present(&mut self, present: Vec<(Actor, i64)>) {
         self.present = present;
+    }
+
+    /// Who probes and judges for this console now.
+    pub fn set_probing(&mut self, probing: Probing) {
+        self.probing = probing;
+    }
+
+    pub fn probing(&self) -> &Probing {
+        &self.probing
+    }
+
+    /// Each check's state as the room's judge last recorded it, by check id.
+    pub fn judged(&self) -> &HashMap<String, Judged> {
+        &self.judged
     }
 
     pub fn name(&self) -> &str {
@@ -148,6 +180,9 @@ impl RoomState {
         self.last_seq = event.seq;
         self.incidents.apply(&event);
         self.silences.apply(&event);
+        if let Some(Body::CheckState { check, to, reason, since_ms, .. }) = event.body() {
+            self.judged.insert(check.clone(), Judged { health: *to, reason: reason.clone(), since_ms: *since_ms });
+        }
         self.events.push(event);
         true
     }

@@ -51,8 +51,9 @@ pub use super::panes::{Pane, SortMode};
 
 use self::chrome::Chrome;
 use self::runs_here::Back;
-use super::room::RoomState;
-use crate::adapters::journal::{Actor, Event, Subject};
+use super::probing::Probing;
+use super::room::{Judged, RoomState};
+use crate::adapters::journal::{Actor, Body, Event, Subject};
 use crate::adapters::probe::schedule::Sample;
 use crate::shell::action::Action;
 use opsdeck_core::config::Plan;
@@ -281,19 +282,59 @@ impl State {
     // Samples and the clock.
 
     /// Applies a probe sample, recording any state change.
-    pub fn apply_sample(&mut self, sample: &Sample) {
-        self.metrics.apply_sample(sample, self.chrome.filter());
+    pub fn apply_sample(&mut self, sample: &Sample) -> Vec<Effect> {
+        let change = self.metrics.apply_sample(sample, self.chrome.filter());
         if let Some(row) = self.metrics.board().rows.get(sample.check) {
             self.rollback.observe(row, sample);
         }
+        self.judged_for_room(change.into_iter().collect())
     }
 
     /// Advances the clock: staleness, and the maintenance windows that
-    /// silence triggers.
-    pub fn tick(&mut self, now_ms: i64) {
+    /// silence triggers; returns the stale changes to record for the room.
+    pub fn tick(&mut self, now_ms: i64) -> Vec<Effect> {
         self.chrome.set_now(now_ms);
         self.rollback.silence_planned(self.room.silences(), now_ms);
-        self.metrics.tick(now_ms, self.chrome.filter());
+        let changes = self.metrics.tick(now_ms, self.chrome.filter());
+        self.judged_for_room(changes)
+    }
+
+    /// Who probes and judges for this console now: the rows probed for the
+    /// room follow the room's judge unless this console judges, and a
+    /// console that starts following shows the room's last recorded states.
+    pub fn set_probing(&mut self, probing: Probing) {
+        let following = !probing.judges_here();
+        self.room.set_probing(probing);
+        self.metrics.follow_room(following);
+        if following {
+            let judged: Vec<(String, Judged)> = self.room.judged().iter().map(|(id, j)| (id.clone(), j.clone())).collect();
+            for (id, j) in judged {
+                self.metrics.adopt(&id, j.health, &j.reason, j.since_ms, self.chrome.filter());
+            }
+        }
+    }
+
+    /// The state changes this console judged, recorded for the room when it
+    /// is the room's judge (not those of `local` checks: each console judges
+    /// its own).
+    fn judged_for_room(&self, changes: Vec<Change>) -> Vec<Effect> {
+        if !self.room.probing().records_states() || self.room.read_only() {
+            return Vec::new();
+        }
+        let rows = &self.metrics.board().rows;
+        changes
+            .into_iter()
+            .filter_map(|c| {
+                let row = rows.get(c.check).filter(|r| !r.local)?;
+                Some(Effect::Append(Body::CheckState {
+                    check: row.id.clone(),
+                    from: c.from,
+                    to: c.to,
+                    reason: c.reason,
+                    since_ms: c.at_ms,
+                }))
+            })
+            .collect()
     }
 
     /// The clock for the triggers: firings to record, countdowns to decide.
@@ -305,7 +346,7 @@ impl State {
     /// Ticks the open items whose verifying check holds now, by the room's
     /// rule (see `launch_view::verify`).
     pub fn verify_items(&mut self) -> Vec<Effect> {
-        if self.room.read_only() {
+        if self.room.read_only() || !self.room.probing().judges_here() {
             return Vec::new();
         }
         self.launch.verify_items(&self.metrics.board().rows, &self.progress, self.room.pending(), self.chrome.now_ms())
@@ -334,6 +375,9 @@ impl State {
         let mut cx = Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
         effects.extend(self.launch.apply(&event, &mut cx));
         effects.extend(self.rollback.apply(&event, &mut cx));
+        if let Some(Body::CheckState { check, to, reason, since_ms, .. }) = event.body() {
+            self.metrics.adopt(check, *to, reason, *since_ms, self.chrome.filter());
+        }
         if self.room.apply(event)
             && let Some(event) = self.room.events().last()
         {

@@ -104,6 +104,9 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     if !store.online && !store.kind.is_empty() {
         parts.push(format!("offline — {} events queued", store.queued));
     }
+    if let Some(probing) = s.room().probing().label(s.room().actor()) {
+        parts.push(probing);
+    }
     if !s.launch().defs().checklists.is_empty() {
         let t = s.launch_tally();
         parts.push(format!("launch {}/{} ({:.0}%)", t.done + t.skipped, t.total, t.ratio() * 100.0));

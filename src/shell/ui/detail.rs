@@ -10,6 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::{View, format};
+use crate::shell::app::probing::Probing;
+use crate::shell::app::room::RoomState;
 use crate::shell::app::state::Pane;
 use opsdeck_core::config::units::Unit;
 use opsdeck_core::metrics::board::Row;
@@ -59,6 +61,9 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
         Span::styled(format!("{value} "), view.health_style(h)),
         Span::styled(format!("({})", r.value_name), t.text_dim),
     ]));
+    if let Some(whose) = reading_from(r, s.room()) {
+        lines.push(Line::from(vec![label("Reading"), Span::styled(whose, t.text_dim)]));
+    }
     if let Some(si) = s.room().silences().active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms()) {
         let text = format!(
             "by {} until {} ({} left): {} · fires no trigger",
@@ -209,4 +214,19 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
         )
         .y_axis(Axis::default().bounds([lo, hi]).labels([Line::from(fmt(lo)), Line::from(fmt(hi))]).style(t.text_dim));
     frame.render_widget(chart, area);
+}
+
+/// Whose reading a row shows in a shared room: the room's prober's, or (a
+/// `local` check, or while the room cannot be reached) this console's own.
+fn reading_from(r: &Row, room: &RoomState) -> Option<String> {
+    let me = room.actor();
+    let here = format!("{}@{}", me.name, me.host);
+    match room.probing() {
+        Probing::Alone => None,
+        _ if r.local => Some(format!("from this console ({here}): a local check, each console probes it itself")),
+        Probing::ForRoom { .. } => Some(format!("from this console ({here}), the room's prober; judged here for the room")),
+        Probing::Following { prober, .. } => Some(format!("from {}@{}, the room's prober, and judged there", prober.name, prober.host)),
+        Probing::Asking => Some("waiting to hear who probes for the room".into()),
+        Probing::Local { reason } => Some(format!("from this console ({here}), probing for itself: {reason}")),
+    }
 }

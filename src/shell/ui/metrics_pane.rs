@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::fit;
 use super::{View, format, sparkline};
+use crate::shell::app::probing::Probing;
 use crate::shell::app::state::Pane;
 use opsdeck_core::metrics::Health;
 use opsdeck_core::metrics::board::Row;
@@ -100,9 +101,11 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
     let state_text = if view.ascii { h.ascii_symbol().to_string() } else { format!("{} {}", h.symbol(), h.ascii_symbol()) };
     let silenced = s.room().silences().active(&opsdeck_core::domain::silences::check_target(&r.id), s.now_ms());
     let mut spans = vec![Span::styled(fit(&state_text, Columns::STATE), base.patch(hs))];
-    match silenced {
-        Some(si) => {
-            let mark = format!(" [silenced {}]", format::age(si.until_ms - s.now_ms()));
+    // In a shared room a local check's reading is this console's own, not the prober's.
+    let local = (r.local && *s.room().probing() != Probing::Alone).then(|| " [here]".to_string());
+    let mark = silenced.map(|si| format!(" [silenced {}]", format::age(si.until_ms - s.now_ms()))).or(local);
+    match mark {
+        Some(mark) => {
             let name_room = c.name.saturating_sub(mark.chars().count());
             spans.push(Span::styled(format::clip(&r.name, name_room), base.patch(t.text)));
             let used = format::clip(&r.name, name_room).chars().count();
@@ -114,7 +117,9 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
     let value_text = r.eval.last_value().map(|v| format::value_within(v, r.unit, c.value - 1));
     match (h, value_text) {
         (Health::Unknown, _) | (_, None) => {
-            let why = r.eval.last_error().filter(|_| h == Health::Unknown).map_or_else(|| r.eval.reason().to_string(), str::to_string);
+            // A row following the room's judge says the judge's words.
+            let own_error = r.eval.last_error().filter(|_| h == Health::Unknown && !r.eval.is_following());
+            let why = own_error.map_or_else(|| r.eval.reason().to_string(), str::to_string);
             spans.push(Span::styled(fit(&format!(" {why}"), middle), base.patch(t.unknown)));
         }
         (_, Some(value)) => {

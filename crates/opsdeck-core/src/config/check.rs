@@ -28,6 +28,10 @@ pub struct Check {
     pub clear_after: Option<u32>,
     pub stale_after: Option<TimeSpan>,
     pub group: Option<String>,
+    /// Probed by every console of a room from its own host (a command that
+    /// reads the local machine), never by the room's one prober: each
+    /// console shows, and judges, its own reading.
+    pub local: bool,
 }
 
 /// The probe kinds, with their settings.
@@ -261,6 +265,8 @@ struct CheckToml {
     clear_after: Option<u32>,
     stale_after: Option<TimeSpan>,
     group: Option<String>,
+    #[serde(default)]
+    local: bool,
 }
 
 impl<'de> Deserialize<'de> for Check {
@@ -304,6 +310,7 @@ impl<'de> Deserialize<'de> for Check {
             clear_after: t.clear_after,
             stale_after: t.stale_after,
             group: t.group,
+            local: t.local,
         })
     }
 }

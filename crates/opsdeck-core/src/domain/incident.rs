@@ -167,6 +167,7 @@ impl Incident {
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => return,
         }
         self.timeline.push(event.clone());

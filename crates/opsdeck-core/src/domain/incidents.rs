@@ -55,6 +55,7 @@ impl Incidents {
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }
@@ -121,6 +122,7 @@ pub fn incident_of(body: &Body) -> Option<i64> {
         | Body::RollbackProposed { .. }
         | Body::RollbackDecided { .. }
         | Body::RollbackExpired { .. }
+        | Body::CheckState { .. }
         | Body::NotifyDelivery { .. } => None,
     }
 }

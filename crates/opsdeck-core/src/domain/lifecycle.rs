@@ -103,6 +103,7 @@ pub fn check(incidents: &Incidents, severities: &[Severity], intent: &Body) -> R
         | Body::RollbackProposed { .. }
         | Body::RollbackDecided { .. }
         | Body::RollbackExpired { .. }
+        | Body::CheckState { .. }
         | Body::NotifyDelivery { .. } => Ok(Verdict::Ok),
     }
 }

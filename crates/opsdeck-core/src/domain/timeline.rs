@@ -111,6 +111,7 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
         Body::RollbackExpired { rollback, cause, detail, .. } => {
             format!("The proposal of rollback {rollback} {}", cause.describe(detail))
         }
+        Body::CheckState { check, from, to, reason, .. } => format!("Check {check} {} → {}: {reason}", from.label(), to.label()),
         Body::NotifyDelivery { notify, about, ok: true, .. } => format!("Notified {notify} of #{about}"),
         Body::NotifyDelivery { notify, about, ok: false, detail } => format!("Could not notify {notify} of #{about}: {detail}"),
     }

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use crate::metrics::Health;
 
 pub mod vocabulary;
 
@@ -371,6 +372,12 @@ pub enum Body {
     /// proposal if no decision came first.
     #[serde(rename = "rollback.expired")]
     RollbackExpired { proposal: i64, rollback: String, cause: Expiry, detail: String },
+    /// A check's state changed, as the room's one judge (the console
+    /// holding the prober lease) evaluated it: every console of the room
+    /// shows this state and reason. `since_ms` is when the sample that
+    /// changed it was taken.
+    #[serde(rename = "check.state")]
+    CheckState { check: String, from: Health, to: Health, reason: String, since_ms: i64 },
     /// What happened to one notification of event `about` (its seq).
     #[serde(rename = "notify.delivery")]
     NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },

@@ -128,7 +128,14 @@ fn next_example(body: &Body) -> Option<Body> {
         Body::RollbackDecided { .. } => {
             Body::RollbackExpired { proposal: 4, rollback: s("previous-release"), cause: Expiry::Unanswered, detail: s("10m") }
         }
-        Body::RollbackExpired { .. } => Body::NotifyDelivery { notify: s("SLACK"), about: 1, ok: false, detail: s("HTTP 500") },
+        Body::RollbackExpired { .. } => Body::CheckState {
+            check: s("api"),
+            from: crate::metrics::Health::Ok,
+            to: crate::metrics::Health::Critical,
+            reason: s("latency_ms 1.5s > 1s (critical) for 3 samples"),
+            since_ms: 990,
+        },
+        Body::CheckState { .. } => Body::NotifyDelivery { notify: s("SLACK"), about: 1, ok: false, detail: s("HTTP 500") },
         Body::NotifyDelivery { .. } => return None,
     })
 }

@@ -192,6 +192,7 @@ impl Runs {
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => Folded::Ignored,
         }
     }

@@ -25,6 +25,9 @@ pub struct Row {
     pub last_latency_ms: Option<f64>,
     /// Every quantity of the last successful reading, for the detail view.
     pub last_reading: Option<Reading>,
+    /// Probed and judged by each console itself (`local = true`), never by
+    /// the room's prober.
+    pub local: bool,
 }
 
 impl Row {
@@ -76,6 +79,25 @@ impl Board {
         row.eval.observe(observation)
     }
 
+    /// Whether the checks the room's prober probes (all but the `local`
+    /// ones) take their state from the room's judge (see
+    /// [`Evaluator::set_following`]) rather than from this board.
+    pub fn follow_room(&mut self, following: bool) {
+        for row in self.rows.iter_mut().filter(|r| !r.local) {
+            row.eval.set_following(following);
+        }
+    }
+
+    /// The room's judge decided check `id`'s state: adopted by a row that
+    /// follows the room; returns its row and the change, if any.
+    pub fn adopt(&mut self, id: &str, to: Health, reason: &str, at_ms: i64) -> Option<(usize, Transition)> {
+        let (i, row) = self.rows.iter_mut().enumerate().find(|(_, r)| r.id == id)?;
+        if !row.eval.is_following() {
+            return None;
+        }
+        row.eval.adopt(to, reason.to_string(), at_ms).map(|t| (i, t))
+    }
+
     /// Marks checks without recent samples stale; returns the changes.
     pub fn tick(&mut self, now_ms: i64) -> Vec<(usize, Transition)> {
         self.rows.iter_mut().enumerate().filter_map(|(i, r)| r.eval.tick(now_ms).map(|t| (i, t))).collect()
@@ -119,6 +141,7 @@ fn row_for(check: &Check, defaults: &Defaults) -> Row {
         eval: Evaluator::new(config),
         last_latency_ms: None,
         last_reading: None,
+        local: check.local,
     }
 }
 

@@ -18,6 +18,12 @@
 //! * A `Transition` is emitted only when the health actually changes; while
 //!   already `Unknown`, a new error/NaN/stale condition just updates `reason()`.
 //! * Observations older than the latest one seen are ignored (return `None`).
+//! * A *following* evaluator (see [`Evaluator::set_following`]) judges
+//!   nothing itself: observations update its values, series and hysteresis
+//!   window, but its health and reason change only when the room's judge
+//!   says so ([`Evaluator::adopt`]). When it stops following it judges on
+//!   from the adopted state with the window it kept, so a console that takes
+//!   over as the room's judge continues where the last one left off.
 
 use std::collections::VecDeque;
 
@@ -118,6 +124,8 @@ pub struct Evaluator {
     consecutive_failures: u32,
     seen_value: bool,
     transitions: VecDeque<Transition>,
+    /// Health and reason come from the room's judge, not from here.
+    following: bool,
 }
 
 impl Evaluator {
@@ -137,7 +145,32 @@ impl Evaluator {
             consecutive_failures: 0,
             seen_value: false,
             transitions: VecDeque::with_capacity(TRANSITION_HISTORY),
+            following: false,
         }
+    }
+
+    /// Whether health and reason come from the room's judge ([`Evaluator::adopt`])
+    /// instead of from this evaluator's own judgment.
+    pub fn set_following(&mut self, following: bool) {
+        self.following = following;
+    }
+
+    pub fn is_following(&self) -> bool {
+        self.following
+    }
+
+    /// Takes the state the room's judge decided (`to`, because of
+    /// `reason`, since `at_ms`): a transition when it changes the health,
+    /// else only the reason is refreshed. Works whether or not following.
+    pub fn adopt(&mut self, to: Health, reason: String, at_ms: i64) -> Option<Transition> {
+        if to == self.health {
+            self.reason = reason;
+            return None;
+        }
+        let following = std::mem::replace(&mut self.following, false);
+        let transition = self.transition(to, at_ms, reason, self.last_value);
+        self.following = following;
+        transition
     }
 
     /// Feeds one probe outcome; returns the transition if health changed.
@@ -303,7 +336,9 @@ impl Evaluator {
             return self.transition(Health::Critical, at_ms, failed, None);
         };
         if current == BandLevel::Critical {
-            self.reason = failed;
+            if !self.following {
+                self.reason = failed;
+            }
             return None;
         }
         let raise = self.raise_after();
@@ -332,13 +367,18 @@ impl Evaluator {
     fn enter_unknown(&mut self, at_ms: i64, reason: String, value: Option<f64>) -> Option<Transition> {
         self.window.clear();
         if self.health == Health::Unknown {
-            self.reason = reason;
+            if !self.following {
+                self.reason = reason;
+            }
             return None;
         }
         self.transition(Health::Unknown, at_ms, reason, value)
     }
 
     fn transition(&mut self, to: Health, at_ms: i64, reason: String, value: Option<f64>) -> Option<Transition> {
+        if self.following {
+            return None;
+        }
         let transition =
             Transition { from: self.health, to, at_ms, reason: reason.clone(), value, recent: self.series.last_n(RECENT_VALUES) };
         let first = self.since_ms.is_none();

@@ -15,7 +15,8 @@ use crate::config::band::BandLevel;
 /// `Unknown` ranks above `Degraded` because it needs attention — we cannot
 /// see the check, so it might be critical — yet below `Critical`, because
 /// it is not *known* to be bad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Health {
     Ok,
     Acceptable,

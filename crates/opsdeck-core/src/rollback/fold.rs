@@ -167,6 +167,7 @@ impl Rollbacks {
             | Body::RunFinished { .. }
             | Body::SilenceSet { .. }
             | Body::SilenceLifted { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }

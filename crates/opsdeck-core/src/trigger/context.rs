@@ -121,6 +121,7 @@ impl Context {
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => {}
         }
     }

@@ -148,6 +148,7 @@ impl LaunchView {
             | Body::RollbackProposed { .. }
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => {}
         }
         if let Some(book) = self.current_runbook() {

@@ -119,35 +119,51 @@ impl MetricsView {
         self.board.rows.iter().position(|r| r.id == id)
     }
 
-    /// Applies a probe sample, recording any state change.
-    pub fn apply_sample(&mut self, sample: &Sample, filter: &str) {
+    /// Applies a probe sample (this console's, or the room's prober's);
+    /// returns the state change it caused here, if any (none on a row that
+    /// follows the room's judge).
+    pub fn apply_sample(&mut self, sample: &Sample, filter: &str) -> Option<Change> {
         let selected = self.selected_row(filter);
-        if let Some(t) = self.board.apply(sample) {
-            self.record(sample.check, t);
-        }
+        let change = self.board.apply(sample).map(|t| self.record(sample.check, t));
         self.keep_selection(selected, filter);
+        change
     }
 
-    /// Advances the clock: staleness.
-    pub fn tick(&mut self, now_ms: i64, filter: &str) {
+    /// Advances the clock: staleness; returns the changes.
+    pub fn tick(&mut self, now_ms: i64, filter: &str) -> Vec<Change> {
         let selected = self.selected_row(filter);
-        for (i, t) in self.board.tick(now_ms) {
+        let changes = self.board.tick(now_ms).into_iter().map(|(i, t)| self.record(i, t)).collect();
+        self.keep_selection(selected, filter);
+        changes
+    }
+
+    /// Whether the rows probed for the room follow the room's judge.
+    pub fn follow_room(&mut self, following: bool) {
+        self.board.follow_room(following);
+    }
+
+    /// The room's judge decided check `id`'s state: shown by a row that follows it.
+    pub fn adopt(&mut self, id: &str, to: Health, reason: &str, at_ms: i64, filter: &str) {
+        let selected = self.selected_row(filter);
+        if let Some((i, t)) = self.board.adopt(id, to, reason, at_ms) {
             self.record(i, t);
         }
         self.keep_selection(selected, filter);
     }
 
-    fn record(&mut self, check: usize, t: Transition) {
+    fn record(&mut self, check: usize, t: Transition) -> Change {
         let id = self.board.rows.get(check).map_or("?", |r| r.id.as_str());
         tracing::info!(check = id, from = t.from.label(), to = t.to.label(), "{}", t.reason);
         // Newest first, by the time the change happened.
         let at = self.changes.iter().position(|c| c.at_ms <= t.at_ms).unwrap_or(self.changes.len());
-        self.changes.insert(at, Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason });
+        let change = Change { at_ms: t.at_ms, check, from: t.from, to: t.to, reason: t.reason };
+        self.changes.insert(at, change.clone());
         self.changes.truncate(CHANGES_KEPT);
         if self.changes_scroll > 0 {
             // Keep the user's place while they read older changes.
             self.changes_scroll = (self.changes_scroll + 1).min(self.changes.len().saturating_sub(1));
         }
+        change
     }
 
     /// Re-sorting must not move the cursor off the check the user was on.

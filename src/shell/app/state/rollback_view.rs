@@ -222,7 +222,8 @@ impl RollbackView {
                 let Some(p) = self.rollbacks.proposal(proposal).cloned() else { return Vec::new() };
                 let counts = p.decision_seq == Some(event.seq);
                 let mine = if no_answer {
-                    p.console == self.console && event.actor == *me
+                    // The judge that decided the countdown runs it.
+                    self.deadlines_decided.contains(&proposal) && event.actor == *me
                 } else {
                     event.actor == *me && self.my_decisions.remove(&proposal).is_some()
                 };
@@ -274,6 +275,7 @@ impl RollbackView {
             | Body::RollbackRequested { .. }
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
+            | Body::CheckState { .. }
             | Body::NotifyDelivery { .. } => Vec::new(),
         }
     }

@@ -271,3 +271,40 @@ fn holding_since_is_the_last_transition_to_holding_not_the_first_sample() {
     feed(&mut late, 2, &[100.0]);
     assert_eq!(late.holding_since(), None, "its first state holds");
 }
+
+#[test]
+fn a_follower_judges_nothing_itself_and_a_judge_continues_from_what_it_adopted() {
+    // The judge and the follower see the same samples.
+    let mut judge = evaluator(2, 2);
+    let mut follower = evaluator(2, 2);
+    follower.set_following(true);
+    let values = [100.0, 1500.0, 1500.0, 1500.0];
+    let judged = feed(&mut judge, 1, &values);
+    assert!(feed(&mut follower, 1, &values).is_empty(), "a follower makes no transition of its own");
+    assert_eq!(follower.health(), Health::Unknown);
+    assert_eq!(follower.reason(), "no data yet");
+    assert_eq!(follower.last_value(), Some(1500.0), "but it keeps the values");
+    assert_eq!(follower.series().len(), 4);
+    assert!(follower.tick(999_000).is_none(), "nor a stale one");
+    assert!(follower.observe(Observation::error(5_000, "connection refused")).is_none());
+    assert_eq!(follower.reason(), "no data yet", "errors do not rewrite the room's reason");
+
+    // It shows what the judge decided, in the judge's words.
+    let mut follower = evaluator(2, 2);
+    follower.set_following(true);
+    feed(&mut follower, 1, &values);
+    for t in &judged {
+        let adopted = follower.adopt(t.to, t.reason.clone(), t.at_ms).expect("a change of health");
+        assert_eq!((adopted.from, adopted.to), (t.from, t.to));
+    }
+    assert_eq!((follower.health(), follower.reason(), follower.since_ms()), (judge.health(), judge.reason(), judge.since_ms()));
+    assert!(follower.adopt(Health::Critical, "refreshed".into(), 9_000).is_none(), "the same health only refreshes the reason");
+    assert_eq!(follower.reason(), "refreshed");
+
+    // Taking over: it judges on from the adopted state and its window.
+    follower.set_following(false);
+    let back = feed(&mut follower, 10, &[100.0, 100.0]);
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].from, Health::Critical);
+    assert_eq!(back[0].to, Health::Ok);
+}

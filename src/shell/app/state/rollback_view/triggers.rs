@@ -1,8 +1,11 @@
-//! The triggers on the clock: [`RollbackView::tick`] evaluates them,
+//! The triggers on the clock: [`RollbackView::tick`] evaluates them on
+//! every console (for the rollback pane), but only the room's judge — the
+//! console that probes for the room, or the only console of its journal —
 //! records a firing (and a proposal) once per trigger across the room (see
-//! [`opsdeck_core::rollback`]), and, on the console that recorded a
-//! proposal, records its expiry (its conditions cleared, or `expire_after`
-//! passed unanswered) and decides its countdown. A countdown that ends
+//! [`opsdeck_core::rollback`]), records a proposal's expiry (its
+//! conditions cleared, or `expire_after` passed unanswered) and decides its
+//! countdown, whichever console recorded the proposal: a judge that takes
+//! over mid-countdown continues it from the journal. A countdown that ends
 //! unanswered with `on_no_answer = "run"` stands in for a person pressing
 //! run: under the two-person rule (the rollback's own, or an open
 //! incident's severity) it records a request and waits for a second
@@ -50,7 +53,8 @@ impl RollbackView {
     pub fn tick(&mut self, cx: &mut Cx) -> Vec<Effect> {
         let now = cx.now_ms();
         let reports = self.triggers.evaluate(now);
-        let may_write = !cx.room().read_only() && cx.room().store().online;
+        // One judge per room: only the console that probes for it decides.
+        let may_write = !cx.room().read_only() && cx.room().store().online && cx.room().probing().decides();
         let mut effects = Vec::new();
         for report in &reports {
             let Status::Firing(f) = &report.status else { continue };
@@ -104,7 +108,7 @@ impl RollbackView {
             .rollbacks
             .proposals
             .iter()
-            .filter(|p| p.console == self.console && !self.settled.contains(&p.seq) && !self.my_decisions.contains_key(&p.seq))
+            .filter(|p| !self.settled.contains(&p.seq) && !self.my_decisions.contains_key(&p.seq))
             .filter_map(|p| {
                 let rule = self.triggers.rules().iter().find(|r| r.id == p.trigger)?;
                 let (cause, detail) = expiry::due(p, rule, now)?;
@@ -131,7 +135,7 @@ impl RollbackView {
             .rollbacks
             .proposals
             .iter()
-            .filter(|p| p.console == self.console && p.remaining_ms(now) == Some(0) && !self.deadlines_decided.contains(&p.seq))
+            .filter(|p| p.remaining_ms(now) == Some(0) && !self.deadlines_decided.contains(&p.seq))
             .map(|p| (p.seq, p.rollback.clone(), p.on_no_answer == "cancel"))
             .collect();
         let mut effects = Vec::new();
