@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use crate::metrics::Health;
+use serde::{Deserialize, Serialize};
 
 pub mod vocabulary;
 

@@ -273,6 +273,7 @@ mod incidents {
 mod countdown;
 mod launch;
 
+mod judge;
 mod offline;
 mod proposals;
 mod rollback;

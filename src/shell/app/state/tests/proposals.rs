@@ -2,7 +2,7 @@
 //! two-person rule ending in a request, proposals expiring (recovered, or
 //! unanswered) and frozen into advice.
 
-use super::rollback::{PLAN, console, console_with, fire, msg, select, started};
+use super::rollback::{PLAN, console, console_with, fire, judge_and_follower, msg, select, started};
 use super::room::Room;
 use super::*;
 use crate::adapters::journal::Verdict;
@@ -139,6 +139,7 @@ fn a_proposal_expires_once_when_the_api_recovers_and_then_cannot_be_confirmed_ve
 fn an_unanswered_proposal_expires_after_expire_after() {
     let plan = PLAN.replace("mode = \"auto\"", "mode = \"confirm\"\nexpire_after = \"1m\"");
     let (mut alice, mut bob, mut room) = (console_with(&plan, "alice"), console_with(&plan, "bob"), Room::default());
+    judge_and_follower(&mut alice, &mut bob);
     let a = fire(&mut alice, 2_000);
     room.append(&alice, a);
     room.deliver(&mut alice);
@@ -146,7 +147,7 @@ fn an_unanswered_proposal_expires_after_expire_after() {
     alice.set_now(61_999);
     assert!(alice.tick_triggers().is_empty(), "not a minute yet");
     bob.set_now(62_000);
-    assert!(bob.tick_triggers().is_empty(), "bob did not record it: he does not expire it");
+    assert!(bob.tick_triggers().is_empty(), "bob follows the room's judge: he does not expire it");
     alice.set_now(62_000);
     let expired = alice.tick_triggers();
     assert!(

@@ -6,6 +6,7 @@
 use super::room::Room;
 use super::*;
 use crate::adapters::journal::{Subject, Verdict};
+use crate::shell::app::probing::Probing;
 use crate::shell::app::state::TYPE_ID;
 
 pub(super) const PLAN: &str = r#"
@@ -259,16 +260,23 @@ fn a_firing_is_recorded_once_and_a_veto_from_another_console_stops_it() {
     assert_eq!(text, "#5 Vetoed rollback plain");
 }
 
+/// `alice` probes and judges for the room; `bob` follows her.
+pub(super) fn judge_and_follower(alice: &mut State, bob: &mut State) {
+    alice.set_probing(Probing::ForRoom { since_ms: 0 });
+    bob.set_probing(Probing::Following { prober: alice.room().actor().clone(), since_ms: 0 });
+}
+
 #[test]
-fn no_answer_runs_it_on_the_console_that_recorded_the_proposal() {
+fn no_answer_runs_it_on_the_rooms_judge() {
     let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
+    judge_and_follower(&mut alice, &mut bob);
     let a = fire(&mut alice, 2_000);
     room.append(&alice, a);
     room.deliver(&mut alice);
     room.deliver(&mut bob);
     bob.apply_sample(&super::ok(0, 2_000, 5_000.0));
     bob.set_now(12_500);
-    assert!(bob.tick_triggers().is_empty(), "bob did not record it: he does not decide");
+    assert!(bob.tick_triggers().is_empty(), "bob follows the room's judge: he does not decide");
     alice.set_now(11_000);
     assert!(alice.tick_triggers().is_empty(), "the countdown is not over");
     alice.set_now(12_100);
@@ -285,6 +293,34 @@ fn no_answer_runs_it_on_the_console_that_recorded_the_proposal() {
     assert!(matches!(claim.as_slice(), [Effect::Append(Body::RunClaimed { .. })]), "{claim:?}");
     room.append(&alice, claim);
     assert_eq!(started(&room.deliver(&mut alice)), vec!["echo rolling back".to_string()]);
+}
+
+#[test]
+fn a_judge_that_takes_over_mid_countdown_decides_it_once() {
+    let (mut alice, mut bob, mut room) = (console("alice"), console("bob"), Room::default());
+    judge_and_follower(&mut alice, &mut bob);
+    let a = fire(&mut alice, 2_000);
+    room.append(&alice, a);
+    room.deliver(&mut alice);
+    room.deliver(&mut bob);
+    // Alice is gone before the countdown ends; bob takes the lease.
+    bob.set_now(5_000);
+    assert!(bob.tick_triggers().is_empty(), "following: nothing to decide");
+    bob.set_probing(Probing::ForRoom { since_ms: 6_000 });
+    bob.apply_sample(&super::ok(0, 6_000, 5_000.0));
+    bob.set_now(11_000);
+    assert!(bob.tick_triggers().is_empty(), "the countdown from the journal is not over");
+    bob.set_now(12_100);
+    let decided = bob.tick_triggers();
+    assert!(
+        matches!(decided.as_slice(), [Effect::Append(Body::RollbackDecided { verdict: Verdict::Run, no_answer: true, proposal: 2, .. })]),
+        "the proposal alice recorded, decided by bob: {decided:?}"
+    );
+    room.append(&bob, decided);
+    bob.set_now(12_200);
+    assert!(bob.tick_triggers().is_empty(), "decided once");
+    let claim = room.deliver(&mut bob);
+    assert!(matches!(claim.as_slice(), [Effect::Append(Body::RunClaimed { .. })]), "the judge that decided runs it: {claim:?}");
 }
 
 #[test]
