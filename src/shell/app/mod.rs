@@ -12,7 +12,7 @@
 //! changed something; the loop ([`run`]) feeds it from the terminal, the
 //! probes, the journal and a timer. The ui reads the state through accessors. Around it: plain vocabularies shared
 //! with the ui ([`panes`], [`purpose`], [`form`], [`pending`], [`live`]),
-//! whose eyes it shows ([`probing`]), keys to actions ([`keys`], [`palette`]), and the loop's helpers
+//! whose eyes it shows ([`probing`], and the loop's side of it, [`room_eyes`]), keys to actions ([`keys`], [`palette`]), and the loop's helpers
 //! ([`journal_link`], [`step_runner`]).
 
 pub mod console;
@@ -26,6 +26,7 @@ pub mod pending;
 pub mod probing;
 pub mod purpose;
 pub mod room;
+pub mod room_eyes;
 pub mod run;
 pub mod state;
 pub mod step_runner;

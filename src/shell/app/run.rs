@@ -1,5 +1,6 @@
 //! The console loop: feeds the [`Console`] from its sources and paces its
-//! frames. It waits in `select!` on the keyboard, probe samples, the
+//! frames. It waits in `select!` on the keyboard, probe samples, the room's
+//! eyes (who probes, the room's samples: see [`super::room_eyes`]), the
 //! journal link, the step runner, signals and a one-second clock, turns
 //! each into a [`Msg`], and draws when the console says something changed,
 //! at most once per frame interval, each frame wrapped in a synchronized
@@ -21,7 +22,9 @@ use super::journal_link::JournalLink;
 use super::step_runner::{RunNews, StepRunner};
 use crate::adapters::journal::Journal;
 use crate::adapters::probe::ProbeEnv;
-use crate::adapters::probe::schedule::{self, now_ms};
+use super::probing::Probing;
+use super::room_eyes::{EyesNews, RoomEyes};
+use crate::adapters::probe::schedule::{ProbeSet, now_ms};
 use crate::shell::keymap::Key;
 use crate::shell::look::Look;
 use crate::shell::theme::ThemeLoader;
@@ -57,7 +60,8 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     let mut signals = Signals::listen().wrap_err("cannot listen for signals")?;
     let (tx, samples) = mpsc::channel(4096);
     let mut samples = crate::adapters::samples::record_through(samples, plan, opts.journal.room());
-    let tasks = schedule::spawn_all(&plan.checks, &plan.defaults, &env, tx);
+    let mut probes = ProbeSet::new(&plan.checks, &plan.defaults, &env, tx);
+    let mut eyes = RoomEyes::start(plan, &opts.journal);
     // Restores the terminal when dropped: on quit, on error, on a signal;
     // on a panic the crash hook does (not ratatui's hook: see `crash`).
     let terminal_in_use = crate::shell::crash::TerminalInUse::claim();
@@ -70,6 +74,8 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     }
     let state = starting_state(plan, &look.theme.name, &opts.journal, launch, now_ms()).await;
     let mut console = Console::new(terminal, state, look, parts(plan, opts));
+    probe_for(&mut probes, eyes.probing());
+    console.handle(Msg::Probing(eyes.probing().clone()));
     let mut events = EventStream::new();
     let mut last_frame = Instant::now() - FRAME;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
@@ -103,13 +109,28 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
                 break Ok(Ended::Signal(signal));
             }
             Some(sample) = samples.recv() => {
+                eyes.probed(&sample);
                 let mut flow = console.handle(Msg::Sample(sample));
                 // Coalesce whatever else already arrived into the same frame.
                 while let Ok(more) = samples.try_recv() {
+                    eyes.probed(&more);
                     flow = console.handle(Msg::Sample(more));
                 }
                 flow
             }
+            news = eyes.next() => match news {
+                EyesNews::Probing(probing) => {
+                    probe_for(&mut probes, &probing);
+                    console.handle(Msg::Probing(probing))
+                }
+                EyesNews::Samples(batch) => {
+                    let mut flow = Flow::Continue;
+                    for sample in batch {
+                        flow = console.handle(Msg::Sample(sample));
+                    }
+                    flow
+                }
+            },
             Some(msg) = console.next_inbound() => console.handle(msg),
             _ = sleep_until(frame_due), if console.wants_frame() => Flow::Continue,
             _ = sleep_until(next_tick) => {
@@ -121,9 +142,10 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
             break Ok(Ended::Quit);
         }
     };
-    for t in tasks {
-        t.abort();
-    }
+    drop(probes);
+    // Hand the room's probing to another console at once (bounded: a store
+    // that does not answer leaves the lease to expire).
+    eyes.release().await;
     let remains = console.into_remains();
     if !matches!(result, Ok(Ended::Quit)) {
         // Give the terminal back first: the person sees the console end at
@@ -132,6 +154,13 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
         wind_down(remains).await;
     }
     result
+}
+
+/// Probes the checks `probing` says this console probes: all of them, or
+/// only the `local` ones while the room's prober probes the rest.
+fn probe_for(probes: &mut ProbeSet, probing: &Probing) {
+    let all = probing.probes_room_checks();
+    probes.probe_only(|check| all || check.local);
 }
 
 /// The journal link (notifying through the plan's webhooks) and the step runner.

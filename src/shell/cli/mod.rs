@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod import;
 mod mark;
+mod room_status;
 mod run;
 pub mod status;
 pub mod triggers;
@@ -87,6 +88,8 @@ pub enum Command {
     },
     /// Poll every check once, print a table (or JSON) and exit by the worst
     /// state: 0 ok/acceptable, 1 degraded, 2 critical, 3 unknown, 4 invalid plan.
+    /// With --store postgres://… probe nothing: print the room's current
+    /// states as its one prober judged them.
     Status {
         /// The plan file (TOML).
         plan: std::path::PathBuf,
@@ -124,8 +127,9 @@ pub enum Command {
         plan: Option<std::path::PathBuf>,
     },
     /// List the plan's triggers (conditions, mode, grace, cooldown), or with
-    /// --replay show what they would have done over the samples the console
-    /// recorded for the room (the last hour), without doing anything.
+    /// --replay show what they would have done over the room's recorded
+    /// samples (with --store postgres://… the room's prober's, kept 24 h;
+    /// else this machine's console's, kept one hour), without doing anything.
     Triggers {
         /// The plan file (TOML).
         plan: std::path::PathBuf,
@@ -133,7 +137,7 @@ pub enum Command {
         /// markers and silences; print a timeline of what would have happened.
         #[arg(long)]
         replay: bool,
-        /// How far back to replay (samples are kept for one hour).
+        /// How far back to replay.
         #[arg(long, default_value = "1h", value_name = "DURATION")]
         since: opsdeck_core::config::TimeSpan,
         /// Print JSON instead.
@@ -165,7 +169,10 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             let _log = crate::logging::init(&cli.log_level)?;
             runtime()?.block_on(run::run(plan, &console))
         }
-        Command::Status { ref plan, json } => Ok(runtime()?.block_on(status::run(plan, json))),
+        Command::Status { ref plan, json } => {
+            let from_room = cli.store.as_deref().filter(|s| s.starts_with("postgres")).map(|store| status::FromRoom { store, room: cli.room.as_deref() });
+            Ok(runtime()?.block_on(status::run(plan, json, from_room)))
+        }
         Command::Export { incident, ref plan } => {
             runtime()?.block_on(export::run(incident, plan.as_deref(), cli.store.as_deref(), cli.room.as_deref()))
         }

@@ -1,5 +1,7 @@
 //! `opsdeck status PLAN [--json]`: poll every check once, all in parallel,
-//! print a table or JSON, and exit by the worst state — a deploy gate.
+//! print a table or JSON, and exit by the worst state — a deploy gate. With
+//! `--store postgres://…` it probes nothing and prints the room's current
+//! states instead (see [`super::room_status`]).
 //! Secrets are masked in both (see [`crate::secrets`]).
 
 use std::path::Path;
@@ -7,6 +9,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use crate::adapters::journal::AnyStore;
 use crate::adapters::probe::ProbeEnv;
 use crate::adapters::probe::schedule::probe_check_once;
 use crate::secrets::Redactor;
@@ -40,7 +43,13 @@ pub fn exit_code(h: Health) -> u8 {
     }
 }
 
-pub async fn run(path: &Path, json: bool) -> ExitCode {
+/// Where `status` reads the room from instead of probing (`--store postgres://…`).
+pub struct FromRoom<'a> {
+    pub store: &'a str,
+    pub room: Option<&'a str>,
+}
+
+pub async fn run(path: &Path, json: bool, from_room: Option<FromRoom<'_>>) -> ExitCode {
     let loaded = config::load_plan(path);
     let sources: Vec<&config::Source> = loaded.source.iter().collect();
     let Some(plan) = loaded.plan else {
@@ -52,13 +61,23 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     debug_assert_eq!(loaded.diagnostics.count(Level::Error), 0);
     let secrets = Redactor::for_process(Some(&plan));
     crate::secrets::install(secrets.clone());
-    let env = ProbeEnv::from_process(plan.base_dir.clone());
-    let runs = plan.checks.iter().enumerate().map(|(i, c)| probe_check_once(i, c, &plan.defaults, &env));
-    let samples = futures::future::join_all(runs).await;
-    let mut board = Board::from_plan(&plan);
-    for s in &samples {
-        board.apply(s);
-    }
+    let board = match from_room {
+        Some(from) => {
+            let room = from.room.map_or_else(|| plan.deck.room(), str::to_string);
+            let read = async { super::room_status::room_board(&plan, &AnyStore::open(Some(from.store))?, &room).await };
+            match read.await {
+                Ok((board, who)) => {
+                    eprintln!("{}", secrets.redact(&who));
+                    board
+                }
+                Err(e) => {
+                    eprintln!("cannot read the room's states: {}", secrets.redact(&format!("{e:#}")));
+                    return ExitCode::from(exit_code(Health::Unknown));
+                }
+            }
+        }
+        None => probed_board(&plan).await,
+    };
     let statuses: Vec<CheckStatus> = board.rows.iter().map(|r| status_of(r, &secrets)).collect();
     if json {
         match serde_json::to_string_pretty(&statuses) {
@@ -75,6 +94,18 @@ pub async fn run(path: &Path, json: bool) -> ExitCode {
     }
     let worst = board.rows.iter().map(|r| exit_code(r.health())).max().unwrap_or(0);
     ExitCode::from(worst)
+}
+
+/// Every check probed once, all in parallel, and judged.
+async fn probed_board(plan: &config::Plan) -> Board {
+    let env = ProbeEnv::from_process(plan.base_dir.clone());
+    let runs = plan.checks.iter().enumerate().map(|(i, c)| probe_check_once(i, c, &plan.defaults, &env));
+    let samples = futures::future::join_all(runs).await;
+    let mut board = Board::from_plan(plan);
+    for s in &samples {
+        board.apply(s);
+    }
+    board
 }
 
 fn status_of(r: &Row, secrets: &Redactor) -> CheckStatus {

@@ -1,7 +1,10 @@
 //! `opsdeck triggers PLAN [--replay] [--since 1h] [--json]`: the plan's
 //! triggers (conditions, mode, grace, cooldown), or, with `--replay`, what
-//! they would have done over the samples the console recorded for the
-//! room, with the room's markers and silences. Nothing is run or appended.
+//! they would have done over the room's recorded samples — in a shared
+//! (PostgreSQL) room the samples its one prober wrote to the room's store,
+//! so every console replays the same history; alone, those this machine's
+//! console recorded — with the room's markers and silences. Nothing is run
+//! or appended.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,7 +14,8 @@ use serde::Serialize;
 
 use crate::adapters::journal::{AnyStore, Event, read_all};
 use crate::adapters::probe::schedule::now_ms;
-use crate::adapters::samples::{self, SampleDb};
+use crate::adapters::prober::{ROOM_RETENTION_MS, room_samples};
+use crate::adapters::samples::{self, RecordedSample, SampleDb};
 use opsdeck_core::config::sections::{Combine, OnNoAnswer, TriggerMode};
 use opsdeck_core::config::{self, Plan, TimeSpan};
 use opsdeck_core::format::clock;
@@ -139,22 +143,10 @@ struct HappeningJson<'a> {
 async fn replay_room(plan: &Plan, room: &str, args: &Args<'_>) -> Result<ExitCode> {
     let now = now_ms();
     let since_ms = now.saturating_sub(i64::try_from(args.since.get().as_millis()).unwrap_or(i64::MAX));
-    let path = samples::path_for(room).ok_or_else(|| color_eyre::eyre::eyre!("no state directory (is HOME set?) to read samples from"))?;
-    let recorded = match SampleDb::open_existing(&path).await? {
-        Some(db) => {
-            let rows = db.read_since(since_ms).await?;
-            db.close().await;
-            rows
-        }
-        None => Vec::new(),
-    };
+    let (recorded, kept_where) = recorded_samples(args.store, room, since_ms).await?;
     let mut notes = Vec::new();
     if recorded.is_empty() {
-        let msg = format!(
-            "no recorded samples for room {room} in the last {}: the console (`opsdeck run`) records them to {} and keeps one hour",
-            args.since,
-            path.display()
-        );
+        let msg = format!("no recorded samples for room {room} in the last {}: {kept_where}", args.since);
         if args.json {
             print_json(&ReplayJson { room, since_ms, samples: 0, timeline: Vec::new(), notes: vec![msg] });
         } else {
@@ -210,6 +202,30 @@ pub fn timeline_text(timeline: &[Happening], tz: &jiff::tz::TimeZone) -> String 
 }
 
 /// The room's events; an SQLite room that does not exist yet has none (and is not created).
+/// The samples of `room` taken since `since_ms`, oldest first: the room's
+/// own (written by its one prober) in a shared store, else those this
+/// machine's consoles recorded; and where such samples are kept, for when
+/// there are none.
+async fn recorded_samples(store: Option<&str>, room: &str, since_ms: i64) -> Result<(Vec<RecordedSample>, String)> {
+    if let Some(url) = store.filter(|s| s.starts_with("postgres"))
+        && let AnyStore::Postgres(pg) = AnyStore::open(Some(url))?
+    {
+        let rows = room_samples::read_since_ms(&pg, room, since_ms).await.wrap_err_with(|| format!("reading the samples of room {room}"))?;
+        let hours = ROOM_RETENTION_MS / 3_600_000;
+        return Ok((rows, format!("the room's prober records them to the room's store and keeps {hours} h")));
+    }
+    let path = samples::path_for(room).ok_or_else(|| color_eyre::eyre::eyre!("no state directory (is HOME set?) to read samples from"))?;
+    let rows = match SampleDb::open_existing(&path).await? {
+        Some(db) => {
+            let rows = db.read_since(since_ms).await?;
+            db.close().await;
+            rows
+        }
+        None => Vec::new(),
+    };
+    Ok((rows, format!("the console (`opsdeck run`) records them to {} and keeps one hour", path.display())))
+}
+
 async fn journal_events(store: Option<&str>, room: &str) -> Result<Vec<Event>> {
     let store = AnyStore::open(store)?;
     if let AnyStore::Sqlite(s) = &store
