@@ -7,6 +7,14 @@
 -- server from session_user). An observer may read the room, LISTEN for new
 -- events and show presence, but not append: a console connected as an
 -- observer is read-only without any flag, and the server refuses its appends.
+--
+-- The room's probing (room_samples, room_prober): an operator may take the
+-- room's prober lease (insert, renew and release its row, and take over an
+-- expired one), write samples (the sequence hands out their ids) and prune
+-- old ones. An observer may only read both: it sees who probes and follows
+-- the room's samples, but can never be the prober, since it could not write
+-- what it probed (with nobody probing, its console probes for itself alone).
+--
 -- Run `opsdeck run … --store postgres://…` once as the owner first, so the
 -- tables exist. Each role needs LOGIN and a way to authenticate (pg_hba.conf).
 
@@ -14,6 +22,10 @@ GRANT SELECT ON journal_rooms, journal_events, journal_presence, _opsdeck_journa
 GRANT INSERT (room, seq, at_ms, actor, kind, version, payload, key) ON journal_events TO :"operator";
 GRANT INSERT, UPDATE ON journal_rooms TO :"operator";
 GRANT INSERT, UPDATE ON journal_presence TO :"operator";
+GRANT SELECT, INSERT, DELETE ON room_samples TO :"operator";
+GRANT USAGE ON SEQUENCE room_samples_id_seq TO :"operator";
+GRANT SELECT, INSERT, UPDATE, DELETE ON room_prober TO :"operator";
 
 GRANT SELECT ON journal_rooms, journal_events, journal_presence, _opsdeck_journal_migrations TO :"observer";
 GRANT INSERT, UPDATE ON journal_presence TO :"observer";
+GRANT SELECT ON room_samples, room_prober TO :"observer";

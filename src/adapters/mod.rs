@@ -2,10 +2,12 @@
 //! stores (SQLite, PostgreSQL with LISTEN/NOTIFY, the offline spool), the
 //! probers and their scheduler, running commands, notification delivery,
 //! the recorded samples file, and reading the plan's Markdown documents.
+//! `prober`: one prober per shared room (the lease, the room's samples).
 
 pub mod exec;
 pub mod journal;
 pub mod launch_docs;
 pub mod notify;
 pub mod probe;
+pub mod prober;
 pub mod samples;

@@ -26,6 +26,12 @@ pub fn is_read_only(err: &Report) -> bool {
     err.chain().any(|e| e.is::<ReadOnly>() || e.is::<Denied>())
 }
 
+/// Whether `err` is the database's refusal because of the role the console
+/// is connected as ([`Denied`]), rather than this console's own read-only flag.
+pub fn is_denied(err: &Report) -> bool {
+    err.chain().any(|e| e.is::<Denied>())
+}
+
 /// Whether `err` means "the store could not be reached" (network, server
 /// shutting down, connection killed, pool timeout) rather than "the store
 /// answered no" (constraint, bad data, bug). Only the former is spooled.

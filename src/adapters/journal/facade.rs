@@ -309,6 +309,17 @@ impl Journal {
         self.inner.store.subscribe(&self.inner.room)
     }
 
+    /// Changes whenever the room's samples table was written (PostgreSQL
+    /// only: `None` for SQLite, which has no room samples), heard on the
+    /// `LISTEN` connection of [`Journal::subscribe`], so it fires while a
+    /// subscription runs; see [`PgStore::samples_wake`](super::PgStore::samples_wake).
+    pub fn samples_wake(&self) -> Option<watch::Receiver<()>> {
+        match &self.inner.store {
+            AnyStore::Postgres(pg) => Some(pg.samples_wake(&self.inner.room)),
+            AnyStore::Sqlite(_) => None,
+        }
+    }
+
     /// Records this console as present (allowed on read-only consoles:
     /// presence is not an event).
     pub async fn heartbeat(&self) -> Result<()> {

@@ -3,25 +3,48 @@
 //! [`Wake::Resync`] after every (re)connect, since notifications sent while
 //! it was disconnected are gone. Reconnects forever, with backoff, until
 //! the receiver is dropped.
+//!
+//! The same connection hears the room's sample notifications (payload
+//! [`SAMPLES_PAYLOAD`], from `adapters::prober::room_samples`): they are
+//! [`Wake::Samples`], which pokes the room's samples wake (see
+//! `PgStore::samples_wake`) and never reaches the journal's subscriber, for
+//! whom there is nothing to sync (and a stream of them must not crowd event
+//! wakes out of its channel). Every (re)connect pokes it too.
 
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::store::{Wake, signal};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// The payload of a notification that the room's samples table was written.
+pub(crate) const SAMPLES_PAYLOAD: &str = "s";
+
 /// Starts listening on `channel`; see [`Wake`] for what the receiver gets.
-pub(crate) fn spawn(options: PgConnectOptions, channel: String) -> mpsc::Receiver<Wake> {
+/// Sample notifications poke `samples` instead.
+pub(crate) fn spawn(options: PgConnectOptions, channel: String, samples: watch::Sender<()>) -> mpsc::Receiver<Wake> {
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(run(options, channel, tx));
+    tokio::spawn(run(options, channel, tx, samples));
     rx
 }
 
-async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>) {
+/// What a notification's payload means: the seq of an appended event,
+/// samples written, or (anything else) unknown, so read everything.
+fn wake_of(payload: &str) -> Wake {
+    if payload == SAMPLES_PAYLOAD {
+        return Wake::Samples;
+    }
+    match payload.parse() {
+        Ok(seq) => Wake::Appended { seq },
+        Err(_) => Wake::Resync,
+    }
+}
+
+async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>, samples: watch::Sender<()>) {
     let mut backoff = FIRST_BACKOFF;
     loop {
         match listen(&options, &channel).await {
@@ -29,6 +52,7 @@ async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>)
                 backoff = FIRST_BACKOFF;
                 // LISTEN is active before this wake, so nothing committed
                 // after the consumer's resync read can be missed.
+                samples.send_replace(());
                 if !signal(&tx, Wake::Resync) {
                     return;
                 }
@@ -38,19 +62,26 @@ async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>)
                         r = listener.try_recv() => r,
                     };
                     let wake = match received {
-                        Ok(Some(n)) => match n.payload().parse() {
-                            Ok(seq) => Wake::Appended { seq },
-                            Err(_) => Wake::Resync,
-                        },
+                        Ok(Some(n)) => wake_of(n.payload()),
                         // The connection dropped and sqlx re-listened: anything
-                        // sent meanwhile is lost, so resync.
-                        Ok(None) => Wake::Resync,
+                        // sent meanwhile is lost, so resync (the samples too).
+                        Ok(None) => {
+                            samples.send_replace(());
+                            Wake::Resync
+                        }
                         Err(err) => {
                             tracing::debug!("journal listener on {channel}: {err}");
                             break;
                         }
                     };
-                    if !signal(&tx, wake) {
+                    let alive = match wake {
+                        Wake::Samples => {
+                            samples.send_replace(());
+                            true
+                        }
+                        Wake::Resync | Wake::Appended { .. } => signal(&tx, wake),
+                    };
+                    if !alive {
                         return;
                     }
                 }
@@ -76,4 +107,17 @@ async fn listen(options: &PgConnectOptions, channel: &str) -> Result<PgListener,
     listener.ignore_pool_close_event(true);
     listener.listen(channel).await?;
     Ok(listener)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_event_seqs_samples_or_unknown() {
+        assert_eq!(wake_of("42"), Wake::Appended { seq: 42 });
+        assert_eq!(wake_of(SAMPLES_PAYLOAD), Wake::Samples);
+        assert_eq!(wake_of("garbage"), Wake::Resync);
+        assert_eq!(wake_of(""), Wake::Resync);
+    }
 }

@@ -27,8 +27,9 @@ pub mod sqlite;
 pub mod store;
 
 pub use any_store::AnyStore;
-pub use error::{ReadOnly, Unreachable, is_read_only, is_unreachable};
+pub use error::{Denied, ReadOnly, Unreachable, is_denied, is_read_only, is_unreachable};
 pub use facade::{Appended, Health, Journal, Upkeep};
+pub(crate) use listen::SAMPLES_PAYLOAD;
 pub use opsdeck_core::event;
 pub use opsdeck_core::event::{Actor, Body, Event, Expiry, NewEvent, Outcome, Role, Status, Subject, Verdict};
 pub use postgres::PgStore;

@@ -12,15 +12,20 @@
 //! connection must answer its ping before use within [`PING_TIMEOUT`]: one
 //! the network lost without a word (a partition, a failover) is dropped
 //! instead of holding the first operation after recovery.
+//!
+//! The room's probing (`adapters::prober`) shares this store: its pool,
+//! [`PgStore::guarded`] and the one `LISTEN` connection per subscription,
+//! whose sample notifications reach [`PgStore::samples_wake`].
 
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result, WrapErr, eyre};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
-use tokio::sync::{OnceCell, mpsc};
+use tokio::sync::{OnceCell, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
@@ -57,6 +62,9 @@ pub struct PgStore {
     /// For the LISTEN connections of subscribers (boxed: it is large).
     options: Arc<PgConnectOptions>,
     migrated: Arc<OnceCell<()>>,
+    /// Per room, poked by the listener when samples were written (see
+    /// [`PgStore::samples_wake`]).
+    samples: Arc<Mutex<HashMap<String, watch::Sender<()>>>>,
 }
 
 impl PgStore {
@@ -89,7 +97,7 @@ impl PgStore {
                 })
             })
             .connect_lazy_with(options.clone());
-        PgStore { pool, options: Arc::new(options), migrated: Arc::new(OnceCell::new()) }
+        PgStore { pool, options: Arc::new(options), migrated: Arc::new(OnceCell::new()), samples: Arc::default() }
     }
 
     /// Connects and migrates now, failing if the server cannot be reached.
@@ -164,7 +172,7 @@ impl PgStore {
 
     /// Runs `op`, failing it as [`Unreachable`] as soon as the server is
     /// found refusing connections while `op` waits.
-    async fn guarded<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
+    pub(crate) async fn guarded<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
         tokio::select! {
             result = op => result,
             why = refusal(&self.options) => Err(Report::new(Unreachable(why))),
@@ -173,9 +181,29 @@ impl PgStore {
 
     /// Wakes for `room` from a dedicated `LISTEN` connection, reconnecting
     /// forever with backoff; see [`Wake`] for the contract. The task ends
-    /// when the receiver is dropped.
+    /// when the receiver is dropped. The same connection hears the room's
+    /// sample notifications and passes them to [`PgStore::samples_wake`]
+    /// instead of the returned channel.
     pub fn subscribe(&self, room: &str) -> mpsc::Receiver<Wake> {
-        listen::spawn(PgConnectOptions::clone(&self.options), room::channel(room))
+        listen::spawn(PgConnectOptions::clone(&self.options), room::channel(room), self.samples_sender(room))
+    }
+
+    /// Changes each time `room`'s samples table was written (a sample
+    /// notification, see `adapters::prober::room_samples`) and after each
+    /// (re)connect of the listener (notifications sent meanwhile are lost):
+    /// "read the room's samples after the last id you saw". The wakes come
+    /// from the `LISTEN` connection of [`PgStore::subscribe`] (no second
+    /// one is opened: a console holds at most two connections to the
+    /// journal's database), so they arrive only while a subscription to the
+    /// room runs, as the journal's follower keeps one; a reader polls as
+    /// well, for the time the listener is reconnecting.
+    pub fn samples_wake(&self, room: &str) -> watch::Receiver<()> {
+        self.samples_sender(room).subscribe()
+    }
+
+    fn samples_sender(&self, room: &str) -> watch::Sender<()> {
+        let mut rooms = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
+        rooms.entry(room.to_string()).or_insert_with(|| watch::Sender::new(())).clone()
     }
 
     async fn append_all(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
@@ -274,7 +302,7 @@ fn event_of(room: &str, row: PgRow) -> Result<Event> {
 
 /// The server's refusal of an append, said plainly (a role that may read
 /// the room but not append to it is an observer); other errors with `what`.
-fn denied_or(e: sqlx::Error, what: &'static str) -> Report {
+pub(crate) fn denied_or(e: sqlx::Error, what: &'static str) -> Report {
     // 42501: insufficient_privilege.
     let denied = e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42501");
     if denied { Report::new(Denied) } else { Report::new(e).wrap_err(what) }

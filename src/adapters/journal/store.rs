@@ -41,17 +41,25 @@ pub trait Store: Send + Sync {
     fn present(&self, room: &str, within: Duration) -> impl Future<Output = Result<Vec<(Actor, i64)>>> + Send;
 }
 
-/// What a subscription sends. The contract is the same for both variants:
-/// **a wake means "read everything after your last seq"** (`since(last_seen)`);
-/// notifications carry no events, may be coalesced when the consumer is
-/// slow, and are lost while disconnected, which is why every (re)connect
-/// sends [`Wake::Resync`].
+/// What a subscription sends. The contract is the same for both variants it
+/// sends: **a wake means "read everything after your last seq"**
+/// (`since(last_seen)`); notifications carry no events, may be coalesced
+/// when the consumer is slow, and are lost while disconnected, which is why
+/// every (re)connect sends [`Wake::Resync`]. The third, [`Wake::Samples`],
+/// is what the listener hears when the room's samples were written; it goes
+/// to the samples' readers, not to a subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
     /// Listening (again): anything may have happened meanwhile. Always the first wake.
     Resync,
     /// An event with this seq was committed.
     Appended { seq: i64 },
+    /// Samples were written to the room's samples table (PostgreSQL, see
+    /// `adapters::prober::room_samples`): no event to read. The listener
+    /// passes it to `PgStore::samples_wake` and never sends it on a
+    /// journal subscription, so an event subscriber does not see it; it is
+    /// named here so that every notification has one meaning.
+    Samples,
 }
 
 /// Every event of `room` after `after_seq`, read in pages of `page`.

@@ -72,13 +72,7 @@ impl Recorder {
         let Some(check) = self.checks.get(sample.check) else {
             return;
         };
-        let mut recorded = RecordedSample::of(check, sample);
-        if let Outcome::Failed { reason, .. } = &mut recorded.outcome
-            && let std::borrow::Cow::Owned(masked) = crate::secrets::installed().redact(reason)
-        {
-            *reason = masked;
-        }
-        if self.tx.try_send(recorded).is_err() {
+        if self.tx.try_send(masked(check, sample)).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -87,6 +81,18 @@ impl Recorder {
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+}
+
+/// `sample` of check `check` as stored: its reason with this process's
+/// secrets masked (see [`crate::secrets`]).
+pub(crate) fn masked(check: &str, sample: &Sample) -> RecordedSample {
+    let mut recorded = RecordedSample::of(check, sample);
+    if let Outcome::Failed { reason, .. } = &mut recorded.outcome
+        && let std::borrow::Cow::Owned(masked) = crate::secrets::installed().redact(reason)
+    {
+        *reason = masked;
+    }
+    recorded
 }
 
 /// Passes the probe samples on unchanged while recording each into the
