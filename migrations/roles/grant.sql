@@ -21,11 +21,11 @@
 GRANT SELECT ON journal_rooms, journal_events, journal_presence, _opsdeck_journal_migrations TO :"operator";
 GRANT INSERT (room, seq, at_ms, actor, kind, version, payload, key) ON journal_events TO :"operator";
 GRANT INSERT, UPDATE ON journal_rooms TO :"operator";
-GRANT INSERT, UPDATE ON journal_presence TO :"operator";
+GRANT INSERT, UPDATE, DELETE ON journal_presence TO :"operator";
 GRANT SELECT, INSERT, DELETE ON room_samples TO :"operator";
 GRANT USAGE ON SEQUENCE room_samples_id_seq TO :"operator";
 GRANT SELECT, INSERT, UPDATE, DELETE ON room_prober TO :"operator";
 
 GRANT SELECT ON journal_rooms, journal_events, journal_presence, _opsdeck_journal_migrations TO :"observer";
-GRANT INSERT, UPDATE ON journal_presence TO :"observer";
+GRANT INSERT, UPDATE, DELETE ON journal_presence TO :"observer";
 GRANT SELECT ON room_samples, room_prober TO :"observer";

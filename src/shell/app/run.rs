@@ -19,11 +19,11 @@ use tokio::time::{Instant, sleep_until};
 
 use super::console::{Console, Flow, Msg, Parts, Remains, starting_state, store_kind};
 use super::journal_link::JournalLink;
+use super::probing::Probing;
+use super::room_eyes::{EyesNews, RoomEyes};
 use super::step_runner::{RunNews, StepRunner};
 use crate::adapters::journal::Journal;
 use crate::adapters::probe::ProbeEnv;
-use super::probing::Probing;
-use super::room_eyes::{EyesNews, RoomEyes};
 use crate::adapters::probe::schedule::{ProbeSet, now_ms};
 use crate::shell::keymap::Key;
 use crate::shell::look::Look;

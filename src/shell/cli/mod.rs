@@ -170,7 +170,11 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             runtime()?.block_on(run::run(plan, &console))
         }
         Command::Status { ref plan, json } => {
-            let from_room = cli.store.as_deref().filter(|s| s.starts_with("postgres")).map(|store| status::FromRoom { store, room: cli.room.as_deref() });
+            let from_room = cli
+                .store
+                .as_deref()
+                .filter(|s| s.starts_with("postgres"))
+                .map(|store| status::FromRoom { store, room: cli.room.as_deref() });
             Ok(runtime()?.block_on(status::run(plan, json, from_room)))
         }
         Command::Export { incident, ref plan } => {

@@ -210,7 +210,8 @@ async fn recorded_samples(store: Option<&str>, room: &str, since_ms: i64) -> Res
     if let Some(url) = store.filter(|s| s.starts_with("postgres"))
         && let AnyStore::Postgres(pg) = AnyStore::open(Some(url))?
     {
-        let rows = room_samples::read_since_ms(&pg, room, since_ms).await.wrap_err_with(|| format!("reading the samples of room {room}"))?;
+        let rows =
+            room_samples::read_since_ms(&pg, room, since_ms).await.wrap_err_with(|| format!("reading the samples of room {room}"))?;
         let hours = ROOM_RETENTION_MS / 3_600_000;
         return Ok((rows, format!("the room's prober records them to the room's store and keeps {hours} h")));
     }
