@@ -1,7 +1,8 @@
 //! Running probes: one tokio task per check with its own interval, timeout
 //! and a little jitter, so a hung or slow target never delays another check.
-//! Repeated errors back off (capped below the staleness limit) and the first
-//! success restores the normal interval. Each task logs its check's failures
+//! Repeated failures to reach a target back off (capped below the
+//! staleness limit) and the first answer restores the normal interval; a
+//! target that answers with a failure keeps its interval. Each task logs its check's failures
 //! once per change (see [`super::outcome_log`]), not once per run.
 //!
 //! Every sample's reason has this process's secrets masked (see
@@ -15,7 +16,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 use super::outcome_log::OutcomeLog;
-use super::{ProbeEnv, ProbeError, Prober, short_duration};
+use super::{Cause, ProbeEnv, ProbeError, Prober, short_duration};
 use opsdeck_core::config::{Check, Defaults};
 pub use opsdeck_core::reading::{Sample, Timing};
 
@@ -155,7 +156,13 @@ async fn run_check(
             }
             Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e.clone()) },
         };
-        failures = if sample.result.is_ok() { 0 } else { failures.saturating_add(1) };
+        // Only a target that cannot be reached backs off: one that answers
+        // with a failure (HTTP 500) keeps its interval, so its recovery is
+        // seen when it happens.
+        failures = match &sample.result {
+            Err(ProbeError(_, Cause::NoAnswer)) => failures.saturating_add(1),
+            Ok(_) | Err(ProbeError(_, Cause::TargetFailed)) => 0,
+        };
         log.record(&sample.result);
         if tx.send(sample).await.is_err() {
             return;

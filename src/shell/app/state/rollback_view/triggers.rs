@@ -52,9 +52,12 @@ impl RollbackView {
     /// expired, and decide those whose countdown ran out.
     pub fn tick(&mut self, cx: &mut Cx) -> Vec<Effect> {
         let now = cx.now_ms();
-        let reports = self.triggers.evaluate(now);
         // One judge per room: only the console that probes for it decides.
         let may_write = !cx.room().read_only() && cx.room().store().online && cx.room().probing().decides();
+        // A console that may not record only looks: evaluating would start
+        // a cooldown of its own for a firing nobody recorded, and a follower
+        // that takes over the judging would then never fire it.
+        let reports = if may_write { self.triggers.evaluate(now) } else { self.triggers.peek(now) };
         let mut effects = Vec::new();
         for report in &reports {
             let Status::Firing(f) = &report.status else { continue };

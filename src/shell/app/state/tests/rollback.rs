@@ -470,3 +470,17 @@ fn closing_a_rollback_form_stops_its_preview_and_reopening_starts_a_new_one() {
     alice.preview_done("peek", true, "would do it\n");
     assert!(alice.update(Action::Close).is_empty(), "a finished preview needs no stopping");
 }
+
+#[test]
+fn a_follower_that_saw_a_firing_it_could_not_record_fires_it_once_it_judges() {
+    let (mut alice, mut bob) = (console("alice"), console("bob"));
+    judge_and_follower(&mut alice, &mut bob);
+    assert!(fire(&mut bob, 2_000).is_empty(), "following: nothing recorded");
+    // The judge died before recording; bob takes over while it still holds.
+    bob.set_probing(Probing::ForRoom { since_ms: 2_500 });
+    let took_over = fire(&mut bob, 3_000);
+    assert!(
+        matches!(took_over.as_slice(), [Effect::Append(Body::TriggerFired { .. }), Effect::Append(Body::RollbackProposed { .. })]),
+        "seeing a firing while following started no cooldown of its own: {took_over:?}"
+    );
+}
