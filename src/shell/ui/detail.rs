@@ -223,10 +223,10 @@ fn reading_from(r: &Row, room: &RoomState) -> Option<String> {
     let here = format!("{}@{}", me.name, me.host);
     match room.probing() {
         Probing::Alone => None,
-        _ if r.local => Some(format!("from this console ({here}): a local check, each console probes it itself")),
-        Probing::ForRoom { .. } => Some(format!("from this console ({here}), the room's prober; judged here for the room")),
-        Probing::Following { prober, .. } => Some(format!("from {}@{}, the room's prober, and judged there", prober.name, prober.host)),
+        _ if r.local => Some(format!("this console's own ({here}): a local check")),
+        Probing::ForRoom { .. } => Some(format!("this console ({here}) probes and judges for the room")),
+        Probing::Following { prober, .. } => Some(format!("from {}@{}, the room's prober, who judges it", prober.name, prober.host)),
         Probing::Asking => Some("waiting to hear who probes for the room".into()),
-        Probing::Local { reason } => Some(format!("from this console ({here}), probing for itself: {reason}")),
+        Probing::Local { reason } => Some(format!("this console's own ({here}): {reason}")),
     }
 }
