@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::process::Command;
+use common::psql::psql;
 
 use opsdeck::adapters::journal::{Actor, Body, Journal, Store, is_read_only};
 use opsdeck_core::rollback::Rollbacks;
@@ -41,25 +41,8 @@ impl Roles {
 
 impl Drop for Roles {
     fn drop(&mut self) {
-        for n in &self.names {
-            let _ = Command::new("psql").args([&common::postgres_url(), "-qc", &format!("DROP OWNED BY {n}; DROP ROLE {n}")]).output();
-        }
+        common::psql::drop_roles(&self.names);
     }
-}
-
-/// Runs the real `psql` as the owner; fails the test with its output.
-/// One at a time: PostgreSQL refuses concurrent GRANTs on one table
-/// ("tuple concurrently updated").
-fn psql(args: &[&str]) {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let out = Command::new("psql")
-        .arg(common::postgres_url())
-        .args(["-q", "-v", "ON_ERROR_STOP=1"])
-        .args(args)
-        .output()
-        .expect("psql (PostgreSQL's client) must be installed");
-    assert!(out.status.success(), "psql {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn room() -> String {

@@ -8,7 +8,8 @@
 
 mod common;
 
-use std::process::Command;
+use common::psql::psql;
+
 use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
@@ -287,21 +288,8 @@ impl Roles {
 
 impl Drop for Roles {
     fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("psql").args([&common::postgres_url(), "-qc", &format!("DROP OWNED BY {n}; DROP ROLE {n}")]).output();
-        }
+        common::psql::drop_roles(&self.0);
     }
-}
-
-/// Runs the real `psql` as the owner; fails the test with its output.
-fn psql(args: &[&str]) {
-    let out = Command::new("psql")
-        .arg(common::postgres_url())
-        .args(["-q", "-v", "ON_ERROR_STOP=1"])
-        .args(args)
-        .output()
-        .expect("psql (PostgreSQL's client) must be installed");
-    assert!(out.status.success(), "psql {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

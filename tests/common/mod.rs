@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod psql;
 pub mod pty;
 pub mod tls;
 pub mod wait;

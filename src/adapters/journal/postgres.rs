@@ -35,12 +35,29 @@ use super::{listen, room};
 /// The table that records which journal migrations ran.
 pub const MIGRATIONS_TABLE: &str = "_opsdeck_journal_migrations";
 
-/// Connections a console's journal may hold for queries, besides the
-/// dedicated `LISTEN` connection (see `listen`). Not yet the budget of two
-/// per console a room of many consoles needs: with one pooled connection a
-/// single query stuck on a dead connection after a failover holds every
-/// other one back (tests/offline_honesty.rs), so that needs its own design.
-pub const POOL_SIZE: u32 = 10;
+/// Connections a console's journal holds for queries, besides the
+/// dedicated `LISTEN` connection (see `listen`): two per console in all, so
+/// a room of 50 consoles costs its database 100 connections. Operations
+/// queue for the one connection; none can hold it long: each is bounded
+/// ([`OP_DEADLINE`], appends by the journal's own timeout), and a
+/// connection given back after its operation was cut off must answer a
+/// ping within [`PING_TIMEOUT`] or is dropped, so one that a failover left
+/// silent is replaced instead of holding the queue.
+pub const POOL_SIZE: u32 = 1;
+
+/// Longest an operation other than an append (reads, presence, the
+/// prober's lease and samples) may take, waiting for the connection
+/// included; then it fails as [`Unreachable`]. Appends are bounded by the
+/// journal (`facade::STORE_TIMEOUT`); whole-history reads for the command
+/// line by [`LONG_DEADLINE`].
+pub const OP_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Longest a read of a whole retention window (`triggers --replay`,
+/// `status --store`) may take.
+pub const LONG_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Longest the first use may take to run the migrations.
+const MIGRATE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// How long an operation waits for a connection before the store counts as
 /// unreachable (and the journal spools).
@@ -85,6 +102,20 @@ impl PgStore {
             .acquire_timeout(acquire_timeout)
             // The check sqlx does before use, but bounded (see PING_TIMEOUT).
             .test_before_acquire(false)
+            // sqlx pings a connection given back before reusing it, without
+            // a bound: a connection whose operation was cut off on a silent
+            // network would hold the one pooled slot until TCP gave up.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
+                        Ok(pinged) => pinged.map(|()| true),
+                        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("a connection given back did not answer a ping within {PING_TIMEOUT:?}: dropped"),
+                        ))),
+                    }
+                })
+            })
             .before_acquire(|conn, _| {
                 Box::pin(async move {
                     match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
@@ -143,7 +174,7 @@ impl PgStore {
                     session_user::text",
         )
         .fetch_one(&self.pool);
-        self.guarded(async { probe.await.wrap_err("asking the database what this role may do") }).await
+        self.guarded_unmigrated(async { probe.await.wrap_err("asking the database what this role may do") }).await
     }
 
     /// For a role that cannot migrate: the owner must have applied every
@@ -170,11 +201,48 @@ impl PgStore {
         &self.pool
     }
 
-    /// Runs `op`, failing it as [`Unreachable`] as soon as the server is
-    /// found refusing connections while `op` waits.
+    /// Runs `op` after the migrations, within [`OP_DEADLINE`], failing it
+    /// as [`Unreachable`] when it has no answer by then or as soon as the
+    /// server is found refusing connections while it waits.
     pub(crate) async fn guarded<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
+        self.guarded_for(Some(OP_DEADLINE), op).await
+    }
+
+    /// [`PgStore::guarded`] within `deadline` (`None`: the caller bounds it).
+    pub(crate) async fn guarded_for<T>(&self, deadline: Option<Duration>, op: impl Future<Output = Result<T>>) -> Result<T> {
+        let migrated = async {
+            match tokio::time::timeout(MIGRATE_DEADLINE, self.ready()).await {
+                Ok(done) => done,
+                Err(_) => Err(Report::new(Unreachable(format!("the migrations had no answer within {MIGRATE_DEADLINE:?}")))),
+            }
+        };
+        let bounded = async {
+            migrated.await?;
+            match deadline {
+                Some(d) => match tokio::time::timeout(d, op).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Report::new(Unreachable(format!("no answer within {d:?}")))),
+                },
+                None => op.await,
+            }
+        };
         tokio::select! {
-            result = op => result,
+            result = bounded => result,
+            why = refusal(&self.options) => Err(Report::new(Unreachable(why))),
+        }
+    }
+
+    /// [`PgStore::guarded`] without the migrations (asking what this role
+    /// may do must not migrate).
+    async fn guarded_unmigrated<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
+        let bounded = async {
+            match tokio::time::timeout(OP_DEADLINE, op).await {
+                Ok(result) => result,
+                Err(_) => Err(Report::new(Unreachable(format!("no answer within {OP_DEADLINE:?}")))),
+            }
+        };
+        tokio::select! {
+            result = bounded => result,
             why = refusal(&self.options) => Err(Report::new(Unreachable(why))),
         }
     }
@@ -311,14 +379,14 @@ pub(crate) fn denied_or(e: sqlx::Error, what: &'static str) -> Report {
 impl Store for PgStore {
     async fn append(&self, event: NewEvent) -> Result<Event> {
         let room = event.room.clone();
-        let stored = self.guarded(self.append_all(vec![event])).await;
+        let stored = self.guarded_for(None, self.append_all(vec![event])).await;
         let mut stored = stored.wrap_err_with(|| format!("appending to room {room:?} (PostgreSQL)"))?;
         stored.pop().ok_or_else(|| eyre!("appending to room {room:?}: the store returned nothing"))
     }
 
     async fn append_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Event>> {
         let n = events.len();
-        self.guarded(self.append_all(events)).await.wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
+        self.guarded_for(None, self.append_all(events)).await.wrap_err_with(|| format!("appending a batch of {n} events (PostgreSQL)"))
     }
 
     async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {

@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use opsdeck_core::recorded::{Outcome, RecordedSample, decode_fields, encode_fields};
 
-use crate::adapters::journal::postgres::denied_or;
+use crate::adapters::journal::postgres::{LONG_DEADLINE, denied_or};
 use crate::adapters::journal::{PgStore, SAMPLES_PAYLOAD, room};
 
 /// How long the room keeps samples by default: a day, so that a console
@@ -121,7 +121,10 @@ pub async fn read_since_ms(pg: &PgStore, room: &str, since_ms: i64) -> Result<Ve
         .wrap_err("reading samples")?;
         Ok(rows.into_iter().map(|r| with_id(r).1).collect())
     };
-    pg.guarded(read).await.wrap_err_with(|| format!("reading the samples of room {room:?} since {since_ms} (PostgreSQL)"))
+    // A whole window, for the command line: longer than one console's operation.
+    pg.guarded_for(Some(LONG_DEADLINE), read)
+        .await
+        .wrap_err_with(|| format!("reading the samples of room {room:?} since {since_ms} (PostgreSQL)"))
 }
 
 /// A page of [`read_since_ms`] as a follower warms up: up to `limit`
@@ -172,7 +175,7 @@ pub async fn latest_per_check(pg: &PgStore, room: &str) -> Result<Vec<RecordedSa
         .wrap_err("reading samples")?;
         Ok(rows.into_iter().map(|r| with_id(r).1).collect())
     };
-    pg.guarded(read).await.wrap_err_with(|| format!("reading the latest samples of room {room:?} (PostgreSQL)"))
+    pg.guarded_for(Some(LONG_DEADLINE), read).await.wrap_err_with(|| format!("reading the latest samples of room {room:?} (PostgreSQL)"))
 }
 
 /// The id of `room`'s newest sample, 0 when it has none: everything up to
