@@ -118,7 +118,7 @@ async fn notify_latency(url: &str) {
 
 async fn cleanup(store: &PgStore, room: &str) {
     for sql in ["DELETE FROM journal_events WHERE room = $1", "DELETE FROM journal_rooms WHERE room = $1"] {
-        sqlx::query(sql).bind(room).execute(store.pool()).await.unwrap();
+        sqlx::query(sql).bind(room).execute(&store.pool()).await.unwrap();
     }
 }
 

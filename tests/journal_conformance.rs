@@ -263,7 +263,7 @@ async fn a_subscriber_resyncs_after_its_connection_is_killed() {
     assert_eq!(next_wake(&mut wakes, common::PATIENCE).await, Some(Wake::Resync));
     let killed: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
         .bind(&app)
-        .fetch_all(a.pool())
+        .fetch_all(&a.pool())
         .await
         .unwrap();
     assert_eq!(killed, [true], "one listening backend");

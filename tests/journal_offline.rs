@@ -35,7 +35,7 @@ async fn direct() -> PgStore {
 async fn terminate(admin: &PgStore, app: &str) -> usize {
     let killed: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
         .bind(app)
-        .fetch_all(admin.pool())
+        .fetch_all(&admin.pool())
         .await
         .unwrap();
     killed.len()

@@ -5,7 +5,8 @@
 //! same prober and shows the same state; only the prober records state
 //! changes; a trigger fires once for the room over more than 50 probe
 //! rounds, across a SIGKILL of the prober; another console takes over
-//! within 10 s and continues.
+//! within 10 s and continues; no console holds more than two connections
+//! to the journal's database.
 
 mod common;
 
@@ -115,6 +116,15 @@ async fn events(db: &sqlx::PgPool, room: &str) -> Vec<(String, String, serde_jso
         .expect("reading the room's events")
 }
 
+/// Connections open now under the application name `app`.
+async fn connections(db: &sqlx::PgPool, app: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+        .bind(app)
+        .fetch_one(db)
+        .await
+        .expect("reading pg_stat_activity")
+}
+
 /// The name of the lease's holder, if the lease is live.
 async fn holder(db: &sqlx::PgPool, room: &str) -> Option<String> {
     sqlx::query_scalar(
@@ -142,7 +152,9 @@ fn a_room_has_one_prober_one_judge_and_a_quick_takeover() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let plan_path = dir.path().join("plan.toml");
     std::fs::write(&plan_path, plan(target.addr, &room)).expect("write the plan");
-    let url = common::postgres_url();
+    // The consoles' own application name, to count their connections.
+    let app = format!("opsdeck-{room}");
+    let url = format!("{}?application_name={app}", common::postgres_url());
     let mut consoles: Vec<(String, Console)> = ["p1", "p2", "p3"]
         .iter()
         .map(|name| {
@@ -157,11 +169,18 @@ fn a_room_has_one_prober_one_judge_and_a_quick_takeover() {
     wait_all(&consoles, &format!("probing: {first}"), |s| prober_on(s).as_deref() == Some(first.as_str()));
     wait_all(&consoles, "api OK", |s| state_of(s, "api").as_deref() == Some("✓ OK"));
 
-    // One console's worth of probes, not three.
+    // One console's worth of probes, not three; two connections per console.
     let window = Duration::from_secs(5);
     let before = target.hits();
-    std::thread::sleep(window);
+    let started = Instant::now();
+    let mut most = 0;
+    while started.elapsed() < window {
+        most = most.max(rt.block_on(connections(&db, &app)));
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let probes = target.hits() - before;
+    eprintln!("3 consoles held at most {most} connections to the journal's database");
+    assert!(most <= 6, "at most two connections per console: {most} for 3");
     let one_console = window.as_millis() as u64 / EVERY_MS;
     eprintln!("3 consoles, {window:?}: {probes} probes on the target (one console's plan makes {one_console})");
     assert!(probes >= one_console / 2, "the room's prober probes: {probes}");

@@ -469,7 +469,7 @@ async fn a_follower_gets_the_history_then_new_samples_woken_by_the_journal_liste
     let listen = format!("LISTEN \"{}\"", opsdeck::adapters::journal::room::channel(&room));
     let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE starts_with(query, $1)")
         .bind(&listen)
-        .fetch_one(writer.pool())
+        .fetch_one(&writer.pool())
         .await
         .expect("pg_stat_activity");
     assert_eq!(sessions, 1, "the follower opened no LISTEN of its own");

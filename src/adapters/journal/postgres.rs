@@ -13,19 +13,23 @@
 //! the network lost without a word (a partition, a failover) is dropped
 //! instead of holding the first operation after recovery.
 //!
+//! Two connections per console: the `LISTEN` one and one pooled connection
+//! that operations take turns on (see [`POOL_SIZE`] for how a stuck one is
+//! replaced rather than waited for).
+//!
 //! The room's probing (`adapters::prober`) shares this store: its pool,
 //! [`PgStore::guarded`] and the one `LISTEN` connection per subscription,
 //! whose sample notifications reach [`PgStore::samples_wake`].
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result, WrapErr, eyre};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
-use tokio::sync::{OnceCell, mpsc, watch};
+use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
@@ -36,21 +40,28 @@ use super::{listen, room};
 pub const MIGRATIONS_TABLE: &str = "_opsdeck_journal_migrations";
 
 /// Connections a console's journal holds for queries, besides the
-/// dedicated `LISTEN` connection (see `listen`): two per console in all, so
-/// a room of 50 consoles costs its database 100 connections. Operations
-/// queue for the one connection; none can hold it long: each is bounded
-/// ([`OP_DEADLINE`], appends by the journal's own timeout), and a
-/// connection given back after its operation was cut off must answer a
-/// ping within [`PING_TIMEOUT`] or is dropped, so one that a failover left
-/// silent is replaced instead of holding the queue.
+/// dedicated `LISTEN` connection (see `listen`): one, so two per console
+/// in all, and a room of 50 consoles costs its database 100 connections.
+/// Operations take turns on it, each bounded ([`OP_DEADLINE`]; appends by
+/// the journal's own timeout), and a connection must come back to the pool
+/// after each within [`RELEASE_PATIENCE`] or the pool is replaced by a
+/// fresh one, so a connection a failover left silent never holds the queue.
 pub const POOL_SIZE: u32 = 1;
 
 /// Longest an operation other than an append (reads, presence, the
-/// prober's lease and samples) may take, waiting for the connection
-/// included; then it fails as [`Unreachable`]. Appends are bounded by the
+/// prober's lease and samples) may take once it has its turn on the
+/// connection; then it fails as [`Unreachable`]. Appends are bounded by the
 /// journal (`facade::STORE_TIMEOUT`); whole-history reads for the command
 /// line by [`LONG_DEADLINE`].
 pub const OP_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Longest an operation waits for its turn on the connection.
+const TURN_PATIENCE: Duration = Duration::from_secs(5);
+
+/// How long a connection may take to come back to the pool after an
+/// operation (a bounded ping on the way, see `after_release`) before the
+/// pool is given up for a fresh one.
+const RELEASE_PATIENCE: Duration = Duration::from_millis(800);
 
 /// Longest a read of a whole retention window (`triggers --replay`,
 /// `status --store`) may take.
@@ -75,10 +86,15 @@ const REFUSAL_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// A PostgreSQL journal. Cheap to clone (one pool).
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    /// The one pooled connection's pool; replaced when its connection is
+    /// stuck on its way back (see [`PgStore::settled`]).
+    pool: Arc<RwLock<PgPool>>,
+    acquire_timeout: Duration,
     /// For the LISTEN connections of subscribers (boxed: it is large).
     options: Arc<PgConnectOptions>,
     migrated: Arc<OnceCell<()>>,
+    /// One operation at a time (see [`POOL_SIZE`]).
+    turn: Arc<Semaphore>,
     /// Per room, poked by the listener when samples were written (see
     /// [`PgStore::samples_wake`]).
     samples: Arc<Mutex<HashMap<String, watch::Sender<()>>>>,
@@ -97,38 +113,15 @@ impl PgStore {
     /// A lazy store from explicit options; `acquire_timeout` bounds how long
     /// an operation waits for a connection.
     pub fn lazy_with(options: PgConnectOptions, acquire_timeout: Duration) -> PgStore {
-        let pool = PgPoolOptions::new()
-            .max_connections(POOL_SIZE)
-            .acquire_timeout(acquire_timeout)
-            // The check sqlx does before use, but bounded (see PING_TIMEOUT).
-            .test_before_acquire(false)
-            // sqlx pings a connection given back before reusing it, without
-            // a bound: a connection whose operation was cut off on a silent
-            // network would hold the one pooled slot until TCP gave up.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
-                        Ok(pinged) => pinged.map(|()| true),
-                        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("a connection given back did not answer a ping within {PING_TIMEOUT:?}: dropped"),
-                        ))),
-                    }
-                })
-            })
-            .before_acquire(|conn, _| {
-                Box::pin(async move {
-                    match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
-                        Ok(pinged) => pinged.map(|()| true),
-                        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("a pooled connection did not answer a ping within {PING_TIMEOUT:?}: dropped"),
-                        ))),
-                    }
-                })
-            })
-            .connect_lazy_with(options.clone());
-        PgStore { pool, options: Arc::new(options), migrated: Arc::new(OnceCell::new()), samples: Arc::default() }
+        let pool = one_connection(&options, acquire_timeout);
+        PgStore {
+            pool: Arc::new(RwLock::new(pool)),
+            acquire_timeout,
+            options: Arc::new(options),
+            migrated: Arc::new(OnceCell::new()),
+            turn: Arc::new(Semaphore::new(1)),
+            samples: Arc::default(),
+        }
     }
 
     /// Connects and migrates now, failing if the server cannot be reached.
@@ -149,13 +142,13 @@ impl PgStore {
                 // anything: the owner migrates, and such a role checks that
                 // the owner has.
                 let may_create: bool = sqlx::query_scalar("SELECT has_schema_privilege(current_schema(), 'CREATE')")
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.pool())
                     .await
                     .wrap_err("asking the database what this role may do")?;
                 if !may_create {
                     return self.check_migrated(&migrator).await;
                 }
-                migrator.run(&self.pool).await.wrap_err("running the journal migrations (PostgreSQL)")
+                migrator.run(&self.pool()).await.wrap_err("running the journal migrations (PostgreSQL)")
             })
             .await?;
         Ok(())
@@ -165,6 +158,7 @@ impl PgStore {
     /// (false for an observer role, see `migrations/roles/grant.sql`), and
     /// that role's name. Asks the server's privilege tables; runs no migration.
     pub async fn may_append(&self) -> Result<(bool, String)> {
+        let pool = self.pool();
         let probe = sqlx::query_as(
             // Before the first migration there is nothing to ask about: the
             // owner's first console creates the tables.
@@ -173,7 +167,7 @@ impl PgStore {
                          AND has_table_privilege('journal_rooms', 'UPDATE') END, \
                     session_user::text",
         )
-        .fetch_one(&self.pool);
+        .fetch_one(&pool);
         self.guarded_unmigrated(async { probe.await.wrap_err("asking the database what this role may do") }).await
     }
 
@@ -183,7 +177,7 @@ impl PgStore {
         let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         // The table is MIGRATIONS_TABLE (a literal: sqlx takes no formatted SQL).
         let applied: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _opsdeck_journal_migrations WHERE success")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.pool())
             .await
             .wrap_err("reading which journal migrations the owner applied (grant this role migrations/roles/grant.sql)")?;
         match applied {
@@ -196,9 +190,9 @@ impl PgStore {
         }
     }
 
-    /// The connection pool (for tests and diagnostics).
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// The connection pool (a handle to it: cheap to clone).
+    pub fn pool(&self) -> PgPool {
+        self.pool.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Runs `op` after the migrations, within [`OP_DEADLINE`], failing it
@@ -210,21 +204,25 @@ impl PgStore {
 
     /// [`PgStore::guarded`] within `deadline` (`None`: the caller bounds it).
     pub(crate) async fn guarded_for<T>(&self, deadline: Option<Duration>, op: impl Future<Output = Result<T>>) -> Result<T> {
-        let migrated = async {
-            match tokio::time::timeout(MIGRATE_DEADLINE, self.ready()).await {
-                Ok(done) => done,
-                Err(_) => Err(Report::new(Unreachable(format!("the migrations had no answer within {MIGRATE_DEADLINE:?}")))),
-            }
-        };
+        let no_answer = |d: Duration| Report::new(Unreachable(format!("no answer within {d:?}")));
         let bounded = async {
-            migrated.await?;
-            match deadline {
-                Some(d) => match tokio::time::timeout(d, op).await {
-                    Ok(result) => result,
-                    Err(_) => Err(Report::new(Unreachable(format!("no answer within {d:?}")))),
-                },
-                None => op.await,
+            // The turn, then the migrations (once per store), then the
+            // operation. Waiting for the turn is not the store's silence: it
+            // has its own, longer bound (an operation ahead is bounded itself).
+            let turn = tokio::time::timeout(TURN_PATIENCE, self.turn.acquire())
+                .await
+                .map_err(|_| Report::new(Unreachable(format!("the journal's connection was busy for {TURN_PATIENCE:?}"))))?;
+            let _turn = turn.map_err(|_| eyre!("the journal's store is closed"))?;
+            match tokio::time::timeout(MIGRATE_DEADLINE, self.ready()).await {
+                Ok(done) => done?,
+                Err(_) => return Err(Report::new(Unreachable(format!("the migrations had no answer within {MIGRATE_DEADLINE:?}")))),
             }
+            let result = match deadline {
+                Some(d) => tokio::time::timeout(d, op).await.unwrap_or_else(|_| Err(no_answer(d))),
+                None => op.await,
+            };
+            self.settled().await;
+            result
         };
         tokio::select! {
             result = bounded => result,
@@ -232,14 +230,47 @@ impl PgStore {
         }
     }
 
+    /// Waits until the connection the last operation used is back in the
+    /// pool, so the next operation reuses it. sqlx gives a connection back
+    /// in a task of its own after pinging it, without a bound: one the
+    /// network lost during that ping would hold the only slot until TCP
+    /// gave up. So after [`RELEASE_PATIENCE`] the pool is replaced by a
+    /// fresh one (the lost connection goes with the old pool).
+    async fn settled(&self) {
+        let pool = self.pool();
+        let deadline = tokio::time::Instant::now() + RELEASE_PATIENCE;
+        let mut spins = 0u32;
+        while pool.num_idle() < pool.size() as usize {
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!("the journal's connection did not come back within {RELEASE_PATIENCE:?}: opening a fresh one");
+                let fresh = one_connection(&self.options, self.acquire_timeout);
+                let old = std::mem::replace(&mut *self.pool.write().unwrap_or_else(PoisonError::into_inner), fresh);
+                tokio::spawn(async move { old.close().await });
+                return;
+            }
+            if spins < 64 {
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            spins += 1;
+        }
+    }
+
     /// [`PgStore::guarded`] without the migrations (asking what this role
     /// may do must not migrate).
     async fn guarded_unmigrated<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
         let bounded = async {
-            match tokio::time::timeout(OP_DEADLINE, op).await {
+            let turn = tokio::time::timeout(TURN_PATIENCE, self.turn.acquire())
+                .await
+                .map_err(|_| Report::new(Unreachable(format!("the journal's connection was busy for {TURN_PATIENCE:?}"))))?;
+            let _turn = turn.map_err(|_| eyre!("the journal's store is closed"))?;
+            let result = match tokio::time::timeout(OP_DEADLINE, op).await {
                 Ok(result) => result,
                 Err(_) => Err(Report::new(Unreachable(format!("no answer within {OP_DEADLINE:?}")))),
-            }
+            };
+            self.settled().await;
+            result
         };
         tokio::select! {
             result = bounded => result,
@@ -283,7 +314,7 @@ impl PgStore {
             return Err(eyre!("a batch holds one room: {room:?} and {:?}", other.room));
         }
         self.ready().await?;
-        let mut tx = self.pool.begin().await.wrap_err("starting a transaction")?;
+        let mut tx = self.pool().begin().await.wrap_err("starting a transaction")?;
         // Lock the room's counter row (creating it at 0): appenders to one
         // room queue here, so seqs are handed out in commit order, no gaps.
         let mut last: i64 = sqlx::query_scalar(
@@ -316,6 +347,41 @@ impl PgStore {
         commit(tx).await?;
         Ok(out)
     }
+}
+
+/// The pool of one connection a store uses (see [`POOL_SIZE`]), opened lazily.
+fn one_connection(options: &PgConnectOptions, acquire_timeout: Duration) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .acquire_timeout(acquire_timeout)
+        // The check sqlx does before use, but bounded (see PING_TIMEOUT).
+        .test_before_acquire(false)
+        // sqlx pings a connection given back before reusing it, without
+        // a bound: a connection whose operation was cut off on a silent
+        // network would hold the one pooled slot until TCP gave up.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
+                    Ok(pinged) => pinged.map(|()| true),
+                    Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("a connection given back did not answer a ping within {PING_TIMEOUT:?}: dropped"),
+                    ))),
+                }
+            })
+        })
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
+                    Ok(pinged) => pinged.map(|()| true),
+                    Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("a pooled connection did not answer a ping within {PING_TIMEOUT:?}: dropped"),
+                    ))),
+                }
+            })
+        })
+        .connect_lazy_with(options.clone())
 }
 
 async fn commit(tx: Transaction<'static, Postgres>) -> Result<()> {
@@ -416,7 +482,7 @@ impl PgStore {
         .bind(room)
         .bind(after_seq)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await
         .wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (PostgreSQL)"))?;
         rows.into_iter().map(|r| event_of(room, r)).collect()
@@ -426,7 +492,7 @@ impl PgStore {
         self.ready().await?;
         sqlx::query_scalar("SELECT coalesce(max(seq), 0)::bigint FROM journal_events WHERE room = $1")
             .bind(room)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.pool())
             .await
             .wrap_err_with(|| format!("reading the latest seq of room {room:?} (PostgreSQL)"))
     }
@@ -434,7 +500,7 @@ impl PgStore {
     async fn record_presence(&self, room: &str, console_id: &str, actor: &Actor) -> Result<()> {
         self.ready().await?;
         let actor = serde_json::to_string(actor).wrap_err("encoding the actor")?;
-        let mut tx = self.pool.begin().await.wrap_err("starting a transaction")?;
+        let mut tx = self.pool().begin().await.wrap_err("starting a transaction")?;
         // The server's clock, so consoles with skewed clocks agree.
         sqlx::query(
             "INSERT INTO journal_presence (room, console_id, actor, last_seen_ms) \
@@ -470,7 +536,7 @@ impl PgStore {
         )
         .bind(room)
         .bind(store::millis(within))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await
         .wrap_err_with(|| format!("reading presence in room {room:?} (PostgreSQL)"))?;
         store::presence_of(rows)

@@ -84,7 +84,7 @@ pub async fn take_or_renew(pg: &PgStore, room: &str, console_id: &str, actor: &A
                 .bind(console_id)
                 .bind(&actor_json)
                 .bind(millis(ttl))
-                .fetch_optional(pg.pool())
+                .fetch_optional(&pg.pool())
                 .await
                 .map_err(|e| denied_or(e, "taking or renewing the lease"))?;
             if let Some(row) = taken {
@@ -109,7 +109,7 @@ pub async fn release(pg: &PgStore, room: &str, console_id: &str) -> Result<()> {
         sqlx::query("DELETE FROM room_prober WHERE room = $1 AND console_id = $2")
             .bind(room)
             .bind(console_id)
-            .execute(pg.pool())
+            .execute(&pg.pool())
             .await
             .map_err(|e| denied_or(e, "deleting the lease"))?;
         Ok(())
@@ -136,7 +136,7 @@ async fn current(pg: &PgStore, room: &str) -> Result<Option<Row>> {
          WHERE room = $1 AND expires_ms >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
     )
     .bind(room)
-    .fetch_optional(pg.pool())
+    .fetch_optional(&pg.pool())
     .await
     .map_err(|e| denied_or(e, "reading the lease"))
 }

@@ -96,7 +96,7 @@ pub async fn read_after(pg: &PgStore, room: &str, after_id: i64, limit: u32) -> 
         .bind(room)
         .bind(after_id)
         .bind(i64::from(limit))
-        .fetch_all(pg.pool())
+        .fetch_all(&pg.pool())
         .await
         .wrap_err("reading samples")?;
         Ok(rows.into_iter().map(with_id).collect())
@@ -116,7 +116,7 @@ pub async fn read_since_ms(pg: &PgStore, room: &str, since_ms: i64) -> Result<Ve
         )
         .bind(room)
         .bind(since_ms)
-        .fetch_all(pg.pool())
+        .fetch_all(&pg.pool())
         .await
         .wrap_err("reading samples")?;
         Ok(rows.into_iter().map(|r| with_id(r).1).collect())
@@ -151,7 +151,7 @@ pub(super) async fn read_window(
         .bind(after.0)
         .bind(after.1)
         .bind(i64::from(limit))
-        .fetch_all(pg.pool())
+        .fetch_all(&pg.pool())
         .await
         .wrap_err("reading samples")?;
         Ok(rows.into_iter().map(with_id).collect())
@@ -170,7 +170,7 @@ pub async fn latest_per_check(pg: &PgStore, room: &str) -> Result<Vec<RecordedSa
              WHERE room = $1 ORDER BY check_id, at_ms DESC, id DESC",
         )
         .bind(room)
-        .fetch_all(pg.pool())
+        .fetch_all(&pg.pool())
         .await
         .wrap_err("reading samples")?;
         Ok(rows.into_iter().map(|r| with_id(r).1).collect())
@@ -186,7 +186,7 @@ pub async fn last_id(pg: &PgStore, room: &str) -> Result<i64> {
         pg.ready().await?;
         sqlx::query_scalar("SELECT coalesce(max(id), 0)::bigint FROM room_samples WHERE room = $1")
             .bind(room)
-            .fetch_one(pg.pool())
+            .fetch_one(&pg.pool())
             .await
             .wrap_err("reading the last sample id")
     };
@@ -201,7 +201,7 @@ pub async fn prune(pg: &PgStore, room: &str, before_ms: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM room_samples WHERE room = $1 AND at_ms < $2")
             .bind(room)
             .bind(before_ms)
-            .execute(pg.pool())
+            .execute(&pg.pool())
             .await
             .map_err(|e| denied_or(e, "deleting old samples"))?;
         Ok(done.rows_affected())
