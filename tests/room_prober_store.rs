@@ -495,3 +495,21 @@ async fn a_follower_retries_after_the_store_returns() {
     let got = tokio::time::timeout(common::PATIENCE, samples.recv()).await.expect("read after the store returned").expect("running");
     assert_eq!(got, batch);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_console_never_takes_the_lease() {
+    let (pg, room) = (pg().await, room("read-only"));
+    let (watcher, alice) = (person("watcher"), person("alice"));
+    let watching = duty::spawn_watching(pg.clone(), room.clone(), "w".into(), watcher);
+    let alone = until(
+        &mut watching.duty(),
+        "the watcher to probe for itself",
+        |d| matches!(d, Duty::Offline { reason } if reason == duty::READ_ONLY),
+    )
+    .await;
+    assert_eq!(alone, Duty::Offline { reason: duty::READ_ONLY.into() });
+    assert!(lease::holder(&pg, &room).await.expect("read").is_none(), "it took no lease");
+    let prober = duty::spawn(pg.clone(), room.clone(), "a".into(), alice.clone());
+    until(&mut prober.duty(), "alice to probe", probing).await;
+    until(&mut watching.duty(), "the watcher to follow alice", following(&alice)).await;
+}

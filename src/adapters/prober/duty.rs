@@ -53,6 +53,9 @@ pub const OBSERVER: &str = "this role cannot probe for the room (observer)";
 /// The reason of [`Duty::Offline`] once the lease was released.
 pub const RELEASED: &str = "released the room's prober lease";
 
+/// The reason of [`Duty::Offline`] for a read-only console when nobody probes for the room.
+pub const READ_ONLY: &str = "a read-only console does not probe for the room, and nobody does";
+
 /// The reason of [`Duty::Offline`] when the room's store cannot be reached.
 pub const UNREACHABLE: &str = "the room's store is unreachable";
 
@@ -119,7 +122,17 @@ impl Drop for DutyHandle {
 pub fn spawn(pg: PgStore, room: String, console_id: String, actor: Actor) -> DutyHandle {
     let (tx, duty) = watch::channel(Duty::Offline { reason: ASKING.into() });
     let (stop, stopped) = oneshot::channel();
-    let duty_loop = DutyLoop { pg, room, console_id, actor, tx, lease_end: None, denied: false };
+    let duty_loop = DutyLoop { pg, room, console_id, actor, tx, lease_end: None, denied: false, watching_why: OBSERVER };
+    DutyHandle { duty, stop: Some(stop), task: tokio::spawn(duty_loop.run(stopped)) }
+}
+
+/// The duty loop of a read-only console: it never asks for the lease (it
+/// could not record the room's judgments), only who holds it; with nobody
+/// holding it, it probes for itself ([`READ_ONLY`]).
+pub fn spawn_watching(pg: PgStore, room: String, console_id: String, actor: Actor) -> DutyHandle {
+    let (tx, duty) = watch::channel(Duty::Offline { reason: ASKING.into() });
+    let (stop, stopped) = oneshot::channel();
+    let duty_loop = DutyLoop { pg, room, console_id, actor, tx, lease_end: None, denied: true, watching_why: READ_ONLY };
     DutyHandle { duty, stop: Some(stop), task: tokio::spawn(duty_loop.run(stopped)) }
 }
 
@@ -140,8 +153,12 @@ struct DutyLoop {
     /// While this console holds the lease: when it ends by this console's
     /// clock (the last successful renewal's sending + TTL).
     lease_end: Option<Instant>,
-    /// The server refused this role the lease: only read the holder.
+    /// The server refused this role the lease (or the console is
+    /// read-only): only read the holder.
     denied: bool,
+    /// Why this console probes for itself when it only watches and nobody
+    /// holds the lease.
+    watching_why: &'static str,
 }
 
 impl DutyLoop {
@@ -200,7 +217,7 @@ impl DutyLoop {
                 // right to probe while it held it) ends unrenewed: nobody probes.
                 match holder.filter(|h| h.console_id != self.console_id) {
                     Some(h) => Duty::Following { prober: h.actor, since_ms: h.since_ms },
-                    None => Duty::Offline { reason: OBSERVER.into() },
+                    None => Duty::Offline { reason: self.watching_why.into() },
                 }
             }
             Err(e) => {

@@ -69,7 +69,9 @@ impl RoomEyes {
         let AnyStore::Postgres(pg) = journal.store() else {
             return RoomEyes { shared: None, probing: Probing::Alone };
         };
-        let duty = duty::spawn(pg.clone(), journal.room().to_string(), journal.console_id().to_string(), journal.actor().clone());
+        // A read-only console cannot record the room's judgments: it never probes for the room.
+        let start = if journal.is_read_only() { duty::spawn_watching } else { duty::spawn };
+        let duty = start(pg.clone(), journal.room().to_string(), journal.console_id().to_string(), journal.actor().clone());
         let ids: Vec<String> = plan.checks.iter().map(|c| c.id.clone()).collect();
         let shared = Shared {
             journal: journal.clone(),
