@@ -16,12 +16,26 @@
 use std::io::Write;
 use std::panic::PanicHookInfo;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The exit code after a panic (the one Rust itself uses).
 pub const PANIC_EXIT: i32 = 101;
 
 static TERMINAL_IN_USE: AtomicBool = AtomicBool::new(false);
 static CRASHING: AtomicBool = AtomicBool::new(false);
+/// Held while the console writes a frame: a panic on another thread gives
+/// the terminal back between frames, never in the middle of one, and no
+/// frame follows (a frame hides the cursor the restore has just shown).
+static FRAME: Mutex<()> = Mutex::new(());
+
+/// Leave to write a frame: `None` once a panic is giving the terminal back.
+pub fn frame_turn() -> Option<MutexGuard<'static, ()>> {
+    if CRASHING.load(Ordering::SeqCst) {
+        return None;
+    }
+    let turn = FRAME.lock().unwrap_or_else(PoisonError::into_inner);
+    (!CRASHING.load(Ordering::SeqCst)).then_some(turn)
+}
 
 /// While alive, the console owns the terminal (raw mode, alternate screen):
 /// a panic restores it. Dropping it restores the terminal too.
@@ -65,6 +79,19 @@ fn on_panic(info: &PanicHookInfo<'_>) {
             std::thread::park();
         }
     }
+    // Wait for a frame being written to end (briefly: the frame may be
+    // this thread's own, panicking mid-draw).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(250);
+    let _frame = loop {
+        match FRAME.try_lock() {
+            Ok(turn) => break Some(turn),
+            Err(std::sync::TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => break None,
+        }
+    };
     if TERMINAL_IN_USE.swap(false, Ordering::SeqCst) {
         restore_terminal();
     }

@@ -80,7 +80,10 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     let mut last_frame = Instant::now() - FRAME;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     let result: Result<Ended> = loop {
-        if console.wants_frame() && last_frame.elapsed() >= FRAME {
+        if console.wants_frame()
+            && last_frame.elapsed() >= FRAME
+            && let Some(_turn) = crate::shell::crash::frame_turn()
+        {
             let mut out = stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
             let drawn = console.draw(now_ms());
