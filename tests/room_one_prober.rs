@@ -6,7 +6,8 @@
 //! changes; a trigger fires once for the room over more than 50 probe
 //! rounds, across a SIGKILL of the prober; another console takes over
 //! within 10 s and continues; no console holds more than two connections
-//! to the journal's database.
+//! to the journal's database; `status --store` and `triggers --replay
+//! --store` read the room's states and samples without probing.
 
 mod common;
 
@@ -100,6 +101,11 @@ fn prober_on(screen: &str) -> Option<String> {
     let bar = screen.lines().last()?;
     let at = bar.find("probing: ")? + "probing: ".len();
     Some(bar[at..].split(['@', ' ']).next()?.to_string())
+}
+
+/// Runs `opsdeck ARGS` to the end.
+fn opsdeck(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(args).output().expect("opsdeck runs")
 }
 
 async fn pool() -> sqlx::PgPool {
@@ -233,6 +239,19 @@ fn a_room_has_one_prober_one_judge_and_a_quick_takeover() {
         all.iter().filter(|(kind, _, _)| kind == "check.state").filter_map(|(_, _, p)| p.get("to").and_then(|t| t.as_str())).collect();
     assert_eq!(states.first(), Some(&"OK"), "{states:?}");
     assert!(states.contains(&"CRITICAL") && states.last() == Some(&"OK"), "{states:?}");
+
+    // The room's states and history without probing: every console's tools read the room.
+    let status = opsdeck(&["status", plan_path.to_str().expect("utf-8"), "--store", &url, "--json"]);
+    assert!(status.status.success(), "status exits 0 on an OK room: {status:?}");
+    let states: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status --json");
+    assert_eq!(states[0]["state"], "OK", "{states}");
+    let said = String::from_utf8_lossy(&status.stderr);
+    assert!(said.contains(&format!("probed by {next}@")) && said.contains("nothing probed here"), "{said}");
+    let replay = opsdeck(&["triggers", plan_path.to_str().expect("utf-8"), "--replay", "--store", &url, "--since", "10m", "--json"]);
+    let replay: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("triggers --replay --json");
+    assert!(replay["samples"].as_u64().is_some_and(|n| n >= 50), "the room's samples: {replay}");
+    let fired = replay["timeline"].as_array().expect("a timeline").iter().any(|h| h["trigger"] == "api-down");
+    assert!(fired, "the replay of the room's samples fires api-down: {replay}");
 
     for (_, mut c) in consoles {
         c.press(b"q");
