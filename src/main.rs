@@ -7,7 +7,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     opsdeck::shell::crash::install();
-    let cli = opsdeck::shell::cli::Cli::parse();
+    let cli = match opsdeck::shell::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::from(opsdeck::shell::cli::usage_exit_code());
+        }
+        // --help and --version.
+        Err(e) => e.exit(),
+    };
     match opsdeck::shell::cli::run(cli) {
         Ok(code) => code,
         Err(report) => {

@@ -57,10 +57,16 @@ fn status_masks_what_a_command_probe_prints() {
 
     let out = opsdeck(&["status", &plan, "--json"], home.path(), &env);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(3), "the upstream is UNKNOWN:\n{stdout}\n{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "leaky is CRITICAL (and the upstream UNKNOWN): CRITICAL anywhere exits 2:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
-    assert_eq!(json[0]["id"], "leaky");
-    assert_eq!(json[0]["reason"], "failed: exit 3: token *** upstream ***");
+    assert_eq!(json["checks"][1]["state"], "UNKNOWN");
+    assert_eq!(json["checks"][0]["id"], "leaky");
+    assert_eq!(json["checks"][0]["reason"], "failed: exit 3: token *** upstream ***");
     for secret in [API_TOKEN, UPSTREAM_URL, "internal-upstream-5150"] {
         assert!(!stdout.contains(secret), "status --json shows {secret:?}:\n{stdout}");
     }

@@ -65,6 +65,6 @@ fn values_fit_their_column() {
     }
 
     let json: serde_json::Value = serde_json::from_str(&status(dir.path(), true)).unwrap();
-    assert_eq!(json[0]["value"], serde_json::json!(1e308), "JSON keeps the number");
-    assert_eq!(json[4]["value"], serde_json::json!(123456789.0));
+    assert_eq!(json["checks"][0]["value"], serde_json::json!(1e308), "JSON keeps the number");
+    assert_eq!(json["checks"][4]["value"], serde_json::json!(123456789.0));
 }

@@ -1,6 +1,9 @@
 //! Assertions on JSON bodies (`$.status == "healthy"`, `$.queue.depth < 100`)
 //! and numeric fields read by JSONPath (`$.uptime`). Paths follow RFC 9535
-//! (serde_json_path); the right-hand side is a JSON literal.
+//! (serde_json_path); the right-hand side is a JSON literal. Also owns
+//! [`evaluate_all`]: every assertion judged on one body, each reported as a
+//! [`Condition`] (for `opsdeck status --json`), with the first failure as
+//! the probe's reason.
 
 use std::fmt;
 
@@ -41,8 +44,30 @@ impl Assertion {
     /// Checks a body; the error says what was found instead
     /// (`$.database was "down"`, `$.status is missing`).
     pub fn check(&self, body: &Value) -> Result<(), String> {
-        let path = self.path_text();
+        self.judge(self.path.query(body).first())
+    }
+
+    /// This assertion on a body: whether it held and the value its path found.
+    pub fn evaluate(&self, body: &Value) -> Condition {
+        self.evaluated(body).0
+    }
+
+    /// The condition, and why it failed.
+    fn evaluated(&self, body: &Value) -> (Condition, Result<(), String>) {
         let found = self.path.query(body).first();
+        let judged = self.judge(found);
+        (Condition { condition: self.text.clone(), passed: judged.is_ok(), actual: found.cloned() }, judged)
+    }
+
+    /// This assertion when there was no body to judge (no answer, a failed
+    /// status, a body that is not JSON): not passed, nothing found.
+    pub fn unreached(&self) -> Condition {
+        Condition { condition: self.text.clone(), passed: false, actual: None }
+    }
+
+    /// Judges the value the path found (`None`: nothing).
+    fn judge(&self, found: Option<&Value>) -> Result<(), String> {
+        let path = self.path_text();
         let Some(found) = found else {
             return Err(format!("{path} is missing"));
         };
@@ -69,6 +94,50 @@ impl fmt::Display for Assertion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
+}
+
+/// One assertion as judged on one body: its text, whether it held and the
+/// value its path found (`null` when it found nothing).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Condition {
+    pub condition: String,
+    pub passed: bool,
+    pub actual: Option<Value>,
+}
+
+impl Condition {
+    /// The condition with `mask` applied to its text and to every string in
+    /// the value found (keys included), so no secret leaves in a report.
+    pub fn masked(&self, mask: &impl Fn(&str) -> String) -> Condition {
+        Condition { condition: mask(&self.condition), passed: self.passed, actual: self.actual.as_ref().map(|v| mask_strings(v, mask)) }
+    }
+}
+
+fn mask_strings(v: &Value, mask: &impl Fn(&str) -> String) -> Value {
+    match v {
+        Value::String(s) => Value::String(mask(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|i| mask_strings(i, mask)).collect()),
+        Value::Object(fields) => Value::Object(fields.iter().map(|(k, v)| (mask(k), mask_strings(v, mask))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Every assertion judged on `body`, in order, and the first failure's
+/// reason (`Ok` when all hold): all of them are reported, the first that
+/// fails is why the probe failed.
+pub fn evaluate_all(assertions: &[Assertion], body: &Value) -> (Vec<Condition>, Result<(), String>) {
+    let mut first_failure = Ok(());
+    let conditions = assertions
+        .iter()
+        .map(|a| {
+            let (condition, judged) = a.evaluated(body);
+            if first_failure.is_ok() {
+                first_failure = judged;
+            }
+            condition
+        })
+        .collect();
+    (conditions, first_failure)
 }
 
 /// Reads a number at `path` (`$.uptime`); booleans count as 0 and 1.
@@ -162,6 +231,39 @@ mod tests {
         assert!(Assertion::parse("status == 1").unwrap_err().contains("does not start with a JSONPath"));
         assert!(Assertion::parse("$.status == healthy").unwrap_err().contains("cannot read `healthy`"));
         assert!(Assertion::parse("$..[ == 1").unwrap_err().contains("invalid JSONPath"));
+    }
+
+    #[test]
+    fn every_assertion_is_reported_and_the_first_failure_is_the_reason() {
+        let body = json!({"status": "healthy", "database": "down", "queue": {"depth": 12}});
+        let list: Vec<Assertion> = ["$.status == \"healthy\"", "$.database == \"connected\"", "$.gone", "$.queue.depth > 100"]
+            .iter()
+            .map(|a| Assertion::parse(a).unwrap())
+            .collect();
+        let (conditions, reason) = evaluate_all(&list, &body);
+        assert_eq!(reason, Err("$.database was \"down\"".into()));
+        let seen: Vec<(&str, bool, Option<Value>)> =
+            conditions.iter().map(|c| (c.condition.as_str(), c.passed, c.actual.clone())).collect();
+        assert_eq!(
+            seen,
+            [
+                ("$.status == \"healthy\"", true, Some(json!("healthy"))),
+                ("$.database == \"connected\"", false, Some(json!("down"))),
+                ("$.gone", false, None),
+                ("$.queue.depth > 100", false, Some(json!(12))),
+            ]
+        );
+        assert_eq!(evaluate_all(&list[..1], &body).1, Ok(()));
+        assert_eq!(list[0].evaluate(&body), conditions[0]);
+        assert_eq!(list[1].unreached(), Condition { condition: list[1].to_string(), passed: false, actual: None });
+    }
+
+    #[test]
+    fn masking_reaches_every_string_of_a_condition() {
+        let c = Condition { condition: "$.auth == \"s3cret\"".into(), passed: false, actual: Some(json!({"s3cret": ["x s3cret", 1]})) };
+        let masked = c.masked(&|s: &str| s.replace("s3cret", "***"));
+        assert_eq!(masked.condition, "$.auth == \"***\"");
+        assert_eq!(masked.actual, Some(json!({"***": ["x ***", 1]})));
     }
 
     #[test]

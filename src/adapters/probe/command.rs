@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::json_assert::{Assertion, extract_number};
+use super::json_assert::{Assertion, Condition, evaluate_all, extract_number};
 use super::shell::{CAPTURE_LIMIT, Captured, RunError, ShellCommand, run_shell};
 use super::{ProbeEnv, ProbeError, ProbeResult, Reading, io_reason, short_duration};
 use crate::secrets::Redactor;
@@ -43,6 +43,8 @@ pub struct CommandProber {
     assertions: Vec<Assertion>,
     /// The `$`-path whose number the check judges (json output).
     json_value: Option<String>,
+    /// Every assertion as the last run judged it (secrets masked).
+    conditions: Vec<Condition>,
 }
 
 impl CommandProber {
@@ -54,6 +56,7 @@ impl CommandProber {
         let value = check.value_name();
         let json_value = (spec.output == CommandOutput::Json && value.starts_with('$')).then(|| value.to_string());
         Ok(Self {
+            conditions: assertions.iter().map(Assertion::unreached).collect(),
             run: spec.run.clone(),
             output: spec.output,
             cwd: resolve_cwd(&env.base_dir, spec.cwd.as_deref()),
@@ -63,7 +66,10 @@ impl CommandProber {
         })
     }
 
+    /// Runs the command once and reads its result; every assertion's result
+    /// is kept (see [`Self::conditions`]).
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
+        self.conditions = self.assertions.iter().map(Assertion::unreached).collect();
         let cmd = ShellCommand { run: &self.run, cwd: self.cwd.as_deref(), env: &self.env };
         let finished = match run_shell(&cmd, own_deadline(timeout)).await {
             Ok(f) => f,
@@ -82,7 +88,13 @@ impl CommandProber {
             }
         };
         let outcome = Outcome { exit, stdout: &finished.stdout, stderr: &finished.stderr, secrets: crate::secrets::installed() };
-        outcome.read(self.output, &self.assertions, self.json_value.as_deref())
+        outcome.read(self.output, &self.assertions, self.json_value.as_deref(), &mut self.conditions)
+    }
+
+    /// Every `assert` of the check as the last run judged it: all unreached
+    /// when its stdout was no JSON document.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
     }
 }
 
@@ -122,7 +134,15 @@ struct Outcome<'a> {
 }
 
 impl Outcome<'_> {
-    fn read(&self, output: CommandOutput, assertions: &[Assertion], json_value: Option<&str>) -> Result<Reading, ProbeError> {
+    /// The reading, or why there is none; `conditions` gets every
+    /// assertion's result when stdout was a JSON document.
+    fn read(
+        &self,
+        output: CommandOutput,
+        assertions: &[Assertion],
+        json_value: Option<&str>,
+        conditions: &mut Vec<Condition>,
+    ) -> Result<Reading, ProbeError> {
         match self.exit {
             127 => {
                 return Err(ProbeError::new(self.exit_reason("command not found (exit 127)")));
@@ -150,9 +170,9 @@ impl Outcome<'_> {
                     }
                     Err(e) => return Err(ProbeError::new(e)),
                 };
-                for assertion in assertions {
-                    assertion.check(&body).map_err(ProbeError::target_failed)?;
-                }
+                let (judged, held) = evaluate_all(assertions, &body);
+                *conditions = judged.iter().map(|c| c.masked(&|s: &str| self.secrets.redact(s).into_owned())).collect();
+                held.map_err(ProbeError::target_failed)?;
                 match json_value {
                     Some(path) => Ok(reading.with(path, extract_number(&body, path).map_err(ProbeError::new)?)),
                     None => Ok(reading),
@@ -217,7 +237,7 @@ mod tests {
     fn read(exit: i32, out: &str, err: &str, mode: CommandOutput) -> Result<Reading, String> {
         let (stdout, stderr) = (captured(out), captured(err));
         let o = Outcome { exit, stdout: &stdout, stderr: &stderr, secrets: &Redactor::EMPTY };
-        o.read(mode, &[], None).map_err(|e| e.0)
+        o.read(mode, &[], None, &mut Vec::new()).map_err(|e| e.0)
     }
 
     #[test]
@@ -251,11 +271,13 @@ mod tests {
         let (out, err) = (captured(r#"{"status":"ok","uptime":12}"#), captured(""));
         let o = Outcome { exit: 1, stdout: &out, stderr: &err, secrets: &Redactor::EMPTY };
         let ok = [Assertion::parse(r#"$.status == "ok""#).unwrap()];
-        let r = o.read(CommandOutput::Json, &ok, Some("$.uptime")).unwrap();
+        let r = o.read(CommandOutput::Json, &ok, Some("$.uptime"), &mut Vec::new()).unwrap();
         assert_eq!(r.get("$.uptime"), Some(12.0));
         assert_eq!(r.get("exit_code"), Some(1.0));
         let bad = [Assertion::parse(r#"$.status == "down""#).unwrap()];
-        assert_eq!(o.read(CommandOutput::Json, &bad, None), Err(ProbeError::target_failed(r#"$.status was "ok""#)));
+        let mut conditions = Vec::new();
+        assert_eq!(o.read(CommandOutput::Json, &bad, None, &mut conditions), Err(ProbeError::target_failed(r#"$.status was "ok""#)));
+        assert_eq!(conditions, [bad[0].evaluate(&serde_json::json!({"status": "ok"}))]);
         assert_eq!(read(0, "not json", "", CommandOutput::Json), Err("stdout was \"not json\", expected JSON".into()));
         assert_eq!(read(4, "oops", "bad thing", CommandOutput::Json), Err("exit 4: bad thing".into()));
     }
@@ -266,10 +288,10 @@ mod tests {
         let secrets = Redactor::build(None, &[("API_TOKEN".to_string(), secret.clone())]);
         let (out, err) = (captured(&format!("{secret}\n")), captured(&format!("{} {secret}", "x".repeat(REASON_CHARS - 10))));
         let o = Outcome { exit: 3, stdout: &out, stderr: &err, secrets: &secrets };
-        let reason = o.read(CommandOutput::Number, &[], None).unwrap_err().0;
+        let reason = o.read(CommandOutput::Number, &[], None, &mut Vec::new()).unwrap_err().0;
         assert_eq!(reason, format!("exit 3: {} ***", "x".repeat(REASON_CHARS - 10)));
         let o = Outcome { exit: 0, ..o };
-        assert_eq!(o.read(CommandOutput::Number, &[], None).unwrap_err().0, "stdout was \"***\", expected a number");
+        assert_eq!(o.read(CommandOutput::Number, &[], None, &mut Vec::new()).unwrap_err().0, "stdout was \"***\", expected a number");
     }
 
     #[test]

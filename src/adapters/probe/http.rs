@@ -24,7 +24,7 @@ use serde_json_path::JsonPath;
 
 use super::cert_reason::{ExplainingVerifier, certificate_problem};
 use super::http_body::{BodyError, Secrets, judge_body, read_capped, redacted_url};
-use super::json_assert::Assertion;
+use super::json_assert::{Assertion, Condition};
 use super::{ProbeEnv, ProbeError, ProbeResult, Reading, io_reason, short_duration};
 use opsdeck_core::config::Check;
 use opsdeck_core::config::check::HttpProbe;
@@ -133,6 +133,8 @@ pub struct HttpProber {
     /// JSONPaths whose numbers go into the reading under their own text.
     extract: Vec<String>,
     secrets: Secrets,
+    /// Every assertion as the last run judged it (secrets scrubbed).
+    conditions: Vec<Condition>,
 }
 
 /// What is sent on every run.
@@ -184,7 +186,9 @@ impl HttpProber {
             extract.push(value.to_string());
         }
 
+        let conditions = assertions.iter().map(Assertion::unreached).collect();
         Ok(Self {
+            conditions,
             client: env.clients.http.clone(),
             request: Box::new(RequestSpec { method, url, headers, body: spec.body.clone() }),
             expected_status: spec.status,
@@ -197,16 +201,36 @@ impl HttpProber {
     }
 
     /// One request within `timeout` (connecting, sending and reading the
-    /// whole body).
+    /// whole body), then the body judged; every assertion's result is kept
+    /// (see [`Self::conditions`]).
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
-        let result = match tokio::time::timeout(timeout, self.exchange(timeout)).await {
+        let fetched = match tokio::time::timeout(timeout, self.exchange(timeout)).await {
             Ok(r) => r,
             Err(_) => Err(timeout_reason(timeout)),
+        };
+        let result = match fetched {
+            Ok((mut reading, body)) => {
+                let (conditions, judged) = judge_body(&body, &self.assertions, &self.extract, &mut reading);
+                self.conditions = conditions.iter().map(|c| c.masked(&|s: &str| self.secrets.scrub(s))).collect();
+                judged.map(|()| reading).map_err(ProbeError::target_failed)
+            }
+            Err(e) => {
+                self.conditions = self.assertions.iter().map(Assertion::unreached).collect();
+                Err(e)
+            }
         };
         result.map_err(|e| ProbeError(self.secrets.scrub(&e.0), e.1))
     }
 
-    async fn exchange(&self, timeout: Duration) -> ProbeResult {
+    /// Every `assert` of the check as the last run judged it: all unreached
+    /// when it got no JSON body to judge (no answer, a failed status).
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// The request and its whole body: the reading so far (status,
+    /// latency, certificate days) and the body, not yet judged.
+    async fn exchange(&self, timeout: Duration) -> Result<(Reading, Vec<u8>), ProbeError> {
         let client = self.client.get()?;
         let spec = &self.request;
         let mut request = client.request(spec.method.clone(), spec.url.clone()).headers(spec.headers.clone()).timeout(timeout);
@@ -248,8 +272,7 @@ impl HttpProber {
         if let Some(days) = cert_days {
             reading.set("cert_days", days);
         }
-        judge_body(&body, &self.assertions, &self.extract, &mut reading).map_err(ProbeError::target_failed)?;
-        Ok(reading)
+        Ok((reading, body))
     }
 }
 

@@ -7,7 +7,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::Reading;
-use super::json_assert::{Assertion, extract_number};
+use super::json_assert::{Assertion, Condition, evaluate_all, extract_number};
 
 /// Why a body could not be read.
 #[derive(Debug)]
@@ -42,21 +42,31 @@ where
     Ok(body)
 }
 
-/// Checks a body against the assertions (the first failure is the reason)
-/// and adds the numbers at `extract` to the reading, named by their path.
-/// The body is parsed only when there is something to look for.
-pub fn judge_body(body: &[u8], assertions: &[Assertion], extract: &[String], reading: &mut Reading) -> Result<(), String> {
+/// Checks a body against every assertion (the first failure is the reason)
+/// and adds the numbers at `extract` to the reading, named by their path;
+/// returns each assertion's [`Condition`] beside the verdict (all unreached
+/// when the body is not JSON). The body is parsed only when there is
+/// something to look for.
+pub fn judge_body(
+    body: &[u8],
+    assertions: &[Assertion],
+    extract: &[String],
+    reading: &mut Reading,
+) -> (Vec<Condition>, Result<(), String>) {
     if assertions.is_empty() && extract.is_empty() {
-        return Ok(());
+        return (Vec::new(), Ok(()));
     }
-    let json: Value = serde_json::from_slice(body).map_err(|_| "body is not JSON".to_string())?;
-    for assertion in assertions {
-        assertion.check(&json)?;
-    }
-    for path in extract {
-        reading.set(path.clone(), extract_number(&json, path)?);
-    }
-    Ok(())
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        return (assertions.iter().map(Assertion::unreached).collect(), Err("body is not JSON".to_string()));
+    };
+    let (conditions, held) = evaluate_all(assertions, &json);
+    let judged = held.and_then(|()| {
+        for path in extract {
+            reading.set(path.clone(), extract_number(&json, path)?);
+        }
+        Ok(())
+    });
+    (conditions, judged)
 }
 
 /// A URL fit for a reason: scheme, host, port and path; no user, password,
@@ -179,21 +189,23 @@ mod tests {
         let body = br#"{"status":"healthy","database":"down","queue":{"depth":12}}"#;
         let mut r = Reading::new();
         let ok = assertions(&[r#"$.status == "healthy""#]);
-        judge_body(body, &ok, &["$.queue.depth".into()], &mut r).unwrap();
+        judge_body(body, &ok, &["$.queue.depth".into()], &mut r).1.unwrap();
         assert_eq!(r.get("$.queue.depth"), Some(12.0));
 
         let failing = assertions(&[r#"$.status == "healthy""#, r#"$.database == "connected""#]);
-        assert_eq!(judge_body(body, &failing, &[], &mut Reading::new()), Err(r#"$.database was "down""#.into()));
-        assert_eq!(judge_body(body, &[], &["$.uptime".into()], &mut Reading::new()), Err("$.uptime is missing".into()));
+        let (conditions, judged) = judge_body(body, &failing, &[], &mut Reading::new());
+        assert_eq!(judged, Err(r#"$.database was "down""#.into()));
+        assert_eq!(conditions.iter().map(|c| c.passed).collect::<Vec<_>>(), [true, false], "both reported");
+        assert_eq!(judge_body(body, &[], &["$.uptime".into()], &mut Reading::new()).1, Err("$.uptime is missing".into()));
     }
 
     #[test]
     fn only_parses_when_asked() {
         let mut r = Reading::new();
-        assert_eq!(judge_body(b"<html>", &[], &[], &mut r), Ok(()));
+        assert_eq!(judge_body(b"<html>", &[], &[], &mut r), (Vec::new(), Ok(())));
         let any = assertions(&["$.status"]);
-        assert_eq!(judge_body(b"<html>", &any, &[], &mut r), Err("body is not JSON".into()));
-        assert_eq!(judge_body(b"", &[], &["$.x".into()], &mut r), Err("body is not JSON".into()));
+        assert_eq!(judge_body(b"<html>", &any, &[], &mut r), (vec![any[0].unreached()], Err("body is not JSON".into())));
+        assert_eq!(judge_body(b"", &[], &["$.x".into()], &mut r).1, Err("body is not JSON".into()));
     }
 
     #[test]

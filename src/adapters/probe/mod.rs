@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use opsdeck_core::config::{Check, Probe};
 pub use opsdeck_core::json_assert;
+use opsdeck_core::json_assert::Condition;
 pub use opsdeck_core::reading::{Cause, ProbeError, ProbeResult, Reading};
 
 /// Looks up an environment variable (injected so tests control it).
@@ -111,6 +112,16 @@ impl Prober {
             Prober::Tcp(p) => p.probe(timeout).await,
             Prober::Tls(p) => p.probe(timeout).await,
             Prober::Command(p) => p.probe(timeout).await,
+        }
+    }
+
+    /// Every `assert` of the check as the last run judged it (`[]` for
+    /// kinds without assertions).
+    pub fn conditions(&self) -> &[Condition] {
+        match self {
+            Prober::Http(p) => p.conditions(),
+            Prober::Command(p) => p.conditions(),
+            Prober::Prometheus(_) | Prober::Postgres(_) | Prober::Redis(_) | Prober::Tcp(_) | Prober::Tls(_) => &[],
         }
     }
 }

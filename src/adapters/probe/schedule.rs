@@ -46,13 +46,10 @@ fn masked(e: ProbeError) -> ProbeError {
     }
 }
 
-/// Builds the check's prober and runs it once (for `opsdeck status`).
-pub async fn probe_check_once(index: usize, check: &Check, defaults: &Defaults, env: &ProbeEnv) -> Sample {
-    let timing = Timing::for_check(check, defaults);
-    match Prober::build(check, env).map_err(masked) {
-        Ok(mut p) => run_once(index, &mut p, timing.timeout).await,
-        Err(e) => Sample { check: index, at_ms: now_ms(), latency_ms: 0.0, result: Err(e) },
-    }
+/// Builds a check's prober (for `opsdeck status`, which keeps it across
+/// rounds); a failure's reason has this process's secrets masked.
+pub fn build_prober(check: &Check, env: &ProbeEnv) -> Result<Prober, ProbeError> {
+    Prober::build(check, env).map_err(masked)
 }
 
 /// Starts one task per check; samples arrive on `tx` until it is closed or

@@ -5,9 +5,11 @@ mod check_markdown;
 mod check_secrets;
 mod demo;
 mod export;
+pub mod gate;
 mod import;
 mod mark;
 mod room_status;
+mod rounds;
 mod run;
 pub mod status;
 pub mod triggers;
@@ -87,15 +89,41 @@ pub enum Command {
         plan: std::path::PathBuf,
     },
     /// Poll every check once, print a table (or JSON) and exit by the worst
-    /// state: 0 ok/acceptable, 1 degraded, 2 critical, 3 unknown, 4 invalid plan.
+    /// state: 2 if any is critical, else 3 if any is unknown, else 1 if any
+    /// is degraded, else 0; 4 for an invalid plan or flags.
+    ///
+    /// With --for it is a deploy gate (like an Argo Rollouts AnalysisRun):
+    /// a round (every check probed once) every --every for as long as --for.
+    /// A round with a critical check fails, else one with an unknown check is
+    /// inconclusive. The run ends failed once failed rounds exceed
+    /// --failure-limit, inconclusive once inconclusive rounds exceed
+    /// --inconclusive-limit, else successful after --for. Exit 0 successful,
+    /// 2 failed, 3 inconclusive, 4 invalid plan or flags.
+    ///
     /// With --store postgres://… probe nothing: print the room's current
-    /// states as its one prober judged them.
+    /// states as its one prober judged them (one round; --for is refused).
     Status {
         /// The plan file (TOML).
         plan: std::path::PathBuf,
-        /// One JSON object per check: id, kind, state, value, unit, reason, latency_ms.
+        /// Print one JSON object: verdict, started, finished, rounds and
+        /// checks (id, kind, state, value, unit, reason, latency_ms,
+        /// failures, unknowns, and conditions: every `assert` with passed
+        /// and actual).
         #[arg(long)]
         json: bool,
+        /// Be a deploy gate: poll in rounds for this long ("10m").
+        #[arg(long = "for", value_name = "DURATION")]
+        span: Option<opsdeck_core::config::TimeSpan>,
+        /// With --for: the time between rounds [default: 10s].
+        #[arg(long, value_name = "DURATION")]
+        every: Option<opsdeck_core::config::TimeSpan>,
+        /// With --for: failed rounds tolerated; one more fails the run [default: 0].
+        #[arg(long, value_name = "N")]
+        failure_limit: Option<u32>,
+        /// With --for: inconclusive rounds tolerated; one more ends the run
+        /// inconclusive [default: 0].
+        #[arg(long, value_name = "N")]
+        inconclusive_limit: Option<u32>,
     },
     /// Print an incident's post-mortem in Markdown, from the room's journal.
     Export {
@@ -148,6 +176,17 @@ pub enum Command {
     Completions { shell: Shell },
 }
 
+/// The exit code for a command line clap refused: 4 for `opsdeck status`
+/// (a gate's usage errors must not read as a verdict: 2 is "failed"),
+/// clap's own 2 for every other command.
+pub fn usage_exit_code() -> u8 {
+    let lenient = Cli::command().ignore_errors(true).try_get_matches();
+    match lenient.as_ref().ok().and_then(clap::ArgMatches::subcommand_name) {
+        Some("status") => status::INVALID_PLAN,
+        _ => 2,
+    }
+}
+
 /// Runs a parsed command line; the exit code says how it went.
 pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let console = run::ConsoleArgs {
@@ -169,13 +208,14 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             let _log = crate::logging::init(&cli.log_level)?;
             runtime()?.block_on(run::run(plan, &console))
         }
-        Command::Status { ref plan, json } => {
+        Command::Status { ref plan, json, span, every, failure_limit, inconclusive_limit } => {
             let from_room = cli
                 .store
                 .as_deref()
                 .filter(|s| s.starts_with("postgres"))
                 .map(|store| status::FromRoom { store, room: cli.room.as_deref() });
-            Ok(runtime()?.block_on(status::run(plan, json, from_room)))
+            let flags = status::Flags { json, span, every, failure_limit, inconclusive_limit };
+            Ok(runtime()?.block_on(status::run(plan, &flags, from_room)))
         }
         Command::Export { incident, ref plan } => {
             runtime()?.block_on(export::run(incident, plan.as_deref(), cli.store.as_deref(), cli.room.as_deref()))
