@@ -244,7 +244,7 @@ fn a_room_has_one_prober_one_judge_and_a_quick_takeover() {
     let status = opsdeck(&["status", plan_path.to_str().expect("utf-8"), "--store", &url, "--json"]);
     assert!(status.status.success(), "status exits 0 on an OK room: {status:?}");
     let states: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status --json");
-    assert_eq!(states[0]["state"], "OK", "{states}");
+    assert_eq!(states["checks"][0]["state"], "OK", "{states}");
     let said = String::from_utf8_lossy(&status.stderr);
     assert!(said.contains(&format!("probed by {next}@")) && said.contains("nothing probed here"), "{said}");
     let replay = opsdeck(&["triggers", plan_path.to_str().expect("utf-8"), "--replay", "--store", &url, "--since", "10m", "--json"]);
