@@ -82,13 +82,14 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     let result: Result<Ended> = loop {
         if console.wants_frame()
             && last_frame.elapsed() >= FRAME
-            && let Some(_turn) = crate::shell::crash::frame_turn()
+            && let Some(turn) = crate::shell::crash::frame_turn()
         {
             let mut out = stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
             let drawn = console.draw(now_ms());
             let _ = crossterm::execute!(out, EndSynchronizedUpdate);
             let _ = out.flush();
+            drop(turn);
             if let Err(e) = drawn {
                 break signal_or(&mut signals, Err(e).wrap_err("cannot draw to the terminal")).await;
             }
