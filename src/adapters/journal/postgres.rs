@@ -209,10 +209,7 @@ impl PgStore {
             // The turn, then the migrations (once per store), then the
             // operation. Waiting for the turn is not the store's silence: it
             // has its own, longer bound (an operation ahead is bounded itself).
-            let turn = tokio::time::timeout(TURN_PATIENCE, self.turn.acquire())
-                .await
-                .map_err(|_| Report::new(Unreachable(format!("the journal's connection was busy for {TURN_PATIENCE:?}"))))?;
-            let _turn = turn.map_err(|_| eyre!("the journal's store is closed"))?;
+            let _turn = self.take_turn().await?;
             match tokio::time::timeout(MIGRATE_DEADLINE, self.ready()).await {
                 Ok(done) => done?,
                 Err(_) => return Err(Report::new(Unreachable(format!("the migrations had no answer within {MIGRATE_DEADLINE:?}")))),
@@ -257,14 +254,19 @@ impl PgStore {
         }
     }
 
+    /// This store's turn on its connection, waiting at most [`TURN_PATIENCE`].
+    async fn take_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        let turn = tokio::time::timeout(TURN_PATIENCE, self.turn.acquire())
+            .await
+            .map_err(|_| Report::new(Unreachable(format!("the journal's connection was busy for {TURN_PATIENCE:?}"))))?;
+        turn.map_err(|_| eyre!("the journal's store is closed"))
+    }
+
     /// [`PgStore::guarded`] without the migrations (asking what this role
     /// may do must not migrate).
     async fn guarded_unmigrated<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
         let bounded = async {
-            let turn = tokio::time::timeout(TURN_PATIENCE, self.turn.acquire())
-                .await
-                .map_err(|_| Report::new(Unreachable(format!("the journal's connection was busy for {TURN_PATIENCE:?}"))))?;
-            let _turn = turn.map_err(|_| eyre!("the journal's store is closed"))?;
+            let _turn = self.take_turn().await?;
             let result = match tokio::time::timeout(OP_DEADLINE, op).await {
                 Ok(result) => result,
                 Err(_) => Err(Report::new(Unreachable(format!("no answer within {OP_DEADLINE:?}")))),
@@ -349,6 +351,18 @@ impl PgStore {
     }
 }
 
+/// Whether `conn` answers a ping within [`PING_TIMEOUT`]; an error (the
+/// connection is then dropped, not given back) when it does not.
+async fn answers_ping(conn: &mut PgConnection, what: &'static str) -> Result<bool, sqlx::Error> {
+    match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
+        Ok(pinged) => pinged.map(|()| true),
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("{what} did not answer a ping within {PING_TIMEOUT:?}: dropped"),
+        ))),
+    }
+}
+
 /// The pool of one connection a store uses (see [`POOL_SIZE`]), opened lazily.
 fn one_connection(options: &PgConnectOptions, acquire_timeout: Duration) -> PgPool {
     PgPoolOptions::new()
@@ -359,28 +373,8 @@ fn one_connection(options: &PgConnectOptions, acquire_timeout: Duration) -> PgPo
         // sqlx pings a connection given back before reusing it, without
         // a bound: a connection whose operation was cut off on a silent
         // network would hold the one pooled slot until TCP gave up.
-        .after_release(|conn, _| {
-            Box::pin(async move {
-                match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
-                    Ok(pinged) => pinged.map(|()| true),
-                    Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("a connection given back did not answer a ping within {PING_TIMEOUT:?}: dropped"),
-                    ))),
-                }
-            })
-        })
-        .before_acquire(|conn, _| {
-            Box::pin(async move {
-                match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
-                    Ok(pinged) => pinged.map(|()| true),
-                    Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("a pooled connection did not answer a ping within {PING_TIMEOUT:?}: dropped"),
-                    ))),
-                }
-            })
-        })
+        .after_release(|conn, _| Box::pin(answers_ping(conn, "a connection given back")))
+        .before_acquire(|conn, _| Box::pin(answers_ping(conn, "a pooled connection")))
         .connect_lazy_with(options.clone())
 }
 
