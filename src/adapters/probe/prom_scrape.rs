@@ -6,6 +6,7 @@
 use std::time::Instant;
 
 use reqwest::Url;
+use reqwest::header::HeaderMap;
 
 use super::prom_http::{http_client, request_reason};
 use super::prom_text;
@@ -27,8 +28,8 @@ pub(super) struct ScrapeMode {
 }
 
 impl ScrapeMode {
-    pub(super) fn new(url: Url, metric: &str, quantile: Option<f64>) -> Result<Self, ProbeError> {
-        Ok(Self { client: http_client()?, url, epoch: Instant::now(), tracker: Tracker::new(metric, quantile)? })
+    pub(super) fn new(url: Url, metric: &str, quantile: Option<f64>, headers: HeaderMap) -> Result<Self, ProbeError> {
+        Ok(Self { client: http_client(headers)?, url, epoch: Instant::now(), tracker: Tracker::new(metric, quantile)? })
     }
 
     /// One scrape; the caller bounds it in time.

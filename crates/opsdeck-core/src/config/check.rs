@@ -113,6 +113,10 @@ pub struct PrometheusProbe {
     pub metric: Option<String>,
     /// For histograms: the quantile to compute (0..1).
     pub quantile: Option<f64>,
+    /// Header values read from environment variables, sent with every query
+    /// or scrape (`Authorization = "PROM_TOKEN"`, `"X-Scope-OrgID" = "PROM_TENANT"`).
+    #[serde(default)]
+    pub headers_env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

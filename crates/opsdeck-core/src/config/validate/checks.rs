@@ -1,7 +1,7 @@
 //! Validation of `[[check]]` entries: probe settings, units and bands, secrets.
 
 use super::super::band::BandError;
-use super::super::check::{Check, CommandOutput, CommandProbe, Probe};
+use super::super::check::{Check, CommandOutput, CommandProbe, Probe, PrometheusProbe};
 use super::super::diagnostic::Diagnostics;
 use super::super::locate::KeyPath;
 use super::super::units::{self, Unit};
@@ -93,30 +93,12 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
                 ctx.env_should_be_set(&probe_at("headers_env").key(header), var, "the check will show UNKNOWN until it is", diags);
             }
         }
-        Probe::Prometheus(p) => match (&p.query, &p.scrape) {
-            (Some(_), Some(_)) => diags.push(ctx.error(&probe_at("scrape"), "both `query` and `scrape` are set; expected one of them")),
-            (None, None) => {
-                diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)"))
+        Probe::Prometheus(p) => {
+            for (header, var) in &p.headers_env {
+                ctx.env_should_be_set(&probe_at("headers_env").key(header), var, "the check will show UNKNOWN until it is", diags);
             }
-            (None, Some(scrape)) => {
-                super::timing::url_ok(ctx, &probe_at("scrape"), scrape, diags);
-                if p.metric.is_none() {
-                    diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read"));
-                }
-                if p.url.is_some() || p.url_env.is_some() {
-                    diags.push(ctx.error(
-                        &probe_at(if p.url.is_some() { "url" } else { "url_env" }),
-                        "`url` is for `query`; a scrape reads the `scrape` URL",
-                    ));
-                }
-                if let Some(q) = p.quantile
-                    && !(0.0..=1.0).contains(&q)
-                {
-                    diags.push(ctx.error(&probe_at("quantile"), format!("quantile {q} is outside 0..1")));
-                }
-            }
-            (Some(_), None) => {}
-        },
+            prometheus_ok(ctx, i, p, diags);
+        }
         Probe::Postgres(p) => {
             if p.metric.is_some() == p.sql.is_some() {
                 diags.push(ctx.error(&at(kind), "postgres check needs exactly one of `metric` or `sql`"));
@@ -145,5 +127,36 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
                 diags.push(ctx.error(&probe_at("run"), "empty command; expected a shell command"));
             }
         }
+    }
+}
+
+/// A prometheus check: `query` or `scrape` (with its `metric`), not both.
+fn prometheus_ok(ctx: &Ctx, i: usize, p: &PrometheusProbe, diags: &mut Diagnostics) {
+    let at = |k: &str| KeyPath::item("check", i).key(k);
+    let kind = "prometheus";
+    let probe_at = |k: &str| at(kind).key(k);
+    match (&p.query, &p.scrape) {
+        (Some(_), Some(_)) => diags.push(ctx.error(&probe_at("scrape"), "both `query` and `scrape` are set; expected one of them")),
+        (None, None) => {
+            diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)"))
+        }
+        (None, Some(scrape)) => {
+            super::timing::url_ok(ctx, &probe_at("scrape"), scrape, diags);
+            if p.metric.is_none() {
+                diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read"));
+            }
+            if p.url.is_some() || p.url_env.is_some() {
+                diags.push(ctx.error(
+                    &probe_at(if p.url.is_some() { "url" } else { "url_env" }),
+                    "`url` is for `query`; a scrape reads the `scrape` URL",
+                ));
+            }
+            if let Some(q) = p.quantile
+                && !(0.0..=1.0).contains(&q)
+            {
+                diags.push(ctx.error(&probe_at("quantile"), format!("quantile {q} is outside 0..1")));
+            }
+        }
+        (Some(_), None) => {}
     }
 }
