@@ -149,3 +149,36 @@ async fn basic_auth_through_headers_env() {
     let mut p = PrometheusProber::new(&s, &env).unwrap();
     assert_eq!(value(p.probe(TIMEOUT).await), 1.0);
 }
+
+/// Serves `text` at `/metrics` with `content_type`.
+async fn page(text: &'static str, content_type: &'static str) -> String {
+    let app = Router::new().route("/metrics", get(move || async move { ([(header::CONTENT_TYPE, content_type)], text) }));
+    format!("http://{}/metrics", serve(app).await)
+}
+
+const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+#[tokio::test]
+async fn scrape_sums_the_series_a_regex_matches() {
+    let url = page(
+        "# TYPE http_inflight gauge\n\
+         http_inflight{code=\"200\",path=\"/api\"} 10\n\
+         http_inflight{code=\"500\",path=\"/api\"} 3\n\
+         http_inflight{code=\"503\",path=\"/healthz\"} 4\n\
+         http_inflight{code=\"5000\",path=\"/api\"} 100\n\
+         http_inflight{code=\"404\",path=\"/api\"} 2\n",
+        TEXT,
+    )
+    .await;
+    let env = env_with(&[]);
+    let read = |metric: &'static str| {
+        let s = spec(None, None, Some(url.clone()), Some(metric), &[]);
+        let env = env.clone();
+        async move { value(PrometheusProber::new(&s, &env).unwrap().probe(TIMEOUT).await) }
+    };
+    // Anchored: `5..` matches 500 and 503, not 5000.
+    assert_eq!(read(r#"http_inflight{code=~"5.."}"#).await, 7.0);
+    assert_eq!(read(r#"http_inflight{code=~"5..", path!~"/health.*"}"#).await, 3.0);
+    assert_eq!(read(r#"http_inflight{code!~"[45].*"}"#).await, 10.0);
+    assert_eq!(read(r#"http_inflight{code=~"(2|4)\\d\\d"}"#).await, 12.0);
+}

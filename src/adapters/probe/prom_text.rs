@@ -283,26 +283,26 @@ fn unescape(e: Option<char>, quoted: bool, what: &str) -> Result<char, String> {
     }
 }
 
-/// Character cursor over one line; shared with the selector parser.
-pub(crate) struct Cursor<'a> {
+/// Character cursor over one line.
+struct Cursor<'a> {
     s: &'a str,
     pos: usize,
 }
 
 impl<'a> Cursor<'a> {
-    pub(crate) fn new(s: &'a str) -> Self {
+    fn new(s: &'a str) -> Self {
         Cursor { s, pos: 0 }
     }
 
-    pub(crate) fn rest(&self) -> &'a str {
+    fn rest(&self) -> &'a str {
         self.s.get(self.pos..).unwrap_or("")
     }
 
-    pub(crate) fn peek(&self) -> Option<char> {
+    fn peek(&self) -> Option<char> {
         self.rest().chars().next()
     }
 
-    pub(crate) fn at_end(&self) -> bool {
+    fn at_end(&self) -> bool {
         self.rest().is_empty()
     }
 
@@ -312,11 +312,11 @@ impl<'a> Cursor<'a> {
         Some(c)
     }
 
-    pub(crate) fn eat(&mut self, c: char) -> bool {
+    fn eat(&mut self, c: char) -> bool {
         self.eat_str(c.encode_utf8(&mut [0; 4]))
     }
 
-    pub(crate) fn eat_str(&mut self, s: &str) -> bool {
+    fn eat_str(&mut self, s: &str) -> bool {
         let hit = self.rest().starts_with(s);
         if hit {
             self.pos += s.len();
@@ -324,7 +324,7 @@ impl<'a> Cursor<'a> {
         hit
     }
 
-    pub(crate) fn skip_ws(&mut self) {
+    fn skip_ws(&mut self) {
         self.take_while(|c| c == ' ' || c == '\t');
     }
 
@@ -341,7 +341,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) or label name (no colons).
-    pub(crate) fn ident(&mut self, metric: bool) -> &'a str {
+    fn ident(&mut self, metric: bool) -> &'a str {
         let first = |c: char| c.is_ascii_alphabetic() || c == '_' || (metric && c == ':');
         if !self.peek().is_some_and(first) {
             return "";
@@ -350,7 +350,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Double-quoted string with `\\`, `\"` and `\n` escapes.
-    pub(crate) fn quoted(&mut self) -> Result<String, String> {
+    fn quoted(&mut self) -> Result<String, String> {
         if !self.eat('"') {
             let found = describe(self.peek());
             return Err(format!("expected '\"' to start label value, found {found}"));

@@ -109,7 +109,9 @@ pub struct PrometheusProbe {
     pub query: Option<String>,
     /// A `/metrics` URL to scrape in the text exposition format, for `metric`.
     pub scrape: Option<String>,
-    /// Series to read from the scrape, with optional labels: `http_requests_total{code="500"}`.
+    /// Series to read from the scrape, with optional label matchers (`=`,
+    /// `!=`, `=~`, `!~`; regexes anchored): `http_requests_total{code=~"5.."}`.
+    /// Parsed by [`crate::metrics::selector::Selector`].
     pub metric: Option<String>,
     /// For histograms: the quantile to compute (0..1).
     pub quantile: Option<f64>,

@@ -8,6 +8,7 @@ use super::super::units::{self, Unit};
 use super::Ctx;
 use super::secrets::url_has_password;
 use crate::json_assert::Assertion;
+use crate::metrics::selector::Selector;
 
 const HTTP_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -142,8 +143,14 @@ fn prometheus_ok(ctx: &Ctx, i: usize, p: &PrometheusProbe, diags: &mut Diagnosti
         }
         (None, Some(scrape)) => {
             super::timing::url_ok(ctx, &probe_at("scrape"), scrape, diags);
-            if p.metric.is_none() {
-                diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read"));
+            match &p.metric {
+                None => diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read")),
+                // The parser the scrape probe uses: what passes here works there.
+                Some(metric) => {
+                    if let Err(e) = Selector::parse(metric) {
+                        diags.push(ctx.error(&probe_at("metric"), format!("invalid metric selector: {e}")));
+                    }
+                }
             }
             if p.url.is_some() || p.url_env.is_some() {
                 diags.push(ctx.error(
