@@ -182,3 +182,37 @@ async fn scrape_sums_the_series_a_regex_matches() {
     assert_eq!(read(r#"http_inflight{code!~"[45].*"}"#).await, 10.0);
     assert_eq!(read(r#"http_inflight{code=~"(2|4)\\d\\d"}"#).await, 12.0);
 }
+
+const OPENMETRICS_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// What a `prometheus_client` exporter serves: counters named `x` with
+/// `x_total` and `x_created` samples, exemplars, info, `# UNIT`, `# EOF`.
+const OPENMETRICS_PAGE: &str = "# HELP jobs Jobs done.\n# TYPE jobs counter\n# UNIT jobs jobs\n\
+    jobs_total{status=\"ok\"} 40 # {trace_id=\"abc\"} 1.0 1700000000.5\n\
+    jobs_created{status=\"ok\"} 1.7e9\n\
+    jobs_total{status=\"failed\"} 2 1700000000.250\n\
+    jobs_created{status=\"failed\"} 1.7e9\n\
+    # TYPE build info\nbuild_info{version=\"2.1\"} 1\n\
+    # TYPE depth gauge\ndepth 5 # {trace_id=\"x\"} 5\n# EOF\n";
+
+#[tokio::test]
+async fn scrape_reads_openmetrics() {
+    let url = page(OPENMETRICS_PAGE, OPENMETRICS_TYPE).await;
+    let env = env_with(&[]);
+    let read = |metric: &'static str| {
+        let s = spec(None, None, Some(url.clone()), Some(metric), &[]);
+        let env = env.clone();
+        async move { PrometheusProber::new(&s, &env).unwrap().probe(TIMEOUT).await }
+    };
+    assert_eq!(value(read("depth").await), 5.0);
+    assert_eq!(value(read(r#"build_info{version=~"2\\..*"}"#).await), 1.0);
+    // `jobs_total` is the counter `jobs`: a rate, which needs two scrapes.
+    assert_eq!(reason(read("jobs_total").await), "first scrape; a rate needs two");
+    let s = spec(None, None, Some(url.clone()), Some("jobs_total"), &[]);
+    let mut p = PrometheusProber::new(&s, &env).unwrap();
+    let _ = p.probe(TIMEOUT).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(value(p.probe(TIMEOUT).await), 0.0, "nothing changed between the scrapes");
+    // `_created` is a start time, not a value.
+    assert_eq!(reason(read("jobs_created").await), "no series matches jobs_created");
+}

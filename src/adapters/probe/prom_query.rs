@@ -7,10 +7,18 @@ use super::prom_text::{MetricKind, Scrape, parse_value};
 pub use opsdeck_core::metrics::selector::Selector;
 
 impl Scrape {
-    /// Sum of the counter/gauge/untyped samples named `sel.name` whose labels
-    /// match; `None` when nothing matches.
+    /// Sum of the counter, gauge, untyped, info, stateset and gauge
+    /// histogram samples named `sel.name` whose labels match; `None` when
+    /// nothing matches.
     pub fn sum(&self, sel: &Selector) -> Option<f64> {
-        let plain = [MetricKind::Counter, MetricKind::Gauge, MetricKind::Untyped];
+        let plain = [
+            MetricKind::Counter,
+            MetricKind::Gauge,
+            MetricKind::Untyped,
+            MetricKind::Info,
+            MetricKind::StateSet,
+            MetricKind::GaugeHistogram,
+        ];
         self.families
             .iter()
             .filter(|f| plain.contains(&f.kind))
@@ -147,7 +155,7 @@ pub fn counter_rate(prev: (f64, i64), now: (f64, i64)) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::prom_text::{parse, tests::EXAMPLE};
+    use super::super::prom_text::{Format, parse, tests::EXAMPLE, tests::OPENMETRICS};
     use super::*;
 
     fn sel(s: &str) -> Selector {
@@ -172,6 +180,18 @@ mod tests {
         assert_eq!(s.sum(&sel(r#"queue_depth{queue="batch"}"#)), Some(f64::INFINITY));
         assert_eq!(s.sum(&sel("rpc_seconds_count")), None, "histogram parts are not plain");
         assert_eq!(s.sum(&sel("nothing")), None);
+    }
+
+    #[test]
+    fn sums_openmetrics_samples() {
+        let s = super::super::prom_text::parse_as(OPENMETRICS, Format::OpenMetrics).unwrap();
+        assert_eq!(s.sum(&sel("http_requests_total")), Some(1030.0));
+        assert_eq!(s.sum(&sel(r#"http_requests_total{code=~"5.."}"#)), Some(3.0));
+        assert_eq!(s.sum(&sel("http_requests_created")), None, "_created is not a value");
+        assert_eq!(s.sum(&sel(r#"build_info{version="1.4.2"}"#)), Some(1.0));
+        assert_eq!(s.sum(&sel(r#"feature{feature="beta"}"#)), Some(1.0));
+        assert_eq!(s.sum(&sel("queue_wait_gcount")), Some(6.0));
+        assert!(close(s.histogram_quantile(&sel("rpc_seconds"), 0.5), 0.1 + 0.9 * 10.0 / 20.0));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! scrape mode. This module owns what is kept between scrapes and what each
 //! metric type reads as:
 //!
-//! - gauges and untyped metrics: the sum of the matching samples;
+//! - gauges, untyped metrics and the OpenMetrics info, stateset and gauge
+//!   histogram samples: the sum of the matching samples;
 //! - counters, and the `_count`, `_sum` and `_bucket` parts of histograms and
 //!   summaries: the per-second rate since the previous scrape, summed over
 //!   the matching series. A decrease is a counter reset, and a series absent
@@ -199,11 +200,15 @@ fn reads_as(scrape: &Scrape, name: &str) -> Option<Reads> {
             kind => Reads::Sum(kind),
         });
     }
-    ["_count", "_sum", "_bucket"].into_iter().find_map(|suffix| {
+    ["_count", "_sum", "_bucket", "_total", "_info", "_gcount", "_gsum"].into_iter().find_map(|suffix| {
         let base = scrape.family(name.strip_suffix(suffix)?)?;
-        match base.kind {
-            MetricKind::Histogram => Some(Reads::Rate(MetricKind::Histogram)),
-            MetricKind::Summary if suffix != "_bucket" => Some(Reads::Rate(MetricKind::Summary)),
+        match (base.kind, suffix) {
+            (MetricKind::Histogram, "_count" | "_sum" | "_bucket") => Some(Reads::Rate(MetricKind::Histogram)),
+            (MetricKind::Summary, "_count" | "_sum") => Some(Reads::Rate(MetricKind::Summary)),
+            // OpenMetrics names a counter `x` and its sample `x_total`.
+            (MetricKind::Counter, "_total") => Some(Reads::Rate(MetricKind::Counter)),
+            (MetricKind::Info, "_info") => Some(Reads::Sum(MetricKind::Info)),
+            (MetricKind::GaugeHistogram, "_bucket" | "_gcount" | "_gsum") => Some(Reads::Sum(MetricKind::GaugeHistogram)),
             _ => None,
         }
     })
@@ -225,6 +230,9 @@ fn kind_name(kind: MetricKind) -> &'static str {
         MetricKind::Histogram => "histogram",
         MetricKind::Summary => "summary",
         MetricKind::Untyped => "untyped metric",
+        MetricKind::Info => "info metric",
+        MetricKind::StateSet => "stateset",
+        MetricKind::GaugeHistogram => "gauge histogram",
     }
 }
 
