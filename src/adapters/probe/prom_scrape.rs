@@ -25,15 +25,18 @@ pub(super) struct ScrapeMode {
     /// Monotonic time base for rates (wall-clock jumps do not distort them).
     epoch: Instant,
     tracker: Tracker,
+    /// The last scrape was read and was the first of a rate.
+    awaits_rate: bool,
 }
 
 impl ScrapeMode {
     pub(super) fn new(url: Url, metric: &str, quantile: Option<f64>, headers: HeaderMap) -> Result<Self, ProbeError> {
-        Ok(Self { client: http_client(headers)?, url, epoch: Instant::now(), tracker: Tracker::new(metric, quantile)? })
+        Ok(Self { client: http_client(headers)?, url, epoch: Instant::now(), tracker: Tracker::new(metric, quantile)?, awaits_rate: false })
     }
 
     /// One scrape; the caller bounds it in time.
     pub(super) async fn probe(&mut self) -> ProbeResult {
+        self.awaits_rate = false;
         let (body, format) = fetch(&self.client, &self.url).await?;
         let scrape = prom_text::parse_as(&body, format).map_err(|e| {
             ProbeError::new(match format {
@@ -42,7 +45,15 @@ impl ScrapeMode {
             })
         })?;
         let at_ms = i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX);
-        self.tracker.observe(&scrape, at_ms)
+        let result = self.tracker.observe(&scrape, at_ms);
+        self.awaits_rate = self.tracker.awaits_rate();
+        result
+    }
+
+    /// True when the last scrape found a counter but, being the first, no
+    /// rate: a second scrape would give one.
+    pub(super) fn awaits_rate(&self) -> bool {
+        self.awaits_rate
     }
 }
 

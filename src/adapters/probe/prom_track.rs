@@ -36,6 +36,8 @@ pub struct Tracker {
     metric: String,
     quantile: Option<f64>,
     previous: Option<Snapshot>,
+    /// The last scrape was the first of a rate: the next one has a value.
+    awaits_rate: bool,
 }
 
 /// What one parsed scrape held of the selected series.
@@ -64,7 +66,7 @@ impl Tracker {
         if quantile.is_some_and(|q| !(0.0..=1.0).contains(&q)) {
             return Err(ProbeError::new("quantile must be between 0 and 1"));
         }
-        Ok(Self { selector, metric: metric.trim().to_string(), quantile, previous: None })
+        Ok(Self { selector, metric: metric.trim().to_string(), quantile, previous: None, awaits_rate: false })
     }
 
     /// The reading for a scrape taken at `at_ms` (milliseconds on any
@@ -74,8 +76,16 @@ impl Tracker {
         let before = self.previous.take();
         let mut now = Snapshot { at_ms, ..Snapshot::default() };
         let result = self.read(scrape, before.as_ref(), &mut now);
+        // Counters were found but there was nothing to compare them with.
+        self.awaits_rate = result.is_err() && before.is_none() && !now.counters.is_empty();
         self.previous = Some(now);
         result
+    }
+
+    /// True when the last scrape read a counter for the first time: it had
+    /// no rate, and another scrape would give one.
+    pub fn awaits_rate(&self) -> bool {
+        self.awaits_rate
     }
 
     fn read(&self, scrape: &Scrape, before: Option<&Snapshot>, now: &mut Snapshot) -> ProbeResult {
@@ -276,6 +286,7 @@ mod tests {
     fn counters_become_rates_summed_per_series() {
         let mut t = tracker("jobs_total", None);
         assert_eq!(reason(t.observe(&jobs(100.0, 10.0), 0)), "first scrape; a rate needs two");
+        assert!(t.awaits_rate());
         let r = t.observe(&jobs(130.0, 20.0), 10_000).unwrap();
         assert_eq!(r.get("value"), Some(4.0));
         assert_eq!((r.get("series"), r.get("total")), (Some(2.0), Some(150.0)));

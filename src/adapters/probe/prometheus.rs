@@ -62,6 +62,15 @@ impl PrometheusProber {
         }
     }
 
+    /// True when the last run scraped a counter for the first time, so it
+    /// had no rate yet and the next scrape will have one.
+    pub fn awaits_second_scrape(&self) -> bool {
+        match self.mode.as_ref() {
+            Mode::Scrape(s) => s.awaits_rate(),
+            Mode::Query(_) => false,
+        }
+    }
+
     /// One query or scrape, bounded by `timeout`.
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
         let run = async {
