@@ -167,3 +167,38 @@ fn prometheus_ok(ctx: &Ctx, i: usize, p: &PrometheusProbe, diags: &mut Diagnosti
         (Some(_), None) => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Source, parse_source};
+
+    /// What `opsdeck check` says of a plan with one prometheus check, with
+    /// no environment variable set.
+    fn said(prometheus: &str) -> String {
+        let text = format!("[deck]\nname = \"p\"\n[[check]]\nid = \"prom\"\nprometheus = {prometheus}\n");
+        let source = Source::new("p.toml", text);
+        let (_, d) = parse_source(&source, &|_| false);
+        d.render(&[&source])
+    }
+
+    #[test]
+    fn prometheus_headers_env_and_selectors() {
+        let out = said(r#"{ url = "http://prom:9090", query = "up", headers_env = { "X-Scope-OrgID" = "PROM_TENANT" } }"#);
+        assert!(
+            out.contains("p.toml:5:")
+                && out.contains("check[prom].prometheus.headers_env.X-Scope-OrgID: environment variable `PROM_TENANT` is not set"),
+            "{out}"
+        );
+        let out = said(
+            r#"{ scrape = "http://app:9100/metrics", metric = 'errors_total{code=~"5..", job!~"canary|test"}', headers_env = { Authorization = "PROM_TOKEN" } }"#,
+        );
+        assert!(out.contains("environment variable `PROM_TOKEN` is not set") && !out.contains(": error:"), "{out}");
+        let out = said(r#"{ scrape = "http://app:9100/metrics", metric = 'errors_total{code=~"[5"}' }"#);
+        assert!(out.contains("p.toml:5:61: error: check[prom].prometheus.metric: invalid metric selector: invalid regex \"[5\" for label \"code\": unclosed character class"), "{out}");
+        let out = said(r#"{ scrape = "http://app:9100/metrics", metric = 'errors_total{code~"5"}' }"#);
+        assert!(
+            out.contains("check[prom].prometheus.metric: invalid metric selector: expected =, !=, =~ or !~ after label \"code\""),
+            "{out}"
+        );
+    }
+}
