@@ -85,6 +85,7 @@ fn scraper(url: &str, metric: &str, quantile: Option<f64>) -> PrometheusProber {
         scrape: Some(url.to_string()),
         metric: Some(metric.to_string()),
         quantile,
+        headers_env: Default::default(),
     };
     PrometheusProber::new(&spec, &env()).unwrap()
 }
@@ -97,6 +98,7 @@ fn querier(base: &str, query: &str) -> PrometheusProber {
         scrape: None,
         metric: None,
         quantile: None,
+        headers_env: Default::default(),
     };
     PrometheusProber::new(&spec, &env()).unwrap()
 }
@@ -281,6 +283,7 @@ async fn query_failures_without_a_prometheus() {
         scrape: None,
         metric: None,
         quantile: None,
+        headers_env: Default::default(),
     };
     let err = PrometheusProber::new(&spec, &env()).err().unwrap();
     assert_eq!(err.0, "environment variable OPSDECK_TEST_UNSET_PROMETHEUS_URL is not set");

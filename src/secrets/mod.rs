@@ -5,7 +5,8 @@
 //! environment):
 //! - the value of every environment variable the plan names by an `*_env`
 //!   key (`url_env` of http, prometheus, postgres and redis checks, each
-//!   `headers_env` entry, `slack_webhook_env` and `webhook_env`), whole —
+//!   `headers_env` entry of http and prometheus checks, `slack_webhook_env`
+//!   and `webhook_env`), whole —
 //!   see [`plan_vars`];
 //! - the value of every variable whose name contains `PASS`, `SECRET`,
 //!   `TOKEN`, `KEY`, `CREDENTIAL` or `AUTH` (any case;

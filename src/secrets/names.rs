@@ -47,7 +47,7 @@ pub struct PlanVar {
 
 /// Every environment variable the plan refers to, in plan order: each
 /// `*_env` key (`url_env` of the http, prometheus, postgres and redis
-/// checks; each `headers_env` entry; `slack_webhook_env` and `webhook_env`
+/// checks; each `headers_env` entry of the http and prometheus checks; `slack_webhook_env` and `webhook_env`
 /// of `[[notify]]`) and each entry of an `env` table (command checks,
 /// `[[runbook]]`, `[[rollback]]`).
 pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
@@ -64,7 +64,14 @@ pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
                     named(var, probe("http").key("headers_env").key(header));
                 }
             }
-            Probe::Prometheus(p) => p.url_env.iter().for_each(|var| named(var, probe("prometheus").key("url_env"))),
+            Probe::Prometheus(p) => {
+                if let Some(var) = &p.url_env {
+                    named(var, probe("prometheus").key("url_env"));
+                }
+                for (header, var) in &p.headers_env {
+                    named(var, probe("prometheus").key("headers_env").key(header));
+                }
+            }
             Probe::Postgres(p) => p.url_env.iter().for_each(|var| named(var, probe("postgres").key("url_env"))),
             Probe::Redis(p) => p.url_env.iter().for_each(|var| named(var, probe("redis").key("url_env"))),
             Probe::Tcp(_) | Probe::Tls(_) | Probe::Command(_) => {}
@@ -134,7 +141,7 @@ http = { url_env = "API_URL", headers_env = { Authorization = "API_AUTH" } }
 
 [[check]]
 id = "prom"
-prometheus = { url_env = "PROM_URL", query = "up" }
+prometheus = { url_env = "PROM_URL", query = "up", headers_env = { "X-Scope-OrgID" = "PROM_TENANT" } }
 
 [[check]]
 id = "db"
@@ -176,6 +183,7 @@ on = ["incident.opened"]
                 ("API_URL", None),
                 ("API_AUTH", None),
                 ("PROM_URL", None),
+                ("PROM_TENANT", None),
                 ("DATABASE_URL", None),
                 ("REDIS_URL", None),
                 ("SLACK_URL", None),
@@ -186,6 +194,7 @@ on = ["incident.opened"]
             ]
         );
         assert_eq!(vars[1].at, KeyPath::item("check", 0).key("http").key("headers_env").key("Authorization"));
-        assert_eq!(vars[8].at, KeyPath::item("runbook", 0).key("env").key("REGION"));
+        assert_eq!(vars[3].at, KeyPath::item("check", 1).key("prometheus").key("headers_env").key("X-Scope-OrgID"));
+        assert_eq!(vars[9].at, KeyPath::item("runbook", 0).key("env").key("REGION"));
     }
 }

@@ -115,6 +115,15 @@ impl Prober {
         }
     }
 
+    /// True when the last run had no value only because it was the first
+    /// (a scraped counter's rate needs two scrapes): running again gives one.
+    pub fn awaits_second_probe(&self) -> bool {
+        match self {
+            Prober::Prometheus(p) => p.awaits_second_scrape(),
+            _ => false,
+        }
+    }
+
     /// Every `assert` of the check as the last run judged it (`[]` for
     /// kinds without assertions).
     pub fn conditions(&self) -> &[Condition] {

@@ -4,7 +4,11 @@
 
 use std::error::Error as _;
 
-use super::{ProbeError, io_reason};
+use std::collections::BTreeMap;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::{ProbeEnv, ProbeError, io_reason};
 
 /// Longest reason kept from a server's error message.
 pub(super) const MAX_REASON: usize = 200;
@@ -52,10 +56,13 @@ fn io_cause(mut io: &std::io::Error) -> String {
     io_reason(io)
 }
 
-/// The HTTP client of one prober (connections are reused between runs).
-pub(super) fn http_client() -> Result<reqwest::Client, ProbeError> {
+/// The HTTP client of one prober (connections are reused between runs),
+/// sending `headers` (the check's `headers_env`, marked sensitive) on every
+/// request.
+pub(super) fn http_client(headers: HeaderMap) -> Result<reqwest::Client, ProbeError> {
     reqwest::Client::builder()
         .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
         .build()
         .map_err(|e| ProbeError::new(format!("cannot set up an HTTP client: {}", request_reason(&e))))
 }
@@ -66,4 +73,26 @@ pub(super) fn shorten(s: String) -> String {
         Some((cut, _)) => format!("{}…", &s[..cut]),
         None => s,
     }
+}
+
+/// The headers of `headers_env` (header name → environment variable), each
+/// value read through `env` and marked sensitive, and the values themselves
+/// (secrets to mask in reasons). An unset variable is an error naming it;
+/// an invalid value is an error that never repeats it.
+pub(super) fn env_headers(headers_env: &BTreeMap<String, String>, env: &ProbeEnv) -> Result<(HeaderMap, Vec<String>), ProbeError> {
+    let mut headers = HeaderMap::new();
+    let mut values = Vec::new();
+    for (name, var) in headers_env {
+        let raw = env.var(var)?;
+        let trimmed = raw.trim().to_string();
+        values.push(raw);
+        let header =
+            HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| ProbeError::new(format!("invalid header name {name:?}")))?;
+        let mut value = HeaderValue::from_str(&trimmed)
+            .map_err(|_| ProbeError::new(format!("invalid value for header {name} (from {var}): not a valid header value")))?;
+        value.set_sensitive(true);
+        headers.insert(header, value);
+        values.push(trimmed);
+    }
+    Ok((headers, values))
 }

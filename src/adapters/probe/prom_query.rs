@@ -1,171 +1,24 @@
-//! Reading values out of a parsed Prometheus scrape (see `prom_text`): series
-//! selectors, sums over plain samples, histogram/summary quantiles and
-//! counter rates.
+//! Reading values out of a parsed Prometheus scrape (see `prom_text`): sums
+//! over plain samples, histogram/summary quantiles and counter rates, for the
+//! series a [`Selector`] picks (parsed in the core crate, the same parser
+//! `opsdeck check` validates with).
 
-use super::prom_text::{Cursor, MetricKind, Scrape, parse_value};
-
-/// A label matcher as written in PromQL.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LabelMatch {
-    /// `label="value"`
-    Eq(String),
-    /// `label!="value"`
-    Ne(String),
-    /// `label=~"pattern"`
-    Re(Pattern),
-    /// `label!~"pattern"`
-    NotRe(Pattern),
-}
-
-/// The small regex subset accepted by `=~` and `!~`.
-///
-/// Limitation (no regex engine): a pattern is one or more alternatives
-/// separated by `|`; each alternative is literal text in which `.` matches any
-/// single character, `\` escapes the next punctuation character (e.g. `\.`),
-/// and an optional `.*` may appear only at the very end. Like Prometheus the
-/// match is anchored at both ends. Any other regex syntax (`*`, `+`, `?`,
-/// groups, classes, anchors, repetition counts) is rejected when parsing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
-    alternatives: Vec<Alternative>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Alternative {
-    /// `None` stands for `.` (any character).
-    atoms: Vec<Option<char>>,
-    /// Ends in `.*`.
-    open_end: bool,
-}
-
-impl Pattern {
-    /// Parses a pattern in the subset described on [`Pattern`].
-    pub fn parse(pattern: &str) -> Result<Pattern, String> {
-        let mut alternatives = Vec::new();
-        let mut cur = Alternative::default();
-        let mut chars = pattern.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '|' => alternatives.push(std::mem::take(&mut cur)),
-                _ if cur.open_end => {
-                    return Err(format!("'.*' is only supported at the end of an alternative in {pattern:?}"));
-                }
-                '\\' => match chars.next() {
-                    Some(e) if e.is_ascii_punctuation() => cur.atoms.push(Some(e)),
-                    _ => return Err(format!("unsupported escape in pattern {pattern:?}")),
-                },
-                '.' if chars.peek() == Some(&'*') => {
-                    chars.next();
-                    cur.open_end = true;
-                }
-                '.' => cur.atoms.push(None),
-                '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '^' | '$' => {
-                    return Err(format!(
-                        "unsupported regex syntax {c:?} in {pattern:?} (only literals, '.', a trailing '.*' and '|' are supported)"
-                    ));
-                }
-                c => cur.atoms.push(Some(c)),
-            }
-        }
-        alternatives.push(cur);
-        Ok(Pattern { alternatives })
-    }
-
-    /// Whole-string match against any alternative.
-    pub fn is_match(&self, text: &str) -> bool {
-        self.alternatives.iter().any(|alt| {
-            let mut chars = text.chars();
-            for atom in &alt.atoms {
-                match (chars.next(), atom) {
-                    (None, _) => return false,
-                    (Some(c), Some(want)) if c != *want => return false,
-                    _ => {}
-                }
-            }
-            alt.open_end || chars.next().is_none()
-        })
-    }
-}
-
-/// A series selector such as `http_requests_total{code=~"5.."}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Selector {
-    pub name: String,
-    pub labels: Vec<(String, LabelMatch)>,
-}
-
-impl Selector {
-    /// Parses `name` or `name{label op "value", ...}` with `op` one of `=`,
-    /// `!=`, `=~`, `!~`.
-    pub fn parse(text: &str) -> Result<Selector, String> {
-        let mut c = Cursor::new(text);
-        c.skip_ws();
-        let name = c.ident(true).to_string();
-        if name.is_empty() {
-            return Err(format!("selector {text:?} must start with a metric name"));
-        }
-        c.skip_ws();
-        let mut labels = Vec::new();
-        if c.eat('{') {
-            loop {
-                c.skip_ws();
-                if c.eat('}') {
-                    break;
-                }
-                let label = c.ident(false).to_string();
-                if label.is_empty() {
-                    return Err(format!("expected label name in selector {text:?}"));
-                }
-                c.skip_ws();
-                let op = ["=~", "!~", "!=", "="].into_iter().find(|op| c.eat_str(op));
-                let Some(op) = op else {
-                    return Err(format!("expected =, !=, =~ or !~ after label {label:?}"));
-                };
-                c.skip_ws();
-                let value = c.quoted()?;
-                let matcher = match op {
-                    "=" => LabelMatch::Eq(value),
-                    "!=" => LabelMatch::Ne(value),
-                    "=~" => LabelMatch::Re(Pattern::parse(&value)?),
-                    _ => LabelMatch::NotRe(Pattern::parse(&value)?),
-                };
-                labels.push((label, matcher));
-                c.skip_ws();
-                if c.eat('}') {
-                    break;
-                }
-                if !c.eat(',') {
-                    return Err(format!("expected ',' or '}}' in selector {text:?}"));
-                }
-            }
-            c.skip_ws();
-        }
-        if !c.at_end() {
-            return Err(format!("unexpected text {:?} in selector", c.rest()));
-        }
-        Ok(Selector { name, labels })
-    }
-
-    /// True when every matcher accepts the label set; a missing label reads
-    /// as the empty string, as in PromQL.
-    pub fn matches_labels(&self, labels: &[(String, String)]) -> bool {
-        self.labels.iter().all(|(name, m)| {
-            let v = labels.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str());
-            match m {
-                LabelMatch::Eq(want) => v == want,
-                LabelMatch::Ne(want) => v != want,
-                LabelMatch::Re(p) => p.is_match(v),
-                LabelMatch::NotRe(p) => !p.is_match(v),
-            }
-        })
-    }
-}
+use super::prom_text::{MetricKind, Scrape, parse_value};
+pub use opsdeck_core::metrics::selector::Selector;
 
 impl Scrape {
-    /// Sum of the counter/gauge/untyped samples named `sel.name` whose labels
-    /// match; `None` when nothing matches.
+    /// Sum of the counter, gauge, untyped, info, stateset and gauge
+    /// histogram samples named `sel.name` whose labels match; `None` when
+    /// nothing matches.
     pub fn sum(&self, sel: &Selector) -> Option<f64> {
-        let plain = [MetricKind::Counter, MetricKind::Gauge, MetricKind::Untyped];
+        let plain = [
+            MetricKind::Counter,
+            MetricKind::Gauge,
+            MetricKind::Untyped,
+            MetricKind::Info,
+            MetricKind::StateSet,
+            MetricKind::GaugeHistogram,
+        ];
         self.families
             .iter()
             .filter(|f| plain.contains(&f.kind))
@@ -302,7 +155,7 @@ pub fn counter_rate(prev: (f64, i64), now: (f64, i64)) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::prom_text::{parse, tests::EXAMPLE};
+    use super::super::prom_text::{Format, parse, tests::EXAMPLE, tests::OPENMETRICS};
     use super::*;
 
     fn sel(s: &str) -> Selector {
@@ -311,34 +164,6 @@ mod tests {
 
     fn close(a: Option<f64>, b: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() < 1e-9)
-    }
-
-    #[test]
-    fn selector_parsing() {
-        assert_eq!(sel("up"), Selector { name: "up".into(), labels: vec![] });
-        let s = sel(r#" http_requests_total { code =~ "5..|4.*" , path!="/x\"y", } "#);
-        assert_eq!(s.labels[1], ("path".into(), LabelMatch::Ne("/x\"y".into())));
-        assert!(matches!(&s.labels[0].1, LabelMatch::Re(p) if p.is_match("503") && p.is_match("404")));
-        assert!(matches!(sel(r#"a{b!~"x"}"#).labels[0].1, LabelMatch::NotRe(_)));
-        assert!(matches!(sel(r#"a{b="x"}"#).labels[0].1, LabelMatch::Eq(_)));
-        for bad in ["", "{code=\"1\"}", "a{code}", "a{code=1}", "a{c=\"1\" d=\"2\"}", "a{c=~\"a+\"}", "a b", "a{c=\"1\""] {
-            assert!(Selector::parse(bad).is_err(), "{bad:?} should fail");
-        }
-    }
-
-    #[test]
-    fn pattern_subset() {
-        let p = Pattern::parse("5..").unwrap();
-        assert!(p.is_match("500") && p.is_match("5xx") && !p.is_match("50") && !p.is_match("5000"));
-        let p = Pattern::parse("api/.*|health").unwrap();
-        assert!(p.is_match("api/") && p.is_match("api/v1/x") && p.is_match("health"));
-        assert!(!p.is_match("healthz") && !p.is_match("xapi/"));
-        let p = Pattern::parse(r"1\.5").unwrap();
-        assert!(p.is_match("1.5") && !p.is_match("1x5"));
-        assert!(Pattern::parse("").unwrap().is_match(""));
-        for bad in ["a*", ".*b", "(a)", "[ab]", "^a", r"\d", "a?"] {
-            assert!(Pattern::parse(bad).is_err(), "{bad:?} should fail");
-        }
     }
 
     #[test]
@@ -355,6 +180,18 @@ mod tests {
         assert_eq!(s.sum(&sel(r#"queue_depth{queue="batch"}"#)), Some(f64::INFINITY));
         assert_eq!(s.sum(&sel("rpc_seconds_count")), None, "histogram parts are not plain");
         assert_eq!(s.sum(&sel("nothing")), None);
+    }
+
+    #[test]
+    fn sums_openmetrics_samples() {
+        let s = super::super::prom_text::parse_as(OPENMETRICS, Format::OpenMetrics).unwrap();
+        assert_eq!(s.sum(&sel("http_requests_total")), Some(1030.0));
+        assert_eq!(s.sum(&sel(r#"http_requests_total{code=~"5.."}"#)), Some(3.0));
+        assert_eq!(s.sum(&sel("http_requests_created")), None, "_created is not a value");
+        assert_eq!(s.sum(&sel(r#"build_info{version="1.4.2"}"#)), Some(1.0));
+        assert_eq!(s.sum(&sel(r#"feature{feature="beta"}"#)), Some(1.0));
+        assert_eq!(s.sum(&sel("queue_wait_gcount")), Some(6.0));
+        assert!(close(s.histogram_quantile(&sel("rpc_seconds"), 0.5), 0.1 + 0.9 * 10.0 / 20.0));
     }
 
     #[test]

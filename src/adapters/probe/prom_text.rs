@@ -1,6 +1,16 @@
-//! Prometheus text exposition format (version 0.0.4): this module owns parsing a
-//! scrape into families and samples. Reading values out of a parsed scrape
-//! (selectors, sums, quantiles, rates) lives in `prom_query`.
+//! Prometheus text exposition format (version 0.0.4) and OpenMetrics 1.0
+//! text: this module owns parsing a scrape into families and samples.
+//! Reading values out of a parsed scrape (selectors, sums, quantiles, rates)
+//! lives in `prom_query`.
+//!
+//! OpenMetrics is read without failing the scrape: exemplars
+//! (`x_total 5 # {trace_id="abc"} 1.0 1700000000`) are skipped, lines after
+//! `# EOF` are ignored, `# UNIT` lines are accepted, `_total` samples belong
+//! to their counter family and `_created` samples of counters, histograms
+//! and summaries are dropped (they are timestamps, not values). The `info`,
+//! `stateset`, `gaugehistogram` and `unknown` types are known; timestamps are
+//! seconds (possibly fractional) in OpenMetrics, milliseconds in the text
+//! format. Both formats accept exemplars, and `\"` in HELP text.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,6 +23,30 @@ pub enum MetricKind {
     Histogram,
     Summary,
     Untyped,
+    /// OpenMetrics `info`: samples named `<family>_info`, value 1.
+    Info,
+    /// OpenMetrics `stateset`: one sample per state, value 0 or 1.
+    StateSet,
+    /// OpenMetrics `gaugehistogram`: `_bucket`, `_gcount` and `_gsum` gauges.
+    GaugeHistogram,
+}
+
+/// Which exposition format a page is in (from its `Content-Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// `text/plain; version=0.0.4`, and anything unlabelled.
+    #[default]
+    Text,
+    /// `application/openmetrics-text`.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The format a `Content-Type` header names (`Text` for anything else).
+    pub fn of_content_type(content_type: &str) -> Format {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case("application/openmetrics-text") { Format::OpenMetrics } else { Format::Text }
+    }
 }
 
 /// One sample line. `name` is the full sample name (e.g. `foo_bucket`);
@@ -65,8 +99,16 @@ impl std::error::Error for ParseError {}
 
 /// Parses a scrape in the text exposition format. Never panics.
 pub fn parse(text: &str) -> Result<Scrape, ParseError> {
-    let mut b = Builder::default();
+    parse_as(text, Format::Text)
+}
+
+/// Parses a scrape in `format`. Never panics.
+pub fn parse_as(text: &str, format: Format) -> Result<Scrape, ParseError> {
+    let mut b = Builder { format, ..Builder::default() };
     for (line, raw) in (1..).zip(text.split('\n')) {
+        if b.eof {
+            break;
+        }
         let text = raw.strip_suffix('\r').unwrap_or(raw);
         b.line(text).map_err(|message| ParseError { line, message })?;
     }
@@ -76,6 +118,9 @@ pub fn parse(text: &str) -> Result<Scrape, ParseError> {
 
 #[derive(Default)]
 struct Builder {
+    format: Format,
+    /// `# EOF` seen: the rest of the page is not read.
+    eof: bool,
     families: Vec<Family>,
     typed: Vec<bool>,
     index: HashMap<String, usize>,
@@ -107,7 +152,11 @@ impl Builder {
     fn comment(&mut self, mut c: Cursor<'_>) -> Result<(), String> {
         c.skip_ws();
         let keyword = c.token();
-        if keyword != "HELP" && keyword != "TYPE" {
+        if keyword == "EOF" {
+            self.eof = true;
+            return Ok(());
+        }
+        if !["HELP", "TYPE", "UNIT"].contains(&keyword) {
             return Ok(());
         }
         c.skip_ws();
@@ -116,6 +165,9 @@ impl Builder {
             return Err(format!("invalid metric name {name:?} in {keyword} line"));
         }
         c.skip_ws();
+        if keyword == "UNIT" {
+            return Ok(());
+        }
         let i = self.get_or_create(name);
         if keyword == "HELP" {
             if self.families[i].help.is_some() {
@@ -129,7 +181,10 @@ impl Builder {
             "gauge" => MetricKind::Gauge,
             "histogram" => MetricKind::Histogram,
             "summary" => MetricKind::Summary,
-            "untyped" => MetricKind::Untyped,
+            "untyped" | "unknown" => MetricKind::Untyped,
+            "info" => MetricKind::Info,
+            "stateset" => MetricKind::StateSet,
+            "gaugehistogram" => MetricKind::GaugeHistogram,
             other => return Err(format!("unknown metric type {other:?} for {name:?}")),
         };
         c.skip_ws();
@@ -147,20 +202,29 @@ impl Builder {
         Ok(())
     }
 
-    fn family_for_sample(&mut self, name: &str) -> usize {
+    /// The family a sample belongs to, or `None` for a `_created` sample of
+    /// a typed family (dropped: it is when the series started, not a value).
+    fn family_for_sample(&mut self, name: &str) -> Option<usize> {
         if let Some(&i) = self.index.get(name) {
-            return i;
+            return Some(i);
         }
-        for suffix in ["_bucket", "_sum", "_count"] {
+        for suffix in ["_bucket", "_sum", "_count", "_total", "_created", "_info", "_gcount", "_gsum"] {
             if let Some(&i) = name.strip_suffix(suffix).and_then(|b| self.index.get(b)) {
-                match self.families[i].kind {
-                    MetricKind::Histogram => return i,
-                    MetricKind::Summary if suffix != "_bucket" => return i,
+                let kind = self.families[i].kind;
+                match (kind, suffix) {
+                    (MetricKind::Counter | MetricKind::Histogram | MetricKind::Summary | MetricKind::GaugeHistogram, "_created") => {
+                        return None;
+                    }
+                    (MetricKind::Histogram, "_bucket" | "_sum" | "_count")
+                    | (MetricKind::Summary, "_sum" | "_count")
+                    | (MetricKind::Counter, "_total")
+                    | (MetricKind::Info, "_info")
+                    | (MetricKind::GaugeHistogram, "_bucket" | "_gcount" | "_gsum") => return Some(i),
                     _ => {}
                 }
             }
         }
-        self.get_or_create(name)
+        Some(self.get_or_create(name))
     }
 
     fn sample(&mut self, mut c: Cursor<'_>) -> Result<(), String> {
@@ -211,22 +275,24 @@ impl Builder {
         }
         let value = parse_value(token).ok_or_else(|| format!("invalid sample value {token:?}"))?;
         c.skip_ws();
-        let token = c.token();
-        let timestamp_ms = if token.is_empty() {
-            None
-        } else {
-            let ts = token.parse::<i64>();
-            Some(ts.map_err(|_| format!("invalid timestamp {token:?}"))?)
-        };
+        let timestamp_ms = if c.at_end() || c.peek() == Some('#') { None } else { Some(self.timestamp(c.token())?) };
         c.skip_ws();
-        if !c.at_end() {
+        // An exemplar (`# {trace_id="abc"} 1.0 1700000000`) is not a value.
+        if c.eat('#') {
+            c.skip_ws();
+            if c.peek() != Some('{') {
+                return Err(format!("expected an exemplar's labels after '#', found {}", describe(c.peek())));
+            }
+        } else if !c.at_end() {
             return Err(format!("unexpected text {:?} after sample", c.rest()));
         }
         labels.sort_by(|a, b| a.0.cmp(&b.0));
-        let i = self.family_for_sample(name);
+        let Some(i) = self.family_for_sample(name) else {
+            return Ok(());
+        };
         let fam = &self.families[i];
         let required = match fam.kind {
-            MetricKind::Histogram if name.ends_with("_bucket") => Some("le"),
+            MetricKind::Histogram | MetricKind::GaugeHistogram if name.ends_with("_bucket") => Some("le"),
             MetricKind::Summary if name == fam.name => Some("quantile"),
             _ => None,
         };
@@ -242,6 +308,22 @@ impl Builder {
         let point = SamplePoint { name: name.to_string(), labels, value, timestamp_ms };
         self.families[i].samples.push(point);
         Ok(())
+    }
+}
+
+impl Builder {
+    /// A sample's timestamp in milliseconds: written in milliseconds in the
+    /// text format, in seconds (possibly fractional) in OpenMetrics.
+    fn timestamp(&self, token: &str) -> Result<i64, String> {
+        let invalid = || format!("invalid timestamp {token:?}");
+        match self.format {
+            Format::Text => token.parse::<i64>().map_err(|_| invalid()),
+            Format::OpenMetrics => {
+                let secs = token.parse::<f64>().ok().filter(|s| s.is_finite()).ok_or_else(invalid)?;
+                let ms = (secs * 1000.0).round();
+                if ms.abs() < i64::MAX as f64 { Ok(ms as i64) } else { Err(invalid()) }
+            }
+        }
     }
 }
 
@@ -267,7 +349,7 @@ fn unescape_help(s: &str) -> Result<String, String> {
             out.push(ch);
             continue;
         }
-        out.push(unescape(chars.next(), false, "HELP text")?);
+        out.push(unescape(chars.next(), true, "HELP text")?);
     }
     Ok(out)
 }
@@ -283,26 +365,26 @@ fn unescape(e: Option<char>, quoted: bool, what: &str) -> Result<char, String> {
     }
 }
 
-/// Character cursor over one line; shared with the selector parser.
-pub(crate) struct Cursor<'a> {
+/// Character cursor over one line.
+struct Cursor<'a> {
     s: &'a str,
     pos: usize,
 }
 
 impl<'a> Cursor<'a> {
-    pub(crate) fn new(s: &'a str) -> Self {
+    fn new(s: &'a str) -> Self {
         Cursor { s, pos: 0 }
     }
 
-    pub(crate) fn rest(&self) -> &'a str {
+    fn rest(&self) -> &'a str {
         self.s.get(self.pos..).unwrap_or("")
     }
 
-    pub(crate) fn peek(&self) -> Option<char> {
+    fn peek(&self) -> Option<char> {
         self.rest().chars().next()
     }
 
-    pub(crate) fn at_end(&self) -> bool {
+    fn at_end(&self) -> bool {
         self.rest().is_empty()
     }
 
@@ -312,11 +394,11 @@ impl<'a> Cursor<'a> {
         Some(c)
     }
 
-    pub(crate) fn eat(&mut self, c: char) -> bool {
+    fn eat(&mut self, c: char) -> bool {
         self.eat_str(c.encode_utf8(&mut [0; 4]))
     }
 
-    pub(crate) fn eat_str(&mut self, s: &str) -> bool {
+    fn eat_str(&mut self, s: &str) -> bool {
         let hit = self.rest().starts_with(s);
         if hit {
             self.pos += s.len();
@@ -324,7 +406,7 @@ impl<'a> Cursor<'a> {
         hit
     }
 
-    pub(crate) fn skip_ws(&mut self) {
+    fn skip_ws(&mut self) {
         self.take_while(|c| c == ' ' || c == '\t');
     }
 
@@ -341,7 +423,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) or label name (no colons).
-    pub(crate) fn ident(&mut self, metric: bool) -> &'a str {
+    fn ident(&mut self, metric: bool) -> &'a str {
         let first = |c: char| c.is_ascii_alphabetic() || c == '_' || (metric && c == ':');
         if !self.peek().is_some_and(first) {
             return "";
@@ -350,7 +432,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Double-quoted string with `\\`, `\"` and `\n` escapes.
-    pub(crate) fn quoted(&mut self) -> Result<String, String> {
+    fn quoted(&mut self) -> Result<String, String> {
         if !self.eat('"') {
             let found = describe(self.peek());
             return Err(format!("expected '\"' to start label value, found {found}"));

@@ -2,7 +2,8 @@
 //! scrape mode. This module owns what is kept between scrapes and what each
 //! metric type reads as:
 //!
-//! - gauges and untyped metrics: the sum of the matching samples;
+//! - gauges, untyped metrics and the OpenMetrics info, stateset and gauge
+//!   histogram samples: the sum of the matching samples;
 //! - counters, and the `_count`, `_sum` and `_bucket` parts of histograms and
 //!   summaries: the per-second rate since the previous scrape, summed over
 //!   the matching series. A decrease is a counter reset, and a series absent
@@ -35,6 +36,8 @@ pub struct Tracker {
     metric: String,
     quantile: Option<f64>,
     previous: Option<Snapshot>,
+    /// The last scrape was the first of a rate: the next one has a value.
+    awaits_rate: bool,
 }
 
 /// What one parsed scrape held of the selected series.
@@ -63,7 +66,7 @@ impl Tracker {
         if quantile.is_some_and(|q| !(0.0..=1.0).contains(&q)) {
             return Err(ProbeError::new("quantile must be between 0 and 1"));
         }
-        Ok(Self { selector, metric: metric.trim().to_string(), quantile, previous: None })
+        Ok(Self { selector, metric: metric.trim().to_string(), quantile, previous: None, awaits_rate: false })
     }
 
     /// The reading for a scrape taken at `at_ms` (milliseconds on any
@@ -73,8 +76,16 @@ impl Tracker {
         let before = self.previous.take();
         let mut now = Snapshot { at_ms, ..Snapshot::default() };
         let result = self.read(scrape, before.as_ref(), &mut now);
+        // Counters were found but there was nothing to compare them with.
+        self.awaits_rate = result.is_err() && before.is_none() && !now.counters.is_empty();
         self.previous = Some(now);
         result
+    }
+
+    /// True when the last scrape read a counter for the first time: it had
+    /// no rate, and another scrape would give one.
+    pub fn awaits_rate(&self) -> bool {
+        self.awaits_rate
     }
 
     fn read(&self, scrape: &Scrape, before: Option<&Snapshot>, now: &mut Snapshot) -> ProbeResult {
@@ -199,11 +210,15 @@ fn reads_as(scrape: &Scrape, name: &str) -> Option<Reads> {
             kind => Reads::Sum(kind),
         });
     }
-    ["_count", "_sum", "_bucket"].into_iter().find_map(|suffix| {
+    ["_count", "_sum", "_bucket", "_total", "_info", "_gcount", "_gsum"].into_iter().find_map(|suffix| {
         let base = scrape.family(name.strip_suffix(suffix)?)?;
-        match base.kind {
-            MetricKind::Histogram => Some(Reads::Rate(MetricKind::Histogram)),
-            MetricKind::Summary if suffix != "_bucket" => Some(Reads::Rate(MetricKind::Summary)),
+        match (base.kind, suffix) {
+            (MetricKind::Histogram, "_count" | "_sum" | "_bucket") => Some(Reads::Rate(MetricKind::Histogram)),
+            (MetricKind::Summary, "_count" | "_sum") => Some(Reads::Rate(MetricKind::Summary)),
+            // OpenMetrics names a counter `x` and its sample `x_total`.
+            (MetricKind::Counter, "_total") => Some(Reads::Rate(MetricKind::Counter)),
+            (MetricKind::Info, "_info") => Some(Reads::Sum(MetricKind::Info)),
+            (MetricKind::GaugeHistogram, "_bucket" | "_gcount" | "_gsum") => Some(Reads::Sum(MetricKind::GaugeHistogram)),
             _ => None,
         }
     })
@@ -225,6 +240,9 @@ fn kind_name(kind: MetricKind) -> &'static str {
         MetricKind::Histogram => "histogram",
         MetricKind::Summary => "summary",
         MetricKind::Untyped => "untyped metric",
+        MetricKind::Info => "info metric",
+        MetricKind::StateSet => "stateset",
+        MetricKind::GaugeHistogram => "gauge histogram",
     }
 }
 
@@ -268,6 +286,7 @@ mod tests {
     fn counters_become_rates_summed_per_series() {
         let mut t = tracker("jobs_total", None);
         assert_eq!(reason(t.observe(&jobs(100.0, 10.0), 0)), "first scrape; a rate needs two");
+        assert!(t.awaits_rate());
         let r = t.observe(&jobs(130.0, 20.0), 10_000).unwrap();
         assert_eq!(r.get("value"), Some(4.0));
         assert_eq!((r.get("series"), r.get("total")), (Some(2.0), Some(150.0)));

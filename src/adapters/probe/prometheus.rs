@@ -8,8 +8,12 @@
 //! one series. No series, several series or a range vector are errors that
 //! say so; NaN is passed on as NaN (the engine shows it as UNKNOWN).
 //!
+//! `headers_env` (header name → environment variable) adds headers to every
+//! query or scrape: a bearer token, a tenant (`X-Scope-OrgID`), or basic
+//! auth (`Authorization` holding `Basic base64(user:password)`).
+//!
 //! Reasons never contain the URL: neither its password nor its query string
-//! (tokens). Errors are built from parts that carry no URL, and as a second
+//! (tokens), nor any `headers_env` value. Errors are built from parts that carry no URL, and as a second
 //! guard any password or query value of the configured URL is masked.
 
 use std::time::Duration;
@@ -17,8 +21,9 @@ use std::time::Duration;
 use prometheus_http_query::Client;
 use prometheus_http_query::response::Data;
 use reqwest::Url;
+use reqwest::header::HeaderMap;
 
-use super::prom_http::{http_client, request_reason, shorten};
+use super::prom_http::{env_headers, http_client, request_reason, shorten};
 use super::prom_scrape::ScrapeMode;
 use super::{ProbeEnv, ProbeError, ProbeResult, Reading, short_duration};
 use opsdeck_core::config::check::PrometheusProbe;
@@ -39,17 +44,30 @@ impl PrometheusProber {
             (Some(query), None) => {
                 let raw = env.url(spec.url.as_deref(), spec.url_env.as_deref())?;
                 let url = parse_http_url(&raw)?;
-                Ok(Self { secrets: Secrets::of(&url), mode: Box::new(Mode::Query(QueryMode::new(url, query)?)) })
+                let (headers, values) = env_headers(&spec.headers_env, env)?;
+                let secrets = Secrets::of(&url, values);
+                Ok(Self { mode: Box::new(Mode::Query(QueryMode::new(url, query, headers)?)), secrets })
             }
             (None, Some(scrape)) => {
                 let Some(metric) = spec.metric.as_deref() else {
                     return Err(ProbeError::new("`scrape` needs `metric`, the series to read"));
                 };
                 let url = parse_http_url(scrape)?;
-                Ok(Self { secrets: Secrets::of(&url), mode: Box::new(Mode::Scrape(ScrapeMode::new(url, metric, spec.quantile)?)) })
+                let (headers, values) = env_headers(&spec.headers_env, env)?;
+                let secrets = Secrets::of(&url, values);
+                Ok(Self { mode: Box::new(Mode::Scrape(ScrapeMode::new(url, metric, spec.quantile, headers)?)), secrets })
             }
             (Some(_), Some(_)) => Err(ProbeError::new("both `query` and `scrape` are set; expected one of them")),
             (None, None) => Err(ProbeError::new("prometheus check needs `query` or `scrape`")),
+        }
+    }
+
+    /// True when the last run scraped a counter for the first time, so it
+    /// had no rate yet and the next scrape will have one.
+    pub fn awaits_second_scrape(&self) -> bool {
+        match self.mode.as_ref() {
+            Mode::Scrape(s) => s.awaits_rate(),
+            Mode::Query(_) => false,
         }
     }
 
@@ -76,13 +94,13 @@ struct QueryMode {
 }
 
 impl QueryMode {
-    fn new(mut url: Url, query: &str) -> Result<Self, ProbeError> {
+    fn new(mut url: Url, query: &str, headers: HeaderMap) -> Result<Self, ProbeError> {
         // The crate appends `/api/v1/query` to the path: avoid a double slash.
         let path = url.path().trim_end_matches('/').to_string();
         if !path.is_empty() {
             url.set_path(&path);
         }
-        let client = Client::from(http_client()?, url.as_str()).map_err(|e| ProbeError::new(api_reason(&e)))?;
+        let client = Client::from(http_client(headers)?, url.as_str()).map_err(|e| ProbeError::new(api_reason(&e)))?;
         Ok(Self { client, query: query.to_string() })
     }
 
@@ -148,15 +166,16 @@ pub(super) fn parse_http_url(raw: &str) -> Result<Url, ProbeError> {
     }
 }
 
-/// Parts of a URL that must never show in a reason: its password and its
-/// query string and values. Values shorter than 3 characters are not masked
-/// (they would mangle ordinary words and numbers).
+/// What must never show in a reason: the URL's password, query string and
+/// query values, and the values of the check's `headers_env`. Values shorter
+/// than 3 characters are not masked (they would mangle ordinary words and
+/// numbers).
 #[derive(Debug, Default)]
 struct Secrets(Vec<String>);
 
 impl Secrets {
-    fn of(url: &Url) -> Self {
-        let mut parts: Vec<String> = Vec::new();
+    fn of(url: &Url, header_values: Vec<String>) -> Self {
+        let mut parts: Vec<String> = header_values;
         parts.extend(url.password().map(str::to_string));
         parts.extend(url.query().map(str::to_string));
         parts.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
@@ -230,7 +249,7 @@ mod tests {
         let e = parse_http_url("http://user:pw@[::1").unwrap_err();
         assert!(e.0.starts_with("invalid url: ") && !e.0.contains("pw"), "{e}");
         let url = parse_http_url("https://ops:hunter2@prom.example/?token=s3cr3t&x=1").unwrap();
-        let s = Secrets::of(&url);
-        assert_eq!(s.mask("hunter2 token=s3cr3t&x=1 s3cr3t HTTP 401".into()), "*** *** *** HTTP 401");
+        let s = Secrets::of(&url, vec!["Bearer t0ken-x".into()]);
+        assert_eq!(s.mask("hunter2 token=s3cr3t&x=1 s3cr3t HTTP 401 Bearer t0ken-x".into()), "*** *** *** HTTP 401 ***");
     }
 }

@@ -1,6 +1,7 @@
 //! `opsdeck status PLAN [--json] [--for … --every …]`: the entry point.
-//! Without `--for`, every check is probed once, all in parallel, and the
-//! run exits by the worst state (CRITICAL anywhere 2, else UNKNOWN 3, else
+//! Without `--for`, every check is probed once, all in parallel (a scraped
+//! counter twice, a second apart, for its rate: see [`Rounds::single`]), and
+//! the run exits by the worst state (CRITICAL anywhere 2, else UNKNOWN 3, else
 //! DEGRADED 1, else 0); with `--for` it is a deploy gate polling in rounds
 //! (see [`super::gate`] for the rules, [`super::rounds`] for the polling)
 //! that exits by its verdict. Prints a table (and, for a gate, a line per
@@ -162,7 +163,7 @@ pub async fn run(path: &Path, flags: &Flags, from_room: Option<FromRoom<'_>>) ->
         // A gate that checked nothing must not pass.
         (_, true) => (Verdict::Inconclusive, 3),
         (None, false) => {
-            let outcome = rounds.round().await;
+            let outcome = rounds.single().await;
             rounds.tally.count(outcome);
             (Verdict::from(outcome), single_round_exit(rounds.board.rows.iter().map(Row::health)))
         }

@@ -109,10 +109,16 @@ pub struct PrometheusProbe {
     pub query: Option<String>,
     /// A `/metrics` URL to scrape in the text exposition format, for `metric`.
     pub scrape: Option<String>,
-    /// Series to read from the scrape, with optional labels: `http_requests_total{code="500"}`.
+    /// Series to read from the scrape, with optional label matchers (`=`,
+    /// `!=`, `=~`, `!~`; regexes anchored): `http_requests_total{code=~"5.."}`.
+    /// Parsed by [`crate::metrics::selector::Selector`].
     pub metric: Option<String>,
     /// For histograms: the quantile to compute (0..1).
     pub quantile: Option<f64>,
+    /// Header values read from environment variables, sent with every query
+    /// or scrape (`Authorization = "PROM_TOKEN"`, `"X-Scope-OrgID" = "PROM_TENANT"`).
+    #[serde(default)]
+    pub headers_env: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

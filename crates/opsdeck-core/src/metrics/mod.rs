@@ -6,6 +6,7 @@ pub mod board;
 pub mod describe;
 pub mod evaluator;
 pub mod health;
+pub mod selector;
 pub mod series;
 
 pub use evaluator::{Evaluator, EvaluatorConfig, Observation, Transition};

@@ -141,3 +141,77 @@ fn never_panics_on_garbage() {
         let _ = parse(&String::from_utf8_lossy(&bytes));
     }
 }
+
+/// An OpenMetrics page as `prometheus_client` and the Go client write it.
+pub(crate) const OPENMETRICS: &str = r#"# HELP http_requests Requests served, with \"quotes\".
+# TYPE http_requests counter
+# UNIT http_requests requests
+http_requests_total{code="200",path="/api"} 1027.0 # {trace_id="abc"} 1.0 1700000000.123
+http_requests_created{code="200",path="/api"} 1.7e9
+http_requests_total{code="503",path="/api"} 3 1700000000.5 # {trace_id="def",span_id="1"} 1
+http_requests_created{code="503",path="/api"} 1.7e9
+# TYPE build info
+# HELP build Build information.
+build_info{version="1.4.2",commit="abc123"} 1
+# TYPE feature stateset
+feature{feature="beta"} 1
+feature{feature="legacy"} 0
+# TYPE rpc_seconds histogram
+# UNIT rpc_seconds seconds
+rpc_seconds_bucket{le="0.1"} 10 # {trace_id="t1"} 0.05
+rpc_seconds_bucket{le="1.0"} 30
+rpc_seconds_bucket{le="+Inf"} 40
+rpc_seconds_count 40
+rpc_seconds_sum 12.5
+rpc_seconds_created 1.7e9
+# TYPE queue_wait gaugehistogram
+queue_wait_bucket{le="1.0"} 4
+queue_wait_bucket{le="+Inf"} 6
+queue_wait_gcount 6
+queue_wait_gsum 9.5
+# TYPE temperature gauge
+temperature{room="a"} 21.5
+# TYPE mystery unknown
+mystery 7
+# EOF
+"#;
+
+#[test]
+fn reads_an_openmetrics_page() {
+    let s = parse_as(OPENMETRICS, Format::OpenMetrics).unwrap();
+    let names: Vec<&str> = s.families.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["http_requests", "build", "feature", "rpc_seconds", "queue_wait", "temperature", "mystery"]);
+    let http = s.family("http_requests").unwrap();
+    assert_eq!(http.kind, MetricKind::Counter);
+    assert_eq!(http.help.as_deref(), Some("Requests served, with \"quotes\"."));
+    // `_created` is dropped; exemplars are not values; timestamps are seconds.
+    assert_eq!(http.samples.len(), 2);
+    assert!(http.samples.iter().all(|p| p.name == "http_requests_total"));
+    assert_eq!((http.samples[0].value, http.samples[0].timestamp_ms), (1027.0, None));
+    assert_eq!((http.samples[1].value, http.samples[1].timestamp_ms), (3.0, Some(1_700_000_000_500)));
+    let build = s.family("build").unwrap();
+    assert_eq!((build.kind, build.samples[0].name.as_str()), (MetricKind::Info, "build_info"));
+    assert_eq!(s.family("feature").unwrap().kind, MetricKind::StateSet);
+    let rpc = s.family("rpc_seconds").unwrap();
+    assert_eq!((rpc.kind, rpc.samples.len()), (MetricKind::Histogram, 5));
+    let wait = s.family("queue_wait").unwrap();
+    assert_eq!((wait.kind, wait.samples.len()), (MetricKind::GaugeHistogram, 4));
+    assert_eq!(s.family("mystery").unwrap().kind, MetricKind::Untyped);
+}
+
+#[test]
+fn nothing_after_eof_is_read() {
+    let s = parse_as("# TYPE a gauge\na 1\n# EOF\nthis is { not metrics\n", Format::OpenMetrics).unwrap();
+    assert_eq!(s.families.len(), 1);
+    // Text timestamps stay milliseconds; an exemplar needs its labels.
+    assert_eq!(parse("a 1 1700000000000").unwrap().families[0].samples[0].timestamp_ms, Some(1_700_000_000_000));
+    fails("a 1 # trace", r#"line 1: expected an exemplar's labels after '#', found 't'"#);
+    assert!(parse_as("a 1 1.5e400", Format::OpenMetrics).is_err());
+}
+
+#[test]
+fn content_types() {
+    assert_eq!(Format::of_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8"), Format::OpenMetrics);
+    assert_eq!(Format::of_content_type("text/plain; version=0.0.4"), Format::Text);
+    assert_eq!(Format::of_content_type(""), Format::Text);
+}

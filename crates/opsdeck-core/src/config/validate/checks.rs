@@ -1,13 +1,14 @@
 //! Validation of `[[check]]` entries: probe settings, units and bands, secrets.
 
 use super::super::band::BandError;
-use super::super::check::{Check, CommandOutput, CommandProbe, Probe};
+use super::super::check::{Check, CommandOutput, CommandProbe, Probe, PrometheusProbe};
 use super::super::diagnostic::Diagnostics;
 use super::super::locate::KeyPath;
 use super::super::units::{self, Unit};
 use super::Ctx;
 use super::secrets::url_has_password;
 use crate::json_assert::Assertion;
+use crate::metrics::selector::Selector;
 
 const HTTP_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -93,30 +94,12 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
                 ctx.env_should_be_set(&probe_at("headers_env").key(header), var, "the check will show UNKNOWN until it is", diags);
             }
         }
-        Probe::Prometheus(p) => match (&p.query, &p.scrape) {
-            (Some(_), Some(_)) => diags.push(ctx.error(&probe_at("scrape"), "both `query` and `scrape` are set; expected one of them")),
-            (None, None) => {
-                diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)"))
+        Probe::Prometheus(p) => {
+            for (header, var) in &p.headers_env {
+                ctx.env_should_be_set(&probe_at("headers_env").key(header), var, "the check will show UNKNOWN until it is", diags);
             }
-            (None, Some(scrape)) => {
-                super::timing::url_ok(ctx, &probe_at("scrape"), scrape, diags);
-                if p.metric.is_none() {
-                    diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read"));
-                }
-                if p.url.is_some() || p.url_env.is_some() {
-                    diags.push(ctx.error(
-                        &probe_at(if p.url.is_some() { "url" } else { "url_env" }),
-                        "`url` is for `query`; a scrape reads the `scrape` URL",
-                    ));
-                }
-                if let Some(q) = p.quantile
-                    && !(0.0..=1.0).contains(&q)
-                {
-                    diags.push(ctx.error(&probe_at("quantile"), format!("quantile {q} is outside 0..1")));
-                }
-            }
-            (Some(_), None) => {}
-        },
+            prometheus_ok(ctx, i, p, diags);
+        }
         Probe::Postgres(p) => {
             if p.metric.is_some() == p.sql.is_some() {
                 diags.push(ctx.error(&at(kind), "postgres check needs exactly one of `metric` or `sql`"));
@@ -145,5 +128,77 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
                 diags.push(ctx.error(&probe_at("run"), "empty command; expected a shell command"));
             }
         }
+    }
+}
+
+/// A prometheus check: `query` or `scrape` (with its `metric`), not both.
+fn prometheus_ok(ctx: &Ctx, i: usize, p: &PrometheusProbe, diags: &mut Diagnostics) {
+    let at = |k: &str| KeyPath::item("check", i).key(k);
+    let kind = "prometheus";
+    let probe_at = |k: &str| at(kind).key(k);
+    match (&p.query, &p.scrape) {
+        (Some(_), Some(_)) => diags.push(ctx.error(&probe_at("scrape"), "both `query` and `scrape` are set; expected one of them")),
+        (None, None) => {
+            diags.push(ctx.error(&at(kind), "prometheus check needs `query` (PromQL via the HTTP API) or `scrape` (a /metrics URL)"))
+        }
+        (None, Some(scrape)) => {
+            super::timing::url_ok(ctx, &probe_at("scrape"), scrape, diags);
+            match &p.metric {
+                None => diags.push(ctx.error(&at(kind), "`scrape` needs `metric`, the series to read")),
+                // The parser the scrape probe uses: what passes here works there.
+                Some(metric) => {
+                    if let Err(e) = Selector::parse(metric) {
+                        diags.push(ctx.error(&probe_at("metric"), format!("invalid metric selector: {e}")));
+                    }
+                }
+            }
+            if p.url.is_some() || p.url_env.is_some() {
+                diags.push(ctx.error(
+                    &probe_at(if p.url.is_some() { "url" } else { "url_env" }),
+                    "`url` is for `query`; a scrape reads the `scrape` URL",
+                ));
+            }
+            if let Some(q) = p.quantile
+                && !(0.0..=1.0).contains(&q)
+            {
+                diags.push(ctx.error(&probe_at("quantile"), format!("quantile {q} is outside 0..1")));
+            }
+        }
+        (Some(_), None) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Source, parse_source};
+
+    /// What `opsdeck check` says of a plan with one prometheus check, with
+    /// no environment variable set.
+    fn said(prometheus: &str) -> String {
+        let text = format!("[deck]\nname = \"p\"\n[[check]]\nid = \"prom\"\nprometheus = {prometheus}\n");
+        let source = Source::new("p.toml", text);
+        let (_, d) = parse_source(&source, &|_| false);
+        d.render(&[&source])
+    }
+
+    #[test]
+    fn prometheus_headers_env_and_selectors() {
+        let out = said(r#"{ url = "http://prom:9090", query = "up", headers_env = { "X-Scope-OrgID" = "PROM_TENANT" } }"#);
+        assert!(
+            out.contains("p.toml:5:")
+                && out.contains("check[prom].prometheus.headers_env.X-Scope-OrgID: environment variable `PROM_TENANT` is not set"),
+            "{out}"
+        );
+        let out = said(
+            r#"{ scrape = "http://app:9100/metrics", metric = 'errors_total{code=~"5..", job!~"canary|test"}', headers_env = { Authorization = "PROM_TOKEN" } }"#,
+        );
+        assert!(out.contains("environment variable `PROM_TOKEN` is not set") && !out.contains(": error:"), "{out}");
+        let out = said(r#"{ scrape = "http://app:9100/metrics", metric = 'errors_total{code=~"[5"}' }"#);
+        assert!(out.contains("p.toml:5:61: error: check[prom].prometheus.metric: invalid metric selector: invalid regex \"[5\" for label \"code\": unclosed character class"), "{out}");
+        let out = said(r#"{ scrape = "http://app:9100/metrics", metric = 'errors_total{code~"5"}' }"#);
+        assert!(
+            out.contains("check[prom].prometheus.metric: invalid metric selector: expected =, !=, =~ or !~ after label \"code\""),
+            "{out}"
+        );
     }
 }
