@@ -1,7 +1,7 @@
 //! The rules of `opsdeck status --for …` as a deploy gate, modelled on Argo
 //! Rollouts' AnalysisRun: what the flags may be ([`Policy`]), what one round
 //! of probes counts as ([`RoundOutcome`]), and when a run ends and how
-//! ([`Tally`], [`Verdict`]). Pure: the polling itself is in [`super::rounds`].
+//! ([`Tally`], [`Verdict`]). Pure: the polling itself is in the `rounds` module.
 
 use std::time::Duration;
 
