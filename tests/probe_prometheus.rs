@@ -4,6 +4,8 @@
 //! the same kind of page. Without the binary the query test fails, naming the
 //! package: it never skips.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -13,8 +15,9 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
+use common::readings::{reason, value};
 use opsdeck::adapters::probe::prometheus::PrometheusProber;
-use opsdeck::adapters::probe::{ProbeEnv, ProbeError, ProbeResult};
+use opsdeck::adapters::probe::{ProbeEnv, ProbeResult};
 use opsdeck_core::config::check::PrometheusProbe;
 
 /// The budget of a probe that must get its answer: generous, since the
@@ -112,20 +115,6 @@ async fn tick() {
 /// Runs a new prober once.
 async fn once(mut prober: PrometheusProber) -> ProbeResult {
     prober.probe(TIMEOUT).await
-}
-
-fn value(r: ProbeResult) -> f64 {
-    match r {
-        Ok(reading) => reading.get("value").expect("a `value` reading"),
-        Err(e) => panic!("expected a value, got error: {e}"),
-    }
-}
-
-fn reason(r: ProbeResult) -> String {
-    match r {
-        Ok(reading) => panic!("expected an error, got {reading:?}"),
-        Err(ProbeError(reason, _)) => reason,
-    }
 }
 
 const GAUGES: &str = "# HELP depth Queue depth.\n# TYPE depth gauge\n\

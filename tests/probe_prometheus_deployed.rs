@@ -3,6 +3,8 @@
 //! matchers, and answering OpenMetrics. Every server is a real HTTP server
 //! (axum on 127.0.0.1) started by the test.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,8 +15,9 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use common::readings::{reason, value};
 use opsdeck::adapters::probe::prometheus::PrometheusProber;
-use opsdeck::adapters::probe::{Clients, ProbeEnv, ProbeError, ProbeResult};
+use opsdeck::adapters::probe::{Clients, ProbeEnv};
 use opsdeck_core::config::check::PrometheusProbe;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -81,20 +84,6 @@ fn spec(
         metric: metric.map(str::to_string),
         quantile: None,
         headers_env: headers.iter().map(|(h, v)| (h.to_string(), v.to_string())).collect(),
-    }
-}
-
-fn value(r: ProbeResult) -> f64 {
-    match r {
-        Ok(reading) => reading.get("value").expect("a `value` reading"),
-        Err(e) => panic!("expected a value, got error: {e}"),
-    }
-}
-
-fn reason(r: ProbeResult) -> String {
-    match r {
-        Ok(reading) => panic!("expected an error, got {reading:?}"),
-        Err(ProbeError(reason, _)) => reason,
     }
 }
 

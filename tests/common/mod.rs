@@ -5,6 +5,7 @@
 pub mod proxy;
 pub mod psql;
 pub mod pty;
+pub mod readings;
 pub mod tls;
 pub mod wait;
 
