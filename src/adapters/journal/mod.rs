@@ -20,6 +20,7 @@ pub mod error;
 pub mod facade;
 pub mod identity;
 mod listen;
+mod pg_connection;
 pub mod postgres;
 pub mod room;
 pub mod spool;

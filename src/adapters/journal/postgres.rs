@@ -27,26 +27,19 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result, WrapErr, eyre};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, PgConnection, Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
+pub use super::pg_connection::{PING_TIMEOUT, POOL_SIZE, redact};
+use super::pg_connection::{one_connection, refusal};
 use super::store::{self, Store, Wake};
 use super::{listen, room};
 
 /// The table that records which journal migrations ran.
 pub const MIGRATIONS_TABLE: &str = "_opsdeck_journal_migrations";
-
-/// Connections a console's journal holds for queries, besides the
-/// dedicated `LISTEN` connection (see `listen`): one, so two per console
-/// in all, and a room of 50 consoles costs its database 100 connections.
-/// Operations take turns on it, each bounded ([`OP_DEADLINE`]; appends by
-/// the journal's own timeout), and a connection must come back to the pool
-/// after each within [`RELEASE_PATIENCE`] or the pool is replaced by a
-/// fresh one, so a connection a failover left silent never holds the queue.
-pub const POOL_SIZE: u32 = 1;
 
 /// Longest an operation other than an append (reads, presence, the
 /// prober's lease and samples) may take once it has its turn on the
@@ -73,15 +66,6 @@ const MIGRATE_DEADLINE: Duration = Duration::from_secs(30);
 /// How long an operation waits for a connection before the store counts as
 /// unreachable (and the journal spools).
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// How long a pooled connection may take to answer the ping before it is
-/// used; slower, and it is dropped and a new one opened.
-pub const PING_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// How long an operation runs before it checks whether the server refuses
-/// connections, and how often it checks again while it waits.
-const REFUSAL_CHECK_AFTER: Duration = Duration::from_millis(200);
-const REFUSAL_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// A PostgreSQL journal. Cheap to clone (one pool).
 #[derive(Debug, Clone)]
@@ -351,33 +335,6 @@ impl PgStore {
     }
 }
 
-/// Whether `conn` answers a ping within [`PING_TIMEOUT`]; an error (the
-/// connection is then dropped, not given back) when it does not.
-async fn answers_ping(conn: &mut PgConnection, what: &'static str) -> Result<bool, sqlx::Error> {
-    match tokio::time::timeout(PING_TIMEOUT, conn.ping()).await {
-        Ok(pinged) => pinged.map(|()| true),
-        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("{what} did not answer a ping within {PING_TIMEOUT:?}: dropped"),
-        ))),
-    }
-}
-
-/// The pool of one connection a store uses (see [`POOL_SIZE`]), opened lazily.
-fn one_connection(options: &PgConnectOptions, acquire_timeout: Duration) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(POOL_SIZE)
-        .acquire_timeout(acquire_timeout)
-        // The check sqlx does before use, but bounded (see PING_TIMEOUT).
-        .test_before_acquire(false)
-        // sqlx pings a connection given back before reusing it, without
-        // a bound: a connection whose operation was cut off on a silent
-        // network would hold the one pooled slot until TCP gave up.
-        .after_release(|conn, _| Box::pin(answers_ping(conn, "a connection given back")))
-        .before_acquire(|conn, _| Box::pin(answers_ping(conn, "a pooled connection")))
-        .connect_lazy_with(options.clone())
-}
-
 async fn commit(tx: Transaction<'static, Postgres>) -> Result<()> {
     tx.commit().await.wrap_err("committing")
 }
@@ -534,50 +491,5 @@ impl PgStore {
         .await
         .wrap_err_with(|| format!("reading presence in room {room:?} (PostgreSQL)"))?;
         store::presence_of(rows)
-    }
-}
-
-/// Resolves once the server behind `options` is seen refusing connections
-/// (checked after [`REFUSAL_CHECK_AFTER`], then every
-/// [`REFUSAL_CHECK_EVERY`]); never while it accepts them or cannot be told.
-async fn refusal(options: &PgConnectOptions) -> String {
-    let (target, socket) = match options.get_socket() {
-        Some(dir) => (format!("{}/.s.PGSQL.{}", dir.display(), options.get_port()), true),
-        None if options.get_host().starts_with('/') => (format!("{}/.s.PGSQL.{}", options.get_host(), options.get_port()), true),
-        None => (format!("{}:{}", options.get_host(), options.get_port()), false),
-    };
-    tokio::time::sleep(REFUSAL_CHECK_AFTER).await;
-    loop {
-        let attempt = async {
-            if socket {
-                tokio::net::UnixStream::connect(&target).await.map(drop)
-            } else {
-                tokio::net::TcpStream::connect(&target).await.map(drop)
-            }
-        };
-        if let Ok(Err(e)) = tokio::time::timeout(REFUSAL_CHECK_EVERY, attempt).await
-            && matches!(e.kind(), std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound)
-        {
-            return format!("{target} refuses connections ({e})");
-        }
-        tokio::time::sleep(REFUSAL_CHECK_EVERY).await;
-    }
-}
-
-/// `url` with any password (and token-like query value) replaced, for
-/// error messages.
-pub fn redact(url: &str) -> String {
-    crate::secrets::url::mask_in_text(url).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://bob:s3cret@db:5432/x"), "postgres://bob:***@db:5432/x");
-        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
-        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
     }
 }
