@@ -1,11 +1,14 @@
 //! Turning the plan's `[[checklist]]` and `[[runbook]]` entries into
-//! definitions: inline entries as written, `from = "….md"` through the
-//! Markdown importer. A doc that cannot be read leaves a warning and an
-//! empty list rather than stopping the console.
+//! definitions: inline entries as written, `from = "….md"` (or one section,
+//! `"….md#anchor"`) through the Markdown importer. Each file is read and
+//! imported once, its warnings said once. A doc that cannot be read, or a
+//! section it does not have, leaves a warning and an empty list rather than
+//! stopping the console.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::PathBuf;
 
-use opsdeck_core::config::Plan;
+use opsdeck_core::config::{DocRef, Plan};
 use opsdeck_core::config::duration::TimeSpan;
 use opsdeck_core::config::sections::{Checklist, ChecklistItem, Runbook};
 use opsdeck_core::import::ids::stable_id;
@@ -16,54 +19,82 @@ use opsdeck_core::launch::{ChecklistDef, DEFAULT_STEP_TIMEOUT, ItemDef, Launch, 
 /// Reads every checklist and runbook of the plan.
 pub fn load(plan: &Plan) -> Launch {
     let mut launch = Launch::default();
+    let mut docs = Docs::default();
     for (n, list) in plan.checklists.iter().enumerate() {
-        let def = checklist(plan, n, list, &mut launch.warnings);
+        let def = checklist(plan, n, list, &mut docs, &mut launch.warnings);
         launch.checklists.push(def);
     }
     for book in &plan.runbooks {
-        let def = runbook(plan, book, &mut launch.warnings);
+        let def = runbook(plan, book, &mut docs, &mut launch.warnings);
         launch.runbooks.push(def);
     }
     launch
 }
 
-fn read_doc(plan: &Plan, from: &Path, warnings: &mut Vec<String>) -> Option<Imported> {
-    let full = plan.resolve(from);
-    match std::fs::read(&full) {
-        Ok(bytes) => {
-            let name = from.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let doc = import_named(&String::from_utf8_lossy(&bytes), &name);
-            warnings.extend(doc.warnings.iter().map(|w| format!("{}:{}: {}", from.display(), w.line, w.message)));
-            Some(doc)
-        }
-        Err(e) => {
-            warnings.push(format!("cannot read {}: {e}", full.display()));
-            None
+/// The plan's Markdown files, each read and imported once.
+#[derive(Default)]
+struct Docs {
+    read: HashMap<PathBuf, Option<Imported>>,
+}
+
+impl Docs {
+    /// The document (or the section) `from` names; warnings of a file are said on its first reading.
+    fn get(&mut self, plan: &Plan, from: &DocRef, warnings: &mut Vec<String>) -> Option<Imported> {
+        let full = plan.resolve(from.path());
+        let doc = self.read.entry(full.clone()).or_insert_with(|| match std::fs::read(&full) {
+            Ok(bytes) => {
+                let doc = import_named(&String::from_utf8_lossy(&bytes), &from.stem().unwrap_or_default());
+                warnings.extend(doc.warnings.iter().map(|w| format!("{}:{}: {}", from.path().display(), w.line, w.message)));
+                Some(doc)
+            }
+            Err(e) => {
+                warnings.push(format!("cannot read {}: {e}", full.display()));
+                None
+            }
+        });
+        let doc = doc.as_ref()?;
+        match &from.section {
+            None => Some(doc.clone()),
+            Some(anchor) => match doc.section(anchor) {
+                Ok(section) => Some(section),
+                Err(e) => {
+                    warnings.push(format!("{}: {e}", from.path().display()));
+                    None
+                }
+            },
         }
     }
 }
 
-fn checklist(plan: &Plan, n: usize, list: &Checklist, warnings: &mut Vec<String>) -> ChecklistDef {
-    let stem = list.from.as_deref().and_then(Path::file_stem).map(|s| s.to_string_lossy().into_owned());
+fn checklist(plan: &Plan, n: usize, list: &Checklist, docs: &mut Docs, warnings: &mut Vec<String>) -> ChecklistDef {
+    let stem = list.from.as_ref().and_then(|f| match &f.section {
+        Some(anchor) => Some(anchor.trim_matches('-').to_string()),
+        None => f.stem(),
+    });
     let id = list.id.clone().or(stem).unwrap_or_else(|| format!("checklist-{}", n + 1));
     let full_id = |item: &str| format!("{id}/{item}");
     let mut phases: Vec<PhaseDef> = Vec::new();
     let mut title = list.title.clone();
     if let Some(from) = &list.from {
-        if let Some(doc) = read_doc(plan, from, warnings) {
+        if let Some(doc) = docs.get(plan, from, warnings) {
             title = title.or(doc.title.clone());
             for phase in doc.phases.iter().filter(|p| !p.items.is_empty()) {
                 let items = phase
                     .items
                     .iter()
-                    .map(|i| ItemDef { id: full_id(&i.id), text: i.text.clone(), verify: list.verify.get(&i.id).cloned() })
+                    .map(|i| ItemDef {
+                        id: full_id(&i.id),
+                        text: i.text.clone(),
+                        verify: list.verify.get(&i.id).cloned(),
+                        details: i.details.clone(),
+                    })
                     .collect();
                 let heading = phase.path.last().cloned().unwrap_or_else(|| "Items".into());
                 phases.push(PhaseDef { title: heading, depth: phase.depth(), items });
             }
             for wanted in list.verify.keys() {
                 if !doc.phases.iter().flat_map(|p| &p.items).any(|i| i.id == *wanted) {
-                    warnings.push(format!("{}: no item with id `{wanted}` to verify; mark it `{{#{wanted}}}` in the doc", from.display()));
+                    warnings.push(format!("{from}: no item with id `{wanted}` to verify; mark it `{{#{wanted}}}` in the doc"));
                 }
             }
         }
@@ -75,7 +106,7 @@ fn checklist(plan: &Plan, n: usize, list: &Checklist, warnings: &mut Vec<String>
             };
             let phase_title = phase.unwrap_or_else(|| "Items".into());
             let item_id = explicit.unwrap_or_else(|| stable_id(std::slice::from_ref(&phase_title), &text));
-            let def = ItemDef { id: full_id(&item_id), text, verify };
+            let def = ItemDef { id: full_id(&item_id), text, verify, details: Vec::new() };
             match phases.iter_mut().find(|p| p.title == phase_title) {
                 Some(p) => p.items.push(def),
                 None => phases.push(PhaseDef { title: phase_title, depth: 0, items: vec![def] }),
@@ -85,11 +116,11 @@ fn checklist(plan: &Plan, n: usize, list: &Checklist, warnings: &mut Vec<String>
     ChecklistDef { title: title.unwrap_or_else(|| id.clone()), id, phases }
 }
 
-fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDef {
+fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<String>) -> RunbookDef {
     let mut steps = Vec::new();
     let mut title = book.title.clone();
     if let Some(from) = &book.from {
-        if let Some(doc) = read_doc(plan, from, warnings) {
+        if let Some(doc) = docs.get(plan, from, warnings) {
             title = title.or(doc.title.clone());
             for phase in &doc.phases {
                 let heading = phase.path.last().cloned();
@@ -105,7 +136,7 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
                         Some(Err(e)) => {
                             warnings.push(format!(
                                 "{}:{}: step timeout: {e}; using {}s",
-                                from.display(),
+                                from.path().display(),
                                 s.line,
                                 DEFAULT_STEP_TIMEOUT.as_secs()
                             ));
@@ -121,11 +152,12 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
                         confirm,
                         timeout,
                         rollback,
+                        details: s.details.clone(),
                     });
                 }
             }
             if steps.is_empty() {
-                warnings.push(format!("{}: no numbered or runnable steps found for runbook {}", from.display(), book.id));
+                warnings.push(format!("{from}: no numbered or runnable steps found for runbook {}", book.id));
             }
         }
     } else {
@@ -143,6 +175,7 @@ fn runbook(plan: &Plan, book: &Runbook, warnings: &mut Vec<String>) -> RunbookDe
                 confirm: s.confirm,
                 timeout: s.timeout.map_or(DEFAULT_STEP_TIMEOUT, TimeSpan::get),
                 rollback: s.rollback && s.run.is_some(),
+                details: Vec::new(),
             });
         }
     }

@@ -34,9 +34,16 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
     };
     match (loaded.plan, look) {
         (Some(plan), Some(look)) if errors == 0 => {
-            let markdown = check_markdown::report(&plan);
-            let sources: Vec<&config::Source> = markdown.sources.iter().collect();
+            let markdown = check_markdown::report(&plan, loaded.source.as_ref());
+            let mut sources: Vec<&config::Source> = markdown.sources.iter().collect();
+            sources.extend(loaded.source.as_ref());
             eprint!("{}", markdown.diagnostics.render(&sources));
+            if markdown.diagnostics.has_errors() {
+                let errors = markdown.diagnostics.count(Level::Error);
+                let warnings = warnings + markdown.diagnostics.count(Level::Warning);
+                eprintln!("{}: invalid: {errors} error{}, {warnings} warning{}", path.display(), plural(errors), plural(warnings));
+                return ExitCode::from(1);
+            }
             let mut warnings = warnings + markdown.diagnostics.count(Level::Warning);
             if let Some(source) = &loaded.source {
                 let short = check_secrets::warnings(source, &Redactor::for_process(Some(&plan)));

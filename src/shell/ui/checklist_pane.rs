@@ -1,6 +1,7 @@
 //! The checklist pane: each phase with a progress bar and done/skipped/total,
 //! its items with their state, who ticked or skipped them and when, who is
-//! on them, and the evidence of an automatic tick. A change this console
+//! on them, the evidence of an automatic tick, and under the selected item
+//! its instructions from the document. A change this console
 //! queued while the store was away shows at once, marked as queued.
 
 use ratatui::Frame;
@@ -60,11 +61,28 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             selected,
             inner.width as usize,
         ));
+        if pos == s.launch().item_selected() {
+            lines.extend(details(view, &item.details, inner.width as usize));
+        }
     }
     let height = inner.height as usize;
     let offset = selected_line.saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Most lines of an item's instructions shown under it when it is selected.
+const DETAIL_LINES: usize = 6;
+
+/// The selected item's instructions from its document, dimmed under it.
+fn details(view: &View, details: &[String], width: usize) -> Vec<Line<'static>> {
+    let t = view.theme;
+    let mut out: Vec<Line<'static>> =
+        details.iter().take(DETAIL_LINES).map(|d| Line::styled(format!("       {}", format::clip(d, width.saturating_sub(8))), t.text_dim)).collect();
+    if details.len() > DETAIL_LINES {
+        out.push(Line::styled(format!("       … {} more lines in the document", details.len() - DETAIL_LINES), t.text_dim));
+    }
+    out
 }
 
 fn skipped_text(t: &Tally) -> String {
@@ -78,7 +96,7 @@ fn phase_line(view: &View, s: &crate::shell::app::state::State, checklist: usize
     for item in &def.items {
         tally.add(s.progress().item(&item.id).status);
     }
-    let filled = (tally.ratio() * BAR as f64).round() as usize;
+    let filled = (tally.ratio().unwrap_or(0.0) * BAR as f64).round() as usize;
     let (full, empty) = if view.ascii { ("#", "-") } else { ("█", "░") };
     let bar = format!("{}{}", full.repeat(filled), empty.repeat(BAR - filled.min(BAR)));
     let indent = "  ".repeat(def.depth.min(3));

@@ -109,7 +109,10 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     }
     if !s.launch().defs().checklists.is_empty() {
         let t = s.launch_tally();
-        parts.push(format!("launch {}/{} ({:.0}%)", t.done + t.skipped, t.total, t.ratio() * 100.0));
+        match t.ratio() {
+            Some(r) => parts.push(format!("launch {}/{} ({:.0}%)", t.done + t.skipped, t.total, r * 100.0)),
+            None => parts.push("launch: no items".into()),
+        }
     }
     let others = s.room().others();
     if !others.is_empty() {

@@ -123,6 +123,14 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
     if let Some(phase) = &step.phase {
         lines.push(Line::styled(format!("under “{phase}”"), t.text_dim));
     }
+    let width = inner.width as usize;
+    let shown = step.details.len().min((inner.height as usize / 3).max(2));
+    for d in step.details.iter().take(shown) {
+        lines.push(Line::styled(format::clip(d, width), t.text));
+    }
+    if step.details.len() > shown {
+        lines.push(Line::styled(format!("… {} more lines in the document", step.details.len() - shown), t.text_dim));
+    }
     match &step.run {
         None => lines.push(Line::styled(format!("done by hand: {} confirms it is done", view.key(Action::StepRun)), t.text_dim)),
         Some(script) => {

@@ -6,10 +6,12 @@ pub mod band;
 pub mod check;
 pub mod condition;
 pub mod diagnostic;
+pub mod doc_ref;
 pub mod duration;
 pub mod locate;
 mod parse;
 pub mod sections;
+pub mod suggest;
 pub mod units;
 mod validate;
 
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub use band::{Band, BandLevel, Bound, CmpOp, ResolvedBand};
 pub use check::{Check, Probe};
 pub use diagnostic::{Diagnostic, Diagnostics, Level, Report, Source};
+pub use doc_ref::DocRef;
 pub use duration::{Deadline, TimeSpan};
 pub use sections::{Checklist, Deck, Defaults, Notify, Rollback, Runbook, Severity, Trigger};
 

@@ -59,12 +59,16 @@ pub fn parse<'s>(source: &'s Source, diags: &mut Diagnostics) -> Option<(Spanned
                 "trigger" => sections.triggers = reader.many(name, value, diags),
                 "notify" => sections.notify = reader.many(name, value, diags),
                 "maintenance" => sections.maintenance = reader.many(name, value, diags),
-                other => diags.push(Diagnostic::error(
-                    &source.path,
-                    Some(key.span()),
-                    other,
-                    format!("unknown section `{other}`; expected one of {SECTIONS}"),
-                )),
+                other => {
+                    let near = super::suggest::closest(other, SECTIONS.split(", ").map(|s| s.trim_matches(['`', '[', ']'])));
+                    let hint = near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+                    diags.push(Diagnostic::error(
+                        &source.path,
+                        Some(key.span()),
+                        other,
+                        format!("unknown section `{other}`; expected one of {SECTIONS}{hint}"),
+                    ))
+                }
             }
         }
     }
@@ -88,7 +92,7 @@ impl Reader<'_> {
             Ok(v) => Some(v),
             Err(e) => {
                 let span = e.span().unwrap_or_else(|| value.span());
-                diags.push(self.error(span, e.message().trim().to_string()));
+                diags.push(self.error(span, super::suggest::unknown_field(e.message().trim())));
                 None
             }
         }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::duration::{Deadline, TimeSpan};
+use super::doc_ref::DocRef;
 
 /// `[deck]`: what this console is about.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -113,8 +114,8 @@ pub fn default_severities() -> Vec<Severity> {
 pub struct Checklist {
     pub id: Option<String>,
     pub title: Option<String>,
-    /// Markdown file, relative to the plan file.
-    pub from: Option<PathBuf>,
+    /// Markdown file, relative to the plan file, or one section of it (`guide.md#slug`).
+    pub from: Option<DocRef>,
     #[serde(default)]
     pub items: Vec<ChecklistItem>,
     /// For a Markdown checklist: item id (`{#id}` in the doc) → the check
@@ -156,7 +157,8 @@ impl ChecklistItem {
 pub struct Runbook {
     pub id: String,
     pub title: Option<String>,
-    pub from: Option<PathBuf>,
+    /// Markdown file, relative to the plan file, or one section of it (`guide.md#slug`).
+    pub from: Option<DocRef>,
     #[serde(default)]
     pub steps: Vec<RunbookStep>,
     /// Environment for runnable steps.

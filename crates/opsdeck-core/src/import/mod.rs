@@ -7,14 +7,17 @@
 //! transcripts and data/config/plain blocks (see [`attrs::SILENT`]) are skipped
 //! silently, other languages are skipped with a warning.
 
+mod anchors;
 pub mod attrs;
 mod bands;
+mod blocks;
 mod chunks;
 pub mod ids;
 pub mod model;
 mod mojibake;
 mod parse;
 pub mod render;
+mod section;
 mod text;
 
 pub use model::{BandRow, Imported, Item, Phase, Step, StepKind, Threshold, Warning};

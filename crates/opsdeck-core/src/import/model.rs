@@ -19,6 +19,12 @@ pub struct Imported {
 pub struct Phase {
     /// Heading texts from the outermost phase to this one, e.g. `["Launch day", "Database"]`.
     pub path: Vec<String>,
+    /// The heading's anchor as GitHub makes it (`database-issues`): `from = "doc.md#database-issues"`.
+    pub anchor: String,
+    /// The heading's level (1 for `#`), 0 for the phase of items above every heading.
+    pub level: u8,
+    /// The heading's 1-based line (the first item's for the phase above every heading).
+    pub line: usize,
     /// Checklist items (`- [ ]` / `- [x]`), always imported unchecked.
     pub items: Vec<Item>,
     /// Runbook steps: numbered items and runnable code blocks.
@@ -31,6 +37,9 @@ pub struct Item {
     pub id: String,
     pub text: String,
     pub line: usize,
+    /// Nested bullets, later paragraphs and reference blocks under the item, one entry per line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// A runbook step.
@@ -40,6 +49,9 @@ pub struct Step {
     pub text: String,
     pub line: usize,
     pub kind: StepKind,
+    /// Nested bullets, later paragraphs and reference blocks under the step, one entry per line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 /// How a step is carried out.

@@ -3,8 +3,10 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use super::anchors::Anchors;
 use super::attrs::{self, RUNNABLE, SILENT};
 use super::bands;
+use super::blocks::{self, Block};
 use super::chunks;
 use super::ids::{Ids, stable_id};
 use super::model::{Imported, Item, Phase, Step, StepKind, Warning};
@@ -14,10 +16,22 @@ use super::text::{Lines, clean, collapse, split_explicit_id};
 struct ItemFrame {
     ordered: bool,
     task: bool,
+    /// Written `- [x]`: imported open all the same, with a warning.
+    checked: bool,
     text: String,
     line: usize,
     /// A runnable block inside a numbered item turns the item into a runnable step.
     run: Option<StepKind>,
+    /// What sits under the item besides its first paragraph, one entry per line.
+    details: Vec<String>,
+    /// A later paragraph being read, bound for `details`.
+    detail: Option<String>,
+}
+
+impl ItemFrame {
+    fn has_text(&self) -> bool {
+        !self.text.trim().is_empty() || self.run.is_some()
+    }
 }
 
 struct CodeFrame {
@@ -68,10 +82,11 @@ struct Walker<'a> {
     out: Imported,
     ids: Ids,
     stack: Vec<(HeadingLevel, String)>,
+    anchors: Anchors,
     current: Option<usize>,
     /// Whether `current` is the phase of items above every heading.
     fallback: bool,
-    heading: Option<(HeadingLevel, String)>,
+    heading: Option<(HeadingLevel, String, usize)>,
     lists: Vec<bool>,
     items: Vec<ItemFrame>,
     para: Option<String>,
@@ -90,6 +105,7 @@ impl<'a> Walker<'a> {
             out: Imported::default(),
             ids: Ids::default(),
             stack: Vec::new(),
+            anchors: Anchors::default(),
             current: None,
             fallback: false,
             heading: None,
@@ -112,9 +128,10 @@ impl<'a> Walker<'a> {
             Event::End(tag) => self.end(tag),
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
             Event::SoftBreak | Event::HardBreak => self.text(" "),
-            Event::TaskListMarker(_) => {
+            Event::TaskListMarker(checked) => {
                 if let Some(f) = self.items.last_mut() {
                     f.task = true;
+                    f.checked = checked;
                 }
             }
             Event::Html(_) | Event::InlineHtml(_) | Event::FootnoteReference(_) | Event::Rule => {}
@@ -124,7 +141,7 @@ impl<'a> Walker<'a> {
     fn text(&mut self, t: &str) {
         if let Some(code) = &mut self.code {
             code.text.push_str(t);
-        } else if let Some((_, h)) = &mut self.heading {
+        } else if let Some((_, h, _)) = &mut self.heading {
             h.push_str(t);
         } else if let Some(table) = &mut self.table {
             if let Some(cell) = &mut table.cell {
@@ -135,7 +152,10 @@ impl<'a> Walker<'a> {
                 p.push_str(t);
             }
             if let Some(f) = self.items.last_mut() {
-                f.text.push_str(t);
+                match &mut f.detail {
+                    Some(d) => d.push_str(t),
+                    None => f.text.push_str(t),
+                }
             }
         }
     }
@@ -145,9 +165,17 @@ impl<'a> Walker<'a> {
         match tag {
             Tag::Heading { level, .. } => {
                 self.last_para = None;
-                self.heading = Some((level, String::new()));
+                self.heading = Some((level, String::new(), line));
             }
-            Tag::Paragraph => self.para = Some(String::new()),
+            Tag::Paragraph => {
+                self.para = Some(String::new());
+                // The first paragraph of an item is its text; later ones are its details.
+                if let Some(f) = self.items.last_mut()
+                    && f.has_text()
+                {
+                    f.detail = Some(String::new());
+                }
+            }
             Tag::List(first) => {
                 self.last_para = None;
                 self.lists.push(first.is_some());
@@ -157,7 +185,16 @@ impl<'a> Walker<'a> {
                     f.text.push(' ');
                 }
                 let ordered = self.lists.last().copied().unwrap_or(false);
-                self.items.push(ItemFrame { ordered, task: false, text: String::new(), line, run: None });
+                self.items.push(ItemFrame {
+                    ordered,
+                    task: false,
+                    checked: false,
+                    text: String::new(),
+                    line,
+                    run: None,
+                    details: Vec::new(),
+                    detail: None,
+                });
             }
             Tag::CodeBlock(kind) => {
                 let info = match kind {
@@ -197,7 +234,10 @@ impl<'a> Walker<'a> {
                 if let Some(p) = self.para.take() {
                     self.last_para = Some(collapse(&p));
                     if let Some(f) = self.items.last_mut() {
-                        f.text.push(' ');
+                        match f.detail.take() {
+                            Some(d) => f.details.extend(Some(clean(&d)).filter(|d| !d.is_empty())),
+                            None => f.text.push(' '),
+                        }
                     }
                 }
             }
@@ -233,12 +273,14 @@ impl<'a> Walker<'a> {
     }
 
     fn end_heading(&mut self) {
-        let Some((level, raw)) = self.heading.take() else { return };
+        let Some((level, raw, line)) = self.heading.take() else { return };
         let text = clean(&raw);
+        let anchor = self.anchors.next(&text);
+        let depth = level as u8;
         if level == HeadingLevel::H1 && self.title_is_h1 && self.out.title.is_none() {
             self.out.title = Some(text.clone());
             self.stack.clear();
-            self.open_phase(vec![text]);
+            self.open_phase(Phase { path: vec![text], anchor, level: depth, line, ..Phase::default() });
             return;
         }
         while self.stack.last().is_some_and(|(l, _)| *l >= level) {
@@ -246,12 +288,12 @@ impl<'a> Walker<'a> {
         }
         self.stack.push((level, text));
         let path = self.stack.iter().map(|(_, t)| t.clone()).collect();
-        self.open_phase(path);
+        self.open_phase(Phase { path, anchor, level: depth, line, ..Phase::default() });
     }
 
-    fn open_phase(&mut self, path: Vec<String>) {
+    fn open_phase(&mut self, phase: Phase) {
         self.fallback = false;
-        self.out.phases.push(Phase { path, ..Phase::default() });
+        self.out.phases.push(phase);
         self.current = Some(self.out.phases.len() - 1);
     }
 
@@ -265,7 +307,7 @@ impl<'a> Walker<'a> {
         }
         self.warn(line, format!("item with no phase at line {line}"));
         let name = self.doc_name.map(clean).filter(|n| !n.is_empty()).unwrap_or_else(|| "(no phase)".to_string());
-        self.open_phase(vec![name]);
+        self.open_phase(Phase { path: vec![name], level: 0, line, ..Phase::default() });
         self.fallback = true;
         self.out.phases.len() - 1
     }
@@ -286,9 +328,23 @@ impl<'a> Walker<'a> {
         let Some(f) = self.items.pop() else { return };
         self.last_para = None;
         if !f.task && !f.ordered {
+            // A plain bullet under a step or item is part of its instructions.
+            if let Some(parent) = self.items.last_mut() {
+                let text = clean(&f.text);
+                if !text.is_empty() {
+                    parent.details.push(format!("• {text}"));
+                }
+                parent.details.extend(f.details.into_iter().map(|d| format!("  {d}")));
+            }
             return;
         }
+        if f.checked {
+            self.warn(f.line, format!("`- [x]` item at line {} imported open: opsdeck starts every item unchecked and ticks it in the room", f.line));
+        }
+        let details = f.details;
         let (text, explicit) = split_explicit_id(&clean(&f.text));
+        // "1. Check the pods:" introduces what follows; the step is "Check the pods".
+        let text = if f.ordered { text.trim_end_matches(':').trim_end().to_string() } else { text };
         if text.is_empty() && f.run.is_none() {
             let what = if f.task { "checklist item" } else { "numbered step" };
             self.warn(f.line, format!("empty {what} at line {} skipped", f.line));
@@ -300,56 +356,108 @@ impl<'a> Walker<'a> {
         // Nested items end before their parent: insert by line to keep document order.
         if f.task {
             let at = target.items.partition_point(|i| i.line <= f.line);
-            target.items.insert(at, Item { id, text, line: f.line });
+            target.items.insert(at, Item { id, text, line: f.line, details });
         } else {
             let at = target.steps.partition_point(|s| s.line <= f.line);
-            target.steps.insert(at, Step { id, text, line: f.line, kind: f.run.unwrap_or(StepKind::Manual) });
+            target.steps.insert(at, Step { id, text, line: f.line, kind: f.run.unwrap_or(StepKind::Manual), details });
         }
     }
 
     fn end_code(&mut self) {
         let Some(code) = self.code.take() else { return };
-        let Some(info_str) = code.info else { return };
+        let Some(info_str) = code.info else {
+            // An indented block inside a step is part of its instructions.
+            self.keep_as_details(&code.text);
+            return;
+        };
         self.check_closed(&code.end_hint, code.start);
         let info = attrs::parse(&info_str);
         let lang = info.lang.clone();
+        let line = code.start;
         if !RUNNABLE.contains(&lang.as_str()) {
-            if !SILENT.contains(&lang.as_str()) {
+            let kept = self.keep_as_details(&code.text);
+            if !SILENT.contains(&lang.as_str()) && !kept {
                 let shown = clean(&lang);
-                self.warn(code.start, format!("code block in language \"{shown}\" at line {} is not runnable", code.start));
+                self.warn(line, format!("code block in language \"{shown}\" at line {line} is not runnable"));
             }
             return;
         }
         for p in &info.problems {
-            self.warn(code.start, format!("code block at line {}: {p}", code.start));
+            self.warn(line, format!("code block at line {line}: {p}"));
         }
         let script = code.text.trim_end_matches('\n').to_string();
-        let kind = StepKind::Run {
-            script: script.clone(),
-            lang,
-            name: info.name.clone(),
-            timeout: info.timeout,
-            confirm: info.confirm,
-            rollback: info.rollback,
+        let shape = blocks::classify(&script);
+        let reference = match &shape {
+            Block::Script => None,
+            Block::Comments(_) => Some(None),
+            Block::Declarations => Some(Some("holds only KEY=value declarations")),
+            Block::Transcript => Some(Some("is a terminal transcript (`$` prompts and output)")),
+            Block::Sql => Some(Some("holds SQL, which a shell does not run")),
         };
-        if let Some(f) = self.items.last_mut()
-            && f.ordered
-            && !f.task
-            && f.run.is_none()
-        {
-            f.run = Some(kind);
-            return;
+        let inside = !self.items.is_empty();
+        if let Some(Some(what)) = reference {
+            let kept = if inside { "kept with its step for reference" } else { "not a step" };
+            self.warn(line, format!("{lang} block at line {line} {what}; {kept}, never run"));
+            if !inside {
+                return;
+            }
         }
+        let kind = match reference {
+            Some(_) => StepKind::Manual,
+            None => StepKind::Run {
+                script: script.clone(),
+                lang,
+                name: info.name.clone(),
+                timeout: info.timeout,
+                confirm: info.confirm,
+                rollback: info.rollback,
+            },
+        };
+        // Inside a numbered step, the first runnable block is what the step runs;
+        // a block to read is part of the step's (or item's) instructions.
+        if let Some(f) = self.items.last_mut() {
+            if reference.is_some() {
+                self.keep_as_details(&script);
+                return;
+            }
+            if f.ordered && !f.task && f.run.is_none() {
+                f.run = Some(kind);
+                return;
+            }
+        }
+        let details: Vec<String> = match &shape {
+            Block::Script => Vec::new(),
+            Block::Comments(comments) => comments.clone(),
+            _ => script.lines().map(|l| format!("    {l}")).collect(),
+        };
         let description = self.last_para.take().filter(|p| !p.is_empty());
-        let fallback = || info.name.clone().or_else(|| script.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from));
+        let first_comment = match &shape {
+            Block::Comments(c) => c.first().cloned(),
+            _ => None,
+        };
+        let fallback = || {
+            info.name.clone().or(first_comment.clone()).or_else(|| script.lines().map(str::trim).find(|l| !l.is_empty()).map(String::from))
+        };
         let (text, explicit) = match description {
             Some(d) => split_explicit_id(&clean(&d)),
             None => (clean(&fallback().unwrap_or_default()), None),
         };
+        let text = text.trim_end_matches(':').trim_end().to_string();
+        if text.is_empty() && details.is_empty() {
+            self.warn(line, format!("empty code block at line {line} skipped"));
+            return;
+        }
         let explicit = explicit.or(info.id).or(info.name);
-        let phase = self.phase(code.start);
-        let id = self.claim(phase, &text, explicit, code.start);
-        self.out.phases[phase].steps.push(Step { id, text, line: code.start, kind });
+        let phase = self.phase(line);
+        let id = self.claim(phase, &text, explicit, line);
+        self.out.phases[phase].steps.push(Step { id, text, line, kind, details });
+    }
+
+    /// Adds a block's lines to the details of the item being read; false outside an item.
+    fn keep_as_details(&mut self, text: &str) -> bool {
+        let Some(f) = self.items.last_mut() else { return false };
+        f.details.extend(text.trim_end_matches('\n').lines().filter(|l| !l.trim().is_empty()).map(|l| format!("    {l}")));
+        true
     }
 
     /// Warns about a fence that runs to the end of the document without closing.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Imported, Threshold};
+use super::model::{Imported, Phase, Threshold};
 use crate::config::sections::slug;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -70,14 +70,17 @@ pub fn summary(doc: &Imported, from: &str) -> String {
     s
 }
 
-/// `[[checklist]]` for the document and one `[[runbook]]` per phase with steps.
+/// `[[checklist]]` for the document and one `[[runbook]]` per section that
+/// holds steps (`from = "doc.md#anchor"`): the outermost heading with steps of
+/// its own, taking its subsections with it. Steps above every heading, or
+/// under the document's title only, make a runbook of the whole document.
 pub fn fragment(doc: &Imported, from: &str) -> String {
     let mut s = String::new();
     if doc.phases.iter().any(|p| !p.items.is_empty()) {
         let _ = writeln!(s, "[[checklist]]\nfrom = {}\n", quoted(from));
     }
     let mut used = std::collections::HashSet::new();
-    for p in doc.phases.iter().filter(|p| p.has_steps()) {
+    for (p, whole) in runbook_sections(doc) {
         let base = slug(&p.path.join(" "));
         let base = if base.is_empty() { "runbook".to_string() } else { base };
         let mut id = base.clone();
@@ -86,7 +89,37 @@ pub fn fragment(doc: &Imported, from: &str) -> String {
             id = format!("{base}-{n}");
             n += 1;
         }
-        let _ = writeln!(s, "[[runbook]]\nid = {}\ntitle = {}\nfrom = {}\n", quoted(&id), quoted(&p.path.join(" / ")), quoted(from));
+        let source = if whole { from.to_string() } else { format!("{from}#{}", p.anchor) };
+        let _ = writeln!(s, "[[runbook]]\nid = {}\ntitle = {}\nfrom = {}\n", quoted(&id), quoted(&p.path.join(" / ")), quoted(&source));
     }
     s
+}
+
+/// The phases that start a runbook, each with whether it stands for the whole document.
+pub fn runbook_sections(doc: &Imported) -> Vec<(&Phase, bool)> {
+    let is_title = |p: &Phase| p.level == 0 || (doc.title.is_some() && p.level == 1 && p.path.len() == 1 && doc.title.as_ref() == p.path.first());
+    let mut out: Vec<(&Phase, bool)> = Vec::new();
+    // The level of the section being taken whole, while inside it.
+    let mut inside: Option<u8> = None;
+    for p in &doc.phases {
+        if inside.is_some_and(|level| p.level > level) {
+            continue;
+        }
+        inside = None;
+        if !p.has_steps() {
+            continue;
+        }
+        if is_title(p) {
+            continue;
+        }
+        out.push((p, false));
+        inside = Some(p.level);
+    }
+    let loose = doc.phases.iter().any(|p| is_title(p) && p.has_steps());
+    if loose && out.is_empty() {
+        if let Some(p) = doc.phases.iter().find(|p| p.has_steps()) {
+            out.push((p, true));
+        }
+    }
+    out
 }

@@ -1,9 +1,14 @@
 //! Text helpers: readable cleanup of heading and item text, normalisation for
 //! ids, explicit `{#id}` suffixes, and byte offset to 1-based line lookup.
 
-/// Makes text readable: control characters become spaces, each run of U+FFFD
-/// becomes a single `?`, whitespace is collapsed and trimmed. Emoji and words are kept.
+/// Makes text readable: mojibake is repaired word by word (before anything
+/// else, since UTF-8 read as Latin-1 holds C1 control characters that are
+/// part of the damaged word), then control characters become spaces, each
+/// run of U+FFFD becomes a single `?`, whitespace is collapsed and trimmed.
+/// Emoji and words are kept.
 pub fn clean(s: &str) -> String {
+    let repaired: Vec<String> = s.split_ascii_whitespace().map(super::mojibake::repair).collect();
+    let s = repaired.join(" ");
     let mut out = String::with_capacity(s.len());
     let mut last_replacement = false;
     for c in s.chars() {
@@ -17,7 +22,7 @@ pub fn clean(s: &str) -> String {
         last_replacement = false;
         out.push(if c.is_control() { ' ' } else { c });
     }
-    out.split_whitespace().map(super::mojibake::repair).collect::<Vec<_>>().join(" ")
+    collapse(&out)
 }
 
 /// Collapses whitespace runs to one space and trims.
@@ -81,6 +86,10 @@ mod tests {
         assert_eq!(clean("Itâ€™s café naïve ✅"), "It’s café naïve ✅");
         assert_eq!(clean("\u{F8FF}üöÄ Launch"), "🚀 Launch");
         assert_eq!(clean("Ü café Øre"), "Ü café Øre");
+        // Latin-1 (not cp1252) keeps 0x80..0x9F as C1 controls: "✅" read as Latin-1.
+        assert_eq!(clean("Done \u{e2}\u{9c}\u{85} and ready"), "Done ✅ and ready");
+        assert_eq!(clean("\u{f0}\u{9f}\u{9a}\u{80} Launch"), "🚀 Launch");
+        assert_eq!(clean("a\u{85}b"), "a b", "a lone C1 control is still a space");
         let l = Lines::new("a\nb\n\nc");
         assert_eq!((l.line(0), l.line(2), l.line(4), l.line(5)), (1, 2, 3, 4));
     }

@@ -50,6 +50,8 @@ pub struct ItemDef {
     pub text: String,
     /// A check whose holding ticks the item.
     pub verify: Option<String>,
+    /// The instructions under the item in its document (nested bullets, paragraphs).
+    pub details: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +79,8 @@ pub struct StepDef {
     pub timeout: Duration,
     /// Also offered as a rollback action (`rollback=true`).
     pub rollback: bool,
+    /// The instructions under the step in its document (nested bullets, paragraphs, reference blocks).
+    pub details: Vec<String>,
 }
 
 /// How long a step may run when neither the plan nor the doc says.

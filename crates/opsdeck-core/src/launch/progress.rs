@@ -213,9 +213,9 @@ impl Tally {
         }
     }
 
-    /// Done or skipped, as a fraction of the total (1.0 when empty).
-    pub fn ratio(&self) -> f64 {
-        if self.total == 0 { 1.0 } else { (self.done + self.skipped) as f64 / self.total as f64 }
+    /// The share done or skipped; `None` when there is nothing to do (never "100 %").
+    pub fn ratio(&self) -> Option<f64> {
+        (self.total > 0).then(|| (self.done + self.skipped) as f64 / self.total as f64)
     }
 }
 
@@ -339,6 +339,7 @@ mod tests {
             t.add(s);
         }
         assert_eq!((t.done, t.skipped, t.total), (1, 1, 4));
-        assert!((t.ratio() - 0.5).abs() < 1e-9);
+        assert!((t.ratio().unwrap_or(0.0) - 0.5).abs() < 1e-9);
+        assert_eq!(Tally::default().ratio(), None);
     }
 }

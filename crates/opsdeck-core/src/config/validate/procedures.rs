@@ -14,7 +14,7 @@ pub fn checklist_ok(ctx: &Ctx, i: usize, list: &Checklist, check_ids: &[&str], d
     match (&list.from, list.items.is_empty()) {
         (Some(_), false) => diags.push(ctx.error(&at("items"), "both `from` and `items` are set; expected one of them")),
         (None, true) => diags.push(ctx.error(&KeyPath::item("checklist", i), "checklist needs `from` (a Markdown file) or `items`")),
-        (Some(from), true) => file_exists(ctx, &at("from"), from, diags),
+        (Some(from), true) => file_exists(ctx, &at("from"), from.path(), diags),
         (None, false) => {}
     }
     for (j, item) in list.items.iter().enumerate() {
@@ -39,7 +39,7 @@ pub fn runbook_ok(ctx: &Ctx, i: usize, book: &Runbook, diags: &mut Diagnostics) 
     match (&book.from, book.steps.is_empty()) {
         (Some(_), false) => diags.push(ctx.error(&at("steps"), "both `from` and `steps` are set; expected one of them")),
         (None, true) => diags.push(ctx.error(&KeyPath::item("runbook", i), "runbook needs `from` (a Markdown file) or `steps`")),
-        (Some(from), true) => file_exists(ctx, &at("from"), from, diags),
+        (Some(from), true) => file_exists(ctx, &at("from"), from.path(), diags),
         (None, false) => {}
     }
     for (j, step) in book.steps.iter().enumerate() {

@@ -53,6 +53,23 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, defaults: &Defaults, diags: &mut
     if let Some(s) = c.stale_after {
         positive(ctx, &at("stale_after"), "stale_after", s, diags);
     }
+    // A reading older than `stale_after` shows as UNKNOWN (stale): with a
+    // limit shorter than the interval, the check goes stale between every two polls.
+    let every = c.every.unwrap_or(defaults.every);
+    let stale = c.stale_after.unwrap_or(defaults.stale_after);
+    if every_ok && stale.get() <= every.get() {
+        let (key, whence) = match c.stale_after {
+            Some(_) => (at("stale_after"), "its"),
+            None => (at(if c.every.is_some() { "every" } else { "id" }), "the default"),
+        };
+        diags.push(ctx.warning(
+            &key,
+            format!(
+                "{whence} stale_after ({stale}) is not longer than every ({every}): the check turns stale (UNKNOWN) between polls; set `stale_after` to at least twice `every`, e.g. \"{}\"",
+                TimeSpan::from_secs(every.get().as_secs().saturating_mul(3).max(1))
+            ),
+        ));
+    }
 }
 
 /// A severity's comms interval, when it has one, is positive.
