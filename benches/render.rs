@@ -41,7 +41,12 @@ fn checklist_frame(c: &mut Criterion) {
             title: format!("Phase {p}"),
             depth: 0,
             items: (0..20)
-                .map(|i| ItemDef { id: format!("go/{p}-{i}"), text: format!("Item {i} of phase {p}, written as a sentence"), verify: None, details: Vec::new() })
+                .map(|i| ItemDef {
+                    id: format!("go/{p}-{i}"),
+                    text: format!("Item {i} of phase {p}, written as a sentence"),
+                    verify: None,
+                    details: Vec::new(),
+                })
                 .collect(),
         })
         .collect();

@@ -92,7 +92,11 @@ fn blocks_for_reading_never_run() {
     assert!(steps[1].details.iter().any(|d| d.contains("$ psql")), "{:?}", steps[1].details);
     assert_eq!(steps[3].text, "Ask the database owner before failing over.");
     assert_eq!((steps[3].kind.clone(), steps[3].details.len()), (StepKind::Manual, 2), "comments only: a step done by hand");
-    assert!(!doc.phases.iter().flat_map(|p| &p.steps).any(|s| matches!(s.kind, StepKind::Run { ref script, .. } if script.contains("PAYMENTS_DB_URL") || script.starts_with("SELECT"))));
+    assert!(
+        !doc.phases.iter().flat_map(|p| &p.steps).any(
+            |s| matches!(s.kind, StepKind::Run { ref script, .. } if script.contains("PAYMENTS_DB_URL") || script.starts_with("SELECT"))
+        )
+    );
     let warned: Vec<usize> = doc.warnings.iter().map(|w| w.line).collect();
     assert_eq!(warned, [10, 17, 57, 70], "{:#?}", doc.warnings);
 }
@@ -135,7 +139,9 @@ fn a_section_the_doc_does_not_have_is_an_error_with_a_suggestion() {
 
 #[test]
 fn an_empty_checklist_or_runbook_is_a_warning_and_never_complete() {
-    let dir = plan_dir("[[checklist]]\nfrom = \"handbook.md#configuration\"\n\n[[runbook]]\nid = \"cfg\"\nfrom = \"handbook.md#configuration\"\n");
+    let dir = plan_dir(
+        "[[checklist]]\nfrom = \"handbook.md#configuration\"\n\n[[runbook]]\nid = \"cfg\"\nfrom = \"handbook.md#configuration\"\n",
+    );
     let (code, _, err) = opsdeck(&["check", dir.path().join("plan.toml").to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("no `- [ ]` items; the checklist is empty"), "{err}");

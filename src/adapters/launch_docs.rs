@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use opsdeck_core::config::{DocRef, Plan};
 use opsdeck_core::config::duration::TimeSpan;
 use opsdeck_core::config::sections::{Checklist, ChecklistItem, Runbook};
+use opsdeck_core::config::{DocRef, Plan};
 use opsdeck_core::import::ids::stable_id;
 use opsdeck_core::import::{Imported, StepKind, import_named};
 

@@ -80,7 +80,12 @@ pub fn report(plan: &Plan, plan_source: Option<&Source>) -> MarkdownReport {
                     let phases = doc.phases.iter().filter(|p| !p.items.is_empty()).count();
                     if items == 0 {
                         let at = plan_source.map_or_else(|| plan.resolve(from.path()), |s| s.path.clone());
-                        report.diagnostics.push(Diagnostic::warning(&at, None, "from", format!("{from}: no `- [ ]` items; the checklist is empty")));
+                        report.diagnostics.push(Diagnostic::warning(
+                            &at,
+                            None,
+                            "from",
+                            format!("{from}: no `- [ ]` items; the checklist is empty"),
+                        ));
                     }
                     format!("{from} ({items} items in {phases} phases)")
                 }

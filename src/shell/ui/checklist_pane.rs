@@ -77,8 +77,11 @@ const DETAIL_LINES: usize = 6;
 /// The selected item's instructions from its document, dimmed under it.
 fn details(view: &View, details: &[String], width: usize) -> Vec<Line<'static>> {
     let t = view.theme;
-    let mut out: Vec<Line<'static>> =
-        details.iter().take(DETAIL_LINES).map(|d| Line::styled(format!("       {}", format::clip(d, width.saturating_sub(8))), t.text_dim)).collect();
+    let mut out: Vec<Line<'static>> = details
+        .iter()
+        .take(DETAIL_LINES)
+        .map(|d| Line::styled(format!("       {}", format::clip(d, width.saturating_sub(8))), t.text_dim))
+        .collect();
     if details.len() > DETAIL_LINES {
         out.push(Line::styled(format!("       … {} more lines in the document", details.len() - DETAIL_LINES), t.text_dim));
     }

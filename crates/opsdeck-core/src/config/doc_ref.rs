@@ -19,10 +19,9 @@ impl DocRef {
     /// Reads `guide.md` or `guide.md#slug` (the last `#` starts the anchor).
     pub fn parse(s: &str) -> DocRef {
         match s.rsplit_once('#') {
-            Some((path, anchor)) if !path.is_empty() => DocRef {
-                path: PathBuf::from(path),
-                section: Some(anchor.trim().to_string()).filter(|a| !a.is_empty()),
-            },
+            Some((path, anchor)) if !path.is_empty() => {
+                DocRef { path: PathBuf::from(path), section: Some(anchor.trim().to_string()).filter(|a| !a.is_empty()) }
+            }
             _ => DocRef { path: PathBuf::from(s), section: None },
         }
     }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::duration::{Deadline, TimeSpan};
 use super::doc_ref::DocRef;
+use super::duration::{Deadline, TimeSpan};
 
 /// `[deck]`: what this console is about.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -339,7 +339,10 @@ impl<'a> Walker<'a> {
             return;
         }
         if f.checked {
-            self.warn(f.line, format!("`- [x]` item at line {} imported open: opsdeck starts every item unchecked and ticks it in the room", f.line));
+            self.warn(
+                f.line,
+                format!("`- [x]` item at line {} imported open: opsdeck starts every item unchecked and ticks it in the room", f.line),
+            );
         }
         let details = f.details;
         let (text, explicit) = split_explicit_id(&clean(&f.text));

@@ -97,7 +97,8 @@ pub fn fragment(doc: &Imported, from: &str) -> String {
 
 /// The phases that start a runbook, each with whether it stands for the whole document.
 pub fn runbook_sections(doc: &Imported) -> Vec<(&Phase, bool)> {
-    let is_title = |p: &Phase| p.level == 0 || (doc.title.is_some() && p.level == 1 && p.path.len() == 1 && doc.title.as_ref() == p.path.first());
+    let is_title =
+        |p: &Phase| p.level == 0 || (doc.title.is_some() && p.level == 1 && p.path.len() == 1 && doc.title.as_ref() == p.path.first());
     let mut out: Vec<(&Phase, bool)> = Vec::new();
     // The level of the section being taken whole, while inside it.
     let mut inside: Option<u8> = None;

@@ -41,7 +41,10 @@ impl Imported {
                 if all.is_empty() {
                     format!("no section `#{wanted}`: the document has no headings")
                 } else {
-                    format!("no section `#{wanted}`; the sections are {}", all.iter().map(|a| format!("`#{a}`")).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "no section `#{wanted}`; the sections are {}",
+                        all.iter().map(|a| format!("`#{a}`")).collect::<Vec<_>>().join(", ")
+                    )
                 }
             }
         }
