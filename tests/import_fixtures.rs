@@ -76,6 +76,9 @@ fn runbook_steps_and_runme_attributes() {
             timeout: Some("20s".into()),
             confirm: false,
             rollback: false,
+            interpreter: vec!["sh".into()],
+            cwd: None,
+            optional: false,
         }
     );
     let rollback = &doc.phases[2].steps[0];

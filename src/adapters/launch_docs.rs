@@ -119,6 +119,8 @@ fn checklist(plan: &Plan, n: usize, list: &Checklist, docs: &mut Docs, warnings:
 fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<String>) -> RunbookDef {
     let mut steps = Vec::new();
     let mut title = book.title.clone();
+    // Steps read from a document run in the document's directory unless the runbook says otherwise.
+    let doc_dir = book.from.as_ref().and_then(|f| plan.resolve(f.path()).parent().map(std::path::Path::to_path_buf)).unwrap_or_default();
     if let Some(from) = &book.from {
         if let Some(doc) = docs.get(plan, from, warnings) {
             title = title.or(doc.title.clone());
@@ -129,6 +131,12 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
                         StepKind::Manual => (None, false, None, false),
                         StepKind::Run { script, timeout, confirm, rollback, .. } => {
                             (Some(script.clone()), *confirm, timeout.clone(), *rollback)
+                        }
+                    };
+                    let (interpreter, cwd, optional) = match &s.kind {
+                        StepKind::Manual => (Vec::new(), None, false),
+                        StepKind::Run { interpreter, cwd, optional, .. } => {
+                            (interpreter.clone(), cwd.as_deref().map(|c| doc_dir.join(c)), *optional)
                         }
                     };
                     let timeout = match timeout.as_deref().map(str::parse::<TimeSpan>) {
@@ -153,6 +161,9 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
                         timeout,
                         rollback,
                         details: s.details.clone(),
+                        interpreter,
+                        cwd,
+                        optional,
                     });
                 }
             }
@@ -176,6 +187,9 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
                 timeout: s.timeout.map_or(DEFAULT_STEP_TIMEOUT, TimeSpan::get),
                 rollback: s.rollback && s.run.is_some(),
                 details: Vec::new(),
+                interpreter: Vec::new(),
+                cwd: None,
+                optional: false,
             });
         }
     }
@@ -184,6 +198,10 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
         title: title.unwrap_or_else(|| book.id.clone()),
         steps,
         env: book.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        cwd: book.cwd.as_deref().map(|c| plan.resolve(c)),
+        cwd: match (&book.cwd, &book.from) {
+            (Some(c), _) => Some(plan.resolve(c)),
+            (None, Some(_)) => Some(doc_dir),
+            (None, None) => None,
+        },
     }
 }

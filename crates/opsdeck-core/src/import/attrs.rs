@@ -2,7 +2,29 @@
 //! (`sh { name=db-ping timeout=20s confirm=true }`), plus which languages run.
 
 /// Languages whose blocks become runnable steps.
-pub const RUNNABLE: &[&str] = &["sh", "bash", "shell", "zsh"];
+pub const RUNNABLE: &[&str] = &["sh", "bash", "shell", "zsh", "python", "python3", "py", "node", "js", "javascript"];
+
+/// The shells among [`RUNNABLE`]: their blocks are read for what they hold
+/// (see the blocks module) and share a session from step to step.
+pub const SHELLS: &[&str] = &["sh", "bash", "shell", "zsh"];
+
+/// The command that runs a block of `lang`: the `interpreter` attribute
+/// when given, else the front matter's `shell` for a generic `shell`/`sh`
+/// block, else the language's own (`bash`, `zsh`, `python3`, `node`).
+pub fn interpreter(lang: &str, attribute: Option<&str>, front_shell: Option<&str>) -> Vec<String> {
+    let words = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    if let Some(a) = attribute.filter(|a| !a.trim().is_empty()) {
+        return words(a);
+    }
+    match lang {
+        "shell" | "sh" if front_shell.is_some_and(|s| !s.trim().is_empty()) => words(front_shell.unwrap_or("sh")),
+        "bash" => words("bash"),
+        "zsh" => words("zsh"),
+        "python" | "python3" | "py" => words("python3"),
+        "node" | "js" | "javascript" => words("node"),
+        _ => words("sh"),
+    }
+}
 
 /// Languages skipped without a warning: no language at all, plain text and
 /// program output (`text`, `console` transcripts mix prompts with output, so
@@ -43,11 +65,20 @@ pub struct Info {
     pub confirm: bool,
     /// The block rolls something back: it is offered as a rollback action too.
     pub rollback: bool,
+    /// Runme's `interpreter`: the program that runs the block.
+    pub interpreter: Option<String>,
+    /// Runme's `cwd`: the block's working directory, relative to the document.
+    pub cwd: Option<String>,
+    /// Runme's `interactive`: `Some(true)` when the block wants a terminal.
+    pub interactive: Option<bool>,
+    /// Runme's `excludeFromRunAll`: an optional step.
+    pub exclude_from_run_all: bool,
     /// Problems to report as warnings (unknown attributes, bad values).
     pub problems: Vec<String>,
 }
 
-/// Parses `sh { name=x timeout=20s confirm=true }` (also `sh {name="x y"}` and `sh {#id}`).
+/// Parses `sh { name=x timeout=20s confirm=true }` (also `sh {name="x y"}`,
+/// `sh {#id}` and Runme's JSON, `sh {"name":"x","excludeFromRunAll":true}`).
 pub fn parse(info: &str) -> Info {
     let info = info.trim();
     let lang_end = info.find(|c: char| c.is_whitespace() || c == '{').unwrap_or(info.len());
@@ -68,10 +99,37 @@ pub fn parse(info: &str) -> Info {
             body
         }
     };
+    if body.trim_start().starts_with('"') {
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&format!("{{{body}}}")) {
+            Ok(map) => {
+                for (key, value) in map {
+                    let value = match value {
+                        serde_json::Value::String(s) => Some(s),
+                        serde_json::Value::Null => None,
+                        other => Some(other.to_string()),
+                    };
+                    apply(&mut out, &key, value);
+                }
+            }
+            Err(e) => out.problems.push(format!("attributes are not valid JSON: {e}")),
+        }
+        return out;
+    }
     for (key, value) in tokens(body) {
         apply(&mut out, &key, value);
     }
     out
+}
+
+fn flag(out: &mut Info, key: &str, value: Option<&str>) -> Option<bool> {
+    match value.map(str::to_lowercase).as_deref() {
+        None | Some("true" | "yes" | "1") => Some(true),
+        Some("false" | "no" | "0") => Some(false),
+        Some(v) => {
+            out.problems.push(format!("{key} `{v}` is not true or false"));
+            None
+        }
+    }
 }
 
 fn apply(out: &mut Info, key: &str, value: Option<String>) {
@@ -82,18 +140,15 @@ fn apply(out: &mut Info, key: &str, value: Option<String>) {
             Ok(_) => out.timeout = Some(v),
             Err(e) => out.problems.push(format!("timeout `{v}` is not a duration ({e})")),
         },
-        ("confirm", None) => out.confirm = true,
-        ("confirm", Some(v)) => match v.to_lowercase().as_str() {
-            "true" | "yes" | "1" => out.confirm = true,
-            "false" | "no" | "0" => out.confirm = false,
-            _ => out.problems.push(format!("confirm `{v}` is not true or false")),
-        },
-        ("rollback", None) => out.rollback = true,
-        ("rollback", Some(v)) => match v.to_lowercase().as_str() {
-            "true" | "yes" | "1" => out.rollback = true,
-            "false" | "no" | "0" => out.rollback = false,
-            _ => out.problems.push(format!("rollback `{v}` is not true or false")),
-        },
+        ("id", Some(v)) if !v.is_empty() => out.id = Some(v),
+        ("confirm" | "promptEnv", v) => out.confirm = flag(out, key, v.as_deref()).unwrap_or(out.confirm),
+        ("rollback", v) => out.rollback = flag(out, key, v.as_deref()).unwrap_or(out.rollback),
+        ("interactive", v) => out.interactive = flag(out, key, v.as_deref()).or(out.interactive),
+        ("excludeFromRunAll", v) => out.exclude_from_run_all = flag(out, key, v.as_deref()).unwrap_or(false),
+        ("interpreter", Some(v)) if !v.trim().is_empty() => out.interpreter = Some(v.trim().to_string()),
+        ("cwd", Some(v)) if !v.trim().is_empty() => out.cwd = Some(v.trim().to_string()),
+        // Runme's own bookkeeping and display hints: nothing to act on.
+        ("background" | "closeTerminalOnSuccess" | "terminalRows" | "category" | "mimeType" | "skipPrompts", _) => {}
         (k, Some(v)) => out.problems.push(format!("unknown attribute `{k}={v}`")),
         (k, None) => out.problems.push(format!("unknown attribute `{k}`")),
     }
@@ -171,7 +226,9 @@ mod tests {
         assert_eq!(i.timeout.as_deref(), Some("20s"));
         assert!(i.confirm);
         assert!(!i.rollback);
-        assert_eq!(i.problems, vec!["unknown attribute `interactive=false`".to_string()]);
+        assert_eq!(i.interactive, Some(false));
+        assert!(i.problems.is_empty(), "{:?}", i.problems);
+        assert_eq!(parse("sh { colour=red }").problems, vec!["unknown attribute `colour=red`".to_string()]);
         assert!(parse("sh { name=undo rollback=true }").rollback);
         assert!(parse("sh {rollback}").rollback);
         assert_eq!(parse("sh {rollback=maybe}").problems, vec!["rollback `maybe` is not true or false".to_string()]);
@@ -180,5 +237,20 @@ mod tests {
         assert_eq!(parse("Python").lang, "python");
         assert_eq!(parse("sh { timeout=soon").problems.len(), 2);
         assert!(parse("sh {=}").problems.len() <= 1);
+    }
+
+    #[test]
+    fn runme_json_attributes() {
+        let i = parse(r#"sh {"name":"svc-status","cwd":"../deploy","interactive":true,"excludeFromRunAll":true,"interpreter":"bash"}"#);
+        assert_eq!(i.name.as_deref(), Some("svc-status"));
+        assert_eq!(i.cwd.as_deref(), Some("../deploy"));
+        assert_eq!((i.interactive, i.exclude_from_run_all), (Some(true), true));
+        assert_eq!(i.interpreter.as_deref(), Some("bash"));
+        assert!(i.problems.is_empty(), "{:?}", i.problems);
+        assert!(parse(r#"sh {"name": }"#).problems[0].starts_with("attributes are not valid JSON"));
+        assert_eq!(interpreter("python", None, None), ["python3"]);
+        assert_eq!(interpreter("sh", Some("/usr/bin/env bash -e"), None), ["/usr/bin/env", "bash", "-e"]);
+        assert_eq!(interpreter("shell", None, Some("zsh")), ["zsh"]);
+        assert_eq!(interpreter("bash", None, Some("zsh")), ["bash"], "a fence that names its shell keeps it");
     }
 }

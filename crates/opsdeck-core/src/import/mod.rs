@@ -20,7 +20,7 @@ pub mod render;
 mod section;
 mod text;
 
-pub use model::{BandRow, Imported, Item, Phase, Step, StepKind, Threshold, Warning};
+pub use model::{BandRow, FrontMatter, Imported, Item, Phase, Step, StepKind, Threshold, Warning};
 
 /// Imports a Markdown document; items above every heading go to a "(no phase)" phase.
 pub fn import(markdown: &str) -> Imported {

@@ -12,6 +12,26 @@ pub struct Imported {
     pub phases: Vec<Phase>,
     pub bands: Vec<BandRow>,
     pub warnings: Vec<Warning>,
+    /// Runme-style front matter (`shell`, `cwd`), when the document opens with one.
+    #[serde(skip_serializing_if = "FrontMatter::is_empty")]
+    pub front: FrontMatter,
+}
+
+/// The keys of a document's YAML front matter that change how its blocks run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FrontMatter {
+    /// The shell for `sh`/`shell` blocks (`bash`, `zsh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shell: Option<String>,
+    /// The working directory of every block, relative to the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+}
+
+impl FrontMatter {
+    pub fn is_empty(&self) -> bool {
+        self.shell.is_none() && self.cwd.is_none()
+    }
 }
 
 /// A heading and what sits under it (up to the next heading).
@@ -70,6 +90,15 @@ pub enum StepKind {
         /// Marked `rollback=true`: also offered as a guarded rollback action.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         rollback: bool,
+        /// The command that runs the script (`["bash"]`, `["python3"]`), from the fence,
+        /// Runme's `interpreter` attribute or the front matter's `shell`.
+        interpreter: Vec<String>,
+        /// Runme's `cwd` (else the front matter's), relative to the document.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
+        /// Runme's `excludeFromRunAll`: the step may be left out without a reason.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        optional: bool,
     },
 }
 

@@ -4,12 +4,12 @@
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::anchors::Anchors;
-use super::attrs::{self, RUNNABLE, SILENT};
+use super::attrs::{self, RUNNABLE, SHELLS, SILENT};
 use super::bands;
 use super::blocks::{self, Block};
 use super::chunks;
 use super::ids::{Ids, stable_id};
-use super::model::{Imported, Item, Phase, Step, StepKind, Warning};
+use super::model::{FrontMatter, Imported, Item, Phase, Step, StepKind, Warning};
 use super::text::{Lines, clean, collapse, split_explicit_id};
 
 /// A list item being read.
@@ -60,7 +60,8 @@ pub fn run(src: &str, doc_name: Option<&str>) -> Imported {
         })
         .sum();
     let mut w = Walker::new(src, doc_name, h1s == 1);
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    let opts =
+        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
     for piece in pieces {
         let at = piece.range.start;
         if piece.forced {
@@ -93,6 +94,8 @@ struct Walker<'a> {
     last_para: Option<String>,
     code: Option<CodeFrame>,
     table: Option<TableFrame>,
+    /// The front matter being read.
+    meta: Option<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -115,6 +118,7 @@ impl<'a> Walker<'a> {
             last_para: None,
             code: None,
             table: None,
+            meta: None,
         }
     }
 
@@ -139,7 +143,9 @@ impl<'a> Walker<'a> {
     }
 
     fn text(&mut self, t: &str) {
-        if let Some(code) = &mut self.code {
+        if let Some(meta) = &mut self.meta {
+            meta.push_str(t);
+        } else if let Some(code) = &mut self.code {
             code.text.push_str(t);
         } else if let Some((_, h, _)) = &mut self.heading {
             h.push_str(t);
@@ -223,6 +229,7 @@ impl<'a> Walker<'a> {
                 }
             }
             Tag::HtmlBlock | Tag::BlockQuote(_) => self.last_para = None,
+            Tag::MetadataBlock(_) => self.meta = Some(String::new()),
             _ => {}
         }
     }
@@ -230,6 +237,11 @@ impl<'a> Walker<'a> {
     fn end(&mut self, tag: TagEnd) {
         match tag {
             TagEnd::Heading(_) => self.end_heading(),
+            TagEnd::MetadataBlock(_) => {
+                if let Some(meta) = self.meta.take() {
+                    self.out.front = front_matter(&meta);
+                }
+            }
             TagEnd::Paragraph => {
                 if let Some(p) = self.para.take() {
                     self.last_para = Some(collapse(&p));
@@ -389,13 +401,21 @@ impl<'a> Walker<'a> {
             self.warn(line, format!("code block at line {line}: {p}"));
         }
         let script = code.text.trim_end_matches('\n').to_string();
-        let shape = blocks::classify(&script);
+        let shape = if SHELLS.contains(&lang.as_str()) { blocks::classify(&script) } else { Block::Script };
         let reference = match &shape {
             Block::Script => None,
             Block::Comments(_) => Some(None),
             Block::Declarations => Some(Some("holds only KEY=value declarations")),
             Block::Transcript => Some(Some("is a terminal transcript (`$` prompts and output)")),
             Block::Sql => Some(Some("holds SQL, which a shell does not run")),
+        };
+        // A block that wants a terminal (Runme's `interactive`) is done by hand.
+        let reference = match (reference, info.interactive) {
+            (None, Some(true)) => {
+                self.warn(line, format!("{lang} block at line {line} is interactive (it wants a terminal); a step done by hand"));
+                Some(None)
+            }
+            (r, _) => r,
         };
         let inside = !self.items.is_empty();
         if let Some(Some(what)) = reference {
@@ -409,11 +429,14 @@ impl<'a> Walker<'a> {
             Some(_) => StepKind::Manual,
             None => StepKind::Run {
                 script: script.clone(),
+                interpreter: attrs::interpreter(&lang, info.interpreter.as_deref(), self.out.front.shell.as_deref()),
                 lang,
                 name: info.name.clone(),
                 timeout: info.timeout,
                 confirm: info.confirm,
                 rollback: info.rollback,
+                cwd: info.cwd.clone().or_else(|| self.out.front.cwd.clone()),
+                optional: info.exclude_from_run_all,
             },
         };
         // Inside a numbered step, the first runnable block is what the step runs;
@@ -429,6 +452,7 @@ impl<'a> Walker<'a> {
             }
         }
         let details: Vec<String> = match &shape {
+            Block::Script if info.interactive == Some(true) => script.lines().map(|l| format!("    {l}")).collect(),
             Block::Script => Vec::new(),
             Block::Comments(comments) => comments.clone(),
             _ => script.lines().map(|l| format!("    {l}")).collect(),
@@ -479,4 +503,26 @@ impl<'a> Walker<'a> {
             self.warn(line, format!("code block at line {line} is never closed; it runs to the end of the document"));
         }
     }
+}
+
+/// The keys opsdeck reads from YAML front matter: `shell` and `cwd`, as
+/// plain `key: value` lines (Runme's `runme:` block and others are ignored).
+fn front_matter(text: &str) -> FrontMatter {
+    let mut front = FrontMatter::default();
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+        if value.is_empty() {
+            continue;
+        }
+        match key.trim() {
+            "shell" => front.shell = Some(value.to_string()),
+            "cwd" => front.cwd = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    front
 }

@@ -22,6 +22,7 @@ impl Imported {
             phases,
             bands: self.bands.iter().filter(|b| within(b.line)).cloned().collect(),
             warnings: self.warnings.iter().filter(|w| within(w.line)).cloned().collect(),
+            front: self.front.clone(),
         })
     }
 

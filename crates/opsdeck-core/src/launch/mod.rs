@@ -81,6 +81,12 @@ pub struct StepDef {
     pub rollback: bool,
     /// The instructions under the step in its document (nested bullets, paragraphs, reference blocks).
     pub details: Vec<String>,
+    /// The command that runs `run` (`["sh"]`, `["bash"]`, `["python3"]`); empty means `sh`.
+    pub interpreter: Vec<String>,
+    /// The step's own working directory (Runme's `cwd`, resolved), before the runbook's.
+    pub cwd: Option<std::path::PathBuf>,
+    /// May be left out without a reason (Runme's `excludeFromRunAll`).
+    pub optional: bool,
 }
 
 /// How long a step may run when neither the plan nor the doc says.
