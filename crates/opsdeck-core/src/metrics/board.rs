@@ -69,7 +69,7 @@ impl Board {
                 let value = reading.get(&row.value_name);
                 row.last_reading = Some(reading.clone());
                 match value {
-                    Some(v) => Observation::value(sample.at_ms, v),
+                    Some(v) => Observation::value(sample.at_ms, v).with_note(reading.note.clone()),
                     None => Observation::error(sample.at_ms, missing_value(&row.value_name, reading)),
                 }
             }
