@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::api::Api;
 use super::outlet::{Outcome, Outlet};
@@ -38,6 +38,8 @@ struct Inner {
     plan: Plan,
     claimed: Mutex<HashSet<String>>,
     jobs: mpsc::UnboundedSender<Job>,
+    /// True once every maintenance window is mirrored (or has ended).
+    windows_done: watch::Receiver<bool>,
 }
 
 impl Mirror {
@@ -63,11 +65,21 @@ impl Mirror {
         let outlet = Arc::new(Outlet { api, room: journal.room().to_string(), creator: format!("{}@{}", actor.name, actor.host), journal });
         let (jobs, queue) = mpsc::unbounded_channel();
         tokio::spawn(work(outlet.clone(), queue));
+        let (done, windows_done) = watch::channel(false);
         let planned = window_silences(plan);
-        if !planned.is_empty() {
-            tokio::spawn(windows::mirror(outlet, planned));
-        }
-        Some(Mirror { inner: Arc::new(Inner { plan: plan.clone(), claimed: Mutex::default(), jobs }) })
+        tokio::spawn(async move {
+            windows::mirror(outlet, planned).await;
+            let _ = done.send(true);
+        });
+        Some(Mirror { inner: Arc::new(Inner { plan: plan.clone(), claimed: Mutex::default(), jobs, windows_done }) })
+    }
+
+    /// Waits until every maintenance window of the plan is mirrored (or
+    /// has ended): at once when there are none, never while Alertmanager
+    /// cannot be reached.
+    pub async fn windows_mirrored(&self) {
+        let mut done = self.inner.windows_done.clone();
+        let _ = done.wait_for(|d| *d).await;
     }
 
     /// Marks the event with idempotency key `key` as this console's: call
