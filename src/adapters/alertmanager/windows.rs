@@ -61,17 +61,26 @@ pub async fn mirror(outlet: Arc<Outlet>, planned: Vec<WindowSilence>) {
 /// console created the one kept, `None` when another already stood for
 /// the window (or won the race against ours).
 async fn ensure(outlet: &Outlet, w: &WindowSilence, mark: &str) -> Result<Option<String>, String> {
-    if !outlet.marked(mark).await?.is_empty() {
+    if keep_one(outlet, mark).await?.is_some() {
         return Ok(None);
     }
     let created = outlet.create(&w.matchers, w.from_ms.max(now_ms()), w.until_ms, &w.reason, mark).await?;
-    // Two consoles may have looked before either created: the smallest id
-    // is kept by all of them, the others are expired.
-    let mut live: Vec<String> = outlet.marked(mark).await?.into_iter().map(|s| s.id).collect();
-    live.sort();
-    let Some(kept) = live.first().cloned() else {
+    // Two consoles may have looked before either created: all of them keep
+    // the same one.
+    let Some(kept) = keep_one(outlet, mark).await? else {
         return Err(format!("silence {created} was created but Alertmanager does not list it"));
     };
-    outlet.expire(&live[1..]).await?;
     Ok((kept == created).then_some(created))
+}
+
+/// Of the live silences carrying `mark`, keeps the one with the smallest
+/// id and expires the others; the id kept, `None` when there is none.
+async fn keep_one(outlet: &Outlet, mark: &str) -> Result<Option<String>, String> {
+    let mut live: Vec<String> = outlet.marked(mark).await?.into_iter().map(|s| s.id).collect();
+    live.sort();
+    if live.len() > 1 {
+        tracing::info!("alertmanager: {} silences stand for one window; keeping {}", live.len(), live[0]);
+        outlet.expire(&live[1..]).await?;
+    }
+    Ok(live.into_iter().next())
 }
