@@ -221,7 +221,7 @@ async fn duplicates_left_by_a_race_are_brought_back_to_one() {
     let w = &plan.maintenance[0];
     let marker = format!("[opsdeck room=mirror target=check:api window={}/{}]", w.from, w.until);
     // As if two consoles had each created the window's silence.
-    let mut ids = vec![
+    let mut ids = [
         am.silence(&[("alertname", "HighLatency")], &format!("primary database upgrade {marker}")).await,
         am.silence(&[("alertname", "HighLatency")], &format!("primary database upgrade {marker}")).await,
     ];

@@ -97,12 +97,15 @@ async fn an_alertmanager_that_is_not_there_is_unknown_with_the_reason() {
     assert_eq!(err.0, "environment variable AM_URL is not set");
 }
 
+/// What the recording server was sent: the `Authorization` header and the query.
+type Seen = Arc<Mutex<Vec<(Option<String>, String)>>>;
+
 /// An HTTP server that answers `[]` to the alerts endpoint and keeps the
 /// `Authorization` header and the query it was sent.
-async fn recording_server() -> (String, Arc<Mutex<Vec<(Option<String>, String)>>>) {
+async fn recording_server() -> (String, Seen) {
     use axum::extract::RawQuery;
     use axum::http::HeaderMap;
-    let seen: Arc<Mutex<Vec<(Option<String>, String)>>> = Arc::default();
+    let seen: Seen = Arc::default();
     let keep = seen.clone();
     let app = axum::Router::new().route(
         "/prefix/api/v2/alerts",
@@ -162,10 +165,15 @@ async fn opsdeck_status_reports_the_count_and_the_alerts() {
         .env("XDG_STATE_HOME", dir.path())
         .output()
         .expect("run opsdeck status");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     let checks = json["checks"].as_array().expect("checks");
     let paging = checks.iter().find(|c| c["id"] == "paging").expect("paging");
-    assert_eq!((&paging["kind"], &paging["state"], &paging["value"]), (&"alertmanager".into(), &"CRITICAL".into(), &2.0.into()), "{paging}");
+    assert_eq!(
+        (&paging["kind"], &paging["state"], &paging["value"]),
+        (&"alertmanager".into(), &"CRITICAL".into(), &2.0.into()),
+        "{paging}"
+    );
     let reason = paging["reason"].as_str().unwrap();
     assert!(reason.contains("alerts 2 >= 2 (critical): ErrorBurst (5xx above 2%); HighLatency (API p99 over 1s)"), "{reason}");
     let gone = checks.iter().find(|c| c["id"] == "gone").expect("gone");

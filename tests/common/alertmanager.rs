@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// An alert to fire: its labels and its `summary` annotation.
+pub type AlertSpec<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+
 pub struct Alertmanager {
     child: Child,
     pub url: String,
@@ -99,7 +102,7 @@ impl Alertmanager {
     }
 
     /// Fires alerts: each `(labels, summary)` for the next hour.
-    pub async fn fire(&self, alerts: &[(&[(&str, &str)], Option<&str>)]) {
+    pub async fn fire(&self, alerts: &[AlertSpec<'_>]) {
         let body: Vec<Value> = alerts
             .iter()
             .map(|(labels, summary)| {

@@ -120,8 +120,7 @@ impl Api {
 
     /// Active alerts, neither silenced nor inhibited, matching every matcher.
     pub async fn alerts(&self, filter: &[Matcher], timeout: Duration) -> Result<Vec<Alert>, String> {
-        let mut query: Vec<(&str, String)> =
-            vec![("active", "true".into()), ("silenced", "false".into()), ("inhibited", "false".into())];
+        let mut query: Vec<(&str, String)> = vec![("active", "true".into()), ("silenced", "false".into()), ("inhibited", "false".into())];
         query.extend(filter.iter().map(|m| ("filter", m.render())));
         let request = self.client.get(self.endpoint("alerts")).query(&query);
         self.json(request, timeout).await

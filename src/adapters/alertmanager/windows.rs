@@ -35,13 +35,22 @@ pub async fn mirror(outlet: Arc<Outlet>, planned: Vec<WindowSilence>) {
                         opsdeck_core::format::utc(w.until_ms),
                         w.matchers.join(", ")
                     );
-                    outlet.record(Outcome { target: w.target.clone(), about: 0, action: MirrorAction::Created, result: Ok((vec![kept], detail)) }).await;
+                    outlet
+                        .record(Outcome {
+                            target: w.target.clone(),
+                            about: 0,
+                            action: MirrorAction::Created,
+                            result: Ok((vec![kept], detail)),
+                        })
+                        .await;
                 }
                 Ok(None) => tracing::debug!("alertmanager: the window of {} is already mirrored", w.target),
                 Err(reason) => {
                     if failed_once.insert(mark) {
                         let why = format!("maintenance window: {reason}; trying again every {}s", RETRY.as_secs());
-                        outlet.record(Outcome { target: w.target.clone(), about: 0, action: MirrorAction::Created, result: Err(why) }).await;
+                        outlet
+                            .record(Outcome { target: w.target.clone(), about: 0, action: MirrorAction::Created, result: Err(why) })
+                            .await;
                     } else {
                         tracing::debug!("alertmanager: the window of {} still cannot be mirrored: {reason}", w.target);
                     }

@@ -4,8 +4,8 @@
 //! Probe errors are never turned into values: the metrics engine shows them
 //! as UNKNOWN.
 
-pub mod cert_reason;
 pub mod alertmanager;
+pub mod cert_reason;
 pub mod command;
 pub mod http;
 mod http_body;
@@ -134,7 +134,9 @@ impl Prober {
         match self {
             Prober::Http(p) => p.conditions(),
             Prober::Command(p) => p.conditions(),
-            Prober::Prometheus(_) | Prober::Postgres(_) | Prober::Redis(_) | Prober::Tcp(_) | Prober::Tls(_) | Prober::Alertmanager(_) => &[],
+            Prober::Prometheus(_) | Prober::Postgres(_) | Prober::Redis(_) | Prober::Tcp(_) | Prober::Tls(_) | Prober::Alertmanager(_) => {
+                &[]
+            }
         }
     }
 }

@@ -20,8 +20,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::adapters::journal::{Actor, Appended, Body, Event, Journal, NewEvent, Upkeep};
 use crate::adapters::alertmanager::Mirror;
+use crate::adapters::journal::{Actor, Appended, Body, Event, Journal, NewEvent, Upkeep};
 use crate::adapters::notify::Notifier;
 
 /// What the journal tells the loop.

@@ -93,7 +93,10 @@ mod tests {
             "{out}"
         );
         let out = said("[[check]]\nid = \"am\"\nalertmanager = { url_env = \"AM_URL\", headers_env = { Authorization = \"AM_TOKEN\" } }\n");
-        assert!(out.contains("environment variable `AM_URL` is not set") && out.contains("alertmanager.headers_env.Authorization"), "{out}");
+        assert!(
+            out.contains("environment variable `AM_URL` is not set") && out.contains("alertmanager.headers_env.Authorization"),
+            "{out}"
+        );
         let out = said("[[check]]\nid = \"am\"\nalertmanager = { filter = [] }\n");
         assert!(out.contains("error: check[am].alertmanager: alertmanager check needs `url` or `url_env`"), "{out}");
         let out = said("[[check]]\nid = \"am\"\nalertmanager = { url = \"http://am:9093\", matchers = [] }\n");
@@ -104,7 +107,10 @@ mod tests {
     fn table_and_silence_matchers() {
         let check = "[[check]]\nid = \"api\"\ntcp = { address = \"a:1\" }\nsilence_matchers = ['alertname=\"HighLatency\"']\n";
         let out = said(check);
-        assert!(out.contains("warning: check[api].silence_matchers: `silence_matchers` are mirrored only to an `[alertmanager]` table"), "{out}");
+        assert!(
+            out.contains("warning: check[api].silence_matchers: `silence_matchers` are mirrored only to an `[alertmanager]` table"),
+            "{out}"
+        );
         let out = said(&format!("{check}[alertmanager]\nurl = \"http://am:9093\"\n"));
         assert!(!out.contains("warning") && !out.contains("error"), "{out}");
         let out = said("[alertmanager]\nurl = \"http://am:9093\"\nurl_env = \"AM\"\n");
@@ -112,10 +118,16 @@ mod tests {
         let out = said("[alertmanager]\nuri = \"http://am:9093\"\n");
         assert!(out.contains("unknown field `uri`"), "{out}");
         let out = said("[alertmanager]\nurl_env = \"AM_URL\"\n");
-        assert!(out.contains("warning: alertmanager.url_env: environment variable `AM_URL` is not set; silences will not be mirrored"), "{out}");
+        assert!(
+            out.contains("warning: alertmanager.url_env: environment variable `AM_URL` is not set; silences will not be mirrored"),
+            "{out}"
+        );
         let out = said(
             "[[check]]\nid = \"api\"\ntcp = { address = \"a:1\" }\n[[trigger]]\nid = \"t\"\nwhen = [\"api critical for 1m\"]\nsilence_matchers = ['alertname']\n[alertmanager]\nurl = \"http://am:9093\"\n",
         );
-        assert!(out.contains("error: trigger[t].silence_matchers#1: invalid matcher: expected =, !=, =~ or !~ after label \"alertname\""), "{out}");
+        assert!(
+            out.contains("error: trigger[t].silence_matchers#1: invalid matcher: expected =, !=, =~ or !~ after label \"alertname\""),
+            "{out}"
+        );
     }
 }
