@@ -23,7 +23,7 @@
 //! whose silence is kept records it.
 //!
 //! **On the timeline.** Every outcome is appended as
-//! `alertmanager.silence` (created with the silence id, expired, or the
+//! `silence.mirrored` (created with the silence id, expired, or the
 //! failure's reason) and logged; the work runs in background tasks, so an
 //! Alertmanager that is down never holds up the console.
 

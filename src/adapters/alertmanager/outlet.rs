@@ -65,7 +65,7 @@ impl Outlet {
         Ok(ids.to_vec())
     }
 
-    /// Logs the outcome and appends it to the journal (`alertmanager.silence`).
+    /// Logs the outcome and appends it to the journal (`silence.mirrored`).
     pub async fn record(&self, outcome: Outcome) {
         let Outcome { target, about, action, result } = outcome;
         let (ok, silence, detail) = match result {

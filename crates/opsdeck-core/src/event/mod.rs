@@ -387,7 +387,7 @@ pub enum Body {
     /// the `silence.lifted` of seq `about`). `silence` holds the
     /// Alertmanager silence ids (comma-separated; empty when none);
     /// `detail` the failure's reason, or what was done.
-    #[serde(rename = "alertmanager.silence")]
+    #[serde(rename = "silence.mirrored")]
     AlertmanagerSilence { target: String, about: i64, action: MirrorAction, ok: bool, silence: String, detail: String },
 }
 
