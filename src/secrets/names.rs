@@ -213,4 +213,24 @@ on = ["incident.opened"]
         assert_eq!(vars[3].at, KeyPath::item("check", 1).key("prometheus").key("headers_env").key("X-Scope-OrgID"));
         assert_eq!(vars[9].at, KeyPath::item("runbook", 0).key("env").key("REGION"));
     }
+
+    #[test]
+    fn alertmanager_variables_are_the_plans_too() {
+        let text = r#"
+[deck]
+name = "x"
+[[check]]
+id = "paging"
+alertmanager = { url_env = "AM_PROBE_URL", headers_env = { Authorization = "AM_PROBE_TOKEN" } }
+[alertmanager]
+url_env = "AM_URL"
+headers_env = { "X-Scope-OrgID" = "AM_TENANT" }
+"#;
+        let (plan, diags) = parse_source(&Source::new("p.toml", text), &|_| true);
+        let plan = plan.unwrap_or_else(|| panic!("{}", diags.render(&[])));
+        let vars = plan_vars(&plan);
+        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["AM_PROBE_URL", "AM_PROBE_TOKEN", "AM_URL", "AM_TENANT"]);
+        assert_eq!(vars[3].at, KeyPath::from("alertmanager").key("headers_env").key("X-Scope-OrgID"));
+    }
 }

@@ -186,6 +186,19 @@ band = { target = "< 200", critical = "> 1s" }
     }
 
     #[test]
+    fn a_readings_note_ends_the_reason_and_follows_the_value() {
+        let plan = "[deck]\nname = \"t\"\n[[check]]\nid = \"paging\"\nalertmanager = { url = \"http://am:9093\" }\nband = { target = \"< 1\", critical = \">= 2\" }\nraise_after = 1\n";
+        let mut b = board(plan);
+        let two = Reading::new().with("alerts", 2.0).with_note("ErrorBurst (5xx above 2%); HighLatency");
+        let t = b.apply(&sample(0, 1000, Ok(two))).unwrap();
+        assert_eq!(t.reason, "first sample: alerts 2 >= 2 (critical): ErrorBurst (5xx above 2%); HighLatency");
+        // Still critical, other alerts: the reason says which fire now.
+        b.apply(&sample(0, 2000, Ok(Reading::new().with("alerts", 3.0).with_note("A; B; C"))));
+        assert_eq!(b.rows[0].eval.reason(), "alerts 3 >= 2 (critical): A; B; C");
+        assert_eq!(b.rows[0].last_reading.as_ref().and_then(|r| r.note.as_deref()), Some("A; B; C"));
+    }
+
+    #[test]
     fn errors_and_missing_values_are_unknown_with_a_reason() {
         let mut b = board(PLAN);
         b.apply(&sample(0, 1000, Err(ProbeError::new("connection refused"))));
