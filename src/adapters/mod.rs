@@ -1,9 +1,11 @@
 //! The adapters: where the core meets the outside world. The journal's
 //! stores (SQLite, PostgreSQL with LISTEN/NOTIFY, the offline spool), the
 //! probers and their scheduler, running commands, notification delivery,
-//! the recorded samples file, and reading the plan's Markdown documents.
+//! the recorded samples file, reading the plan's Markdown documents, and
+//! Alertmanager (its API, and the mirror of silences into it).
 //! `prober`: one prober per shared room (the lease, the room's samples).
 
+pub mod alertmanager;
 pub mod exec;
 pub mod journal;
 pub mod launch_docs;

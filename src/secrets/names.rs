@@ -48,7 +48,7 @@ pub struct PlanVar {
 /// Every environment variable the plan refers to, in plan order: each
 /// `*_env` key (`url_env` of the http, prometheus, postgres and redis
 /// checks; each `headers_env` entry of the http and prometheus checks; `slack_webhook_env` and `webhook_env`
-/// of `[[notify]]`) and each entry of an `env` table (command checks,
+/// of `[[notify]]`; `url_env` and `headers_env` of alertmanager checks and of `[alertmanager]`) and each entry of an `env` table (command checks,
 /// `[[runbook]]`, `[[rollback]]`).
 pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
     let mut vars = Vec::new();
@@ -74,7 +74,23 @@ pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
             }
             Probe::Postgres(p) => p.url_env.iter().for_each(|var| named(var, probe("postgres").key("url_env"))),
             Probe::Redis(p) => p.url_env.iter().for_each(|var| named(var, probe("redis").key("url_env"))),
+            Probe::Alertmanager(p) => {
+                if let Some(var) = &p.url_env {
+                    named(var, probe("alertmanager").key("url_env"));
+                }
+                for (header, var) in &p.headers_env {
+                    named(var, probe("alertmanager").key("headers_env").key(header));
+                }
+            }
             Probe::Tcp(_) | Probe::Tls(_) | Probe::Command(_) => {}
+        }
+    }
+    if let Some(am) = &plan.alertmanager {
+        if let Some(var) = &am.url_env {
+            named(var, KeyPath::from("alertmanager").key("url_env"));
+        }
+        for (header, var) in &am.headers_env {
+            named(var, KeyPath::from("alertmanager").key("headers_env").key(header));
         }
     }
     for (i, n) in plan.notify.iter().enumerate() {
@@ -196,5 +212,25 @@ on = ["incident.opened"]
         assert_eq!(vars[1].at, KeyPath::item("check", 0).key("http").key("headers_env").key("Authorization"));
         assert_eq!(vars[3].at, KeyPath::item("check", 1).key("prometheus").key("headers_env").key("X-Scope-OrgID"));
         assert_eq!(vars[9].at, KeyPath::item("runbook", 0).key("env").key("REGION"));
+    }
+
+    #[test]
+    fn alertmanager_variables_are_the_plans_too() {
+        let text = r#"
+[deck]
+name = "x"
+[[check]]
+id = "paging"
+alertmanager = { url_env = "AM_PROBE_URL", headers_env = { Authorization = "AM_PROBE_TOKEN" } }
+[alertmanager]
+url_env = "AM_URL"
+headers_env = { "X-Scope-OrgID" = "AM_TENANT" }
+"#;
+        let (plan, diags) = parse_source(&Source::new("p.toml", text), &|_| true);
+        let plan = plan.unwrap_or_else(|| panic!("{}", diags.render(&[])));
+        let vars = plan_vars(&plan);
+        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["AM_PROBE_URL", "AM_PROBE_TOKEN", "AM_URL", "AM_TENANT"]);
+        assert_eq!(vars[3].at, KeyPath::from("alertmanager").key("headers_env").key("X-Scope-OrgID"));
     }
 }

@@ -14,6 +14,10 @@ use crate::config::{Check, Defaults};
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reading {
     pub values: Vec<(String, f64)>,
+    /// What the values stand for, in words, when a number alone does not
+    /// say it (the alerts an `alertmanager` check counted): added to the
+    /// check's reason and shown in its detail. Short and free of secrets.
+    pub note: Option<String>,
 }
 
 impl Reading {
@@ -24,6 +28,12 @@ impl Reading {
     /// Adds (or replaces) a quantity.
     pub fn with(mut self, name: impl Into<String>, value: f64) -> Self {
         self.set(name, value);
+        self
+    }
+
+    /// Adds a note (see [`Reading::note`]).
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
         self
     }
 

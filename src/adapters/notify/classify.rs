@@ -141,7 +141,8 @@ impl Classifier {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => None,
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! Probe errors are never turned into values: the metrics engine shows them
 //! as UNKNOWN.
 
+pub mod alertmanager;
 pub mod cert_reason;
 pub mod command;
 pub mod http;
@@ -11,7 +12,7 @@ mod http_body;
 pub mod outcome_log;
 pub mod postgres;
 mod postgres_queries;
-mod prom_http;
+pub(crate) mod prom_http;
 pub mod prom_query;
 mod prom_scrape;
 pub mod prom_text;
@@ -84,6 +85,7 @@ pub enum Prober {
     Tcp(tcp::TcpProber),
     Tls(tls::TlsProber),
     Command(command::CommandProber),
+    Alertmanager(alertmanager::AlertmanagerProber),
 }
 
 impl Prober {
@@ -98,6 +100,7 @@ impl Prober {
             Probe::Tcp(spec) => Prober::Tcp(tcp::TcpProber::new(spec)?),
             Probe::Tls(spec) => Prober::Tls(tls::TlsProber::new(spec)?),
             Probe::Command(spec) => Prober::Command(command::CommandProber::new(spec, check, env)?),
+            Probe::Alertmanager(spec) => Prober::Alertmanager(alertmanager::AlertmanagerProber::new(spec, env)?),
         })
     }
 
@@ -112,6 +115,7 @@ impl Prober {
             Prober::Tcp(p) => p.probe(timeout).await,
             Prober::Tls(p) => p.probe(timeout).await,
             Prober::Command(p) => p.probe(timeout).await,
+            Prober::Alertmanager(p) => p.probe(timeout).await,
         }
     }
 
@@ -130,7 +134,9 @@ impl Prober {
         match self {
             Prober::Http(p) => p.conditions(),
             Prober::Command(p) => p.conditions(),
-            Prober::Prometheus(_) | Prober::Postgres(_) | Prober::Redis(_) | Prober::Tcp(_) | Prober::Tls(_) => &[],
+            Prober::Prometheus(_) | Prober::Postgres(_) | Prober::Redis(_) | Prober::Tcp(_) | Prober::Tls(_) | Prober::Alertmanager(_) => {
+                &[]
+            }
         }
     }
 }

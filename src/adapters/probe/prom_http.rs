@@ -15,7 +15,7 @@ pub(super) const MAX_REASON: usize = 200;
 
 /// A short reason for a failed HTTP request: `HTTP 503`, `connection
 /// refused`, a TLS or DNS failure. Never includes the URL.
-pub(super) fn request_reason(e: &reqwest::Error) -> String {
+pub(crate) fn request_reason(e: &reqwest::Error) -> String {
     if let Some(status) = e.status() {
         return format!("HTTP {}", status.as_u16());
     }
@@ -59,7 +59,7 @@ fn io_cause(mut io: &std::io::Error) -> String {
 /// The HTTP client of one prober (connections are reused between runs),
 /// sending `headers` (the check's `headers_env`, marked sensitive) on every
 /// request.
-pub(super) fn http_client(headers: HeaderMap) -> Result<reqwest::Client, ProbeError> {
+pub(crate) fn http_client(headers: HeaderMap) -> Result<reqwest::Client, ProbeError> {
     reqwest::Client::builder()
         .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
         .default_headers(headers)
@@ -68,7 +68,7 @@ pub(super) fn http_client(headers: HeaderMap) -> Result<reqwest::Client, ProbeEr
 }
 
 /// Cuts a reason to [`MAX_REASON`] characters.
-pub(super) fn shorten(s: String) -> String {
+pub(crate) fn shorten(s: String) -> String {
     match s.char_indices().nth(MAX_REASON) {
         Some((cut, _)) => format!("{}…", &s[..cut]),
         None => s,
@@ -79,7 +79,7 @@ pub(super) fn shorten(s: String) -> String {
 /// value read through `env` and marked sensitive, and the values themselves
 /// (secrets to mask in reasons). An unset variable is an error naming it;
 /// an invalid value is an error that never repeats it.
-pub(super) fn env_headers(headers_env: &BTreeMap<String, String>, env: &ProbeEnv) -> Result<(HeaderMap, Vec<String>), ProbeError> {
+pub(crate) fn env_headers(headers_env: &BTreeMap<String, String>, env: &ProbeEnv) -> Result<(HeaderMap, Vec<String>), ProbeError> {
     let mut headers = HeaderMap::new();
     let mut values = Vec::new();
     for (name, var) in headers_env {

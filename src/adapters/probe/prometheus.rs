@@ -158,7 +158,7 @@ fn api_reason(e: &prometheus_http_query::Error) -> String {
 }
 
 /// An `http` or `https` URL; the message never repeats the URL.
-pub(super) fn parse_http_url(raw: &str) -> Result<Url, ProbeError> {
+pub(crate) fn parse_http_url(raw: &str) -> Result<Url, ProbeError> {
     let url = Url::parse(raw.trim()).map_err(|e| ProbeError::new(format!("invalid url: {e}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),

@@ -11,7 +11,8 @@
 //! console records by itself ([`JournalLink::record`]), so only the user's
 //! own actions are acknowledged on the status bar. With a
 //! [`Notifier`], the appender claims each event before appending it and the
-//! follower shows it every event it reads (see [`crate::adapters::notify`]).
+//! follower shows it every event it reads (see [`crate::adapters::notify`]);
+//! a [`Mirror`] of silences to Alertmanager is told the same way.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
+use crate::adapters::alertmanager::Mirror;
 use crate::adapters::journal::{Actor, Appended, Body, Event, Journal, NewEvent, Upkeep};
 use crate::adapters::notify::Notifier;
 
@@ -90,13 +92,20 @@ impl JournalLink {
 
     /// [`JournalLink::start`], notifying this console's events through `notifier`.
     pub fn start_with(journal: Journal, notifier: Option<Notifier>) -> JournalLink {
+        JournalLink::start_outbound(journal, notifier, None)
+    }
+
+    /// [`JournalLink::start_with`], also mirroring this console's silences
+    /// to Alertmanager through `mirror`.
+    pub fn start_outbound(journal: Journal, notifier: Option<Notifier>, mirror: Option<Mirror>) -> JournalLink {
         let (to_loop, messages) = mpsc::channel(256);
         let (appends, mut requests) = mpsc::channel::<Request>(64);
         let read_now = Arc::new(Notify::new());
         let upkeep = journal.spawn_upkeep(Duration::from_secs(3));
 
         let follower = {
-            let (journal, to_loop, read_now, notifier) = (journal.clone(), to_loop.clone(), read_now.clone(), notifier.clone());
+            let (journal, to_loop, read_now, notifier, mirror) =
+                (journal.clone(), to_loop.clone(), read_now.clone(), notifier.clone(), mirror.clone());
             tokio::spawn(async move {
                 let mut wakes = journal.subscribe();
                 let mut last_seq = 0;
@@ -106,6 +115,9 @@ impl JournalLink {
                             last_seq = events.last().map_or(last_seq, |e| e.seq);
                             if let Some(n) = &notifier {
                                 n.observe(&events);
+                            }
+                            if let Some(m) = &mirror {
+                                m.observe(&events);
                             }
                             if to_loop.send(FromJournal::Events(events)).await.is_err() {
                                 return;
@@ -135,6 +147,9 @@ impl JournalLink {
                     if let Some(n) = &notifier {
                         n.claim(&key);
                     }
+                    if let Some(m) = &mirror {
+                        m.claim(&key);
+                    }
                     let result = journal.append(event.clone()).await.map_err(|e| format!("{e:#}"));
                     if matches!(result, Ok(Appended::Queued { .. })) && to_loop.send(FromJournal::Queued(vec![event])).await.is_err() {
                         return;
@@ -143,6 +158,9 @@ impl JournalLink {
                         tracing::warn!("journal append refused: {e}");
                         if let Some(n) = &notifier {
                             n.unclaim(&key);
+                        }
+                        if let Some(m) = &mirror {
+                            m.unclaim(&key);
                         }
                     }
                     read_now.notify_one();

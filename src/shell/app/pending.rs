@@ -105,7 +105,8 @@ impl Pending {
                     | Body::RollbackDecided { .. }
                     | Body::RollbackExpired { .. }
                     | Body::CheckState { .. }
-                    | Body::NotifyDelivery { .. } => return None,
+                    | Body::NotifyDelivery { .. }
+                    | Body::AlertmanagerSilence { .. } => return None,
                 };
                 (i == item).then_some(status)
             })

@@ -167,12 +167,14 @@ fn probe_for(probes: &mut ProbeSet, probing: &Probing) {
     probes.probe_only(|check| all || check.local);
 }
 
-/// The journal link (notifying through the plan's webhooks) and the step runner.
+/// The journal link (notifying through the plan's webhooks, mirroring
+/// silences to its Alertmanager) and the step runner.
 fn parts(plan: &Plan, opts: Options) -> Parts {
     let notifier = crate::adapters::notify::Notifier::for_console(plan, &opts.journal);
+    let mirror = crate::adapters::alertmanager::Mirror::for_console(plan, &opts.journal);
     Parts {
         themes: opts.themes,
-        link: JournalLink::start_with(opts.journal.clone(), notifier),
+        link: JournalLink::start_outbound(opts.journal.clone(), notifier, mirror),
         runner: StepRunner::default(),
         store_kind: store_kind(&opts.journal),
         ascii: opts.ascii,

@@ -114,6 +114,13 @@ pub fn summary(path: &Path, plan: &Plan, look: &Look, markdown: &MarkdownReport,
         let windows: Vec<String> = plan.maintenance.iter().map(|m| format!("{} → {}", m.from, m.until)).collect();
         out.push_str(&row("maintenance", plan.maintenance.len(), windows.join(" · ")));
     }
+    if let Some(am) = &plan.alertmanager {
+        // Never the URL itself: it may carry a secret, and `url_env` names where it is.
+        let at = am.url_env.as_ref().map_or_else(|| "url in the plan".to_string(), |var| format!("url from {var}"));
+        let mirrored = plan.checks.iter().filter(|c| !c.silence_matchers.is_empty()).count()
+            + plan.triggers.iter().filter(|t| !t.silence_matchers.is_empty()).count();
+        out.push_str(&row("silences", mirrored, format!("targets mirrored to Alertmanager ({at})")));
+    }
     let theme_from = match &look.theme_origin {
         Origin::Shipped => "shipped".to_string(),
         Origin::File(p) => p.display().to_string(),

@@ -1,11 +1,12 @@
 //! `[[check]]`: what to poll, how, and the band its value is judged against.
 //! Exactly one probe kind per check (http, prometheus, postgres, redis, tcp,
-//! tls, command); secrets are named by environment variable, never inline.
+//! tls, command, alertmanager); secrets are named by environment variable, never inline.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::alertmanager::AlertmanagerProbe;
 use super::band::Band;
 use super::duration::TimeSpan;
 
@@ -32,6 +33,10 @@ pub struct Check {
     /// reads the local machine), never by the room's one prober: each
     /// console shows, and judges, its own reading.
     pub local: bool,
+    /// Alertmanager matchers (`alertname="HighLatency"`) of the silence
+    /// opsdeck creates in the plan's `[alertmanager]` whenever this check
+    /// is silenced (from the console or by a `[[maintenance]]` window).
+    pub silence_matchers: Vec<String>,
 }
 
 /// The probe kinds, with their settings.
@@ -44,10 +49,11 @@ pub enum Probe {
     Tcp(TcpProbe),
     Tls(TlsProbe),
     Command(CommandProbe),
+    Alertmanager(AlertmanagerProbe),
 }
 
 /// Names of the probe kinds, in the order messages list them.
-pub const PROBE_KINDS: [&str; 7] = ["http", "prometheus", "postgres", "redis", "tcp", "tls", "command"];
+pub const PROBE_KINDS: [&str; 8] = ["http", "prometheus", "postgres", "redis", "tcp", "tls", "command", "alertmanager"];
 
 impl Probe {
     pub fn kind(&self) -> &'static str {
@@ -59,6 +65,7 @@ impl Probe {
             Probe::Tcp(_) => "tcp",
             Probe::Tls(_) => "tls",
             Probe::Command(_) => "command",
+            Probe::Alertmanager(_) => "alertmanager",
         }
     }
 
@@ -70,6 +77,7 @@ impl Probe {
             Probe::Postgres(PostgresProbe { metric: Some(m), .. }) => m.name(),
             Probe::Redis(RedisProbe { metric: Some(m), .. }) => m.name(),
             Probe::Redis(RedisProbe { queue: Some(_), .. }) => "jobs",
+            Probe::Alertmanager(_) => "alerts",
             _ => "value",
         }
     }
@@ -260,6 +268,7 @@ struct CheckToml {
     tcp: Option<TcpProbe>,
     tls: Option<TlsProbe>,
     command: Option<CommandProbe>,
+    alertmanager: Option<AlertmanagerProbe>,
     #[serde(default)]
     assert: Vec<String>,
     value: Option<String>,
@@ -273,6 +282,8 @@ struct CheckToml {
     group: Option<String>,
     #[serde(default)]
     local: bool,
+    #[serde(default)]
+    silence_matchers: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for Check {
@@ -286,6 +297,7 @@ impl<'de> Deserialize<'de> for Check {
         probes.extend(t.tcp.map(Probe::Tcp));
         probes.extend(t.tls.map(Probe::Tls));
         probes.extend(t.command.map(Probe::Command));
+        probes.extend(t.alertmanager.map(Probe::Alertmanager));
         let kinds = PROBE_KINDS.join(", ");
         let probe = match probes.len() {
             1 => probes.remove(0),
@@ -317,6 +329,7 @@ impl<'de> Deserialize<'de> for Check {
             stale_after: t.stale_after,
             group: t.group,
             local: t.local,
+            silence_matchers: t.silence_matchers,
         })
     }
 }
@@ -334,6 +347,7 @@ impl Check {
             Probe::Prometheus(p) if p.query.is_some() => Some((p.url.as_deref(), p.url_env.as_deref())),
             Probe::Postgres(p) => Some((p.url.as_deref(), p.url_env.as_deref())),
             Probe::Redis(p) => Some((p.url.as_deref(), p.url_env.as_deref())),
+            Probe::Alertmanager(p) => Some((p.url.as_deref(), p.url_env.as_deref())),
             _ => None,
         }
     }

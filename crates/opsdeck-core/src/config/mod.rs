@@ -2,6 +2,7 @@
 //! `file:line:column`, and the checks beyond syntax (duplicate ids, band
 //! order, dangling references, missing files, unset secrets).
 
+pub mod alertmanager;
 pub mod band;
 pub mod check;
 pub mod condition;
@@ -39,6 +40,8 @@ pub struct Plan {
     pub triggers: Vec<Trigger>,
     pub notify: Vec<Notify>,
     pub maintenance: Vec<sections::Maintenance>,
+    /// `[alertmanager]`: where silences are mirrored (none without the table).
+    pub alertmanager: Option<alertmanager::AlertmanagerTable>,
     /// Directory of the plan file; relative paths in the plan start here.
     pub base_dir: PathBuf,
 }

@@ -26,9 +26,10 @@ pub struct Sections {
     pub triggers: Vec<(usize, Trigger)>,
     pub notify: Vec<(usize, Notify)>,
     pub maintenance: Vec<(usize, super::sections::Maintenance)>,
+    pub alertmanager: Option<super::alertmanager::AlertmanagerTable>,
 }
 
-const SECTIONS: &str = "deck, defaults, check, severity, checklist, runbook, rollback, trigger, notify, maintenance";
+const SECTIONS: &str = "deck, defaults, check, severity, checklist, runbook, rollback, trigger, notify, maintenance, alertmanager";
 
 /// Parses the document; returns `None` when the TOML itself is broken.
 pub fn parse<'s>(source: &'s Source, diags: &mut Diagnostics) -> Option<(Spanned<DeTable<'s>>, Sections)> {
@@ -59,6 +60,7 @@ pub fn parse<'s>(source: &'s Source, diags: &mut Diagnostics) -> Option<(Spanned
                 "trigger" => sections.triggers = reader.many(name, value, diags),
                 "notify" => sections.notify = reader.many(name, value, diags),
                 "maintenance" => sections.maintenance = reader.many(name, value, diags),
+                "alertmanager" => sections.alertmanager = reader.one(value, diags),
                 other => {
                     let near = super::suggest::closest(other, SECTIONS.split(", ").map(|s| s.trim_matches(['`', '[', ']'])));
                     let hint = near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();

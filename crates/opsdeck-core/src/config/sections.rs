@@ -291,6 +291,10 @@ pub struct Trigger {
     /// expires once its conditions have cleared).
     #[serde(default = "default_expire_after")]
     pub expire_after: TimeSpan,
+    /// Alertmanager matchers of the silence mirrored to `[alertmanager]`
+    /// whenever this trigger is silenced (as for a check).
+    #[serde(default)]
+    pub silence_matchers: Vec<String>,
 }
 
 fn default_countdown() -> TimeSpan {

@@ -168,7 +168,8 @@ impl Incident {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => return,
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => return,
         }
         self.timeline.push(event.clone());
     }

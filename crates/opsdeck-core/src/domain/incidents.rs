@@ -56,7 +56,8 @@ impl Incidents {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => {}
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => {}
         }
     }
 
@@ -123,7 +124,8 @@ pub fn incident_of(body: &Body) -> Option<i64> {
         | Body::RollbackDecided { .. }
         | Body::RollbackExpired { .. }
         | Body::CheckState { .. }
-        | Body::NotifyDelivery { .. } => None,
+        | Body::NotifyDelivery { .. }
+        | Body::AlertmanagerSilence { .. } => None,
     }
 }
 

@@ -104,7 +104,8 @@ pub fn check(incidents: &Incidents, severities: &[Severity], intent: &Body) -> R
         | Body::RollbackDecided { .. }
         | Body::RollbackExpired { .. }
         | Body::CheckState { .. }
-        | Body::NotifyDelivery { .. } => Ok(Verdict::Ok),
+        | Body::NotifyDelivery { .. }
+        | Body::AlertmanagerSilence { .. } => Ok(Verdict::Ok),
     }
 }
 

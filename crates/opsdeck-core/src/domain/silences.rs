@@ -78,7 +78,8 @@ impl Silences {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => {}
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => {}
         }
     }
 

@@ -114,6 +114,19 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
         Body::CheckState { check, from, to, reason, .. } => format!("Check {check} {} → {}: {reason}", from.label(), to.label()),
         Body::NotifyDelivery { notify, about, ok: true, .. } => format!("Notified {notify} of #{about}"),
         Body::NotifyDelivery { notify, about, ok: false, detail } => format!("Could not notify {notify} of #{about}: {detail}"),
+        Body::AlertmanagerSilence { target, action, ok, silence, detail, .. } => mirror_sentence(target, *action, *ok, silence, detail),
+    }
+}
+
+/// What mirroring a silence to Alertmanager did, as the timeline says it.
+fn mirror_sentence(target: &str, action: crate::event::MirrorAction, ok: bool, silence: &str, detail: &str) -> String {
+    use crate::event::MirrorAction::{Created, Expired};
+    let ids = if silence.is_empty() { String::new() } else { format!(" {silence}") };
+    match (action, ok) {
+        (Created, true) => format!("Silenced {target} in Alertmanager (silence{ids}): {detail}"),
+        (Created, false) => format!("Could not silence {target} in Alertmanager: {detail}"),
+        (Expired, true) => format!("Expired the Alertmanager silence of {target}{ids}: {detail}"),
+        (Expired, false) => format!("Could not expire the Alertmanager silence of {target}: {detail}"),
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod vocabulary;
 
-pub use vocabulary::{Expiry, Outcome, Role, Status, Subject, Verdict};
+pub use vocabulary::{Expiry, MirrorAction, Outcome, Role, Status, Subject, Verdict};
 
 /// Version of the payload schemas below; bump when one changes shape.
 pub const EVENT_VERSION: u16 = 1;
@@ -381,6 +381,14 @@ pub enum Body {
     /// What happened to one notification of event `about` (its seq).
     #[serde(rename = "notify.delivery")]
     NotifyDelivery { notify: String, about: i64, ok: bool, detail: String },
+    /// What became of mirroring the silence of `target` to the plan's
+    /// `[alertmanager]`: created (for the `silence.set` of seq `about`, or
+    /// for a `[[maintenance]]` window when `about` is 0) or expired (for
+    /// the `silence.lifted` of seq `about`). `silence` holds the
+    /// Alertmanager silence ids (comma-separated; empty when none);
+    /// `detail` the failure's reason, or what was done.
+    #[serde(rename = "silence.mirrored")]
+    AlertmanagerSilence { target: String, about: i64, action: MirrorAction, ok: bool, silence: String, detail: String },
 }
 
 /// Payload keys whose strings identify something other events refer to
@@ -410,6 +418,7 @@ pub const IDENTITY_FIELDS: &[&str] = &[
     "cause",
     "mode",
     "on_no_answer",
+    "silence",
 ];
 
 impl Body {

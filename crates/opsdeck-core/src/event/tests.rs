@@ -136,7 +136,15 @@ fn next_example(body: &Body) -> Option<Body> {
             since_ms: 990,
         },
         Body::CheckState { .. } => Body::NotifyDelivery { notify: s("SLACK"), about: 1, ok: false, detail: s("HTTP 500") },
-        Body::NotifyDelivery { .. } => return None,
+        Body::NotifyDelivery { .. } => Body::AlertmanagerSilence {
+            target: s("check:api"),
+            about: 7,
+            action: crate::event::MirrorAction::Created,
+            ok: true,
+            silence: s("12c1b56e-6c7f-4909-b0e0-d576e87d1d9f"),
+            detail: s("until 22:19"),
+        },
+        Body::AlertmanagerSilence { .. } => return None,
     })
 }
 

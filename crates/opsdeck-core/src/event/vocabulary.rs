@@ -1,6 +1,6 @@
 //! The small shared words events carry: incident roles and statuses, what
 //! a command run is for, the verdict on a proposal, why a proposal expired
-//! and how a run ended.
+//! how a run ended, and what was done to an Alertmanager silence.
 
 use serde::{Deserialize, Serialize};
 
@@ -128,4 +128,14 @@ impl Outcome {
     pub fn is_success(self) -> bool {
         self == Outcome::Succeeded
     }
+}
+
+/// What mirroring a silence to Alertmanager did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MirrorAction {
+    /// A silence was created (a silence set in opsdeck, or a maintenance window).
+    Created,
+    /// Silences were expired (the silence was lifted in opsdeck).
+    Expired,
 }

@@ -174,7 +174,8 @@ impl Progress {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => {}
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => {}
         }
     }
 

@@ -193,7 +193,8 @@ impl Runs {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => Folded::Ignored,
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => Folded::Ignored,
         }
     }
 

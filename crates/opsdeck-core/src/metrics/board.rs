@@ -69,7 +69,7 @@ impl Board {
                 let value = reading.get(&row.value_name);
                 row.last_reading = Some(reading.clone());
                 match value {
-                    Some(v) => Observation::value(sample.at_ms, v),
+                    Some(v) => Observation::value(sample.at_ms, v).with_note(reading.note.clone()),
                     None => Observation::error(sample.at_ms, missing_value(&row.value_name, reading)),
                 }
             }
@@ -183,6 +183,19 @@ band = { target = "< 200", critical = "> 1s" }
         assert_eq!(t.reason, "first sample: latency_ms 1.5s > 1s (critical)", "reasons speak in the value's unit");
         b.apply(&sample(0, 2000, Ok(Reading::new().with("latency_ms", 100.0))));
         assert_eq!(b.rows[0].health(), Health::Ok);
+    }
+
+    #[test]
+    fn a_readings_note_ends_the_reason_and_follows_the_value() {
+        let plan = "[deck]\nname = \"t\"\n[[check]]\nid = \"paging\"\nalertmanager = { url = \"http://am:9093\" }\nband = { target = \"< 1\", critical = \">= 2\" }\nraise_after = 1\n";
+        let mut b = board(plan);
+        let two = Reading::new().with("alerts", 2.0).with_note("ErrorBurst (5xx above 2%); HighLatency");
+        let t = b.apply(&sample(0, 1000, Ok(two))).unwrap();
+        assert_eq!(t.reason, "first sample: alerts 2 >= 2 (critical): ErrorBurst (5xx above 2%); HighLatency");
+        // Still critical, other alerts: the reason says which fire now.
+        b.apply(&sample(0, 2000, Ok(Reading::new().with("alerts", 3.0).with_note("A; B; C"))));
+        assert_eq!(b.rows[0].eval.reason(), "alerts 3 >= 2 (critical): A; B; C");
+        assert_eq!(b.rows[0].last_reading.as_ref().and_then(|r| r.note.as_deref()), Some("A; B; C"));
     }
 
     #[test]

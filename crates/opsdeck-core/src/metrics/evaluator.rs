@@ -74,20 +74,28 @@ pub struct Observation {
     /// The error is the target reporting failure (HTTP 503, a failed
     /// assertion): judged CRITICAL like a critical value, not UNKNOWN.
     pub target_failed: bool,
+    /// The reading's note (see `Reading::note`), added to reasons about the value.
+    pub note: Option<String>,
 }
 
 impl Observation {
     pub fn value(at_ms: i64, value: f64) -> Self {
-        Self { at_ms, result: Ok(value), target_failed: false }
+        Self { at_ms, result: Ok(value), target_failed: false, note: None }
     }
 
     pub fn error(at_ms: i64, reason: impl Into<String>) -> Self {
-        Self { at_ms, result: Err(reason.into()), target_failed: false }
+        Self { at_ms, result: Err(reason.into()), target_failed: false, note: None }
+    }
+
+    /// With the reading's note.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 
     /// The target answered and reported failure.
     pub fn failure(at_ms: i64, reason: impl Into<String>) -> Self {
-        Self { at_ms, result: Err(reason.into()), target_failed: true }
+        Self { at_ms, result: Err(reason.into()), target_failed: true, note: None }
     }
 }
 
@@ -126,6 +134,8 @@ pub struct Evaluator {
     transitions: VecDeque<Transition>,
     /// Health and reason come from the room's judge, not from here.
     following: bool,
+    /// The note of the last value's reading, ending reasons about values.
+    note: Option<String>,
 }
 
 impl Evaluator {
@@ -146,6 +156,7 @@ impl Evaluator {
             seen_value: false,
             transitions: VecDeque::with_capacity(TRANSITION_HISTORY),
             following: false,
+            note: None,
         }
     }
 
@@ -192,7 +203,14 @@ impl Evaluator {
                 let reason = format!("value is {}", format_value(value));
                 self.enter_unknown(at_ms, reason, Some(value))
             }
-            Ok(value) => self.on_value(at_ms, value),
+            Ok(value) => {
+                self.note = sample.note;
+                let transition = self.on_value(at_ms, value);
+                if transition.is_none() {
+                    self.refresh_note(value);
+                }
+                transition
+            }
         }
     }
 
@@ -277,7 +295,21 @@ impl Evaluator {
     }
 
     fn describe(&self, value: f64, level: BandLevel) -> String {
-        describe_level(&self.config.metric, self.config.unit, self.config.band.as_ref(), value, level)
+        let sentence = describe_level(&self.config.metric, self.config.unit, self.config.band.as_ref(), value, level);
+        match &self.note {
+            Some(note) => format!("{sentence}: {note}"),
+            None => sentence,
+        }
+    }
+
+    /// A reading with a note says what the value stands for now (which
+    /// alerts fire): the reason follows it while the state holds, when the
+    /// value is at the state's own level.
+    fn refresh_note(&mut self, value: f64) {
+        let level = self.config.band.as_ref().map_or(BandLevel::Ok, |band| band.classify(value));
+        if self.note.is_some() && !self.following && self.health.band_level() == Some(level) {
+            self.reason = self.describe(value, level);
+        }
     }
 
     fn on_value(&mut self, at_ms: i64, value: f64) -> Option<Transition> {

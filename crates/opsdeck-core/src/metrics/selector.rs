@@ -1,4 +1,5 @@
-//! Series selectors of a scraped prometheus check (`metric = 'http_requests_total{code=~"5.."}'`):
+//! Series selectors of a scraped prometheus check (`metric = 'http_requests_total{code=~"5.."}'`)
+//! and single label matchers (`severity="critical"`, for Alertmanager):
 //! this module owns their one parser, used by `opsdeck check` (so an invalid
 //! selector is a diagnostic at its key) and by the scrape probe (so a selector
 //! that passes `check` always works at run time), and matching a label set.
@@ -108,6 +109,84 @@ impl Selector {
     /// as the empty string, as in PromQL.
     pub fn matches_labels(&self, labels: &[(String, String)]) -> bool {
         self.labels.iter().all(|(name, m)| m.accepts(labels.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())))
+    }
+}
+
+/// The operator of one label matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchOp {
+    Eq,
+    Ne,
+    Re,
+    NotRe,
+}
+
+impl MatchOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            MatchOp::Eq => "=",
+            MatchOp::Ne => "!=",
+            MatchOp::Re => "=~",
+            MatchOp::NotRe => "!~",
+        }
+    }
+
+    /// A regex operator (`=~`, `!~`).
+    pub fn is_regex(self) -> bool {
+        matches!(self, MatchOp::Re | MatchOp::NotRe)
+    }
+
+    /// A positive operator (`=`, `=~`).
+    pub fn is_equal(self) -> bool {
+        matches!(self, MatchOp::Eq | MatchOp::Re)
+    }
+}
+
+/// One label matcher written on its own, as Alertmanager takes them
+/// (`severity="critical"`, `service=~"api|web"`): the label, the operator
+/// and the value as written (a regex uncompiled; it was checked to compile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    pub name: String,
+    pub op: MatchOp,
+    pub value: String,
+}
+
+impl Matcher {
+    /// Parses `label op "value"` with the selector's syntax (label names,
+    /// the four operators, a double-quoted value with `\\`, `\"` and `\n`
+    /// escapes); a regex must compile. Errors say what was expected.
+    pub fn parse(text: &str) -> Result<Matcher, String> {
+        let mut c = Cursor { s: text, pos: 0 };
+        c.skip_ws();
+        let name = c.ident(false).to_string();
+        if name.is_empty() {
+            return Err(format!("matcher {text:?} must start with a label name"));
+        }
+        c.skip_ws();
+        let Some(op) = [("=~", MatchOp::Re), ("!~", MatchOp::NotRe), ("!=", MatchOp::Ne), ("=", MatchOp::Eq)]
+            .into_iter()
+            .find_map(|(s, op)| c.eat(s).then_some(op))
+        else {
+            return Err(format!("expected =, !=, =~ or !~ after label {name:?}"));
+        };
+        c.skip_ws();
+        let value = c.quoted().map_err(|e| format!("{e} for label {name:?}"))?;
+        if op.is_regex() {
+            anchored(&name, &value)?;
+        }
+        c.skip_ws();
+        if !c.rest().is_empty() {
+            return Err(format!("unexpected text {:?} after the matcher; write one matcher per string", c.rest()));
+        }
+        Ok(Matcher { name, op, value })
+    }
+
+    /// The matcher written back (`severity="critical"`), its value quoted
+    /// and escaped: what Alertmanager's `filter` parameter reads.
+    pub fn render(&self) -> String {
+        let value = self.value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+        format!("{}{}\"{value}\"", self.name, self.op.symbol())
     }
 }
 
@@ -225,6 +304,23 @@ mod tests {
         // Real regex syntax, with a backslash escaped in the quotes.
         let s = sel(r#"a{v=~"1\\.[0-9]+(-rc)?"}"#);
         assert!(s.matches_labels(&labels(&[("v", "1.25-rc")])) && !s.matches_labels(&labels(&[("v", "1x2")])));
+    }
+
+    #[test]
+    fn single_matchers_parse_and_render_back() {
+        let m = Matcher::parse(r#" severity = "critical" "#).unwrap();
+        assert_eq!((m.name.as_str(), m.op, m.value.as_str()), ("severity", MatchOp::Eq, "critical"));
+        assert_eq!(m.render(), r#"severity="critical""#);
+        let m = Matcher::parse(r#"path!~"/a\"b\\.*""#).unwrap();
+        assert_eq!((m.op, m.value.as_str()), (MatchOp::NotRe, r#"/a"b\.*"#));
+        assert_eq!(Matcher::parse(&m.render()).unwrap(), m, "render reads back");
+        assert!(MatchOp::Re.is_regex() && MatchOp::Re.is_equal() && !MatchOp::Ne.is_equal());
+        let err = |s: &str| Matcher::parse(s).unwrap_err();
+        assert_eq!(err(r#"code=~"5(..""#), r#"invalid regex "5(.." for label "code": unclosed group"#);
+        assert_eq!(err("severity"), r#"expected =, !=, =~ or !~ after label "severity""#);
+        assert_eq!(err("severity=critical"), r#"expected a double-quoted value for label "severity""#);
+        assert_eq!(err(r#"="x""#), r#"matcher "=\"x\"" must start with a label name"#);
+        assert!(err(r#"a="1", b="2""#).starts_with("unexpected text"), "one matcher per string");
     }
 
     #[test]

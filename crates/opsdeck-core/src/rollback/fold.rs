@@ -168,7 +168,8 @@ impl Rollbacks {
             | Body::SilenceSet { .. }
             | Body::SilenceLifted { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => {}
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => {}
         }
     }
 

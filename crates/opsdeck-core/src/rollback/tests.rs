@@ -156,6 +156,7 @@ fn engine(expire_after: TimeSpan) -> Engine {
         grace: TimeSpan::default(),
         cooldown: TimeSpan::from_secs(600),
         expire_after,
+        silence_matchers: Vec::new(),
     };
     let api =
         CheckInfo { id: "api".into(), value_name: "latency_ms".into(), unit: None, band: None, stale_after_ms: 30 * SEC, clear_after: 2 };

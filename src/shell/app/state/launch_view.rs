@@ -149,7 +149,8 @@ impl LaunchView {
             | Body::RollbackDecided { .. }
             | Body::RollbackExpired { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => {}
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => {}
         }
         if let Some(book) = self.current_runbook() {
             let next = next_step(progress, book);

@@ -276,7 +276,8 @@ impl RollbackView {
             | Body::TriggerFired { .. }
             | Body::RollbackProposed { .. }
             | Body::CheckState { .. }
-            | Body::NotifyDelivery { .. } => Vec::new(),
+            | Body::NotifyDelivery { .. }
+            | Body::AlertmanagerSilence { .. } => Vec::new(),
         }
     }
 

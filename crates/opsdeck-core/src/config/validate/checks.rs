@@ -123,6 +123,7 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
             }
         }
         Probe::Tls(_) => {}
+        Probe::Alertmanager(a) => super::alertmanager::probe_ok(ctx, i, a, diags),
         Probe::Command(cmd) => {
             if cmd.run.trim().is_empty() {
                 diags.push(ctx.error(&probe_at("run"), "empty command; expected a shell command"));

@@ -2,6 +2,7 @@
 //! so that every problem points at the key it concerns.
 
 mod actions;
+mod alertmanager;
 mod checks;
 mod procedures;
 mod secrets;
@@ -75,9 +76,15 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     unique_ids(ctx, "rollback", s.rollbacks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
     unique_ids(ctx, "trigger", s.triggers.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
 
+    let has_alertmanager = s.alertmanager.is_some();
+    if let Some(t) = &s.alertmanager {
+        alertmanager::table_ok(ctx, t, diags);
+    }
     for (i, check) in &s.checks {
         checks::check_ok(ctx, *i, check, diags);
         timing::check_ok(ctx, *i, check, &defaults, diags);
+        let at = KeyPath::item("check", *i).key("silence_matchers");
+        alertmanager::silence_matchers_ok(ctx, &at, &check.silence_matchers, has_alertmanager, diags);
     }
     // Ids as written, including those of entries that failed to load, so a
     // broken check is not reported again as "unknown" wherever it is named.
@@ -96,6 +103,8 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     }
     for (i, t) in &s.triggers {
         actions::trigger_ok(ctx, *i, t, &check_ids, &rollback_ids, diags);
+        let at = KeyPath::item("trigger", *i).key("silence_matchers");
+        alertmanager::silence_matchers_ok(ctx, &at, &t.silence_matchers, has_alertmanager, diags);
     }
     let trigger_ids: Vec<&str> = s.triggers.iter().map(|(_, t)| t.id.as_str()).collect();
     for (i, m) in &s.maintenance {
@@ -125,6 +134,7 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
         triggers: strip(s.triggers),
         notify: strip(s.notify),
         maintenance: strip(s.maintenance),
+        alertmanager: s.alertmanager,
         base_dir: ctx.base_dir.to_path_buf(),
     })
 }

@@ -48,6 +48,7 @@ pub fn trigger(id: &str, when: &[&str]) -> Trigger {
         grace: TimeSpan::default(),
         cooldown: TimeSpan::from_secs(600),
         expire_after: TimeSpan::from_secs(600),
+        silence_matchers: Vec::new(),
     }
 }
 
