@@ -2,6 +2,7 @@
 //! skip when a service is missing: they fail, naming the URL they tried.
 #![allow(dead_code)]
 
+pub mod notify;
 pub mod proxy;
 pub mod psql;
 pub mod pty;

@@ -8,6 +8,7 @@ pub mod condition;
 pub mod diagnostic;
 pub mod duration;
 pub mod locate;
+pub mod notify;
 mod parse;
 pub mod sections;
 pub mod units;
@@ -19,6 +20,7 @@ pub use band::{Band, BandLevel, Bound, CmpOp, ResolvedBand};
 pub use check::{Check, Probe};
 pub use diagnostic::{Diagnostic, Diagnostics, Level, Report, Source};
 pub use duration::{Deadline, TimeSpan};
+pub use notify::NotifyKind;
 pub use sections::{Checklist, Deck, Defaults, Notify, Rollback, Runbook, Severity, Trigger};
 
 /// A launch or service plan, as written and validated.
