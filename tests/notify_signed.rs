@@ -23,13 +23,12 @@ use opsdeck_core::config::{Plan, Source, parse_source};
 const SECRET: &str = "whsec_5f0c1e9a7b3d";
 
 fn plan() -> Plan {
-    let text = format!(
-        r#"
+    let text = r#"
 [deck]
 name = "war room"
 [[check]]
 id = "api"
-tcp = {{ address = "127.0.0.1:1" }}
+tcp = { address = "127.0.0.1:1" }
 [[trigger]]
 id = "errors-high"
 when = ["api down for 30s"]
@@ -43,8 +42,7 @@ secret_env = "HOOK_SECRET"
 on = ["incident.opened", "trigger.fired"]
 severities = ["P0", "P1"]
 triggers = ["errors-high"]
-"#
-    );
+"#;
     let source = Source::new("plan.toml", text);
     let (plan, diags) = parse_source(&source, &|k| k.starts_with("HOOK_"));
     plan.unwrap_or_else(|| panic!("{}", diags.render(&[&source])))
