@@ -146,3 +146,53 @@ async fn markers_rollbacks_and_incidents_become_tagged_annotations() {
     let all = alice.journal.sync(0).await.expect("sync");
     assert!(!serde_json::to_string(&all.iter().map(|e| &e.payload).collect::<Vec<_>>()).expect("json").contains(TOKEN));
 }
+
+/// `opsdeck mark --plan` from CI: the real binary records the marker and
+/// annotates Grafana before it exits; the delivery is on the timeline.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_marker_from_ci_is_annotated_before_the_command_exits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, seen) = recorder(StatusCode::OK, json!({"message": "Annotation added", "id": 7})).await;
+    let plan_path = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan_path,
+        "[deck]\nname = \"war room\"\n[[check]]\nid = \"api\"\ntcp = { address = \"127.0.0.1:1\" }\n\
+         [[notify]]\nid = \"grafana\"\ngrafana_url_env = \"GRAFANA_URL\"\ngrafana_token_env = \"GRAFANA_TOKEN\"\n",
+    )
+    .expect("write the plan");
+    let rooms = dir.path().join("rooms");
+    let store = format!("sqlite:{}", rooms.display());
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["mark", "deploy v1.2.0", "--plan"])
+        .arg(&plan_path)
+        .args(["--store", &store, "--as", "ci"])
+        .env("GRAFANA_URL", &url)
+        .env("GRAFANA_TOKEN", TOKEN)
+        .env("XDG_STATE_HOME", dir.path())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run opsdeck mark");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("recorded marker #1 in room war-room"), "{stdout}");
+    let got = requests(&seen);
+    assert_eq!(got.len(), 1, "annotated before exiting: {got:#?}");
+    assert_eq!(got[0].path, "/api/annotations");
+    assert_eq!(got[0].header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    let a = got[0].json();
+    assert_eq!(tags(&a), ["opsdeck", "war-room", "deploy", "marker"]);
+    assert!(a["text"].as_str().is_some_and(|t| t.ends_with(": deploy v1.2.0")), "{a}");
+
+    let actor = opsdeck::adapters::journal::Actor { name: "test".into(), host: "test".into(), from: None };
+    let journal = opsdeck::adapters::journal::Journal::new(
+        opsdeck::adapters::journal::AnyStore::Sqlite(opsdeck::adapters::journal::SqliteStore::new(&rooms)),
+        "war-room",
+        actor,
+        true,
+        None,
+    )
+    .expect("journal");
+    let records = common::notify::deliveries(&journal).await;
+    assert_eq!(records, [("grafana".to_string(), 1, true, "HTTP 200".to_string())]);
+}

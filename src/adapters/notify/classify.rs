@@ -423,6 +423,63 @@ mod tests {
     }
 
     #[test]
+    fn notices_know_their_incident_and_trigger() {
+        let mut c = Classifier::new(&default_severities());
+        let mut n = 0;
+        let mut next = |who: &str, b: Body| {
+            n += 1;
+            c.apply(&event(n, T0 + n * 1000, who, b))
+        };
+        let opened = next("alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P2".into() }).expect("a notice");
+        let incident = opened.incident.clone().expect("its incident");
+        assert_eq!((incident.id, incident.severity.as_str(), incident.opened_ms), (1, "P2", T0 + 1000));
+        let ack = next("bob", Body::IncidentAcknowledged { incident: 1 }).expect("a notice");
+        assert_eq!((ack.kind.as_str(), ack.text.as_str()), ("incident.acknowledged", "Incident #1 (Checkout errors) acknowledged by bob"));
+        next("bob", Body::IncidentSeverity { incident: 1, from: "P2".into(), to: "P0".into(), reason: String::new() });
+        let status =
+            next("bob", Body::IncidentStatus { incident: 1, from: Status::Investigating, to: Status::Resolved }).expect("a notice");
+        assert_eq!(status.incident.map(|i| i.severity), Some("P0".into()), "the severity after the raise");
+        let marker = next("ci", Body::Marker { text: " deploy v1.2.0 ".into() }).expect("a notice");
+        assert_eq!((marker.kind.as_str(), marker.text.as_str(), marker.incident), ("marker", "Marker by ci: deploy v1.2.0", None));
+
+        let proposed = |trigger: &str| Body::RollbackProposed {
+            trigger: trigger.into(),
+            rollback: "prev".into(),
+            reason: "api down".into(),
+            deadline_ms: None,
+            on_no_answer: "cancel".into(),
+            console: "c1".into(),
+        };
+        let claim = |run: &str| Body::RunClaimed {
+            title: String::new(),
+            run: run.into(),
+            lock: "rollback:prev".into(),
+            subject: Subject::Rollback { action: "prev".into() },
+            lease_ms: 30_000,
+        };
+        let finish = |run: &str| Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Succeeded,
+            exit_code: Some(0),
+            duration_ms: 1_000,
+            output: String::new(),
+            truncated: false,
+        };
+        let p = next("alice", proposed("errors-high")).expect("a notice");
+        assert_eq!(p.trigger.as_deref(), Some("errors-high"));
+        next("bob", Body::RollbackDecided { proposal: 6, rollback: "prev".into(), verdict: Verdict::Run, no_answer: false });
+        let started = next("bob", claim("r1")).expect("a notice");
+        let finished = next("bob", finish("r1")).expect("a notice");
+        assert_eq!((started.trigger.as_deref(), finished.trigger.as_deref()), (Some("errors-high"), Some("errors-high")));
+        let by_hand = next("bob", claim("r2")).expect("a notice");
+        assert_eq!(by_hand.trigger, None, "the decision accounted for one run");
+        next("bob", finish("r2"));
+        next("alice", proposed("latency"));
+        next("bob", Body::RollbackDecided { proposal: 11, rollback: "prev".into(), verdict: Verdict::Vetoed, no_answer: false });
+        assert_eq!(next("bob", claim("r3")).expect("a notice").trigger, None, "a vetoed proposal starts nothing");
+    }
+
+    #[test]
     fn unknown_subscribed_kinds_pass_and_old_seqs_are_ignored() {
         let mut c = Classifier::new(&default_severities());
         let mut e = event(5, T0, "alice", Body::Marker { text: "x".into() });
