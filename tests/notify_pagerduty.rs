@@ -134,3 +134,33 @@ async fn a_refusal_is_final_and_throttling_is_retried() {
     assert_eq!((requests(&bad).len(), requests(&busy).len()), (1, 3));
     assert_eq!(requests(&bad)[0].json()["payload"]["severity"], "warning", "P2 maps to warning");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_lowered_out_of_the_routed_severities_is_still_updated_and_resolved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, seen) = recorder(StatusCode::ACCEPTED, accepted()).await;
+    let plan = plan(&url, "severities = [\"P0\", \"P1\"]\n");
+    let env = [("PD_KEY", ROUTING_KEY)];
+    let mut alice = Console::new(dir.path(), "alice", &plan.notify, &plan.severities, &env);
+    let mut bob = Console::new(dir.path(), "bob", &plan.notify, &plan.severities, &env);
+
+    let incident = alice.act(Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() }).await;
+    // Bob, another console, lowers and resolves it: his console follows the
+    // incident too, from the events it read.
+    bob.follow().await;
+    bob.act(Body::IncidentSeverity { incident: incident.seq, from: "P1".into(), to: "P2".into(), reason: "one region".into() }).await;
+    bob.act(Body::IncidentStatus { incident: incident.seq, from: Status::Investigating, to: Status::Resolved }).await;
+    // A new P2 is not followed; a P0 after it is sent (in order: once it
+    // is delivered, the P2 would have been too).
+    bob.act(Body::IncidentOpened { title: "Slow search".into(), severity: "P2".into() }).await;
+    let last = bob.act(Body::IncidentOpened { title: "Site down".into(), severity: "P0".into() }).await;
+
+    let records = wait_for_deliveries(&alice.journal, 4, common::PATIENCE).await;
+    assert_eq!(records.len(), 4, "{records:?}");
+    let bodies: Vec<Value> = requests(&seen).iter().map(|r| r.json()).collect();
+    let actions: Vec<&str> = bodies.iter().map(|b| b["event_action"].as_str().unwrap_or("?")).collect();
+    assert_eq!(actions, ["trigger", "trigger", "resolve", "trigger"], "{bodies:#?}");
+    assert_eq!(bodies[1]["payload"]["severity"], "warning", "updated to P2's severity");
+    assert!(bodies[..3].iter().all(|b| b["dedup_key"] == format!("opsdeck:war-room:incident:{}", incident.seq)));
+    assert_eq!(bodies[3]["dedup_key"], format!("opsdeck:war-room:incident:{}", last.seq), "the P2 was not sent");
+}

@@ -35,6 +35,25 @@ struct Job {
 struct Outlet {
     target: Target,
     queue: Option<mpsc::Sender<Job>>,
+    /// Incidents some event of which passed this target's routing (seen
+    /// from every console's events alike): their later events pass too.
+    followed: Mutex<HashSet<i64>>,
+}
+
+impl Outlet {
+    /// Whether the target wants `notice`: by its routing, or because it
+    /// follows the incident already (so an alert lowered out of the
+    /// target's `severities` is still updated and resolved there).
+    fn wants(&self, notice: &super::Notice) -> bool {
+        let routed = self.target.wants(notice);
+        let Some(id) = notice.incident.as_ref().map(|i| i.id) else { return routed };
+        let mut followed = lock(&self.followed);
+        if routed {
+            followed.insert(id);
+            return true;
+        }
+        followed.contains(&id) && self.target.entry.events().iter().any(|e| *e == notice.kind)
+    }
 }
 
 /// Notifies this console's events; cheap to clone. See [`crate::adapters::notify`].
@@ -98,7 +117,7 @@ impl Notifier {
                     tasks.push(tokio::spawn(deliver_all(target.name.clone(), to, rx, client.clone(), policy.clone(), records.clone())));
                     tx
                 });
-                Outlet { target, queue }
+                Outlet { target, queue, followed: Mutex::default() }
             })
             .collect();
         let inner = Inner {
@@ -156,14 +175,20 @@ impl Notifier {
         for event in events {
             let notice = lock(&self.inner.classifier).apply(event);
             let mine = lock(&self.inner.claimed).remove(&event.key);
-            if let Some(notice) = notice.filter(|_| mine) {
-                self.dispatch(event, &notice);
+            if let Some(notice) = notice {
+                self.dispatch(event, &notice, mine);
             }
         }
     }
 
-    fn dispatch(&self, event: &Event, notice: &super::Notice) {
-        for outlet in self.inner.outlets.iter().filter(|o| o.target.wants(notice)) {
+    /// Sends `notice` to the targets that want it, when `mine`; every
+    /// notice is routed, so each target follows the same incidents in every console.
+    fn dispatch(&self, event: &Event, notice: &super::Notice, mine: bool) {
+        let wanting: Vec<&Outlet> = self.inner.outlets.iter().filter(|o| o.wants(notice)).collect();
+        if !mine {
+            return;
+        }
+        for outlet in wanting {
             let target = &outlet.target;
             // Unset: said once when the notifier started, not per event.
             let Some(queue) = &outlet.queue else { continue };
