@@ -52,7 +52,7 @@ impl Outlet {
             followed.insert(id);
             return true;
         }
-        followed.contains(&id) && self.target.entry.events().iter().any(|e| *e == notice.kind)
+        followed.contains(&id) && self.target.entry.events().contains(&notice.kind)
     }
 }
 
