@@ -47,8 +47,9 @@ pub struct PlanVar {
 
 /// Every environment variable the plan refers to, in plan order: each
 /// `*_env` key (`url_env` of the http, prometheus, postgres and redis
-/// checks; each `headers_env` entry of the http and prometheus checks; `slack_webhook_env` and `webhook_env`
-/// of `[[notify]]`; `url_env` and `headers_env` of alertmanager checks and of `[alertmanager]`) and each entry of an `env` table (command checks,
+/// checks; each `headers_env` entry of the http and prometheus checks; every `*_env` key
+/// of `[[notify]]`: webhook URLs, signing secrets, routing keys, Grafana's URL and token; `url_env` and
+/// `headers_env` of alertmanager checks and of `[alertmanager]`) and each entry of an `env` table (command checks,
 /// `[[runbook]]`, `[[rollback]]`).
 pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
     let mut vars = Vec::new();
@@ -94,11 +95,8 @@ pub fn plan_vars(plan: &Plan) -> Vec<PlanVar> {
         }
     }
     for (i, n) in plan.notify.iter().enumerate() {
-        if let Some(var) = &n.slack_webhook_env {
-            named(var, KeyPath::item("notify", i).key("slack_webhook_env"));
-        }
-        if let Some(var) = &n.webhook_env {
-            named(var, KeyPath::item("notify", i).key("webhook_env"));
+        for (key, var) in n.vars() {
+            named(var, KeyPath::item("notify", i).key(key));
         }
     }
     let mut table = |entries: &std::collections::BTreeMap<String, String>, at: KeyPath| {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod alertmanager;
+pub mod notify;
 pub mod proxy;
 pub mod psql;
 pub mod pty;

@@ -11,17 +11,27 @@
 //! | subscribable        | journal event                                        |
 //! |---------------------|------------------------------------------------------|
 //! | `incident.opened`   | `incident.opened`                                    |
+//! | `incident.acknowledged` | `incident.acknowledged`                          |
 //! | `incident.severity` | `incident.severity`                                  |
 //! | `incident.status`   | `incident.status`                                    |
 //! | `rollback.started`  | `run.claimed` of a rollback that holds its lock (a repeated run id is not a claim) |
 //! | `rollback.finished` | the first `run.finished` of such a run               |
+//! | `marker`            | `marker` (`opsdeck mark`, or a marker set in a console) |
 //! | others              | an event of that very kind (e.g. a future `trigger.fired`) |
 //!
 //! `notify.delivery` is never a notice: deliveries do not notify.
+//!
+//! For routing (`severities`, `triggers`) and for targets that track an
+//! incident (PagerDuty, Grafana), a notice also says which incident it
+//! concerns, with that incident's severity *after* the event, and which
+//! trigger: a firing's or proposal's own, and for a rollback run, the
+//! trigger whose proposal of that rollback was decided `run` last before
+//! the run's claim (each such decision accounts for one run; a rollback
+//! run by hand with no decided proposal waiting concerns no trigger).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::adapters::journal::{Body, Event, Outcome, Status, Subject};
+use crate::adapters::journal::{Body, Event, Outcome, Status, Subject, Verdict};
 use opsdeck_core::config::Severity;
 use opsdeck_core::config::sections::NOTIFY_EVENTS;
 use opsdeck_core::domain::severity::{Direction, direction};
@@ -37,6 +47,23 @@ pub struct Notice {
     pub emoji: &'static str,
     /// The plain sentence (`P1 incident #12 opened by alice: Checkout errors`).
     pub text: String,
+    /// The incident it concerns, as it stands after the event.
+    pub incident: Option<Incident>,
+    /// The trigger it concerns.
+    pub trigger: Option<String>,
+}
+
+/// An incident as the classifier knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    /// Its number in the room: the seq of its opening.
+    pub id: i64,
+    /// Empty when its opening was not seen.
+    pub title: String,
+    /// Its severity (empty when its opening was not seen).
+    pub severity: String,
+    /// When it was opened (0 when not seen).
+    pub opened_ms: i64,
 }
 
 impl Notice {
@@ -50,7 +77,11 @@ impl Notice {
 #[derive(Debug, Default)]
 pub struct Classifier {
     severities: Vec<Severity>,
-    titles: HashMap<i64, String>,
+    incidents: HashMap<i64, Incident>,
+    /// Rollback runs started on a trigger's proposal: run → trigger.
+    run_triggers: HashMap<String, String>,
+    /// Proposals whose `run` decision already accounts for a run.
+    spent: HashSet<i64>,
     /// The room's claimed runs, folded by the one run-lock rule.
     runs: Runs,
     /// Firings and proposals, to notify the one every console agrees on
@@ -79,8 +110,13 @@ impl Classifier {
         match body {
             Body::IncidentOpened { title, severity } => {
                 let text = format!("{severity} incident #{} opened by {who}: {title}", event.seq);
-                self.titles.insert(event.seq, title.clone());
-                Some(notice("incident.opened", ":rotating_light:", text))
+                let incident = Incident { id: event.seq, title: title.clone(), severity: severity.clone(), opened_ms: event.at_ms };
+                self.incidents.insert(event.seq, incident);
+                self.about(event.seq, notice("incident.opened", ":rotating_light:", text))
+            }
+            Body::IncidentAcknowledged { incident } => {
+                let text = format!("{} acknowledged by {who}", self.incident(*incident));
+                self.about(*incident, notice("incident.acknowledged", ":eyes:", text))
             }
             Body::IncidentSeverity { incident, from, to, reason } => {
                 let (verb, emoji) = match direction(&self.severities, from, to) {
@@ -90,15 +126,22 @@ impl Classifier {
                 };
                 let reason = if reason.trim().is_empty() { String::new() } else { format!(": {}", reason.trim()) };
                 let text = format!("{} severity {verb} {from} → {to} by {who}{reason}", self.incident(*incident));
-                Some(notice("incident.severity", emoji, text))
+                let known = self.incidents.entry(*incident).or_insert_with(|| Incident {
+                    id: *incident,
+                    title: String::new(),
+                    severity: String::new(),
+                    opened_ms: 0,
+                });
+                known.severity.clone_from(to);
+                self.about(*incident, notice("incident.severity", emoji, text))
             }
             Body::IncidentStatus { incident, from, to } => {
                 let emoji = if matches!(to, Status::Resolved | Status::Closed) { ":white_check_mark:" } else { ":mag:" };
                 let text = format!("{} is {} (was {}), by {who}", self.incident(*incident), to.name(), from.name());
-                Some(notice("incident.status", emoji, text))
+                self.about(*incident, notice("incident.status", emoji, text))
             }
             Body::RunClaimed { run, .. } => match self.runs.apply(event, body) {
-                Folded::Claimed => self.rollback_started(run, who),
+                Folded::Claimed => self.rollback_started(run, who, event.seq),
                 Folded::Renewed | Folded::Finished | Folded::Ignored => None,
             },
             Body::RunRenewed { .. } => {
@@ -112,17 +155,20 @@ impl Classifier {
             Body::TriggerFired { .. } | Body::RollbackProposed { .. } if self.rollbacks.is_duplicate(event.seq) => None,
             Body::TriggerFired { trigger, reason, mode, rollback, .. } => {
                 let then = rollback.as_ref().filter(|_| mode != "advise").map(|r| format!(" ({mode}: proposes {r})")).unwrap_or_default();
-                Some(notice("trigger.fired", ":warning:", format!("Trigger {trigger} fired{then}: {reason}")))
+                Some(by(trigger, notice("trigger.fired", ":warning:", format!("Trigger {trigger} fired{then}: {reason}"))))
             }
             Body::RollbackProposed { trigger, rollback, reason, deadline_ms, on_no_answer, .. } => {
                 let when = match deadline_ms {
                     Some(d) => format!("; {on_no_answer}s in {}s unless vetoed", (d - event.at_ms).max(0) / 1000),
                     None => "; waiting for a person to confirm".into(),
                 };
-                Some(notice("rollback.proposed", ":rewind:", format!("Trigger {trigger} proposes rollback {rollback}{when}: {reason}")))
+                Some(by(
+                    trigger,
+                    notice("rollback.proposed", ":rewind:", format!("Trigger {trigger} proposes rollback {rollback}{when}: {reason}")),
+                ))
             }
-            Body::IncidentAcknowledged { .. }
-            | Body::IncidentRole { .. }
+            Body::Marker { text } => Some(notice("marker", ":round_pushpin:", format!("Marker by {who}: {}", text.trim()))),
+            Body::IncidentRole { .. }
             | Body::IncidentNote { .. }
             | Body::IncidentLink { .. }
             | Body::ChecklistTicked { .. }
@@ -133,7 +179,6 @@ impl Classifier {
             | Body::StepSkipped { .. }
             | Body::RunbookAborted { .. }
             | Body::RunbookRestarted { .. }
-            | Body::Marker { .. }
             | Body::SilenceSet { .. }
             | Body::SilenceLifted { .. }
             | Body::RollbackRequested { .. }
@@ -148,9 +193,22 @@ impl Classifier {
 
     /// `rollback.started` for a new claim (folded by the run-lock rule) of
     /// `run`, when it holds a rollback's lock.
-    fn rollback_started(&self, run: &str, who: &str) -> Option<Notice> {
-        let action = rollback_action(&self.runs.held(run)?.subject)?;
-        Some(notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}")))
+    fn rollback_started(&mut self, run: &str, who: &str, seq: i64) -> Option<Notice> {
+        let action = rollback_action(&self.runs.held(run)?.subject)?.to_string();
+        let decided = self
+            .rollbacks
+            .last_proposal_of(&action)
+            .filter(|p| p.seq < seq && !self.spent.contains(&p.seq) && matches!(p.decided, Some((Verdict::Run, ..))))
+            .map(|p| (p.seq, p.trigger.clone()));
+        let n = notice("rollback.started", ":rewind:", format!("Rollback {action} started by {who}"));
+        match decided {
+            Some((proposal, trigger)) => {
+                self.spent.insert(proposal);
+                self.run_triggers.insert(run.to_string(), trigger.clone());
+                Some(by(&trigger, n))
+            }
+            None => Some(n),
+        }
     }
 
     /// `rollback.finished` for the first finish of such a run.
@@ -159,15 +217,26 @@ impl Classifier {
         let exit = exit_code.filter(|_| outcome != Outcome::Succeeded).map(|c| format!(" (exit {c})")).unwrap_or_default();
         let emoji = if outcome.is_success() { ":white_check_mark:" } else { ":x:" };
         let text = format!("Rollback {action} {}{exit} after {}, run by {who}", outcome.name(), duration(duration_ms));
-        Some(notice("rollback.finished", emoji, text))
+        let n = notice("rollback.finished", emoji, text);
+        Some(match self.run_triggers.get(run) {
+            Some(trigger) => by(trigger, n),
+            None => n,
+        })
     }
 
     /// `Incident #12 (Checkout errors)`, or `Incident #12` before its opening was seen.
     fn incident(&self, id: i64) -> String {
-        match self.titles.get(&id) {
-            Some(title) => format!("Incident #{id} ({title})"),
+        match self.incidents.get(&id).filter(|i| !i.title.is_empty()) {
+            Some(i) => format!("Incident #{id} ({})", i.title),
             None => format!("Incident #{id}"),
         }
+    }
+
+    /// `n`, about incident `id` as it now stands.
+    fn about(&self, id: i64, n: Notice) -> Option<Notice> {
+        let incident =
+            self.incidents.get(&id).cloned().unwrap_or(Incident { id, title: String::new(), severity: String::new(), opened_ms: 0 });
+        Some(Notice { incident: Some(incident), ..n })
     }
 }
 
@@ -176,11 +245,16 @@ impl Classifier {
 fn unreadable(event: &Event) -> Option<Notice> {
     let kind = NOTIFY_EVENTS.iter().find(|k| **k == event.kind)?;
     let text = format!("{} by {}", event.kind, event.actor.name);
-    Some(Notice { kind: kind.to_string(), emoji: ":bell:", text })
+    Some(notice(kind, ":bell:", text))
 }
 
 fn notice(kind: &str, emoji: &'static str, text: String) -> Notice {
-    Notice { kind: kind.to_string(), emoji, text }
+    Notice { kind: kind.to_string(), emoji, text, incident: None, trigger: None }
+}
+
+/// `n`, concerning `trigger`.
+fn by(trigger: &str, n: Notice) -> Notice {
+    Notice { trigger: Some(trigger.to_string()), ..n }
 }
 
 fn rollback_action(subject: &Subject) -> Option<&str> {
@@ -347,6 +421,63 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn notices_know_their_incident_and_trigger() {
+        let mut c = Classifier::new(&default_severities());
+        let mut n = 0;
+        let mut next = |who: &str, b: Body| {
+            n += 1;
+            c.apply(&event(n, T0 + n * 1000, who, b))
+        };
+        let opened = next("alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P2".into() }).expect("a notice");
+        let incident = opened.incident.clone().expect("its incident");
+        assert_eq!((incident.id, incident.severity.as_str(), incident.opened_ms), (1, "P2", T0 + 1000));
+        let ack = next("bob", Body::IncidentAcknowledged { incident: 1 }).expect("a notice");
+        assert_eq!((ack.kind.as_str(), ack.text.as_str()), ("incident.acknowledged", "Incident #1 (Checkout errors) acknowledged by bob"));
+        next("bob", Body::IncidentSeverity { incident: 1, from: "P2".into(), to: "P0".into(), reason: String::new() });
+        let status =
+            next("bob", Body::IncidentStatus { incident: 1, from: Status::Investigating, to: Status::Resolved }).expect("a notice");
+        assert_eq!(status.incident.map(|i| i.severity), Some("P0".into()), "the severity after the raise");
+        let marker = next("ci", Body::Marker { text: " deploy v1.2.0 ".into() }).expect("a notice");
+        assert_eq!((marker.kind.as_str(), marker.text.as_str(), marker.incident), ("marker", "Marker by ci: deploy v1.2.0", None));
+
+        let proposed = |trigger: &str| Body::RollbackProposed {
+            trigger: trigger.into(),
+            rollback: "prev".into(),
+            reason: "api down".into(),
+            deadline_ms: None,
+            on_no_answer: "cancel".into(),
+            console: "c1".into(),
+        };
+        let claim = |run: &str| Body::RunClaimed {
+            title: String::new(),
+            run: run.into(),
+            lock: "rollback:prev".into(),
+            subject: Subject::Rollback { action: "prev".into() },
+            lease_ms: 30_000,
+        };
+        let finish = |run: &str| Body::RunFinished {
+            run: run.into(),
+            outcome: Outcome::Succeeded,
+            exit_code: Some(0),
+            duration_ms: 1_000,
+            output: String::new(),
+            truncated: false,
+        };
+        let p = next("alice", proposed("errors-high")).expect("a notice");
+        assert_eq!(p.trigger.as_deref(), Some("errors-high"));
+        next("bob", Body::RollbackDecided { proposal: 6, rollback: "prev".into(), verdict: Verdict::Run, no_answer: false });
+        let started = next("bob", claim("r1")).expect("a notice");
+        let finished = next("bob", finish("r1")).expect("a notice");
+        assert_eq!((started.trigger.as_deref(), finished.trigger.as_deref()), (Some("errors-high"), Some("errors-high")));
+        let by_hand = next("bob", claim("r2")).expect("a notice");
+        assert_eq!(by_hand.trigger, None, "the decision accounted for one run");
+        next("bob", finish("r2"));
+        next("alice", proposed("latency"));
+        next("bob", Body::RollbackDecided { proposal: 11, rollback: "prev".into(), verdict: Verdict::Vetoed, no_answer: false });
+        assert_eq!(next("bob", claim("r3")).expect("a notice").trigger, None, "a vetoed proposal starts nothing");
     }
 
     #[test]

@@ -1,8 +1,12 @@
-//! One notification's delivery: POST the JSON body, retrying what may pass
-//! on a second try (connect errors, timeouts, 5xx, 429) with the
-//! [`Policy`]'s backoff; other answers are final. The outcome reads as the
-//! timeline shows it: `HTTP 200`, `HTTP 500 after 3 attempts`, `timed out
-//! after 5s ×3`. Error texts never include the URL (it is a secret).
+//! One notification's delivery: POST the JSON body to the [`Endpoint`]
+//! with its proof of origin (signature headers, a bearer token, or
+//! PagerDuty's routing key set in the body as it is sent), retrying what
+//! may pass on a second try (connect errors, timeouts, 5xx, 429) with the
+//! [`Policy`]'s backoff; other answers are final (a 2xx — PagerDuty's 202
+//! included — is success; a 4xx is a refusal shown on the timeline). The
+//! outcome reads as the timeline shows it: `HTTP 200`, `HTTP 500 after 3
+//! attempts`, `timed out after 5s ×3`. Error texts never include the URL,
+//! key or token (they are secrets).
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -10,6 +14,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::policy::Policy;
+use super::sign::{SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
+use super::target::{Auth, Endpoint};
 
 /// How a delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,13 +51,21 @@ pub fn client() -> Result<reqwest::Client, reqwest::Error> {
         .build()
 }
 
-/// POSTs `body` to `url` until it is accepted, refused for good, or
+/// POSTs `body` to `to` until it is accepted, refused for good, or
 /// `policy.attempts` are used up.
-pub async fn deliver(client: &reqwest::Client, url: &str, body: &Value, policy: &Policy) -> Delivery {
+pub async fn deliver(client: &reqwest::Client, to: &Endpoint, body: &Value, policy: &Policy) -> Delivery {
     let attempts = policy.attempts.max(1);
+    let mut body = body.clone();
+    if let (Auth::RoutingKey(key), Value::Object(fields)) = (&to.auth, &mut body) {
+        fields.insert("routing_key".into(), Value::String(key.clone()));
+    }
+    let bytes = match serde_json::to_vec(&body) {
+        Ok(b) => b,
+        Err(e) => return Delivery { ok: false, detail: format!("cannot encode the notification: {e}") },
+    };
     let mut tries = Vec::new();
     for n in 1..=attempts {
-        let got = attempt(client, url, body, policy.timeout).await;
+        let got = attempt(client, to, &bytes, policy.timeout).await;
         let again = got.retryable() && n < attempts;
         tries.push(got);
         if !again {
@@ -62,8 +76,17 @@ pub async fn deliver(client: &reqwest::Client, url: &str, body: &Value, policy: 
     outcome(&tries, policy.timeout)
 }
 
-async fn attempt(client: &reqwest::Client, url: &str, body: &Value, timeout: Duration) -> Try {
-    let sent = client.post(url).timeout(timeout).json(body).send();
+async fn attempt(client: &reqwest::Client, to: &Endpoint, body: &[u8], timeout: Duration) -> Try {
+    let mut request = client.post(&to.url).timeout(timeout).header(reqwest::header::CONTENT_TYPE, "application/json");
+    match &to.auth {
+        Auth::None | Auth::RoutingKey(_) => {}
+        Auth::Bearer(token) => request = request.bearer_auth(token),
+        Auth::Signed(secret) => {
+            let now = jiff::Timestamp::now().as_second();
+            request = request.header(TIMESTAMP_HEADER, now.to_string()).header(SIGNATURE_HEADER, signature(secret, now, body));
+        }
+    }
+    let sent = request.body(body.to_vec()).send();
     match tokio::time::timeout(timeout, sent).await {
         Err(_) => Try::TimedOut,
         Ok(Ok(response)) => Try::Status(response.status().as_u16()),

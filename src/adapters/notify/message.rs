@@ -1,18 +1,25 @@
-//! The bodies sent to webhooks: Slack's `{"text": …}`, and for a generic
-//! JSON webhook the event itself (room, seq, kind, at, actor, payload) with
-//! the subscribed kind and the plain sentence.
+//! The bodies sent to targets: Slack's `{"text": …}`; for a generic JSON
+//! webhook the event itself (room, seq, kind, at, actor, payload) with the
+//! subscribed kind and the plain sentence; PagerDuty's and Grafana's in
+//! their own modules.
 
 use serde_json::{Value, json};
 
 use super::classify::Notice;
 use super::target::Format;
+use super::{grafana, pagerduty};
 use crate::adapters::journal::Event;
+use opsdeck_core::config::Severity;
 
-/// What to POST to a target of `format` about `event`.
-pub fn body(format: Format, event: &Event, notice: &Notice) -> Value {
+/// What to POST to a target of `format` about `event`; `None` when the
+/// event changes nothing there (a PagerDuty alert's status that it has no
+/// word for).
+pub fn body(format: Format, event: &Event, notice: &Notice, severities: &[Severity]) -> Option<Value> {
     match format {
-        Format::Slack => slack(notice),
-        Format::Json => webhook(event, notice),
+        Format::Slack => Some(slack(notice)),
+        Format::Json => Some(webhook(event, notice)),
+        Format::PagerDuty => pagerduty::body(event, notice, severities),
+        Format::Grafana => Some(grafana::body(event, notice)),
     }
 }
 
@@ -48,9 +55,15 @@ mod tests {
     #[test]
     fn payloads_carry_the_event_and_its_sentence() {
         let e = event(12, T0, "alice", Body::IncidentOpened { title: "Checkout errors".into(), severity: "P1".into() });
-        let n = Notice { kind: "incident.opened".into(), emoji: ":rotating_light:", text: "P1 incident #12 opened by alice".into() };
-        assert_eq!(body(Format::Slack, &e, &n), json!({"text": ":rotating_light: P1 incident #12 opened by alice"}));
-        let j = body(Format::Json, &e, &n);
+        let n = Notice {
+            kind: "incident.opened".into(),
+            emoji: ":rotating_light:",
+            text: "P1 incident #12 opened by alice".into(),
+            incident: None,
+            trigger: None,
+        };
+        assert_eq!(body(Format::Slack, &e, &n, &[]), Some(json!({"text": ":rotating_light: P1 incident #12 opened by alice"})));
+        let j = body(Format::Json, &e, &n, &[]).expect("a body");
         assert_eq!(j["room"], "test");
         assert_eq!(j["seq"], 12);
         assert_eq!(j["kind"], "incident.opened");

@@ -1,6 +1,7 @@
-//! Notifications: telling Slack or a JSON webhook about some of the room's
-//! events (`[[notify]]` in the plan), and recording on the timeline how
-//! each delivery went (`notify.delivery`).
+//! Notifications: telling Slack, a JSON webhook (signed when it has a
+//! secret), PagerDuty or Grafana about some of the room's events
+//! (`[[notify]]` in the plan, routed by event, severity and trigger), and
+//! recording on the timeline how each delivery went (`notify.delivery`).
 //!
 //! **Who sends.** Every console in a room sees every event, but each event
 //! must be notified once. The rule: *the console that appended an event
@@ -25,25 +26,31 @@
 //!
 //! **On the timeline.** After the last attempt the outcome is appended as
 //! `Body::NotifyDelivery { notify, about, ok, detail }` (`HTTP 200`,
-//! `HTTP 500 after 3 attempts`, `timed out after 5s ×3`, `env SLACK_URL is
-//! not set`). Delivery records are never notified themselves.
+//! `HTTP 500 after 3 attempts`, `timed out after 5s ×3`). Delivery records
+//! are never notified themselves. A target whose variables are not set is
+//! said once, when the notifier starts (the log, and the console's status
+//! bar), never per event; `opsdeck check` warns about it too.
 //!
 //! - [`policy`]: timeouts, retries, queue size; [`target`]: a `[[notify]]`
 //!   entry with its URL read from the environment;
 //! - [`classify`]: which subscribable event (`incident.opened`,
 //!   `rollback.finished`, …) a journal event is, and its sentence;
-//! - [`message`]: the Slack and JSON payloads; [`deliver`]: one delivery
-//!   with retries; [`notifier`]: the [`Notifier`] the console holds.
+//! - [`message`]: the Slack and JSON payloads, [`pagerduty`] and
+//!   [`grafana`] theirs; [`sign`]: the webhook signature; [`deliver`]: one
+//!   delivery with retries; [`notifier`]: the [`Notifier`] the console holds.
 
 pub mod classify;
 pub mod deliver;
+pub mod grafana;
 pub mod message;
 pub mod notifier;
+pub mod pagerduty;
 pub mod policy;
+pub mod sign;
 pub mod target;
 
-pub use classify::{Classifier, Notice};
+pub use classify::{Classifier, Incident, Notice};
 pub use deliver::{Delivery, deliver};
 pub use notifier::Notifier;
 pub use policy::Policy;
-pub use target::{Format, Target};
+pub use target::{Auth, Endpoint, Format, Target};

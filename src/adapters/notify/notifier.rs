@@ -2,21 +2,26 @@
 //! module doc of [`crate::adapters::notify`] for the rule). It owns one delivery task
 //! per target, each fed by a bounded queue, and one task that records the
 //! outcomes on the timeline. The tasks end once every clone of the
-//! `Notifier` is dropped and the deliveries in flight are done. Every
-//! body is sent with this process's secrets masked (see [`crate::secrets`]).
+//! `Notifier` is dropped and the deliveries in flight are done
+//! ([`Notifier::finish`] waits for that). Every body is sent with this
+//! process's secrets masked (see [`crate::secrets`]). A target with an unset
+//! variable gets no task: it is logged once here, and [`Notifier::unset`]
+//! tells the console what to show.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
 use serde_json::Value;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::classify::Classifier;
 use super::deliver::{self, deliver};
 use super::message;
 use super::policy::Policy;
-use super::target::Target;
+use super::target::{Endpoint, Target};
 use crate::adapters::journal::{Body, Event, Journal};
 use opsdeck_core::config::{Notify, Plan, Severity};
 
@@ -30,6 +35,25 @@ struct Job {
 struct Outlet {
     target: Target,
     queue: Option<mpsc::Sender<Job>>,
+    /// Incidents some event of which passed this target's routing (seen
+    /// from every console's events alike): their later events pass too.
+    followed: Mutex<HashSet<i64>>,
+}
+
+impl Outlet {
+    /// Whether the target wants `notice`: by its routing, or because it
+    /// follows the incident already (so an alert lowered out of the
+    /// target's `severities` is still updated and resolved there).
+    fn wants(&self, notice: &super::Notice) -> bool {
+        let routed = self.target.wants(notice);
+        let Some(id) = notice.incident.as_ref().map(|i| i.id) else { return routed };
+        let mut followed = lock(&self.followed);
+        if routed {
+            followed.insert(id);
+            return true;
+        }
+        followed.contains(&id) && self.target.entry.events().contains(&notice.kind)
+    }
 }
 
 /// Notifies this console's events; cheap to clone. See [`crate::adapters::notify`].
@@ -42,7 +66,9 @@ struct Inner {
     outlets: Vec<Outlet>,
     claimed: Mutex<HashSet<String>>,
     classifier: Mutex<Classifier>,
+    severities: Vec<Severity>,
     records: mpsc::UnboundedSender<Body>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Notifier {
@@ -78,21 +104,52 @@ impl Notifier {
     ) -> Result<Notifier> {
         let client = deliver::client().wrap_err("cannot start the HTTP client for notifications")?;
         let (records, pending) = mpsc::unbounded_channel();
-        tokio::spawn(record_all(journal, pending));
+        let mut tasks = vec![tokio::spawn(record_all(journal, pending))];
         let outlets = notifies
             .iter()
             .filter_map(|n| Target::from_config(n, &env))
             .map(|target| {
-                let queue = target.url.clone().map(|url| {
+                if let Some(why) = target.unset() {
+                    tracing::warn!("notify {}: {why}; nothing will be sent to it", target.name);
+                }
+                let queue = target.endpoint.clone().map(|to| {
                     let (tx, rx) = mpsc::channel(policy.queue.max(1));
-                    tokio::spawn(deliver_all(target.name.clone(), url, rx, client.clone(), policy.clone(), records.clone()));
+                    tasks.push(tokio::spawn(deliver_all(target.name.clone(), to, rx, client.clone(), policy.clone(), records.clone())));
                     tx
                 });
-                Outlet { target, queue }
+                Outlet { target, queue, followed: Mutex::default() }
             })
             .collect();
-        let inner = Inner { outlets, claimed: Mutex::default(), classifier: Mutex::new(Classifier::new(severities)), records };
+        let inner = Inner {
+            outlets,
+            claimed: Mutex::default(),
+            classifier: Mutex::new(Classifier::new(severities)),
+            severities: severities.to_vec(),
+            records,
+            tasks: Mutex::new(tasks),
+        };
         Ok(Notifier { inner: Arc::new(inner) })
+    }
+
+    /// What to tell the person once about targets that send nothing:
+    /// `notify slack: env SLACK_URL is not set; nothing is sent to it`.
+    pub fn unset(&self) -> Vec<String> {
+        let unset = self.inner.outlets.iter().filter_map(|o| o.target.unset().map(|why| (o.target.name.as_str(), why)));
+        unset.map(|(name, why)| format!("notify {name}: {why}; nothing is sent to it")).collect()
+    }
+
+    /// Takes no more notifications and waits, at most `within`, for those
+    /// queued to be delivered and recorded (for a command that ends right
+    /// after appending, like `opsdeck mark`). Returns whether they all were.
+    /// Does not wait when other clones of this notifier remain.
+    pub async fn finish(self, within: Duration) -> bool {
+        let Ok(inner) = Arc::try_unwrap(self.inner) else {
+            return false;
+        };
+        let tasks = std::mem::take(&mut *lock(&inner.tasks));
+        // Dropping the queues and the recorder's sender lets the tasks end once drained.
+        drop(inner);
+        tokio::time::timeout(within, futures::future::join_all(tasks)).await.is_ok()
     }
 
     /// The targets, by name.
@@ -118,21 +175,24 @@ impl Notifier {
         for event in events {
             let notice = lock(&self.inner.classifier).apply(event);
             let mine = lock(&self.inner.claimed).remove(&event.key);
-            if let Some(notice) = notice.filter(|_| mine) {
-                self.dispatch(event, &notice);
+            if let Some(notice) = notice {
+                self.dispatch(event, &notice, mine);
             }
         }
     }
 
-    fn dispatch(&self, event: &Event, notice: &super::Notice) {
-        for outlet in self.inner.outlets.iter().filter(|o| o.target.wants(&notice.kind)) {
+    /// Sends `notice` to the targets that want it, when `mine`; every
+    /// notice is routed, so each target follows the same incidents in every console.
+    fn dispatch(&self, event: &Event, notice: &super::Notice, mine: bool) {
+        let wanting: Vec<&Outlet> = self.inner.outlets.iter().filter(|o| o.wants(notice)).collect();
+        if !mine {
+            return;
+        }
+        for outlet in wanting {
             let target = &outlet.target;
-            let Some(queue) = &outlet.queue else {
-                tracing::warn!("notify {}: env {} is not set; event #{} not sent", target.name, target.env, event.seq);
-                self.record(&target.name, event.seq, false, format!("env {} is not set", target.env));
-                continue;
-            };
-            let mut body = message::body(target.format, event, notice);
+            // Unset: said once when the notifier started, not per event.
+            let Some(queue) = &outlet.queue else { continue };
+            let Some(mut body) = message::body(target.format, event, notice, &self.inner.severities) else { continue };
             crate::secrets::installed().redact_json(&mut body, &[]);
             let job = Job { about: event.seq, body };
             match queue.try_send(job) {
@@ -157,14 +217,14 @@ impl Notifier {
 /// Delivers one target's jobs in order and sends each outcome to the recorder.
 async fn deliver_all(
     name: String,
-    url: String,
+    to: Endpoint,
     mut jobs: mpsc::Receiver<Job>,
     client: reqwest::Client,
     policy: Policy,
     records: mpsc::UnboundedSender<Body>,
 ) {
     while let Some(job) = jobs.recv().await {
-        let done = deliver(&client, &url, &job.body, &policy).await;
+        let done = deliver(&client, &to, &job.body, &policy).await;
         if done.ok {
             tracing::info!("notify {name}: event #{}: {}", job.about, done.detail);
         } else {

@@ -353,6 +353,15 @@ pub async fn starting_state(plan: &Plan, theme_name: &str, journal: &Journal, la
     state
 }
 
+/// Says once, on the status bar, which notification targets send nothing
+/// because a variable they need is not set (the notifier logged each once).
+pub fn tell_unset_notifiers(state: &mut State, notifier: Option<&crate::adapters::notify::Notifier>) {
+    let unset = notifier.map(crate::adapters::notify::Notifier::unset).unwrap_or_default();
+    if !unset.is_empty() {
+        state.error(unset.join("; "));
+    }
+}
+
 /// `postgres` or `sqlite`, for the status bar.
 pub fn store_kind(journal: &Journal) -> &'static str {
     if journal.store().is_shared() { "postgres" } else { "sqlite" }

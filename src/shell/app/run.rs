@@ -17,7 +17,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::console::{Console, Flow, Msg, Parts, Remains, starting_state, store_kind};
+use super::console::{Console, Flow, Msg, Parts, Remains, starting_state, store_kind, tell_unset_notifiers};
 use super::journal_link::JournalLink;
 use super::probing::Probing;
 use super::room_eyes::{EyesNews, RoomEyes};
@@ -72,8 +72,10 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     for w in &launch.warnings {
         tracing::warn!("{w}");
     }
-    let state = starting_state(plan, &look.theme.name, &opts.journal, launch, now_ms()).await;
-    let mut console = Console::new(terminal, state, look, parts(plan, opts));
+    let mut state = starting_state(plan, &look.theme.name, &opts.journal, launch, now_ms()).await;
+    let notifier = crate::adapters::notify::Notifier::for_console(plan, &opts.journal);
+    tell_unset_notifiers(&mut state, notifier.as_ref());
+    let mut console = Console::new(terminal, state, look, parts(plan, opts, notifier));
     probe_for(&mut probes, eyes.probing());
     console.handle(Msg::Probing(eyes.probing().clone()));
     let mut events = EventStream::new();
@@ -167,10 +169,9 @@ fn probe_for(probes: &mut ProbeSet, probing: &Probing) {
     probes.probe_only(|check| all || check.local);
 }
 
-/// The journal link (notifying through the plan's webhooks, mirroring
+/// The journal link (notifying through the plan's targets, mirroring
 /// silences to its Alertmanager) and the step runner.
-fn parts(plan: &Plan, opts: Options) -> Parts {
-    let notifier = crate::adapters::notify::Notifier::for_console(plan, &opts.journal);
+fn parts(plan: &Plan, opts: Options, notifier: Option<crate::adapters::notify::Notifier>) -> Parts {
     let mirror = crate::adapters::alertmanager::Mirror::for_console(plan, &opts.journal);
     Parts {
         themes: opts.themes,

@@ -83,6 +83,21 @@ fn point_at_plan(report: &mut config::Report, source: &config::Source, deck: &co
     }
 }
 
+/// `pagerduty: 4 events`, `webhook (signed): 2 events`.
+fn notify_summary(n: &config::Notify) -> String {
+    use opsdeck_core::config::NotifyKind;
+    let kind = match n.kind() {
+        Some(NotifyKind::Slack) => "slack",
+        Some(NotifyKind::Webhook) if n.secret_env.is_some() => "webhook (signed)",
+        Some(NotifyKind::Webhook) => "webhook",
+        Some(NotifyKind::PagerDuty) => "pagerduty",
+        Some(NotifyKind::Grafana) => "grafana",
+        None => "?",
+    };
+    let events = n.events().len();
+    format!("{kind}: {events} event{}", plural(events))
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -108,7 +123,7 @@ pub fn summary(path: &Path, plan: &Plan, look: &Look, markdown: &MarkdownReport,
     let sev: Vec<String> = plan.severities.iter().map(|s| format!("{} {}", s.id, s.respond_within)).collect();
     let defaulted = if plan.default_severities { " (defaults)" } else { "" };
     out.push_str(&row("severities", plan.severities.len(), format!("{}{defaulted}", sev.join(" · "))));
-    let hooks: Vec<String> = plan.notify.iter().map(|n| n.on.len().to_string() + " events").collect();
+    let hooks: Vec<String> = plan.notify.iter().map(notify_summary).collect();
     out.push_str(&row("notify", plan.notify.len(), hooks.join(" · ")));
     if !plan.maintenance.is_empty() {
         let windows: Vec<String> = plan.maintenance.iter().map(|m| format!("{} → {}", m.from, m.until)).collect();

@@ -5,6 +5,12 @@
 //! store is reported and the exit code says so, so a pipeline can tell.
 //! Exit codes: 0 recorded; 1 not recorded (store unreachable, refused, or
 //! `--read-only`); 2 usage (no room, empty text, invalid plan).
+//!
+//! With `--plan`, the marker is notified to the plan's `[[notify]]` targets
+//! that subscribe to `marker` (a Grafana annotation, say), and the command
+//! waits for those deliveries (at most [`NOTIFY_WAIT`]); how each went is on
+//! the timeline. A failed notification does not change the exit code: the
+//! marker is recorded.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,6 +22,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
 use crate::adapters::journal::{AnyStore, Appended, Body, Journal, identity, is_unreachable, postgres};
+use crate::adapters::notify::{Notifier, Policy};
 use opsdeck_core::config;
 
 /// How long connecting to PostgreSQL may take.
@@ -23,6 +30,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long the whole append may take before the store counts as unreachable.
 pub const MARK_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// How long the marker's notifications may take (three attempts with backoff).
+pub const NOTIFY_WAIT: Duration = Duration::from_secs(25);
 
 /// What `opsdeck mark` was asked to do.
 pub struct MarkArgs<'a> {
@@ -44,7 +54,7 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
         eprintln!("opsdeck mark: --read-only: nothing recorded");
         return Ok(ExitCode::from(1));
     }
-    let plan_room = match args.plan {
+    let plan = match args.plan {
         Some(path) => {
             let loaded = config::load_plan(path);
             let sources: Vec<&config::Source> = loaded.source.iter().collect();
@@ -53,14 +63,14 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             crate::secrets::install(crate::secrets::Redactor::for_process(Some(&plan)));
-            Some(plan.deck.room())
+            Some(plan)
         }
         None => {
             crate::secrets::install(crate::secrets::Redactor::for_process(None));
             None
         }
     };
-    let Some(room) = args.room.map(str::to_string).or(plan_room) else {
+    let Some(room) = args.room.map(str::to_string).or_else(|| plan.as_ref().map(|p| p.deck.room())) else {
         eprintln!("opsdeck mark: which room? give --room NAME or --plan PLAN");
         return Ok(ExitCode::from(2));
     };
@@ -78,7 +88,12 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
     }
     // No spool: a marker either reaches the room now or the caller is told.
     let journal = Journal::new(store, &room, identity::current(args.as_name), false, None)?;
-    let result = match tokio::time::timeout(MARK_TIMEOUT, journal.record(&Body::Marker { text: text.to_string() })).await {
+    let notifier = plan.as_ref().and_then(|p| notifier_for(p, &journal));
+    let event = journal.new_event(&Body::Marker { text: text.to_string() });
+    if let Some(n) = &notifier {
+        n.claim(&event.key);
+    }
+    let result = match tokio::time::timeout(MARK_TIMEOUT, journal.append(event)).await {
         Ok(r) => r,
         Err(_) => {
             eprintln!("opsdeck mark: store {shown} unreachable: no answer within {}s; marker not recorded", MARK_TIMEOUT.as_secs());
@@ -88,6 +103,12 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
     match result {
         Ok(Appended::Stored(e)) => {
             println!("recorded marker #{} in room {room} as {}: {text}", e.seq, e.actor);
+            if let Some(n) = notifier {
+                n.observe(std::slice::from_ref(&e));
+                if !n.finish(NOTIFY_WAIT).await {
+                    eprintln!("opsdeck mark: notifications still under way after {}s; stopped waiting", NOTIFY_WAIT.as_secs());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Ok(Appended::Queued { .. }) => {
@@ -102,6 +123,26 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
         Err(e) => {
             eprintln!("opsdeck mark: store {shown} refused the marker: {}", one_line(&e));
             Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// The plan's notifier when a target subscribes to markers; unset
+/// variables are said once on stderr (the console says them on its status bar).
+fn notifier_for(plan: &config::Plan, journal: &Journal) -> Option<Notifier> {
+    if !plan.notify.iter().any(|n| n.events().iter().any(|e| e == "marker")) {
+        return None;
+    }
+    match Notifier::spawn(&plan.notify, &plan.severities, journal.clone(), Policy::default()) {
+        Ok(n) => {
+            for line in n.unset() {
+                eprintln!("opsdeck mark: {line}");
+            }
+            Some(n)
+        }
+        Err(e) => {
+            eprintln!("opsdeck mark: notifications are off: {}", one_line(&e));
+            None
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod doc_ref;
 pub mod duration;
 pub mod locate;
+pub mod notify;
 mod parse;
 pub mod sections;
 pub mod suggest;
@@ -23,6 +24,7 @@ pub use check::{Check, Probe};
 pub use diagnostic::{Diagnostic, Diagnostics, Level, Report, Source};
 pub use doc_ref::DocRef;
 pub use duration::{Deadline, TimeSpan};
+pub use notify::NotifyKind;
 pub use sections::{Checklist, Deck, Defaults, Notify, Rollback, Runbook, Severity, Trigger};
 
 /// A launch or service plan, as written and validated.

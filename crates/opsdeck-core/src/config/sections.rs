@@ -89,6 +89,9 @@ pub struct Severity {
     /// second person's approval (the two-person rule).
     #[serde(default)]
     pub two_person: bool,
+    /// PagerDuty's severity for it (`critical`, `error`, `warning`,
+    /// `info`); by default by rank: first critical, then error, warning, info.
+    pub pagerduty_severity: Option<String>,
 }
 
 /// P0–P3 as used when a plan names no severities.
@@ -99,6 +102,7 @@ pub fn default_severities() -> Vec<Severity> {
         respond_within: respond,
         update_every: update.map(|m| TimeSpan::from_secs(m * 60)),
         two_person: false,
+        pagerduty_severity: None,
     };
     vec![
         sev("P0", "Critical", Deadline::Within(TimeSpan::from_secs(15 * 60)), Some(30)),
@@ -337,28 +341,7 @@ impl Maintenance {
     }
 }
 
-/// Journal event kinds a notification can subscribe to.
-pub const NOTIFY_EVENTS: [&str; 7] = [
-    "incident.opened",
-    "incident.severity",
-    "incident.status",
-    "rollback.proposed",
-    "rollback.started",
-    "rollback.finished",
-    "trigger.fired",
-];
-
-/// `[[notify]]`: a webhook told about journal events.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Notify {
-    pub id: Option<String>,
-    /// Slack incoming-webhook URL, read from this environment variable.
-    pub slack_webhook_env: Option<String>,
-    /// Generic JSON webhook URL, read from this environment variable.
-    pub webhook_env: Option<String>,
-    pub on: Vec<String>,
-}
+pub use super::notify::{NOTIFY_EVENTS, Notify, NotifyKind};
 
 #[cfg(test)]
 mod tests {

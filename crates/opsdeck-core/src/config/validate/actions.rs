@@ -1,10 +1,10 @@
-//! Validation of `[[rollback]]`, `[[trigger]]` and `[[notify]]`: commands,
-//! conditions over known checks, proposals of known rollbacks, webhooks.
+//! Validation of `[[rollback]]`, `[[trigger]]` and `[[maintenance]]`: commands,
+//! conditions over known checks, proposals of known rollbacks, windows.
 
 use super::super::condition::Condition;
 use super::super::diagnostic::Diagnostics;
 use super::super::locate::KeyPath;
-use super::super::sections::{NOTIFY_EVENTS, Notify, Rollback, Trigger, TriggerMode};
+use super::super::sections::{Rollback, Trigger, TriggerMode};
 use super::Ctx;
 use super::procedures::unknown;
 
@@ -63,26 +63,6 @@ pub fn trigger_ok(ctx: &Ctx, i: usize, t: &Trigger, check_ids: &[&str], rollback
                 t.expire_after, t.countdown
             ),
         ));
-    }
-}
-
-pub fn notify_ok(ctx: &Ctx, i: usize, n: &Notify, diags: &mut Diagnostics) {
-    let at = |k: &str| KeyPath::item("notify", i).key(k);
-    match (&n.slack_webhook_env, &n.webhook_env) {
-        (Some(_), Some(_)) => {
-            diags.push(ctx.error(&at("webhook_env"), "both `slack_webhook_env` and `webhook_env` are set; expected one per [[notify]]"))
-        }
-        (None, None) => diags.push(ctx.error(&KeyPath::item("notify", i), "notify needs `slack_webhook_env` or `webhook_env`")),
-        (Some(var), None) => ctx.env_should_be_set(&at("slack_webhook_env"), var, "nothing will be sent until it is", diags),
-        (None, Some(var)) => ctx.env_should_be_set(&at("webhook_env"), var, "nothing will be sent until it is", diags),
-    }
-    if n.on.is_empty() {
-        diags.push(ctx.error(&at("on"), format!("no events; expected some of {}", NOTIFY_EVENTS.join(", "))));
-    }
-    for (j, event) in n.on.iter().enumerate() {
-        if !NOTIFY_EVENTS.contains(&event.as_str()) {
-            diags.push(ctx.error(&at("on").index(j), format!("unknown event `{event}`; expected one of {}", NOTIFY_EVENTS.join(", "))));
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod actions;
 mod alertmanager;
 mod checks;
+mod notify;
 mod procedures;
 mod secrets;
 mod timing;
@@ -67,6 +68,7 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     timing::defaults_ok(ctx, &defaults, diags);
     for (i, sev) in &s.severities {
         timing::severity_ok(ctx, *i, sev, diags);
+        notify::severity_ok(ctx, *i, sev, diags);
     }
 
     unique_ids(ctx, "check", s.checks.iter().map(|(i, c)| (*i, Some(c.id.as_str()))), diags);
@@ -110,8 +112,14 @@ pub fn validate(ctx: &Ctx, s: Sections, diags: &mut Diagnostics) -> Option<Plan>
     for (i, m) in &s.maintenance {
         actions::maintenance_ok(ctx, *i, m, &check_ids, &trigger_ids, diags);
     }
+    let severity_ids: Vec<String> = if s.severities.is_empty() {
+        default_severities().into_iter().map(|sev| sev.id).collect()
+    } else {
+        s.severities.iter().map(|(_, sev)| sev.id.clone()).collect()
+    };
+    let severity_ids: Vec<&str> = severity_ids.iter().map(String::as_str).collect();
     for (i, n) in &s.notify {
-        actions::notify_ok(ctx, *i, n, diags);
+        notify::notify_ok(ctx, *i, n, &severity_ids, &trigger_ids, diags);
     }
 
     // Said only of an otherwise valid plan: beside real errors it is noise.
