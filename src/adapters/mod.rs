@@ -3,11 +3,14 @@
 //! probers and their scheduler, running commands, notification delivery,
 //! the recorded samples file, and reading the plan's Markdown documents.
 //! `prober`: one prober per shared room (the lease, the room's samples).
+//! `postgres_tls`: TLS to PostgreSQL as libpq does it, for the probe and the
+//! journal store alike.
 
 pub mod exec;
 pub mod journal;
 pub mod launch_docs;
 pub mod notify;
+pub mod postgres_tls;
 pub mod probe;
 pub mod prober;
 pub mod samples;

@@ -10,10 +10,13 @@ use std::time::Duration;
 use crate::config::{Check, Defaults};
 
 /// Named quantities measured by one probe run (`latency_ms`, `status`,
-/// `value`, `connections_used_ratio`, `$.uptime`, …).
+/// `value`, `connections_used_ratio`, `$.uptime`, …), and a note when the
+/// run measured but something about how deserves saying (`connected in
+/// plain text: …`): shown beside the value, never judged.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reading {
     pub values: Vec<(String, f64)>,
+    pub note: Option<String>,
 }
 
 impl Reading {
@@ -33,6 +36,12 @@ impl Reading {
             Some(slot) => slot.1 = value,
             None => self.values.push((name, value)),
         }
+    }
+
+    /// Sets the note (see [`Reading`]).
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
     }
 
     pub fn get(&self, name: &str) -> Option<f64> {

@@ -39,7 +39,7 @@ impl RecordedSample {
     /// Back to a live sample of the check at position `index` in a plan.
     pub fn to_sample(&self, index: usize) -> Sample {
         let result = match &self.outcome {
-            Outcome::Reading(values) => Ok(Reading { values: values.clone() }),
+            Outcome::Reading(values) => Ok(Reading { values: values.clone(), note: None }),
             Outcome::Failed { reason, answered: true } => Err(ProbeError::target_failed(reason.clone())),
             Outcome::Failed { reason, answered: false } => Err(ProbeError::new(reason.clone())),
         };

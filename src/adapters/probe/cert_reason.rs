@@ -115,17 +115,37 @@ impl ServerCertVerifier for ExplainingVerifier {
 /// report handshake failures: an I/O error's `source` skips what it wraps,
 /// so the walk looks inside it).
 pub fn certificate_problem(e: &(dyn StdError + 'static)) -> Option<String> {
+    let problem = refused_certificate(e)?;
+    Some(match problem {
+        CertificateError::Other(OtherError(inner)) => match inner.downcast_ref::<CertificateProblem>() {
+            Some(p) => p.reason.clone(),
+            None => explain(problem, &[], None, 0),
+        },
+        // A name mismatch as webpki reports it: the names the certificate has.
+        CertificateError::NotValidForNameContext { expected, presented } if !presented.is_empty() => {
+            format!("certificate for {}, not {}", name_list(presented), expected.to_str())
+        }
+        // Refused by a verifier that did not explain: words without details.
+        other => explain(other, &[], None, 0),
+    })
+}
+
+/// A refused certificate in the words of the store probes and the journal
+/// store, whose verifiers (sqlx's, the Redis client's) do not explain:
+/// `hostname mismatch: certificate for localhost, not 127.0.0.2` or
+/// `certificate not trusted: certificate issued by an unknown CA`.
+pub fn refusal(e: &(dyn StdError + 'static)) -> Option<String> {
+    let reason = certificate_problem(e)?;
+    let wrong_name = matches!(refused_certificate(e), Some(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }));
+    Some(if wrong_name { format!("hostname mismatch: {reason}") } else { format!("certificate not trusted: {reason}") })
+}
+
+/// The certificate error in `e`'s source chain, looking inside I/O errors.
+fn refused_certificate<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a CertificateError> {
     let mut cause = Some(e);
     while let Some(c) = cause {
         if let Some(rustls::Error::InvalidCertificate(problem)) = c.downcast_ref::<rustls::Error>() {
-            return Some(match problem {
-                CertificateError::Other(OtherError(inner)) => match inner.downcast_ref::<CertificateProblem>() {
-                    Some(p) => p.reason.clone(),
-                    None => explain(problem, &[], None, 0),
-                },
-                // Refused by a verifier that did not explain: words without details.
-                other => explain(other, &[], None, 0),
-            });
+            return Some(problem);
         }
         cause = match c.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
             Some(wrapped) => Some(wrapped as &(dyn StdError + 'static)),

@@ -6,6 +6,7 @@ mod checks;
 mod procedures;
 mod secrets;
 mod timing;
+mod tls;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
