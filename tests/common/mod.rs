@@ -2,10 +2,13 @@
 //! skip when a service is missing: they fail, naming the URL they tried.
 #![allow(dead_code)]
 
+pub mod certs;
+pub mod pg_cluster;
 pub mod proxy;
 pub mod psql;
 pub mod pty;
 pub mod readings;
+pub mod redis_tls;
 pub mod tls;
 pub mod wait;
 

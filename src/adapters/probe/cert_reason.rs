@@ -123,11 +123,19 @@ pub fn certificate_problem(e: &(dyn StdError + 'static)) -> Option<String> {
         },
         // A name mismatch as webpki reports it: the names the certificate has.
         CertificateError::NotValidForNameContext { expected, presented } if !presented.is_empty() => {
-            format!("certificate for {}, not {}", name_list(presented), expected.to_str())
+            let presented: Vec<String> = presented.iter().map(|n| presented_name(n)).collect();
+            format!("certificate for {}, not {}", name_list(&presented), expected.to_str())
         }
         // Refused by a verifier that did not explain: words without details.
         other => explain(other, &[], None, 0),
     })
+}
+
+/// A name as webpki presents it (`DnsName("localhost")`,
+/// `IpAddress(127.0.0.1)`) as people write it.
+fn presented_name(n: &str) -> String {
+    let inner = n.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).unwrap_or(n);
+    inner.trim_matches('"').to_string()
 }
 
 /// A refused certificate in the words of the store probes and the journal
@@ -431,6 +439,13 @@ mod tests {
         assert_eq!(certificate_problem(&refused), None);
         let alert = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls::Error::DecryptError);
         assert_eq!(certificate_problem(&alert), None);
+    }
+
+    #[test]
+    fn presented_names_read_as_written() {
+        assert_eq!(presented_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(presented_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(presented_name("db.example"), "db.example");
     }
 
     #[test]
