@@ -1,5 +1,6 @@
 //! A Redis server of a test's own that speaks only TLS: `redis-server
-//! --port 0 --tls-port P` on a free port of 127.0.0.1, with the
+//! --port 0 --tls-port P` on a free port of 127.0.0.1 (and 127.0.0.2, a
+//! name its certificate does not have), with the
 //! certificates of `certs` in a temp dir, asking clients for a certificate
 //! (`--tls-auth-clients yes`) or not (`no`). Killed on drop.
 
@@ -23,7 +24,7 @@ impl RedisTls {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("its address").port();
         let p = |path: &std::path::Path| path.display().to_string();
         let child = Command::new("redis-server")
-            .args(["--port", "0", "--bind", "127.0.0.1", "--tls-port", &port.to_string()])
+            .args(["--port", "0", "--bind", "127.0.0.1", "127.0.0.2", "--tls-port", &port.to_string()])
             .args(["--tls-cert-file", &p(&certs.server_cert), "--tls-key-file", &p(&certs.server_key)])
             .args(["--tls-ca-cert-file", &p(&certs.ca), "--tls-auth-clients", if client_certs { "yes" } else { "no" }])
             .args(["--save", "", "--appendonly", "no", "--dir", &p(dir.path())])

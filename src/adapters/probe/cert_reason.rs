@@ -148,12 +148,18 @@ pub fn refusal(e: &(dyn StdError + 'static)) -> Option<String> {
     Some(if wrong_name { format!("hostname mismatch: {reason}") } else { format!("certificate not trusted: {reason}") })
 }
 
-/// The certificate error in `e`'s source chain, looking inside I/O errors.
+/// The certificate error in `e`'s source chain, looking inside I/O errors
+/// and inside the `Arc`s the Redis client keeps its causes in (an `Arc`'s
+/// `source` is its content's, which skips the content itself).
 fn refused_certificate<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a CertificateError> {
     let mut cause = Some(e);
     while let Some(c) = cause {
         if let Some(rustls::Error::InvalidCertificate(problem)) = c.downcast_ref::<rustls::Error>() {
             return Some(problem);
+        }
+        if let Some(shared) = c.downcast_ref::<Arc<dyn StdError + Send + Sync>>() {
+            cause = Some(shared.as_ref() as &(dyn StdError + 'static));
+            continue;
         }
         cause = match c.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
             Some(wrapped) => Some(wrapped as &(dyn StdError + 'static)),
