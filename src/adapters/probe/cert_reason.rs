@@ -152,10 +152,18 @@ pub fn refusal(e: &(dyn StdError + 'static)) -> Option<String> {
 /// and inside the `Arc`s the Redis client keeps its causes in (an `Arc`'s
 /// `source` is its content's, which skips the content itself).
 fn refused_certificate<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a CertificateError> {
+    match rustls_error(e)? {
+        rustls::Error::InvalidCertificate(problem) => Some(problem),
+        _ => None,
+    }
+}
+
+/// The rustls error in `e`'s source chain (see [`refused_certificate`] for where it looks).
+pub fn rustls_error<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
     let mut cause = Some(e);
     while let Some(c) = cause {
-        if let Some(rustls::Error::InvalidCertificate(problem)) = c.downcast_ref::<rustls::Error>() {
-            return Some(problem);
+        if let Some(found) = c.downcast_ref::<rustls::Error>() {
+            return Some(found);
         }
         if let Some(shared) = c.downcast_ref::<Arc<dyn StdError + Send + Sync>>() {
             cause = Some(shared.as_ref() as &(dyn StdError + 'static));

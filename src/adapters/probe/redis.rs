@@ -297,6 +297,9 @@ fn reason(e: &RedisError, timeout: Option<Duration>) -> String {
     if let Some(refused) = cert_reason::refusal(e) {
         return refused;
     }
+    if let Some(rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired)) = cert_reason::rustls_error(e) {
+        return "the server requires a client certificate: set `cert_file` and `key_file`".into();
+    }
     if e.is_connection_refusal() {
         return "connection refused".into();
     }
