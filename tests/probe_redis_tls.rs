@@ -50,7 +50,8 @@ async fn rediss_with_the_servers_ca_and_refusals_in_words() {
     assert_eq!(up.get("up"), Some(1.0));
 
     // A BullMQ queue over TLS: two jobs waiting, one of them prioritized.
-    let push = |words: &[&str]| RedisProbe { metric: None, command: Some(words.iter().map(|w| w.to_string()).collect()), ..trusted.clone() };
+    let push =
+        |words: &[&str]| RedisProbe { metric: None, command: Some(words.iter().map(|w| w.to_string()).collect()), ..trusted.clone() };
     run(&push(&["RPUSH", "bull:tls:wait", "job-1"]), &base).await.expect("RPUSH over TLS");
     run(&push(&["ZADD", "bull:tls:prioritized", "1", "job-2"]), &base).await.expect("ZADD over TLS");
     let queue = RedisProbe { metric: None, queue: Some("bull:tls".into()), ..trusted.clone() };
@@ -83,11 +84,8 @@ async fn a_client_certificate_when_the_server_asks_for_one() {
     let ca_only = RedisProbe { ca_file: Some(server.certs.ca.clone()), ..spec(&server.url()) };
     let r = reason(run(&ca_only, &base).await);
     assert_eq!(r, "the server requires a client certificate: set `cert_file` and `key_file`");
-    let with_cert = RedisProbe {
-        cert_file: Some(PathBuf::from("client.crt")),
-        key_file: Some(PathBuf::from("client.key")),
-        ..ca_only.clone()
-    };
+    let with_cert =
+        RedisProbe { cert_file: Some(PathBuf::from("client.crt")), key_file: Some(PathBuf::from("client.key")), ..ca_only.clone() };
     let up = run(&with_cert, &base).await.expect("rediss with a client certificate");
     assert_eq!(up.get("up"), Some(1.0));
 }

@@ -138,7 +138,11 @@ async fn the_journal_store_over_tls_and_the_command_line() {
         .await
         .expect("run opsdeck mark");
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("recorded marker #2 in room tls-room"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("recorded marker #2 in room tls-room"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let read = store.since("tls-room", stored.seq, 10).await.expect("read the marker");
     assert_eq!(Body::of(&read[0]), Some(Body::Marker { text: "deploy over TLS".into() }));
 }

@@ -126,7 +126,9 @@ mod tests {
 
     #[test]
     fn token_like_query_keys() {
-        for key in ["token", "access_token", "api_key", "apiKey", "sig", "X-Amz-Signature", "password", "auth", "client_secret", "sslpassword"] {
+        for key in
+            ["token", "access_token", "api_key", "apiKey", "sig", "X-Amz-Signature", "password", "auth", "client_secret", "sslpassword"]
+        {
             assert!(is_secret_query_key(key), "{key}");
         }
         for key in ["sslmode", "sslkey", "sslrootcert", "page", "limit", "db"] {

@@ -32,8 +32,8 @@ use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
-pub use super::pg_connection::{PING_TIMEOUT, POOL_SIZE, redact};
 use super::pg_connection::{Link, one_connection, refusal};
+pub use super::pg_connection::{PING_TIMEOUT, POOL_SIZE, redact};
 use super::store::{self, Store, Wake};
 use super::{listen, room};
 

@@ -160,7 +160,10 @@ mod tests {
         let dir = dir_with(&[]);
         let e = target("postgres://u@db/x?sslmode=verify-full", dir.path()).unwrap_err();
         assert!(e.contains("sslmode=verify-full needs the server's CA") || home_root_cert().is_some(), "{e}");
-        assert!(matches!(target("postgres://u@db/x?sslmode=verify-full&sslrootcert=system", dir.path()).unwrap().mode, PgSslMode::VerifyFull));
+        assert!(matches!(
+            target("postgres://u@db/x?sslmode=verify-full&sslrootcert=system", dir.path()).unwrap().mode,
+            PgSslMode::VerifyFull
+        ));
         let e = target("postgres://u@db/x?sslmode=verify-ca&sslrootcert=nope.pem", dir.path()).unwrap_err();
         assert!(e.starts_with("sslrootcert file ") && e.ends_with("nope.pem not found"), "{e}");
     }

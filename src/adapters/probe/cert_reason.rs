@@ -144,7 +144,8 @@ fn presented_name(n: &str) -> String {
 /// `certificate not trusted: certificate issued by an unknown CA`.
 pub fn refusal(e: &(dyn StdError + 'static)) -> Option<String> {
     let reason = certificate_problem(e)?;
-    let wrong_name = matches!(refused_certificate(e), Some(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }));
+    let wrong_name =
+        matches!(refused_certificate(e), Some(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }));
     Some(if wrong_name { format!("hostname mismatch: {reason}") } else { format!("certificate not trusted: {reason}") })
 }
 

@@ -20,7 +20,9 @@ pub fn redis_ok(ctx: &Ctx, at: &KeyPath, r: &RedisProbe, diags: &mut Diagnostics
         }
     }
     match (&r.cert_file, &r.key_file) {
-        (Some(_), None) => diags.push(ctx.error(&at.clone().key("cert_file"), "`cert_file` needs `key_file`, the client certificate's private key")),
+        (Some(_), None) => {
+            diags.push(ctx.error(&at.clone().key("cert_file"), "`cert_file` needs `key_file`, the client certificate's private key"))
+        }
         (None, Some(_)) => diags.push(ctx.error(&at.clone().key("key_file"), "`key_file` needs `cert_file`, the client certificate")),
         _ => {}
     }
@@ -37,14 +39,14 @@ pub fn postgres_ok(ctx: &Ctx, at: &KeyPath, p: &PostgresProbe, diags: &mut Diagn
     let Ok(parsed) = url::Url::parse(url) else { return };
     for (key, value) in parsed.query_pairs() {
         match key.as_ref() {
-            "sslmode" | "ssl-mode" if !SSL_MODES.contains(&value.as_ref()) => diags.push(ctx.error(
-                &at.clone().key("url"),
-                format!("unknown sslmode `{value}`; expected one of {}", SSL_MODES.join(", ")),
-            )),
+            "sslmode" | "ssl-mode" if !SSL_MODES.contains(&value.as_ref()) => diags
+                .push(ctx.error(&at.clone().key("url"), format!("unknown sslmode `{value}`; expected one of {}", SSL_MODES.join(", ")))),
             "sslrootcert" | "ssl-root-cert" | "ssl-ca" if value != "system" => {
                 file_exists(ctx, &at.clone().key("url"), std::path::Path::new(value.as_ref()), diags)
             }
-            "sslcert" | "ssl-cert" | "sslkey" | "ssl-key" => file_exists(ctx, &at.clone().key("url"), std::path::Path::new(value.as_ref()), diags),
+            "sslcert" | "ssl-cert" | "sslkey" | "ssl-key" => {
+                file_exists(ctx, &at.clone().key("url"), std::path::Path::new(value.as_ref()), diags)
+            }
             _ => {}
         }
     }
