@@ -37,7 +37,8 @@ fn a_prefer_connection_in_plain_text_is_said_on_the_console_and_in_the_log() {
 
     let log = std::fs::read_to_string(home.path().join("state/opsdeck/opsdeck.log")).expect("the log file");
     let warned = |what: &str| {
-        log.lines().any(|l| l.contains(" WARN ") && l.contains(what) && l.contains("connected in plain text: the server does not offer TLS"))
+        log.lines()
+            .any(|l| l.contains(" WARN ") && l.contains(what) && l.contains("connected in plain text: the server does not offer TLS"))
     };
     assert!(warned("the journal store 127.0.0.1:"), "{log}");
     assert!(warned("postgres check on 127.0.0.1:"), "{log}");

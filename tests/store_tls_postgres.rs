@@ -161,6 +161,17 @@ async fn without_tls_on_the_server_require_fails_and_prefer_says_plain_text() {
     let reading = probe(&pg.url("127.0.0.1", ""), None, &base).await.expect("no sslmode");
     assert_eq!(reading.note, None);
 
+    // `opsdeck mark` says it too, on stderr.
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["mark", "in plain text", "--room", "plain-room", "--store", &pg.url("127.0.0.1", "sslmode=prefer")])
+        .env_remove("OPSDECK_STORE")
+        .output()
+        .await
+        .expect("run opsdeck mark");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("warning: store {}: {PLAINTEXT_NOTE}", pg.url("127.0.0.1", "sslmode=prefer"))), "{stderr}");
+
     // The journal store: the same fallback, told to the console.
     let store = PgStore::connect(&pg.url("127.0.0.1", "sslmode=prefer")).await.expect("the store in plain text");
     assert_eq!(store.notice(), Some(PLAINTEXT_NOTE));

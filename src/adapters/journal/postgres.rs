@@ -155,7 +155,10 @@ impl PgStore {
                     session_user::text",
         )
         .fetch_one(&pool);
-        self.guarded_unmigrated(async { probe.await.wrap_err("asking the database what this role may do") }).await
+        self.guarded_unmigrated(async {
+            probe.await.map_err(|e| self.link.explain(e)).wrap_err("asking the database what this role may do")
+        })
+        .await
     }
 
     /// For a role that cannot migrate: the owner must have applied every
