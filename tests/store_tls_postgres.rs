@@ -98,6 +98,11 @@ async fn every_sslmode_against_a_tls_only_server() {
         assert!(r.starts_with("sslmode=verify-full needs the server's CA: set sslrootcert=FILE"), "{r}");
     }
 
+    // On the unix socket TLS is not used, whatever the mode (as libpq): require connects.
+    let socket = format!("postgres://postgres@localhost/postgres?host={}&port={}&sslmode=require", path(&pg.dir().join("socket")), pg.port);
+    let reading = probe(&socket, Some("select count(*) from pg_stat_ssl where pid = pg_backend_pid() and ssl"), &base).await;
+    assert_eq!(reading.expect("require on the unix socket").get("value"), Some(0.0), "not encrypted");
+
     // Client certificates: certuser is let in by its certificate only.
     let (cert, key) = (path(&pg.certs.client_cert), path(&pg.certs.client_key));
     let with_cert = format!("sslmode=verify-full&sslrootcert={ca}&sslcert={cert}&sslkey={key}");

@@ -43,7 +43,8 @@ const CLIENT_KEY_KEYS: [&str; 2] = ["sslkey", "ssl-key"];
 ///   (libpq's "root certificate file does not exist"), rather than quietly
 ///   trusting the public roots; `sslrootcert=system` asks for those;
 /// - a certificate file that does not exist, or `sslcert` without
-///   `sslkey`, is an error now rather than at each connect.
+///   `sslkey`, is an error now rather than at each connect;
+/// - on a unix socket TLS is not used at all (libpq ignores `sslmode` there).
 pub fn target(url: &str, base_dir: &Path) -> Result<PgTarget, String> {
     let mut parsed = url::Url::parse(url).map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
     let pairs: Vec<(String, String)> = parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -75,7 +76,7 @@ pub fn target(url: &str, base_dir: &Path) -> Result<PgTarget, String> {
             mode = PgSslMode::VerifyCa;
         }
     }
-    if matches!(mode, PgSslMode::VerifyCa | PgSslMode::VerifyFull) && matches!(root, Roots::Unset) {
+    if matches!(mode, PgSslMode::VerifyCa | PgSslMode::VerifyFull) && matches!(root, Roots::Unset) && !over_socket {
         let default = home_root_cert().ok_or_else(|| {
             format!(
                 "sslmode={} needs the server's CA: set sslrootcert=FILE (or sslrootcert=system for the public CAs); ~/.postgresql/root.crt does not exist",
@@ -91,6 +92,11 @@ pub fn target(url: &str, base_dir: &Path) -> Result<PgTarget, String> {
         (Some(_), None) => return Err("sslcert needs sslkey (the client certificate's private key)".into()),
         (None, Some(_)) => return Err("sslkey needs sslcert (the client certificate)".into()),
         (None, None) => {}
+    }
+    // libpq never uses TLS on a unix socket, whatever the mode says (the
+    // server would answer "no TLS" and `require` would fail).
+    if over_socket {
+        mode = PgSslMode::Disable;
     }
     options = options.ssl_mode(mode);
     let say_plaintext = matches!(mode, PgSslMode::Prefer) && written_mode.is_some() && !over_socket;
@@ -176,6 +182,8 @@ mod tests {
         assert!(target("postgres://u@db/x?sslmode=prefer", dir.path()).unwrap().say_plaintext);
         assert!(!target("postgres://u@db/x", dir.path()).unwrap().say_plaintext);
         assert!(!target("postgres://u@db/x?sslmode=prefer&host=/run/postgresql", dir.path()).unwrap().say_plaintext);
+        let socket = target("postgres://u@db/x?sslmode=require&host=/run/postgresql", dir.path()).unwrap();
+        assert!(matches!(socket.mode, PgSslMode::Disable), "no TLS on a unix socket");
         assert!(target("postgres://u@db/x?sslmode=sometimes", dir.path()).unwrap_err().starts_with("invalid PostgreSQL URL"));
     }
 }
