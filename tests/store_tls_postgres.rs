@@ -150,6 +150,22 @@ async fn the_journal_store_over_tls_and_the_command_line() {
     );
     let read = store.since("tls-room", stored.seq, 10).await.expect("read the marker");
     assert_eq!(Body::of(&read[0]), Some(Body::Marker { text: "deploy over TLS".into() }));
+
+    // `opsdeck status --store` reads the room over TLS (nothing probed it: UNKNOWN, exit 3).
+    let plan = pg.dir().join("plan.toml");
+    std::fs::write(&plan, "[deck]\nname = \"tls\"\n\n[[check]]\nid = \"api\"\ntcp = { address = \"127.0.0.1:1\" }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("status")
+        .arg(&plan)
+        .args(["--store", &url, "--room", "tls-room"])
+        .env_remove("OPSDECK_STORE")
+        .env("XDG_STATE_HOME", pg.dir().join("state"))
+        .output()
+        .await
+        .expect("run opsdeck status");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("the room's prober has not probed it yet"), "{stdout}{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
