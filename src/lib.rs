@@ -13,3 +13,4 @@ pub mod logging;
 pub mod paths;
 pub mod secrets;
 pub mod shell;
+pub mod tls;

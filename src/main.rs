@@ -7,6 +7,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     opsdeck::shell::crash::install();
+    // Before anything makes a TLS client (see the tls module).
+    opsdeck::tls::provider();
     let cli = match opsdeck::shell::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {

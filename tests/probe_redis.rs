@@ -22,7 +22,17 @@ fn env_with(url: &str) -> ProbeEnv {
 }
 
 fn spec() -> RedisProbe {
-    RedisProbe { url: None, url_env: Some(URL_VAR.into()), metric: None, queue: None, count: None, command: None }
+    RedisProbe {
+        url: None,
+        url_env: Some(URL_VAR.into()),
+        metric: None,
+        queue: None,
+        count: None,
+        command: None,
+        ca_file: None,
+        cert_file: None,
+        key_file: None,
+    }
 }
 
 fn prober(env: &ProbeEnv, spec: RedisProbe) -> RedisProber {

@@ -4,12 +4,15 @@
 //! the recorded samples file, reading the plan's Markdown documents, and
 //! Alertmanager (its API, and the mirror of silences into it).
 //! `prober`: one prober per shared room (the lease, the room's samples).
+//! `postgres_tls`: TLS to PostgreSQL as libpq does it, for the probe and the
+//! journal store alike.
 
 pub mod alertmanager;
 pub mod exec;
 pub mod journal;
 pub mod launch_docs;
 pub mod notify;
+pub mod postgres_tls;
 pub mod probe;
 pub mod prober;
 pub mod samples;

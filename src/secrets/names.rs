@@ -25,11 +25,16 @@ pub fn is_secret_name(name: &str) -> bool {
     SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
 }
 
+/// Query keys that look secret but name a file: libpq's `sslkey` is the
+/// path of the client key (its passphrase, `sslpassword`, stays masked),
+/// and masking it would hide which file an error is about.
+const PATH_QUERY_KEYS: [&str; 2] = ["sslkey", "ssl-key"];
+
 /// True when a URL query parameter named `key` carries a secret
 /// (`token`, `api_key`, `sig`, `signature`, `password`, `auth`, …).
 pub fn is_secret_query_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    SECRET_QUERY_PARTS.iter().any(|part| lower.contains(part))
+    !PATH_QUERY_KEYS.contains(&lower.as_str()) && SECRET_QUERY_PARTS.iter().any(|part| lower.contains(part))
 }
 
 /// An environment variable the plan refers to.
@@ -135,10 +140,12 @@ mod tests {
 
     #[test]
     fn token_like_query_keys() {
-        for key in ["token", "access_token", "api_key", "apiKey", "sig", "X-Amz-Signature", "password", "auth", "client_secret"] {
+        for key in
+            ["token", "access_token", "api_key", "apiKey", "sig", "X-Amz-Signature", "password", "auth", "client_secret", "sslpassword"]
+        {
             assert!(is_secret_query_key(key), "{key}");
         }
-        for key in ["sslmode", "page", "limit", "db"] {
+        for key in ["sslmode", "sslkey", "sslrootcert", "page", "limit", "db"] {
             assert!(!is_secret_query_key(key), "{key}");
         }
     }

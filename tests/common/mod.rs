@@ -4,10 +4,13 @@
 
 pub mod alertmanager;
 pub mod notify;
+pub mod certs;
+pub mod pg_cluster;
 pub mod proxy;
 pub mod psql;
 pub mod pty;
 pub mod readings;
+pub mod redis_tls;
 pub mod tls;
 pub mod wait;
 

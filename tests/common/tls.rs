@@ -10,7 +10,7 @@ use tokio_rustls::TlsAcceptor;
 
 /// A loopback listener that presents `cert`, its acceptor and its port.
 pub async fn listener(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -> (TcpListener, TlsAcceptor, u16) {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = opsdeck::tls::provider();
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS versions")

@@ -10,13 +10,15 @@ use std::time::Duration;
 use crate::config::{Check, Defaults};
 
 /// Named quantities measured by one probe run (`latency_ms`, `status`,
-/// `value`, `connections_used_ratio`, `$.uptime`, …).
+/// `value`, `connections_used_ratio`, `$.uptime`, …), and a note when the
+/// run measured but something about how deserves saying (`connected in
+/// plain text: …`): shown beside the value, never judged.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reading {
     pub values: Vec<(String, f64)>,
-    /// What the values stand for, in words, when a number alone does not
-    /// say it (the alerts an `alertmanager` check counted): added to the
-    /// check's reason and shown in its detail. Short and free of secrets.
+    /// What the values stand for, or how they were read, in words (the
+    /// alerts an `alertmanager` check counted; `connected in plain text`):
+    /// added to the check's reason and shown in its detail. Short and free of secrets.
     pub note: Option<String>,
 }
 

@@ -40,6 +40,15 @@ impl AnyStore {
         matches!(self, AnyStore::Postgres(_))
     }
 
+    /// What the console should say once about how the store connects (a
+    /// PostgreSQL `sslmode=prefer` connection gone plain text).
+    pub fn notice(&self) -> Option<&'static str> {
+        match self {
+            AnyStore::Postgres(s) => s.notice(),
+            AnyStore::Sqlite(_) => None,
+        }
+    }
+
     /// Wakes for `room`: PostgreSQL `LISTEN`, or for SQLite a poll of the
     /// room's latest seq every 250 ms (another local console may append).
     /// The task ends when the receiver is dropped. See [`Wake`] for the contract.

@@ -11,11 +11,13 @@
 //! whom there is nothing to sync (and a stream of them must not crowd event
 //! wakes out of its channel). Every (re)connect pokes it too.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::{mpsc, watch};
 
+use super::pg_connection::Link;
 use super::store::{Wake, signal};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -26,9 +28,10 @@ pub(crate) const SAMPLES_PAYLOAD: &str = "s";
 
 /// Starts listening on `channel`; see [`Wake`] for what the receiver gets.
 /// Sample notifications poke `samples` instead.
-pub(crate) fn spawn(options: PgConnectOptions, channel: String, samples: watch::Sender<()>) -> mpsc::Receiver<Wake> {
+/// It connects as the store does (`link`: the same TLS, the same watch).
+pub(crate) fn spawn(link: Arc<Link>, channel: String, samples: watch::Sender<()>) -> mpsc::Receiver<Wake> {
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(run(options, channel, tx, samples));
+    tokio::spawn(run(link, channel, tx, samples));
     rx
 }
 
@@ -44,10 +47,10 @@ fn wake_of(payload: &str) -> Wake {
     }
 }
 
-async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>, samples: watch::Sender<()>) {
+async fn run(link: Arc<Link>, channel: String, tx: mpsc::Sender<Wake>, samples: watch::Sender<()>) {
     let mut backoff = FIRST_BACKOFF;
     loop {
-        match listen(&options, &channel).await {
+        match listen(&link, &channel).await {
             Ok(mut listener) => {
                 backoff = FIRST_BACKOFF;
                 // LISTEN is active before this wake, so nothing committed
@@ -86,7 +89,7 @@ async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>,
                     }
                 }
             }
-            Err(err) => tracing::debug!("journal listener on {channel}: connecting: {err}"),
+            Err(err) => tracing::debug!("journal listener on {channel}: connecting: {:#}", link.explain(err)),
         }
         tokio::select! {
             () = tx.closed() => return,
@@ -96,13 +99,15 @@ async fn run(options: PgConnectOptions, channel: String, tx: mpsc::Sender<Wake>,
     }
 }
 
-async fn listen(options: &PgConnectOptions, channel: &str) -> Result<PgListener, sqlx::Error> {
-    let pool = PgPoolOptions::new()
+async fn listen(link: &Link, channel: &str) -> Result<PgListener, sqlx::Error> {
+    let pool = link
+        .plaintext
+        .hook(PgPoolOptions::new())
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(5))
         .max_lifetime(None)
         .idle_timeout(None)
-        .connect_lazy_with(options.clone());
+        .connect_lazy_with(link.options.clone());
     let mut listener = PgListener::connect_with(&pool).await?;
     listener.ignore_pool_close_event(true);
     listener.listen(channel).await?;

@@ -1,12 +1,59 @@
 //! How the PostgreSQL store connects: its pool of one connection (see
 //! [`POOL_SIZE`]) whose every use starts and ends with a bounded ping, and
 //! telling a server that refuses connections from one that is only slow;
-//! its URL with the password masked, for error messages.
+//! its URL with the password masked, for error messages. And its [`Link`]:
+//! the options with TLS as libpq does it (`adapters::postgres_tls`), the
+//! watch on a `sslmode=prefer` connection gone plain text, and TLS
+//! failures in words.
 
+use std::path::Path;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use color_eyre::eyre::Report;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::{Connection, PgConnection};
+
+use super::error::Unreachable;
+use crate::adapters::postgres_tls::plaintext::{PlaintextWatch, describe};
+use crate::adapters::postgres_tls::{self, reason::tls_failure};
+
+/// How the store connects: its options, the `sslmode` in force and the
+/// watch on its connections' encryption (the pooled and `LISTEN` ones).
+#[derive(Debug)]
+pub(super) struct Link {
+    pub options: PgConnectOptions,
+    pub mode: PgSslMode,
+    pub plaintext: PlaintextWatch,
+}
+
+impl Link {
+    /// From the store's URL; relative certificate paths start at the
+    /// current directory. Connections are named `opsdeck` unless the URL
+    /// sets `application_name`.
+    pub fn from_url(url: &str) -> Result<Link, String> {
+        crate::tls::provider();
+        let target = postgres_tls::target(url, Path::new(""))?;
+        let options = target.options;
+        let options = if options.get_application_name().is_none() { options.application_name("opsdeck") } else { options };
+        Ok(Link::new(options, target.say_plaintext))
+    }
+
+    /// From options made elsewhere; `say_plaintext` watches for a plain-text fallback.
+    pub fn new(options: PgConnectOptions, say_plaintext: bool) -> Link {
+        crate::tls::provider();
+        let plaintext = PlaintextWatch::new(format!("the journal store {}", describe(&options)), say_plaintext);
+        Link { mode: options.get_ssl_mode(), options, plaintext }
+    }
+
+    /// `e` as a report: a TLS failure in words (and unreachable: the
+    /// journal spools, as for any store it cannot use), else as it is.
+    pub fn explain(&self, e: sqlx::Error) -> Report {
+        match tls_failure(&e, self.mode) {
+            Some(words) => Report::new(Unreachable(words)),
+            None => Report::new(e),
+        }
+    }
+}
 
 /// Connections a console's journal holds for queries, besides the
 /// dedicated `LISTEN` connection (see `listen`): one, so two per console
@@ -39,8 +86,9 @@ async fn answers_ping(conn: &mut PgConnection, what: &'static str) -> Result<boo
 }
 
 /// The pool of one connection a store uses (see [`POOL_SIZE`]), opened lazily.
-pub(super) fn one_connection(options: &PgConnectOptions, acquire_timeout: Duration) -> PgPool {
-    PgPoolOptions::new()
+pub(super) fn one_connection(link: &Link, acquire_timeout: Duration) -> PgPool {
+    link.plaintext
+        .hook(PgPoolOptions::new())
         .max_connections(POOL_SIZE)
         .acquire_timeout(acquire_timeout)
         // The check sqlx does before use, but bounded (see PING_TIMEOUT).
@@ -50,7 +98,7 @@ pub(super) fn one_connection(options: &PgConnectOptions, acquire_timeout: Durati
         // network would hold the one pooled slot until TCP gave up.
         .after_release(|conn, _| Box::pin(answers_ping(conn, "a connection given back")))
         .before_acquire(|conn, _| Box::pin(answers_ping(conn, "a pooled connection")))
-        .connect_lazy_with(options.clone())
+        .connect_lazy_with(link.options.clone())
 }
 
 /// Resolves once the server behind `options` is seen refusing connections

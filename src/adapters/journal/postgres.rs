@@ -22,7 +22,6 @@
 //! whose sample notifications reach [`PgStore::samples_wake`].
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -33,8 +32,8 @@ use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
+use super::pg_connection::{Link, one_connection, refusal};
 pub use super::pg_connection::{PING_TIMEOUT, POOL_SIZE, redact};
-use super::pg_connection::{one_connection, refusal};
 use super::store::{self, Store, Wake};
 use super::{listen, room};
 
@@ -74,8 +73,8 @@ pub struct PgStore {
     /// stuck on its way back (see [`PgStore::settled`]).
     pool: Arc<RwLock<PgPool>>,
     acquire_timeout: Duration,
-    /// For the LISTEN connections of subscribers (boxed: it is large).
-    options: Arc<PgConnectOptions>,
+    /// How it connects, for the LISTEN connections of subscribers too.
+    link: Arc<Link>,
     migrated: Arc<OnceCell<()>>,
     /// One operation at a time (see [`POOL_SIZE`]).
     turn: Arc<Semaphore>,
@@ -89,19 +88,22 @@ impl PgStore {
     /// console can start while the server is down. Connections are named
     /// `opsdeck` unless the URL sets `application_name`.
     pub fn lazy(url: &str) -> Result<PgStore> {
-        let options = PgConnectOptions::from_str(url).wrap_err_with(|| format!("parsing the PostgreSQL URL {}", redact(url)))?;
-        let options = if options.get_application_name().is_none() { options.application_name("opsdeck") } else { options };
-        Ok(PgStore::lazy_with(options, DEFAULT_ACQUIRE_TIMEOUT))
+        let link = Link::from_url(url).map_err(|e| eyre!("the PostgreSQL URL {}: {e}", redact(url)))?;
+        Ok(PgStore::with_link(link, DEFAULT_ACQUIRE_TIMEOUT))
     }
 
     /// A lazy store from explicit options; `acquire_timeout` bounds how long
     /// an operation waits for a connection.
     pub fn lazy_with(options: PgConnectOptions, acquire_timeout: Duration) -> PgStore {
-        let pool = one_connection(&options, acquire_timeout);
+        PgStore::with_link(Link::new(options, false), acquire_timeout)
+    }
+
+    fn with_link(link: Link, acquire_timeout: Duration) -> PgStore {
+        let pool = one_connection(&link, acquire_timeout);
         PgStore {
             pool: Arc::new(RwLock::new(pool)),
             acquire_timeout,
-            options: Arc::new(options),
+            link: Arc::new(link),
             migrated: Arc::new(OnceCell::new()),
             turn: Arc::new(Semaphore::new(1)),
             samples: Arc::default(),
@@ -128,6 +130,7 @@ impl PgStore {
                 let may_create: bool = sqlx::query_scalar("SELECT has_schema_privilege(current_schema(), 'CREATE')")
                     .fetch_one(&self.pool())
                     .await
+                    .map_err(|e| self.link.explain(e))
                     .wrap_err("asking the database what this role may do")?;
                 if !may_create {
                     return self.check_migrated(&migrator).await;
@@ -152,7 +155,10 @@ impl PgStore {
                     session_user::text",
         )
         .fetch_one(&pool);
-        self.guarded_unmigrated(async { probe.await.wrap_err("asking the database what this role may do") }).await
+        self.guarded_unmigrated(async {
+            probe.await.map_err(|e| self.link.explain(e)).wrap_err("asking the database what this role may do")
+        })
+        .await
     }
 
     /// For a role that cannot migrate: the owner must have applied every
@@ -207,7 +213,7 @@ impl PgStore {
         };
         tokio::select! {
             result = bounded => result,
-            why = refusal(&self.options) => Err(Report::new(Unreachable(why))),
+            why = refusal(&self.link.options) => Err(Report::new(Unreachable(why))),
         }
     }
 
@@ -224,7 +230,7 @@ impl PgStore {
         while pool.num_idle() < pool.size() as usize {
             if tokio::time::Instant::now() >= deadline {
                 tracing::warn!("the journal's connection did not come back within {RELEASE_PATIENCE:?}: opening a fresh one");
-                let fresh = one_connection(&self.options, self.acquire_timeout);
+                let fresh = one_connection(&self.link, self.acquire_timeout);
                 let old = std::mem::replace(&mut *self.pool.write().unwrap_or_else(PoisonError::into_inner), fresh);
                 tokio::spawn(async move { old.close().await });
                 return;
@@ -260,8 +266,14 @@ impl PgStore {
         };
         tokio::select! {
             result = bounded => result,
-            why = refusal(&self.options) => Err(Report::new(Unreachable(why))),
+            why = refusal(&self.link.options) => Err(Report::new(Unreachable(why))),
         }
+    }
+
+    /// What the console should hear about how this store connects: that
+    /// its `sslmode=prefer` connection fell back to plain text.
+    pub fn notice(&self) -> Option<&'static str> {
+        self.link.plaintext.note()
     }
 
     /// Wakes for `room` from a dedicated `LISTEN` connection, reconnecting
@@ -270,7 +282,7 @@ impl PgStore {
     /// sample notifications and passes them to [`PgStore::samples_wake`]
     /// instead of the returned channel.
     pub fn subscribe(&self, room: &str) -> mpsc::Receiver<Wake> {
-        listen::spawn(PgConnectOptions::clone(&self.options), room::channel(room), self.samples_sender(room))
+        listen::spawn(self.link.clone(), room::channel(room), self.samples_sender(room))
     }
 
     /// Changes each time `room`'s samples table was written (a sample

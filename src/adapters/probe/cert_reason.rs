@@ -115,17 +115,60 @@ impl ServerCertVerifier for ExplainingVerifier {
 /// report handshake failures: an I/O error's `source` skips what it wraps,
 /// so the walk looks inside it).
 pub fn certificate_problem(e: &(dyn StdError + 'static)) -> Option<String> {
+    let problem = refused_certificate(e)?;
+    Some(match problem {
+        CertificateError::Other(OtherError(inner)) => match inner.downcast_ref::<CertificateProblem>() {
+            Some(p) => p.reason.clone(),
+            None => explain(problem, &[], None, 0),
+        },
+        // A name mismatch as webpki reports it: the names the certificate has.
+        CertificateError::NotValidForNameContext { expected, presented } if !presented.is_empty() => {
+            let presented: Vec<String> = presented.iter().map(|n| presented_name(n)).collect();
+            format!("certificate for {}, not {}", name_list(&presented), expected.to_str())
+        }
+        // Refused by a verifier that did not explain: words without details.
+        other => explain(other, &[], None, 0),
+    })
+}
+
+/// A name as webpki presents it (`DnsName("localhost")`,
+/// `IpAddress(127.0.0.1)`) as people write it.
+fn presented_name(n: &str) -> String {
+    let inner = n.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).unwrap_or(n);
+    inner.trim_matches('"').to_string()
+}
+
+/// A refused certificate in the words of the store probes and the journal
+/// store, whose verifiers (sqlx's, the Redis client's) do not explain:
+/// `hostname mismatch: certificate for localhost, not 127.0.0.2` or
+/// `certificate not trusted: certificate issued by an unknown CA`.
+pub fn refusal(e: &(dyn StdError + 'static)) -> Option<String> {
+    let reason = certificate_problem(e)?;
+    let wrong_name =
+        matches!(refused_certificate(e), Some(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }));
+    Some(if wrong_name { format!("hostname mismatch: {reason}") } else { format!("certificate not trusted: {reason}") })
+}
+
+/// The certificate error in `e`'s source chain, looking inside I/O errors
+/// and inside the `Arc`s the Redis client keeps its causes in (an `Arc`'s
+/// `source` is its content's, which skips the content itself).
+fn refused_certificate<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a CertificateError> {
+    match rustls_error(e)? {
+        rustls::Error::InvalidCertificate(problem) => Some(problem),
+        _ => None,
+    }
+}
+
+/// The rustls error in `e`'s source chain (see [`refused_certificate`] for where it looks).
+pub fn rustls_error<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
     let mut cause = Some(e);
     while let Some(c) = cause {
-        if let Some(rustls::Error::InvalidCertificate(problem)) = c.downcast_ref::<rustls::Error>() {
-            return Some(match problem {
-                CertificateError::Other(OtherError(inner)) => match inner.downcast_ref::<CertificateProblem>() {
-                    Some(p) => p.reason.clone(),
-                    None => explain(problem, &[], None, 0),
-                },
-                // Refused by a verifier that did not explain: words without details.
-                other => explain(other, &[], None, 0),
-            });
+        if let Some(found) = c.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        if let Some(shared) = c.downcast_ref::<Arc<dyn StdError + Send + Sync>>() {
+            cause = Some(shared.as_ref() as &(dyn StdError + 'static));
+            continue;
         }
         cause = match c.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
             Some(wrapped) => Some(wrapped as &(dyn StdError + 'static)),
@@ -411,6 +454,13 @@ mod tests {
         assert_eq!(certificate_problem(&refused), None);
         let alert = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls::Error::DecryptError);
         assert_eq!(certificate_problem(&alert), None);
+    }
+
+    #[test]
+    fn presented_names_read_as_written() {
+        assert_eq!(presented_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(presented_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(presented_name("db.example"), "db.example");
     }
 
     #[test]

@@ -91,7 +91,7 @@ fn build_client(roots: Option<Arc<rustls::RootCertStore>>) -> Result<reqwest::Cl
 /// and http/1.1 by ALPN), with the verifier wrapped so that a refused
 /// certificate comes back with its reason.
 fn tls_config(roots: Option<Arc<rustls::RootCertStore>>) -> Result<rustls::ClientConfig, String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = crate::tls::provider();
     let verifier = match roots {
         Some(roots) => ExplainingVerifier::trusting(roots, provider.clone())?,
         None => {

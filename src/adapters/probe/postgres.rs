@@ -1,18 +1,22 @@
 //! `postgres` probe: the shared connection pools (one per DSN) and the
 //! prober that runs a built-in metric or an operator's `sql` on them, turning
 //! failures into short reasons that never contain the DSN or its password.
-//! The SQL itself lives in [`super::postgres_queries`].
+//! The SQL itself lives in [`super::postgres_queries`]; TLS (`sslmode` and
+//! the certificate files of the URL) in `adapters::postgres_tls`, whose
+//! watch turns a `prefer` connection that fell back to plain text into the
+//! reading's note.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 
 use super::postgres_queries::Query;
 use super::{ProbeEnv, ProbeError, ProbeResult, io_reason, short_duration};
+use crate::adapters::postgres_tls::plaintext::{PlaintextWatch, describe};
+use crate::adapters::postgres_tls::{self, reason::tls_failure};
 use opsdeck_core::config::check::PostgresProbe;
 
 /// Connections per pool: probes are short, so a few serve many checks.
@@ -27,23 +31,26 @@ const ACQUIRE_SHARE: f64 = 0.6;
 /// by itself (sqlx tests idle connections before handing them out).
 #[derive(Clone, Default)]
 pub struct Pools {
-    pools: Arc<Mutex<HashMap<String, PgPool>>>,
+    pools: Arc<Mutex<HashMap<String, (PgPool, PlaintextWatch)>>>,
 }
 
 impl Pools {
-    /// The pool for `dsn`, created on first use. `timeout` is the acquire
-    /// timeout of a new pool.
-    fn get(&self, dsn: &str, options: &PgConnectOptions, timeout: Duration) -> PgPool {
+    /// The pool for `dsn` and the watch on its connections' encryption,
+    /// created on first use. `timeout` is the acquire timeout of a new pool.
+    fn get(&self, dsn: &str, options: &PgConnectOptions, say_plaintext: bool, timeout: Duration) -> (PgPool, PlaintextWatch) {
         let mut pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
         pools
             .entry(dsn.to_string())
             .or_insert_with(|| {
-                PgPoolOptions::new()
+                let watch = PlaintextWatch::new(format!("postgres check on {}", describe(options)), say_plaintext);
+                let pool = watch
+                    .hook(PgPoolOptions::new())
                     .max_connections(MAX_CONNECTIONS)
                     .min_connections(0)
                     .acquire_timeout(timeout)
                     .idle_timeout(Duration::from_secs(300))
-                    .connect_lazy_with(options.clone())
+                    .connect_lazy_with(options.clone());
+                (pool, watch)
             })
             .clone()
     }
@@ -53,6 +60,10 @@ pub struct PostgresProber {
     /// The DSN, used as the pool key and scrubbed out of reasons.
     dsn: String,
     options: PgConnectOptions,
+    /// The `sslmode` in force, for the words of TLS failures.
+    mode: PgSslMode,
+    /// `sslmode=prefer` was asked for: a plain-text fallback is noted.
+    say_plaintext: bool,
     query: Query,
     pools: Pools,
 }
@@ -67,14 +78,15 @@ impl PostgresProber {
             }
         };
         let dsn = env.url(spec.url.as_deref(), spec.url_env.as_deref())?;
-        let mut options = PgConnectOptions::from_str(&dsn)
-            .map_err(|e| ProbeError::new(scrub(&format!("invalid PostgreSQL URL: {}", error_reason(&e, None)), &dsn)))?;
+        crate::tls::provider();
+        let target = postgres_tls::target(&dsn, &env.base_dir).map_err(|e| ProbeError::new(scrub(&e, &dsn)))?;
+        let mut options = target.options;
         if options.get_application_name().is_none() {
             options = options.application_name("opsdeck");
         }
         // Probes run every few seconds: keep them out of the statement log.
         let options = options.disable_statement_logging();
-        Ok(Self { dsn, options, query, pools: env.clients.postgres.clone() })
+        Ok(Self { dsn, options, mode: target.mode, say_plaintext: target.say_plaintext, query, pools: env.clients.postgres.clone() })
     }
 
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
@@ -89,21 +101,26 @@ impl PostgresProber {
 
     async fn run(&self, timeout: Duration) -> Result<super::Reading, String> {
         let started = Instant::now();
-        let pool = self.pools.get(&self.dsn, &self.options, timeout);
+        let (pool, watch) = self.pools.get(&self.dsn, &self.options, self.say_plaintext, timeout);
         let wait = timeout.mul_f64(ACQUIRE_SHARE);
         let mut conn = match tokio::time::timeout(wait, pool.acquire()).await {
             Ok(Ok(conn)) => conn,
             Ok(Err(sqlx::Error::PoolTimedOut)) | Err(_) => {
                 return Err(self.diagnose(timeout).await);
             }
-            Ok(Err(e)) => return Err(error_reason(&e, Some(timeout))),
+            Ok(Err(e)) => return Err(error_reason(&e, self.mode, Some(timeout))),
         };
         let left = timeout.saturating_sub(started.elapsed());
         let row = sqlx::raw_sql(AssertSqlSafe(self.query.text(left)))
             .fetch_optional(&mut *conn)
             .await
-            .map_err(|e| error_reason(&e, Some(timeout)))?;
-        self.query.reading(row.as_ref())
+            .map_err(|e| error_reason(&e, self.mode, Some(timeout)))?;
+        drop(conn);
+        let reading = self.query.reading(row.as_ref())?;
+        Ok(match watch.note() {
+            Some(note) => reading.with_note(note),
+            None => reading,
+        })
     }
 
     /// The pool retries refused connections until its deadline and then only
@@ -116,7 +133,7 @@ impl PostgresProber {
                 let _ = conn.close().await;
                 timeout_reason(timeout)
             }
-            Err(e) => error_reason(&e, Some(timeout)),
+            Err(e) => error_reason(&e, self.mode, Some(timeout)),
         }
     }
 }
@@ -127,8 +144,12 @@ fn timeout_reason(timeout: Duration) -> String {
 
 /// A sqlx error as a short reason: the server's own message for database
 /// errors (`password authentication failed for user "x"`, bad SQL), the
-/// familiar wording for I/O errors.
-fn error_reason(e: &sqlx::Error, timeout: Option<Duration>) -> String {
+/// familiar wording for I/O errors, TLS failures in words (see
+/// `postgres_tls::reason`).
+fn error_reason(e: &sqlx::Error, mode: PgSslMode, timeout: Option<Duration>) -> String {
+    if let Some(tls) = tls_failure(e, mode) {
+        return tls;
+    }
     match e {
         sqlx::Error::Database(db) => {
             // 57014: query_canceled, here by our statement_timeout.
@@ -187,8 +208,8 @@ mod tests {
     #[test]
     fn reasons_are_short() {
         let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
-        assert_eq!(error_reason(&refused, None), "connection refused");
-        assert_eq!(error_reason(&sqlx::Error::PoolTimedOut, Some(Duration::from_secs(2))), "timeout after 2s");
+        assert_eq!(error_reason(&refused, PgSslMode::Prefer, None), "connection refused");
+        assert_eq!(error_reason(&sqlx::Error::PoolTimedOut, PgSslMode::Prefer, Some(Duration::from_secs(2))), "timeout after 2s");
     }
 
     #[test]

@@ -2,17 +2,24 @@
 //! prober for built-in metrics (`INFO`), BullMQ queue counts and arbitrary
 //! numeric commands. Reasons are short and never contain the URL or its
 //! password. Pure parsing and delta logic live in [`super::redis_info`].
+//!
+//! `rediss://` URLs speak TLS (rustls, the binary's one provider), trusting
+//! the system's roots, or exactly the check's `ca_file`; `cert_file` and
+//! `key_file` present a client certificate. A refused server certificate
+//! is said in words (`certificate not trusted: …`, `hostname mismatch: …`).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, ErrorKind, RedisError, Value};
+use redis::{Client, ClientTlsConfig, ErrorKind, RedisError, TlsCertificates, Value};
 
+use super::cert_reason;
 use super::postgres::scrub;
 use super::redis_info::{Evictions, HitRatio, info_number, memory_ratio, parse_info, reply_number};
-use super::{ProbeEnv, ProbeError, ProbeResult, Reading, short_duration};
+use super::{ProbeEnv, ProbeError, ProbeResult, Reading, io_reason, short_duration};
 use opsdeck_core::config::check::{QueueCount, RedisMetric, RedisProbe};
 
 /// One connection manager per URL, shared by every check on that server.
@@ -59,6 +66,11 @@ enum Target {
 
 pub struct RedisProber {
     url: String,
+    /// The connection manager's key: the URL and the TLS files, so checks
+    /// on one server with different certificates do not share a connection.
+    key: String,
+    /// Whether `ca_file` is set (an untrusted certificate's reason says so).
+    own_ca: bool,
     client: Client,
     target: Target,
     connections: Connections,
@@ -97,9 +109,18 @@ impl RedisProber {
             }
         };
         let url = env.url(spec.url.as_deref(), spec.url_env.as_deref())?;
-        let client =
-            Client::open(url.as_str()).map_err(|e| ProbeError::new(scrub(&format!("invalid Redis URL: {}", reason(&e, None)), &url)))?;
-        Ok(Self { url, client, target, connections: env.clients.redis.clone(), hits: HitRatio::default(), evictions: Evictions::default() })
+        let client = client(&url, spec, &env.base_dir)?;
+        let key = format!("{url}\n{:?}\n{:?}\n{:?}", spec.ca_file, spec.cert_file, spec.key_file);
+        Ok(Self {
+            url,
+            key,
+            own_ca: spec.ca_file.is_some(),
+            client,
+            target,
+            connections: env.clients.redis.clone(),
+            hits: HitRatio::default(),
+            evictions: Evictions::default(),
+        })
     }
 
     pub async fn probe(&mut self, timeout: Duration) -> ProbeResult {
@@ -108,9 +129,14 @@ impl RedisProber {
             Ok(Ok(reading)) => return Ok(reading),
             Ok(Err(Failure::Redis(e))) => {
                 if is_auth_failure(&e) {
-                    self.connections.forget(&self.url);
+                    self.connections.forget(&self.key);
                 }
-                reason(&e, Some(timeout))
+                match reason(&e, Some(timeout)) {
+                    r if r.starts_with("certificate not trusted") && !self.own_ca => {
+                        format!("{r} (the system's roots were used: give the server's CA in `ca_file`)")
+                    }
+                    r => r,
+                }
             }
             Ok(Err(Failure::Reason(r))) => r,
             Err(_) => timeout_reason(timeout),
@@ -119,7 +145,7 @@ impl RedisProber {
     }
 
     async fn run(&mut self, timeout: Duration) -> Result<Reading, Failure> {
-        let mut con = self.connections.get(&self.url, &self.client, timeout).await?;
+        let mut con = self.connections.get(&self.key, &self.client, timeout).await?;
         let read_only = !matches!(self.target, Target::Command(_));
         match self.measure(&mut con).await {
             // The server dropped the connection since the last probe (a
@@ -232,6 +258,31 @@ async fn queue(prefix: &str, count: QueueCount, con: &mut ConnectionManager) -> 
         .with("jobs", jobs))
 }
 
+/// The client for `url`: plain, or TLS with the check's certificate files
+/// (relative to the plan's directory).
+fn client(url: &str, spec: &RedisProbe, base_dir: &Path) -> Result<Client, ProbeError> {
+    let invalid = |e: RedisError| ProbeError::new(scrub(&format!("invalid Redis URL: {}", reason(&e, None)), url));
+    // rediss:// builds its TLS config from the process's default provider.
+    crate::tls::provider();
+    if spec.ca_file.is_none() && spec.cert_file.is_none() && spec.key_file.is_none() {
+        return Client::open(url).map_err(invalid);
+    }
+    if !url.starts_with("rediss://") {
+        return Err(ProbeError::new("`ca_file`, `cert_file` and `key_file` are for TLS: the URL must start with rediss://"));
+    }
+    let read = |key: &str, file: &Path| {
+        let full = base_dir.join(file);
+        std::fs::read(&full).map_err(|e| ProbeError::new(format!("{key} {}: {}", full.display(), io_reason(&e))))
+    };
+    let root_cert = spec.ca_file.as_deref().map(|f| read("ca_file", f)).transpose()?;
+    let client_tls = match (&spec.cert_file, &spec.key_file) {
+        (Some(cert), Some(key)) => Some(ClientTlsConfig { client_cert: read("cert_file", cert)?, client_key: read("key_file", key)? }),
+        (None, None) => None,
+        _ => return Err(ProbeError::new("`cert_file` and `key_file` go together")),
+    };
+    Client::build_with_tls(url, TlsCertificates { client_tls, root_cert }).map_err(invalid)
+}
+
 fn timeout_reason(timeout: Duration) -> String {
     format!("timeout after {}", short_duration(timeout))
 }
@@ -243,6 +294,12 @@ fn is_auth_failure(e: &RedisError) -> bool {
 /// A Redis error as a short reason: the server's error text as Redis prints
 /// it (`NOAUTH Authentication required.`), or the familiar I/O wording.
 fn reason(e: &RedisError, timeout: Option<Duration>) -> String {
+    if let Some(refused) = cert_reason::refusal(e) {
+        return refused;
+    }
+    if let Some(rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired)) = cert_reason::rustls_error(e) {
+        return "the server requires a client certificate: set `cert_file` and `key_file`".into();
+    }
     if e.is_connection_refusal() {
         return "connection refused".into();
     }
@@ -307,6 +364,9 @@ mod tests {
             queue: None,
             count: None,
             command: Some(vec![]),
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
         };
         assert!(RedisProber::new(&spec, &env).is_err());
     }

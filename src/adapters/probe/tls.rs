@@ -49,7 +49,7 @@ impl TlsProber {
         let name = spec.server_name.clone().unwrap_or_else(|| host.clone());
         let server_name =
             ServerName::try_from(name.clone()).map_err(|_| ProbeError::new(format!("`{name}` is not a valid TLS server name")))?;
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = crate::tls::provider();
         let verifier = ExplainingVerifier::trusting(Arc::new(roots), provider.clone()).map_err(ProbeError::new)?;
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

@@ -394,6 +394,7 @@ pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Ve
         }
         FromJournal::Health { online, queued } => state.store_health(online, queued),
         FromJournal::Queued(events) => state.queued_here(events),
+        FromJournal::Notice(text) => state.say(text),
     }
     effects
 }

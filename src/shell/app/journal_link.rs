@@ -41,6 +41,9 @@ pub enum FromJournal {
     /// Events this console queued (and, at start, those an earlier run left
     /// in the spool): to show as pending until their stored copies arrive.
     Queued(Vec<NewEvent>),
+    /// Something about the store to say once on the status bar (its
+    /// `sslmode=prefer` connection fell back to plain text).
+    Notice(String),
 }
 
 /// One append for the appender: the body, the key it must have (a fresh
@@ -207,6 +210,7 @@ impl JournalLink {
 
         let reporter = tokio::spawn(async move {
             let mut health = journal.health();
+            let mut noticed = false;
             loop {
                 health.borrow_and_update();
                 let (present, problem) = match journal.present(PRESENCE_WINDOW).await {
@@ -220,6 +224,12 @@ impl JournalLink {
                 let status = FromJournal::Status { online: now.online && problem.is_none(), queued: now.queued, present, problem };
                 if to_loop.send(status).await.is_err() {
                     return;
+                }
+                if !noticed && let Some(notice) = journal.store().notice() {
+                    noticed = true;
+                    if to_loop.send(FromJournal::Notice(format!("the journal store: {notice}"))).await.is_err() {
+                        return;
+                    }
                 }
                 tokio::time::sleep(STATUS_EVERY).await;
             }

@@ -14,15 +14,14 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result};
-use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
 use crate::adapters::journal::{AnyStore, Appended, Body, Journal, identity, is_unreachable, postgres};
 use crate::adapters::notify::{Notifier, Policy};
+use crate::adapters::postgres_tls::{self, reason::tls_failure};
 use opsdeck_core::config;
 
 /// How long connecting to PostgreSQL may take.
@@ -103,6 +102,9 @@ pub async fn run(args: &MarkArgs<'_>) -> Result<ExitCode> {
     match result {
         Ok(Appended::Stored(e)) => {
             println!("recorded marker #{} in room {room} as {}: {text}", e.seq, e.actor);
+            if let Some(notice) = journal.store().notice() {
+                eprintln!("opsdeck mark: warning: store {shown}: {notice}");
+            }
             if let Some(n) = notifier {
                 n.observe(std::slice::from_ref(&e));
                 if !n.finish(NOTIFY_WAIT).await {
@@ -154,13 +156,15 @@ async fn reach(spec: Option<&str>) -> Result<(), String> {
     let Some(url) = spec.map(str::trim).filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://")) else {
         return Ok(());
     };
-    let options = PgConnectOptions::from_str(url).map_err(|e| format!("bad URL: {e}"))?;
-    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+    // TLS as the store itself connects (sslmode and its files as libpq reads them).
+    crate::tls::provider();
+    let target = postgres_tls::target(url, Path::new("")).map_err(|e| format!("bad URL: {e}"))?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, target.options.connect()).await {
         Ok(Ok(conn)) => {
             let _ = conn.close().await;
             Ok(())
         }
-        Ok(Err(e)) => Err(e.to_string().replace('\n', " ")),
+        Ok(Err(e)) => Err(tls_failure(&e, target.mode).unwrap_or_else(|| e.to_string().replace('\n', " "))),
         Err(_) => Err(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())),
     }
 }

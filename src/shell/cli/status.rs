@@ -81,6 +81,10 @@ pub struct CheckStatus {
     pub value: Option<f64>,
     pub unit: Option<&'static str>,
     pub reason: String,
+    /// What the last reading said beside its value (`connected in plain
+    /// text: …`); absent when it said nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub latency_ms: Option<f64>,
     /// Rounds in which the check was CRITICAL.
     pub failures: u32,
@@ -226,6 +230,7 @@ fn statuses<'a>(
                 value: r.eval.last_value(),
                 unit: r.unit.map(|u| u.symbol),
                 reason: mask(r.eval.reason()),
+                note: r.last_reading.as_ref().and_then(|l| l.note.as_deref()).map(mask),
                 latency_ms: r.last_latency_ms.map(|l| (l * 10.0).round() / 10.0),
                 failures: c.failures,
                 unknowns: c.unknowns,
@@ -271,6 +276,15 @@ fn verdict_line(report: &Report, rounds: &Rounds, policy: &Policy) -> String {
 /// Width of the table's VALUE column.
 const VALUE_COLUMN: usize = 10;
 
+/// The REASON column: the state's reason, and the last reading's note.
+fn reason_and_note(r: &Row) -> String {
+    match r.last_reading.as_ref().and_then(|l| l.note.as_deref()) {
+        Some(note) if r.eval.reason().is_empty() => format!("note: {note}"),
+        Some(note) => format!("{} (note: {note})", r.eval.reason()),
+        None => r.eval.reason().to_string(),
+    }
+}
+
 /// A plain table for people and CI logs.
 pub fn table(board: &Board) -> String {
     let id_w = board.rows.iter().map(|r| r.id.chars().count()).max().unwrap_or(5).max(5);
@@ -283,7 +297,7 @@ pub fn table(board: &Board) -> String {
             r.id,
             r.kind,
             value,
-            r.eval.reason(),
+            reason_and_note(r),
             vw = VALUE_COLUMN
         ));
     }

@@ -132,7 +132,7 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
         let all: Vec<String> = reading.values.iter().map(|(n, v)| format!("{n}={}", format::number(*v))).collect();
         lines.push(Line::from(vec![label("Reading"), Span::styled(all.join("  "), t.text_dim)]));
         if let Some(note) = &reading.note {
-            lines.push(Line::from(vec![label("Note"), Span::styled(note.clone(), t.text)]));
+            lines.push(Line::from(vec![label("Note"), Span::styled(note.clone(), t.degraded)]));
         }
     }
     for (n, tr) in r.eval.transitions().iter().rev().take(3).enumerate() {

@@ -3,6 +3,7 @@
 //! tls, command, alertmanager); secrets are named by environment variable, never inline.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -176,6 +177,13 @@ pub struct RedisProbe {
     pub count: Option<QueueCount>,
     /// A command returning a number, as words (`["LLEN", "jobs"]`).
     pub command: Option<Vec<String>>,
+    /// For `rediss://`: the CA (PEM) that signed the server's certificate,
+    /// trusted instead of the system's roots. Relative to the plan's directory.
+    pub ca_file: Option<PathBuf>,
+    /// For `rediss://` with client certificates: the certificate (PEM) and
+    /// its private key (PEM); one needs the other.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

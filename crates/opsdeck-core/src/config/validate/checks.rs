@@ -104,6 +104,7 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
             if p.metric.is_some() == p.sql.is_some() {
                 diags.push(ctx.error(&at(kind), "postgres check needs exactly one of `metric` or `sql`"));
             }
+            super::tls::postgres_ok(ctx, &at(kind), p, diags);
         }
         Probe::Redis(r) => {
             let set = [r.metric.is_some(), r.queue.is_some(), r.command.is_some()].iter().filter(|b| **b).count();
@@ -116,6 +117,7 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, diags: &mut Diagnostics) {
             if r.command.as_ref().is_some_and(|c| c.is_empty()) {
                 diags.push(ctx.error(&probe_at("command"), "empty command; expected words like [\"LLEN\", \"jobs\"]"));
             }
+            super::tls::redis_ok(ctx, &at(kind), r, diags);
         }
         Probe::Tcp(t) => {
             if t.address.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {

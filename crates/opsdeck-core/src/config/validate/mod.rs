@@ -8,6 +8,7 @@ mod notify;
 mod procedures;
 mod secrets;
 mod timing;
+mod tls;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
