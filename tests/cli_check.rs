@@ -139,7 +139,7 @@ fn markdown_the_plan_names_is_read_and_its_warnings_have_lines() {
     std::fs::write(dir.path().join("plan.toml"), "[deck]\nname = \"md\"\n[[runbook]]\nid = \"fix\"\nfrom = \"fix.md\"\n").unwrap();
     std::fs::write(
         dir.path().join("fix.md"),
-        "# Fix it\n\n1. Look at the graphs\n\n```python\nprint('hi')\n```\n\n```sh\nsystemctl restart app\n```\n",
+        "# Fix it\n\n1. Look at the graphs\n\n```ruby\nputs 'hi'\n```\n\n```sh\nsystemctl restart app\n```\n",
     )
     .unwrap();
     let plan = dir.path().join("plan.toml");
@@ -149,7 +149,7 @@ fn markdown_the_plan_names_is_read_and_its_warnings_have_lines() {
     let md = dir.path().join("fix.md");
     let stderr = text(&out.stderr);
     assert!(stderr.contains(&format!("{}:5:1: warning: ", md.display())), "{stderr}");
-    assert!(stderr.contains("python"), "{stderr}");
+    assert!(stderr.contains("ruby"), "{stderr}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn summary_lists_phases_and_a_plan_fragment() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("  Triage (0 items, 4 steps)"), "{out}");
     assert!(out.contains("  Verification (0 items, 1 step)"), "{out}");
-    assert!(out.contains("line 33: code block in language \"python\" at line 33 is not runnable"), "{out}");
+    assert!(out.contains("line 33: code block in language \"ruby\" at line 33 is not runnable"), "{out}");
     assert!(out.contains(&format!("[[runbook]]\nid = \"triage\"\ntitle = \"Triage\"\nfrom = \"{doc}#triage\"")), "{out}");
     assert!(!out.contains("[[checklist]]"), "no checklist items in a runbook: {out}");
 
