@@ -23,7 +23,8 @@
 //!
 //! How a run goes:
 //! - the script text is written to its own temporary file (mode 0600,
-//!   removed when the run ends) and run as `/bin/sh FILE`, stdin from
+//!   removed when the run ends) and run as `/bin/sh FILE` (or the step's
+//!   [`RunSpec::interpreter`], resolved on the console's `PATH`), stdin from
 //!   `/dev/null`, in a new session and process group (no controlling
 //!   terminal: a command prompting on `/dev/tty` fails at once instead of
 //!   hanging or drawing over the console), with [`RunSpec::env`] added to the
@@ -47,17 +48,24 @@
 //!   with a marker line between (`… 49.8 MB (1200 lines) omitted …`); the
 //!   live view keeps the last 1000 lines.
 //!
-//! Files: `process` (script file, spawning, the process group), `run` (the
+//! - with [`RunSpec::session`], a shell step's exported variables and final
+//!   directory come back in [`RunResult::session`] for the next step of
+//!   its runbook (see `session`).
+//!
+//! Files: `process` (script file, spawning, the process group), `interpreter`
+//! (which program runs the script), `session` (what carries between steps), `run` (the
 //! supervising task), `clean` (raw bytes to clean lines), `redact`
 //! (secrets), `capture` (bounded head and tail), `live` (the live tail for
 //! the UI).
 
 mod capture;
 mod clean;
+pub mod interpreter;
 mod live;
 mod process;
 mod redact;
 mod run;
+pub mod session;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -79,8 +87,13 @@ use run::Control;
 /// What to run.
 #[derive(Clone)]
 pub struct RunSpec {
-    /// Shell script text, run by `/bin/sh` from a file.
+    /// Script text, run from a file by `/bin/sh` or [`RunSpec::interpreter`].
     pub script: String,
+    /// The command words that run the script (`["bash"]`, `["python3", "-u"]`); empty: `/bin/sh`.
+    pub interpreter: Vec<String>,
+    /// Hand the step's session (exported variables, directory) back when it
+    /// ends; only a shell has one.
+    pub session: bool,
     /// Added to (or overriding) the console's own environment.
     pub env: Vec<(String, String)>,
     /// Working directory; the console's own when `None`.
@@ -97,7 +110,7 @@ pub struct RunSpec {
 impl RunSpec {
     /// A script with no extra environment, no working directory, no secrets.
     pub fn new(script: impl Into<String>, timeout: Duration) -> RunSpec {
-        RunSpec { script: script.into(), env: Vec::new(), cwd: None, timeout, secrets: Vec::new() }
+        RunSpec { script: script.into(), interpreter: Vec::new(), session: false, env: Vec::new(), cwd: None, timeout, secrets: Vec::new() }
     }
 }
 
@@ -107,6 +120,8 @@ impl fmt::Debug for RunSpec {
         let names: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("RunSpec")
             .field("script", &self.script)
+            .field("interpreter", &self.interpreter)
+            .field("session", &self.session)
             .field("env", &names)
             .field("cwd", &self.cwd)
             .field("timeout", &self.timeout)
@@ -135,6 +150,8 @@ pub struct RunResult {
     /// What went wrong besides the exit status, for a person: why it did not
     /// start, `timed out after 30s`, `killed by signal 9 (SIGKILL)`, …
     pub error: Option<String>,
+    /// What the step leaves its runbook's next step, when [`RunSpec::session`] asked.
+    pub session: Option<session::Session>,
 }
 
 impl RunResult {
@@ -148,6 +165,7 @@ impl RunResult {
             truncated: false,
             bytes_seen: 0,
             error: Some(error.into()),
+            session: None,
         }
     }
 }

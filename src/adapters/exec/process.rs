@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use tempfile::NamedTempFile;
 use tokio::process::{Child, Command};
 
+use super::interpreter::Interpreter;
+
 /// The shell that runs scripts (absolute: a plan's `PATH` must not change
 /// which shell runs).
 pub const SHELL: &str = "/bin/sh";
@@ -34,12 +36,13 @@ pub(crate) fn write_script(script: &str) -> io::Result<NamedTempFile> {
     Ok(file)
 }
 
-/// Starts `/bin/sh SCRIPT` with stdin from /dev/null, stdout and stderr
+/// Starts `INTERPRETER SCRIPT` (`/bin/sh SCRIPT` for most) with stdin from /dev/null, stdout and stderr
 /// piped, `env` added to the inherited environment, in `cwd` when given, as
 /// the leader of a new session and process group (whose id is its pid).
-pub(crate) fn spawn(script: &Path, env: &[(String, String)], cwd: Option<&Path>) -> io::Result<Child> {
-    let mut command = Command::new(SHELL);
+pub(crate) fn spawn(interpreter: &Interpreter, script: &Path, env: &[(String, String)], cwd: Option<&Path>) -> io::Result<Child> {
+    let mut command = Command::new(&interpreter.program);
     command
+        .args(&interpreter.args)
         .arg(script)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -15,6 +15,7 @@
 //! the kernel, e.g. a hung NFS mount), the run gives up after
 //! [`STUCK_LIMIT`] and says so in `error`.
 
+use std::collections::HashMap;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
@@ -30,9 +31,11 @@ use tokio::time::Instant;
 
 use super::capture::Capture;
 use super::clean::{Batch, LineCleaner};
+use super::interpreter::Interpreter;
 use super::live::{LiveTail, LiveWriter, Stream};
 use super::process::{self, GroupSlot, KillOnDrop};
 use super::redact::Secrets;
+use super::session::{self, SessionFiles};
 use super::{RunResult, RunSpec};
 use crate::adapters::journal::Outcome;
 
@@ -82,11 +85,17 @@ pub(crate) async fn run(spec: RunSpec, control: Arc<Control>, live: LiveWriter) 
     let secrets = Arc::new(Secrets::new(&spec.secrets));
     let mut result = match prepare(&spec, &control).await {
         Err(message) => RunResult::not_started(message),
-        Ok((script, mut child)) => {
+        Ok((script, files, mut child)) => {
             let mut supervisor = Supervisor::new(&control, &live, &secrets);
-            let result = supervisor.supervise(&mut child, spec.timeout).await;
+            let mut result = supervisor.supervise(&mut child, spec.timeout).await;
             // The script file goes only now: `sh` reads it as it runs.
             drop(script);
+            if let Some(files) = files {
+                // Compared with the console's own environment only: what the runbook or an
+                // earlier step set is carried on, not lost as "unchanged".
+                let inherited: HashMap<String, String> = std::env::vars().collect();
+                result.session = files.read(&inherited);
+            }
             result
         }
     };
@@ -101,8 +110,10 @@ pub(crate) async fn run(spec: RunSpec, control: Arc<Control>, live: LiveWriter) 
     result
 }
 
-/// Checks the working directory, writes the script file, starts `sh`.
-async fn prepare(spec: &RunSpec, control: &Control) -> Result<(NamedTempFile, Child), String> {
+/// Checks the working directory, resolves the interpreter, writes the
+/// script file (wrapped to save its session when asked and it is a shell),
+/// starts it.
+async fn prepare(spec: &RunSpec, control: &Control) -> Result<(NamedTempFile, Option<SessionFiles>, Child), String> {
     if control.is_cancelled() {
         return Err("cancelled before it started".into());
     }
@@ -116,11 +127,23 @@ async fn prepare(spec: &RunSpec, control: &Control) -> Result<(NamedTempFile, Ch
             Err(e) => return Err(format!("working directory {}: {e}", dir.display())),
         }
     }
-    let script = process::write_script(&spec.script).map_err(|e| format!("could not write the script to a temporary file: {e}"))?;
-    let child = process::spawn(script.path(), &spec.env, spec.cwd.as_deref())
-        .map_err(|e| format!("could not start {} {}: {e}", process::SHELL, script.path().display()))?;
+    let interpreter = Interpreter::resolve(&spec.interpreter)?;
+    let files = if spec.session && interpreter.is_shell() {
+        Some(SessionFiles::new().map_err(|e| format!("could not make a directory for the step's session: {e}"))?)
+    } else {
+        None
+    };
+    let text = match &files {
+        Some(_) => session::wrap(&spec.script),
+        None => spec.script.clone(),
+    };
+    let script = process::write_script(&text).map_err(|e| format!("could not write the script to a temporary file: {e}"))?;
+    let mut env = spec.env.clone();
+    env.extend(files.iter().flat_map(SessionFiles::env));
+    let child = process::spawn(&interpreter, script.path(), &env, spec.cwd.as_deref())
+        .map_err(|e| format!("could not start {} {}: {e}", interpreter.program.display(), script.path().display()))?;
     control.group.set(child.id());
-    Ok((script, child))
+    Ok((script, files, child))
 }
 
 /// One run's output handling and stop bookkeeping.
@@ -338,6 +361,7 @@ impl<'a> Supervisor<'a> {
             truncated,
             bytes_seen: self.bytes_seen,
             error: (!notes.is_empty()).then(|| notes.join("; ")),
+            session: None,
         }
     }
 }

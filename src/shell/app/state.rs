@@ -41,7 +41,7 @@ mod runs_here;
 pub use self::chrome::{Message, Overlay, PromptKind, QUEUED_OFFLINE};
 pub use self::countdown::Countdown;
 pub use self::cx::Cx;
-pub use self::effect::{Effect, StartRun};
+pub use self::effect::{Effect, SessionUse, StartRun};
 pub use self::incidents_view::IncidentsView;
 pub use self::launch_view::{ItemRef, LaunchView};
 pub use self::metrics_view::{CHANGES_KEPT, Change, MetricsView};

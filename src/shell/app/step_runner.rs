@@ -5,14 +5,21 @@
 //!
 //! If this console dies, nothing renews the lease: the room sees the run
 //! as abandoned once it expires.
+//!
+//! Steps of one runbook share a shell session on this console: what a step
+//! exports and the directory it ends in carry to the next, and the
+//! runbook's first runnable step starts afresh.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::live::LiveOutput;
-use super::state::StartRun;
+use super::state::{SessionUse, StartRun};
+use crate::adapters::exec::session::{self, Session};
 use crate::adapters::exec::{RunResult, RunSpec, Running};
 use crate::adapters::journal::{Body, Outcome};
 use crate::secrets::Redactor;
@@ -52,28 +59,72 @@ pub struct StepRunner {
     /// The preview running now: its generation and how to stop it.
     preview: Option<(u64, oneshot::Sender<()>)>,
     generations: u64,
+    /// Each runbook's shell session on this console.
+    sessions: Sessions,
     news_tx: mpsc::Sender<RunNews>,
     pub news: mpsc::Receiver<RunNews>,
+}
+
+/// The runbooks' sessions, shared with the tasks that end their steps.
+#[derive(Clone, Default)]
+struct Sessions(Arc<Mutex<HashMap<String, Session>>>);
+
+impl Sessions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The environment and directory of a step continuing its runbook's session.
+    fn continued(&self, use_: &SessionUse, env: &[(String, String)], cwd: Option<&Path>) -> (Vec<(String, String)>, Option<PathBuf>) {
+        let mut all = self.lock();
+        if use_.fresh {
+            all.remove(&use_.runbook);
+        }
+        match all.get(&use_.runbook) {
+            Some(s) => (session::merged(env, s), session::directory(s, cwd)),
+            None => (env.to_vec(), cwd.map(Path::to_path_buf)),
+        }
+    }
+
+    /// Keeps what a finished step left (a step that could not say keeps the last).
+    fn keep(&self, runbook: String, left: Option<Session>) {
+        if let Some(s) = left {
+            self.lock().insert(runbook, s);
+        }
+    }
 }
 
 impl Default for StepRunner {
     fn default() -> Self {
         let (news_tx, news) = mpsc::channel(64);
-        StepRunner { cancels: HashMap::new(), preview: None, generations: 0, news_tx, news }
+        StepRunner { cancels: HashMap::new(), preview: None, generations: 0, sessions: Sessions::default(), news_tx, news }
     }
 }
 
 impl StepRunner {
     /// Starts a run; returns its live output for the pane.
     pub fn start(&mut self, start: StartRun, now_ms: i64) -> LiveOutput {
-        let secrets = secrets_for(&start.env);
-        let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
+        let (env, cwd) = match &start.session {
+            Some(use_) => self.sessions.continued(use_, &start.env, start.cwd.as_deref()),
+            None => (start.env.clone(), start.cwd.clone()),
+        };
+        let secrets = secrets_for(&env);
+        let spec = RunSpec {
+            script: start.script,
+            interpreter: start.interpreter,
+            session: start.session.is_some(),
+            env,
+            cwd,
+            timeout: start.timeout,
+            secrets,
+        };
         let running = Running::start(spec);
+        let keep = start.session.map(|s| (self.sessions.clone(), s.runbook));
         let live = LiveOutput { started_ms: now_ms, view: running.live() };
         let (cancel_tx, cancel_rx) = oneshot::channel();
         self.cancels.insert(start.run.clone(), cancel_tx);
         let renew_every = Duration::from_millis((start.lease_ms / 3).max(1_000) as u64);
-        tokio::spawn(supervise(start.run, running, cancel_rx, renew_every, self.news_tx.clone()));
+        tokio::spawn(supervise(start.run, running, cancel_rx, renew_every, self.news_tx.clone(), keep));
         live
     }
 
@@ -88,7 +139,15 @@ impl StepRunner {
         let (stop_tx, mut stop) = oneshot::channel();
         self.preview = Some((generation, stop_tx));
         let secrets = secrets_for(&start.env);
-        let spec = RunSpec { script: start.script, env: start.env, cwd: start.cwd, timeout: start.timeout, secrets };
+        let spec = RunSpec {
+            script: start.script,
+            interpreter: start.interpreter,
+            session: false,
+            env: start.env,
+            cwd: start.cwd,
+            timeout: start.timeout,
+            secrets,
+        };
         let news = self.news_tx.clone();
         let action = start.run;
         tokio::spawn(async move {
@@ -160,6 +219,7 @@ async fn supervise(
     mut cancel: oneshot::Receiver<StopWhy>,
     renew_every: Duration,
     news: mpsc::Sender<RunNews>,
+    keep: Option<(Sessions, String)>,
 ) {
     let mut live = running.live();
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
@@ -195,6 +255,9 @@ async fn supervise(
         result.outcome = Outcome::Interrupted;
         result.error.get_or_insert_with(|| "stopped: the console was ended by a signal".to_string());
     }
+    if let Some((sessions, runbook)) = keep {
+        sessions.keep(runbook, result.session.take());
+    }
     let body = finished_body(&run, &result);
     // The result must reach the journal: wait for room in the queue.
     let _ = news.send(RunNews::Finished { run, body }).await;
@@ -223,7 +286,16 @@ mod tests {
     use super::*;
 
     fn preview_of(script: String) -> StartRun {
-        StartRun { run: "peek".into(), script, env: Vec::new(), cwd: None, timeout: Duration::from_secs(30), lease_ms: 30_000 }
+        StartRun {
+            run: "peek".into(),
+            script,
+            interpreter: Vec::new(),
+            session: None,
+            env: Vec::new(),
+            cwd: None,
+            timeout: Duration::from_secs(30),
+            lease_ms: 30_000,
+        }
     }
 
     /// Real processes: a second preview stops the first one's process group,

@@ -31,11 +31,24 @@ pub enum Effect {
     StopPreview,
 }
 
+/// A step's place in its runbook's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUse {
+    pub runbook: String,
+    /// The runbook's first runnable step: whatever an earlier walk left is forgotten.
+    pub fresh: bool,
+}
+
 /// What the loop needs to run a claimed step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartRun {
     pub run: String,
     pub script: String,
+    /// The command words that run the script; empty: `/bin/sh`.
+    pub interpreter: Vec<String>,
+    /// The runbook whose shell session the step shares (exported variables
+    /// and directory carry from step to step), and whether it starts a new one.
+    pub session: Option<SessionUse>,
     pub env: Vec<(String, String)>,
     pub cwd: Option<std::path::PathBuf>,
     pub timeout: std::time::Duration,

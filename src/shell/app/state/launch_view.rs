@@ -12,7 +12,7 @@ mod verify;
 use std::collections::HashSet;
 
 use super::cx::Cx;
-use super::effect::{Effect, StartRun};
+use super::effect::{Effect, SessionUse, StartRun};
 use super::runs_here::LEASE_MS;
 use crate::adapters::journal::{Body, Event};
 use crate::shell::action::Action;
@@ -183,11 +183,15 @@ impl LaunchView {
             return Err("this step has no command".into());
         };
         cx.say(format!("running “{}”…", step.title));
+        // The runbook's first runnable step opens its session afresh.
+        let fresh = book.steps.iter().find(|s| s.run.is_some()).is_some_and(|first| first.id == step.id);
         Ok(StartRun {
             run: run.to_string(),
             script,
+            interpreter: step.interpreter.clone(),
+            session: Some(SessionUse { runbook: book.id.clone(), fresh }),
             env: book.env.clone(),
-            cwd: book.cwd.clone(),
+            cwd: step.cwd.clone().or_else(|| book.cwd.clone()),
             timeout: step.timeout,
             lease_ms: LEASE_MS,
         })

@@ -306,6 +306,8 @@ impl RollbackView {
         Ok(StartRun {
             run: run.to_string(),
             script,
+            interpreter: Vec::new(),
+            session: None,
             env: def.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             cwd: def.cwd.clone(),
             timeout: def.timeout.get(),

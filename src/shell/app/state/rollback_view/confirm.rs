@@ -141,6 +141,8 @@ impl RollbackView {
             effects.push(Effect::Preview(StartRun {
                 run: def.id.clone(),
                 script: preview.clone(),
+                interpreter: Vec::new(),
+                session: None,
                 env: def.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 cwd: def.cwd.clone(),
                 timeout: def.timeout.get().min(std::time::Duration::from_secs(30)),
