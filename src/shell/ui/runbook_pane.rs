@@ -47,7 +47,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let offset = s.launch().step_selected().saturating_sub(height.saturating_sub(1 + lines.len()));
     for (i, step) in book.steps.iter().enumerate().skip(offset) {
         let state = s.progress().step(&book.id, &step.id);
-        lines.push(step_line(view, s, i, &step.title, step.run.is_some(), &state, next == Some(i), inner.width as usize));
+        let title = if step.optional { format!("{} (optional)", step.title) } else { step.title.clone() };
+        lines.push(step_line(view, s, i, &title, step.run.is_some(), &state, next == Some(i), inner.width as usize));
     }
     frame.render_widget(Paragraph::new(lines), inner);
     detail(frame, detail_area, view, book);

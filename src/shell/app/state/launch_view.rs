@@ -41,8 +41,12 @@ pub struct LaunchView {
 }
 
 /// The first step of a runbook that is neither done nor skipped.
+/// The first step neither done nor skipped; an optional step (Runme's
+/// `excludeFromRunAll`) is never the next one: it runs when chosen.
 pub fn next_step(progress: &Progress, book: &RunbookDef) -> Option<usize> {
-    book.steps.iter().position(|s| !matches!(progress.step(&book.id, &s.id).status, StepStatus::Done | StepStatus::Skipped))
+    book.steps
+        .iter()
+        .position(|s| !s.optional && !matches!(progress.step(&book.id, &s.id).status, StepStatus::Done | StepStatus::Skipped))
 }
 
 impl LaunchView {
@@ -195,5 +199,42 @@ impl LaunchView {
             timeout: step.timeout,
             lease_ms: LEASE_MS,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opsdeck_core::launch::StepDef;
+
+    fn step(id: &str, optional: bool) -> StepDef {
+        StepDef {
+            id: id.into(),
+            title: id.into(),
+            phase: None,
+            run: Some("true".into()),
+            confirm: false,
+            timeout: std::time::Duration::from_secs(5),
+            rollback: false,
+            details: Vec::new(),
+            interpreter: Vec::new(),
+            cwd: None,
+            optional,
+        }
+    }
+
+    #[test]
+    fn an_optional_step_is_never_next() {
+        let book = RunbookDef {
+            id: "b".into(),
+            title: "B".into(),
+            steps: vec![step("look", true), step("act", false), step("extra", true)],
+            env: Vec::new(),
+            cwd: None,
+        };
+        let progress = Progress::default();
+        assert_eq!(next_step(&progress, &book), Some(1));
+        let only_optional = RunbookDef { steps: vec![step("look", true)], ..book };
+        assert_eq!(next_step(&progress, &only_optional), None, "nothing left that must be done");
     }
 }
