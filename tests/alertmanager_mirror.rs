@@ -219,7 +219,8 @@ async fn duplicates_left_by_a_race_are_brought_back_to_one() {
     let am = Alertmanager::start().await;
     let plan = window_plan(&am.url);
     let w = &plan.maintenance[0];
-    let marker = format!("[opsdeck room=mirror target=check:api window={}/{}]", w.from, w.until);
+    let marker =
+        format!("[opsdeck room=mirror target=check:api window={}/{}]", w.from.as_deref().unwrap_or(""), w.until.as_deref().unwrap_or(""));
     // As if two consoles had each created the window's silence.
     let mut ids = [
         am.silence(&[("alertname", "HighLatency")], &format!("primary database upgrade {marker}")).await,

@@ -126,7 +126,7 @@ pub fn summary(path: &Path, plan: &Plan, look: &Look, markdown: &MarkdownReport,
     let hooks: Vec<String> = plan.notify.iter().map(notify_summary).collect();
     out.push_str(&row("notify", plan.notify.len(), hooks.join(" · ")));
     if !plan.maintenance.is_empty() {
-        let windows: Vec<String> = plan.maintenance.iter().map(|m| format!("{} → {}", m.from, m.until)).collect();
+        let windows: Vec<String> = plan.maintenance.iter().map(|m| m.describe()).collect();
         out.push_str(&row("maintenance", plan.maintenance.len(), windows.join(" · ")));
     }
     if let Some(am) = &plan.alertmanager {

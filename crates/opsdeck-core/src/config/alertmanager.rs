@@ -76,8 +76,8 @@ pub fn window_silences(plan: &super::Plan) -> Vec<WindowSilence> {
             let matchers = matchers.to_vec();
             out.push(WindowSilence {
                 target,
-                from: w.from.clone(),
-                until: w.until.clone(),
+                from: w.from.clone().unwrap_or_default(),
+                until: w.until.clone().unwrap_or_default(),
                 from_ms,
                 until_ms,
                 reason: w.reason.clone(),

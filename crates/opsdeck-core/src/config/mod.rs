@@ -12,6 +12,7 @@ pub mod duration;
 pub mod locate;
 pub mod notify;
 mod parse;
+pub mod recurrence;
 pub mod sections;
 pub mod suggest;
 pub mod units;

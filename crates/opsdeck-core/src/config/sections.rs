@@ -314,13 +314,17 @@ fn default_expire_after() -> TimeSpan {
 }
 
 /// `[[maintenance]]`: a planned window during which checks and triggers
-/// fire nothing (they still show their state), like a silence written ahead.
+/// fire nothing (they still show their state), like a silence written ahead:
+/// once (`from`, `until`) or again and again (`every = "Sun 02:00-04:00 UTC"`,
+/// optionally bounded by `from` and `until`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Maintenance {
     /// RFC 3339 times, e.g. `2026-11-28T22:00:00Z`.
-    pub from: String,
-    pub until: String,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// A recurring window (see [`super::recurrence`]).
+    pub every: Option<String>,
     pub reason: String,
     #[serde(default)]
     pub checks: Vec<String>,
@@ -329,16 +333,39 @@ pub struct Maintenance {
 }
 
 impl Maintenance {
-    /// The window as unix milliseconds, if both times read.
+    /// A one-off window as unix milliseconds, if both times read (`None` for a recurring one).
     pub fn window_ms(&self) -> Option<(i64, i64)> {
-        let ms = |s: &str| s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond());
-        Some((ms(&self.from)?, ms(&self.until)?))
+        if self.every.is_some() {
+            return None;
+        }
+        Some((ms(self.from.as_deref()?)?, ms(self.until.as_deref()?)?))
+    }
+
+    /// A recurring window's rule, with the bounds `from`/`until` put on it.
+    pub fn recurrence(&self) -> Option<(super::recurrence::Recurrence, Option<i64>, Option<i64>)> {
+        let rule = self.every.as_deref()?.parse().ok()?;
+        Some((rule, self.from.as_deref().and_then(ms), self.until.as_deref().and_then(ms)))
+    }
+
+    /// How the window reads in a summary.
+    pub fn describe(&self) -> String {
+        match (&self.every, &self.from, &self.until) {
+            (Some(every), None, None) => format!("every {every}"),
+            (Some(every), from, until) => {
+                format!("every {every} ({} → {})", from.as_deref().unwrap_or("now"), until.as_deref().unwrap_or("on"))
+            }
+            (None, from, until) => format!("{} → {}", from.as_deref().unwrap_or("?"), until.as_deref().unwrap_or("?")),
+        }
     }
 
     /// Silence targets: `check:ID` and `trigger:ID`.
     pub fn targets(&self) -> impl Iterator<Item = String> + '_ {
         self.checks.iter().map(|c| format!("check:{c}")).chain(self.triggers.iter().map(|t| format!("trigger:{t}")))
     }
+}
+
+fn ms(s: &str) -> Option<i64> {
+    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
 }
 
 pub use super::notify::{NOTIFY_EVENTS, Notify, NotifyKind};

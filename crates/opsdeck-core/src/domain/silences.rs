@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::recurrence::Recurrence;
 use crate::event::{Actor, Body, Event};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,8 @@ pub struct Silences {
     by_target: BTreeMap<String, Silence>,
     /// Target, start, and the silence the window makes.
     planned: Vec<(String, i64, Silence)>,
+    /// Target, the recurring window, its bounds, and its reason.
+    recurring: Vec<(String, Recurrence, Option<i64>, Option<i64>, String)>,
 }
 
 impl Silences {
@@ -31,14 +34,20 @@ impl Silences {
     pub fn planned(windows: &[crate::config::sections::Maintenance]) -> Silences {
         let by = Actor { name: "plan".into(), host: "maintenance".into(), from: None };
         let mut planned = Vec::new();
+        let mut recurring = Vec::new();
         for w in windows {
             if let Some((from, until)) = w.window_ms() {
                 for target in w.targets() {
                     planned.push((target, from, Silence { until_ms: until, reason: w.reason.clone(), by: by.clone(), at_ms: from }));
                 }
             }
+            if let Some((rule, from, until)) = w.recurrence() {
+                for target in w.targets() {
+                    recurring.push((target, rule.clone(), from, until, w.reason.clone()));
+                }
+            }
         }
-        Silences { by_target: BTreeMap::new(), planned }
+        Silences { by_target: BTreeMap::new(), planned, recurring }
     }
 
     /// Folds one event: a silence set or lifted; other kinds change nothing.
@@ -84,19 +93,23 @@ impl Silences {
     }
 
     /// The silence on `target` still running at `now_ms`.
-    pub fn active(&self, target: &str, now_ms: i64) -> Option<&Silence> {
-        self.by_target
-            .get(target)
-            .filter(|s| s.until_ms > now_ms)
-            .or_else(|| self.planned.iter().find(|(t, from, s)| t == target && *from <= now_ms && now_ms < s.until_ms).map(|(_, _, s)| s))
+    pub fn active(&self, target: &str, now_ms: i64) -> Option<Silence> {
+        self.all_active(now_ms).find(|(t, _)| *t == target).map(|(_, s)| s)
     }
 
-    /// Every silence (or maintenance window) running at `now_ms`, by target.
-    pub fn all_active(&self, now_ms: i64) -> impl Iterator<Item = (&str, &Silence)> {
-        let set = self.by_target.iter().filter(move |(_, s)| s.until_ms > now_ms).map(|(t, s)| (t.as_str(), s));
+    /// Every silence (or maintenance window, one-off or recurring) running at `now_ms`, by target.
+    pub fn all_active(&self, now_ms: i64) -> impl Iterator<Item = (&str, Silence)> {
+        let set = self.by_target.iter().filter(move |(_, s)| s.until_ms > now_ms).map(|(t, s)| (t.as_str(), s.clone()));
         let planned =
-            self.planned.iter().filter(move |(_, from, s)| *from <= now_ms && now_ms < s.until_ms).map(|(t, _, s)| (t.as_str(), s));
-        set.chain(planned)
+            self.planned.iter().filter(move |(_, from, s)| *from <= now_ms && now_ms < s.until_ms).map(|(t, _, s)| (t.as_str(), s.clone()));
+        let recurring = self.recurring.iter().filter_map(move |(t, rule, from, until, reason)| {
+            let (start, end) = rule.at(now_ms)?;
+            let inside = from.is_none_or(|f| now_ms >= f) && until.is_none_or(|u| now_ms < u);
+            let by = Actor { name: "plan".into(), host: "maintenance".into(), from: None };
+            let until_ms = until.map_or(end, |u| end.min(u));
+            inside.then(|| (t.as_str(), Silence { until_ms, reason: reason.clone(), by, at_ms: start }))
+        });
+        set.chain(planned).chain(recurring)
     }
 }
 
@@ -126,8 +139,9 @@ mod tests {
     #[test]
     fn maintenance_windows_silence_between_their_times() {
         let window = crate::config::sections::Maintenance {
-            from: "2026-11-28T22:00:00Z".into(),
-            until: "2026-11-28T23:00:00Z".into(),
+            from: Some("2026-11-28T22:00:00Z".into()),
+            until: Some("2026-11-28T23:00:00Z".into()),
+            every: None,
             reason: "database upgrade".into(),
             checks: vec!["db".into()],
             triggers: vec!["errors-high".into()],
@@ -139,5 +153,24 @@ mod tests {
         assert_eq!((on.by.name.as_str(), on.reason.as_str()), ("plan", "database upgrade"));
         assert!(s.active("check:db", at("23:00")).is_none(), "over");
         assert_eq!(s.all_active(at("22:00")).count(), 2);
+    }
+
+    #[test]
+    fn recurring_windows_silence_each_time_within_their_bounds() {
+        let window = crate::config::sections::Maintenance {
+            from: None,
+            until: Some("2026-12-31T00:00:00Z".into()),
+            every: Some("Sun 02:00-04:00 UTC".into()),
+            reason: "weekly patching".into(),
+            checks: vec!["db".into()],
+            triggers: vec![],
+        };
+        let s = Silences::planned(&[window]);
+        let at = |t: &str| t.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()).expect("time");
+        let on = s.active("check:db", at("2026-11-29T02:30:00Z")).expect("a Sunday at 02:30");
+        assert_eq!((on.reason.as_str(), on.until_ms), ("weekly patching", at("2026-11-29T04:00:00Z")));
+        assert!(s.active("check:db", at("2026-12-06T03:59:00Z")).is_some(), "the next Sunday too");
+        assert!(s.active("check:db", at("2026-11-30T02:30:00Z")).is_none(), "not on a Monday");
+        assert!(s.active("check:db", at("2027-01-03T02:30:00Z")).is_none(), "not after `until`");
     }
 }

@@ -44,9 +44,7 @@ pub struct LaunchView {
 /// The first step neither done nor skipped; an optional step (Runme's
 /// `excludeFromRunAll`) is never the next one: it runs when chosen.
 pub fn next_step(progress: &Progress, book: &RunbookDef) -> Option<usize> {
-    book.steps
-        .iter()
-        .position(|s| !s.optional && !matches!(progress.step(&book.id, &s.id).status, StepStatus::Done | StepStatus::Skipped))
+    book.steps.iter().position(|s| !s.optional && !matches!(progress.step(&book.id, &s.id).status, StepStatus::Done | StepStatus::Skipped))
 }
 
 impl LaunchView {

@@ -84,10 +84,31 @@ pub fn maintenance_ok(
             None
         }
     };
-    if let (Some(from), Some(until)) = (read("from", &m.from, diags), read("until", &m.until, diags))
+    let from = m.from.as_deref().and_then(|v| read("from", v, diags));
+    let until = m.until.as_deref().and_then(|v| read("until", v, diags));
+    if let (Some(from), Some(until)) = (from, until)
         && from >= until
     {
         diags.push(ctx.error(&at("until"), "the window ends before it starts; expected `until` after `from`"));
+    }
+    match &m.every {
+        Some(every) => {
+            if let Err(e) = every.parse::<super::super::recurrence::Recurrence>() {
+                diags.push(ctx.error(&at("every"), e));
+            }
+        }
+        None => {
+            for (key, value) in [("from", &m.from), ("until", &m.until)] {
+                if value.is_none() {
+                    diags.push(ctx.error(
+                        &KeyPath::item("maintenance", i),
+                        format!(
+                            "a maintenance window needs `{key}` (RFC 3339), or `every` for one that recurs, like \"Sun 02:00-04:00 UTC\""
+                        ),
+                    ));
+                }
+            }
+        }
     }
     if m.reason.trim().is_empty() {
         diags.push(ctx.error(&at("reason"), "a maintenance window needs a reason"));
