@@ -174,6 +174,9 @@ pub enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
+    /// Print the plan's JSON Schema, for editors: save it and put
+    /// `#:schema ./plan.schema.json` at the top of the plan.
+    Schema,
 }
 
 /// The exit code for a command line clap refused: 4 for `opsdeck status`
@@ -238,6 +241,10 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            println!("{}", opsdeck_core::config::schema::plan_schema());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -12,7 +12,7 @@ use crate::metrics::selector::Matcher;
 /// `alertmanager = { url | url_env, filter = ['severity="critical"'], headers_env }`:
 /// the number of active alerts (not silenced, not inhibited) matching
 /// every matcher of `filter`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertmanagerProbe {
     /// Base URL of Alertmanager (`http://alertmanager:9093`).
@@ -28,7 +28,7 @@ pub struct AlertmanagerProbe {
 
 /// `[alertmanager]`: where opsdeck's silences (set in the console, or the
 /// plan's `[[maintenance]]` windows) are mirrored as Alertmanager silences.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertmanagerTable {
     pub url: Option<String>,

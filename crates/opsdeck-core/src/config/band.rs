@@ -133,7 +133,7 @@ impl Bound {
 }
 
 /// The thresholds of a check. At least one is set.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
     pub target: Option<Bound>,

@@ -84,7 +84,7 @@ impl Probe {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpProbe {
     pub url: Option<String>,
@@ -108,7 +108,7 @@ fn default_method() -> String {
     "GET".into()
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrometheusProbe {
     /// Base URL of the Prometheus HTTP API, for `query`.
@@ -130,7 +130,7 @@ pub struct PrometheusProbe {
     pub headers_env: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresProbe {
     pub url: Option<String>,
@@ -141,7 +141,7 @@ pub struct PostgresProbe {
     pub sql: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PostgresMetric {
     Up,
@@ -165,7 +165,7 @@ impl PostgresMetric {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisProbe {
     pub url: Option<String>,
@@ -186,7 +186,7 @@ pub struct RedisProbe {
     pub key_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RedisMetric {
     Up,
@@ -210,7 +210,7 @@ impl RedisMetric {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueCount {
     Wait,
@@ -220,14 +220,14 @@ pub enum QueueCount {
     Paused,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TcpProbe {
     /// `host:port`.
     pub address: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsProbe {
     pub host: String,
@@ -241,7 +241,7 @@ fn default_tls_port() -> u16 {
     443
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandProbe {
     /// Shell command run with `sh -c`.
@@ -254,7 +254,7 @@ pub struct CommandProbe {
     pub env: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandOutput {
     #[default]
@@ -264,7 +264,7 @@ pub enum CommandOutput {
 }
 
 /// The TOML shape of a check; turned into [`Check`] once it has exactly one probe.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CheckToml {
     id: String,
@@ -292,6 +292,17 @@ struct CheckToml {
     local: bool,
     #[serde(default)]
     silence_matchers: Vec<String>,
+}
+
+/// A check is written as its TOML table (one probe key among the kinds).
+impl schemars::JsonSchema for Check {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Check".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        CheckToml::json_schema(generator)
+    }
 }
 
 impl<'de> Deserialize<'de> for Check {
@@ -365,7 +376,7 @@ impl Check {
 mod tests {
     use super::*;
 
-    #[derive(Deserialize)]
+    #[derive(Deserialize, schemars::JsonSchema)]
     struct W {
         check: Vec<Check>,
     }

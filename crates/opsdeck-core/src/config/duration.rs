@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn deadline_accepts_next_business_day() {
-        #[derive(Deserialize)]
+        #[derive(Deserialize, schemars::JsonSchema)]
         struct W {
             d: Deadline,
         }

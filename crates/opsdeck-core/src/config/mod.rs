@@ -13,6 +13,7 @@ pub mod locate;
 pub mod notify;
 mod parse;
 pub mod recurrence;
+pub mod schema;
 pub mod sections;
 pub mod suggest;
 pub mod units;

@@ -30,7 +30,7 @@ pub const GRAFANA_EVENTS: [&str; 5] = ["marker", "rollback.started", "rollback.f
 pub const PAGERDUTY_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 
 /// `[[notify]]`: a target told about journal events.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Notify {
     pub id: Option<String>,

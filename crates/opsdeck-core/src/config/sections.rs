@@ -10,7 +10,7 @@ use super::doc_ref::DocRef;
 use super::duration::{Deadline, TimeSpan};
 
 /// `[deck]`: what this console is about.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deck {
     pub name: String,
@@ -54,7 +54,7 @@ pub fn slug(s: &str) -> String {
 }
 
 /// `[defaults]`: polling and hysteresis settings every check inherits.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Defaults {
     pub every: TimeSpan,
@@ -77,7 +77,7 @@ impl Default for Defaults {
 }
 
 /// `[[severity]]`: an incident severity and its deadlines.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Severity {
     pub id: String,
@@ -113,7 +113,7 @@ pub fn default_severities() -> Vec<Severity> {
 }
 
 /// `[[checklist]]`: launch items, from a Markdown doc or written inline.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Checklist {
     pub id: Option<String>,
@@ -129,14 +129,14 @@ pub struct Checklist {
 }
 
 /// An inline checklist item: a sentence, or a table with a verifying check.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ChecklistItem {
     Text(String),
     Detailed(DetailedItem),
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetailedItem {
     pub text: String,
@@ -156,7 +156,7 @@ impl ChecklistItem {
 }
 
 /// `[[runbook]]`: a procedure walked step by step.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Runbook {
     pub id: String,
@@ -171,7 +171,7 @@ pub struct Runbook {
     pub cwd: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunbookStep {
     pub title: String,
@@ -186,7 +186,7 @@ pub struct RunbookStep {
 }
 
 /// How a rollback is confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmMode {
     /// Enter on a preview dialog.
@@ -196,7 +196,7 @@ pub enum ConfirmMode {
     Type,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Danger {
     Low,
@@ -206,7 +206,7 @@ pub enum Danger {
 }
 
 /// `[[rollback]]`: a guarded action.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rollback {
     pub id: String,
@@ -238,7 +238,7 @@ fn default_rollback_timeout() -> TimeSpan {
     TimeSpan::from_secs(300)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerMode {
     /// A banner with the reason.
@@ -250,7 +250,7 @@ pub enum TriggerMode {
     Auto,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     #[default]
@@ -258,7 +258,7 @@ pub enum Combine {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OnNoAnswer {
     /// Run the rollback when the countdown ends.
@@ -269,7 +269,7 @@ pub enum OnNoAnswer {
 }
 
 /// `[[trigger]]`: a rule over the metrics that proposes a rollback.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     pub id: String,
@@ -317,7 +317,7 @@ fn default_expire_after() -> TimeSpan {
 /// fire nothing (they still show their state), like a silence written ahead:
 /// once (`from`, `until`) or again and again (`every = "Sun 02:00-04:00 UTC"`,
 /// optionally bounded by `from` and `until`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Maintenance {
     /// RFC 3339 times, e.g. `2026-11-28T22:00:00Z`.
