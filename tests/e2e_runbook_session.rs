@@ -98,3 +98,41 @@ fn steps_share_a_session_and_run_with_their_interpreter_in_the_documents_directo
         "bash ran the pipefail step, the session carried RELEASE and the directory, python ran too"
     );
 }
+
+/// A ```sql block with `dsn_env` runs through the PostgreSQL driver against
+/// the real server; one without a database is never handed to a shell.
+#[test]
+fn a_sql_step_runs_through_the_driver() {
+    let home = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        home.path().join("db.md"),
+        "# Database checks\n\n1. Count the connections\n\n   ```sql {\"dsn_env\":\"LEDGER_DB\"}\n   SELECT 'ledger' AS app, 40 + 2 AS answer;\n   ```\n\n2. Something to read\n\n   ```sql\n   SELECT 1;\n   ```\n",
+    )
+    .expect("doc");
+    let plan = home.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        "[deck]\nname = \"Ledger\"\nroom = \"ledger\"\n\n[[check]]\nid = \"local\"\ntcp = { address = \"127.0.0.1:9\" }\n\n[[runbook]]\nid = \"db\"\nfrom = \"db.md\"\n",
+    )
+    .expect("plan");
+    let store = format!("sqlite:{}", home.path().join("journal").display());
+    let plan = plan.to_string_lossy().into_owned();
+    let url = common::postgres_url();
+    let mut c =
+        Console::start_with_env(&["run", &plan, "--store", &store, "--as", "alice"], home.path(), 120, 40, &[("LEDGER_DB", url.as_str())]);
+    c.wait_for("▸Metrics");
+    c.press(b"3");
+    c.wait_for("Step 1: Count the connections");
+    c.press(b"\r");
+    c.wait_for("ledger | 42");
+    c.wait_for("(1 row)");
+    c.wait_for("1/2 steps");
+    c.press(b"\r");
+    c.wait_for("Step 2: Something to read");
+    c.wait_for("done by hand");
+    c.press(b"q");
+    assert!(c.wait_exit(), "clean exit");
+    let runs = finished(home.path());
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(runs[0].contains("app    | answer") && runs[0].contains("ledger | 42"), "{runs:?}");
+}

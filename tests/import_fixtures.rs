@@ -79,6 +79,8 @@ fn runbook_steps_and_runme_attributes() {
             interpreter: vec!["sh".into()],
             cwd: None,
             optional: false,
+            dsn_env: None,
+            check: None,
         }
     );
     let rollback = &doc.phases[2].steps[0];

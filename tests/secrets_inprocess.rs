@@ -154,6 +154,7 @@ async fn a_runbook_step_is_masked_in_its_result_and_in_the_journal() {
         script: "echo \"pass $DB_PASS\"\necho \"url $DATABASE_URL\"\necho \"hook $OPS_HOOK_URL\"\n".into(),
         interpreter: Vec::new(),
         session: None,
+        sql: None,
         env,
         cwd: None,
         timeout: Duration::from_secs(20),

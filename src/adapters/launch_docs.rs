@@ -10,11 +10,11 @@ use std::path::PathBuf;
 
 use opsdeck_core::config::duration::TimeSpan;
 use opsdeck_core::config::sections::{Checklist, ChecklistItem, Runbook};
-use opsdeck_core::config::{DocRef, Plan};
+use opsdeck_core::config::{DocRef, Plan, Probe};
 use opsdeck_core::import::ids::stable_id;
 use opsdeck_core::import::{Imported, StepKind, import_named};
 
-use opsdeck_core::launch::{ChecklistDef, DEFAULT_STEP_TIMEOUT, ItemDef, Launch, PhaseDef, RunbookDef, StepDef};
+use opsdeck_core::launch::{ChecklistDef, DEFAULT_STEP_TIMEOUT, ItemDef, Launch, PhaseDef, RunbookDef, SqlSource, StepDef};
 
 /// Reads every checklist and runbook of the plan.
 pub fn load(plan: &Plan) -> Launch {
@@ -139,6 +139,19 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
                             (interpreter.clone(), cwd.as_deref().map(|c| doc_dir.join(c)), *optional)
                         }
                     };
+                    let sql = match &s.kind {
+                        StepKind::Run { lang, dsn_env, check, .. } if lang == "sql" => sql_source(
+                            plan,
+                            dsn_env.as_deref(),
+                            check.as_deref(),
+                            &format!("{}:{}", from.path().display(), s.line),
+                            warnings,
+                        ),
+                        _ => None,
+                    };
+                    // A sql step whose database cannot be found is done by hand, never run by a shell.
+                    let is_sql = matches!(&s.kind, StepKind::Run { lang, .. } if lang == "sql");
+                    let run = if is_sql && sql.is_none() { None } else { run };
                     let timeout = match timeout.as_deref().map(str::parse::<TimeSpan>) {
                         Some(Ok(t)) => t.get(),
                         Some(Err(e)) => {
@@ -164,6 +177,7 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
                         interpreter,
                         cwd,
                         optional,
+                        sql,
                     });
                 }
             }
@@ -190,6 +204,7 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
                 interpreter: Vec::new(),
                 cwd: None,
                 optional: false,
+                sql: None,
             });
         }
     }
@@ -203,5 +218,24 @@ fn runbook(plan: &Plan, book: &Runbook, docs: &mut Docs, warnings: &mut Vec<Stri
             (None, Some(_)) => Some(doc_dir),
             (None, None) => None,
         },
+    }
+}
+
+/// A `sql` step's database: its `dsn_env`, or the `postgres` check it borrows from.
+fn sql_source(plan: &Plan, dsn_env: Option<&str>, check: Option<&str>, at: &str, warnings: &mut Vec<String>) -> Option<SqlSource> {
+    if let Some(var) = dsn_env {
+        return Some(SqlSource { url: None, url_env: Some(var.to_string()) });
+    }
+    let id = check?;
+    match plan.checks.iter().find(|c| c.id == id).map(|c| &c.probe) {
+        Some(Probe::Postgres(p)) => Some(SqlSource { url: p.url.clone(), url_env: p.url_env.clone() }),
+        Some(other) => {
+            warnings.push(format!("{at}: check `{id}` is a {} check; a sql step borrows a postgres check's database", other.kind()));
+            None
+        }
+        None => {
+            warnings.push(format!("{at}: no check `{id}` to borrow a database from"));
+            None
+        }
     }
 }

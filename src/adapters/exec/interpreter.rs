@@ -7,6 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
+/// The shell that runs scripts that name no interpreter (absolute: a plan's
+/// `PATH` must not change which shell runs).
+pub const SHELL: &str = "/bin/sh";
+
 /// The shells whose session (exported variables, directory) is kept between steps.
 const SESSION_SHELLS: [&str; 5] = ["sh", "bash", "zsh", "dash", "ksh"];
 
@@ -20,14 +24,14 @@ pub struct Interpreter {
 impl Interpreter {
     /// `/bin/sh`, the interpreter of a step that names none.
     pub fn sh() -> Interpreter {
-        Interpreter { program: PathBuf::from(super::process::SHELL), args: Vec::new() }
+        Interpreter { program: PathBuf::from(SHELL), args: Vec::new() }
     }
 
     /// Resolves `words` (empty: `/bin/sh`); an error names the program that is not installed.
     pub fn resolve(words: &[String]) -> Result<Interpreter, String> {
         let Some((first, rest)) = words.split_first() else { return Ok(Interpreter::sh()) };
         if first == "sh" {
-            return Ok(Interpreter { program: PathBuf::from(super::process::SHELL), args: rest.to_vec() });
+            return Ok(Interpreter { program: PathBuf::from(SHELL), args: rest.to_vec() });
         }
         let program = find(first, std::env::var_os("PATH").as_deref().map(Path::new))
             .ok_or_else(|| format!("interpreter `{first}` is not installed here (not found on PATH)"))?;

@@ -66,6 +66,7 @@ mod process;
 mod redact;
 mod run;
 pub mod session;
+mod sql;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -76,8 +77,8 @@ use tokio::task::JoinHandle;
 pub use crate::adapters::journal::Outcome;
 pub use capture::{HEAD_LIMIT, TAIL_LIMIT};
 pub use clean::{MAX_LINE, MAX_RAW_LINE};
+pub use interpreter::SHELL;
 pub use live::{LIVE_LINE_MAX, LIVE_LINES, LiveTail, LiveView};
-pub use process::SHELL;
 pub use redact::{MASK, MIN_SECRET_CHARS, secret_values};
 pub use run::{KILL_SETTLE, PIPE_GRACE, STUCK_LIMIT, TERM_GRACE};
 
@@ -94,6 +95,9 @@ pub struct RunSpec {
     /// Hand the step's session (exported variables, directory) back when it
     /// ends; only a shell has one.
     pub session: bool,
+    /// The script is SQL, run through the PostgreSQL driver (see `sql`), not
+    /// a process: the database's URL, or why there is none (a variable unset).
+    pub sql: Option<Result<String, String>>,
     /// Added to (or overriding) the console's own environment.
     pub env: Vec<(String, String)>,
     /// Working directory; the console's own when `None`.
@@ -110,7 +114,16 @@ pub struct RunSpec {
 impl RunSpec {
     /// A script with no extra environment, no working directory, no secrets.
     pub fn new(script: impl Into<String>, timeout: Duration) -> RunSpec {
-        RunSpec { script: script.into(), interpreter: Vec::new(), session: false, env: Vec::new(), cwd: None, timeout, secrets: Vec::new() }
+        RunSpec {
+            script: script.into(),
+            interpreter: Vec::new(),
+            session: false,
+            sql: None,
+            env: Vec::new(),
+            cwd: None,
+            timeout,
+            secrets: Vec::new(),
+        }
     }
 }
 
@@ -122,6 +135,7 @@ impl fmt::Debug for RunSpec {
             .field("script", &self.script)
             .field("interpreter", &self.interpreter)
             .field("session", &self.session)
+            .field("sql", &self.sql.as_ref().map(|_| "<url>"))
             .field("env", &names)
             .field("cwd", &self.cwd)
             .field("timeout", &self.timeout)

@@ -23,10 +23,6 @@ use tokio::process::{Child, Command};
 
 use super::interpreter::Interpreter;
 
-/// The shell that runs scripts (absolute: a plan's `PATH` must not change
-/// which shell runs).
-pub const SHELL: &str = "/bin/sh";
-
 /// Writes `script` to a fresh temporary file (mode 0600, removed when the
 /// returned value is dropped).
 pub(crate) fn write_script(script: &str) -> io::Result<NamedTempFile> {

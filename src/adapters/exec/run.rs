@@ -83,6 +83,9 @@ enum Stop {
 pub(crate) async fn run(spec: RunSpec, control: Arc<Control>, live: LiveWriter) -> RunResult {
     let started = Instant::now();
     let secrets = Arc::new(Secrets::new(&spec.secrets));
+    if let Some(url) = &spec.sql {
+        return run_sql(&spec, url.as_deref(), &control, &live, &secrets, started).await;
+    }
     let mut result = match prepare(&spec, &control).await {
         Err(message) => RunResult::not_started(message),
         Ok((script, files, mut child)) => {
@@ -107,6 +110,39 @@ pub(crate) async fn run(spec: RunSpec, control: Arc<Control>, live: LiveWriter) 
         result.error = Some(secrets.redact_line(error).into_owned());
     }
     live.update(LiveTail::finish);
+    result
+}
+
+/// An `sql` step: through the PostgreSQL driver rather than a process.
+async fn run_sql(
+    spec: &RunSpec,
+    url: Result<&str, &String>,
+    control: &Control,
+    live: &LiveWriter,
+    secrets: &Secrets,
+    started: Instant,
+) -> RunResult {
+    let base = spec.cwd.clone().unwrap_or_default();
+    let cancelled = async {
+        while !control.is_cancelled() {
+            control.wake.notified().await;
+        }
+    };
+    let mut result = match url {
+        _ if control.is_cancelled() => RunResult::not_started("cancelled before it started"),
+        Err(why) => RunResult::not_started(why.clone()),
+        Ok(url) => super::sql::run(url, &spec.script, spec.timeout, &base, cancelled).await,
+    };
+    result.output = secrets.redact(&result.output).into_owned();
+    if let Some(error) = &result.error {
+        result.error = Some(secrets.redact_line(error).into_owned());
+    }
+    result.duration = started.elapsed();
+    let shown = if result.output.is_empty() { String::new() } else { format!("{}\n", result.output) };
+    live.update(|t| {
+        t.push_lines(&shown, shown.lines().count() as u64);
+        t.finish();
+    });
     result
 }
 

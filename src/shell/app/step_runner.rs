@@ -113,6 +113,7 @@ impl StepRunner {
             script: start.script,
             interpreter: start.interpreter,
             session: start.session.is_some(),
+            sql: start.sql.as_ref().map(sql_url),
             env,
             cwd,
             timeout: start.timeout,
@@ -143,6 +144,7 @@ impl StepRunner {
             script: start.script,
             interpreter: start.interpreter,
             session: false,
+            sql: None,
             env: start.env,
             cwd: start.cwd,
             timeout: start.timeout,
@@ -201,6 +203,18 @@ impl StepRunner {
     /// Forgets a finished run.
     pub fn finished(&mut self, run: &str) {
         self.cancels.remove(run);
+    }
+}
+
+/// A `sql` step's URL, read from the console's environment when a variable names it.
+fn sql_url(source: &opsdeck_core::launch::SqlSource) -> Result<String, String> {
+    match (&source.url, &source.url_env) {
+        (Some(url), _) => Ok(url.clone()),
+        (None, Some(var)) => std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| format!("environment variable {var} is not set: the step has no database to run against")),
+        (None, None) => Err("the step names no database (`dsn_env` or `check`)".into()),
     }
 }
 
@@ -291,6 +305,7 @@ mod tests {
             script,
             interpreter: Vec::new(),
             session: None,
+            sql: None,
             env: Vec::new(),
             cwd: None,
             timeout: Duration::from_secs(30),

@@ -73,6 +73,10 @@ pub struct Info {
     pub interactive: Option<bool>,
     /// Runme's `excludeFromRunAll`: an optional step.
     pub exclude_from_run_all: bool,
+    /// An `sql` block's database: the variable holding its URL.
+    pub dsn_env: Option<String>,
+    /// An `sql` block's database: the `postgres` check whose connection it borrows.
+    pub check: Option<String>,
     /// Problems to report as warnings (unknown attributes, bad values).
     pub problems: Vec<String>,
 }
@@ -147,6 +151,8 @@ fn apply(out: &mut Info, key: &str, value: Option<String>) {
         ("excludeFromRunAll", v) => out.exclude_from_run_all = flag(out, key, v.as_deref()).unwrap_or(false),
         ("interpreter", Some(v)) if !v.trim().is_empty() => out.interpreter = Some(v.trim().to_string()),
         ("cwd", Some(v)) if !v.trim().is_empty() => out.cwd = Some(v.trim().to_string()),
+        ("dsn_env", Some(v)) if !v.trim().is_empty() => out.dsn_env = Some(v.trim().to_string()),
+        ("check", Some(v)) if !v.trim().is_empty() => out.check = Some(v.trim().to_string()),
         // Runme's own bookkeeping and display hints: nothing to act on.
         ("background" | "closeTerminalOnSuccess" | "terminalRows" | "category" | "mimeType" | "skipPrompts", _) => {}
         (k, Some(v)) => out.problems.push(format!("unknown attribute `{k}={v}`")),

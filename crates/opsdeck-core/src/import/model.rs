@@ -99,6 +99,12 @@ pub enum StepKind {
         /// Runme's `excludeFromRunAll`: the step may be left out without a reason.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         optional: bool,
+        /// An `sql` block's database, by the variable holding its URL.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dsn_env: Option<String>,
+        /// An `sql` block's database, by the `postgres` check it borrows from.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        check: Option<String>,
     },
 }
 

@@ -389,7 +389,12 @@ impl<'a> Walker<'a> {
         let info = attrs::parse(&info_str);
         let lang = info.lang.clone();
         let line = code.start;
-        if !RUNNABLE.contains(&lang.as_str()) {
+        let sql_runs = lang == "sql" && (info.dsn_env.is_some() || info.check.is_some());
+        if lang == "sql" && !sql_runs && self.items.is_empty() {
+            self.warn(line, format!("sql block at line {line} names no database; add `{{ dsn_env=VAR }}` or `{{ check=ID }}` to run it"));
+            return;
+        }
+        if !RUNNABLE.contains(&lang.as_str()) && !sql_runs {
             let kept = self.keep_as_details(&code.text);
             if !SILENT.contains(&lang.as_str()) && !kept {
                 let shown = clean(&lang);
@@ -437,6 +442,8 @@ impl<'a> Walker<'a> {
                 rollback: info.rollback,
                 cwd: info.cwd.clone().or_else(|| self.out.front.cwd.clone()),
                 optional: info.exclude_from_run_all,
+                dsn_env: info.dsn_env.clone(),
+                check: info.check.clone(),
             },
         };
         // Inside a numbered step, the first runnable block is what the step runs;

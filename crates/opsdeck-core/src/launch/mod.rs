@@ -87,6 +87,16 @@ pub struct StepDef {
     pub cwd: Option<std::path::PathBuf>,
     /// May be left out without a reason (Runme's `excludeFromRunAll`).
     pub optional: bool,
+    /// A `sql` step: the database it runs against.
+    pub sql: Option<SqlSource>,
+}
+
+/// Where a `sql` step's database URL comes from: written in the plan (a
+/// check's `url`) or an environment variable (`dsn_env`, a check's `url_env`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlSource {
+    pub url: Option<String>,
+    pub url_env: Option<String>,
 }
 
 /// How long a step may run when neither the plan nor the doc says.

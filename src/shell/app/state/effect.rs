@@ -49,6 +49,8 @@ pub struct StartRun {
     /// The runbook whose shell session the step shares (exported variables
     /// and directory carry from step to step), and whether it starts a new one.
     pub session: Option<SessionUse>,
+    /// A `sql` step's database.
+    pub sql: Option<opsdeck_core::launch::SqlSource>,
     pub env: Vec<(String, String)>,
     pub cwd: Option<std::path::PathBuf>,
     pub timeout: std::time::Duration,

@@ -192,6 +192,7 @@ impl LaunchView {
             script,
             interpreter: step.interpreter.clone(),
             session: Some(SessionUse { runbook: book.id.clone(), fresh }),
+            sql: step.sql.clone(),
             env: book.env.clone(),
             cwd: step.cwd.clone().or_else(|| book.cwd.clone()),
             timeout: step.timeout,
@@ -218,6 +219,7 @@ mod tests {
             interpreter: Vec::new(),
             cwd: None,
             optional,
+            sql: None,
         }
     }
 

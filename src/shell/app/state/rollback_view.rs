@@ -308,6 +308,7 @@ impl RollbackView {
             script,
             interpreter: Vec::new(),
             session: None,
+            sql: None,
             env: def.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             cwd: def.cwd.clone(),
             timeout: def.timeout.get(),

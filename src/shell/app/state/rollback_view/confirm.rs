@@ -143,6 +143,7 @@ impl RollbackView {
                 script: preview.clone(),
                 interpreter: Vec::new(),
                 session: None,
+                sql: None,
                 env: def.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 cwd: def.cwd.clone(),
                 timeout: def.timeout.get().min(std::time::Duration::from_secs(30)),
