@@ -1,15 +1,27 @@
 //! Metric tables offered as bands: a header like `Metric | Target | Acceptable |
-//! Critical` or `Metric | Target | Alert Threshold`; the alert column counts as critical.
+//! Critical`, `Metric | Target | Warning | Critical` or `Metric | Target | Alert
+//! Threshold`; the alert column counts as critical. Thresholds may be written
+//! in words (`under 200 ms`, `> 90 percent`).
+//!
+//! A `Warning` cell names where warning starts, so it becomes the acceptable
+//! boundary: with lower is better (a `<` target or a `>` critical), `> 500ms`
+//! in the Warning column is `acceptable = "<= 500ms"` (up to 500 ms is still
+//! acceptable; above it the check is degraded, above critical, critical); a
+//! bare `500ms` is `< 500ms`. A Warning cell already written in the good
+//! direction (`< 500ms`) is taken as it is.
 
 use super::model::{BandRow, Threshold};
+use super::prose::words;
 use super::text::clean;
-use crate::config::band::Bound;
+use crate::config::band::{Bound, CmpOp};
 
 /// Which column holds which threshold.
 struct Columns {
     target: Option<usize>,
     acceptable: Option<usize>,
     critical: Option<usize>,
+    /// The acceptable column is a `Warning` column.
+    warning: bool,
 }
 
 fn header_key(cell: &str) -> String {
@@ -23,20 +35,55 @@ fn columns(header: &[String]) -> Option<Columns> {
     }
     let find = |pred: &dyn Fn(&str) -> bool| keys.iter().skip(1).position(|k| pred(k)).map(|i| i + 1);
     let target = find(&|k| k.starts_with("target"));
-    let acceptable = find(&|k| k.starts_with("acceptable"));
+    let written = find(&|k| k.starts_with("acceptable"));
+    let warning_col = find(&|k| k.starts_with("warn"));
+    let acceptable = written.or(warning_col);
     let critical = find(&|k| k.starts_with("critical")).or_else(|| find(&|k| k.starts_with("alert")));
     let full = acceptable.is_some() && critical.is_some();
     let alert = acceptable.is_none() && critical.is_some();
-    (target.is_some() && (full || alert)).then_some(Columns { target, acceptable, critical })
+    let warning = written.is_none() && warning_col.is_some();
+    (target.is_some() && (full || alert)).then_some(Columns { target, acceptable, critical, warning })
 }
 
-fn threshold(row: &[String], col: Option<usize>) -> Option<Threshold> {
+fn cell(row: &[String], col: Option<usize>) -> Option<(String, Option<Bound>)> {
     let text = clean(row.get(col?)?);
     if text.is_empty() {
         return None;
     }
-    let bound = text.parse::<Bound>().ok().map(|b| b.to_string());
-    Some(Threshold { text, bound })
+    let bound = words::bound(&text);
+    Some((text, bound))
+}
+
+fn threshold(cell: Option<(String, Option<Bound>)>) -> Option<Threshold> {
+    cell.map(|(text, bound)| Threshold { text, bound: bound.map(|b| b.to_string()), note: None })
+}
+
+fn is_below(op: CmpOp) -> bool {
+    matches!(op, CmpOp::Lt | CmpOp::Le)
+}
+
+/// The acceptable boundary a Warning cell names, given which way is good.
+fn from_warning(cell: Option<(String, Option<Bound>)>, good_is_below: Option<bool>) -> Option<Threshold> {
+    let (text, bound) = cell?;
+    let flip = |op| match op {
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        other => other,
+    };
+    let derived = match (bound, good_is_below) {
+        (Some(b), Some(below)) if matches!(b.op, CmpOp::Eq | CmpOp::Ne) || is_below(b.op) == below => Some(b),
+        (Some(b), Some(_)) => Some(Bound { op: flip(b.op), ..b }),
+        (Some(_), None) | (None, None) => None,
+        // A bare value (`500ms`): warning starts there.
+        (None, Some(below)) => {
+            let op = if below { "<" } else { ">" };
+            words::bound(&format!("{op} {}", text.trim_matches(|c: char| c == '*' || c == '_' || c.is_whitespace())))
+        }
+    };
+    let note = derived.as_ref().map(|_| format!("from Warning \"{text}\""));
+    Some(Threshold { text, bound: derived.map(|b| b.to_string()), note })
 }
 
 /// Band rows of a table, or nothing when its header is not a metric header.
@@ -47,13 +94,19 @@ pub fn from_table(header: &[String], rows: &[(usize, Vec<String>)]) -> Vec<BandR
     rows.iter()
         .filter_map(|(line, row)| {
             let name = clean(row.first()?);
-            (!name.is_empty()).then(|| BandRow {
-                name,
-                line: *line,
-                target: threshold(row, cols.target),
-                acceptable: threshold(row, cols.acceptable),
-                critical: threshold(row, cols.critical),
-            })
+            if name.is_empty() {
+                return None;
+            }
+            let target = cell(row, cols.target);
+            let critical = cell(row, cols.critical);
+            let good_is_below = match (&target, &critical) {
+                (Some((_, Some(t))), _) if !matches!(t.op, CmpOp::Eq | CmpOp::Ne) => Some(is_below(t.op)),
+                (_, Some((_, Some(c)))) if !matches!(c.op, CmpOp::Eq | CmpOp::Ne) => Some(!is_below(c.op)),
+                _ => None,
+            };
+            let acceptable =
+                if cols.warning { from_warning(cell(row, cols.acceptable), good_is_below) } else { threshold(cell(row, cols.acceptable)) };
+            Some(BandRow { name, line: *line, target: threshold(target), acceptable, critical: threshold(critical) })
         })
         .collect()
 }

@@ -1,5 +1,6 @@
 //! Text output of an import: the human summary (phases with counts, bands,
-//! warnings) and a plan fragment (`[[checklist]]`, `[[runbook]]`) to paste.
+//! severities and triggers offered, warnings) and a plan fragment
+//! (`[[checklist]]`, `[[runbook]]`, `[[severity]]`, `[[trigger]]`) to paste.
 
 use std::fmt::Write;
 
@@ -12,12 +13,19 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn threshold(label: &str, t: Option<&Threshold>) -> Option<String> {
     let t = t?;
-    let note = if t.bound.is_some() { "parsed" } else { "text only" };
+    if let (Some(bound), Some(note)) = (&t.bound, &t.note) {
+        return Some(format!("{label} \"{bound}\" ({note})"));
+    }
+    let note = match &t.bound {
+        Some(b) if *b != t.text => format!("parsed as \"{b}\""),
+        Some(_) => "parsed".to_string(),
+        None => "text only".to_string(),
+    };
     Some(format!("{label} \"{}\" ({note})", t.text))
 }
 
 /// TOML basic string literal.
-fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -59,6 +67,7 @@ pub fn summary(doc: &Imported, from: &str) -> String {
             let _ = writeln!(s, "  {} (line {}): {}", b.name, b.line, parts.join(", "));
         }
     }
+    super::render_offers::summary(&mut s, doc);
     if !doc.warnings.is_empty() {
         let _ = writeln!(s, "Warnings:");
         for w in &doc.warnings {
@@ -92,6 +101,7 @@ pub fn fragment(doc: &Imported, from: &str) -> String {
         let source = if whole { from.to_string() } else { format!("{from}#{}", p.anchor) };
         let _ = writeln!(s, "[[runbook]]\nid = {}\ntitle = {}\nfrom = {}\n", quoted(&id), quoted(&p.path.join(" / ")), quoted(&source));
     }
+    super::render_offers::fragment(&mut s, doc);
     s
 }
 
