@@ -110,3 +110,62 @@ pub fn from_table(header: &[String], rows: &[(usize, Vec<String>)]) -> Vec<BandR
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::band::Band;
+    use crate::config::units::Unit;
+
+    fn row(cells: &[&str]) -> (usize, Vec<String>) {
+        (3, cells.iter().map(|c| c.to_string()).collect())
+    }
+
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn a_warning_column_is_the_acceptable_boundary_and_the_band_is_valid() {
+        let h = header(&["Metric", "Target", "Warning", "Critical"]);
+        let rows = [
+            row(&["Latency", "< 200ms", "> 500ms", "> 1 second"]),
+            row(&["Uptime", "at least 99.9%", "below 99.5%", "< 99%"]),
+            row(&["Queue", "under 100", "1000", "above 5000"]),
+            row(&["Errors", "< 1%", "< 2%", "> 5%"]),
+        ];
+        let bands = from_table(&h, &rows);
+        let bound = |t: &Option<Threshold>| t.as_ref().and_then(|t| t.bound.clone());
+        let got: Vec<_> = bands.iter().map(|b| (bound(&b.target), bound(&b.acceptable), bound(&b.critical))).collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            got,
+            [
+                (s("< 200ms"), s("<= 500ms"), s("> 1s")),
+                (s(">= 99.9%"), s(">= 99.5%"), s("< 99%")),
+                (s("< 100"), s("< 1000"), s("> 5000")),
+                (s("< 1%"), s("< 2%"), s("> 5%")),
+            ]
+        );
+        assert_eq!(bands[0].acceptable.as_ref().and_then(|t| t.note.clone()).as_deref(), Some("from Warning \"> 500ms\""));
+        assert_eq!(bands[3].acceptable.as_ref().and_then(|t| t.note.clone()).as_deref(), Some("from Warning \"< 2%\""));
+        // Each offered band is one opsdeck accepts, judging values the way the table means.
+        let units = [Unit::parse("ms"), Unit::parse("%"), None, Unit::parse("%")];
+        for (b, unit) in bands.iter().zip(units) {
+            let parse = |t: &Option<Threshold>| bound(t).map(|s| s.parse().expect("a bound"));
+            let band = Band { target: parse(&b.target), acceptable: parse(&b.acceptable), critical: parse(&b.critical) };
+            let resolved = band.resolve(unit).unwrap_or_else(|e| panic!("{}: {e:?}", b.name));
+            if b.name == "Latency" {
+                use crate::config::band::BandLevel::*;
+                let levels: Vec<_> = [100.0, 400.0, 500.0, 700.0, 1500.0].iter().map(|v| resolved.classify(*v)).collect();
+                assert_eq!(levels, [Ok, Acceptable, Acceptable, Degraded, Critical]);
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_direction_a_bare_warning_stays_text() {
+        let bands = from_table(&header(&["Metric", "Target", "Warning", "Critical"]), &[row(&["Uptime", "99.9%", "99.5%", "99%"])]);
+        assert_eq!(bands[0].acceptable, Some(Threshold { text: "99.5%".into(), bound: None, note: None }));
+    }
+}

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::model::{Imported, Phase, Threshold};
+use super::text::quoted;
 use crate::config::sections::slug;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -17,28 +18,16 @@ fn threshold(label: &str, t: Option<&Threshold>) -> Option<String> {
         return Some(format!("{label} \"{bound}\" ({note})"));
     }
     let note = match &t.bound {
-        Some(b) if *b != t.text => format!("parsed as \"{b}\""),
+        Some(b) if squeezed(b) != squeezed(&t.text) => format!("parsed as \"{b}\""),
         Some(_) => "parsed".to_string(),
         None => "text only".to_string(),
     };
     Some(format!("{label} \"{}\" ({note})", t.text))
 }
 
-/// TOML basic string literal.
-pub(crate) fn quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// Text without whitespace: `<1s` reads as `< 1s` as it is written.
+fn squeezed(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The human summary followed by the plan fragment; `from` is the document path as given.
@@ -127,10 +116,11 @@ pub fn runbook_sections(doc: &Imported) -> Vec<(&Phase, bool)> {
         inside = Some(p.level);
     }
     let loose = doc.phases.iter().any(|p| is_title(p) && p.has_steps());
-    if loose && out.is_empty() {
-        if let Some(p) = doc.phases.iter().find(|p| p.has_steps()) {
-            out.push((p, true));
-        }
+    if loose
+        && out.is_empty()
+        && let Some(p) = doc.phases.iter().find(|p| p.has_steps())
+    {
+        out.push((p, true));
     }
     out
 }

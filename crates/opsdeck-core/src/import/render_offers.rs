@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::model::Imported;
-use super::render::quoted;
+use super::text::quoted;
 
 /// "Severities offered" and "Triggers offered", each with its source line.
 pub fn summary(s: &mut String, doc: &Imported) {

@@ -45,6 +45,15 @@ impl Block {
     }
 }
 
+/// A table being read: header cells, rows with their lines, its line, and whether in the header.
+#[derive(Default)]
+struct TableFrame {
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+    line: usize,
+    in_head: bool,
+}
+
 #[derive(Default)]
 struct Reader {
     blocks: Vec<Block>,
@@ -58,7 +67,7 @@ struct Reader {
     para_line: usize,
     /// Whether anything but whitespace came before the bold text.
     para_started: bool,
-    table: Option<(Vec<String>, Vec<(usize, Vec<String>)>, usize, bool)>,
+    table: Option<TableFrame>,
     code: usize,
 }
 
@@ -141,15 +150,15 @@ impl Reader {
                 self.bold = None;
             }
             Tag::CodeBlock(_) | Tag::HtmlBlock => self.code += 1,
-            Tag::Table(_) => self.table = Some((Vec::new(), Vec::new(), line, false)),
+            Tag::Table(_) => self.table = Some(TableFrame { line, ..TableFrame::default() }),
             Tag::TableHead => {
                 if let Some(t) = &mut self.table {
-                    t.3 = true;
+                    t.in_head = true;
                 }
             }
             Tag::TableRow => {
                 if let Some(t) = &mut self.table {
-                    t.1.push((line, Vec::new()));
+                    t.rows.push((line, Vec::new()));
                 }
             }
             Tag::TableCell => self.text = Some(String::new()),
@@ -201,21 +210,21 @@ impl Reader {
             TagEnd::CodeBlock | TagEnd::HtmlBlock => self.code = self.code.saturating_sub(1),
             TagEnd::TableHead => {
                 if let Some(t) = &mut self.table {
-                    t.3 = false;
+                    t.in_head = false;
                 }
             }
             TagEnd::TableCell => {
                 let cell = clean(&self.text.take().unwrap_or_default());
                 if let Some(t) = &mut self.table {
-                    if t.3 {
-                        t.0.push(cell);
-                    } else if let Some((_, row)) = t.1.last_mut() {
+                    if t.in_head {
+                        t.header.push(cell);
+                    } else if let Some((_, row)) = t.rows.last_mut() {
                         row.push(cell);
                     }
                 }
             }
             TagEnd::Table => {
-                if let Some((header, rows, line, _)) = self.table.take() {
+                if let Some(TableFrame { header, rows, line, .. }) = self.table.take() {
                     self.blocks.push(Block::Table { header, rows, line });
                 }
             }

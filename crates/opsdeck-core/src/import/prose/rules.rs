@@ -6,10 +6,9 @@
 //! Alerts (PagerDuty)`, `Alerting`). The nearest such label or heading is
 //! the rule's context; a heading's context covers its subsections.
 
-use std::collections::HashSet;
-
 use super::clause::{self, placeholder};
 use super::outline::Block;
+use crate::import::ids::Ids;
 use crate::import::model::TriggerOffer;
 
 /// What a heading or label is about: `rollback` or `alert` rules, or neither.
@@ -40,7 +39,7 @@ pub fn read(blocks: &[Block], max_len: usize) -> Vec<TriggerOffer> {
     let mut headings: Vec<(u8, String)> = Vec::new();
     let mut para_label: Option<String> = None;
     let mut bullet_labels: Vec<(usize, String)> = Vec::new();
-    let mut ids = HashSet::new();
+    let mut ids = Ids::default();
     let mut out = Vec::new();
     for b in blocks {
         match b {
@@ -84,7 +83,7 @@ pub fn read(blocks: &[Block], max_len: usize) -> Vec<TriggerOffer> {
     out
 }
 
-fn offer(kind: &str, context: &str, text: &str, line: usize, ids: &mut HashSet<String>) -> Option<TriggerOffer> {
+fn offer(kind: &str, context: &str, text: &str, line: usize, ids: &mut Ids) -> Option<TriggerOffer> {
     let (conds, all) = clause::read(text);
     let mut when = Vec::new();
     let mut checks: Vec<String> = Vec::new();
@@ -96,15 +95,12 @@ fn offer(kind: &str, context: &str, text: &str, line: usize, ids: &mut HashSet<S
         }
     }
     let first = checks.first()?;
-    let base = format!("{kind}-{}", first.trim_matches(['<', '>']));
-    let mut id = base.clone();
-    let mut n = 2;
-    while !ids.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+    if when.is_empty() {
+        return None;
     }
+    let (id, _) = ids.claim(format!("{kind}-{}", first.trim_matches(['<', '>'])));
     let combine = if all { "all" } else { "any" };
-    (!when.is_empty()).then(|| TriggerOffer {
+    Some(TriggerOffer {
         id,
         kind: kind.to_string(),
         context: context.to_string(),

@@ -176,17 +176,24 @@ fn head_text(block: &Block) -> Option<(String, String)> {
     }
 }
 
-/// How many blocks after `blocks[0]` belong to its definition.
+/// Whether a block heads a definition of its own.
+fn is_head(block: &Block) -> bool {
+    head_text(block).is_some_and(|(h, _)| head(&h).is_some())
+}
+
+/// How many blocks after `blocks[0]` belong to its definition: up to the
+/// next heading, table or definition (for a bold line, its bullets; for a
+/// bullet, the bullets nested under it).
 fn body_len(blocks: &[Block]) -> usize {
     let Some(first) = blocks.first() else { return 0 };
     let rest = &blocks[1..];
-    match first {
-        Block::Heading { .. } => rest.iter().position(|b| matches!(b, Block::Heading { .. } | Block::Table { .. })),
-        Block::Para { .. } => rest.iter().position(|b| !matches!(b, Block::Bullet { .. })),
-        Block::Bullet { depth, .. } => rest.iter().position(|b| !matches!(b, Block::Bullet { depth: d, .. } if d > depth)),
-        Block::Table { .. } => Some(0),
-    }
-    .unwrap_or(rest.len())
+    let ends = |b: &Block| match first {
+        Block::Heading { .. } => matches!(b, Block::Heading { .. } | Block::Table { .. }) || is_head(b),
+        Block::Para { .. } => !matches!(b, Block::Bullet { .. }) || is_head(b),
+        Block::Bullet { depth, .. } => !matches!(b, Block::Bullet { depth: d, .. } if d > depth),
+        Block::Table { .. } => true,
+    };
+    rest.iter().position(ends).unwrap_or(rest.len())
 }
 
 /// Severities offered by definitions written as headings, bold lines, lines or bullets.
@@ -274,4 +281,78 @@ pub fn read(blocks: &[Block]) -> (Vec<SeverityOffer>, Vec<Warning>) {
     }
     offers.sort_by_key(|s| s.line);
     (offers, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::outline;
+    use super::*;
+
+    fn offers(doc: &str) -> Vec<(String, String, String, Option<String>, usize)> {
+        read(&outline::read(doc)).0.into_iter().map(|s| (s.id, s.name, s.respond_within, s.description, s.line)).collect()
+    }
+
+    fn o(id: &str, name: &str, respond: &str, description: Option<&str>, line: usize) -> (String, String, String, Option<String>, usize) {
+        (id.into(), name.into(), respond.into(), description.map(String::from), line)
+    }
+
+    #[test]
+    fn heads_name_an_id_and_a_name() {
+        let h = |s: &str| head(s).map(|(a, b)| format!("{a}/{b}"));
+        assert_eq!(h("P1 - High").as_deref(), Some("P1/High"));
+        assert_eq!(h("SEV2: Major").as_deref(), Some("SEV2/Major"));
+        assert_eq!(h("SEV-1 – Customer-facing outage").as_deref(), Some("SEV1/Customer-facing outage"));
+        assert_eq!(h("Critical (P0)").as_deref(), Some("P0/Critical"));
+        assert_eq!(h("Severity 3 (Minor)").as_deref(), Some("SEV3/Minor"));
+        assert_eq!(h("Priority 2").as_deref(), Some("P2/P2"));
+        assert_eq!(h("🔴 P0 Critical").as_deref(), Some("P0/Critical"));
+        assert_eq!(h("P95 latency"), None);
+        assert_eq!(h("S3 Storage"), None);
+        assert_eq!(h("Monitoring P1 services"), None);
+    }
+
+    #[test]
+    fn deadlines_in_words() {
+        assert_eq!(deadline("Immediate (page)").as_deref(), Some(IMMEDIATE));
+        assert_eq!(deadline("respond within 1 hour").as_deref(), Some("1h"));
+        assert_eq!(deadline("Acknowledge in 30 min").as_deref(), Some("30m"));
+        assert_eq!(deadline("< 15 minutes").as_deref(), Some("15m"));
+        assert_eq!(deadline("1 business day").as_deref(), Some("next business day"));
+        assert_eq!(deadline("soon"), None);
+        assert!(is_response("response time: 15 minutes") && !is_response("resolution time: 4 hours"));
+    }
+
+    #[test]
+    fn tables_headings_bold_lines_and_bullets() {
+        let table = "| Priority | Description | Time to respond |\n|---|---|---|\n| 1 | Outage | 15 min |\n| **P2 - High** | Degraded | 1 hour |\n| 3 | Minor | whenever |\n";
+        let (found, warnings) = read(&outline::read(table));
+        assert_eq!(
+            found.iter().map(|s| (s.id.as_str(), s.name.as_str(), s.respond_within.as_str())).collect::<Vec<_>>(),
+            [("P1", "P1", "15m"), ("P2", "High", "1h")]
+        );
+        assert_eq!(
+            warnings[0].message,
+            "severity P3 at line 5: no response time could be read (like \"15 minutes\" or \"immediate\"); not offered"
+        );
+
+        let doc = "## Levels\n\n#### SEV2: Major\n\nCustomers see errors.\n\n- Respond within 1 hour\n\n**P3 - Low**\n- Cosmetic issues\n- Response time: next business day\n\n- **P1 (High)**: Checkout broken. Response: 15 minutes.\n  - Updates every 30 minutes\n";
+        assert_eq!(
+            offers(doc),
+            [
+                o("SEV2", "Major", "1h", Some("Customers see errors"), 3),
+                o("P3", "Low", "next business day", Some("Cosmetic issues"), 9),
+                o("P1", "High", "15m", Some("Checkout broken"), 13),
+            ]
+        );
+        let (found, _) = read(&outline::read(doc));
+        assert_eq!(found[2].update_every.as_deref(), Some("30m"));
+    }
+
+    #[test]
+    fn a_mention_is_no_definition_and_an_id_is_offered_once() {
+        assert!(offers("## P0 tasks\n\n- [ ] Migrate the database\n").is_empty());
+        let (found, warnings) = read(&outline::read("### P1 - High\n\n- Respond in 1h\n\n### P1 - Again\n\n- Respond in 2h\n"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(warnings[0].message, "severity P1 at line 5 is defined again; the first definition is offered");
+    }
 }

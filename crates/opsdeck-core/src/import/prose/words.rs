@@ -170,7 +170,7 @@ fn number_word(w: &str) -> Option<u64> {
 /// A count at the start of `s`, in digits or words: the count and the rest.
 pub fn split_count(s: &str) -> Option<(u64, &str)> {
     if let Some((v, rest)) = split_number(s) {
-        return (v.fract() == 0.0 && v >= 0.0 && v < 1e9).then_some((v as u64, rest));
+        return (v.fract() == 0.0 && (0.0..1e9).contains(&v)).then_some((v as u64, rest));
     }
     let end = s.find(|c: char| !c.is_alphabetic()).unwrap_or(s.len());
     number_word(&s[..end]).map(|n| (n, &s[end..]))
