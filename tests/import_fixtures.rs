@@ -118,7 +118,7 @@ fn metric_tables_become_bands() {
     assert_eq!(t(&doc.bands[3].critical), Some(("< 99.5%".into(), Some("< 99.5%".into()))));
     assert_eq!(doc.bands[4].acceptable, None);
     assert_eq!(t(&doc.bands[4].critical), Some(("> 5000".into(), Some("> 5000".into()))));
-    assert_eq!(t(&doc.bands[5].target), Some(("under 70%".into(), None)));
+    assert_eq!(t(&doc.bands[5].target), Some(("under 70%".into(), Some("< 70%".into()))), "thresholds in words parse");
 }
 
 #[test]

@@ -83,6 +83,8 @@ pub struct Severity {
     pub id: String,
     pub name: String,
     pub respond_within: Deadline,
+    /// What makes an incident this severe (the criteria), shown where severities are chosen.
+    pub description: Option<String>,
     /// How often the comms update is due while the incident is open.
     pub update_every: Option<TimeSpan>,
     /// While an incident of this severity is open, every rollback needs a
@@ -100,6 +102,7 @@ pub fn default_severities() -> Vec<Severity> {
         id: id.into(),
         name: name.into(),
         respond_within: respond,
+        description: None,
         update_every: update.map(|m| TimeSpan::from_secs(m * 60)),
         two_person: false,
         pagerduty_severity: None,

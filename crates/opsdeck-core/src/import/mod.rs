@@ -16,18 +16,26 @@ pub mod ids;
 pub mod model;
 mod mojibake;
 mod parse;
+mod prose;
 pub mod render;
+mod render_offers;
 mod section;
 mod text;
 
-pub use model::{BandRow, FrontMatter, Imported, Item, Phase, Step, StepKind, Threshold, Warning};
+pub use model::{BandRow, FrontMatter, Imported, Item, Phase, SeverityOffer, Step, StepKind, Threshold, TriggerOffer, Warning};
 
 /// Imports a Markdown document; items above every heading go to a "(no phase)" phase.
 pub fn import(markdown: &str) -> Imported {
-    parse::run(markdown, None)
+    with_prose(parse::run(markdown, None), markdown)
 }
 
 /// Like [`import`], naming the phase of items above every heading after the document.
 pub fn import_named(markdown: &str, doc_name: &str) -> Imported {
-    parse::run(markdown, Some(doc_name))
+    with_prose(parse::run(markdown, Some(doc_name)), markdown)
+}
+
+/// Adds what the document's prose offers: severities and triggers.
+fn with_prose(mut doc: Imported, markdown: &str) -> Imported {
+    prose::read(markdown, &mut doc);
+    doc
 }

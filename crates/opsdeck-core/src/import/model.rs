@@ -1,5 +1,6 @@
 //! The imported model: phases with checklist items and runbook steps, band rows
-//! offered from metric tables, and warnings with 1-based source lines.
+//! offered from metric tables, severities and trigger rules offered from
+//! prose, and warnings with 1-based source lines.
 
 use serde::Serialize;
 
@@ -11,6 +12,10 @@ pub struct Imported {
     /// Phases in document order, one per heading (plus a fallback phase for items above every heading).
     pub phases: Vec<Phase>,
     pub bands: Vec<BandRow>,
+    /// Severity definitions (a table, headings or bold lines with a response time), offered as `[[severity]]`.
+    pub severities: Vec<SeverityOffer>,
+    /// Rollback and alert rules written as bullets with a comparison, offered as `[[trigger]]`.
+    pub triggers: Vec<TriggerOffer>,
     pub warnings: Vec<Warning>,
     /// Runme-style front matter (`shell`, `cwd`), when the document opens with one.
     #[serde(skip_serializing_if = "FrontMatter::is_empty")]
@@ -32,6 +37,42 @@ impl FrontMatter {
     pub fn is_empty(&self) -> bool {
         self.shell.is_none() && self.cwd.is_none()
     }
+}
+
+/// A severity read from the document, offered as a `[[severity]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeverityOffer {
+    /// As written, upper-cased without separators: `P1`, `SEV2`.
+    pub id: String,
+    pub name: String,
+    /// A deadline `[[severity]]` accepts: `"15m"`, `"4h"` or `"next business day"`.
+    pub respond_within: String,
+    /// The comms interval, when a line names one (`Updates every 30 minutes`).
+    pub update_every: Option<String>,
+    /// The criteria: the definition's other lines, joined with `; `.
+    pub description: Option<String>,
+    pub line: usize,
+}
+
+/// A rule read from the document, offered as a `[[trigger]]` whose checks are
+/// placeholders (`<error-rate>`) that `opsdeck check` rejects until bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TriggerOffer {
+    pub id: String,
+    /// `rollback` (under a rollback triggers/criteria heading or label) or `alert`.
+    pub kind: String,
+    /// The heading or label the rule sits under (`Critical Alerts (PagerDuty)`).
+    pub context: String,
+    /// Conditions in opsdeck's language: `<error-rate> > 5% for 5m`, `<health-check> unreachable 3x`.
+    pub when: Vec<String>,
+    /// `any` or `all` of the conditions (`… and …` in the sentence).
+    #[serde(rename = "match")]
+    pub combine: String,
+    /// The placeholder check ids in `when`, each to be replaced by a check of the plan.
+    pub checks: Vec<String>,
+    /// The sentence as written.
+    pub text: String,
+    pub line: usize,
 }
 
 /// A heading and what sits under it (up to the next heading).
@@ -125,6 +166,9 @@ pub struct Threshold {
     pub text: String,
     /// The parsed bound, displayed canonically (`"< 200ms"`), or `None` when it does not parse.
     pub bound: Option<String>,
+    /// How `bound` was derived when it is not the text itself (a `Warning` column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Something the importer skipped or guessed.

@@ -1,9 +1,11 @@
 //! Text output of an import: the human summary (phases with counts, bands,
-//! warnings) and a plan fragment (`[[checklist]]`, `[[runbook]]`) to paste.
+//! severities and triggers offered, warnings) and a plan fragment
+//! (`[[checklist]]`, `[[runbook]]`, `[[severity]]`, `[[trigger]]`) to paste.
 
 use std::fmt::Write;
 
 use super::model::{Imported, Phase, Threshold};
+use super::text::quoted;
 use crate::config::sections::slug;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -12,25 +14,20 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn threshold(label: &str, t: Option<&Threshold>) -> Option<String> {
     let t = t?;
-    let note = if t.bound.is_some() { "parsed" } else { "text only" };
+    if let (Some(bound), Some(note)) = (&t.bound, &t.note) {
+        return Some(format!("{label} \"{bound}\" ({note})"));
+    }
+    let note = match &t.bound {
+        Some(b) if squeezed(b) != squeezed(&t.text) => format!("parsed as \"{b}\""),
+        Some(_) => "parsed".to_string(),
+        None => "text only".to_string(),
+    };
     Some(format!("{label} \"{}\" ({note})", t.text))
 }
 
-/// TOML basic string literal.
-fn quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// Text without whitespace: `<1s` reads as `< 1s` as it is written.
+fn squeezed(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The human summary followed by the plan fragment; `from` is the document path as given.
@@ -59,6 +56,7 @@ pub fn summary(doc: &Imported, from: &str) -> String {
             let _ = writeln!(s, "  {} (line {}): {}", b.name, b.line, parts.join(", "));
         }
     }
+    super::render_offers::summary(&mut s, doc);
     if !doc.warnings.is_empty() {
         let _ = writeln!(s, "Warnings:");
         for w in &doc.warnings {
@@ -92,6 +90,7 @@ pub fn fragment(doc: &Imported, from: &str) -> String {
         let source = if whole { from.to_string() } else { format!("{from}#{}", p.anchor) };
         let _ = writeln!(s, "[[runbook]]\nid = {}\ntitle = {}\nfrom = {}\n", quoted(&id), quoted(&p.path.join(" / ")), quoted(&source));
     }
+    super::render_offers::fragment(&mut s, doc);
     s
 }
 
@@ -117,10 +116,11 @@ pub fn runbook_sections(doc: &Imported) -> Vec<(&Phase, bool)> {
         inside = Some(p.level);
     }
     let loose = doc.phases.iter().any(|p| is_title(p) && p.has_steps());
-    if loose && out.is_empty() {
-        if let Some(p) = doc.phases.iter().find(|p| p.has_steps()) {
-            out.push((p, true));
-        }
+    if loose
+        && out.is_empty()
+        && let Some(p) = doc.phases.iter().find(|p| p.has_steps())
+    {
+        out.push((p, true));
     }
     out
 }

@@ -1,6 +1,6 @@
 //! One section of an imported document: the phase whose heading anchor is
 //! named (`guide.md#database-issues`) with the phases of its subsections,
-//! and the bands and warnings that sit between its heading and the next
+//! and the bands, offers and warnings that sit between its heading and the next
 //! heading of the same or a higher level.
 
 use super::anchors::names;
@@ -21,6 +21,8 @@ impl Imported {
             title: head.path.last().cloned(),
             phases,
             bands: self.bands.iter().filter(|b| within(b.line)).cloned().collect(),
+            severities: self.severities.iter().filter(|s| within(s.line)).cloned().collect(),
+            triggers: self.triggers.iter().filter(|t| within(t.line)).cloned().collect(),
             warnings: self.warnings.iter().filter(|w| within(w.line)).cloned().collect(),
             front: self.front.clone(),
         })

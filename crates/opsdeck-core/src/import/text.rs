@@ -1,5 +1,8 @@
 //! Text helpers: readable cleanup of heading and item text, normalisation for
-//! ids, explicit `{#id}` suffixes, and byte offset to 1-based line lookup.
+//! ids, explicit `{#id}` suffixes, TOML string literals for plan fragments,
+//! and byte offset to 1-based line lookup.
+
+use std::fmt::Write;
 
 /// Makes text readable: mojibake is repaired word by word (before anything
 /// else, since UTF-8 read as Latin-1 holds C1 control characters that are
@@ -49,6 +52,23 @@ pub fn split_explicit_id(text: &str) -> (String, Option<String>) {
         }
     }
     (text.to_string(), None)
+}
+
+/// TOML basic string literal.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Maps byte offsets to 1-based line numbers.

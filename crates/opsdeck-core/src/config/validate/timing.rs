@@ -72,13 +72,19 @@ pub fn check_ok(ctx: &Ctx, i: usize, c: &Check, defaults: &Defaults, diags: &mut
     }
 }
 
-/// A severity's comms interval, when it has one, is positive.
+/// A severity's comms interval, when it has one, is positive; its description, when written, says something.
 pub fn severity_ok(ctx: &Ctx, i: usize, s: &Severity, diags: &mut Diagnostics) {
     if let Some(u) = s.update_every {
         positive(ctx, &KeyPath::item("severity", i).key("update_every"), "update_every", u, diags);
     }
     if let super::super::Deadline::Within(t) = s.respond_within {
         positive(ctx, &KeyPath::item("severity", i).key("respond_within"), "respond_within", t, diags);
+    }
+    if s.description.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        diags.push(ctx.warning(
+            &KeyPath::item("severity", i).key("description"),
+            "empty description; expected what makes an incident this severe, or no `description`",
+        ));
     }
 }
 
