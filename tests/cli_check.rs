@@ -88,7 +88,7 @@ fn mutations_of_the_example_point_at_the_mutated_line() {
     let cases = [
         ("every = \"10s\"", "evry = \"10s\"", ":1: error: check[checkout].evry: unknown field `evry`"),
         ("every = \"10s\"", "every = \"5 parsecs\"", ":9: error: check[checkout].every: invalid duration \"5 parsecs\""),
-        ("id = \"checkout\"", "id = \"api\"", ":6: error: check[api].id: duplicate check id `api`; it is already used at line 22"),
+        ("id = \"checkout\"", "id = \"api\"", ":6: error: check[api].id: duplicate check id `api`; it is already used at line 23"),
     ];
     for (find, replace, expected) in cases {
         let (_dir, path, line) = mutate(find, replace);
