@@ -67,9 +67,16 @@ pub fn file_exists(ctx: &Ctx, path: &KeyPath, file: &Path, diags: &mut Diagnosti
 
 /// "unknown check `x`; expected one of a, b, c".
 pub fn unknown(what: &str, name: &str, known: &[&str]) -> String {
-    if known.is_empty() {
+    let mut names: Vec<&str> = Vec::new();
+    for k in known {
+        if !names.contains(k) {
+            names.push(k);
+        }
+    }
+    let near = super::super::suggest::closest(name, names.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+    if names.is_empty() {
         format!("unknown {what} `{name}`; the plan defines no {what}")
     } else {
-        format!("unknown {what} `{name}`; expected one of {}", known.join(", "))
+        format!("unknown {what} `{name}`; expected one of {}{near}", names.join(", "))
     }
 }
