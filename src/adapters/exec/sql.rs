@@ -34,10 +34,8 @@ pub(crate) async fn run(
         let mut affected = 0u64;
         {
             let mut stream = sqlx::raw_sql(sqlx::AssertSqlSafe(script)).fetch_many(&mut conn);
-            while let Some(item) = stream
-                .try_next()
-                .await
-                .map_err(|e| format!("{}", e.as_database_error().map_or_else(|| e.to_string(), |d| d.message().to_string())))?
+            while let Some(item) =
+                stream.try_next().await.map_err(|e| e.as_database_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))?
             {
                 match item {
                     Either::Left(done) => affected += done.rows_affected(),

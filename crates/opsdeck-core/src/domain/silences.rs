@@ -24,8 +24,18 @@ pub struct Silences {
     by_target: BTreeMap<String, Silence>,
     /// Target, start, and the silence the window makes.
     planned: Vec<(String, i64, Silence)>,
-    /// Target, the recurring window, its bounds, and its reason.
-    recurring: Vec<(String, Recurrence, Option<i64>, Option<i64>, String)>,
+    recurring: Vec<Recurring>,
+}
+
+/// One target of a recurring maintenance window.
+#[derive(Debug, Clone, PartialEq)]
+struct Recurring {
+    target: String,
+    rule: Recurrence,
+    /// The bounds `from` and `until` put on the recurrence.
+    from: Option<i64>,
+    until: Option<i64>,
+    reason: String,
 }
 
 impl Silences {
@@ -43,7 +53,7 @@ impl Silences {
             }
             if let Some((rule, from, until)) = w.recurrence() {
                 for target in w.targets() {
-                    recurring.push((target, rule.clone(), from, until, w.reason.clone()));
+                    recurring.push(Recurring { target, rule: rule.clone(), from, until, reason: w.reason.clone() });
                 }
             }
         }
@@ -102,12 +112,12 @@ impl Silences {
         let set = self.by_target.iter().filter(move |(_, s)| s.until_ms > now_ms).map(|(t, s)| (t.as_str(), s.clone()));
         let planned =
             self.planned.iter().filter(move |(_, from, s)| *from <= now_ms && now_ms < s.until_ms).map(|(t, _, s)| (t.as_str(), s.clone()));
-        let recurring = self.recurring.iter().filter_map(move |(t, rule, from, until, reason)| {
-            let (start, end) = rule.at(now_ms)?;
-            let inside = from.is_none_or(|f| now_ms >= f) && until.is_none_or(|u| now_ms < u);
+        let recurring = self.recurring.iter().filter_map(move |r| {
+            let (start, end) = r.rule.at(now_ms)?;
+            let inside = r.from.is_none_or(|f| now_ms >= f) && r.until.is_none_or(|u| now_ms < u);
             let by = Actor { name: "plan".into(), host: "maintenance".into(), from: None };
-            let until_ms = until.map_or(end, |u| end.min(u));
-            inside.then(|| (t.as_str(), Silence { until_ms, reason: reason.clone(), by, at_ms: start }))
+            let until_ms = r.until.map_or(end, |u| end.min(u));
+            inside.then(|| (r.target.as_str(), Silence { until_ms, reason: r.reason.clone(), by, at_ms: start }))
         });
         set.chain(planned).chain(recurring)
     }
