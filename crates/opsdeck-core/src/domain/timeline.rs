@@ -13,6 +13,8 @@ use super::severity::{Direction, direction, label};
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The event's place in the room's order.
+    pub seq: i64,
     pub at_ms: i64,
     pub actor: String,
     pub text: String,
@@ -26,12 +28,19 @@ pub fn entries(incident: &Incident, severities: &[Severity]) -> Vec<Entry> {
         let Some(body) = event.body() else {
             continue;
         };
-        entries.push(Entry { at_ms: event.at_ms, actor: event.actor.name.clone(), text: sentence(body, severities, &mut roles) });
+        entries.push(Entry {
+            seq: event.seq,
+            at_ms: event.at_ms,
+            actor: event.actor.name.clone(),
+            text: sentence(body, severities, &mut roles),
+        });
     }
     entries
 }
 
-fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, String>) -> String {
+/// One event body as a sentence; `roles` is who held each role before it
+/// (a role change names who it replaces).
+pub(super) fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, String>) -> String {
     match body {
         Body::IncidentOpened { title, severity } => {
             format!("Opened as {}: {title}", label(severities, severity))
