@@ -66,7 +66,7 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
                 };
                 (":", hint)
             }
-            PromptKind::Filter => ("/", format!("  {submit} keeps · {cancel} clears")),
+            PromptKind::Filter(_) => ("/", format!("  {submit} keeps · {cancel} clears")),
         };
         let cursor = if view.ascii { "_" } else { "▏" };
         let line = Line::from(vec![Span::styled(format!("{lead}{text}{cursor}"), t.input), Span::styled(hint, t.text_dim)]);
@@ -90,9 +90,6 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
     if let Some(f) = s.rollback().rollbacks().fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms() - f.at_ms < 300_000) {
         parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::shell::ui::format::clock(f.at_ms, s.tz())));
-    }
-    if !s.filter().is_empty() {
-        parts.push(format!("filter \"{}\"", s.filter()));
     }
     if s.log_warnings() > 0 {
         parts.push(format!("{} logged to opsdeck.log", plural(s.log_warnings(), "warning")));

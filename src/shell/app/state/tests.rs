@@ -84,7 +84,7 @@ fn filter_prompt_filters_live_and_escape_clears() {
     s.type_char('c');
     s.update(Action::Submit);
     assert_eq!(s.overlay(), &Overlay::None);
-    assert_eq!(s.filter(), "c");
+    assert_eq!(s.filter(Filtered::Metrics), "c");
 }
 
 #[test]
