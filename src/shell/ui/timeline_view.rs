@@ -67,6 +67,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         frame.render_widget(Paragraph::new(Line::styled(text, t.text_dim)), inner);
         return;
     }
+    // Columns as wide as what they hold here: the event's number, and a
+    // kind as long as `runbook.step_confirmed` never runs into the actor.
+    let seq_width = entries.iter().map(|(e, _)| e.seq.to_string().len() + 1).max().unwrap_or(2);
+    let kind_width = entries.iter().map(|(e, _)| e.kind.chars().count()).max().unwrap_or(0).max(12);
     let lines: Vec<Line> = entries
         .iter()
         .enumerate()
@@ -75,7 +79,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             let base = if pos == s.incidents().timeline_scroll() { t.selection } else { Style::new() };
             Line::from(vec![
                 Span::styled(format!("{} ", format::clock(e.at_ms, s.tz())), base.patch(t.text_dim)),
-                Span::styled(format!("{:<18} ", e.kind), base.patch(t.text_dim)),
+                Span::styled(format!("{:>seq_width$} ", format!("#{}", e.seq)), base.patch(t.text_dim)),
+                Span::styled(format!("{:<kind_width$} ", e.kind), base.patch(t.text_dim)),
                 Span::styled(format!("{:<12} ", e.actor.name), base.patch(t.text)),
                 Span::styled(text.clone(), base.patch(t.text)),
             ])
