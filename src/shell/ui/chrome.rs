@@ -170,11 +170,9 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
 }
 
 /// The status bar's words for a countdown: `ROLLBACK previous-release in
-/// 42s: 4 then v vetoes`, `#3 ack in 12m`, `#3 update overdue 5m`.
+/// 42s: 4 then v vetoes`, `#3 ack in 12m`, `#3 update overdue by 5m`.
 fn countdown(c: &Countdown, view: &View) -> String {
-    let left = |ms: i64| {
-        if ms < 0 { format!("overdue {}", crate::shell::ui::format::age(-ms)) } else { format!("in {}", crate::shell::ui::format::age(ms)) }
-    };
+    let left = crate::shell::ui::format::due;
     match c {
         Countdown::Rollback { rollback, runs, remaining_ms } => rollback_countdown(rollback, *runs, *remaining_ms, view),
         Countdown::Ack { incident, remaining_ms } => format!("#{incident} ack {}", left(*remaining_ms)),

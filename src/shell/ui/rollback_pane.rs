@@ -322,3 +322,16 @@ fn fires_in(left_ms: i64) -> String {
     let whole_seconds = (left_ms + 999) / 1000 * 1000;
     format!("pending, fires in {}", format::age(whole_seconds))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fires_in;
+
+    #[test]
+    fn a_pending_trigger_fires_in_whole_seconds_or_now() {
+        assert_eq!(fires_in(12_300), "pending, fires in 13s");
+        assert_eq!(fires_in(400), "pending, fires in 1s");
+        assert_eq!(fires_in(0), "pending, fires now");
+        assert_eq!(fires_in(-50), "pending, fires now");
+    }
+}
