@@ -55,7 +55,7 @@ pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
         let marker = if focused { if view.ascii { "> " } else { "▸ " } } else { "  " };
         let value = match &field.kind {
             FieldKind::Text { value } => format!("{value}{}", if focused { cursor } else { "" }),
-            FieldKind::Choice { options, selected } => {
+            FieldKind::Choice { options, selected, .. } => {
                 let v = options.get(*selected).cloned().unwrap_or_default();
                 if focused { format!("‹ {v} ›  ({}/{} to change)", view.key(Action::Up), view.key(Action::Down)) } else { v }
             }

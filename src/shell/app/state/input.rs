@@ -165,6 +165,13 @@ impl State {
     /// Enter in a form: the view it is for builds the event.
     fn submit_form(&mut self) -> Vec<Effect> {
         let Some(purpose) = self.chrome.form().map(|f| f.purpose.clone()) else { return Vec::new() };
+        // A choice typed into that matches no option is not saved as another.
+        if let Some(form) = self.chrome.form_mut()
+            && let Some(why) = form.unmatched_choice()
+        {
+            form.error = Some(why);
+            return Vec::new();
+        }
         let mut cx = super::Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
         match purpose {
             FormPurpose::Launch(purpose) => self.launch.submit(purpose, &mut cx),
