@@ -175,8 +175,6 @@ fn the_post_mortem_tells_what_the_system_did() {
 
 ## What was done
 
-- Trigger error-rate fired at 2026-03-10 13:56:00 UTC: api CRITICAL for 1m
-- Trigger slow-p99 fired at 2026-03-10 14:02:00 UTC: p99 above 800 ms
 - 2026-03-10 13:50:00 Marker by deploy-bot: deploy checkout v2.3.1
 - 2026-03-10 13:56:00 Trigger error-rate proposed rollback flag-off (api CRITICAL for 1m): confirmed by bob at 2026-03-10 14:00:00 UTC, 4m later
 - 2026-03-10 14:00:01 Rollback flag-off run by bob: succeeded, exit 0 after 12s
@@ -184,6 +182,8 @@ fn the_post_mortem_tells_what_the_system_did() {
 - 2026-03-10 14:02:00 Trigger slow-p99 proposed rollback scale-up (p99 above 800 ms): vetoed by carol at 2026-03-10 14:03:00 UTC, 1m later
 - 2026-03-10 14:04:00 Trigger error-rate proposed rollback flag-off (api CRITICAL for 1m): expired (api recovered) at 2026-03-10 14:05:00 UTC, 1m later
 - 2026-03-10 14:06:00 alice lifted the silence on latency
+- Trigger error-rate fired at 2026-03-10 13:56:00 UTC: api CRITICAL for 1m
+- Trigger slow-p99 fired at 2026-03-10 14:02:00 UTC: p99 above 800 ms
 - Check api: OK → CRITICAL at 2026-03-10 13:55:00, CRITICAL → OK at 2026-03-10 14:05:00
 ";
     assert_eq!(got, expected, "\n--- got ---\n{got}");

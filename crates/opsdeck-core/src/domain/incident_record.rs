@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::Severity;
 use crate::event::{Body, Event, Expiry, Subject, Verdict};
-use crate::format::{duration, utc};
+use crate::format::{duration, took, utc};
 
 use super::incident::Incident;
 use super::severity_time::end_ms;
@@ -27,7 +27,8 @@ pub const LEAD_MS: i64 = 15 * 60 * 1000;
 pub struct Record {
     /// Timeline lines, in journal order, to merge with the incident's own.
     pub entries: Vec<Entry>,
-    /// "What was done": one line each, in the order it happened.
+    /// "What was done": one line per action in the order it happened, then
+    /// one per trigger that fired and one per linked check that changed.
     pub done: Vec<String>,
 }
 
@@ -83,7 +84,7 @@ pub fn record(incident: &Incident, events: &[Event], severities: &[Severity], no
             }
             Body::RunFinished { run, outcome, exit_code, duration_ms, .. } => runs.get(run.as_str()).map(|subject| {
                 let exit = exit_code.map(|c| format!(", exit {c}")).unwrap_or_default();
-                let result = format!("{}{exit} after {}", outcome.name(), duration(*duration_ms));
+                let result = format!("{}{exit} after {}", outcome.name(), took(*duration_ms));
                 done.finished(run, &result);
                 format!("{} {result}", run_name(subject))
             }),
@@ -233,21 +234,100 @@ impl Done {
 
     fn lines(self) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
-        for (trigger, times, first, last, reason) in &self.triggers {
-            lines.push(match times {
-                1 => format!("Trigger {trigger} fired at {} UTC: {reason}", utc(*first)),
-                n => format!("Trigger {trigger} fired {n} times, first at {} UTC ({reason}), last at {} UTC", utc(*first), utc(*last)),
-            });
-        }
         for a in self.actions {
             match a.end {
                 Some(end) => lines.push(format!("{}{end}", a.text)),
                 None => lines.push(format!("{}: {}", a.text, a.pending)),
             }
         }
+        for (trigger, times, first, last, reason) in &self.triggers {
+            lines.push(match times {
+                1 => format!("Trigger {trigger} fired at {} UTC: {reason}", utc(*first)),
+                n => format!("Trigger {trigger} fired {n} times, first at {} UTC ({reason}), last at {} UTC", utc(*first), utc(*last)),
+            });
+        }
         for (check, changes) in &self.checks {
             lines.push(format!("Check {check}: {}", changes.join(", ")));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::sections::default_severities;
+    use crate::domain::Incidents;
+    use crate::testing::{MINUTE, T0, event};
+
+    fn proposed(rollback: &str) -> Body {
+        Body::RollbackProposed {
+            trigger: "errors".into(),
+            rollback: rollback.into(),
+            reason: "5xx above 5%".into(),
+            deadline_ms: Some(T0 + 2 * MINUTE),
+            on_no_answer: "run".into(),
+            console: "c1".into(),
+        }
+    }
+
+    fn fired() -> Body {
+        Body::TriggerFired { trigger: "errors".into(), reason: "5xx above 5%".into(), mode: "auto".into(), rollback: None, frozen: None }
+    }
+
+    #[test]
+    fn no_answer_repeats_and_what_never_ended_are_told() {
+        let bodies = [
+            (T0, "alice", Body::IncidentOpened { title: "Errors".into(), severity: "P1".into() }), // 1
+            (T0 + MINUTE, "opsdeck", fired()),                                                     // 2
+            (T0 + MINUTE, "opsdeck", proposed("flag-off")),                                        // 3
+            (
+                T0 + 3 * MINUTE,
+                "opsdeck",
+                Body::RollbackDecided { proposal: 3, rollback: "flag-off".into(), verdict: Verdict::Run, no_answer: true },
+            ), // 4
+            (T0 + 4 * MINUTE, "opsdeck", fired()),                                                 // 5
+            (T0 + 4 * MINUTE, "opsdeck", proposed("scale-up")),                                    // 6
+            (
+                T0 + 14 * MINUTE,
+                "opsdeck",
+                Body::RollbackExpired { proposal: 6, rollback: "scale-up".into(), cause: Expiry::Unanswered, detail: "10m".into() },
+            ), // 7
+            (
+                T0 + 15 * MINUTE,
+                "opsdeck",
+                Body::RollbackDecided { proposal: 6, rollback: "scale-up".into(), verdict: Verdict::Vetoed, no_answer: false },
+            ), // 8: too late
+            (
+                T0 + 16 * MINUTE,
+                "bob",
+                Body::RunClaimed {
+                    run: "r9".into(),
+                    lock: "l".into(),
+                    subject: Subject::Verify { action: "flag-off".into() },
+                    lease_ms: 30_000,
+                    title: String::new(),
+                },
+            ), // 9
+            (T0 + 17 * MINUTE, "opsdeck", proposed("drain")),                                      // 10
+        ];
+        let events: Vec<Event> = bodies.into_iter().enumerate().map(|(n, (at, who, b))| event(n as i64 + 1, at, who, b)).collect();
+        let mut incidents = Incidents::default();
+        for e in &events {
+            incidents.apply(e);
+        }
+        let incident = incidents.get(1).expect("incident 1");
+        let got = record(incident, &events, &default_severities(), T0 + 20 * MINUTE);
+        assert_eq!(
+            got.done,
+            [
+                "2026-03-10 13:59:00 Trigger errors proposed rollback flag-off (5xx above 5%): nobody answered, so it ran at 2026-03-10 14:01:00 UTC, 2m later",
+                "2026-03-10 14:02:00 Trigger errors proposed rollback scale-up (5xx above 5%): expired unanswered (10m) at 2026-03-10 14:12:00 UTC, 10m later",
+                "2026-03-10 14:14:00 Verify of rollback flag-off run by bob: no result recorded",
+                "2026-03-10 14:15:00 Trigger errors proposed rollback drain (5xx above 5%): no decision recorded",
+                "Trigger errors fired 2 times, first at 2026-03-10 13:59:00 UTC (5xx above 5%), last at 2026-03-10 14:02:00 UTC",
+            ]
+        );
+        assert_eq!(got.entries.len(), 9, "every event but the opening (the incident's own) is on the timeline");
     }
 }

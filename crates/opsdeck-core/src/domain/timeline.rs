@@ -89,7 +89,7 @@ pub(super) fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMa
         Body::RunRenewed { run } => format!("Run {run} still running"),
         Body::RunFinished { outcome, exit_code, duration_ms, .. } => {
             let exit = exit_code.map(|c| format!(", exit {c}")).unwrap_or_default();
-            format!("Run {}{exit} after {}", outcome.name(), crate::format::duration(*duration_ms))
+            format!("Run {}{exit} after {}", outcome.name(), crate::format::took(*duration_ms))
         }
         Body::Marker { text } => format!("Marker: {text}"),
         Body::SilenceSet { target, until_ms, reason } => {
