@@ -117,10 +117,11 @@ pub fn runbook_sections(doc: &Imported) -> Vec<(&Phase, bool)> {
         inside = Some(p.level);
     }
     let loose = doc.phases.iter().any(|p| is_title(p) && p.has_steps());
-    if loose && out.is_empty() {
-        if let Some(p) = doc.phases.iter().find(|p| p.has_steps()) {
-            out.push((p, true));
-        }
+    if loose
+        && out.is_empty()
+        && let Some(p) = doc.phases.iter().find(|p| p.has_steps())
+    {
+        out.push((p, true));
     }
     out
 }

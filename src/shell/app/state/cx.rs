@@ -43,7 +43,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The `/` filter of one pane.
-    pub fn filter(&self, pane: super::Filtered) -> &str {
+    pub fn filter(&self, pane: crate::shell::app::panes::Filtered) -> &str {
         self.chrome.filter(pane)
     }
 

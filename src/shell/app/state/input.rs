@@ -5,9 +5,10 @@
 //! The palette's commands are run here.
 
 use super::chrome::{Overlay, PromptKind, Prompted};
-use super::{Effect, Filtered, MetricsView, Pane, Part, State};
+use super::{Effect, MetricsView, Pane, Part, State};
 use crate::shell::action::Action;
 use crate::shell::app::palette;
+use crate::shell::app::panes::Filtered;
 use crate::shell::app::purpose::FormPurpose;
 use crate::shell::keymap::Context;
 

@@ -9,11 +9,11 @@ mod silence;
 
 use std::collections::VecDeque;
 
-use super::Filtered;
 use super::cx::Cx;
 use super::effect::Effect;
 use crate::adapters::probe::schedule::Sample;
 use crate::shell::action::Action;
+use crate::shell::app::panes::Filtered;
 use crate::shell::app::panes::{Pane, SortMode};
 use opsdeck_core::config::Plan;
 use opsdeck_core::metrics::board::Board;
