@@ -81,7 +81,8 @@ fn checkout_story() -> Journal {
 fn a_full_incident_exports_as_markdown() {
     let incidents = checkout_story().fold();
     let incident = incidents.get(1).unwrap();
-    let got = postmortem(incident, &default_severities(), "checkout-v2", at("23:00:00"));
+    let story = checkout_story();
+    let got = postmortem(incident, &story.events, &default_severities(), "checkout-v2", at("23:00:00"));
     let expected = "\
 # Incident #1: Checkout errors in EU
 
@@ -153,7 +154,7 @@ fn a_severity_reached_twice_gets_its_total_time() {
     j.add("10:10:00", "alice", severity("P2", "P1", "backlog growing"));
     j.add("10:25:00", "alice", severity("P1", "P2", "workers scaled"));
     let incidents = j.fold();
-    let got = postmortem(incidents.get(1).unwrap(), &default_severities(), "", at("10:40:00"));
+    let got = postmortem(incidents.get(1).unwrap(), &[], &default_severities(), "", at("10:40:00"));
     let expected = "\
 # Incident #1: Queue backlog
 
@@ -193,7 +194,7 @@ Total time: P2 Medium 25m, P1 High 15m.
 fn a_minimal_incident_has_no_empty_sections() {
     let incidents = checkout_story().fold();
     let incident = incidents.get(6).unwrap();
-    let got = postmortem(incident, &default_severities(), "checkout-v2", at("14:37:30"));
+    let got = postmortem(incident, &[], &default_severities(), "checkout-v2", at("14:37:30"));
     let expected = "\
 # Incident #6: Slow search
 

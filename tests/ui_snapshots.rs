@@ -548,9 +548,18 @@ fn a_wide_terminal_180x40() {
 fn the_timeline_120x40() {
     utc();
     let mut s = with_incident();
+    use opsdeck::adapters::journal::{Actor, Body, NewEvent};
+    let bob = Actor { name: "bob".into(), host: "bastion-2".into(), from: None };
+    let marker = Body::Marker { text: "deploy shopfront 3.1.4".into() };
+    s.apply_event(NewEvent::new("shopfront-v3", &bob, T0 - 300_000, &marker).stored(5));
+    s.apply_event(NewEvent::new("shopfront-v3", &bob, T0 - 240_000, &Body::IncidentAcknowledged { incident: 1 }).stored(6));
     s.update(Action::Timeline);
     let frame = draw(&s, 120, 40);
     assert!(frame.contains("every region failing"), "the severity change is on the timeline:\n{frame}");
+    // The event's number has its own column; the incident is named in words;
+    // the longest kind leaves a space before the actor.
+    assert!(frame.contains(" #6 incident.acknowledged bob          incident #1 · Acknowledged"), "{frame}");
+    assert!(frame.contains(" #5 marker                bob          Marker: deploy shopfront 3.1.4"), "{frame}");
     insta::assert_snapshot!(frame);
 }
 

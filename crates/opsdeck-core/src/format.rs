@@ -40,9 +40,20 @@ pub fn duration(ms: i64) -> String {
     out
 }
 
+/// How long a run took: `29ms` under a second, else like [`duration`].
+pub fn took(ms: i64) -> String {
+    if (0..1000).contains(&ms) { format!("{ms}ms") } else { duration(ms) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_run_took_milliseconds() {
+        assert_eq!(took(29), "29ms");
+        assert_eq!(took(12_400), "12s");
+    }
 
     #[test]
     fn clock_reads_in_the_zone_passed_in() {

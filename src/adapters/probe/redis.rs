@@ -221,11 +221,22 @@ impl RedisProber {
     }
 }
 
-/// BullMQ's counts for the queue `prefix` (`bull:emails`), in one pipeline.
-/// Jobs waiting with a priority sit in `:prioritized` and count as waiting.
+/// BullMQ's counts for the queue `prefix` (`bull:emails`), in one pipeline,
+/// as BullMQ's getters count them:
+/// - `wait` is `getWaitingCount()`: the `wait` list, paused or not (BullMQ
+///   5 and later keep a paused queue's jobs there and flag the queue in its
+///   `meta` hash), plus the `paused` list an older BullMQ moved them to;
+///   jobs with a priority are not in it.
+/// - `prioritized` is `getPrioritizedCount()`, `delayed` `getDelayedCount()`,
+///   `waiting-children` `getWaitingChildrenCount()` (parents of a flow
+///   waiting for their children), `active` and `failed` likewise.
+/// - `paused` is what a pause holds back: while the queue is paused, its
+///   waiting and prioritized jobs (and an older BullMQ's `paused` list);
+///   0 when it runs. `queue_paused` is 1 while it is paused.
 async fn queue(prefix: &str, count: QueueCount, con: &mut ConnectionManager) -> Result<Reading, Failure> {
     let key = |suffix: &str| format!("{prefix}:{suffix}");
-    let (wait, active, paused, delayed, failed, prioritized): (f64, f64, f64, f64, f64, f64) = redis::pipe()
+    type Counts = (f64, f64, f64, f64, f64, f64, f64, Option<String>);
+    let (wait, active, legacy_paused, delayed, failed, prioritized, waiting_children, paused_flag): Counts = redis::pipe()
         .cmd("LLEN")
         .arg(key("wait"))
         .cmd("LLEN")
@@ -238,23 +249,34 @@ async fn queue(prefix: &str, count: QueueCount, con: &mut ConnectionManager) -> 
         .arg(key("failed"))
         .cmd("ZCARD")
         .arg(key("prioritized"))
+        .cmd("ZCARD")
+        .arg(key("waiting-children"))
+        .cmd("HGET")
+        .arg(key("meta"))
+        .arg("paused")
         .query_async(con)
         .await?;
-    let wait = wait + prioritized;
+    let is_paused = paused_flag.as_deref() == Some("1");
+    let waiting = wait + legacy_paused;
+    let paused = if is_paused { wait + prioritized + legacy_paused } else { legacy_paused };
     let jobs = match count {
-        QueueCount::Wait => wait,
+        QueueCount::Wait => waiting,
         QueueCount::Active => active,
         QueueCount::Delayed => delayed,
         QueueCount::Failed => failed,
         QueueCount::Paused => paused,
+        QueueCount::Prioritized => prioritized,
+        QueueCount::WaitingChildren => waiting_children,
     };
     Ok(Reading::new()
-        .with("wait", wait)
+        .with("wait", waiting)
         .with("active", active)
         .with("delayed", delayed)
         .with("failed", failed)
         .with("paused", paused)
         .with("prioritized", prioritized)
+        .with("waiting_children", waiting_children)
+        .with("queue_paused", if is_paused { 1.0 } else { 0.0 })
         .with("jobs", jobs))
 }
 

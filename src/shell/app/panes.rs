@@ -32,6 +32,25 @@ impl Pane {
     }
 }
 
+/// The panes a `/` filter narrows, each with its own filter: the metrics
+/// rows, the checklist items and the room's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filtered {
+    Metrics,
+    Checklist,
+    Timeline,
+}
+
+impl Filtered {
+    pub fn name(self) -> &'static str {
+        match self {
+            Filtered::Metrics => "metrics",
+            Filtered::Checklist => "checklist",
+            Filtered::Timeline => "timeline",
+        }
+    }
+}
+
 /// How the metrics rows are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortMode {

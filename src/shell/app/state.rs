@@ -47,7 +47,7 @@ pub use self::launch_view::{ItemRef, LaunchView};
 pub use self::metrics_view::{CHANGES_KEPT, Change, MetricsView};
 pub use self::rollback_view::{RollbackView, TYPE_ID};
 pub use self::runs_here::{LEASE_MS, RunsHere};
-pub use super::panes::{Pane, SortMode};
+pub use super::panes::{Filtered, Pane, SortMode};
 
 use self::chrome::Chrome;
 use self::runs_here::Back;
@@ -149,9 +149,31 @@ impl State {
         self.chrome.message()
     }
 
-    /// The `/` filter: metrics rows, checklist items and the timeline.
-    pub fn filter(&self) -> &str {
-        self.chrome.filter()
+    /// The `/` filter of one pane (empty when it has none).
+    pub fn filter(&self, pane: Filtered) -> &str {
+        self.chrome.filter(pane)
+    }
+
+    /// Whose filter `/` edits: the timeline's while it is open, else the
+    /// focused pane's; `None` for a pane without one.
+    pub fn filter_target(&self) -> Option<Filtered> {
+        if self.incidents.timeline_open() {
+            return Some(Filtered::Timeline);
+        }
+        match self.chrome.focus() {
+            Pane::Metrics | Pane::Changes => Some(Filtered::Metrics),
+            Pane::Checklist => Some(Filtered::Checklist),
+            Pane::Runbook | Pane::Rollback | Pane::Incidents => None,
+        }
+    }
+
+    /// A pane's filter changed: its cursor goes to the top.
+    fn filtered(&mut self, pane: Filtered) {
+        match pane {
+            Filtered::Metrics => self.metrics.to_first_row(),
+            Filtered::Checklist => self.launch.to_first_item(),
+            Filtered::Timeline => self.incidents.to_newest(),
+        }
     }
 
     /// Current time (unix ms), set by the loop before each frame.
@@ -221,17 +243,17 @@ impl State {
 
     /// Row indexes of the metrics pane, filtered and sorted.
     pub fn visible_rows(&self) -> Vec<usize> {
-        self.metrics.visible_rows(self.chrome.filter())
+        self.metrics.visible_rows(self.chrome.filter(Filtered::Metrics))
     }
 
     /// The row index under the metrics cursor, if any.
     pub fn selected_row(&self) -> Option<usize> {
-        self.metrics.selected_row(self.chrome.filter())
+        self.metrics.selected_row(self.chrome.filter(Filtered::Metrics))
     }
 
     /// Items the checklist pane lists, filtered by the `/` text.
     pub fn visible_items(&self) -> Vec<ItemRef> {
-        self.launch.visible_items(self.chrome.filter(), &self.progress)
+        self.launch.visible_items(self.chrome.filter(Filtered::Checklist), &self.progress)
     }
 
     /// Done, skipped and total items over every checklist.
@@ -283,7 +305,7 @@ impl State {
 
     /// Applies a probe sample, recording any state change.
     pub fn apply_sample(&mut self, sample: &Sample) -> Vec<Effect> {
-        let change = self.metrics.apply_sample(sample, self.chrome.filter());
+        let change = self.metrics.apply_sample(sample, self.chrome.filter(Filtered::Metrics));
         if let Some(row) = self.metrics.board().rows.get(sample.check) {
             self.rollback.observe(row, sample);
         }
@@ -295,7 +317,7 @@ impl State {
     pub fn tick(&mut self, now_ms: i64) -> Vec<Effect> {
         self.chrome.set_now(now_ms);
         self.rollback.silence_planned(self.room.silences(), now_ms);
-        let changes = self.metrics.tick(now_ms, self.chrome.filter());
+        let changes = self.metrics.tick(now_ms, self.chrome.filter(Filtered::Metrics));
         self.judged_for_room(changes)
     }
 
@@ -309,7 +331,7 @@ impl State {
         if following {
             let judged: Vec<(String, Judged)> = self.room.judged().iter().map(|(id, j)| (id.clone(), j.clone())).collect();
             for (id, j) in judged {
-                self.metrics.adopt(&id, j.health, &j.reason, j.since_ms, self.chrome.filter());
+                self.metrics.adopt(&id, j.health, &j.reason, j.since_ms, self.chrome.filter(Filtered::Metrics));
             }
         }
     }
@@ -376,7 +398,7 @@ impl State {
         effects.extend(self.launch.apply(&event, &mut cx));
         effects.extend(self.rollback.apply(&event, &mut cx));
         if let Some(Body::CheckState { check, to, reason, since_ms, .. }) = event.body() {
-            self.metrics.adopt(check, *to, reason, *since_ms, self.chrome.filter());
+            self.metrics.adopt(check, *to, reason, *since_ms, self.chrome.filter(Filtered::Metrics));
         }
         if self.room.apply(event)
             && let Some(event) = self.room.events().last()
@@ -455,10 +477,9 @@ impl State {
 
     /// Keeps every cursor inside what there is.
     fn clamp(&mut self) {
-        let filter = self.chrome.filter();
-        self.metrics.clamp(filter);
+        self.metrics.clamp(self.chrome.filter(Filtered::Metrics));
         self.incidents.clamp(&self.room);
-        self.launch.clamp(filter, &self.progress);
+        self.launch.clamp(self.chrome.filter(Filtered::Checklist), &self.progress);
         self.rollback.clamp();
     }
 }

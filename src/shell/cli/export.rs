@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 
 use crate::adapters::journal::{Actor, Journal, read_all};
 use crate::adapters::probe::schedule::now_ms;
@@ -28,7 +28,11 @@ pub async fn run(incident: i64, plan: Option<&Path>, store: Option<&str>, room: 
         }
         None => (None, default_severities(), Redactor::for_process(None)),
     };
-    let room = room.map(str::to_string).or(plan_room).ok_or_else(|| eyre!("which room? give --room NAME or --plan PLAN"))?;
+    // A usage error: said as such, never as a report with source locations.
+    let Some(room) = room.map(str::to_string).or(plan_room) else {
+        eprintln!("opsdeck export: which room? give --room NAME or --plan PLAN");
+        return Ok(ExitCode::from(2));
+    };
     let journal =
         Journal::open(store, &room, Actor::unknown(), true).await.wrap_err_with(|| format!("cannot open the journal of room {room}"))?;
     let events = read_all(journal.store(), &room, 0, 1000).await.wrap_err_with(|| format!("cannot read the journal of room {room}"))?;
@@ -42,6 +46,6 @@ pub async fn run(incident: i64, plan: Option<&Path>, store: Option<&str>, room: 
         eprintln!("opsdeck: no incident #{incident} in room {room}; {hint}");
         return Ok(ExitCode::from(1));
     };
-    print!("{}", secrets.redact(&postmortem(found, &severities, &room, now_ms())));
+    print!("{}", secrets.redact(&postmortem(found, &events, &severities, &room, now_ms())));
     Ok(ExitCode::SUCCESS)
 }

@@ -106,7 +106,13 @@ impl std::str::FromStr for Key {
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut mods = self.mods;
         let name = match self.code {
+            // Printed as keymaps write it (and people say it): Shift+Tab.
+            KeyCode::BackTab => {
+                mods |= KeyModifiers::SHIFT;
+                "Tab".to_string()
+            }
             KeyCode::Char(' ') => "Space".to_string(),
             KeyCode::Char('<') => "lt".to_string(),
             KeyCode::Char('>') => "gt".to_string(),
@@ -117,7 +123,7 @@ impl fmt::Display for Key {
         };
         let mut prefix = String::new();
         for (m, p) in [(KeyModifiers::CONTROL, "C-"), (KeyModifiers::ALT, "A-"), (KeyModifiers::SHIFT, "S-")] {
-            if self.mods.contains(m) {
+            if mods.contains(m) {
                 prefix.push_str(p);
             }
         }
@@ -137,11 +143,12 @@ mod tests {
 
     #[test]
     fn parses_and_prints_the_notation() {
-        for s in ["q", "?", "G", "<C-r>", "<A-x>", "<Enter>", "<Esc>", "<BackTab>", "<PageDown>", "<F5>", "<Space>", "<lt>", "<C-A-Delete>"]
-        {
+        for s in ["q", "?", "G", "<C-r>", "<A-x>", "<Enter>", "<Esc>", "<S-Tab>", "<PageDown>", "<F5>", "<Space>", "<lt>", "<C-A-Delete>"] {
             assert_eq!(key(s).to_string(), s, "round trip of {s}");
         }
         assert_eq!(key("<S-Tab>"), key("<BackTab>"));
+        assert_eq!(key("<BackTab>").to_string(), "<S-Tab>", "the help says what the keymap says");
+        assert_eq!(key("<C-S-Tab>").to_string(), "<C-S-Tab>");
         assert_eq!(key("<c-R>"), key("<C-r>"));
         assert_eq!(key("<enter>"), key("<Enter>"));
     }

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{View, format};
-use crate::shell::app::state::Pane;
+use crate::shell::app::state::{Filtered, Pane};
 use opsdeck_core::launch::{ItemState, ItemStatus, Tally};
 
 /// Width of a phase's progress bar, in cells.
@@ -21,14 +21,16 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
     let total = s.launch_tally();
-    let title = format!("Checklist {}/{} done{} ", total.done, total.total, skipped_text(&total));
+    let filter = s.filter(Filtered::Checklist);
+    let shown = if filter.is_empty() { String::new() } else { format!(", filter \"{filter}\"") };
+    let title = format!("Checklist {}/{} done{}{shown} ", total.done, total.total, skipped_text(&total));
     let block =
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Checklist)).title(view.pane_title(Pane::Checklist, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let visible = s.visible_items();
     if visible.is_empty() {
-        let why = if s.filter().is_empty() { "  the checklist has no items" } else { "  no item matches the filter" };
+        let why = if filter.is_empty() { "  the checklist has no items" } else { "  no item matches the filter" };
         frame.render_widget(Paragraph::new(Line::styled(why, t.text_dim)), inner);
         return;
     }

@@ -66,7 +66,7 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
                 };
                 (":", hint)
             }
-            PromptKind::Filter => ("/", format!("  {submit} keeps · {cancel} clears")),
+            PromptKind::Filter(_) => ("/", format!("  {submit} keeps · {cancel} clears")),
         };
         let cursor = if view.ascii { "_" } else { "▏" };
         let line = Line::from(vec![Span::styled(format!("{lead}{text}{cursor}"), t.input), Span::styled(hint, t.text_dim)]);
@@ -90,9 +90,6 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     // Advice (an `advise` trigger, or a freeze turning a proposal into advice) shows for five minutes.
     if let Some(f) = s.rollback().rollbacks().fired.iter().rev().find(|f| f.mode == "advise" && s.now_ms() - f.at_ms < 300_000) {
         parts.push(format!("advice: trigger {} fired at {}", f.trigger, crate::shell::ui::format::clock(f.at_ms, s.tz())));
-    }
-    if !s.filter().is_empty() {
-        parts.push(format!("filter \"{}\"", s.filter()));
     }
     if s.log_warnings() > 0 {
         parts.push(format!("{} logged to opsdeck.log", plural(s.log_warnings(), "warning")));
@@ -173,11 +170,9 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
 }
 
 /// The status bar's words for a countdown: `ROLLBACK previous-release in
-/// 42s: 4 then v vetoes`, `#3 ack in 12m`, `#3 update overdue 5m`.
+/// 42s: 4 then v vetoes`, `#3 ack in 12m`, `#3 update overdue by 5m`.
 fn countdown(c: &Countdown, view: &View) -> String {
-    let left = |ms: i64| {
-        if ms < 0 { format!("overdue {}", crate::shell::ui::format::age(-ms)) } else { format!("in {}", crate::shell::ui::format::age(ms)) }
-    };
+    let left = crate::shell::ui::format::due;
     match c {
         Countdown::Rollback { rollback, runs, remaining_ms } => rollback_countdown(rollback, *runs, *remaining_ms, view),
         Countdown::Ack { incident, remaining_ms } => format!("#{incident} ack {}", left(*remaining_ms)),

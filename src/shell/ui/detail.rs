@@ -9,7 +9,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
 
-use super::{View, format};
+use super::{View, format, sparkline};
 use crate::shell::app::probing::Probing;
 use crate::shell::app::room::RoomState;
 use crate::shell::app::state::Pane;
@@ -160,6 +160,29 @@ fn markers(s: &crate::shell::app::state::State, from_ms: i64) -> Vec<(i64, Strin
         .collect()
 }
 
+/// The chart's vertical range for `values`, and which of the band's
+/// `thresholds` are near enough to draw. The data's range is widened to a
+/// minimum relative span (see the sparkline module), so a move of a few
+/// percent does not fill the height; thresholds far outside the data would
+/// squash it flat, so only those near it count; then 5% of padding.
+fn y_bounds(values: &[f64], thresholds: &[f64]) -> ((f64, f64), Vec<f64>) {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (mut lo, mut hi) = sparkline::widened(lo, hi);
+    let reach = (hi - lo).max(hi.abs() * 0.5).max(f64::EPSILON);
+    let near: Vec<f64> = thresholds.iter().copied().filter(|v| *v >= lo - reach && *v <= hi + reach).collect();
+    for v in &near {
+        lo = lo.min(*v);
+        hi = hi.max(*v);
+    }
+    if (hi - lo).abs() < f64::EPSILON {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.05;
+    let lo = if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
+    ((lo, hi + pad), near)
+}
+
 fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
     let now = view.state.now_ms();
     let points: Vec<(f64, f64)> =
@@ -170,8 +193,6 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
         return;
     }
     let x_min = points.first().map_or(-60.0, |p| p.0).min(-60.0);
-    let mut lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let mut hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     let thresholds: Vec<(f64, Style)> = r
         .eval
         .config()
@@ -180,19 +201,9 @@ fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
         .flat_map(|b| [(b.target, t.ok), (b.critical, t.critical)])
         .filter_map(|(b, style)| b.map(|(_, v)| (v, style)))
         .collect();
-    // Thresholds far outside the data would squash it flat; draw only those near it.
-    let reach = (hi - lo).max(hi.abs() * 0.5).max(f64::EPSILON);
-    let thresholds: Vec<(f64, Style)> = thresholds.into_iter().filter(|(v, _)| *v >= lo - reach && *v <= hi + reach).collect();
-    for (v, _) in &thresholds {
-        lo = lo.min(*v);
-        hi = hi.max(*v);
-    }
-    if (hi - lo).abs() < f64::EPSILON {
-        hi = lo + 1.0;
-    }
-    let pad = (hi - lo) * 0.05;
-    let lo = if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
-    let hi = hi + pad;
+    let values: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let ((lo, hi), near) = y_bounds(&values, &thresholds.iter().map(|t| t.0).collect::<Vec<_>>());
+    let thresholds: Vec<(f64, Style)> = thresholds.into_iter().filter(|(v, _)| near.contains(v)).collect();
     let marker = if view.ascii { Marker::Dot } else { Marker::Braille };
     let lines: Vec<Vec<(f64, f64)>> = thresholds.iter().map(|(v, _)| vec![(x_min, *v), (0.0, *v)]).collect();
     // Deploy (and other) markers of the room as vertical lines.
@@ -231,5 +242,33 @@ fn reading_from(r: &Row, room: &RoomState) -> Option<String> {
         Probing::Following { prober, .. } => Some(format!("from {}@{}, the room's prober, who judges it", prober.name, prober.host)),
         Probing::Asking => Some("waiting to hear who probes for the room".into()),
         Probing::Local { reason } => Some(format!("this console's own ({here}): {reason}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::y_bounds;
+
+    /// The share of the chart's height the values fill.
+    fn filled(values: &[f64], thresholds: &[f64]) -> f64 {
+        let ((lo, hi), _) = y_bounds(values, thresholds);
+        let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+        (max - min) / (hi - lo)
+    }
+
+    #[test]
+    fn noise_fills_a_sliver_not_the_height() {
+        // 0.00375 % → 0.00384 % as a ratio, with a band of < 0.1 % and > 5 %.
+        let share = filled(&[0.0000375, 0.0000379, 0.0000384], &[0.001, 0.05]);
+        assert!(share < 0.1, "noise fills {share} of the height");
+        // A real move still fills most of it.
+        let share = filled(&[120.0, 140.0, 900.0, 1400.0], &[200.0, 1000.0]);
+        assert!(share > 0.8, "a real move fills only {share}");
+    }
+
+    #[test]
+    fn thresholds_near_the_data_are_drawn() {
+        let (_, near) = y_bounds(&[150.0, 180.0], &[200.0, 100_000.0]);
+        assert_eq!(near, vec![200.0]);
     }
 }

@@ -48,19 +48,21 @@ pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
     if !notes.is_empty() {
         lines.push(Line::raw(""));
     }
+    // Labels in one column, each followed by at least one space, however long.
+    let label_width = form.fields.iter().map(|f| f.label.chars().count() + 1).max().unwrap_or(0).max(14);
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let marker = if focused { if view.ascii { "> " } else { "▸ " } } else { "  " };
         let value = match &field.kind {
             FieldKind::Text { value } => format!("{value}{}", if focused { cursor } else { "" }),
-            FieldKind::Choice { options, selected } => {
+            FieldKind::Choice { options, selected, .. } => {
                 let v = options.get(*selected).cloned().unwrap_or_default();
                 if focused { format!("‹ {v} ›  ({}/{} to change)", view.key(Action::Up), view.key(Action::Down)) } else { v }
             }
             FieldKind::Toggle { on } => format!("[{}]{}", if *on { "x" } else { " " }, if focused { "  (space to flip)" } else { "" }),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{marker}{:<14}", field.label), if focused { t.focus } else { t.header }),
+            Span::styled(format!("{marker}{:<label_width$}", field.label), if focused { t.focus } else { t.header }),
             Span::styled(value, if focused { t.input } else { t.text }),
         ]));
     }

@@ -34,6 +34,22 @@ pub fn age(ms: i64) -> String {
     }
 }
 
+/// A deadline `remaining_ms` away as people say it: `in 12m`, `due now`,
+/// `overdue by 12s`.
+pub fn due(remaining_ms: i64) -> String {
+    match remaining_ms {
+        ms if ms >= 1000 => format!("in {}", age(ms)),
+        ms if ms > -1000 => "due now".into(),
+        ms => format!("overdue by {}", age(-ms)),
+    }
+}
+
+/// Like [`due`] where room is short (a row of the incidents pane): a
+/// deadline ahead is just its time, `12m`.
+pub fn due_short(remaining_ms: i64) -> String {
+    if remaining_ms >= 1000 { age(remaining_ms) } else { due(remaining_ms) }
+}
+
 /// How long something took: `340ms` under a second, else like [`age`] (`12s`, `3m`).
 pub fn took(ms: i64) -> String {
     if ms < 1000 { format!("{}ms", ms.max(0)) } else { age(ms) }
@@ -64,6 +80,17 @@ mod tests {
 
     fn u(s: &str) -> Option<Unit> {
         Unit::parse(s)
+    }
+
+    #[test]
+    fn deadlines_read_as_people_say_them() {
+        assert_eq!(due(125_000), "in 2m");
+        assert_eq!(due(400), "due now");
+        assert_eq!(due(-400), "due now");
+        assert_eq!(due(-12_000), "overdue by 12s");
+        assert_eq!(due(-3_700_000), "overdue by 1h");
+        assert_eq!(due_short(125_000), "2m");
+        assert_eq!(due_short(-12_000), "overdue by 12s");
     }
 
     #[test]

@@ -45,12 +45,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
     match (&i.acknowledged_by, c.respond) {
         (Some(by), _) => due.push(format!("acknowledged by {}", by.name)),
         (None, Some(r)) if r.remaining_ms >= 0 => due.push(format!("acknowledge within {}", format::age(r.remaining_ms))),
-        (None, Some(r)) => due.push(format!("acknowledgement {} overdue", format::age(-r.remaining_ms))),
+        (None, Some(r)) => due.push(format!("acknowledgement overdue by {}", format::age(-r.remaining_ms))),
         (None, None) => {}
     }
     if let Some(u) = c.next_update.filter(|_| i.is_open()) {
         due.push(if u.overdue {
-            format!("comms update {} overdue", format::age(-u.remaining_ms))
+            format!("comms update overdue by {}", format::age(-u.remaining_ms))
         } else {
             format!("next comms update in {}", format::age(u.remaining_ms))
         });

@@ -89,10 +89,6 @@ pub fn severity_look(view: &View, severity: &str) -> (Style, &'static str) {
 }
 
 /// `12m`, or `-3m` once overdue.
-fn countdown(remaining_ms: i64) -> String {
-    if remaining_ms < 0 { format!("-{}", format::age(-remaining_ms)) } else { format::age(remaining_ms) }
-}
-
 fn row<'a>(i: &Incident, view: &View, tz: &TimeZone, selected: bool, width: usize) -> Line<'a> {
     let s = view.state;
     let t = view.theme;
@@ -110,11 +106,11 @@ fn row<'a>(i: &Incident, view: &View, tz: &TimeZone, selected: bool, width: usiz
     if i.is_open() {
         if let Some(r) = c.respond.filter(|r| !r.met) {
             let style = if r.remaining_ms < 0 { t.critical } else { t.warning };
-            clock_spans.push(Span::styled(format!(" ack {}", countdown(r.remaining_ms)), base.patch(style)));
+            clock_spans.push(Span::styled(format!(" ack {}", format::due_short(r.remaining_ms)), base.patch(style)));
         }
         if let Some(u) = c.next_update {
             let style = if u.overdue { t.critical } else { t.text_dim };
-            clock_spans.push(Span::styled(format!(" update {}", countdown(u.remaining_ms)), base.patch(style)));
+            clock_spans.push(Span::styled(format!(" update {}", format::due_short(u.remaining_ms)), base.patch(style)));
         }
     }
     let fixed: usize = 12 + status.len() + age.len() + cmdr.chars().count() + clock_spans.iter().map(|s| s.width()).sum::<usize>();
@@ -131,13 +127,4 @@ fn row<'a>(i: &Incident, view: &View, tz: &TimeZone, selected: bool, width: usiz
     spans.push(Span::styled(cmdr, base.patch(t.text_dim)));
     spans.extend(clock_spans);
     Line::from(spans)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn countdowns_show_overdue_as_negative() {
-        assert_eq!(super::countdown(125_000), "2m");
-        assert_eq!(super::countdown(-65_000), "-1m");
-    }
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::format::fit;
 use super::{View, format, sparkline};
 use crate::shell::app::probing::Probing;
-use crate::shell::app::state::Pane;
+use crate::shell::app::state::{Filtered, Pane};
 use opsdeck_core::metrics::Health;
 use opsdeck_core::metrics::board::Row;
 
@@ -48,10 +48,11 @@ impl Columns {
 pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     let s = view.state;
     let visible = s.visible_rows();
-    let title = if s.filter().is_empty() {
+    let filter = s.filter(Filtered::Metrics);
+    let title = if filter.is_empty() {
         format!("Metrics ({}) ", visible.len())
     } else {
-        format!("Metrics ({} of {}, filter \"{}\") ", visible.len(), s.metrics().board().rows.len(), s.filter())
+        format!("Metrics ({} of {}, filter \"{filter}\") ", visible.len(), s.metrics().board().rows.len())
     };
     let block =
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));

@@ -27,7 +27,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let trigger_height = if triggers == 0 { 0 } else { (triggers * 2 + 2).min(area.height / 3).max(3) };
     let [list_area, detail_area, trigger_area] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(3), Constraint::Length(trigger_height)]).areas(area);
-    let title = format!("Rollback {} actions ", s.rollback().defs().len());
+    let n = s.rollback().defs().len();
+    let title = format!("Rollback {n} {} ", if n == 1 { "action" } else { "actions" });
     let block =
         Block::default().borders(Borders::ALL).border_style(view.border(Pane::Rollback)).title(view.pane_title(Pane::Rollback, title));
     let inner = block.inner(list_area);
@@ -262,10 +263,7 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
                 (format!("ADVICE (frozen by “{text}”): consider {rb}"), reason, t.warning)
             }
             Status::Armed => ("armed".into(), String::new(), t.ok),
-            Status::Pending { since_ms, needs_ms, reason } => {
-                let left = (since_ms + needs_ms - s.now_ms()).max(0);
-                (format!("pending, fires in {}", format::age(left)), reason.clone(), t.warning)
-            }
+            Status::Pending { since_ms, needs_ms, reason } => (fires_in(since_ms + needs_ms - s.now_ms()), reason.clone(), t.warning),
             Status::Unknown { reason } => ("unknown (never fires)".into(), reason.clone(), t.unknown),
             Status::Grace { until_ms, marker, .. } => {
                 (format!("grace {} after “{marker}”", format::age(until_ms - s.now_ms())), String::new(), t.text_dim)
@@ -312,5 +310,28 @@ fn verdict_name(v: crate::adapters::journal::Verdict) -> &'static str {
         crate::adapters::journal::Verdict::Run => "run",
         crate::adapters::journal::Verdict::Vetoed => "vetoed",
         crate::adapters::journal::Verdict::Cancelled => "cancelled",
+    }
+}
+
+/// `pending, fires in 12s` (a part second counts as a second), `pending,
+/// fires now` once its time has come.
+fn fires_in(left_ms: i64) -> String {
+    if left_ms <= 0 {
+        return "pending, fires now".into();
+    }
+    let whole_seconds = (left_ms + 999) / 1000 * 1000;
+    format!("pending, fires in {}", format::age(whole_seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fires_in;
+
+    #[test]
+    fn a_pending_trigger_fires_in_whole_seconds_or_now() {
+        assert_eq!(fires_in(12_300), "pending, fires in 13s");
+        assert_eq!(fires_in(400), "pending, fires in 1s");
+        assert_eq!(fires_in(0), "pending, fires now");
+        assert_eq!(fires_in(-50), "pending, fires now");
     }
 }

@@ -37,6 +37,17 @@ pub fn finished(view: &View, claim: &Claim, f: &Finish, room: usize) -> Vec<Line
     lines
 }
 
+/// `── abandoned: alice@vm's console went quiet at 14:02:10 ──` for a run
+/// whose console stopped renewing its lease (nothing runs it now), then
+/// that its real state is unknown and `again`, what to do.
+pub fn abandoned(view: &View, claim: &Claim, again: &str) -> Vec<Line<'static>> {
+    let quiet = format::clock(claim.renewed_at_ms, view.state.tz());
+    vec![
+        Line::styled(format!("── abandoned: {}'s console went quiet at {quiet} ──", claim.actor), view.theme.critical),
+        Line::styled(format!("the command's real state is unknown; {again}"), view.theme.warning),
+    ]
+}
+
 /// `── running on alice@bastion-1's console; … ──` for a run elsewhere.
 pub fn elsewhere(view: &View, claim: &Claim) -> Line<'static> {
     Line::styled(format!("── running on {}'s console; its output shows here when it ends ──", claim.actor), view.theme.degraded)

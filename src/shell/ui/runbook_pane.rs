@@ -158,6 +158,14 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
                     lines.push(Line::styled(format!("{run} retries · {skip} skips with a reason · {abort} aborts the runbook"), t.warning));
                 }
             }
+            None if c.is_abandoned(s.now_ms()) => {
+                let again = format!(
+                    "{} runs it again after typing its number · {} skips it with a reason",
+                    view.key(Action::StepRun),
+                    view.key(Action::StepSkip)
+                );
+                lines.extend(run_output::abandoned(view, c, &again));
+            }
             None => lines.push(run_output::elsewhere(view, c)),
         },
         (None, None) => {}

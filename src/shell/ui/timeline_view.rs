@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{View, format};
 use crate::adapters::journal::Event;
+use crate::shell::app::state::Filtered;
 use opsdeck_core::domain::timeline::describe;
 
 /// True when the event matches every token of the filter.
@@ -34,7 +35,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     // 100,000 events costs a screenful of sentences per frame, not the room.
     let capacity = area.height.saturating_sub(2) as usize;
     let offset = s.incidents().timeline_scroll().saturating_sub(capacity.saturating_sub(1));
-    let entries: Vec<(&Event, String)> = if s.filter().is_empty() {
+    let filter = s.filter(Filtered::Timeline);
+    let entries: Vec<(&Event, String)> = if filter.is_empty() {
         s.room().events().iter().rev().skip(offset).take(capacity).map(|e| (e, describe(e, s.room().severities()))).collect()
     } else {
         let all: Vec<(&Event, String)> = s
@@ -43,15 +45,15 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             .iter()
             .rev()
             .map(|e| (e, describe(e, s.room().severities())))
-            .filter(|(e, text)| matches(e, text, s.filter()))
+            .filter(|(e, text)| matches(e, text, filter))
             .collect();
         matched = all.len();
         all.into_iter().skip(offset).take(capacity).collect()
     };
-    let title = if s.filter().is_empty() {
+    let title = if filter.is_empty() {
         format!(" Timeline · room {} ({} events) ", s.room().name(), s.room().events().len())
     } else {
-        format!(" Timeline · room {} ({} of {} events, filter \"{}\") ", s.room().name(), matched, s.room().events().len(), s.filter())
+        format!(" Timeline · room {} ({} of {} events, filter \"{filter}\") ", s.room().name(), matched, s.room().events().len())
     };
     let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(title, t.focus));
     let inner = block.inner(area);
@@ -65,6 +67,10 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         frame.render_widget(Paragraph::new(Line::styled(text, t.text_dim)), inner);
         return;
     }
+    // Columns as wide as what they hold here: the event's number, and a
+    // kind as long as `runbook.step_confirmed` never runs into the actor.
+    let seq_width = entries.iter().map(|(e, _)| e.seq.to_string().len() + 1).max().unwrap_or(2);
+    let kind_width = entries.iter().map(|(e, _)| e.kind.chars().count()).max().unwrap_or(0).max(12);
     let lines: Vec<Line> = entries
         .iter()
         .enumerate()
@@ -73,7 +79,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             let base = if pos == s.incidents().timeline_scroll() { t.selection } else { Style::new() };
             Line::from(vec![
                 Span::styled(format!("{} ", format::clock(e.at_ms, s.tz())), base.patch(t.text_dim)),
-                Span::styled(format!("{:<18} ", e.kind), base.patch(t.text_dim)),
+                Span::styled(format!("{:>seq_width$} ", format!("#{}", e.seq)), base.patch(t.text_dim)),
+                Span::styled(format!("{:<kind_width$} ", e.kind), base.patch(t.text_dim)),
                 Span::styled(format!("{:<12} ", e.actor.name), base.patch(t.text)),
                 Span::styled(text.clone(), base.patch(t.text)),
             ])

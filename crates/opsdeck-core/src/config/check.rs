@@ -210,14 +210,22 @@ impl RedisMetric {
     }
 }
 
+/// A BullMQ count, as BullMQ's own getters count it (see the Redis probe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueCount {
+    /// `getWaitingCount()`: the `wait` list (and an older BullMQ's `paused` list).
     Wait,
     Active,
     Delayed,
     Failed,
+    /// The jobs a pause holds back: `wait` and `prioritized` while the queue is paused.
     Paused,
+    /// `getPrioritizedCount()`.
+    Prioritized,
+    /// `getWaitingChildrenCount()`: parents waiting for their children.
+    #[serde(rename = "waiting-children")]
+    WaitingChildren,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]

@@ -7,6 +7,7 @@
 
 pub mod deadlines;
 pub mod incident;
+pub mod incident_record;
 pub mod incidents;
 pub mod lifecycle;
 pub mod postmortem;

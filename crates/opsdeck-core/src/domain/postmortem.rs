@@ -1,27 +1,33 @@
 //! The post-mortem export: an incident as Markdown, with its summary,
-//! impact window, severity history, responders, timeline and action items.
+//! impact window, severity history, responders, timeline (the incident's
+//! own events and what the room's system did around it, see
+//! `incident_record`), what was done, and action items.
 //! A section with nothing to say is left out.
 
 use std::fmt::Write as _;
 
 use crate::config::Severity;
-use crate::event::{Role, Status};
+use crate::event::{Event, Role, Status};
 
 use super::incident::Incident;
+use super::incident_record::{Record, record};
 use super::severity::{label, rank};
 use super::severity_time::{end_ms, severity_periods, time_in_severity};
 use super::timeline::{capitalised, entries};
 use crate::format::{duration, utc};
 
-/// The post-mortem of `incident` in `room`, as Markdown; `now_ms` ends the
-/// durations of an incident that is not resolved.
-pub fn postmortem(incident: &Incident, severities: &[Severity], room: &str, now_ms: i64) -> String {
+/// The post-mortem of `incident` in `room`, as Markdown, with what the
+/// room's `events` (its journal, in order) say happened around it; `now_ms`
+/// ends the durations of an incident that is not resolved.
+pub fn postmortem(incident: &Incident, events: &[Event], severities: &[Severity], room: &str, now_ms: i64) -> String {
+    let record = record(incident, events, severities, now_ms);
     let sections = [
         summary(incident, severities, room, now_ms),
         impact_window(incident, now_ms),
         severity_history(incident, severities, now_ms),
         responders(incident),
-        timeline(incident, severities),
+        timeline(incident, &record, severities),
+        what_was_done(&record),
         action_items(incident),
     ];
     let mut out = format!("# Incident #{}: {}\n", incident.id, one_line(&incident.title));
@@ -120,8 +126,10 @@ fn responders(incident: &Incident) -> Option<String> {
     Some(s)
 }
 
-fn timeline(incident: &Incident, severities: &[Severity]) -> Option<String> {
-    let entries = entries(incident, severities);
+fn timeline(incident: &Incident, record: &Record, severities: &[Severity]) -> Option<String> {
+    let mut entries = entries(incident, severities);
+    entries.extend(record.entries.iter().cloned());
+    entries.sort_by_key(|e| e.seq);
     if entries.is_empty() {
         return None;
     }
@@ -130,6 +138,25 @@ fn timeline(incident: &Incident, severities: &[Severity]) -> Option<String> {
         row(&mut s, &[&utc(e.at_ms), &e.text, &e.actor]);
     }
     Some(s)
+}
+
+/// Proposals and their decisions, rollback runs and their results,
+/// markers, silences, triggers fired and linked checks' changes.
+fn what_was_done(record: &Record) -> Option<String> {
+    if record.done.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = record.done.iter().map(|l| format!("- {}", one_line(l))).collect();
+    Some(format!(
+        "## What was done
+
+{}
+",
+        lines.join(
+            "
+"
+        )
+    ))
 }
 
 fn action_items(incident: &Incident) -> Option<String> {

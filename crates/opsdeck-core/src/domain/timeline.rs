@@ -13,6 +13,8 @@ use super::severity::{Direction, direction, label};
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The event's place in the room's order.
+    pub seq: i64,
     pub at_ms: i64,
     pub actor: String,
     pub text: String,
@@ -26,12 +28,19 @@ pub fn entries(incident: &Incident, severities: &[Severity]) -> Vec<Entry> {
         let Some(body) = event.body() else {
             continue;
         };
-        entries.push(Entry { at_ms: event.at_ms, actor: event.actor.name.clone(), text: sentence(body, severities, &mut roles) });
+        entries.push(Entry {
+            seq: event.seq,
+            at_ms: event.at_ms,
+            actor: event.actor.name.clone(),
+            text: sentence(body, severities, &mut roles),
+        });
     }
     entries
 }
 
-fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, String>) -> String {
+/// One event body as a sentence; `roles` is who held each role before it
+/// (a role change names who it replaces).
+pub(super) fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, String>) -> String {
     match body {
         Body::IncidentOpened { title, severity } => {
             format!("Opened as {}: {title}", label(severities, severity))
@@ -80,7 +89,7 @@ fn sentence(body: &Body, severities: &[Severity], roles: &mut BTreeMap<Role, Str
         Body::RunRenewed { run } => format!("Run {run} still running"),
         Body::RunFinished { outcome, exit_code, duration_ms, .. } => {
             let exit = exit_code.map(|c| format!(", exit {c}")).unwrap_or_default();
-            format!("Run {}{exit} after {}", outcome.name(), crate::format::duration(*duration_ms))
+            format!("Run {}{exit} after {}", outcome.name(), crate::format::took(*duration_ms))
         }
         Body::Marker { text } => format!("Marker: {text}"),
         Body::SilenceSet { target, until_ms, reason } => {
@@ -130,18 +139,21 @@ fn mirror_sentence(target: &str, action: crate::event::MirrorAction, ok: bool, s
     }
 }
 
-/// One event of the room as a sentence, naming its incident
-/// (`#42 Severity raised P1 → P0: …`); what this version cannot read (an
-/// unknown kind, a corrupt payload) is shown as unreadable, with why.
+/// One event of the room as a sentence, naming its incident in words
+/// (`incident #42 · Severity raised P1 → P0: …`), so that an incident's
+/// number is never taken for the event's (the timeline shows that in its
+/// own column); what this version cannot read (an unknown kind, a corrupt
+/// payload) is shown as unreadable, with why.
 pub fn describe(event: &crate::event::Event, severities: &[Severity]) -> String {
     let Some(body) = event.body() else {
         let why = event.unreadable().unwrap_or_default();
-        return format!("#{} unreadable {} event: {why}", event.seq, event.kind);
+        return format!("unreadable {} event: {why}", event.kind);
     };
     let text = sentence(body, severities, &mut BTreeMap::new());
-    match super::incidents::incident_of(body) {
-        Some(id) => format!("#{id} {text}"),
-        None => format!("#{} {text}", event.seq),
+    match (super::incidents::incident_of(body), body) {
+        (Some(id), _) => format!("incident #{id} · {text}"),
+        (None, Body::IncidentOpened { .. }) => format!("incident #{} · {text}", event.seq),
+        (None, _) => text,
     }
 }
 
@@ -181,9 +193,9 @@ mod tests {
         );
         assert!(corrupt.body().is_none());
         let text = describe(&corrupt, &default_severities());
-        assert!(text.starts_with("#7 unreadable incident.opened event: "), "{text}");
+        assert!(text.starts_with("unreadable incident.opened event: "), "{text}");
         let unknown = crate::event::Event::decode(8, "room".into(), T0, actor, "deploy.gate".into(), 9, serde_json::json!({}), "k2".into());
-        assert!(describe(&unknown, &default_severities()).starts_with("#8 unreadable deploy.gate event: unknown variant"));
+        assert!(describe(&unknown, &default_severities()).starts_with("unreadable deploy.gate event: unknown variant"));
     }
 
     #[test]

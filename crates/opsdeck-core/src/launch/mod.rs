@@ -127,16 +127,23 @@ impl RunbookDef {
     }
 
     /// Steps marked `rollback=true`, as guarded rollback actions with the
-    /// runbook's environment: id `RUNBOOK/STEP`, one run at a time per action.
+    /// runbook's environment: id `RUNBOOK/STEP` (see [`readable_step_id`]),
+    /// one run at a time per action.
     pub fn rollback_actions(&self) -> Vec<crate::config::sections::Rollback> {
         use crate::config::duration::TimeSpan;
         use crate::config::sections::{ConfirmMode, Danger, Rollback};
+        let mut taken: Vec<String> = Vec::new();
         self.steps
             .iter()
             .filter(|s| s.rollback)
             .filter_map(|s| {
+                let mut step = readable_step_id(s);
+                if taken.contains(&step) {
+                    step = format!("{step}-{}", taken.len() + 1);
+                }
+                taken.push(step.clone());
                 Some(Rollback {
-                    id: format!("{}/{}", self.id, s.id),
+                    id: format!("{}/{step}", self.id),
                     title: Some(format!("{}: {}", self.title, s.title)),
                     run: s.run.clone()?,
                     preview: None,
@@ -157,5 +164,82 @@ impl RunbookDef {
     /// The lock a step's run holds: one run of a step at a time in the room.
     pub fn lock(&self, step: &StepDef) -> String {
         format!("runbook:{}/{}", self.id, step.id)
+    }
+}
+
+/// The step's part of its rollback id, which a person may have to type to
+/// confirm: the step's own name when it was given one (Runme's `name=undo`),
+/// else the first words of its title (`flip-the-flag-back`) rather than the
+/// hash a nameless step is known by.
+pub fn readable_step_id(step: &StepDef) -> String {
+    if !is_hashed(&step.id) {
+        return step.id.clone();
+    }
+    let mut words = String::new();
+    for word in crate::config::sections::slug(&step.title).split('-').filter(|w| !w.is_empty()) {
+        if !words.is_empty() && words.len() + word.len() >= 32 {
+            break;
+        }
+        if !words.is_empty() {
+            words.push('-');
+        }
+        words.push_str(word);
+    }
+    if words.is_empty() { step.id.clone() } else { words }
+}
+
+/// An id made from a hash (10 hex digits, maybe `-N` to tell repeats apart).
+fn is_hashed(id: &str) -> bool {
+    let (hash, suffix) = id.split_once('-').unwrap_or((id, ""));
+    hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && suffix.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(id: &str, title: &str) -> StepDef {
+        StepDef {
+            id: id.into(),
+            title: title.into(),
+            phase: None,
+            run: Some("true".into()),
+            confirm: true,
+            timeout: DEFAULT_STEP_TIMEOUT,
+            rollback: true,
+            details: Vec::new(),
+            interpreter: Vec::new(),
+            cwd: None,
+            optional: false,
+            sql: None,
+        }
+    }
+
+    #[test]
+    fn rollback_steps_get_ids_a_person_can_type() {
+        let book = RunbookDef {
+            id: "inline".into(),
+            title: "Inline".into(),
+            steps: vec![
+                step("8d49e6a109", "Flip the flag back"),
+                step("undo", "Undo the deploy"),
+                step("0123456789-2", "Flip the flag back"),
+                step("aaaaaaaaaa", "Drain every eu-west-1 worker pool, then page the database on-call"),
+                step("bbbbbbbbbb", "!!!"),
+            ],
+            env: Vec::new(),
+            cwd: None,
+        };
+        let ids: Vec<String> = book.rollback_actions().into_iter().map(|r| r.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "inline/flip-the-flag-back",
+                "inline/undo",
+                "inline/flip-the-flag-back-3",
+                "inline/drain-every-eu-west-1-worker",
+                "inline/bbbbbbbbbb"
+            ]
+        );
     }
 }

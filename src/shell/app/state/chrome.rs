@@ -1,14 +1,14 @@
 //! The console's chrome: what frames the panes and belongs to none of them.
 //! The deck's title and environment, which pane has focus and which fills
 //! the main area, the overlay (help, a prompt, a form) and its keys, the
-//! status-bar message, the `/` filter every pane applies, the clock and
+//! status-bar message, the `/` filter of each pane that has one, the clock and
 //! time zone, the page size of the last frame, the theme's name, the log's
 //! warning count, and a quit armed while a step runs here.
 
 use crate::shell::action::Action;
 use crate::shell::app::form::Form;
 use crate::shell::app::palette;
-use crate::shell::app::panes::Pane;
+use crate::shell::app::panes::{Filtered, Pane};
 use crate::shell::app::purpose::FormPurpose;
 
 /// Said when an append is queued; cleared when the spool has been stored.
@@ -18,7 +18,8 @@ pub const QUEUED_OFFLINE: &str = "the store is offline: queued here, it reaches 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Palette,
-    Filter,
+    /// The filter of one pane.
+    Filter(Filtered),
 }
 
 /// Something drawn over the panes.
@@ -43,8 +44,8 @@ pub enum Prompted {
     Nothing,
     /// The palette's line was submitted: run it.
     Command(String),
-    /// The filter was submitted: the metrics cursor goes to the top.
-    Filtered,
+    /// The filter of a pane was submitted: its cursor goes to the top.
+    Filtered(Filtered),
 }
 
 #[derive(Debug, Clone)]
@@ -57,8 +58,8 @@ pub struct Chrome {
     main: Pane,
     overlay: Overlay,
     message: Option<Message>,
-    /// The `/` filter: metrics rows, checklist items and the timeline.
-    filter: String,
+    /// The `/` filters, one per pane that has one.
+    filters: Filters,
     /// Current time (unix ms), set by the loop before each frame.
     now_ms: i64,
     /// The time zone wall-clock times are shown in (the system's).
@@ -82,7 +83,7 @@ impl Chrome {
             main: Pane::Metrics,
             overlay: Overlay::None,
             message: None,
-            filter: String::new(),
+            filters: Filters::default(),
             now_ms,
             tz: jiff::tz::TimeZone::system(),
             page_rows: 10,
@@ -163,16 +164,17 @@ impl Chrome {
         self.message = None;
     }
 
-    pub fn filter(&self) -> &str {
-        &self.filter
+    /// The filter of one pane (empty when none).
+    pub fn filter(&self, pane: Filtered) -> &str {
+        self.filters.get(pane)
     }
 
-    pub fn set_filter(&mut self, filter: String) {
-        self.filter = filter;
+    pub fn set_filter(&mut self, pane: Filtered, filter: String) {
+        *self.filters.get_mut(pane) = filter;
     }
 
-    pub fn clear_filter(&mut self) {
-        self.filter.clear();
+    pub fn clear_filter(&mut self, pane: Filtered) {
+        self.filters.get_mut(pane).clear();
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -246,26 +248,28 @@ impl Chrome {
         let kind = *kind;
         match action {
             Action::Cancel | Action::Close => {
-                if kind == PromptKind::Filter {
-                    self.filter.clear();
+                if let PromptKind::Filter(pane) = kind {
+                    self.filters.get_mut(pane).clear();
                 }
                 self.overlay = Overlay::None;
             }
             Action::Backspace => {
                 text.pop();
-                if kind == PromptKind::Filter {
-                    self.filter = text.clone();
+                if let PromptKind::Filter(pane) = kind {
+                    *self.filters.get_mut(pane) = text.clone();
                 }
             }
             Action::Complete if kind == PromptKind::Palette => *text = palette::complete(text),
             Action::Submit => {
                 let text = std::mem::take(text);
                 self.overlay = Overlay::None;
-                if kind == PromptKind::Palette {
-                    return Prompted::Command(text);
+                match kind {
+                    PromptKind::Palette => return Prompted::Command(text),
+                    PromptKind::Filter(pane) => {
+                        *self.filters.get_mut(pane) = text;
+                        return Prompted::Filtered(pane);
+                    }
                 }
-                self.filter = text;
-                return Prompted::Filtered;
             }
             _ => {}
         }
@@ -285,23 +289,21 @@ impl Chrome {
         }
     }
 
-    /// A typed character goes to the open prompt or form; true when it
-    /// changed the filter (the metrics cursor goes to the top).
-    pub fn type_char(&mut self, c: char) -> bool {
+    /// A typed character goes to the open prompt or form; the pane whose
+    /// filter it changed, if it did (that pane's cursor goes to the top).
+    pub fn type_char(&mut self, c: char) -> Option<Filtered> {
         match &mut self.overlay {
             Overlay::Form(form) => {
                 form.type_char(c);
-                false
+                None
             }
             Overlay::Prompt { kind, text } => {
                 text.push(c);
-                if *kind == PromptKind::Filter {
-                    self.filter = text.clone();
-                    return true;
-                }
-                false
+                let PromptKind::Filter(pane) = *kind else { return None };
+                *self.filters.get_mut(pane) = text.clone();
+                Some(pane)
             }
-            _ => false,
+            _ => None,
         }
     }
 
@@ -310,6 +312,33 @@ impl Chrome {
         match &self.overlay {
             Overlay::Prompt { kind: PromptKind::Palette, text } => palette::matches(text),
             _ => Vec::new(),
+        }
+    }
+}
+
+/// The `/` filter of each pane that has one: typed in one pane, it narrows
+/// that pane only.
+#[derive(Debug, Clone, Default)]
+struct Filters {
+    metrics: String,
+    checklist: String,
+    timeline: String,
+}
+
+impl Filters {
+    fn get(&self, pane: Filtered) -> &str {
+        match pane {
+            Filtered::Metrics => &self.metrics,
+            Filtered::Checklist => &self.checklist,
+            Filtered::Timeline => &self.timeline,
+        }
+    }
+
+    fn get_mut(&mut self, pane: Filtered) -> &mut String {
+        match pane {
+            Filtered::Metrics => &mut self.metrics,
+            Filtered::Checklist => &mut self.checklist,
+            Filtered::Timeline => &mut self.timeline,
         }
     }
 }

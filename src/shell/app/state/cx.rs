@@ -42,8 +42,9 @@ impl<'a> Cx<'a> {
         self.chrome.tz()
     }
 
-    pub fn filter(&self) -> &str {
-        self.chrome.filter()
+    /// The `/` filter of one pane.
+    pub fn filter(&self, pane: crate::shell::app::panes::Filtered) -> &str {
+        self.chrome.filter(pane)
     }
 
     /// The pane that has focus.

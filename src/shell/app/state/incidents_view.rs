@@ -56,6 +56,11 @@ impl IncidentsView {
         self.timeline_scroll
     }
 
+    /// The timeline's filter changed: back to the newest event.
+    pub fn to_newest(&mut self) {
+        self.timeline_scroll = 0;
+    }
+
     /// The incident the user is on: the open one, or the selected row.
     pub fn current(&self, room: &RoomState) -> Option<i64> {
         self.open.or_else(|| self.current_row(room))

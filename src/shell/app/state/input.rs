@@ -8,6 +8,7 @@ use super::chrome::{Overlay, PromptKind, Prompted};
 use super::{Effect, MetricsView, Pane, Part, State};
 use crate::shell::action::Action;
 use crate::shell::app::palette;
+use crate::shell::app::panes::Filtered;
 use crate::shell::app::purpose::FormPurpose;
 use crate::shell::keymap::Context;
 
@@ -47,10 +48,16 @@ impl State {
         match action {
             Action::Help => self.chrome.open(Overlay::Help { scroll: 0 }),
             Action::Palette => self.chrome.open(Overlay::Prompt { kind: PromptKind::Palette, text: String::new() }),
-            Action::Filter => {
-                let text = self.chrome.filter().to_string();
-                self.chrome.open(Overlay::Prompt { kind: PromptKind::Filter, text });
-            }
+            Action::Filter => match self.filter_target() {
+                Some(pane) => {
+                    let text = self.chrome.filter(pane).to_string();
+                    self.chrome.open(Overlay::Prompt { kind: PromptKind::Filter(pane), text });
+                }
+                None => self.chrome.error(format!(
+                    "the {} pane has no filter; / filters the metrics, the checklist or the timeline",
+                    self.chrome.focus().name()
+                )),
+            },
             Action::FocusNext | Action::FocusPrev => {
                 let panes = self.panes();
                 let i = panes.iter().position(|p| *p == self.chrome.focus()).unwrap_or(0);
@@ -87,7 +94,12 @@ impl State {
                 return self.to(Part::Incidents, action);
             }
             Action::Close if self.metrics.detail().is_some() => return self.to(Part::Metrics, action),
-            Action::Close if !self.chrome.filter().is_empty() => self.chrome.clear_filter(),
+            Action::Close if self.filter_target().is_some_and(|p| !self.chrome.filter(p).is_empty()) => {
+                if let Some(pane) = self.filter_target() {
+                    self.chrome.clear_filter(pane);
+                    self.filtered(pane);
+                }
+            }
             Action::Open => match self.chrome.focus() {
                 Pane::Metrics | Pane::Changes => return self.to(Part::Metrics, action),
                 Pane::Incidents => return self.to(Part::Incidents, action),
@@ -128,8 +140,8 @@ impl State {
         match self.chrome.prompt_key(action) {
             Prompted::Nothing => Vec::new(),
             Prompted::Command(line) => self.run_command(&line),
-            Prompted::Filtered => {
-                self.metrics.to_first_row();
+            Prompted::Filtered(pane) => {
+                self.filtered(pane);
                 Vec::new()
             }
         }
@@ -154,6 +166,13 @@ impl State {
     /// Enter in a form: the view it is for builds the event.
     fn submit_form(&mut self) -> Vec<Effect> {
         let Some(purpose) = self.chrome.form().map(|f| f.purpose.clone()) else { return Vec::new() };
+        // A choice typed into that matches no option is not saved as another.
+        if let Some(form) = self.chrome.form_mut()
+            && let Some(why) = form.unmatched_choice()
+        {
+            form.error = Some(why);
+            return Vec::new();
+        }
         let mut cx = super::Cx::new(&mut self.chrome, &self.room, &self.progress, &mut self.runs);
         match purpose {
             FormPurpose::Launch(purpose) => self.launch.submit(purpose, &mut cx),
@@ -165,8 +184,8 @@ impl State {
 
     /// Typed characters go to the open prompt or form.
     pub fn type_char(&mut self, c: char) {
-        if self.chrome.type_char(c) {
-            self.metrics.to_first_row();
+        if let Some(pane) = self.chrome.type_char(c) {
+            self.filtered(pane);
         }
     }
 
@@ -185,19 +204,22 @@ impl State {
             Ok(palette::Command::Timeline) => self.incidents.show_timeline(),
             Ok(palette::Command::Silence { id, minutes, reason }) => return self.silence_by_id(&id, Some((minutes, reason))),
             Ok(palette::Command::Unsilence(id)) => return self.silence_by_id(&id, None),
-            Ok(palette::Command::Filter(f)) => {
-                self.chrome.set_filter(f);
-                self.metrics.to_first_row();
-            }
+            Ok(palette::Command::Filter(f)) => match self.filter_target() {
+                Some(pane) => {
+                    self.chrome.set_filter(pane, f);
+                    self.filtered(pane);
+                }
+                None => self.chrome.error(format!("the {} pane has no filter", self.chrome.focus().name())),
+            },
             Ok(palette::Command::Sort(s)) => self.metrics.set_sort(s),
             Ok(palette::Command::Theme(t)) => return vec![Effect::SetTheme(t)],
             // The prompt is closed by now: the action acts on what is behind it.
             Ok(palette::Command::Run(action)) => return self.update(action),
             Ok(palette::Command::Open(id)) => match self.metrics.row_of(&id) {
                 Some(i) => {
-                    self.chrome.clear_filter();
+                    self.chrome.clear_filter(Filtered::Metrics);
                     self.focus_pane(Pane::Metrics);
-                    self.metrics.open_detail(i, self.chrome.filter());
+                    self.metrics.open_detail(i, "");
                 }
                 None => self.chrome.error(format!("no check `{id}`")),
             },

@@ -78,6 +78,11 @@ impl LaunchView {
         self.defs.runbooks.get(self.runbook_at)
     }
 
+    /// The checklist's filter changed: the cursor goes to the first item.
+    pub fn to_first_item(&mut self) {
+        self.item_selected = 0;
+    }
+
     /// Keeps the cursors inside what the plan has (and the filter shows).
     pub fn clamp(&mut self, filter: &str, progress: &Progress) {
         self.item_selected = self.item_selected.min(self.visible_items(filter, progress).len().saturating_sub(1));
@@ -100,7 +105,7 @@ impl LaunchView {
             Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
                 match cx.focus() {
                     Pane::Checklist => {
-                        let n = self.visible_items(cx.filter(), cx.progress()).len();
+                        let n = self.visible_items(cx.filter(crate::shell::app::panes::Filtered::Checklist), cx.progress()).len();
                         self.item_selected = cx.moved(action, self.item_selected, n);
                     }
                     Pane::Runbook => {

@@ -13,6 +13,7 @@ use super::cx::Cx;
 use super::effect::Effect;
 use crate::adapters::probe::schedule::Sample;
 use crate::shell::action::Action;
+use crate::shell::app::panes::Filtered;
 use crate::shell::app::panes::{Pane, SortMode};
 use opsdeck_core::config::Plan;
 use opsdeck_core::metrics::board::Board;
@@ -207,14 +208,14 @@ impl MetricsView {
     pub fn update(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
         match action {
             Action::SortCycle => {
-                let row = self.selected_row(cx.filter());
+                let row = self.selected_row(cx.filter(Filtered::Metrics));
                 self.sort = self.sort.next();
-                self.keep_selection(row, cx.filter());
+                self.keep_selection(row, cx.filter(Filtered::Metrics));
                 cx.say(format!("sorted {}", self.sort.label()));
             }
             Action::Close => self.detail = None,
             Action::Open => match cx.focus() {
-                Pane::Metrics => self.detail = self.selected_row(cx.filter()),
+                Pane::Metrics => self.detail = self.selected_row(cx.filter(Filtered::Metrics)),
                 Pane::Changes => {
                     if let Some(c) = self.changes.get(self.changes_scroll) {
                         self.detail = Some(c.check);
@@ -227,9 +228,9 @@ impl MetricsView {
             Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => match cx.focus() {
                 Pane::Changes => self.changes_scroll = cx.moved(action, self.changes_scroll, self.changes.len()),
                 _ => {
-                    self.selected = cx.moved(action, self.selected, self.visible_rows(cx.filter()).len());
+                    self.selected = cx.moved(action, self.selected, self.visible_rows(cx.filter(Filtered::Metrics)).len());
                     if self.detail.is_some() {
-                        self.detail = self.selected_row(cx.filter());
+                        self.detail = self.selected_row(cx.filter(Filtered::Metrics));
                     }
                 }
             },

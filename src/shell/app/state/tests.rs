@@ -84,7 +84,7 @@ fn filter_prompt_filters_live_and_escape_clears() {
     s.type_char('c');
     s.update(Action::Submit);
     assert_eq!(s.overlay(), &Overlay::None);
-    assert_eq!(s.filter(), "c");
+    assert_eq!(s.filter(Filtered::Metrics), "c");
 }
 
 #[test]
@@ -398,6 +398,6 @@ steps = [{ title = "Flip the flag back", run = "flagctl off new-checkout", rollb
         assert_eq!(undo.run.trim(), "deployctl rollback shop");
         assert_eq!(undo.confirm, opsdeck_core::config::sections::ConfirmMode::Type, "confirm=true asks for the id");
         assert_eq!(undo.env.get("SHOP").map(String::as_str), Some("eu"));
-        assert!(ids[1].starts_with("inline/"));
+        assert_eq!(ids[1], "inline/flip-the-flag-back", "a readable id, not a hash, to type");
     }
 }

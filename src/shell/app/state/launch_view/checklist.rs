@@ -59,7 +59,7 @@ impl LaunchView {
     /// Tick, claim, skip or undo the selected item.
     pub(super) fn checklist_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
         let progress = cx.progress();
-        let Some(item) = self.selected_item(cx.filter(), progress).cloned() else {
+        let Some(item) = self.selected_item(cx.filter(crate::shell::app::panes::Filtered::Checklist), progress).cloned() else {
             cx.error("no item selected");
             return Vec::new();
         };

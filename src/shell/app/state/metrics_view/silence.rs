@@ -20,7 +20,9 @@ const FOR: [(&str, i64); 6] = [("15m", 15), ("30m", 30), ("1h", 60), ("2h", 120)
 impl MetricsView {
     /// The check the user is on: the open detail, or the selected row.
     fn check_in_focus(&self, cx: &Cx) -> Option<String> {
-        let row = self.detail.or_else(|| if cx.focus() == Pane::Metrics { self.selected_row(cx.filter()) } else { None })?;
+        let row = self.detail.or_else(|| {
+            if cx.focus() == Pane::Metrics { self.selected_row(cx.filter(crate::shell::app::panes::Filtered::Metrics)) } else { None }
+        })?;
         self.board.rows.get(row).map(|r| r.id.clone())
     }
 

@@ -131,7 +131,7 @@ fn a_proposal_expires_once_when_the_api_recovers_and_then_cannot_be_confirmed_ve
     alice.set_now(12_100);
     assert!(alice.tick_triggers().is_empty(), "no countdown decides an expired proposal");
     let text = opsdeck_core::domain::timeline::describe(&room.events[2], &[]);
-    assert_eq!(text, "#3 The proposal of rollback plain expired: api recovered");
+    assert_eq!(text, "The proposal of rollback plain expired: api recovered");
     assert!(screen(&bob).contains("proposed by api-bad, expired: api recovered"), "{}", screen(&bob));
 }
 

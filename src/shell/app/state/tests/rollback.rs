@@ -257,7 +257,7 @@ fn a_firing_is_recorded_once_and_a_veto_from_another_console_stops_it() {
     let (verdict, by, _, _) = p.decided.clone().expect("decided");
     assert_eq!((verdict, by.name.as_str()), (Verdict::Vetoed, "bob"));
     let text = opsdeck_core::domain::timeline::describe(room.events.last().unwrap(), &[]);
-    assert_eq!(text, "#5 Vetoed rollback plain");
+    assert_eq!(text, "Vetoed rollback plain");
 }
 
 /// `alice` probes and judges for the room; `bob` follows her.
