@@ -24,7 +24,6 @@ impl Console {
 
     /// [`Console::start`] with these variables added to its environment.
     pub fn start_with_env(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
-        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -35,7 +34,13 @@ impl Console {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).expect("opsdeck starts");
+        Console::spawn(cmd, cols, rows)
+    }
+
+    /// Runs any command (`ssh` to `opsdeck serve`) at `cols`x`rows`.
+    pub fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Console {
+        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
+        let child = pair.slave.spawn_command(cmd).expect("the command starts");
         drop(pair.slave);
         let rows_nz = std::num::NonZero::new(rows).expect("rows");
         let cols_nz = std::num::NonZero::new(cols).expect("cols");
