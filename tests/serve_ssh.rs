@@ -42,14 +42,20 @@ fn keygen(dir: &Path, name: &str) -> String {
 }
 
 impl Serve {
-    /// Keys for `people` ((name, role)), plus `eve` who is not in the file.
+    /// The demo, with keys for `people` ((name, role)), plus `eve` who is not in the file.
     fn start(people: &[(&str, &str)]) -> Serve {
-        let home = tempfile::tempdir().expect("temp dir");
+        Serve::start_with(people, tempfile::tempdir().expect("temp dir"), &["--demo", "--speed", "4"])
+    }
+
+    /// [`Serve::start`] in `home`, serving what `what` says (a plan or `--demo`).
+    fn start_with(people: &[(&str, &str)], home: tempfile::TempDir, what: &[&str]) -> Serve {
         let keys: String = people.iter().map(|(name, role)| format!("{} {name} {role}\n", keygen(home.path(), name))).collect();
         keygen(home.path(), "eve");
         std::fs::write(home.path().join("keys"), keys).expect("keys file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-            .args(["serve", "--demo", "--speed", "4", "--listen", "127.0.0.1:0", "--keys"])
+            .arg("serve")
+            .args(what)
+            .args(["--listen", "127.0.0.1:0", "--keys"])
             .arg(home.path().join("keys"))
             .env("XDG_STATE_HOME", home.path().join("state"))
             .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -259,4 +265,45 @@ fn twenty_sessions_stay_responsive() {
     let took = started.elapsed();
     eprintln!("20 sessions: a key reached every screen within {took:?}");
     assert!(took < Duration::from_secs(10), "responsive: {took:?}");
+}
+
+#[test]
+fn a_run_started_by_a_dropped_session_keeps_running() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let plan = home.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        r#"
+[deck]
+name = "Walk"
+environment = "staging"
+room = "walk"
+
+[[check]]
+id = "local"
+tcp = { address = "127.0.0.1:9" }
+
+[[runbook]]
+id = "walk"
+title = "Walk the runbook"
+steps = [
+  { title = "Slow step", run = "echo begun-$((40+2)); sleep 3; echo ended-$((40+2))" },
+]
+"#,
+    )
+    .expect("plan written");
+    let plan = plan.to_string_lossy().into_owned();
+    let serve = Serve::start_with(&[("alice", "operator")], home, &[plan.as_str()]);
+    let mut alice = serve.ssh("alice", 120, 40);
+    alice.wait_for("▸Metrics");
+    alice.press(b"3");
+    alice.wait_for("▸Runbook: Walk the runbook 0/1 steps");
+    alice.press(b"\r");
+    alice.wait_for("begun-42");
+    alice.child.kill().expect("ssh killed");
+    let _ = alice.child.wait();
+    let again = serve.ssh("alice", 120, 40);
+    again.wait_for("▸Runbook: Walk the runbook");
+    again.wait_for("ended-42");
+    again.wait_for("succeeded exit 0");
 }

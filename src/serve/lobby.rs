@@ -108,20 +108,23 @@ impl Lobby {
         })
     }
 
-    /// Gives `attach` to the desk its key left behind, else opens a new desk.
-    pub fn seat(self: &Arc<Lobby>, mut attach: Attach) {
+    /// Gives `attach` to the desk its key left behind; gives it back when
+    /// there is none (the caller opens a new desk, numbered by [`Lobby::desk_id`]).
+    pub fn reseat(&self, mut attach: Attach) -> Option<Attach> {
         let fingerprint = attach.who.entry.fingerprint.clone();
         loop {
             let parked = self.parked.lock().ok().and_then(|mut p| p.get_mut(&fingerprint).and_then(Vec::pop));
-            let Some(desk) = parked else { break };
+            let Some(desk) = parked else { return Some(attach) };
             match desk.try_send(attach) {
-                Ok(()) => return,
+                Ok(()) => return None,
                 Err(mpsc::error::TrySendError::Full(a) | mpsc::error::TrySendError::Closed(a)) => attach = a,
             }
         }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let lobby = self.clone();
-        tokio::spawn(async move { super::desk::run(lobby, id, attach).await });
+    }
+
+    /// A number for a new desk.
+    pub fn desk_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// A desk whose connection dropped waits here for its key's return.

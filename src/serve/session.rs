@@ -33,7 +33,11 @@ pub async fn run(lobby: Arc<Lobby>, who: Who, channel: Channel<Msg>) {
     let (input, desk_input) = mpsc::channel(64);
     let slot = Arc::new(FrameSlot::default());
     let (ended_tx, mut ended) = oneshot::channel();
-    lobby.seat(Attach { who, term, input: desk_input, slot: slot.clone(), ended: ended_tx });
+    let attach = Attach { who, term, input: desk_input, slot: slot.clone(), ended: ended_tx };
+    if let Some(attach) = lobby.reseat(attach) {
+        let id = lobby.desk_id();
+        tokio::spawn(super::desk::run(lobby.clone(), id, attach));
+    }
     let writer = {
         let slot = slot.clone();
         let mut out = write.make_writer();
