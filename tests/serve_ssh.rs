@@ -307,3 +307,31 @@ steps = [
     again.wait_for("ended-42");
     again.wait_for("succeeded exit 0");
 }
+
+#[test]
+fn a_client_that_stops_reading_delays_nobody() {
+    let serve = Serve::start(&[("alice", "operator"), ("carol", "operator")]);
+    let mut alice = serve.ssh("alice", 100, 30);
+    let mut carol = serve.ssh("carol", 100, 30);
+    alice.wait_for("▸Metrics");
+    carol.wait_for("▸Metrics");
+    // carol's ssh stops reading: its socket and SSH window fill up.
+    // SAFETY: kill only sends a signal to our own child.
+    let carol_pid = carol.child.process_id().and_then(|p| i32::try_from(p).ok()).expect("pid");
+    assert_eq!(unsafe { libc::kill(carol_pid, libc::SIGSTOP) }, 0);
+    let started = Instant::now();
+    for (key, pane) in [(b"3", "▸Runbook"), (b"1", "▸Metrics"), (b"3", "▸Runbook")] {
+        alice.press(key);
+        alice.wait_for(pane);
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    for (key, pane) in [(b"1", "▸Metrics"), (b"3", "▸Runbook")] {
+        alice.press(key);
+        alice.wait_for(pane);
+    }
+    eprintln!("alice's six panes while carol read nothing: {:?}", started.elapsed());
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(carol_pid, libc::SIGCONT) }, 0);
+    carol.press(b"3");
+    carol.wait_for("▸Runbook");
+}

@@ -5,7 +5,8 @@
 //! free, at most once per frame interval, each frame one synchronized
 //! update. When the connection drops the desk keeps going without a
 //! screen (its runs run, the room's events fold in) and waits for its key
-//! to come back; it ends when the person quits or the key leaves the file.
+//! to come back (an hour at most); it ends when the person quits or the
+//! key leaves the file.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,9 @@ use crate::shell::theme::ThemeLoader;
 
 /// Shortest time between two frames of one session.
 const FRAME: Duration = Duration::from_millis(33);
+
+/// How long a desk whose connection dropped waits for its key to return.
+pub const PARK_FOR: Duration = Duration::from_secs(3600);
 
 /// The desk's connection, while it has one.
 struct Seat {
@@ -64,6 +68,7 @@ pub async fn run(lobby: Arc<Lobby>, id: u64, first: Attach) {
     let mut seat = Some(sit(&mut console, &screen, first));
     let mut last_frame = Instant::now() - FRAME;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
+    let mut parked_until: Option<Instant> = None;
     let why: Ending = loop {
         if let Some(s) = &seat
             && console.wants_frame()
@@ -104,12 +109,18 @@ pub async fn run(lobby: Arc<Lobby>, id: u64, first: Attach) {
                         s.slot.close();
                     }
                     lobby.park(&fingerprint, back_tx.clone());
+                    parked_until = Some(Instant::now() + PARK_FOR);
                     Flow::Continue
                 }
             },
             Some(attach) = back.recv() => {
                 seat = Some(sit(&mut console, &screen, attach));
+                parked_until = None;
                 Flow::Continue
+            }
+            _ = sleep_until(parked_until.unwrap_or(next_tick)), if parked_until.is_some() => {
+                tracing::info!("{fingerprint}'s desk waited {PARK_FOR:?} for its key in vain and closes");
+                break Ending { status: 1, why: String::new() };
             }
             heard = news.recv() => match heard {
                 Ok(HubNews::Sample(sample)) => console.handle(Msg::Sample(sample)),
