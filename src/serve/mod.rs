@@ -26,6 +26,7 @@ pub mod session;
 pub mod ssh;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,7 +53,7 @@ pub struct Options {
 }
 
 /// Serves `plan` until SIGINT or SIGTERM.
-pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<()> {
+pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<ExitCode> {
     crate::secrets::install(crate::secrets::Redactor::for_process(Some(&plan)));
     crate::shell::look::load(
         opts.theme.as_deref(),
@@ -62,7 +63,13 @@ pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<()> {
         &plan.base_dir,
     )
     .map_err(|r| color_eyre::eyre::eyre!("{}", r.render()))?;
-    let ring = keys::watch_file(opts.keys.clone())?;
+    let ring = match keys::watch_file(opts.keys.clone()) {
+        Ok(ring) => ring,
+        Err(e) => {
+            eprintln!("opsdeck serve: {e:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     let (host_key, host_key_path) = host_key::load_or_create(opts.host_key.as_deref())?;
     let host_fingerprint = host_key.public_key().fingerprint(russh::keys::HashAlg::Sha256);
     let room = opts.room.clone().unwrap_or_else(|| plan.deck.room());
@@ -103,5 +110,5 @@ pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<()> {
     }
     // Give sessions a moment to restore their terminals.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

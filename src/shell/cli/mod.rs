@@ -262,6 +262,10 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             runtime()?.block_on(triggers::run(&args))
         }
         Command::Serve { ref plan, demo, speed, ref listen, ref keys, ref host_key } => {
+            if cli.as_name.is_some() || cli.read_only {
+                eprintln!("opsdeck serve: --as and --read-only do not apply: each key's line in --keys says who it is and its role");
+                return Ok(ExitCode::from(2));
+            }
             let _log = crate::logging::init(&cli.log_level)?;
             let opts = crate::serve::Options {
                 listen: listen.clone(),

@@ -21,8 +21,7 @@ pub async fn run(path: &Path, opts: Options) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let env = ProbeEnv::from_process(plan.base_dir.clone());
-    serve::run(plan, env, opts).await?;
-    Ok(ExitCode::SUCCESS)
+    serve::run(plan, env, opts).await
 }
 
 /// Serves the demo's simulated shop and built-in plan.
@@ -34,5 +33,5 @@ pub async fn demo(speed: f64, opts: Options) -> Result<ExitCode> {
     let env = ProbeEnv::from_process(std::env::current_dir().unwrap_or_default());
     let served = serve::run(plan, env, opts).await;
     service.shutdown().await;
-    served.map(|()| ExitCode::SUCCESS)
+    served
 }
