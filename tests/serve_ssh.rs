@@ -3,8 +3,9 @@
 //! VT100 parser, against the real server on a free port. Two operators and
 //! an observer share one room; the observer changes nothing; an unknown key
 //! is refused; a client killed mid-session and reconnected finds its
-//! place; a key removed from the file ends its session; many sessions stay
-//! responsive.
+//! place (and a run it started kept running); a key removed from the file
+//! ends its session; each session has its own size and colours; a client
+//! that stops reading delays nobody; twenty sessions stay responsive.
 
 mod common;
 
@@ -85,6 +86,11 @@ impl Serve {
 
     /// `ssh` with `name`'s key, in a pseudo-terminal of `cols`x`rows`.
     fn ssh(&self, name: &str, cols: u16, rows: u16) -> Console {
+        self.ssh_as(name, cols, rows, "xterm-256color")
+    }
+
+    /// [`Serve::ssh`] from a terminal that calls itself `term`.
+    fn ssh_as(&self, name: &str, cols: u16, rows: u16, term: &str) -> Console {
         let mut cmd = CommandBuilder::new("ssh");
         cmd.arg("-F");
         cmd.arg("/dev/null");
@@ -98,7 +104,7 @@ impl Serve {
         cmd.arg(self.port.to_string());
         cmd.arg("-tt");
         cmd.arg(format!("{name}@127.0.0.1"));
-        cmd.env("TERM", "xterm-256color");
+        cmd.env("TERM", term);
         cmd.env("LANG", "C.UTF-8");
         Console::spawn(cmd, cols, rows)
     }
@@ -335,4 +341,38 @@ fn a_client_that_stops_reading_delays_nobody() {
     assert_eq!(unsafe { libc::kill(carol_pid, libc::SIGCONT) }, 0);
     carol.press(b"3");
     carol.wait_for("▸Runbook");
+}
+
+#[test]
+fn each_session_has_its_size_and_colours() {
+    let serve = Serve::start(&[("alice", "operator"), ("carol", "operator")]);
+    let alice = serve.ssh("alice", 100, 30);
+    let carol = serve.ssh_as("carol", 100, 30, "xterm");
+    alice.wait_for("API health");
+    carol.wait_for("API health");
+    let colours = |c: &Console| {
+        let p = c.parser.lock().expect("parser");
+        let screen = p.screen();
+        let (rows, cols) = screen.size();
+        let mut rgb = 0;
+        for r in 0..rows.get() {
+            for col in 0..cols.get() {
+                if let Some(cell) = screen.cell(r, col)
+                    && (matches!(cell.fgcolor(), vt100::Color::Rgb(..)) || matches!(cell.bgcolor(), vt100::Color::Rgb(..)))
+                {
+                    rgb += 1;
+                }
+            }
+        }
+        rgb
+    };
+    assert!(colours(&alice) > 0, "a 256-colour terminal gets the plan's theme");
+    assert_eq!(colours(&carol), 0, "a plain xterm gets 16 colours, no RGB");
+
+    // alice's window shrinks: her console redraws at 80x24 (its bottom row
+    // is the status bar again); carol's stays 100 wide.
+    alice.resize(80, 24);
+    alice.wait_screen("a frame at 80x24", Duration::from_secs(20), |s| s.lines().nth(23).is_some_and(|l| l.contains("? help")));
+    let carol_width = carol.text().lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(carol_width > 80, "carol keeps her width: {carol_width}");
 }

@@ -62,6 +62,15 @@ impl Console {
         Console { parser, child, master: pair.master, keys, pump: Some(pump) }
     }
 
+    /// Resizes the terminal (the program gets SIGWINCH; `ssh` sends a
+    /// window change) and the parser that reads it.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("pty resized");
+        if let Ok(mut p) = self.parser.lock() {
+            p.screen_mut().set_size(std::num::NonZero::new(rows).expect("rows"), std::num::NonZero::new(cols).expect("cols"));
+        }
+    }
+
     pub fn text(&self) -> String {
         self.parser.lock().map(|p| p.screen().contents()).unwrap_or_default()
     }
