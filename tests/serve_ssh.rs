@@ -23,6 +23,42 @@ struct Serve {
     child: Child,
     port: u16,
     home: tempfile::TempDir,
+    /// What it said when it started listening.
+    said: String,
+}
+
+/// Starts `opsdeck serve WHAT` in `home`; its process, port and first line.
+fn spawn(home: &Path, what: &[&str]) -> (Child, u16, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("serve")
+        .args(what)
+        .args(["--listen", "127.0.0.1:0", "--keys"])
+        .arg(home.join("keys"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("OPSDECK_STORE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("opsdeck serve starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    lines.read_line(&mut line).expect("serve says where it listens");
+    let port = line
+        .split(" on 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    // Keep draining what it says so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.lines() {});
+    (child, port, line)
+}
+
+/// The host key fingerprint in what serve said.
+fn host_key_of(said: &str) -> String {
+    said.split("host key ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_default().to_string()
 }
 
 impl Drop for Serve {
@@ -53,31 +89,19 @@ impl Serve {
         let keys: String = people.iter().map(|(name, role)| format!("{} {name} {role}\n", keygen(home.path(), name))).collect();
         keygen(home.path(), "eve");
         std::fs::write(home.path().join("keys"), keys).expect("keys file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-            .arg("serve")
-            .args(what)
-            .args(["--listen", "127.0.0.1:0", "--keys"])
-            .arg(home.path().join("keys"))
-            .env("XDG_STATE_HOME", home.path().join("state"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env_remove("OPSDECK_STORE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("opsdeck serve starts");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut line = String::new();
-        lines.read_line(&mut line).expect("serve says where it listens");
-        let port = line
-            .split(" on 127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split(';').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
-        // Keep draining what it says so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.lines() {});
-        Serve { child, port, home }
+        let (child, port, said) = spawn(home.path(), what);
+        Serve { child, port, home, said }
+    }
+
+    /// Stops the server and starts it again in the same home (keys, state).
+    fn restart(mut self, what: &[&str]) -> Serve {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, port, said) = spawn(self.home.path(), what);
+        self.child = child;
+        self.port = port;
+        self.said = said;
+        self
     }
 
     fn key(&self, name: &str) -> PathBuf {
@@ -210,8 +234,17 @@ fn two_operators_and_an_observer_share_one_room() {
 }
 
 #[test]
-fn an_unknown_key_is_refused() {
+fn an_unknown_key_is_refused_and_the_host_key_is_kept() {
     let serve = Serve::start(&[("alice", "operator")]);
+    // The host key was made on the first start and is kept.
+    let host_key = serve.home.path().join("state/opsdeck/serve/host_ed25519");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&host_key).expect("host key kept").permissions());
+    assert_eq!(mode & 0o777, 0o600, "private");
+    let first = host_key_of(&serve.said);
+    assert!(first.starts_with("SHA256:"), "{}", serve.said);
+    let serve = serve.restart(&["--demo", "--speed", "4"]);
+    assert_eq!(host_key_of(&serve.said), first, "the same host key after a restart");
+
     let mut eve = serve.ssh("eve", 80, 24);
     // Said at authentication (the pump may show it just after ssh exits).
     eve.wait_for("Permission denied (publickey)");
