@@ -87,7 +87,7 @@ pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<ExitCode> {
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
         inactivity_timeout: None,
-        keepalive_interval: Some(Duration::from_secs(30)),
+        keepalive_interval: Some(Duration::from_secs(10)),
         nodelay: true,
         ..Default::default()
     };
