@@ -12,5 +12,6 @@ pub mod fault;
 pub mod logging;
 pub mod paths;
 pub mod secrets;
+pub mod serve;
 pub mod shell;
 pub mod tls;

@@ -24,7 +24,6 @@ impl Console {
 
     /// [`Console::start`] with these variables added to its environment.
     pub fn start_with_env(args: &[&str], home: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Console {
-        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_opsdeck"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -35,7 +34,13 @@ impl Console {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).expect("opsdeck starts");
+        Console::spawn(cmd, cols, rows)
+    }
+
+    /// Runs any command (`ssh` to `opsdeck serve`) at `cols`x`rows`.
+    pub fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> Console {
+        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("a pty");
+        let child = pair.slave.spawn_command(cmd).expect("the command starts");
         drop(pair.slave);
         let rows_nz = std::num::NonZero::new(rows).expect("rows");
         let cols_nz = std::num::NonZero::new(cols).expect("cols");
@@ -55,6 +60,15 @@ impl Console {
         });
         let keys = pair.master.take_writer().expect("pty writer");
         Console { parser, child, master: pair.master, keys, pump: Some(pump) }
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH; `ssh` sends a
+    /// window change) and the parser that reads it.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("pty resized");
+        if let Ok(mut p) = self.parser.lock() {
+            p.screen_mut().set_size(std::num::NonZero::new(rows).expect("rows"), std::num::NonZero::new(cols).expect("cols"));
+        }
     }
 
     pub fn text(&self) -> String {

@@ -200,6 +200,15 @@ impl<B: Backend> Console<B> {
         Ok(true)
     }
 
+    /// Forgets what the terminal shows, so that the next frame draws
+    /// everything (another terminal took over this console: `opsdeck serve`).
+    pub fn repaint(&mut self) {
+        if let Err(e) = self.terminal.clear() {
+            tracing::warn!("cannot clear the terminal: {e}");
+        }
+        self.changed = true;
+    }
+
     /// Ends the console: what winding down needs. The terminal is left
     /// as it is (see the field's note).
     pub fn into_remains(self) -> Remains {

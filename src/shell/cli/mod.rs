@@ -11,6 +11,7 @@ mod mark;
 mod room_status;
 mod rounds;
 mod run;
+mod serve;
 pub mod status;
 pub mod triggers;
 
@@ -172,6 +173,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the console over SSH: every key in --keys gets its own console
+    /// on one shared room (one prober, one journal); `ssh -p PORT host`.
+    Serve {
+        /// The plan file (TOML); not with --demo.
+        #[arg(required_unless_present = "demo", conflicts_with = "demo")]
+        plan: Option<std::path::PathBuf>,
+        /// Serve the demo's simulated shop and built-in plan.
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: run the story faster (2 = twice as fast).
+        #[arg(long, default_value_t = 1.0, value_name = "FACTOR", requires = "demo")]
+        speed: f64,
+        /// Where to accept SSH connections.
+        #[arg(long, default_value = "127.0.0.1:2222", value_name = "ADDR:PORT")]
+        listen: String,
+        /// Who may come in: one `KEYTYPE BASE64 NAME ROLE` line per key,
+        /// ROLE operator or observer; re-read when it changes.
+        #[arg(long, value_name = "FILE")]
+        keys: std::path::PathBuf,
+        /// The server's private key (OpenSSH format); default: one
+        /// generated on first start and kept in the state directory.
+        #[arg(long, value_name = "FILE")]
+        host_key: Option<std::path::PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: Shell },
     /// Print the plan's JSON Schema, for editors: save it and put
@@ -238,6 +263,27 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::Triggers { ref plan, replay, since, json } => {
             let args = triggers::Args { plan, replay, since, json, store: cli.store.as_deref(), room: cli.room.as_deref() };
             runtime()?.block_on(triggers::run(&args))
+        }
+        Command::Serve { ref plan, demo, speed, ref listen, ref keys, ref host_key } => {
+            if cli.as_name.is_some() || cli.read_only {
+                eprintln!("opsdeck serve: --as and --read-only do not apply: each key's line in --keys says who it is and its role");
+                return Ok(ExitCode::from(2));
+            }
+            let _log = crate::logging::init(&cli.log_level)?;
+            let opts = crate::serve::Options {
+                listen: listen.clone(),
+                keys: keys.clone(),
+                host_key: host_key.clone(),
+                store: cli.store.clone(),
+                room: cli.room.clone(),
+                theme: cli.theme.clone(),
+                keymap: cli.keymap.clone(),
+                ascii: cli.ascii,
+            };
+            match plan {
+                Some(plan) if !demo => runtime()?.block_on(serve::run(plan, opts)),
+                _ => runtime()?.block_on(serve::demo(speed, opts)),
+            }
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
