@@ -148,3 +148,12 @@ fn an_empty_checklist_or_runbook_is_a_warning_and_never_complete() {
     assert!(err.contains("runbook `cfg` is empty"), "{err}");
     assert_eq!(opsdeck_core::launch::Tally::default().ratio(), None, "nothing to do is not 100 %");
 }
+
+#[test]
+fn an_env_block_outside_a_step_is_named_not_run() {
+    let doc = import("# Config\n\n```env\nAPI_URL=https://api.internal\n```\n\n1. Deploy\n\n   ```dotenv\n   FLAG=on\n   ```\n");
+    let warned: Vec<&str> = doc.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(warned, ["env block at line 3 holds KEY=value declarations; not a step, never run"], "{warned:?}");
+    let step = &doc.phases[0].steps[0];
+    assert_eq!((step.kind.clone(), step.details.clone()), (StepKind::Manual, vec!["    FLAG=on".to_string()]));
+}

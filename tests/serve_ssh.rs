@@ -263,18 +263,21 @@ fn an_unknown_key_is_refused_and_the_host_key_is_kept() {
 fn a_dropped_client_finds_its_place_and_a_removed_key_is_shown_out() {
     let serve = Serve::start(&[("alice", "operator"), ("carol", "operator")]);
     let mut alice = serve.ssh("alice", 100, 30);
-    to_incidents(&mut alice);
+    alice.wait_for("▸Metrics");
+    alice.press(b"\t");
+    alice.wait_for("▸Checklist");
+    // The checklist's own filter (each pane keeps its own).
     alice.press(b"/");
     alice.type_text("checkout");
     alice.press(b"\r");
     alice.wait_gone("Enter keeps");
-    alice.wait_for("▸Incidents");
+    alice.wait_for("filter \"checkout\"");
     // Killed mid-session: no goodbye, the TCP connection just goes.
     alice.child.kill().expect("ssh killed");
     let _ = alice.child.wait();
     let again = serve.ssh("alice", 100, 30);
-    again.wait_for("▸Incidents");
-    again.wait_for("checkout");
+    again.wait_for("▸Checklist");
+    again.wait_for("filter \"checkout\"");
     // A different key gets its own console, from the start.
     let carol = serve.ssh("carol", 100, 30);
     carol.wait_for("▸Metrics");
@@ -283,7 +286,7 @@ fn a_dropped_client_finds_its_place_and_a_removed_key_is_shown_out() {
     carol.wait_for("your key was removed");
     let mut carol = carol;
     assert!(!carol.wait_exit(), "the session ended");
-    again.wait_for("▸Incidents");
+    again.wait_for("▸Checklist");
 }
 
 #[test]

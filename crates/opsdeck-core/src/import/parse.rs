@@ -396,7 +396,9 @@ impl<'a> Walker<'a> {
         }
         if !RUNNABLE.contains(&lang.as_str()) && !sql_runs {
             let kept = self.keep_as_details(&code.text);
-            if !SILENT.contains(&lang.as_str()) && !kept {
+            if (lang == "env" || lang == "dotenv") && !kept {
+                self.warn(line, format!("{lang} block at line {line} holds KEY=value declarations; not a step, never run"));
+            } else if !SILENT.contains(&lang.as_str()) && !kept {
                 let shown = clean(&lang);
                 self.warn(line, format!("code block in language \"{shown}\" at line {line} is not runnable"));
             }
