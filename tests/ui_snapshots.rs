@@ -591,3 +591,31 @@ fn a_read_only_console_80x24() {
     s.update(Action::Help);
     insta::assert_snapshot!(draw(&s, 80, 24));
 }
+
+/// At 80x24 with a rollback counting down and a crowded right side, the
+/// status bar keeps the nearest countdown and the help hint (it used to go
+/// blank exactly then).
+#[test]
+fn the_status_bar_at_80x24_keeps_the_countdown_and_the_help_hint() {
+    utc();
+    let s = with_rollbacks();
+    let frame = draw(&s, 80, 24);
+    let bar = frame.lines().last().unwrap_or_default().to_string();
+    assert!(bar.contains("? help") || bar.contains(" ? "), "the help hint: {bar}");
+    assert!(bar.contains("previous-release"), "the countdown: {bar}");
+    assert!(bar.trim_matches(|c| c == '"' || c == ' ').len() > 20, "not blank: {bar}");
+}
+
+/// Under `--ascii` the detail names a state once (`State  CRITICAL`, not `State CRIT CRITICAL`).
+#[test]
+fn the_ascii_detail_says_its_state_once() {
+    utc();
+    let mut s = state();
+    s.update(Action::Open);
+    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
+    let frame = draw_as(&s, &keymap, 80, 24, true);
+    let line = frame.lines().find(|l| l.contains("State")).expect("a State line").to_string();
+    for (sym, label) in [("OK", "OK"), ("CRIT", "CRITICAL"), ("DEG", "DEGRADED"), ("ACC", "ACCEPTABLE"), ("UNKN", "UNKNOWN")] {
+        assert!(!line.contains(&format!("{sym} {label}")), "said twice: {line}");
+    }
+}

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::{View, format};
 use crate::shell::app::state::Pane;
@@ -12,7 +12,8 @@ use crate::shell::app::state::Pane;
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let block = Block::default()
+    let block = view
+        .block()
         .borders(Borders::ALL)
         .border_style(view.border(Pane::Changes))
         .title(view.pane_title(Pane::Changes, format!("Changes ({}) ", s.metrics().changes().len())));

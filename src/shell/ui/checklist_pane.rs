@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::{View, format};
 use crate::shell::app::state::{Filtered, Pane};
@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let shown = if filter.is_empty() { String::new() } else { format!(", filter \"{filter}\"") };
     let title = format!("Checklist {}/{} done{}{shown} ", total.done, total.total, skipped_text(&total));
     let block =
-        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Checklist)).title(view.pane_title(Pane::Checklist, title));
+        view.block().borders(Borders::ALL).border_style(view.border(Pane::Checklist)).title(view.pane_title(Pane::Checklist, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let visible = s.visible_items();

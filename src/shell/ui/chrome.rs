@@ -116,21 +116,52 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
         parts.push(format!("with {}", names.join(", ")));
     }
-    let mut right = if parts.is_empty() { String::new() } else { format!("{} ", parts.join(" · ")) };
-    // When the rest does not fit, the countdown alone stays on the right.
-    let must = pinned.map(|p| format!("{p} ")).unwrap_or_default();
-    let room_for_hints = (area.width as usize).saturating_sub(right.chars().count() + 1);
+    let width = area.width as usize;
+    let cols = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    // The help hint and the nearest countdown always keep their place; the
+    // rest of the right side gives way from its end, then the sort order.
+    let ctxs = s.key_contexts();
+    let help_key = ctxs.iter().find_map(|c| view.keymap.key_for(*c, Action::Help));
+    let help = help_key.map(|k| (format!(" {k}"), " help ".to_string()));
+    let help_cols = help.as_ref().map_or(0, |(k, l)| cols(k) + cols(l));
+    let mut right_parts: Vec<String> = parts;
+    let right_of = |parts: &[String]| if parts.is_empty() { String::new() } else { format!("{} ", parts.join(" · ")) };
+    // The countdown is first among the parts; keep it, drop from the end.
+    let keep_first = usize::from(pinned.is_some());
+    while right_parts.len() > keep_first && cols(&right_of(&right_parts)) + help_cols + 1 > width {
+        right_parts.pop();
+    }
+    let mut right = right_of(&right_parts);
+    if cols(&right) + help_cols + 1 > width {
+        // Even the countdown alone is too long: cut it, never the help hint.
+        right = format!("{} ", crate::shell::ui::format::clip(&right, width.saturating_sub(help_cols + 2)));
+    }
+    // A message keeps its room: beside it, only the countdown unless everything fits.
+    if let Some(m) = s.message() {
+        let wanted = cols(&view.fill(&m.text)) + 2 + help_cols + cols(&right);
+        if wanted > width {
+            right = pinned
+                .as_ref()
+                .map(|p| format!("{} ", crate::shell::ui::format::clip(p, width.saturating_sub(help_cols + 2))))
+                .unwrap_or_default();
+        }
+    }
+    let room_for_left = width.saturating_sub(cols(&right));
     let mut spans: Vec<Span> = Vec::new();
     if let Some(m) = s.message() {
-        let mut text = format!(" {} ", view.fill(&m.text));
-        if !must.is_empty() {
-            // The message gives way to the countdown (one space between them).
-            text = crate::shell::ui::format::clip(&text, (area.width as usize).saturating_sub(must.chars().count() + 1));
-        }
+        // A message gives way to the help hint and the right side (it is also on the timeline or in the log).
+        let text = format!(" {} ", view.fill(&m.text));
+        // Where room is short the hint is its key alone.
+        let help = help.map(|(k, l)| if cols(&text) + help_cols > room_for_left { (k, " ".to_string()) } else { (k, l) });
+        let help_cols = help.as_ref().map_or(0, |(k, l)| cols(k) + cols(l));
+        let text = crate::shell::ui::format::clip(&text, room_for_left.saturating_sub(help_cols));
         spans.push(Span::styled(text, if m.is_error { t.error } else { t.status_bar }));
+        if let Some((k, l)) = help {
+            spans.push(Span::styled(k, t.status_key));
+            spans.push(Span::styled(l, t.status_bar));
+        }
     } else {
-        // Hints come from the keymap, so they show the user's own keys.
-        let ctxs = s.key_contexts();
+        // Hints come from the keymap, so they show the user's own keys; help first, always.
         let hints = [
             (Action::Help, "help"),
             (Action::Palette, "commands"),
@@ -142,9 +173,8 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
         ];
         for (action, label) in hints {
             if let Some(key) = ctxs.iter().find_map(|c| view.keymap.key_for(*c, action)) {
-                // Hints give way to what the right side says (offline, who is here).
                 let used: usize = spans.iter().map(|s| s.width()).sum();
-                if used + key.chars().count() + label.len() + 3 > room_for_hints {
+                if action != Action::Help && used + cols(&key) + label.len() + 3 > room_for_left {
                     break;
                 }
                 spans.push(Span::styled(format!(" {key}"), t.status_key));
@@ -154,18 +184,12 @@ pub fn status_bar(frame: &mut Frame, area: Rect, view: &View) {
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let sort = format!("{} · ", s.metrics().sort().label());
-    if used + right.chars().count() + sort.chars().count() < area.width as usize {
+    if used + cols(&right) + cols(&sort) < width {
         right = if right.is_empty() { format!("{} ", s.metrics().sort().label()) } else { format!("{sort}{right}") };
     }
-    let mut gap = (area.width as usize).saturating_sub(used + right.chars().count());
-    if gap == 0 && !must.is_empty() {
-        right = must;
-        gap = (area.width as usize).saturating_sub(used + right.chars().count());
-    }
-    if gap > 0 {
-        spans.push(Span::styled(" ".repeat(gap), t.status_bar));
-        spans.push(Span::styled(right, t.status_bar));
-    }
+    let gap = width.saturating_sub(used + cols(&right));
+    spans.push(Span::styled(" ".repeat(gap), t.status_bar));
+    spans.push(Span::styled(right, t.status_bar));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status_bar), area);
 }
 

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::{View, format, sparkline};
 use crate::shell::app::probing::Probing;
@@ -24,8 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, row: usize) {
         return;
     };
     let title = format!("{} · {} ({}) ", r.id, r.name, r.kind);
-    let block =
-        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
+    let block = view.block().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let text = facts(r, view);
@@ -50,7 +49,11 @@ fn facts<'a>(r: &Row, view: &View) -> Vec<Line<'a>> {
     let mut lines = vec![
         Line::from(vec![
             label("State"),
-            Span::styled(format!("{} {}", view.health_symbol(h), h.label()), view.health_style(h)),
+            // In ASCII the symbol is the word already ("OK"): say it once.
+            Span::styled(
+                if view.ascii { h.label().to_string() } else { format!("{} {}", view.health_symbol(h), h.label()) },
+                view.health_style(h),
+            ),
             Span::styled(since, t.text_dim),
         ]),
         Line::from(vec![label("Why"), Span::styled(r.eval.reason().to_string(), t.text)]),

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Clear, Paragraph, Wrap};
 
 use super::View;
 use crate::shell::action::Action;
@@ -75,7 +75,7 @@ pub fn render<P>(frame: &mut Frame, area: Rect, view: &View, form: &Form<P>) {
         let (save, next, cancel) = (view.key(Action::Submit), view.key(Action::Complete), view.key(Action::Cancel));
         lines.push(Line::styled(format!("{save} saves to the room · {next} next field · {cancel} cancels"), t.text_dim));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(format!(" {} ", form.title), t.title));
+    let block = view.block().borders(Borders::ALL).border_style(t.focus).title(Span::styled(format!(" {} ", form.title), t.title));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), popup);
 }

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Borders, Clear, Paragraph};
 
 use super::View;
 use crate::shell::action::Action;
@@ -44,7 +44,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
             ]));
         }
     }
-    let block = Block::default()
+    let block = view
+        .block()
         .borders(Borders::ALL)
         .border_style(t.focus)
         .title(Span::styled(format!(" Keys · keymap {} ", view.keymap.name), t.title))

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph, Wrap};
 
 use super::incidents_pane::severity_look;
 use super::{View, format};
@@ -17,7 +17,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
     let t = view.theme;
     let Some(i) = s.room().incidents().get(id) else { return };
     let (sev_style, symbol) = severity_look(view, &i.severity);
-    let block = Block::default()
+    let block = view
+        .block()
         .borders(Borders::ALL)
         .border_style(view.border(Pane::Incidents))
         .title(view.pane_title(Pane::Incidents, format!("#{} {} ", i.id, i.title)));

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::{View, format};
 use crate::adapters::journal::Role;
@@ -27,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         n => format!("Incidents ({open} open, {n} queued here) "),
     };
     let block =
-        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Incidents)).title(view.pane_title(Pane::Incidents, title));
+        view.block().borders(Borders::ALL).border_style(view.border(Pane::Incidents)).title(view.pane_title(Pane::Incidents, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows: Vec<&Incident> = s.room().incidents().list(s.room().severities()).collect();

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::format::fit;
 use super::{View, format, sparkline};
@@ -54,8 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
     } else {
         format!("Metrics ({} of {}, filter \"{filter}\") ", visible.len(), s.metrics().board().rows.len())
     };
-    let block =
-        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
+    let block = view.block().borders(Borders::ALL).border_style(view.border(Pane::Metrics)).title(view.pane_title(Pane::Metrics, title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let cols = Columns::for_width(inner.width as usize);

@@ -27,6 +27,18 @@ use crate::shell::theme::Theme;
 use opsdeck_core::metrics::Health;
 
 /// Everything a frame is drawn from.
+/// Borders in ASCII: `+`, `-` and `|`.
+const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
 pub struct View<'a> {
     pub state: &'a State,
     pub theme: &'a Theme,
@@ -45,6 +57,12 @@ impl View<'_> {
             Health::Critical => t.critical,
             Health::Unknown => t.unknown,
         }
+    }
+
+    /// A block whose borders are drawn in ASCII under `--ascii` (or a non-UTF-8 locale).
+    fn block(&self) -> ratatui::widgets::Block<'static> {
+        let set = if self.ascii { ASCII_BORDER } else { ratatui::symbols::border::PLAIN };
+        ratatui::widgets::Block::default().border_set(set)
     }
 
     pub fn health_symbol(&self, h: Health) -> &'static str {

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::{View, format, run_output};
 use crate::adapters::journal::Subject;
@@ -29,8 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(3), Constraint::Length(trigger_height)]).areas(area);
     let n = s.rollback().defs().len();
     let title = format!("Rollback {n} {} ", if n == 1 { "action" } else { "actions" });
-    let block =
-        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Rollback)).title(view.pane_title(Pane::Rollback, title));
+    let block = view.block().borders(Borders::ALL).border_style(view.border(Pane::Rollback)).title(view.pane_title(Pane::Rollback, title));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
     let mut lines: Vec<Line> = Vec::new();
@@ -149,7 +148,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     let s = view.state;
     let t = view.theme;
     let title = format!(" {} ", format::clip(def.title.as_deref().unwrap_or(&def.id), area.width.saturating_sub(6) as usize));
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(title, t.title));
+    let block = view.block().borders(Borders::ALL).border_style(t.border).title(Span::styled(title, t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
@@ -232,7 +231,7 @@ fn verification(s: &State, def: &Rollback, finished_ms: i64, view: &View) -> Vec
 fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(" Triggers ", t.title));
+    let block = view.block().borders(Borders::ALL).border_style(t.border).title(Span::styled(" Triggers ", t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;

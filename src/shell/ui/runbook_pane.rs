@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::{View, format, run_output};
 use crate::adapters::journal::Outcome;
@@ -19,7 +19,8 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
     let Some(book) = s.launch().current_runbook() else {
-        let block = Block::default()
+        let block = view
+            .block()
             .borders(Borders::ALL)
             .border_style(view.border(Pane::Runbook))
             .title(view.pane_title(Pane::Runbook, "Runbook ".into()));
@@ -34,8 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     }
     let list_height = (book.steps.len() as u16 + 3).min(area.height / 2).max(4);
     let [list_area, detail_area] = Layout::vertical([Constraint::Length(list_height), Constraint::Min(3)]).areas(area);
-    let block =
-        Block::default().borders(Borders::ALL).border_style(view.border(Pane::Runbook)).title(view.pane_title(Pane::Runbook, title));
+    let block = view.block().borders(Borders::ALL).border_style(view.border(Pane::Runbook)).title(view.pane_title(Pane::Runbook, title));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
     let mut lines: Vec<Line> = Vec::new();
@@ -117,7 +117,7 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
     let Some(step) = book.steps.get(s.launch().step_selected()) else { return };
     let state = s.progress().step(&book.id, &step.id);
     let title = format!("Step {}: {} ", s.launch().step_selected() + 1, format::clip(&step.title, area.width.saturating_sub(14) as usize));
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(format!(" {title}"), t.title));
+    let block = view.block().borders(Borders::ALL).border_style(t.border).title(Span::styled(format!(" {title}"), t.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 
 use super::{View, format};
 use crate::adapters::journal::Event;
@@ -55,7 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         format!(" Timeline · room {} ({} of {} events, filter \"{filter}\") ", s.room().name(), matched, s.room().events().len())
     };
-    let block = Block::default().borders(Borders::ALL).border_style(t.focus).title(Span::styled(title, t.focus));
+    let block = view.block().borders(Borders::ALL).border_style(t.focus).title(Span::styled(title, t.focus));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if entries.is_empty() {
