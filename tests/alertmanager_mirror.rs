@@ -69,7 +69,7 @@ fn console(dir: &std::path::Path, who: &str, plan: &Plan) -> Headless {
     let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
     let themes = ThemeLoader::new(None, ".".into());
     let (theme, theme_origin) = themes.load("dark").expect("dark theme");
-    let look = Look { theme, theme_origin, keymap };
+    let look = Look { theme, theme_origin, keymap, depth: opsdeck::shell::theme::depth::Depth::TrueColor };
     let launch = opsdeck::adapters::launch_docs::load(plan);
     let state = initial_state(plan, "dark", &journal, launch, now_ms()).with_time_zone(jiff::tz::TimeZone::UTC);
     let link = JournalLink::start_outbound(journal, None, Some(mirror));

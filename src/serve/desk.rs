@@ -191,8 +191,10 @@ async fn open(lobby: &Lobby, first: &Attach) -> Result<(Console<SshBackend>, Scr
     let read_only = who.entry.role == Role::Observer;
     let journal = Journal::new(lobby.store.clone(), &lobby.room, actor, read_only, None).wrap_err("cannot open the room's journal")?;
     let theme = lobby.theme.as_deref().or_else(|| colours_for(&first.term));
-    let look = look::load(theme, lobby.keymap.as_deref(), plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir)
-        .map_err(|r| color_eyre::eyre::eyre!("{}", r.render()))?;
+    let depth = crate::shell::theme::depth::Depth::detect(first.term.colorterm.as_deref(), Some(&first.term.term));
+    let look =
+        look::load(theme, lobby.keymap.as_deref(), plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir, Some(depth))
+            .map_err(|r| color_eyre::eyre::eyre!("{}", r.render()))?;
     let launch = crate::adapters::launch_docs::load(plan);
     let mut state = starting_state(plan, &look.theme.name, &journal, launch, now_ms()).await;
     let notifier = crate::adapters::notify::Notifier::for_console(plan, &journal);

@@ -61,6 +61,7 @@ pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<ExitCode> {
         plan.deck.theme.as_deref(),
         plan.deck.keymap.as_deref(),
         &plan.base_dir,
+        None,
     )
     .map_err(|r| color_eyre::eyre::eyre!("{}", r.render()))?;
     let ring = match keys::watch_file(opts.keys.clone()) {

@@ -296,7 +296,7 @@ impl<B: Backend> Console<B> {
             Ok((theme, _)) => {
                 self.state.theme_switched(&theme.name);
                 self.state.say(format!("theme {}", theme.name));
-                self.look.theme = theme;
+                self.look.theme = theme.for_depth(self.look.depth);
             }
             Err(report) => {
                 let first = report.diagnostics.items.first().map_or_else(|| format!("cannot load theme {name}"), |d| d.message.clone());

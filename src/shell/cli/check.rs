@@ -21,17 +21,18 @@ pub fn run(path: &Path, theme: Option<&str>, keymap: Option<&str>) -> ExitCode {
     // The theme and keymap are checked even when the plan is broken.
     let deck = loaded.plan.as_ref().map(|p| &p.deck);
     let plan_dir = path.parent().unwrap_or(Path::new("."));
-    let look = match look::load(theme, keymap, deck.and_then(|d| d.theme.as_deref()), deck.and_then(|d| d.keymap.as_deref()), plan_dir) {
-        Ok(look) => Some(look),
-        Err(mut report) => {
-            if let (Some(source), Some(deck)) = (&loaded.source, deck) {
-                point_at_plan(&mut report, source, deck);
+    let look =
+        match look::load(theme, keymap, deck.and_then(|d| d.theme.as_deref()), deck.and_then(|d| d.keymap.as_deref()), plan_dir, None) {
+            Ok(look) => Some(look),
+            Err(mut report) => {
+                if let (Some(source), Some(deck)) = (&loaded.source, deck) {
+                    point_at_plan(&mut report, source, deck);
+                }
+                eprint!("{}", report.render());
+                errors += report.diagnostics.count(Level::Error);
+                None
             }
-            eprint!("{}", report.render());
-            errors += report.diagnostics.count(Level::Error);
-            None
-        }
-    };
+        };
     match (loaded.plan, look) {
         (Some(plan), Some(look)) if errors == 0 => {
             let markdown = check_markdown::report(&plan, loaded.source.as_ref());

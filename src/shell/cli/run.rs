@@ -39,7 +39,7 @@ pub async fn run(path: &Path, args: &ConsoleArgs<'_>) -> Result<ExitCode> {
 pub async fn console(plan: &Plan, args: &ConsoleArgs<'_>, env: ProbeEnv) -> Result<ExitCode> {
     // Before any probe, run or append: from here on nothing secret leaves the process.
     crate::secrets::install(crate::secrets::Redactor::for_process(Some(plan)));
-    let look = match look::load(args.theme, args.keymap, plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir) {
+    let look = match look::load(args.theme, args.keymap, plan.deck.theme.as_deref(), plan.deck.keymap.as_deref(), &plan.base_dir, None) {
         Ok(l) => l,
         Err(report) => {
             eprint!("{}", report.render());

@@ -3,6 +3,7 @@
 //! user theme (in the XDG config dir or given by path) overlays the theme it
 //! `extends`. `NO_COLOR` selects the monochrome theme unless one is asked for.
 
+pub mod depth;
 mod style_spec;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,12 @@ macro_rules! slots {
         impl Theme {
             fn empty(name: &str) -> Theme {
                 Theme { name: name.to_string(), $($slot: Style::new(),)* }
+            }
+
+            /// The theme with every colour brought down to what the terminal shows.
+            pub fn for_depth(mut self, depth: depth::Depth) -> Theme {
+                $(self.$slot = depth.style(self.$slot);)*
+                self
             }
         }
     };
