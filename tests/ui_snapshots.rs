@@ -619,3 +619,25 @@ fn the_ascii_detail_says_its_state_once() {
         assert!(!line.contains(&format!("{sym} {label}")), "said twice: {line}");
     }
 }
+
+/// A check named in CJK or with an emoji takes two columns a character:
+/// its row stays as wide as the others and keeps its AGE column.
+#[test]
+fn wide_characters_keep_the_metrics_columns() {
+    utc();
+    let plan = PLAN.replace("name = \"API health\"", "name = \"支付网关 健康检查 🚀 API\"");
+    let (plan, d) = parse_source(&Source::new("p.toml", &plan), &|_| true);
+    let plan = plan.unwrap_or_else(|| panic!("{}", d.render(&[])));
+    let mut s = State::new(&plan, "dark", T0);
+    s.apply_sample(&Sample { check: 0, at_ms: T0 - 25_000, latency_ms: 12.0, result: Ok(Reading::new().with("latency_ms", 120.0)) });
+    s.tick(T0);
+    for width in [80u16, 120] {
+        let frame = draw(&s, width, 24);
+        // The test backend's line, quoted, before its note on wide symbols.
+        let line = frame.lines().find(|l| l.contains("支付")).expect("the row");
+        let row = line.trim_start_matches('"').split('"').next().unwrap_or_default().to_string();
+        let cols = unicode_width::UnicodeWidthStr::width(row.as_str());
+        assert_eq!(cols, usize::from(width), "the row fills the pane exactly: {row}");
+        assert!(row.trim_end_matches('│').trim_end().ends_with('s') || row.contains("now"), "AGE shows: {row}");
+    }
+}

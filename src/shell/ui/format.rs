@@ -1,5 +1,7 @@
 //! Text for numbers, units, ages and times as the console shows them.
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use opsdeck_core::config::units::Unit;
 use opsdeck_core::metrics::describe::{format_value, format_with_unit, format_with_unit_within};
 
@@ -57,18 +59,32 @@ pub fn took(ms: i64) -> String {
 
 /// `s` cut to `width` characters (with `…` when cut) and padded to it.
 pub fn fit(s: &str, width: usize) -> String {
-    format!("{:<width$}", clip(s, width))
+    let cut = clip(s, width);
+    let pad = width.saturating_sub(UnicodeWidthStr::width(cut.as_str()));
+    format!("{cut}{}", " ".repeat(pad))
 }
 
-/// `s` cut to at most `width` characters, ending in `…` when cut.
+/// `s` cut to at most `width` terminal columns (a CJK character or an emoji
+/// takes two), ending in `…` when cut.
 pub fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width > 1 {
-        format!("{}…", s.chars().take(width - 1).collect::<String>())
-    } else {
-        s.chars().take(width).collect()
+    if UnicodeWidthStr::width(s) <= width {
+        return s.to_string();
     }
+    let room = width.saturating_sub(1);
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// Wall-clock times are the core's, in the zone the state holds.
@@ -77,6 +93,15 @@ pub use opsdeck_core::format::clock;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_characters_are_measured_by_their_columns() {
+        assert_eq!(fit("支付网关", 10), "支付网关  ");
+        assert_eq!(clip("支付网关健康", 7), "支付网…");
+        assert_eq!(UnicodeWidthStr::width(fit("🚀 launch", 12).as_str()), 12);
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
 
     fn u(s: &str) -> Option<Unit> {
         Unit::parse(s)
