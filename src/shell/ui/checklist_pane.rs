@@ -174,9 +174,15 @@ fn item_row(
     view: &View,
 ) -> Line<'static> {
     let t = view.theme;
-    let text_room = width.saturating_sub(who.chars().count() + 9).max(12);
+    let cols = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let inner = width.saturating_sub(9);
+    // The item's own words come first: who and the evidence get what is
+    // left, at most two fifths of the row (the full evidence is on the timeline).
+    let who_room = (inner * 2 / 5).max(inner.saturating_sub(cols(text)));
+    let who = format::clip(&who, who_room.min(inner));
+    let text_room = inner.saturating_sub(cols(&who)).max(12);
     let text = format::clip(text, text_room);
-    let pad = width.saturating_sub(text.chars().count() + who.chars().count() + 8);
+    let pad = width.saturating_sub(cols(&text) + cols(&who) + 8);
     Line::from(vec![
         Span::styled("   [", base.patch(t.text_dim)),
         Span::styled(mark, base.patch(style)),
