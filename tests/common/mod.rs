@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 pub mod alertmanager;
-pub mod notify;
 pub mod certs;
+pub mod notify;
 pub mod pg_cluster;
 pub mod proxy;
 pub mod psql;
