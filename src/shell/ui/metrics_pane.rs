@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 
 use super::format::fit;
 use super::{View, format, sparkline};
@@ -74,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
         let selected = pos == s.metrics().selected() && s.focus() == Pane::Metrics;
         lines.push(row_line(&s.metrics().board().rows[i], &cols, view, selected));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::plain_lines::render(frame.buffer_mut(), inner, &lines);
     capacity
 }
 
