@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Idle CPU of the console: runs `opsdeck demo` (release build) in a detached
-# tmux session at 120x40, lets it settle, then reads the process's CPU time
-# from /proc over a window. Nothing is typed, so only samples and the
-# one-second clock wake it. Usage: benches/idle_cpu.sh [SECONDS]
+# The idle console beside btop, in one run: 50 HTTP checks every 5 s
+# against a local target, `opsdeck run` (release build) and btop each in a
+# detached tmux session at 120x40; nothing is typed. Over the window it
+# prints, for both: CPU (process CPU time / wall time, % of one core),
+# bytes per second written to the terminal (counted by `script`), and RSS.
+# Usage: benches/idle_cpu.sh [SECONDS] (default 60; 10 s settle first)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-secs=${1:-30}
+secs=${1:-60}
+source "$(dirname "$0")/console_bench.sh"
+need_btop
 cargo build --release -q
-session=opsdeck-idle-$$
-tmux new-session -d -s "$session" -x 120 -y 40 "./target/release/opsdeck demo"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
-sleep 5
-pid=$(pgrep -n -f "target/release/opsdeck demo")
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-hz=$(getconf CLK_TCK)
-t0=$(ticks); sleep "$secs"; t1=$(ticks)
-awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$secs" 'BEGIN { printf "opsdeck demo, idle for %ds: %.2f%% of one core (%.3f CPU-seconds)\n", s, (b-a)/hz/s*100, (b-a)/hz }'
+start_target
+write_plan 50 5s
+start_in_tmux opsdeck "$bin" run "$work/plan.toml"
+start_in_tmux btop btop
+sleep 10
+o0=$(cpu_ticks "$pid_opsdeck"); b0=$(cpu_ticks "$pid_btop")
+ob0=$(out_bytes opsdeck); bb0=$(out_bytes btop)
+sleep "$secs"
+o1=$(cpu_ticks "$pid_opsdeck"); b1=$(cpu_ticks "$pid_btop")
+ob1=$(out_bytes opsdeck); bb1=$(out_bytes btop)
+line() { # NAME T0 T1 BYTES0 BYTES1 PID
+  awk -v n="$1" -v a="$2" -v b="$3" -v x="$4" -v y="$5" -v r="$(rss_kb "$6")" -v hz="$hz" -v s="$secs" \
+    'BEGIN { printf "%-8s %6.2f%% of a core (%.2f CPU-s)  %7.0f bytes/s to the terminal  RSS %.1f MB\n", n, (b-a)/hz/s*100, (b-a)/hz, (y-x)/s, r/1024 }'
+}
+echo "idle for ${secs}s at 120x40; opsdeck with 50 HTTP checks every 5s"
+line opsdeck "$o0" "$o1" "$ob0" "$ob1" "$pid_opsdeck"
+line btop "$b0" "$b1" "$bb0" "$bb1" "$pid_btop"

@@ -354,3 +354,36 @@ async fn only_the_users_own_appends_are_acknowledged_and_a_message_never_hides_t
     let left = bar.trim_end().rsplit_once("#3 ack in ").map(|(_, left)| left.to_string());
     assert!(left.is_some_and(|l| !l.is_empty() && !l.contains(' ')), "the countdown ends the bar: {bar:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn samples_and_the_clock_are_coalesced_while_a_key_draws_at_once() {
+    use opsdeck::shell::app::pacing::{DATA_FRAME, FRAME};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut c = console(dir.path()).await;
+    let t0 = now_ms();
+    let before = Instant::now();
+    assert!(c.draw(t0).expect("draw"));
+    assert_eq!(c.frame_due(), None, "nothing changed since the frame");
+
+    // Ten samples and a tick: data only, so the next frame waits for the data budget.
+    for (k, ms) in (0..10).map(|k| (k, 100.0 + f64::from(k))) {
+        let at = t0 + i64::from(k) * 10;
+        c.handle(Msg::Sample(Sample { check: 0, at_ms: at, latency_ms: ms, result: Ok(Reading::new().with("latency_ms", ms)) }));
+    }
+    c.handle(Msg::Tick(t0 + 1_000));
+    let due = c.frame_due().expect("a frame is wanted");
+    assert!(due >= before + DATA_FRAME, "samples wait for the data budget ({DATA_FRAME:?} after the last frame)");
+    assert_eq!(c.frames(), 1, "no frame was drawn for a sample");
+
+    // A key that changes the screen makes the frame due at once (one frame interval after the last).
+    key(&mut c, KeyCode::Char('t'));
+    let due = c.frame_due().expect("a frame is wanted");
+    assert!(due <= Instant::now() + FRAME, "a key draws within one frame interval, not after the data budget");
+
+    // One frame then shows everything that arrived: the last sample's value and the key's pane.
+    assert!(c.draw(now_ms()).expect("draw"));
+    assert_eq!(c.frames(), 2);
+    key(&mut c, KeyCode::Char('t'));
+    c.draw(now_ms()).expect("draw");
+    assert!(screen(&c).contains("109ms"), "the coalesced frame shows the latest sample:\n{}", screen(&c));
+}

@@ -73,6 +73,7 @@ pub async fn run(lobby: Arc<Lobby>, id: u64, first: Attach) {
         if let Some(s) = &seat
             && console.wants_frame()
             && last_frame.elapsed() >= FRAME
+            && console.frame_due().is_some_and(|due| due <= std::time::Instant::now())
             && s.slot.is_idle()
         {
             let mut out = screen.writer();
@@ -85,7 +86,9 @@ pub async fn run(lobby: Arc<Lobby>, id: u64, first: Attach) {
             last_frame = Instant::now();
         }
         let wants = seat.is_some() && console.wants_frame();
-        let frame_due = last_frame + FRAME;
+        // Samples and the clock are coalesced as in `run` (see the console's pacing).
+        let paced = console.frame_due().map(Instant::from_std).unwrap_or(last_frame + FRAME);
+        let frame_due = paced.max(last_frame + FRAME);
         let busy = seat.as_ref().filter(|s| wants && !s.slot.is_idle()).map(|s| s.slot.clone());
         let flow = tokio::select! {
             input = async { match &mut seat { Some(s) => s.input.recv().await, None => std::future::pending().await } } => match input {

@@ -63,7 +63,13 @@ pub fn restore_terminal() {
     use crossterm::{cursor, terminal};
     let _ = terminal::disable_raw_mode();
     let mut out = std::io::stdout();
-    let _ = crossterm::execute!(out, terminal::EndSynchronizedUpdate, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = crossterm::execute!(
+        out,
+        terminal::EndSynchronizedUpdate,
+        crossterm::style::SetAttribute(crossterm::style::Attribute::Reset),
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
 }
 
 /// Replaces the panic hook for the whole process.

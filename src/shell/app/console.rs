@@ -20,6 +20,7 @@ use ratatui::backend::Backend;
 
 use super::journal_link::{FromJournal, JournalLink};
 use super::keys::{KeyOutcome, KeyReader};
+use super::pacing::{Change, Pacer};
 use super::probing::Probing;
 use super::room::StoreStatus;
 use super::state::{Effect, State};
@@ -92,8 +93,9 @@ pub struct Console<B: Backend> {
     parts: Parts,
     /// Results of finished runs the journal link has not taken yet.
     unrecorded: Vec<Body>,
-    /// Something on screen changed since the last frame.
-    changed: bool,
+    /// What changed on screen since the last frame, and when the next
+    /// one is due.
+    pacer: Pacer,
     frames: u64,
 }
 
@@ -106,7 +108,7 @@ impl<B: Backend> Console<B> {
             keys: KeyReader::default(),
             parts,
             unrecorded: Vec::new(),
-            changed: true,
+            pacer: Pacer::default(),
             frames: 0,
         }
     }
@@ -124,9 +126,16 @@ impl<B: Backend> Console<B> {
         self.frames
     }
 
-    /// Whether a frame is due: something changed since the last one.
+    /// Whether a frame is wanted: something changed since the last one.
     pub fn wants_frame(&self) -> bool {
-        self.changed
+        self.pacer.pending().is_some()
+    }
+
+    /// When the next frame is due: at once (one frame interval after the
+    /// last) for keys, the journal and runs; coalesced for samples and the
+    /// clock (see the pacing module); `None` while nothing changed.
+    pub fn frame_due(&self) -> Option<std::time::Instant> {
+        self.pacer.due()
     }
 
     /// The next message from the journal link or the step runner (cancel
@@ -143,6 +152,8 @@ impl<B: Backend> Console<B> {
     /// Handles one message: the reducer, then its effects.
     pub fn handle(&mut self, msg: Msg) -> Flow {
         let by = if matches!(msg, Msg::Key(_)) { By::User } else { By::Console };
+        // Samples and the clock change only data: their frames are coalesced.
+        let kind = if matches!(msg, Msg::Sample(_) | Msg::Tick(_)) { Change::Data } else { Change::Prompt };
         let (changed, effects) = match msg {
             Msg::Key(key) => match self.keys.read(&self.look.keymap, &self.state, key) {
                 KeyOutcome::Run(action) => (true, self.state.update(action)),
@@ -178,14 +189,16 @@ impl<B: Backend> Console<B> {
                 (true, effects)
             }
         };
-        self.changed |= changed;
+        if changed {
+            self.pacer.changed(kind);
+        }
         self.carry_out(effects, by)
     }
 
     /// Draws a frame at `now_ms` if something changed since the last one;
     /// returns whether it drew.
     pub fn draw(&mut self, now_ms: i64) -> Result<bool, B::Error> {
-        if !self.changed {
+        if self.pacer.pending().is_none() {
             return Ok(false);
         }
         self.state.set_clock(now_ms, crate::logging::warnings());
@@ -195,7 +208,7 @@ impl<B: Backend> Console<B> {
         if rows > 0 {
             self.state.set_page_rows(rows);
         }
-        self.changed = false;
+        self.pacer.drawn(std::time::Instant::now());
         self.frames += 1;
         Ok(true)
     }
@@ -206,7 +219,7 @@ impl<B: Backend> Console<B> {
         if let Err(e) = self.terminal.clear() {
             tracing::warn!("cannot clear the terminal: {e}");
         }
-        self.changed = true;
+        self.pacer.changed(Change::Prompt);
     }
 
     /// Ends the console: what winding down needs. The terminal is left
@@ -303,7 +316,7 @@ impl<B: Backend> Console<B> {
                 self.state.error(first);
             }
         }
-        self.changed = true;
+        self.pacer.changed(Change::Prompt);
     }
 }
 

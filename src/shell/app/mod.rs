@@ -20,6 +20,7 @@ pub mod form;
 pub mod journal_link;
 pub mod keys;
 pub mod live;
+pub mod pacing;
 pub mod palette;
 pub mod panes;
 pub mod pending;

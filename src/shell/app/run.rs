@@ -2,17 +2,17 @@
 //! frames. It waits in `select!` on the keyboard, probe samples, the room's
 //! eyes (who probes, the room's samples: see [`super::room_eyes`]), the
 //! journal link, the step runner, signals and a one-second clock, turns
-//! each into a [`Msg`], and draws when the console says something changed,
-//! at most once per frame interval, each frame wrapped in a synchronized
-//! update so slow links see no tearing. Samples that arrive together are
-//! handled together and drawn once.
+//! each into a [`Msg`], and draws when the console says a frame is due:
+//! at once for keys, the journal and runs, coalesced for samples and the
+//! clock (see [`super::pacing`]), on the lean backend (few bytes per
+//! change, a synchronized update around a frame of several rows, so slow
+//! links see no tearing).
 
 use std::io::{Write, stdout};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event, EventStream, KeyEventKind};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -29,9 +29,6 @@ use crate::shell::keymap::Key;
 use crate::shell::look::Look;
 use crate::shell::theme::ThemeLoader;
 use opsdeck_core::config::Plan;
-
-/// Shortest time between two frames.
-const FRAME: Duration = Duration::from_millis(33);
 
 /// How the console is run.
 pub struct Options {
@@ -67,7 +64,7 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     let terminal_in_use = crate::shell::crash::TerminalInUse::claim();
     crossterm::terminal::enable_raw_mode().wrap_err("cannot set up the terminal")?;
     crossterm::execute!(stdout(), crossterm::terminal::EnterAlternateScreen).wrap_err("cannot set up the terminal")?;
-    let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout())).wrap_err("cannot set up the terminal")?;
+    let terminal = ratatui::Terminal::new(crate::shell::lean_backend::LeanBackend::new(stdout())).wrap_err("cannot set up the terminal")?;
     let launch = crate::adapters::launch_docs::load(plan);
     for w in &launch.warnings {
         tracing::warn!("{w}");
@@ -79,26 +76,22 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     probe_for(&mut probes, eyes.probing());
     console.handle(Msg::Probing(eyes.probing().clone()));
     let mut events = EventStream::new();
-    let mut last_frame = Instant::now() - FRAME;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     let result: Result<Ended> = loop {
-        if console.wants_frame()
-            && last_frame.elapsed() >= FRAME
+        if console.frame_due().is_some_and(|due| due <= std::time::Instant::now())
             && let Some(turn) = crate::shell::crash::frame_turn()
         {
-            let mut out = stdout();
-            let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
+            // The backend wraps a frame that changes several rows in a
+            // synchronized update, and writes nothing for an unchanged one.
             let drawn = console.draw(now_ms());
-            let _ = crossterm::execute!(out, EndSynchronizedUpdate);
-            let _ = out.flush();
+            let _ = stdout().flush();
             drop(turn);
             if let Err(e) = drawn {
                 break signal_or(&mut signals, Err(e).wrap_err("cannot draw to the terminal")).await;
             }
-            last_frame = Instant::now();
         }
-        // When a frame is due but too soon, wake up for it.
-        let frame_due = if console.wants_frame() { last_frame + FRAME } else { next_tick };
+        // When a frame is wanted but not due yet, wake up for it.
+        let frame_due = console.frame_due().map_or(next_tick, Instant::from_std);
         let flow = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => console.handle(Msg::Key(Key::from_event(k))),

@@ -230,11 +230,11 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::Check { ref plan } => Ok(check::run(plan, cli.theme.as_deref(), cli.keymap.as_deref())),
         Command::Demo { speed } => {
             let _log = crate::logging::init(&cli.log_level)?;
-            runtime()?.block_on(demo::run(&console, speed))
+            console_runtime()?.block_on(demo::run(&console, speed))
         }
         Command::Run { ref plan } => {
             let _log = crate::logging::init(&cli.log_level)?;
-            runtime()?.block_on(run::run(plan, &console))
+            console_runtime()?.block_on(run::run(plan, &console))
         }
         Command::Status { ref plan, json, span, every, failure_limit, inconclusive_limit } => {
             let from_room = cli
@@ -298,4 +298,19 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
 
 fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().wrap_err("cannot start the async runtime")
+}
+
+/// The console's runtime: one thread for the loop, the probes and the
+/// journal link (blocking work still goes to tokio's blocking pool, and
+/// SQLite to sqlx's own thread). An idle console then wakes one thread per
+/// event instead of handing each sample between workers, and keeps one
+/// allocator arena rather than one per worker (glibc's default is eight
+/// per core), which is most of its resident memory.
+fn console_runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter (glibc takes its own lock); arenas made later obey it.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+    tokio::runtime::Builder::new_current_thread().enable_all().build().wrap_err("cannot start the async runtime")
 }

@@ -52,6 +52,18 @@ pub fn due_short(remaining_ms: i64) -> String {
     if remaining_ms >= 1000 { age(remaining_ms) } else { due(remaining_ms) }
 }
 
+/// Age of a check's last sample, coarser than [`age`] so that a row does
+/// not change every second: `now` under 10 s, then 10 s steps (`10s`,
+/// `20s` … `50s`), then minutes, hours and days like [`age`].
+pub fn sample_age(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..10 => "now".into(),
+        10..60 => format!("{}s", s / 10 * 10),
+        _ => age(ms),
+    }
+}
+
 /// How long something took: `340ms` under a second, else like [`age`] (`12s`, `3m`).
 pub fn took(ms: i64) -> String {
     if ms < 1000 { format!("{}ms", ms.max(0)) } else { age(ms) }
@@ -153,5 +165,14 @@ mod tests {
         assert_eq!(age(4_200), "4s");
         assert_eq!(age(200_000), "3m");
         assert_eq!(age(-5), "now");
+    }
+
+    #[test]
+    fn sample_ages_tick_in_ten_second_steps() {
+        assert_eq!(sample_age(9_900), "now");
+        assert_eq!(sample_age(10_000), "10s");
+        assert_eq!(sample_age(19_999), "10s");
+        assert_eq!(sample_age(59_000), "50s");
+        assert_eq!(sample_age(200_000), "3m");
     }
 }

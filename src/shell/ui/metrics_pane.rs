@@ -1,12 +1,13 @@
 //! The metrics pane: a row per check with its state (colour and symbol),
-//! value, band, trend, p95 and the age of its last sample; an UNKNOWN row
+//! value, band, trend, p95 and the age of its last sample (in 10 s steps
+//! under a minute, so rows do not change every second); an UNKNOWN row
 //! shows why instead of numbers.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Borders, Paragraph};
+use ratatui::widgets::Borders;
 
 use super::format::fit;
 use super::{View, format, sparkline};
@@ -73,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) -> usize {
         let selected = pos == s.metrics().selected() && s.focus() == Pane::Metrics;
         lines.push(row_line(&s.metrics().board().rows[i], &cols, view, selected));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::plain_lines::render(frame.buffer_mut(), inner, &lines);
     capacity
 }
 
@@ -138,7 +139,7 @@ fn row_line<'a>(r: &Row, c: &Columns, view: &View, selected: bool) -> Line<'a> {
             }
         }
     }
-    let age = r.eval.last_sample_at().map(|at| format::age(s.now_ms() - at)).unwrap_or_else(|| "—".into());
+    let age = r.eval.last_sample_at().map(|at| format::sample_age(s.now_ms() - at)).unwrap_or_else(|| "—".into());
     spans.push(Span::styled(format!("{:>w$}", age, w = c.age), base.patch(t.text_dim)));
     Line::from(spans)
 }

@@ -11,6 +11,7 @@ mod help;
 mod incident_detail;
 mod incidents_pane;
 mod metrics_pane;
+mod plain_lines;
 mod rollback_pane;
 mod run_output;
 mod runbook_pane;

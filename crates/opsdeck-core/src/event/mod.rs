@@ -8,6 +8,7 @@ use std::fmt;
 use crate::metrics::Health;
 use serde::{Deserialize, Serialize};
 
+mod tagged;
 pub mod vocabulary;
 
 pub use vocabulary::{Expiry, MirrorAction, Outcome, Role, Status, Subject, Verdict};
@@ -97,7 +98,7 @@ impl Event {
         payload: serde_json::Value,
         key: String,
     ) -> Event {
-        let decoded = match serde_json::from_value::<Body>(serde_json::json!({"kind": kind, "payload": payload})) {
+        let decoded = match tagged::body(&kind, &payload) {
             Ok(body) => Decoded::Body(Box::new(body)),
             Err(e) => {
                 // serde's message can quote the payload, and a payload can
