@@ -386,24 +386,33 @@ fn each_session_has_its_size_and_colours() {
     let carol = serve.ssh_as("carol", 100, 30, "xterm");
     alice.wait_for("API health");
     carol.wait_for("API health");
+    // (RGB cells, cells from the 256-colour palette beyond the first 16)
     let colours = |c: &Console| {
         let p = c.parser.lock().expect("parser");
         let screen = p.screen();
         let (rows, cols) = screen.size();
-        let mut rgb = 0;
+        let (mut rgb, mut indexed) = (0, 0);
         for r in 0..rows.get() {
             for col in 0..cols.get() {
-                if let Some(cell) = screen.cell(r, col)
-                    && (matches!(cell.fgcolor(), vt100::Color::Rgb(..)) || matches!(cell.bgcolor(), vt100::Color::Rgb(..)))
-                {
-                    rgb += 1;
+                if let Some(cell) = screen.cell(r, col) {
+                    for colour in [cell.fgcolor(), cell.bgcolor()] {
+                        match colour {
+                            vt100::Color::Rgb(..) => rgb += 1,
+                            vt100::Color::Idx(i) if i >= 16 => indexed += 1,
+                            _ => {}
+                        }
+                    }
                 }
             }
         }
-        rgb
+        (rgb, indexed)
     };
-    assert!(colours(&alice) > 0, "a 256-colour terminal gets the plan's theme");
-    assert_eq!(colours(&carol), 0, "a plain xterm gets 16 colours, no RGB");
+    let (rgb, indexed) = colours(&alice);
+    assert!(
+        rgb == 0 && indexed > 0,
+        "a 256-colour terminal without COLORTERM gets the plan's theme in 256 colours: {rgb} RGB, {indexed} indexed"
+    );
+    assert_eq!(colours(&carol), (0, 0), "a plain xterm gets 16 colours");
 
     // alice's window shrinks: her console redraws at 80x24 (its bottom row
     // is the status bar again); carol's stays 100 wide.
