@@ -21,6 +21,7 @@ pub mod facade;
 pub mod identity;
 mod listen;
 mod pg_connection;
+mod pg_presence;
 pub mod postgres;
 pub mod room;
 pub mod spool;

@@ -19,6 +19,20 @@ pub enum Block {
     Sql,
 }
 
+impl Block {
+    /// `None` for a script; for a block that is read, never run, what to
+    /// warn about it (`None` inside for comments, which need no warning).
+    pub fn for_reading(&self) -> Option<Option<&'static str>> {
+        match self {
+            Block::Script => None,
+            Block::Comments(_) => Some(None),
+            Block::Declarations => Some(Some("holds only KEY=value declarations")),
+            Block::Transcript => Some(Some("is a terminal transcript (`$` prompts and output)")),
+            Block::Sql => Some(Some("holds SQL, which a shell does not run")),
+        }
+    }
+}
+
 /// Reads a block of a shell language.
 pub fn classify(script: &str) -> Block {
     let lines: Vec<&str> = script.lines().map(str::trim).filter(|l| !l.is_empty()).collect();

@@ -12,6 +12,7 @@ pub mod attrs;
 mod bands;
 mod blocks;
 mod chunks;
+mod fences;
 pub mod ids;
 pub mod model;
 mod mojibake;

@@ -8,8 +8,9 @@ use super::attrs::{self, RUNNABLE, SHELLS, SILENT};
 use super::bands;
 use super::blocks::{self, Block};
 use super::chunks;
+use super::fences::{self, front_matter};
 use super::ids::{Ids, stable_id};
-use super::model::{FrontMatter, Imported, Item, Phase, Step, StepKind, Warning};
+use super::model::{Imported, Item, Phase, Step, StepKind, Warning};
 use super::text::{Lines, clean, collapse, split_explicit_id};
 
 /// A list item being read.
@@ -409,13 +410,7 @@ impl<'a> Walker<'a> {
         }
         let script = code.text.trim_end_matches('\n').to_string();
         let shape = if SHELLS.contains(&lang.as_str()) { blocks::classify(&script) } else { Block::Script };
-        let reference = match &shape {
-            Block::Script => None,
-            Block::Comments(_) => Some(None),
-            Block::Declarations => Some(Some("holds only KEY=value declarations")),
-            Block::Transcript => Some(Some("is a terminal transcript (`$` prompts and output)")),
-            Block::Sql => Some(Some("holds SQL, which a shell does not run")),
-        };
+        let reference = shape.for_reading();
         // A block that wants a terminal (Runme's `interactive`) is done by hand.
         let reference = match (reference, info.interactive) {
             (None, Some(true)) => {
@@ -498,40 +493,8 @@ impl<'a> Walker<'a> {
 
     /// Warns about a fence that runs to the end of the document without closing.
     fn check_closed(&mut self, range: &std::ops::Range<usize>, line: usize) {
-        let Some(block) = self.src.get(range.clone()) else { return };
-        let first = block.trim_start();
-        let fence: String = first.chars().take_while(|c| *c == '`' || *c == '~').collect();
-        let Some(fence_char) = fence.chars().next() else { return };
-        let lines: Vec<&str> = block.trim_end().lines().collect();
-        let closed = lines.len() > 1
-            && lines.last().is_some_and(|last| {
-                let l = last.trim();
-                l.chars().all(|c| c == fence_char) && l.chars().count() >= fence.chars().count()
-            });
-        if !closed {
+        if !self.src.get(range.clone()).is_none_or(fences::closed) {
             self.warn(line, format!("code block at line {line} is never closed; it runs to the end of the document"));
         }
     }
-}
-
-/// The keys opsdeck reads from YAML front matter: `shell` and `cwd`, as
-/// plain `key: value` lines (Runme's `runme:` block and others are ignored).
-fn front_matter(text: &str) -> FrontMatter {
-    let mut front = FrontMatter::default();
-    for line in text.lines() {
-        if line.starts_with([' ', '\t']) {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':') else { continue };
-        let value = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
-        if value.is_empty() {
-            continue;
-        }
-        match key.trim() {
-            "shell" => front.shell = Some(value.to_string()),
-            "cwd" => front.cwd = Some(value.to_string()),
-            _ => {}
-        }
-    }
-    front
 }
