@@ -44,6 +44,8 @@ actions! {
     /// Move focus to the next or previous pane.
     FocusNext => "focus.next",
     FocusPrev => "focus.prev",
+    /// Move focus to the incidents pane (on a small screen, bring it back).
+    FocusIncidents => "focus.incidents",
     /// Move the selection.
     Up => "cursor.up",
     Down => "cursor.down",

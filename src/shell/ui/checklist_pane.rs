@@ -64,6 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             inner.width as usize,
         ));
         if pos == s.launch().item_selected() {
+            lines.extend(in_full(view, &item.text, &s.progress().item(&item.id), inner.width as usize));
             lines.extend(details(view, &item.details, inner.width as usize));
         }
     }
@@ -71,6 +72,21 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let offset = selected_line.saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = lines.into_iter().skip(offset).take(height).collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The selected item's text and who (or the evidence) in full, wrapped
+/// under its row, when the row had to cut them.
+fn in_full(view: &View, text: &str, state: &ItemState, width: usize) -> Vec<Line<'static>> {
+    let t = view.theme;
+    let who = who_text(view, state, None);
+    let cols = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    if cols(text) + cols(&who) + 9 <= width {
+        return Vec::new();
+    }
+    let room = width.saturating_sub(8);
+    let mut out: Vec<Line<'static>> = format::wrap(text, room).into_iter().map(|l| Line::styled(format!("       {l}"), t.text)).collect();
+    out.extend(format::wrap(&who, room).into_iter().map(|l| Line::styled(format!("       {l}"), t.text_dim)));
+    out
 }
 
 /// Most lines of an item's instructions shown under it when it is selected.
@@ -146,21 +162,28 @@ fn item_line(
         (ItemStatus::Open, Some(_), true) => ("o", t.degraded),
         (ItemStatus::Open, None, _) => (" ", t.text),
     };
-    let who = match (state.status, &state.by, &state.claimed) {
-        (ItemStatus::Done, Some((a, at)), _) => match &state.note {
-            Some(evidence) => format!("{} {} · verified: {evidence}", a.name, format::clock(*at, view.state.tz())),
-            None => format!("{} {}", a.name, format::clock(*at, view.state.tz())),
-        },
-        (ItemStatus::Skipped, Some((a, at)), _) => {
-            format!("skipped by {} {}: {}", a.name, format::clock(*at, view.state.tz()), state.note.as_deref().unwrap_or(""))
-        }
-        (ItemStatus::Open, _, Some((a, at))) => format!("{} is on this since {}", a.name, format::clock(*at, view.state.tz())),
-        (ItemStatus::Open, _, None) => verify.map(|c| format!("ticks itself when {c} holds")).unwrap_or_default(),
-        _ => String::new(),
-    };
+    let who = who_text(view, state, verify);
     let who_style = if state.status == ItemStatus::Open { t.degraded } else { t.text_dim };
     let text_style = if state.status == ItemStatus::Skipped { t.text_dim } else { t.text };
     item_row(text, text_style, (mark, style), (who, who_style), base, width, view)
+}
+
+/// Who ticked, skipped or is on the item and when (with the evidence of an
+/// automatic tick), or what ticks it.
+fn who_text(view: &View, state: &ItemState, verify: Option<&str>) -> String {
+    let tz = view.state.tz();
+    match (state.status, &state.by, &state.claimed) {
+        (ItemStatus::Done, Some((a, at)), _) => match &state.note {
+            Some(evidence) => format!("{} {} · verified: {evidence}", a.name, format::clock(*at, tz)),
+            None => format!("{} {}", a.name, format::clock(*at, tz)),
+        },
+        (ItemStatus::Skipped, Some((a, at)), _) => {
+            format!("skipped by {} {}: {}", a.name, format::clock(*at, tz), state.note.as_deref().unwrap_or(""))
+        }
+        (ItemStatus::Open, _, Some((a, at))) => format!("{} is on this since {}", a.name, format::clock(*at, tz)),
+        (ItemStatus::Open, _, None) => verify.map(|c| format!("ticks itself when {c} holds")).unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 /// `   [mark] text      who`, fitted to `width`.

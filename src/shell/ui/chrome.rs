@@ -29,14 +29,29 @@ pub fn banner(frame: &mut Frame, area: Rect, view: &View) {
         .collect();
     let long: Vec<Span> = counts
         .iter()
-        .map(|(h, n)| Span::styled(format!(" {} {n} {}", view.health_symbol(*h), h.label().to_lowercase()), view.health_style(*h)))
+        .map(|(h, n)| {
+            // ASCII symbols are words already (`CRIT`): the label alone says it once.
+            let text = if view.ascii {
+                format!(" {n} {}", h.label().to_lowercase())
+            } else {
+                format!(" {} {n} {}", view.health_symbol(*h), h.label().to_lowercase())
+            };
+            Span::styled(text, view.health_style(*h))
+        })
         .collect();
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
-    // On narrow screens the counts keep only their symbols.
-    let mut right = if left_width + width(&long) < area.width as usize {
+    let short = |gap: &str| -> Vec<Span> {
+        counts.iter().map(|(h, n)| Span::styled(format!(" {}{gap}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
+    };
+    // On narrow screens the counts keep only their symbols (ASCII ones
+    // spaced from their number while that fits).
+    let fits = |spans: &[Span]| left_width + width(spans) < area.width as usize;
+    let mut right = if fits(&long) {
         long
+    } else if view.ascii && fits(&short(" ")) {
+        short(" ")
     } else {
-        counts.iter().map(|(h, n)| Span::styled(format!(" {}{n}", view.health_symbol(*h)), view.health_style(*h))).collect()
+        short("")
     };
     let store = s.room().store();
     if !store.online && !store.kind.is_empty() {

@@ -76,6 +76,35 @@ pub fn fit(s: &str, width: usize) -> String {
     format!("{cut}{}", " ".repeat(pad))
 }
 
+/// `parts` joined by `sep` into lines of at most `width` columns, breaking
+/// only between parts (a part wider than a line is clipped).
+pub fn joined_within(parts: &[String], sep: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line)
+                if UnicodeWidthStr::width(line.as_str()) + UnicodeWidthStr::width(sep) + UnicodeWidthStr::width(part.as_str()) <= width =>
+            {
+                line.push_str(sep);
+                line.push_str(part);
+            }
+            _ => lines.push(clip(part, width)),
+        }
+    }
+    lines
+}
+
+/// `s` broken into lines of at most `width` columns at spaces (by display
+/// width; a word longer than a line is split).
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    textwrap::wrap(s, textwrap::Options::new(width.max(1))).into_iter().map(|l| l.into_owned()).collect()
+}
+
+/// How many terminal columns `s` takes (a CJK character or an emoji takes two).
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
 /// `s` cut to at most `width` terminal columns (a CJK character or an emoji
 /// takes two), ending in `…` when cut.
 pub fn clip(s: &str, width: usize) -> String {

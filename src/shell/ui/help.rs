@@ -25,6 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
     let height = area.height.saturating_sub(2);
     let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(popup);
+    let desc_width = (width as usize).saturating_sub(2 + 14);
     let mut lines: Vec<Line> = Vec::new();
     for ctx in listed(view.state) {
         // A read-only console has no keys that change the room: they vanish.
@@ -38,10 +39,13 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, scroll: u16) {
         }
         lines.push(Line::styled(format!("{ctx}"), t.header));
         for b in bindings {
+            // A description longer than the line goes on under itself.
+            let mut desc = super::format::wrap(&b.desc, desc_width).into_iter();
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<12}", b.keys_label()), t.help_key),
-                Span::styled(b.desc.clone(), t.help_desc),
+                Span::styled(desc.next().unwrap_or_default(), t.help_desc),
             ]));
+            lines.extend(desc.map(|l| Line::styled(format!("{:14}{l}", ""), t.help_desc)));
         }
     }
     let block = view

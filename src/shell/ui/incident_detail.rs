@@ -25,7 +25,12 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let label = |l: &str| Span::styled(format!("{l:<11}"), t.header);
-    let mut lines = vec![Line::from(vec![
+    let mut lines = Vec::new();
+    // A title too long for the border is said in full (wrapped) first.
+    if format::width(&i.title) + format::width(&i.id.to_string()) + 6 > area.width as usize {
+        lines.push(Line::from(vec![label("Title"), Span::styled(i.title.clone(), t.text)]));
+    }
+    lines.push(Line::from(vec![
         label("Severity"),
         Span::styled(format!("{symbol} {}", i.severity), sev_style),
         Span::styled(
@@ -38,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View, id: i64) {
             ),
             t.text,
         ),
-    ])];
+    ]));
     let roles: Vec<String> = Role::ALL.iter().map(|r| format!("{} {}", r.name(), i.roles.get(r).map_or("—", String::as_str))).collect();
     lines.push(Line::from(vec![label("Roles"), Span::styled(roles.join(" · "), t.text)]));
     let c = clocks(i, s.room().severities(), s.tz(), s.now_ms());

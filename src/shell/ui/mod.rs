@@ -1,6 +1,8 @@
 //! Rendering: pure functions from the state, theme and keymap to a frame.
 //! No I/O here; the loop decides when to draw.
 
+mod ascii;
+mod body_layout;
 mod changes_pane;
 mod checklist_pane;
 mod chrome;
@@ -19,7 +21,7 @@ pub mod sparkline;
 mod timeline_view;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout};
 use ratatui::style::Style;
 
 use crate::shell::app::state::{Overlay, Pane, State};
@@ -114,8 +116,7 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
     if s.incidents().timeline_open() {
         timeline_view::render(frame, body, view);
     } else {
-        let detail_open = s.metrics().detail().is_some() || s.incidents().open().is_some();
-        let layout = split_body(body, detail_open, s.room().incidents().len());
+        let layout = body_layout::split(body, s);
         match (s.incidents().open(), s.metrics().detail()) {
             (Some(id), _) => incident_detail::render(frame, layout.main, view, id),
             (None, Some(row)) => detail::render(frame, layout.main, view, row),
@@ -132,36 +133,17 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
         if let Some(a) = layout.changes {
             changes_pane::render(frame, a, view);
         }
+        if let Some(a) = layout.strip {
+            incidents_pane::strip(frame, a, view);
+        }
     }
     match s.overlay() {
         Overlay::Help { scroll } => help::render(frame, area, view, *scroll),
         Overlay::Form(form) => form_view::render(frame, area, view, form),
         _ => {}
     }
+    if view.ascii {
+        ascii::downgrade(frame.buffer_mut());
+    }
     areas
-}
-
-struct BodyLayout {
-    main: Rect,
-    incidents: Option<Rect>,
-    changes: Option<Rect>,
-}
-
-/// Metrics (or a detail) with the incidents and changes panes: a column on
-/// the right when wide, stacked below otherwise; on a small screen a detail
-/// takes the whole body.
-fn split_body(body: Rect, detail_open: bool, incidents: usize) -> BodyLayout {
-    let incidents_height = (incidents as u16 + 2).clamp(3, 8);
-    if body.width >= 150 {
-        let [main, side] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
-        let [inc, changes] = Layout::vertical([Constraint::Length(incidents_height.max(side.height / 2)), Constraint::Min(3)]).areas(side);
-        return BodyLayout { main, incidents: Some(inc), changes: Some(changes) };
-    }
-    if detail_open && body.height < 30 {
-        return BodyLayout { main: body, incidents: None, changes: None };
-    }
-    let changes_height = (body.height / 4).clamp(3, 10);
-    let [main, inc, changes] =
-        Layout::vertical([Constraint::Min(4), Constraint::Length(incidents_height), Constraint::Length(changes_height)]).areas(body);
-    BodyLayout { main, incidents: Some(inc), changes: Some(changes) }
 }

@@ -19,12 +19,22 @@ use opsdeck_core::config::sections::{Danger, Rollback};
 use opsdeck_core::launch::runs::{Claim, rollback_lock};
 use opsdeck_core::trigger::Status;
 
+/// Below this height or width the pane is compact: every action and every
+/// trigger on one line each, the lock named in the detail instead of the list.
+fn is_compact(area: Rect) -> bool {
+    area.height < 30 || area.width < 100
+}
+
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
+    let compact = is_compact(area);
     let triggers = s.rollback().triggers().rules().len() as u16;
-    let list_height = (s.rollback().defs().len() as u16 + 2).clamp(3, (area.height / 3).max(3));
-    let trigger_height = if triggers == 0 { 0 } else { (triggers * 2 + 2).min(area.height / 3).max(3) };
+    let actions = s.rollback().defs().len() as u16;
+    let list_cap = if compact { (area.height * 2 / 5).max(3) } else { (area.height / 3).max(3) };
+    let list_height = (actions + 2).clamp(3, list_cap);
+    let per_trigger = if compact { 1 } else { 2 };
+    let trigger_height = if triggers == 0 { 0 } else { (triggers * per_trigger + 2).min(area.height / 3).max(3) };
     let [list_area, detail_area, trigger_area] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(3), Constraint::Length(trigger_height)]).areas(area);
     let n = s.rollback().defs().len();
@@ -38,19 +48,20 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     }
     let height = inner.height as usize;
     let offset = s.rollback().selected().saturating_sub(height.saturating_sub(1));
+    let id_width = s.rollback().defs().iter().map(|d| format::width(&d.id)).max().unwrap_or(0).clamp(8, 22);
     for (i, def) in s.rollback().defs().iter().enumerate().skip(offset) {
-        lines.push(action_line(view, i, def, inner.width as usize));
+        lines.push(action_line(view, i, def, inner.width as usize, id_width, compact));
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if let Some(def) = s.rollback().selected_def() {
-        detail(frame, detail_area, view, def);
+        detail(frame, detail_area, view, def, compact);
     }
     if triggers > 0 {
-        trigger_list(frame, trigger_area, view);
+        trigger_list(frame, trigger_area, view, compact);
     }
 }
 
-fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'static> {
+fn action_line(view: &View, i: usize, def: &Rollback, width: usize, id_width: usize, compact: bool) -> Line<'static> {
     let s = view.state;
     let t = view.theme;
     let selected = i == s.rollback().selected() && s.focus() == Pane::Rollback;
@@ -61,9 +72,9 @@ fn action_line(view: &View, i: usize, def: &Rollback, width: usize) -> Line<'sta
         Danger::High => ("HIGH", t.critical),
     };
     let (state, style) = action_state(view, def);
-    let head = format!(" {} ", format::fit(&def.id, 22));
-    let lock = format!(" lock {} ", format::fit(&rollback_lock(def), 26));
-    let room = width.saturating_sub(head.chars().count() + lock.chars().count() + 5);
+    let head = format!(" {} ", format::fit(&def.id, id_width));
+    let lock = if compact { " ".to_string() } else { format!(" lock {} ", format::fit(&rollback_lock(def), 26)) };
+    let room = width.saturating_sub(format::width(&head) + format::width(&lock) + 4);
     Line::from(vec![
         Span::styled(head, base.patch(t.text)),
         Span::styled(danger, base.patch(dstyle)),
@@ -144,7 +155,7 @@ fn last_run(c: &Claim, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
-fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
+fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback, compact: bool) {
     let s = view.state;
     let t = view.theme;
     let title = format!(" {} ", format::clip(def.title.as_deref().unwrap_or(&def.id), area.width.saturating_sub(6) as usize));
@@ -152,10 +163,14 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
-    for l in def.run.lines().take(4) {
+    let command_lines = if compact { 2 } else { 4 };
+    for l in def.run.lines().take(command_lines) {
         lines.push(Line::styled(format!("$ {l}"), t.header));
     }
     let mut about = vec![format!("timeout {}", format::age(def.timeout.get().as_millis() as i64))];
+    if compact {
+        about.push(format!("lock {}", rollback_lock(def)));
+    }
     if def.preview.is_some() {
         about.push("preview first".into());
     }
@@ -165,22 +180,28 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback) {
     if let Some(why) = s.two_person_rule(def) {
         about.push(format!("{why} ({} approves)", view.key(Action::RollbackApprove)));
     }
-    lines.push(Line::styled(about.join(" · "), t.text_dim));
+    for l in format::joined_within(&about, " · ", inner.width as usize) {
+        lines.push(Line::styled(l, t.text_dim));
+    }
     let (state, style) = action_state(view, def);
     lines.push(Line::styled(state, style));
     let claim =
         s.progress().runs.active(&rollback_lock(def)).or_else(|| s.progress().runs.last_for(&Subject::Rollback { action: def.id.clone() }));
-    let room = (inner.height as usize).saturating_sub(lines.len() + 3);
+    // What is left under the heading of the output, after the verification lines.
+    let room = |lines: &Vec<Line>, below: usize| (inner.height as usize).saturating_sub(lines.len() + 1 + below).max(1);
     match claim {
         Some(c) if s.runs().is_live(&c.run) => {
             if let Some(live) = s.runs().live(&c.run) {
+                let room = room(&lines, 0);
                 lines.extend(run_output::live(view, live, Action::RollbackCancel, room));
             }
         }
         Some(c) => match &c.finish {
             Some(f) => {
+                let checks = verification(s, def, f.at_ms, view);
+                let room = room(&lines, checks.len());
                 lines.extend(run_output::finished(view, c, f, room));
-                lines.extend(verification(s, def, f.at_ms, view));
+                lines.extend(checks);
             }
             None if c.is_abandoned(s.now_ms()) => lines.push(Line::styled(
                 format!(
@@ -221,14 +242,17 @@ fn verification(s: &State, def: &Rollback, finished_ms: i64, view: &View) -> Vec
         let since = format::age(s.now_ms() - finished_ms);
         out.push(Line::from(vec![
             Span::styled(format!("verify check {check}: "), t.text_dim),
-            Span::styled(format!("{} {}", view.health_symbol(h), h.label()), view.health_style(h)),
+            Span::styled(
+                if view.ascii { h.label().to_string() } else { format!("{} {}", view.health_symbol(h), h.label()) },
+                view.health_style(h),
+            ),
             Span::styled(format!(" ({since} after the rollback)"), t.text_dim),
         ]));
     }
     out
 }
 
-fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
+fn trigger_list(frame: &mut Frame, area: Rect, view: &View, compact: bool) {
     let s = view.state;
     let t = view.theme;
     let block = view.block().borders(Borders::ALL).border_style(t.border).title(Span::styled(" Triggers ", t.title));
@@ -293,10 +317,19 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View) {
             Status::Firing(f) => ("FIRING".into(), f.reason.clone(), t.critical),
         };
         let head = format!(" {} [{mode}] ", report.trigger);
-        lines.push(Line::from(vec![
-            Span::styled(head.clone(), t.header),
-            Span::styled(format::clip(&state, width.saturating_sub(head.chars().count())), style),
-        ]));
+        let room = width.saturating_sub(format::width(&head));
+        if compact {
+            // One line: the state, then as much of the reason as fits.
+            let state = format::clip(&state, room);
+            let left = room.saturating_sub(format::width(&state) + 3);
+            let mut spans = vec![Span::styled(head, t.header), Span::styled(state, style)];
+            if !why.is_empty() && left >= 8 {
+                spans.push(Span::styled(format!(" · {}", format::clip(&why, left)), t.text_dim));
+            }
+            lines.push(Line::from(spans));
+            continue;
+        }
+        lines.push(Line::from(vec![Span::styled(head, t.header), Span::styled(format::clip(&state, room), style)]));
         if !why.is_empty() {
             lines.push(Line::styled(format!("   {}", format::clip(&why, width.saturating_sub(3))), t.text_dim));
         }

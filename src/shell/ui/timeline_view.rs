@@ -27,6 +27,9 @@ pub fn matches(event: &Event, sentence: &str, filter: &str) -> bool {
     })
 }
 
+/// Below this inner width the timeline is narrow.
+const NARROW: u16 = 110;
+
 pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     let s = view.state;
     let t = view.theme;
@@ -70,22 +73,36 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
     // Columns as wide as what they hold here: the event's number, and a
     // kind as long as `runbook.step_confirmed` never runs into the actor.
     let seq_width = entries.iter().map(|(e, _)| e.seq.to_string().len() + 1).max().unwrap_or(2);
+    // A narrow screen drops the kind column (the sentence says it) and
+    // wraps the selected event's sentence under its row.
+    let narrow = inner.width < NARROW;
     let kind_width = entries.iter().map(|(e, _)| e.kind.chars().count()).max().unwrap_or(0).max(12);
-    let lines: Vec<Line> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, (e, text))| {
-            let pos = offset + i;
-            let base = if pos == s.incidents().timeline_scroll() { t.selection } else { Style::new() };
-            Line::from(vec![
-                Span::styled(format!("{} ", format::clock(e.at_ms, s.tz())), base.patch(t.text_dim)),
-                Span::styled(format!("{:>seq_width$} ", format!("#{}", e.seq)), base.patch(t.text_dim)),
-                Span::styled(format!("{:<kind_width$} ", e.kind), base.patch(t.text_dim)),
-                Span::styled(format!("{:<12} ", e.actor.name), base.patch(t.text)),
-                Span::styled(text.clone(), base.patch(t.text)),
-            ])
-        })
-        .collect();
+    let lead = 9 + seq_width + 1 + if narrow { 0 } else { kind_width + 1 } + 13;
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, (e, text)) in entries.iter().enumerate() {
+        let pos = offset + i;
+        let selected = pos == s.incidents().timeline_scroll();
+        let base = if selected { t.selection } else { Style::new() };
+        let mut spans = vec![
+            Span::styled(format!("{} ", format::clock(e.at_ms, s.tz())), base.patch(t.text_dim)),
+            Span::styled(format!("{:>seq_width$} ", format!("#{}", e.seq)), base.patch(t.text_dim)),
+        ];
+        if !narrow {
+            spans.push(Span::styled(format!("{:<kind_width$} ", e.kind), base.patch(t.text_dim)));
+        }
+        spans.push(Span::styled(format!("{} ", format::fit(&e.actor.name, 12)), base.patch(t.text)));
+        let room = (inner.width as usize).saturating_sub(lead).max(8);
+        if selected && narrow && format::width(text) > room {
+            let mut wrapped = format::wrap(text, room).into_iter();
+            spans.push(Span::styled(wrapped.next().unwrap_or_default(), base.patch(t.text)));
+            lines.push(Line::from(spans));
+            lines.extend(wrapped.map(|l| Line::styled(format!("{}{l}", " ".repeat(lead)), t.text)));
+        } else {
+            spans.push(Span::styled(format::clip(text, room), base.patch(t.text)));
+            lines.push(Line::from(spans));
+        }
+    }
+    lines.truncate(inner.height as usize);
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

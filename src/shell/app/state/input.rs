@@ -65,6 +65,7 @@ impl State {
                 let next = if action == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n };
                 self.focus_pane(panes[next]);
             }
+            Action::FocusIncidents => self.focus_pane(Pane::Incidents),
             Action::ViewMetrics => self.focus_pane(Pane::Metrics),
             Action::ViewChecklist | Action::ViewRunbook => {
                 let launch = self.launch.defs();
