@@ -4,6 +4,8 @@
 //! role granted as an observer by the shipped `migrations/roles/grant.sql`
 //! (applied with the real `psql`) reads the room but cannot append: its
 //! console is read-only without any flag, and the server refuses its appends.
+//! A voucher role (`migrations/roles/voucher.sql`, what `opsdeck serve`
+//! connects as) is recorded with the name it vouches for.
 
 mod common;
 
@@ -112,4 +114,46 @@ async fn one_role_cannot_approve_its_own_request_under_a_second_name() {
     let r = fold(&owner.sync(0).await.expect("read"));
     let approved = r.request("q1").expect("the request").approved.as_ref().map(|(a, _)| a.name.clone());
     assert_eq!(approved.as_deref(), Some("bob"), "a second role approves");
+}
+
+/// A voucher (the role `opsdeck serve` connects as, made one by the shipped
+/// `migrations/roles/voucher.sql`) carries several people: the server
+/// records `role/name`, so two names through one voucher are two people and
+/// one approves the other's request; the same names through a role that is
+/// not a voucher stay one person.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_voucher_role_tells_its_people_apart_and_a_plain_role_does_not() {
+    let room = room();
+    let owner = Journal::open(Some(&common::postgres_url()), &room, person("root"), false).await.expect("owner journal");
+    owner.record(&Body::Marker { text: "deploy v1".into() }).await.expect("the owner appends");
+    let roles = Roles::create(&["serve", "plain", "nobody"]);
+    let (serve, plain, nobody) = (&roles.names[0], &roles.names[1], &roles.names[2]);
+    for op in [serve, plain] {
+        psql(&["-v", &format!("operator={op}"), "-v", &format!("observer={nobody}"), "-f", "migrations/roles/grant.sql"]);
+    }
+    psql(&["-v", &format!("serve={serve}"), "-f", "migrations/roles/voucher.sql"]);
+    let fold = |events: &[opsdeck::adapters::journal::Event]| {
+        let mut r = Rollbacks::default();
+        for e in events {
+            r.apply(e);
+        }
+        r
+    };
+    for (role, vouches) in [(serve, true), (plain, false)] {
+        let alice = Journal::open(Some(&as_role(role)), &room, person("alice"), false).await.expect("alice");
+        let bob = Journal::open(Some(&as_role(role)), &room, person("bob"), false).await.expect("bob");
+        let request = format!("q-{role}");
+        let asked = alice.record(&Body::RollbackRequested { request: request.clone(), action: "previous-release".into() }).await;
+        let asked = asked.expect("alice asks").event().expect("stored, not queued").clone();
+        let expected = if vouches { format!("{role}/alice") } else { role.to_string() };
+        assert_eq!(asked.role.as_deref(), Some(expected.as_str()), "who the server recorded");
+        bob.record(&Body::RollbackApproved { request: request.clone(), action: "previous-release".into() }).await.expect("bob approves");
+        let r = fold(&owner.sync(0).await.expect("read"));
+        let approved = r.request(&request).expect("the request").approved.as_ref().map(|(a, _)| a.name.clone());
+        if vouches {
+            assert_eq!(approved.as_deref(), Some("bob"), "two names through a voucher are two people");
+        } else {
+            assert_eq!(approved, None, "two names through a plain role are one person");
+        }
+    }
 }

@@ -75,6 +75,9 @@ pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<ExitCode> {
     let host_fingerprint = host_key.public_key().fingerprint(russh::keys::HashAlg::Sha256);
     let room = opts.room.clone().unwrap_or_else(|| plan.deck.room());
     let store = AnyStore::open(opts.store.as_deref()).wrap_err("cannot open the journal store")?;
+    if let AnyStore::Postgres(pg) = &store {
+        tokio::spawn(say_how_people_count(pg.clone()));
+    }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
     let me = Actor { name: "opsdeck-serve".into(), host: host.clone(), from: None };
     let journal =
@@ -112,4 +115,20 @@ pub async fn run(plan: Plan, env: ProbeEnv, opts: Options) -> Result<ExitCode> {
     // Give sessions a moment to restore their terminals.
     tokio::time::sleep(Duration::from_millis(300)).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says once how the room will tell this serve's people apart: PostgreSQL
+/// records the role each event came from, so unless that role is a voucher
+/// (migrations/roles/voucher.sql) every session counts as one person for
+/// the two-person rule.
+async fn say_how_people_count(pg: crate::adapters::journal::PgStore) {
+    match pg.voucher().await {
+        Ok((true, role)) => eprintln!("opsdeck serve: the database role {role} vouches for each key's name (two-person rule by key)"),
+        Ok((false, role)) => eprintln!(
+            "opsdeck serve: note: the database role {role} is not a voucher, so the room counts every SSH session as one \
+             person ({role}) and the two-person rule cannot be met through this serve; make it one with \
+             psql -v serve={role} -f migrations/roles/voucher.sql"
+        ),
+        Err(e) => tracing::warn!("cannot tell whether the database role vouches for names: {e:#}"),
+    }
 }
