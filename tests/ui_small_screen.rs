@@ -78,7 +78,7 @@ danger = "high"
 [[rollback]]
 id = "ledger-down"
 title = "Undo the ledger migration"
-run = "./migrate --down 0042"
+run = "./migrate --down 0042 --database postgres://ledger@db-primary.internal:5432/ledger --lock-timeout 30s --statement-timeout 5m"
 two_person = true
 danger = "high"
 [[rollback]]
@@ -322,6 +322,7 @@ fn rollback_waiting_for_approval_80x24() {
     s.update(Action::Down);
     let frame = draw(&s, false);
     assert!(frame.contains("a approves"), "the approval it waits for: {frame}");
+    assert!(frame.contains("--statement-timeout 5m"), "a long command wraps: {frame}");
     insta::assert_snapshot!(frame);
 }
 

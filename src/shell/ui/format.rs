@@ -94,10 +94,12 @@ pub fn joined_within(parts: &[String], sep: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// `s` broken into lines of at most `width` columns at spaces (by display
-/// width; a word longer than a line is split).
+/// `s` broken into lines of at most `width` columns at spaces only (by
+/// display width; never at a hyphen, which would change a command read off
+/// the screen; a word longer than a line is split).
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
-    textwrap::wrap(s, textwrap::Options::new(width.max(1))).into_iter().map(|l| l.into_owned()).collect()
+    let options = textwrap::Options::new(width.max(1)).word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(s, options).into_iter().map(|l| l.into_owned()).collect()
 }
 
 /// How many terminal columns `s` takes (a CJK character or an emoji takes two).

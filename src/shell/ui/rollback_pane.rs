@@ -163,10 +163,8 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, def: &Rollback, compact: b
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
-    let command_lines = if compact { 2 } else { 4 };
-    for l in def.run.lines().take(command_lines) {
-        lines.push(Line::styled(format!("$ {l}"), t.header));
-    }
+    let command_lines = if compact { 3 } else { 6 };
+    lines.extend(run_output::command(view, &def.run, inner.width as usize, command_lines));
     let mut about = vec![format!("timeout {}", format::age(def.timeout.get().as_millis() as i64))];
     if compact {
         about.push(format!("lock {}", rollback_lock(def)));

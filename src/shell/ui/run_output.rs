@@ -9,6 +9,26 @@ use crate::shell::action::Action;
 use crate::shell::app::live::LiveOutput;
 use opsdeck_core::launch::runs::{Claim, Finish};
 
+/// A command as the panes show it: each line after `$ `, wrapped to
+/// `width` with its continuation indented, at most `max` lines in all (the
+/// last saying how many more there are).
+pub fn command(view: &View, script: &str, width: usize, max: usize) -> Vec<Line<'static>> {
+    let t = view.theme;
+    let mut out: Vec<String> = Vec::new();
+    for l in script.lines() {
+        let mut parts = format::wrap(l, width.saturating_sub(4).max(8)).into_iter();
+        out.push(format!("$ {}", parts.next().unwrap_or_default()));
+        out.extend(parts.map(|p| format!("    {p}")));
+    }
+    let max = max.max(1);
+    if out.len() > max {
+        let more = out.len() - (max - 1);
+        out.truncate(max - 1);
+        out.push(format!("  … {more} more lines of the command"));
+    }
+    out.into_iter().map(|l| Line::styled(l, t.header)).collect()
+}
+
 /// `── output (running 12s; x cancels) ──` and the last `room` lines;
 /// `cancel` is the action that cancels this run (its key is named).
 pub fn live(view: &View, live: &LiveOutput, cancel: Action, room: usize) -> Vec<Line<'static>> {

@@ -126,18 +126,16 @@ fn detail(frame: &mut Frame, area: Rect, view: &View, book: &RunbookDef) {
     }
     let width = inner.width as usize;
     let shown = step.details.len().min((inner.height as usize / 3).max(2));
-    for d in step.details.iter().take(shown) {
-        lines.push(Line::styled(format::clip(d, width), t.text));
-    }
+    let mut prose: Vec<String> = step.details.iter().take(shown).flat_map(|d| format::wrap(d, width)).collect();
+    prose.truncate(shown + 2);
+    lines.extend(prose.into_iter().map(|d| Line::styled(d, t.text)));
     if step.details.len() > shown {
         lines.push(Line::styled(format!("… {} more lines in the document", step.details.len() - shown), t.text_dim));
     }
     match &step.run {
         None => lines.push(Line::styled(format!("done by hand: {} confirms it is done", view.key(Action::StepRun)), t.text_dim)),
         Some(script) => {
-            for l in script.lines().take(6) {
-                lines.push(Line::styled(format!("$ {l}"), t.header));
-            }
+            lines.extend(run_output::command(view, script, width, 6));
             let mut about = format!("timeout {}", format::age(step.timeout.as_millis() as i64));
             if step.confirm {
                 about.push_str(" · asks before running");
