@@ -11,6 +11,7 @@ pub mod psql;
 pub mod pty;
 pub mod readings;
 pub mod redis_tls;
+pub mod serve;
 pub mod tls;
 pub mod wait;
 
