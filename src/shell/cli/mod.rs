@@ -7,6 +7,7 @@ mod demo;
 mod export;
 pub mod gate;
 mod import;
+mod man;
 mod mark;
 mod room_status;
 mod rounds;
@@ -26,6 +27,16 @@ use color_eyre::eyre::WrapErr;
 ///
 /// opsdeck watches the services you are launching, walks your checklists and
 /// runbooks, tracks incidents and guards rollbacks, for everyone in the room.
+///
+/// It reads a plan (one TOML file) that says what to watch and how to judge
+/// it: HTTP endpoints, Prometheus, Alertmanager, PostgreSQL, Redis and job
+/// queues, TLS certificates and shell probes, each against target,
+/// acceptable and critical bands; the checklists and runbooks the team keeps
+/// in Markdown; incident severities; guarded rollbacks and the triggers that
+/// propose them. Every action goes to the room's journal (SQLite, or
+/// PostgreSQL shared by the war room). `opsdeck demo` shows it against a
+/// simulated shop with nothing to install; `opsdeck schema` gives editors
+/// the plan's JSON Schema.
 #[derive(Debug, Parser)]
 #[command(name = "opsdeck", version, about, long_about, propagate_version = true)]
 pub struct Cli {
@@ -198,7 +209,25 @@ pub enum Command {
         host_key: Option<std::path::PathBuf>,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions { shell: Shell },
+    ///
+    /// For bash: `opsdeck completions bash > ~/.local/share/bash-completion/completions/opsdeck`;
+    /// the Debian package installs the bash, zsh and fish scripts itself.
+    Completions {
+        /// The shell to complete for.
+        shell: Shell,
+    },
+    /// Print the opsdeck(1) manual page (roff), or write every page into a
+    /// directory.
+    ///
+    /// Without --dir, print opsdeck(1) to stdout: `opsdeck man | man -l -`.
+    /// With --dir, write opsdeck.1 and one page per subcommand
+    /// (opsdeck-run.1, opsdeck-status.1, …) into DIR, made when missing.
+    /// The pages are generated from the same definitions as --help.
+    Man {
+        /// Write every page into this directory instead of printing opsdeck(1).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Print the plan's JSON Schema, for editors: save it and put
     /// `#:schema ./plan.schema.json` at the top of the plan.
     Schema,
@@ -289,6 +318,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "opsdeck", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Man { ref dir } => man::run(dir.as_deref()),
         Command::Schema => {
             println!("{}", opsdeck_core::config::schema::plan_schema());
             Ok(ExitCode::SUCCESS)
