@@ -1,6 +1,7 @@
 //! Journal figures: append latency (SQLite with synchronous=FULL, and
-//! PostgreSQL), replay time for 100,000 events, and NOTIFY propagation from
-//! one PostgreSQL connection to another.
+//! PostgreSQL), the replay a console does at start for 100,000 events
+//! (reading them, folding them into the console's state, and the two
+//! together), and NOTIFY propagation from one PostgreSQL connection to another.
 //! Run: cargo bench --bench journal
 //! (PostgreSQL from OPSDECK_TEST_POSTGRES_URL, else the local test server;
 //! SQLite files in a temp dir; OPSDECK_BENCH_REPLAY to change 100000.)
@@ -9,15 +10,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use opsdeck::adapters::journal::{Actor, Body, NewEvent, PgStore, SqliteStore, Store, Wake, read_all};
+use opsdeck::adapters::journal::{Actor, AnyStore, Body, Journal, NewEvent, PgStore, SqliteStore, Store, Wake};
+use opsdeck::shell::app::console::{from_journal, initial_state};
+use opsdeck::shell::app::journal_link::FromJournal;
 use opsdeck_core::event::fresh_key;
+use opsdeck_core::metrics::Health;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support.rs"]
+mod support;
 
 const APPENDS: usize = 1000;
 const NOTIFIES: usize = 200;
-const PAGE: u32 = 1000;
 
 fn actor() -> Actor {
     Actor { name: "alice".into(), host: "bastion-1".into(), from: Some("10.0.0.5".into()) }
@@ -60,21 +65,55 @@ async fn append_latency<S: Store>(what: &str, store: &S, room: &str) {
     println!("{:<40} {:.0} appends/s, one at a time", "", APPENDS as f64 / total.as_secs_f64());
 }
 
-async fn replay<S: Store>(what: &str, store: &S, room: &str, n: usize) {
+/// The room a replay reads: an incident opened, then notes on it, with a
+/// check's state changing every 100th event (kinds the console folds).
+fn history(room: &str, i: usize) -> NewEvent {
+    if i == 0 {
+        let body = Body::IncidentOpened { title: "checkout-api error rate".into(), severity: "SEV2".into() };
+        return NewEvent::new(room, &actor(), 1_795_615_200_000, &body);
+    }
+    if i.is_multiple_of(100) {
+        let (from, to) = if i.is_multiple_of(200) { (Health::Ok, Health::Critical) } else { (Health::Critical, Health::Ok) };
+        let body =
+            Body::CheckState { check: "check-000".into(), from, to, reason: format!("p95 {i} ms"), since_ms: 1_795_615_200_000 + i as i64 };
+        return NewEvent::new(room, &actor(), 1_795_615_200_000 + i as i64, &body);
+    }
+    note(room, i)
+}
+
+/// What a console waits for at start: the follower's first `sync(0)` (every
+/// event of the room, in the journal's pages) and the loop folding them
+/// into the state it starts from (`console::from_journal`).
+async fn replay(what: &str, store: AnyStore, room: &str, n: usize) {
     let start = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
-        let batch = chunk.iter().map(|&i| note(room, i)).collect();
+        let batch = chunk.iter().map(|&i| history(room, i)).collect();
         store.append_batch(batch).await.unwrap();
     }
     let load = start.elapsed();
+    let kind = if store.is_shared() { "postgres" } else { "sqlite" };
+    let journal = Journal::new(store, room, actor(), false, None).unwrap();
+    let plan = support::plan(50, "http://127.0.0.1:1/", "5s");
+    let launch = opsdeck::adapters::launch_docs::load(&plan);
+
     let start = Instant::now();
-    let all = read_all(store, room, 0, PAGE).await.unwrap();
+    let events = journal.sync(0).await.unwrap();
     let read = start.elapsed();
-    assert_eq!(all.len(), n);
+    assert_eq!(events.len(), n);
+    let start = Instant::now();
+    let mut state = initial_state(&plan, "dark", &journal, launch, support::T0);
+    let effects = from_journal(&mut state, FromJournal::Events(events), kind);
+    let fold = start.elapsed();
+    assert_eq!(state.room().last_seq(), n as i64);
+    assert!(state.room().events().iter().all(|e| e.body().is_some()), "every event readable");
+    drop(effects);
+    let total = read + fold;
     println!(
-        "{what:<40} {n} events in pages of {PAGE}: {:>8.1} ms ({:.0} events/s; bulk load took {:.1} s)",
+        "{what:<40} {n} events: read {:>7.1} ms + fold {:>7.1} ms = {:>7.1} ms ({:.0} events/s; bulk load took {:.1} s)",
         read.as_secs_f64() * 1e3,
-        n as f64 / read.as_secs_f64(),
+        fold.as_secs_f64() * 1e3,
+        total.as_secs_f64() * 1e3,
+        n as f64 / total.as_secs_f64(),
         load.as_secs_f64(),
     );
 }
@@ -130,7 +169,7 @@ fn main() {
         println!("SQLite files in {} (WAL, synchronous=FULL)", dir.path().display());
         let sqlite = SqliteStore::new(dir.path());
         append_latency("SQLite append", &sqlite, "bench-append").await;
-        replay("SQLite replay", &sqlite, "bench-replay", replay_n).await;
+        replay("SQLite replay", AnyStore::Sqlite(sqlite.clone()), "bench-replay", replay_n).await;
 
         let url = common::postgres_url();
         let pg = PgStore::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e:?}"));
@@ -139,7 +178,7 @@ fn main() {
         append_latency("PostgreSQL append", &pg, &room).await;
         cleanup(&pg, &room).await;
         let room = format!("bench-replay-{}", &fresh_key()[..8]);
-        replay("PostgreSQL replay", &pg, &room, replay_n).await;
+        replay("PostgreSQL replay", AnyStore::Postgres(pg.clone()), &room, replay_n).await;
         cleanup(&pg, &room).await;
         notify_latency(&url).await;
     });

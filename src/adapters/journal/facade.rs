@@ -34,8 +34,11 @@ use super::store::{self, Store, Wake};
 /// unreachable (the spool makes a late success harmless: same key).
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Page size for [`Journal::sync`].
-pub const SYNC_PAGE: u32 = 1000;
+/// Page size for [`Journal::sync`]: a console's first sync reads the
+/// room's whole history, and every page is a round trip (and, on
+/// PostgreSQL, a turn on the one connection), so pages are large; one
+/// still stays far inside a read's deadline (`postgres::OP_DEADLINE`).
+pub const SYNC_PAGE: u32 = 5000;
 
 /// How long [`Journal::sync`] may take before it gives up (a read on a
 /// connection the network lost must not freeze the follower).

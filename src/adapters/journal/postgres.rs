@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result, WrapErr, eyre};
+use futures::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
@@ -438,17 +439,26 @@ impl Store for PgStore {
 impl PgStore {
     async fn read_since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
         self.ready().await?;
-        let rows: Vec<PgRow> = sqlx::query_as(
-            "SELECT seq, at_ms, actor::text, kind, version, payload::text, key, db_role \
-             FROM journal_events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(room)
-        .bind(after_seq)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool())
-        .await
-        .wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (PostgreSQL)"))?;
-        rows.into_iter().map(|r| event_of(room, r)).collect()
+        let pool = self.pool();
+        let read = async {
+            // Rows are decoded as they arrive, not after the last one: the
+            // server's sending and the decoding overlap.
+            let mut rows = sqlx::query_as::<_, PgRow>(
+                "SELECT seq, at_ms, actor::text, kind, version, payload::text, key, db_role \
+                 FROM journal_events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            )
+            .bind(room)
+            .bind(after_seq)
+            .bind(i64::from(limit))
+            .fetch(&pool);
+            let mut decoder = store::Decoder::new(room);
+            let mut out = Vec::with_capacity(limit.min(store::PAGE_RESERVE) as usize);
+            while let Some((seq, at_ms, actor, kind, version, payload, key, role)) = rows.try_next().await? {
+                out.push(decoder.event((seq, at_ms, actor, kind, version, payload, key))?.vouched_by(role));
+            }
+            Ok::<_, Report>(out)
+        };
+        read.await.wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (PostgreSQL)"))
     }
 
     async fn read_latest_seq(&self, room: &str) -> Result<i64> {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
+use futures::TryStreamExt;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{Mutex, mpsc};
@@ -188,16 +189,24 @@ impl Store for SqliteStore {
 
     async fn since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
         let pool = self.pool(room).await?;
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT seq, at_ms, actor, kind, version, payload, key FROM events \
-             WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(after_seq)
-        .bind(i64::from(limit))
-        .fetch_all(&pool)
-        .await
-        .wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (SQLite)"))?;
-        rows.into_iter().map(|r| store::event_of(room, r)).collect()
+        let read = async {
+            // Rows are decoded as SQLite's thread hands them over, not after
+            // the last one: reading and decoding overlap.
+            let mut rows = sqlx::query_as::<_, Row>(
+                "SELECT seq, at_ms, actor, kind, version, payload, key FROM events \
+                 WHERE seq > ? ORDER BY seq LIMIT ?",
+            )
+            .bind(after_seq)
+            .bind(i64::from(limit))
+            .fetch(&pool);
+            let mut decoder = store::Decoder::new(room);
+            let mut out = Vec::with_capacity(limit.min(store::PAGE_RESERVE) as usize);
+            while let Some(row) = rows.try_next().await? {
+                out.push(decoder.event(row)?);
+            }
+            Ok::<_, color_eyre::Report>(out)
+        };
+        read.await.wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (SQLite)"))
     }
 
     async fn latest_seq(&self, room: &str) -> Result<i64> {

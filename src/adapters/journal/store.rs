@@ -98,14 +98,55 @@ pub(crate) type Row = (i64, i64, String, String, i32, String, String);
 
 /// Decodes a stored row of `room`.
 pub(crate) fn event_of(room: &str, row: Row) -> Result<Event> {
-    let (seq, at_ms, actor, kind, version, payload, key) = row;
-    let actor = serde_json::from_str(&actor).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {actor:?}"))?;
-    let version = u16::try_from(version).wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?;
-    // A payload that is not even JSON is kept as a string: the event is
-    // then unreadable (logged, shown on the timeline), never dropped, and
-    // the events after it still reach the console.
-    let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload));
-    Ok(Event::decode(seq, room.to_string(), at_ms, actor, kind, version, payload, key))
+    Decoder::new(room).event(row)
+}
+
+/// The most rows a page's vector is sized for up front (a caller may ask
+/// for a limit far above what the room holds).
+pub(crate) const PAGE_RESERVE: u32 = 10_000;
+
+/// How many distinct actors a [`Decoder`] remembers.
+const ACTORS_KEPT: usize = 16;
+
+/// Decodes the rows of one read of a room. A room's events come from a few
+/// people, so each distinct actor's JSON is parsed once per read and the
+/// rows that repeat it get a copy.
+pub(crate) struct Decoder<'a> {
+    room: &'a str,
+    /// (stored text, actor), the most recently added last.
+    actors: Vec<(String, Actor)>,
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(room: &'a str) -> Decoder<'a> {
+        Decoder { room, actors: Vec::new() }
+    }
+
+    /// The event of `row`.
+    pub(crate) fn event(&mut self, row: Row) -> Result<Event> {
+        let (seq, at_ms, actor, kind, version, payload, key) = row;
+        let room = self.room;
+        let actor = self.actor(seq, actor)?;
+        let version = u16::try_from(version).wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?;
+        // A payload that is not even JSON is kept as a string: the event is
+        // then unreadable (logged, shown on the timeline), never dropped, and
+        // the events after it still reach the console.
+        let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload));
+        Ok(Event::decode(seq, room.to_string(), at_ms, actor, kind, version, payload, key))
+    }
+
+    fn actor(&mut self, seq: i64, text: String) -> Result<Actor> {
+        if let Some((_, actor)) = self.actors.iter().rev().find(|(t, _)| *t == text) {
+            return Ok(actor.clone());
+        }
+        let room = self.room;
+        let actor: Actor = serde_json::from_str(&text).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {text:?}"))?;
+        if self.actors.len() == ACTORS_KEPT {
+            self.actors.remove(0);
+        }
+        self.actors.push((text, actor.clone()));
+        Ok(actor)
+    }
 }
 
 /// The actor and payload of `event` as JSON text, for binding.

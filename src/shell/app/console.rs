@@ -394,6 +394,7 @@ pub fn from_journal(state: &mut State, msg: FromJournal, store_kind: &str) -> Ve
     let mut effects = Vec::new();
     match msg {
         FromJournal::Events(events) => {
+            state.expect_events(events.len());
             for e in events {
                 effects.extend(state.apply_event(e));
             }

@@ -170,6 +170,11 @@ impl RoomState {
         &self.pending
     }
 
+    /// Makes room for `n` more events.
+    pub fn reserve(&mut self, n: usize) {
+        self.events.reserve(n);
+    }
+
     /// Folds one event from the store; events already seen are ignored, so
     /// replays and overlapping reads are harmless.
     pub fn apply(&mut self, event: Event) -> bool {

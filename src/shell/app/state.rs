@@ -382,6 +382,12 @@ impl State {
 
     // The room's events.
 
+    /// Makes room for `n` more events from the store (a replay brings the
+    /// room's whole history at once).
+    pub fn expect_events(&mut self, n: usize) {
+        self.room.reserve(n);
+    }
+
     /// Folds an event from the store; returns what it sets off here (a
     /// claim of this console that holds starts its run).
     pub fn apply_event(&mut self, event: Event) -> Vec<Effect> {

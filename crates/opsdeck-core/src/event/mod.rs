@@ -4,6 +4,7 @@
 //! with a schema version; [`Body`] is their typed form.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::metrics::Health;
 use serde::{Deserialize, Serialize};
@@ -74,7 +75,9 @@ pub struct Event {
 /// An event's body as this version reads it.
 #[derive(Debug, Clone, PartialEq)]
 enum Decoded {
-    Body(Box<Body>),
+    /// Shared: an event is cloned into the folds that keep it (an
+    /// incident's timeline), and its body need not be copied each time.
+    Body(Arc<Body>),
     /// A kind this version does not know, or a payload that does not match
     /// its kind: kept and shown on the timeline as unreadable, never folded.
     Unreadable(String),
@@ -99,7 +102,7 @@ impl Event {
         key: String,
     ) -> Event {
         let decoded = match tagged::body(&kind, &payload) {
-            Ok(body) => Decoded::Body(Box::new(body)),
+            Ok(body) => Decoded::Body(Arc::new(body)),
             Err(e) => {
                 // serde's message can quote the payload, and a payload can
                 // hold a secret: the reason keeps its shape, not the text.
@@ -135,7 +138,7 @@ impl Event {
     /// [`Event::unreadable`]).
     pub fn body(&self) -> Option<&Body> {
         match &self.decoded {
-            Decoded::Body(b) => Some(b),
+            Decoded::Body(b) => Some(b.as_ref()),
             Decoded::Unreadable(_) => None,
         }
     }

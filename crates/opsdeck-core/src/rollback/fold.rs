@@ -62,19 +62,19 @@ pub struct Rollbacks {
 impl Rollbacks {
     /// Folds one event; others are ignored.
     pub fn apply(&mut self, event: &Event) {
-        let Some(body) = event.body().cloned() else { return };
+        let Some(body) = event.body() else { return };
         match body {
             Body::RollbackRequested { request, action } => {
-                if self.requests.contains_key(&request) {
+                if self.requests.contains_key(request) {
                     return;
                 }
-                let proposal = self.proposals.iter_mut().rev().find(|p| p.rollback == action && p.is_open()).map(|p| {
+                let proposal = self.proposals.iter_mut().rev().find(|p| p.rollback == *action && p.is_open()).map(|p| {
                     p.request.get_or_insert_with(|| request.clone());
                     p.seq
                 });
                 let r = Request {
                     request: request.clone(),
-                    action,
+                    action: action.clone(),
                     by: event.actor.clone(),
                     identity: event.identity().to_string(),
                     at_ms: event.at_ms,
@@ -82,10 +82,10 @@ impl Rollbacks {
                     proposal,
                     withdrawn: None,
                 };
-                self.requests.insert(request, r);
+                self.requests.insert(request.clone(), r);
             }
             Body::RollbackApproved { request, .. } => {
-                if let Some(r) = self.requests.get_mut(&request)
+                if let Some(r) = self.requests.get_mut(request)
                     && r.approved.is_none()
                     && r.withdrawn.is_none()
                     && r.identity != event.identity()
@@ -94,18 +94,25 @@ impl Rollbacks {
                 }
             }
             Body::TriggerFired { trigger, reason, mode, .. } => {
-                if self.last_fired(&trigger).is_some_and(|f| event.at_ms - f.at_ms < DEDUPE_MS) {
+                if self.last_fired(trigger).is_some_and(|f| event.at_ms - f.at_ms < DEDUPE_MS) {
                     self.duplicates.push(event.seq);
                     return;
                 }
-                self.fired.push(Fired { seq: event.seq, trigger, reason, mode, at_ms: event.at_ms, by: event.actor.clone() });
+                self.fired.push(Fired {
+                    seq: event.seq,
+                    trigger: trigger.clone(),
+                    reason: reason.clone(),
+                    mode: mode.clone(),
+                    at_ms: event.at_ms,
+                    by: event.actor.clone(),
+                });
             }
             Body::RollbackProposed { trigger, rollback, reason, deadline_ms, on_no_answer, console } => {
                 let dup = self
                     .proposals
                     .iter()
                     .rev()
-                    .find(|p| p.trigger == trigger)
+                    .find(|p| p.trigger == *trigger)
                     .is_some_and(|p| p.is_open() || event.at_ms - p.at_ms < DEDUPE_MS);
                 if dup {
                     self.duplicates.push(event.seq);
@@ -115,13 +122,13 @@ impl Rollbacks {
                 let lapsed = self.freeze.as_ref().map(|(seq, at_ms, text)| Lapse::Frozen { text: text.clone(), at_ms: *at_ms, seq: *seq });
                 self.proposals.push(Proposed {
                     seq: event.seq,
-                    trigger,
-                    rollback,
-                    reason,
+                    trigger: trigger.clone(),
+                    rollback: rollback.clone(),
+                    reason: reason.clone(),
                     at_ms: event.at_ms,
-                    deadline_ms,
-                    on_no_answer,
-                    console,
+                    deadline_ms: *deadline_ms,
+                    on_no_answer: on_no_answer.clone(),
+                    console: console.clone(),
                     decided: None,
                     decision_seq: None,
                     lapsed,
@@ -129,24 +136,24 @@ impl Rollbacks {
                 });
             }
             Body::RollbackDecided { proposal, verdict, no_answer, .. } => {
-                let Some(p) = self.proposals.iter_mut().find(|p| p.seq == proposal && p.is_open()) else { return };
-                p.decided = Some((verdict, event.actor.clone(), event.at_ms, no_answer));
+                let Some(p) = self.proposals.iter_mut().find(|p| p.seq == *proposal && p.is_open()) else { return };
+                p.decided = Some((*verdict, event.actor.clone(), event.at_ms, *no_answer));
                 p.decision_seq = Some(event.seq);
                 let why = match verdict {
                     Verdict::Run => format!("its proposal was already confirmed by {}", event.actor.name),
                     Verdict::Vetoed => format!("its proposal was vetoed by {}", event.actor.name),
                     Verdict::Cancelled => "its proposal was cancelled: nobody answered in time".to_string(),
                 };
-                self.withdraw(proposal, &why);
+                self.withdraw(*proposal, &why);
             }
             Body::RollbackExpired { proposal, cause, detail, .. } => {
-                let Some(p) = self.proposals.iter_mut().find(|p| p.seq == proposal && p.is_open()) else { return };
-                let lapse = Lapse::Expired { cause, detail, at_ms: event.at_ms, seq: event.seq };
+                let Some(p) = self.proposals.iter_mut().find(|p| p.seq == *proposal && p.is_open()) else { return };
+                let lapse = Lapse::Expired { cause: *cause, detail: detail.clone(), at_ms: event.at_ms, seq: event.seq };
                 let why = format!("its proposal {lapse}");
                 p.lapsed = Some(lapse);
-                self.withdraw(proposal, &why);
+                self.withdraw(*proposal, &why);
             }
-            Body::Marker { text } => self.marker(event, &text),
+            Body::Marker { text } => self.marker(event, text),
             Body::IncidentOpened { .. }
             | Body::IncidentAcknowledged { .. }
             | Body::IncidentSeverity { .. }

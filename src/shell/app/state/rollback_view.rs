@@ -188,17 +188,17 @@ impl RollbackView {
         self.rollbacks.apply(event);
         self.triggers.apply(event);
         self.drop_withdrawn(cx);
-        let Some(body) = event.body().cloned() else { return Vec::new() };
+        let Some(body) = event.body() else { return Vec::new() };
         let me = cx.room().actor();
         match body {
             Body::RollbackApproved { request, .. } => {
-                let Some(q) = self.rollbacks.request(&request).cloned() else { return Vec::new() };
+                let Some(q) = self.rollbacks.request(request).cloned() else { return Vec::new() };
                 if event.actor == *me && q.identity == event.identity() {
                     cx.error(format!("not approved: the database records you as {}, who asked; a second person must approve", q.identity));
                     return Vec::new();
                 }
                 let Some((by, _)) = q.approved else { return Vec::new() };
-                let Some(action) = self.my_requests.remove(&request) else { return Vec::new() };
+                let Some(action) = self.my_requests.remove(request) else { return Vec::new() };
                 let Some(def) = self.def(&action).cloned() else { return Vec::new() };
                 let mut effects = Vec::new();
                 // The proposal the request was made for, or (made before it) the one open now.
@@ -219,13 +219,13 @@ impl RollbackView {
                 effects
             }
             Body::RollbackDecided { proposal, verdict: Verdict::Run, no_answer, .. } => {
-                let Some(p) = self.rollbacks.proposal(proposal).cloned() else { return Vec::new() };
+                let Some(p) = self.rollbacks.proposal(*proposal).cloned() else { return Vec::new() };
                 let counts = p.decision_seq == Some(event.seq);
-                let mine = if no_answer {
+                let mine = if *no_answer {
                     // The judge that decided the countdown runs it.
-                    self.deadlines_decided.contains(&proposal) && event.actor == *me
+                    self.deadlines_decided.contains(proposal) && event.actor == *me
                 } else {
-                    event.actor == *me && self.my_decisions.remove(&proposal).is_some()
+                    event.actor == *me && self.my_decisions.remove(proposal).is_some()
                 };
                 if !mine {
                     return Vec::new();
@@ -244,7 +244,7 @@ impl RollbackView {
                 }
             }
             Body::RunFinished { run, outcome, .. } => {
-                let Some(action) = self.runs.remove(&run) else { return Vec::new() };
+                let Some(action) = self.runs.remove(run) else { return Vec::new() };
                 match self.def(&action).cloned() {
                     Some(def) if outcome.is_success() && def.verify.is_some() => claim(&def, true, cx),
                     _ => Vec::new(),
