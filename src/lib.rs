@@ -10,7 +10,6 @@ pub mod adapters;
 pub mod demo;
 pub mod fault;
 pub mod logging;
-pub mod memory;
 pub mod paths;
 pub mod secrets;
 pub mod serve;

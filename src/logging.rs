@@ -20,6 +20,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 static WARNINGS: AtomicUsize = AtomicUsize::new(0);
 
+/// Lines the log writer's queue holds before it drops new ones.
+const LOG_QUEUE_LINES: usize = 2_000;
+
 /// How many warnings and errors were logged since start.
 pub fn warnings() -> usize {
     WARNINGS.load(Ordering::Relaxed)
@@ -53,7 +56,12 @@ pub fn init(level: &str) -> Result<Option<WorkerGuard>> {
     let filter = EnvFilter::try_new(format!("opsdeck={level},sqlx=error,rustls_platform_verifier=off,warn"))
         .wrap_err_with(|| format!("invalid --log-level {level:?}"))?;
     let file = tracing_appender::rolling::never(&dir, "opsdeck.log");
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // The writer's queue is allocated (and touched) in full up front: the
+    // default 128,000 lines cost ~4 MB resident for a console that logs a
+    // few lines a minute. A burst beyond this many lines is dropped, never
+    // waited for (the console must not stall on its log).
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().buffered_lines_limit(LOG_QUEUE_LINES).lossy(true).finish(file);
     tracing_subscriber::registry()
         .with(filter)
         .with(tracing_subscriber::fmt::layer().with_writer(Redacting::new(writer, crate::secrets::installed)).with_ansi(false))

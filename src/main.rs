@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    opsdeck::memory::one_arena();
     opsdeck::shell::crash::install();
     // Before anything makes a TLS client (see the tls module).
     opsdeck::tls::provider();

@@ -259,12 +259,10 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::Check { ref plan } => Ok(check::run(plan, cli.theme.as_deref(), cli.keymap.as_deref())),
         Command::Demo { speed } => {
             let _log = crate::logging::init(&cli.log_level)?;
-            crate::memory::settle_later();
             console_runtime()?.block_on(demo::run(&console, speed))
         }
         Command::Run { ref plan } => {
             let _log = crate::logging::init(&cli.log_level)?;
-            crate::memory::settle_later();
             console_runtime()?.block_on(run::run(plan, &console))
         }
         Command::Status { ref plan, json, span, every, failure_limit, inconclusive_limit } => {
@@ -301,7 +299,6 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let _log = crate::logging::init(&cli.log_level)?;
-            crate::memory::settle_later();
             let opts = crate::serve::Options {
                 listen: listen.clone(),
                 keys: keys.clone(),
