@@ -45,5 +45,5 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::plain_lines::render(frame.buffer_mut(), inner, &lines);
 }

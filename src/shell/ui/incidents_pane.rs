@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
         let selected = pos == s.incidents().selected() && s.focus() == Pane::Incidents;
         row(i, view, tz, selected, inner.width as usize)
     }));
-    frame.render_widget(Paragraph::new(lines), inner);
+    super::plain_lines::render(frame.buffer_mut(), inner, &lines);
 }
 
 /// An incident opened here that the room does not have yet: no number, and
