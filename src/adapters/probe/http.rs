@@ -233,7 +233,8 @@ impl HttpProber {
     async fn exchange(&self, timeout: Duration) -> Result<(Reading, Vec<u8>), ProbeError> {
         let client = self.client.get()?;
         let spec = &self.request;
-        let mut request = client.request(spec.method.clone(), spec.url.clone()).headers(spec.headers.clone()).timeout(timeout);
+        // `probe` bounds the whole exchange with `timeout`: no second timer here.
+        let mut request = client.request(spec.method.clone(), spec.url.clone()).headers(spec.headers.clone());
         if let Some(body) = &spec.body {
             request = request.body(body.clone());
         }

@@ -1,5 +1,7 @@
 //! Running probes: one tokio task per check with its own interval, timeout
-//! and a little jitter, so a hung or slow target never delays another check.
+//! and a little jitter, so a hung or slow target never delays another check;
+//! runs start on shared slot boundaries (see [`SLOT`]), so many checks wake
+//! the process together rather than one by one.
 //! Repeated failures to reach a target back off (capped below the
 //! staleness limit) and the first answer restores the normal interval; a
 //! target that answers with a failure keeps its interval. Each task logs its check's failures
@@ -138,7 +140,8 @@ async fn run_check(
 ) {
     // Spread the first runs so that many checks do not fire in one burst.
     let spread = timing.every.min(Duration::from_secs(1));
-    tokio::time::sleep(spread.mul_f64(fastrand::f64())).await;
+    let mut due = tokio::time::Instant::now() + spread.mul_f64(fastrand::f64());
+    tokio::time::sleep_until(due).await;
     // Plan durations are bounded when read (see `config::validate::timing`);
     // the jitter saturates anyway, so no interval can panic here.
     let mut failures = 0u32;
@@ -169,13 +172,67 @@ async fn run_check(
         }
         // Up to 5% jitter keeps checks with one interval from lining up.
         let delay = timing.next_delay(failures);
-        tokio::time::sleep(delay.saturating_add(delay.div_f64(20.0).mul_f64(fastrand::f64()))).await;
+        due = next_due(due, delay, delay.div_f64(20.0).mul_f64(fastrand::f64()), timing.every);
+        tokio::time::sleep_until(due).await;
     }
+}
+
+/// Runs fall due on slot boundaries, [`SLOT`] apart (a twentieth of the
+/// interval for checks faster than a second), so that checks due within one
+/// slot start together and the process wakes once for a group of them
+/// instead of once per check: 1,000 checks at 1 s woke it 1,000 times a
+/// second for the timers alone, and as often again for the answers.
+pub const SLOT: Duration = Duration::from_millis(50);
+
+/// When the run after the one due at `due` is due: `delay` later, rounded
+/// up to a slot boundary, then later by the `jitter` in whole slots (so a
+/// check's runs stay `delay` apart from start to start, however long each
+/// took), and never before the current slot (when a run went past it).
+fn next_due(due: tokio::time::Instant, delay: Duration, jitter: Duration, every: Duration) -> tokio::time::Instant {
+    let earliest = slot_boundary(due + delay, every, true);
+    let jittered = slot_boundary(due + delay + jitter, every, false);
+    earliest.max(jittered).max(slot_boundary(tokio::time::Instant::now(), every, true))
+}
+
+/// The slot boundary at or after `at` (`up`), else at or before it, for a
+/// check run every `every`.
+fn slot_boundary(at: tokio::time::Instant, every: Duration, up: bool) -> tokio::time::Instant {
+    static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let slot = SLOT.min(every / 20).as_nanos();
+    if slot == 0 {
+        return at;
+    }
+    let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
+    let since = at.saturating_duration_since(epoch).as_nanos();
+    let slots = if up { since.div_ceil(slot) } else { since / slot };
+    epoch + Duration::from_nanos(u64::try_from(slots.saturating_mul(slot)).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_fall_on_slot_boundaries_an_interval_apart() {
+        let second = Duration::from_secs(1);
+        let t0 = slot_boundary(tokio::time::Instant::now() + second, second, true);
+        assert_eq!(slot_boundary(t0, second, true), t0, "a boundary is its own slot");
+        let a = slot_boundary(t0 + Duration::from_millis(3), second, true);
+        let b = slot_boundary(t0 + Duration::from_millis(41), second, true);
+        assert_eq!((a, b), (t0 + SLOT, t0 + SLOT), "runs due within one slot start together");
+        assert_eq!(slot_boundary(t0 + Duration::from_millis(41), second, false), t0);
+
+        // Start to start: a jitter under a slot keeps the interval exact.
+        assert_eq!(next_due(t0, second, Duration::from_millis(49), second), t0 + second);
+        let slow = Duration::from_secs(5);
+        assert_eq!(next_due(t0, slow, Duration::from_millis(230), slow), t0 + slow + SLOT * 4, "jitter in whole slots");
+        let off = t0 + Duration::from_millis(7);
+        assert_eq!(next_due(off, second, Duration::ZERO, second), t0 + second + SLOT, "never before the interval");
+
+        let fast = Duration::from_millis(100);
+        let c = slot_boundary(t0 + Duration::from_millis(203), fast, true);
+        assert_eq!(c, t0 + Duration::from_millis(205), "a fast check's slot is a twentieth of its interval");
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped_below_staleness() {

@@ -22,6 +22,33 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS samples (
 );
 CREATE INDEX IF NOT EXISTS samples_at ON samples (at_ms);";
 
+/// Most rows in one INSERT (6 parameters each, far below SQLite's limit).
+pub const ROWS_PER_INSERT: usize = 64;
+
+/// How many of `left` rows the next INSERT takes: a full statement, else the
+/// largest power of two, so that a handful of statement texts (all cached
+/// by sqlx once prepared) serve every batch size.
+fn statement_rows(left: usize) -> usize {
+    if left >= ROWS_PER_INSERT { ROWS_PER_INSERT } else { 1 << left.ilog2() }
+}
+
+/// One INSERT of `rows`.
+fn insert_rows(rows: &[RecordedSample]) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let mut sql = String::from("INSERT INTO samples (at_ms, check_id, latency_ms, fields, error, answered) VALUES ");
+    for i in 0..rows.len() {
+        sql.push_str(if i == 0 { "(?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?)" });
+    }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for s in rows {
+        let (fields, error, answered) = match &s.outcome {
+            Outcome::Reading(values) => (Some(encode_fields(values)), None, false),
+            Outcome::Failed { reason, answered } => (None, Some(reason.as_str()), *answered),
+        };
+        query = query.bind(s.at_ms).bind(s.check.as_str()).bind(s.latency_ms).bind(fields).bind(error).bind(answered);
+    }
+    query
+}
+
 /// An open samples file.
 #[derive(Debug, Clone)]
 pub struct SampleDb {
@@ -68,24 +95,16 @@ impl SampleDb {
         &self.path
     }
 
-    /// Writes `batch` in one transaction.
+    /// Writes `batch` in one transaction, [`ROWS_PER_INSERT`] rows per
+    /// statement: each statement is a round trip to sqlx's SQLite thread, so
+    /// one per row cost more than the row itself.
     pub async fn insert(&self, batch: &[RecordedSample]) -> Result<()> {
         let mut tx = self.pool.begin().await.wrap_err("starting a samples transaction")?;
-        for s in batch {
-            let (fields, error, answered) = match &s.outcome {
-                Outcome::Reading(values) => (Some(encode_fields(values)), None, false),
-                Outcome::Failed { reason, answered } => (None, Some(reason.as_str()), *answered),
-            };
-            sqlx::query("INSERT INTO samples (at_ms, check_id, latency_ms, fields, error, answered) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(s.at_ms)
-                .bind(&s.check)
-                .bind(s.latency_ms)
-                .bind(fields)
-                .bind(error)
-                .bind(answered)
-                .execute(&mut *tx)
-                .await
-                .wrap_err("inserting a sample")?;
+        let mut rest = batch;
+        while !rest.is_empty() {
+            let (now, later) = rest.split_at(statement_rows(rest.len()));
+            insert_rows(now).execute(&mut *tx).await.wrap_err("inserting samples")?;
+            rest = later;
         }
         tx.commit().await.wrap_err_with(|| format!("writing {} samples to {}", batch.len(), self.path.display()))
     }
