@@ -9,6 +9,9 @@ bin="$target_dir/release/opsdeck"
 work=$(mktemp -d)
 sessions=()
 cleanup() {
+  # The programs first: a killed tmux session leaves them running under `script`.
+  local v
+  for v in ${!pid_@}; do [ -n "${!v}" ] && kill "${!v}" 2>/dev/null || true; done
   for s in "${sessions[@]}"; do tmux kill-session -t "$s" 2>/dev/null || true; done
   [ -n "${server:-}" ] && kill "$server" 2>/dev/null || true
   rm -rf "$work"
