@@ -30,8 +30,8 @@ ssh_cmd() { # KEY
 measure() { # N
   local n=$1 names=() i
   for i in $(seq "$n"); do
-    start_in_tmux "s$n-$i" "$(ssh_cmd "op$i")"
-    names+=("s$n-$i")
+    start_in_tmux "s${n}_$i" "$(ssh_cmd "op$i")"
+    names+=("s${n}_$i")
   done
   sleep 10
   local c0 c1 b0=() b1=()
