@@ -7,7 +7,11 @@
 //! trigger listed, the run's output shown, the incident's whole title, the
 //! status bar's countdown and help hint; under `--ascii` nothing but ASCII.
 
+mod common;
+
 use std::time::Duration;
+
+use common::frames::{default_keymap, draw_as};
 
 use opsdeck::adapters::exec::{RunSpec, Running};
 use opsdeck::adapters::journal::{Actor, Body, NewEvent, Outcome, Subject};
@@ -16,12 +20,7 @@ use opsdeck::adapters::probe::schedule::Sample;
 use opsdeck::shell::action::Action;
 use opsdeck::shell::app::live::LiveOutput;
 use opsdeck::shell::app::state::State;
-use opsdeck::shell::keymap::KeymapLoader;
-use opsdeck::shell::theme::ThemeLoader;
-use opsdeck::shell::ui::{self, View};
 use opsdeck_core::config::{Source, parse_source};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 const PLAN: &str = r#"
 [deck]
@@ -239,16 +238,7 @@ fn busy(runtime: &tokio::runtime::Runtime) -> (State, Running) {
 }
 
 fn draw(state: &State, ascii: bool) -> String {
-    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
-    let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
-    let view = View { state, theme: &theme, keymap: &keymap, ascii };
-    terminal
-        .draw(|f| {
-            ui::render(f, &view);
-        })
-        .expect("draw");
-    format!("{}", terminal.backend())
+    draw_as(state, &default_keymap(), 80, 24, ascii)
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -4,17 +4,16 @@
 //! read-only console's help; enormous, tiny and negative values keeping the columns
 //! aligned. Time is fixed so the frames are stable.
 
+mod common;
+
+use common::frames::{default_keymap, draw_as};
 use opsdeck::adapters::probe::schedule::Sample;
 use opsdeck::adapters::probe::{ProbeError, Reading};
 use opsdeck::shell::action::Action;
 use opsdeck::shell::app::room::StoreStatus;
 use opsdeck::shell::app::state::State;
 use opsdeck::shell::keymap::{Keymap, KeymapLoader};
-use opsdeck::shell::theme::ThemeLoader;
-use opsdeck::shell::ui::{self, View};
 use opsdeck_core::config::{Source, parse_source};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 const PLAN: &str = r#"
 [deck]
@@ -76,25 +75,11 @@ fn state() -> State {
 }
 
 fn draw(state: &State, width: u16, height: u16) -> String {
-    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
-    draw_with(state, &keymap, width, height)
+    draw_with(state, &default_keymap(), width, height)
 }
 
 fn draw_with(state: &State, keymap: &Keymap, width: u16, height: u16) -> String {
     draw_as(state, keymap, width, height, false)
-}
-
-/// A frame as `--ascii` (or a non-UTF-8 locale) draws it when `ascii`.
-fn draw_as(state: &State, keymap: &Keymap, width: u16, height: u16, ascii: bool) -> String {
-    let theme = ThemeLoader::new(None, ".".into()).load("dark").map(|(t, _)| t).expect("dark theme");
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    let view = View { state, theme: &theme, keymap, ascii };
-    terminal
-        .draw(|f| {
-            ui::render(f, &view);
-        })
-        .expect("draw");
-    format!("{}", terminal.backend())
 }
 
 fn utc() {
@@ -532,10 +517,6 @@ fn enormous_values_in_the_detail_view_120x40() {
     insta::assert_snapshot!(frame);
 }
 
-fn default_keymap() -> Keymap {
-    KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap")
-}
-
 #[test]
 fn a_wide_terminal_180x40() {
     utc();
@@ -612,7 +593,7 @@ fn the_ascii_detail_says_its_state_once() {
     utc();
     let mut s = state();
     s.update(Action::Open);
-    let keymap = KeymapLoader { user_dir: None, personal: None, base_dir: ".".into() }.load("default").expect("default keymap");
+    let keymap = default_keymap();
     let frame = draw_as(&s, &keymap, 80, 24, true);
     let line = frame.lines().find(|l| l.contains("State")).expect("a State line").to_string();
     for (sym, label) in [("OK", "OK"), ("CRIT", "CRITICAL"), ("DEG", "DEGRADED"), ("ACC", "ACCEPTABLE"), ("UNKN", "UNKNOWN")] {

@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod certs;
+pub mod frames;
 pub mod notify;
 pub mod pg_cluster;
 pub mod proxy;

@@ -79,8 +79,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &View) {
 fn in_full(view: &View, text: &str, state: &ItemState, width: usize) -> Vec<Line<'static>> {
     let t = view.theme;
     let who = who_text(view, state, None);
-    let cols = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    if cols(text) + cols(&who) + 9 <= width {
+    if format::width(text) + format::width(&who) + 9 <= width {
         return Vec::new();
     }
     let room = width.saturating_sub(8);
