@@ -27,6 +27,7 @@ pub mod postgres;
 pub mod room;
 pub mod spool;
 pub mod sqlite;
+mod sqlite_watch;
 pub mod store;
 
 pub use any_store::AnyStore;

@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::event::{Actor, Event, NewEvent};
 use super::room;
+use super::sqlite_watch::WalStamp;
 use super::store::{self, Row, Store, Wake};
 
 static ROOM_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -24,6 +25,13 @@ static ROOM_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 /// How long a writer waits for another connection (or process) holding the
 /// room's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a subscription looks for a change in its room.
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// Longest a subscription trusts an unmoved stamp before asking SQLite
+/// anyway (a safety net: a commit always moves the stamp).
+const ASK_AT_LEAST: Duration = Duration::from_secs(5);
 
 /// SQLite rooms in one directory. Cheap to clone; rooms are opened lazily
 /// and kept open.
@@ -68,8 +76,9 @@ impl SqliteStore {
         Ok(pool)
     }
 
-    /// See `AnyStore::subscribe`: polls the
-    /// room's latest seq every 250 ms.
+    /// See `AnyStore::subscribe`: looks at the room's change stamp every
+    /// [`POLL_EVERY`] and reads its latest seq when the stamp moved (see
+    /// [`WalStamp`]), and at least every [`ASK_AT_LEAST`] whatever it says.
     pub fn subscribe(&self, room: &str) -> mpsc::Receiver<Wake> {
         let (tx, rx) = mpsc::channel(64);
         let store = self.clone();
@@ -78,8 +87,22 @@ impl SqliteStore {
             if !store::signal(&tx, Wake::Resync) {
                 return;
             }
+            let mut stamp = store.path_of(&room).ok().map(|p| WalStamp::of(&p));
             let mut last = None;
+            let mut unasked = 0;
             loop {
+                // The pool opens the file (and its -shm) on the first ask.
+                let moved = last.is_none() || stamp.as_mut().is_none_or(WalStamp::moved);
+                unasked = if moved { 0 } else { unasked + 1 };
+                let ask = moved || unasked >= ASK_AT_LEAST.as_millis() / POLL_EVERY.as_millis();
+                if !ask {
+                    tokio::select! {
+                        () = tx.closed() => return,
+                        () = tokio::time::sleep(POLL_EVERY) => {}
+                    }
+                    continue;
+                }
+                unasked = 0;
                 match store.latest_seq(&room).await {
                     Ok(seq) if last.is_some_and(|l| l != seq) => {
                         if !store::signal(&tx, Wake::Appended { seq }) {
@@ -92,7 +115,7 @@ impl SqliteStore {
                 }
                 tokio::select! {
                     () = tx.closed() => return,
-                    () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                    () = tokio::time::sleep(POLL_EVERY) => {}
                 }
             }
         });

@@ -35,13 +35,13 @@ pub struct RecorderConfig {
 }
 
 impl Default for RecorderConfig {
-    /// One hour kept, pruned every 2,000 samples, flushed twice a second in
+    /// One hour kept, pruned every 2,000 samples, flushed once a second in
     /// batches of up to 1,000, 16,384 queued (over a minute at 200 checks/s).
     fn default() -> Self {
         RecorderConfig {
             retention_ms: super::RETENTION_MS,
             prune_every: 2_000,
-            flush_every: Duration::from_millis(500),
+            flush_every: Duration::from_secs(1),
             max_batch: 1_000,
             queue: 16_384,
         }

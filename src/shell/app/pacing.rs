@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 /// Shortest time between two frames for what a person is waiting to see.
 pub const FRAME: Duration = Duration::from_millis(33);
 
-/// Shortest time between two frames when only the data changed.
-pub const DATA_FRAME: Duration = Duration::from_millis(500);
+/// Shortest time between two frames when only the data changed: the
+/// clock's period, so that samples ride on the frame the clock draws anyway.
+pub const DATA_FRAME: Duration = Duration::from_millis(1000);
 
 /// What changed since the last frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
