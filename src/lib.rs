@@ -11,6 +11,7 @@ pub mod demo;
 pub mod fault;
 pub mod logging;
 pub mod paths;
+pub mod resident;
 pub mod secrets;
 pub mod serve;
 pub mod shell;

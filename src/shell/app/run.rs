@@ -76,6 +76,7 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     probe_for(&mut probes, eyes.probing());
     console.handle(Msg::Probing(eyes.probing().clone()));
     let mut events = EventStream::new();
+    give_back_startup_pages_soon();
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     let result: Result<Ended> = loop {
         if console.frame_due().is_some_and(|due| due <= std::time::Instant::now())
@@ -153,6 +154,20 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
         wind_down(remains).await;
     }
     result
+}
+
+/// How long after start the console gives back what it needed only to
+/// start: past its start-up, its first probes and frames.
+const STARTED_AFTER: Duration = Duration::from_secs(10);
+
+/// Gives back, [`STARTED_AFTER`] from now, the pages only start-up used
+/// (see [`crate::resident`]).
+fn give_back_startup_pages_soon() {
+    tokio::spawn(async {
+        tokio::time::sleep(STARTED_AFTER).await;
+        let given = crate::resident::give_back_startup_pages();
+        tracing::debug!("gave back {} KiB of start-up pages (heap trimmed: {})", given.mapped / 1024, given.heap_trimmed);
+    });
 }
 
 /// Probes the checks `probing` says this console probes: all of them, or
