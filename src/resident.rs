@@ -100,7 +100,7 @@ mod imp {
         #[test]
         fn finds_the_text_and_leaves_the_writable_segments() {
             let ranges = super::read_only_segments();
-            let here = finds_the_text_and_leaves_the_writable_segments as usize;
+            let here = finds_the_text_and_leaves_the_writable_segments as *const () as usize;
             assert!(ranges.iter().any(|&(a, b)| a <= here && here < b), "this function's code is in a read-only segment: {ranges:x?}");
             static mut WRITABLE: u64 = 1;
             let data = (&raw const WRITABLE) as usize;
