@@ -65,7 +65,8 @@ impl Link {
 pub const POOL_SIZE: u32 = 1;
 
 /// How long a pooled connection may take to answer the ping before it is
-/// used; slower, and it is dropped and a new one opened.
+/// used (see [`drop_if_dead`]); slower, and it is dropped and a new one
+/// opened.
 pub const PING_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long an operation runs before it checks whether the server refuses
@@ -97,8 +98,29 @@ pub(super) fn one_connection(link: &Link, acquire_timeout: Duration) -> PgPool {
         // a bound: a connection whose operation was cut off on a silent
         // network would hold the one pooled slot until TCP gave up.
         .after_release(|conn, _| Box::pin(answers_ping(conn, "a connection given back")))
-        .before_acquire(|conn, _| Box::pin(answers_ping(conn, "a pooled connection")))
+        // No `before_acquire`: a connection that fails it is closed by
+        // sqlx with a TLS goodbye that waits for the server's reply, which a
+        // silent network never sends, and the one pooled slot stays taken
+        // until the operation's deadline. `drop_if_dead` checks instead.
         .connect_lazy_with(link.options.clone())
+}
+
+/// Before an operation: pings the pool's idle connection (bounded by
+/// [`PING_TIMEOUT`]) and, when it does not answer, takes it out of the pool
+/// and drops it on the spot, its socket closed without a goodbye, so the
+/// operation opens a fresh connection at once. A pool with no idle
+/// connection is left alone (the operation connects, or waits its turn).
+pub(super) async fn drop_if_dead(pool: &PgPool) {
+    if pool.num_idle() == 0 {
+        return;
+    }
+    let Ok(Ok(mut conn)) = tokio::time::timeout(PING_TIMEOUT, pool.acquire()).await else {
+        return;
+    };
+    if let Err(why) = answers_ping(&mut conn, "a pooled connection").await {
+        tracing::warn!("{why}");
+        drop(conn.detach());
+    }
 }
 
 /// Resolves once the server behind `options` is seen refusing connections

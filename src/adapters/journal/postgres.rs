@@ -33,7 +33,7 @@ use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
 use super::event::{Actor, Event, NewEvent};
-use super::pg_connection::{Link, one_connection, refusal};
+use super::pg_connection::{Link, drop_if_dead, one_connection, refusal};
 pub use super::pg_connection::{PING_TIMEOUT, POOL_SIZE, redact};
 use super::store::{self, Store, Wake};
 use super::{listen, room};
@@ -201,6 +201,7 @@ impl PgStore {
             // operation. Waiting for the turn is not the store's silence: it
             // has its own, longer bound (an operation ahead is bounded itself).
             let _turn = self.take_turn().await?;
+            drop_if_dead(&self.pool()).await;
             match tokio::time::timeout(MIGRATE_DEADLINE, self.ready()).await {
                 Ok(done) => done?,
                 Err(_) => return Err(Report::new(Unreachable(format!("the migrations had no answer within {MIGRATE_DEADLINE:?}")))),
@@ -258,6 +259,7 @@ impl PgStore {
     async fn guarded_unmigrated<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
         let bounded = async {
             let _turn = self.take_turn().await?;
+            drop_if_dead(&self.pool()).await;
             let result = match tokio::time::timeout(OP_DEADLINE, op).await {
                 Ok(result) => result,
                 Err(_) => Err(Report::new(Unreachable(format!("no answer within {OP_DEADLINE:?}")))),
