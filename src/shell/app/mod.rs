@@ -13,7 +13,7 @@
 //! probes, the journal and a timer. The ui reads the state through accessors. Around it: plain vocabularies shared
 //! with the ui ([`panes`], [`purpose`], [`form`], [`pending`], [`live`]),
 //! whose eyes it shows ([`probing`], and the loop's side of it, [`room_eyes`]), keys to actions ([`keys`], [`palette`]), and the loop's helpers
-//! ([`journal_link`], [`step_runner`]).
+//! ([`journal_link`], [`step_runner`], [`terminal_events`]).
 
 pub mod console;
 pub mod form;
@@ -31,3 +31,4 @@ pub mod room_eyes;
 pub mod run;
 pub mod state;
 pub mod step_runner;
+pub mod terminal_events;

@@ -12,8 +12,7 @@ use std::io::{Write, stdout};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use crossterm::event::{Event, KeyEventKind};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -75,7 +74,7 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     let mut console = Console::new(terminal, state, look, parts(plan, opts, notifier));
     probe_for(&mut probes, eyes.probing());
     console.handle(Msg::Probing(eyes.probing().clone()));
-    let mut events = EventStream::new();
+    let mut events = super::terminal_events::TerminalEvents::start().wrap_err("cannot read the keyboard")?;
     give_back_startup_pages_soon();
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     let result: Result<Ended> = loop {
