@@ -25,6 +25,13 @@ CREATE INDEX IF NOT EXISTS samples_at ON samples (at_ms);";
 /// Most rows in one INSERT (6 parameters each, far below SQLite's limit).
 pub const ROWS_PER_INSERT: usize = 64;
 
+/// SQLite's page cache per connection, in KiB (its `cache_size`, negative
+/// for KiB). The default, 2 MiB a connection, fills as a day of samples
+/// grows the file and stays in the console's resident memory; the writes
+/// touch the newest pages and the reads the newest rows, which a quarter of
+/// that holds, and the kernel's page cache holds the file anyway.
+const CACHE_KIB: i64 = 512;
+
 /// How many of `left` rows the next INSERT takes: a full statement, else the
 /// largest power of two, so that a handful of statement texts (all cached
 /// by sqlx once prepared) serve every batch size.
@@ -67,7 +74,8 @@ impl SampleDb {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)
@@ -82,7 +90,11 @@ impl SampleDb {
         if !path.exists() {
             return Ok(None);
         }
-        let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(5));
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
@@ -155,5 +167,22 @@ impl SampleDb {
     /// Closes the pool (so a test can read the file from another connection at once).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CACHE_KIB, SampleDb};
+
+    #[tokio::test]
+    async fn every_connection_keeps_a_small_page_cache() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("samples.db");
+        let writer = SampleDb::open(&path).await.expect("opened");
+        let reader = SampleDb::open_existing(&path).await.expect("opened").expect("the file exists");
+        for db in [&writer, &reader] {
+            let kib: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&db.pool).await.expect("asked");
+            assert_eq!(kib, -CACHE_KIB, "cache_size of {}", db.path().display());
+        }
     }
 }
