@@ -5,7 +5,7 @@
 //! Alertmanager (its API, and the mirror of silences into it).
 //! `prober`: one prober per shared room (the lease, the room's samples).
 //! `postgres_tls`: TLS to PostgreSQL as libpq does it, for the probe and the
-//! journal store alike.
+//! journal store alike. `wake_grid`: the instants periodic work falls due on.
 
 pub mod alertmanager;
 pub mod exec;
@@ -16,3 +16,4 @@ pub mod postgres_tls;
 pub mod probe;
 pub mod prober;
 pub mod samples;
+pub mod wake_grid;

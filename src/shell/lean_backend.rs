@@ -11,9 +11,14 @@
 //! than one row (a change within one row cannot tear). A frame that
 //! changed nothing writes nothing. Underline colours are not written (no
 //! theme sets one); whoever gives the terminal back resets the style.
+//! The terminal's size is asked once and again only after a resize was
+//! read ([`note_resize`]): ratatui asks before every frame, and each ask
+//! opens the terminal device and closes it again.
 
+use std::cell::Cell as Remembered;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -33,8 +38,19 @@ struct Pen {
 
 const PLAIN: Pen = Pen { fg: Color::Reset, bg: Color::Reset, modifier: Modifier::empty() };
 
+/// How many resizes the terminal's events reported (see [`note_resize`]).
+static RESIZES: AtomicU64 = AtomicU64::new(0);
+
+/// Tells every [`LeanBackend`] that the terminal was resized: the next
+/// frame asks its size again.
+pub fn note_resize() {
+    RESIZES.fetch_add(1, Ordering::Relaxed);
+}
+
 pub struct LeanBackend<W: Write> {
     inner: CrosstermBackend<W>,
+    /// The size last asked, and the count of resizes then.
+    size: Remembered<Option<(u64, Size)>>,
     /// Whether the cursor is hidden, once known.
     hidden: Option<bool>,
     /// The frame being written, before it is known whether it needs a synchronized update.
@@ -49,7 +65,15 @@ pub struct LeanBackend<W: Write> {
 
 impl<W: Write> LeanBackend<W> {
     pub fn new(writer: W) -> LeanBackend<W> {
-        LeanBackend { inner: CrosstermBackend::new(writer), hidden: None, out: String::new(), pen: PLAIN, shown: Vec::new(), width: 0 }
+        LeanBackend {
+            inner: CrosstermBackend::new(writer),
+            size: Remembered::new(None),
+            hidden: None,
+            out: String::new(),
+            pen: PLAIN,
+            shown: Vec::new(),
+            width: 0,
+        }
     }
 
     /// Resets the style before something other than a frame is written.
@@ -228,7 +252,15 @@ impl<W: Write> Backend for LeanBackend<W> {
     }
 
     fn size(&self) -> io::Result<Size> {
-        self.inner.size()
+        let resizes = RESIZES.load(Ordering::Relaxed);
+        if let Some((seen, size)) = self.size.get()
+            && seen == resizes
+        {
+            return Ok(size);
+        }
+        let size = self.inner.size()?;
+        self.size.set(Some((resizes, size)));
+        Ok(size)
     }
 
     fn window_size(&mut self) -> io::Result<WindowSize> {

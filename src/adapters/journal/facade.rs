@@ -8,8 +8,9 @@
 //! receives events in the order this console made them.
 //!
 //! Background work is the caller's choice: [`Journal::spawn_upkeep`]
-//! starts a task that retries the flush and sends presence heartbeats every
-//! few seconds; it stops when the returned [`Upkeep`] is dropped.
+//! starts a task that retries the flush every few seconds and sends a
+//! presence heartbeat every [`HEARTBEAT_EVERY`]; it stops when the returned
+//! [`Upkeep`] is dropped.
 //!
 //! [`Journal::health`] says, the moment an append or a flush finds out,
 //! whether the store is reachable and how many events wait in the spool,
@@ -43,6 +44,11 @@ pub const SYNC_PAGE: u32 = 5000;
 /// How long [`Journal::sync`] may take before it gives up (a read on a
 /// connection the network lost must not freeze the follower).
 pub const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest between two heartbeats of an upkeep task: a third of the
+/// console's presence window (45 s), so a missed one or two does not make
+/// a console look gone; on SQLite each is a synced write of the room.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 
 /// The store as this journal last found it: reachable or not, and how many
 /// events wait in the spool.
@@ -336,8 +342,9 @@ impl Journal {
     }
 
     /// One round of upkeep: if anything is spooled and the store answers,
-    /// flush; then a heartbeat. Errors are logged, not returned.
-    pub async fn upkeep(&self) {
+    /// flush; then, if `heartbeat`, a heartbeat. Errors are logged, not
+    /// returned.
+    pub async fn upkeep(&self, heartbeat: bool) {
         let waiting = self.queued().await.unwrap_or(0) > 0;
         if waiting || self.is_offline() {
             let probe = tokio::time::timeout(STORE_TIMEOUT, self.latest_seq()).await;
@@ -351,21 +358,26 @@ impl Journal {
                 Err(_) => tracing::debug!("journal upkeep: store still not answering"),
             }
         }
-        if let Ok(Err(err)) = tokio::time::timeout(STORE_TIMEOUT, self.heartbeat()).await {
+        if heartbeat && let Ok(Err(err)) = tokio::time::timeout(STORE_TIMEOUT, self.heartbeat()).await {
             tracing::debug!("journal heartbeat: {err:#}");
         }
     }
 
-    /// Runs [`Journal::upkeep`] now and every `every` (a few seconds) in a
-    /// task that stops when the returned handle is dropped.
+    /// Runs [`Journal::upkeep`] now and every `every` (a few seconds, on
+    /// the process's wake grid: see [`crate::adapters::wake_grid`]), with a
+    /// heartbeat in the first round and then every [`HEARTBEAT_EVERY`] at
+    /// most, in a task that stops when the returned handle is dropped.
     pub fn spawn_upkeep(&self, every: Duration) -> Upkeep {
         let journal = self.clone();
         Upkeep(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_heartbeat: Option<tokio::time::Instant> = None;
             loop {
-                tick.tick().await;
-                journal.upkeep().await;
+                let beat = last_heartbeat.is_none_or(|at| at.elapsed() + every / 2 >= HEARTBEAT_EVERY);
+                if beat {
+                    last_heartbeat = Some(tokio::time::Instant::now());
+                }
+                journal.upkeep(beat).await;
+                crate::adapters::wake_grid::sleep_to_next(every).await;
             }
         }))
     }

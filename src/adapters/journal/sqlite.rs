@@ -26,12 +26,15 @@ static ROOM_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 /// room's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How often a subscription looks for a change in its room.
-const POLL_EVERY: Duration = Duration::from_millis(250);
+/// How often a subscription looks for a change in its room (on the
+/// process's wake grid: see [`crate::adapters::wake_grid`]): another
+/// console's event shows here within half a second; this console's own are
+/// read as they are stored.
+const POLL_EVERY: Duration = Duration::from_millis(500);
 
 /// Longest a subscription trusts an unmoved stamp before asking SQLite
 /// anyway (a safety net: a commit always moves the stamp).
-const ASK_AT_LEAST: Duration = Duration::from_secs(5);
+const ASK_AT_LEAST: Duration = Duration::from_secs(30);
 
 /// SQLite rooms in one directory. Cheap to clone; rooms are opened lazily
 /// and kept open.
@@ -98,7 +101,7 @@ impl SqliteStore {
                 if !ask {
                     tokio::select! {
                         () = tx.closed() => return,
-                        () = tokio::time::sleep(POLL_EVERY) => {}
+                        () = crate::adapters::wake_grid::sleep_to_next(POLL_EVERY) => {}
                     }
                     continue;
                 }
@@ -115,7 +118,7 @@ impl SqliteStore {
                 }
                 tokio::select! {
                     () = tx.closed() => return,
-                    () = tokio::time::sleep(POLL_EVERY) => {}
+                    () = crate::adapters::wake_grid::sleep_to_next(POLL_EVERY) => {}
                 }
             }
         });

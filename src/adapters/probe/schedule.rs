@@ -140,7 +140,7 @@ async fn run_check(
 ) {
     // Spread the first runs so that many checks do not fire in one burst.
     let spread = timing.every.min(Duration::from_secs(1));
-    let mut due = tokio::time::Instant::now() + spread.mul_f64(fastrand::f64());
+    let mut due = slot_boundary(tokio::time::Instant::now() + spread.mul_f64(fastrand::f64()), timing.every, true);
     tokio::time::sleep_until(due).await;
     // Plan durations are bounded when read (see `config::validate::timing`);
     // the jitter saturates anyway, so no interval can panic here.
@@ -177,12 +177,20 @@ async fn run_check(
     }
 }
 
-/// Runs fall due on slot boundaries, [`SLOT`] apart (a twentieth of the
-/// interval for checks faster than a second), so that checks due within one
-/// slot start together and the process wakes once for a group of them
-/// instead of once per check: 1,000 checks at 1 s woke it 1,000 times a
-/// second for the timers alone, and as often again for the answers.
-pub const SLOT: Duration = Duration::from_millis(50);
+/// Runs fall due on slot boundaries of the process's wake grid (see
+/// [`crate::adapters::wake_grid`]): a slot is a twentieth of the check's
+/// interval, at most [`SLOT`], so that checks due within one slot start
+/// together and the process wakes once for a group of them instead of once
+/// per check: 1,000 checks at 1 s woke it 1,000 times a second for the
+/// timers alone, and as often again for the answers; fifty checks at 5 s
+/// share four slots a second (with the clock and the room's poll, which
+/// fall on the same grid) instead of taking twenty.
+pub const SLOT: Duration = Duration::from_millis(250);
+
+/// A check's slot: a twentieth of its interval, at most [`SLOT`].
+fn slot_of(every: Duration) -> Duration {
+    SLOT.min(every / 20)
+}
 
 /// When the run after the one due at `due` is due: `delay` later, rounded
 /// up to a slot boundary, then later by the `jitter` in whole slots (so a
@@ -197,15 +205,7 @@ fn next_due(due: tokio::time::Instant, delay: Duration, jitter: Duration, every:
 /// The slot boundary at or after `at` (`up`), else at or before it, for a
 /// check run every `every`.
 fn slot_boundary(at: tokio::time::Instant, every: Duration, up: bool) -> tokio::time::Instant {
-    static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-    let slot = SLOT.min(every / 20).as_nanos();
-    if slot == 0 {
-        return at;
-    }
-    let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
-    let since = at.saturating_duration_since(epoch).as_nanos();
-    let slots = if up { since.div_ceil(slot) } else { since / slot };
-    epoch + Duration::from_nanos(u64::try_from(slots.saturating_mul(slot)).unwrap_or(u64::MAX))
+    crate::adapters::wake_grid::boundary(at, slot_of(every), up)
 }
 
 #[cfg(test)]
@@ -215,23 +215,32 @@ mod tests {
     #[test]
     fn runs_fall_on_slot_boundaries_an_interval_apart() {
         let second = Duration::from_secs(1);
+        let slot = slot_of(second);
+        assert_eq!(slot, Duration::from_millis(50), "a twentieth of a second");
         let t0 = slot_boundary(tokio::time::Instant::now() + second, second, true);
         assert_eq!(slot_boundary(t0, second, true), t0, "a boundary is its own slot");
         let a = slot_boundary(t0 + Duration::from_millis(3), second, true);
         let b = slot_boundary(t0 + Duration::from_millis(41), second, true);
-        assert_eq!((a, b), (t0 + SLOT, t0 + SLOT), "runs due within one slot start together");
+        assert_eq!((a, b), (t0 + slot, t0 + slot), "runs due within one slot start together");
         assert_eq!(slot_boundary(t0 + Duration::from_millis(41), second, false), t0);
 
         // Start to start: a jitter under a slot keeps the interval exact.
         assert_eq!(next_due(t0, second, Duration::from_millis(49), second), t0 + second);
-        let slow = Duration::from_secs(5);
-        assert_eq!(next_due(t0, slow, Duration::from_millis(230), slow), t0 + slow + SLOT * 4, "jitter in whole slots");
         let off = t0 + Duration::from_millis(7);
-        assert_eq!(next_due(off, second, Duration::ZERO, second), t0 + second + SLOT, "never before the interval");
+        assert_eq!(next_due(off, second, Duration::ZERO, second), t0 + second + slot, "never before the interval");
+
+        // Slow checks share slots of at most SLOT, on the same grid as the clock.
+        let slow = Duration::from_secs(5);
+        assert_eq!(slot_of(slow), SLOT);
+        let s0 = slot_boundary(t0, slow, true);
+        assert_eq!(next_due(s0, slow, Duration::from_millis(600), slow), s0 + slow + SLOT * 2, "jitter in whole slots");
+        let whole = crate::adapters::wake_grid::next(second);
+        assert_eq!(slot_boundary(whole, slow, true), whole, "every clock tick is a slot boundary");
 
         let fast = Duration::from_millis(100);
+        assert_eq!(slot_of(fast), Duration::from_millis(5), "a fast check's slot is a twentieth of its interval");
         let c = slot_boundary(t0 + Duration::from_millis(203), fast, true);
-        assert_eq!(c, t0 + Duration::from_millis(205), "a fast check's slot is a twentieth of its interval");
+        assert_eq!(c, t0 + Duration::from_millis(205));
     }
 
     #[test]

@@ -203,12 +203,12 @@ impl<B: Backend> Console<B> {
         }
         self.state.set_clock(now_ms, crate::logging::warnings());
         let view = View { state: &self.state, theme: &self.look.theme, keymap: &self.look.keymap, ascii: self.parts.ascii };
-        let mut rows = 0;
-        self.terminal.draw(|f| rows = ui::render(f, &view).metrics_rows)?;
-        if rows > 0 {
-            self.state.set_page_rows(rows);
+        let mut areas = ui::Areas::default();
+        self.terminal.draw(|f| areas = ui::render(f, &view))?;
+        if areas.metrics_rows > 0 {
+            self.state.set_page_rows(areas.metrics_rows);
         }
-        self.pacer.drawn(std::time::Instant::now());
+        self.pacer.drawn(std::time::Instant::now(), areas.ticking);
         self.frames += 1;
         Ok(true)
     }

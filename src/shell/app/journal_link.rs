@@ -82,9 +82,12 @@ impl Drop for JournalLink {
 }
 
 /// How often the follower reads even without a wake-up (a safety net).
-const SAFETY_POLL: Duration = Duration::from_secs(5);
-/// How often health and presence are reported.
-const STATUS_EVERY: Duration = Duration::from_secs(2);
+/// This and the other periods here fall on the process's wake grid (see
+/// [`crate::adapters::wake_grid`]), with the clock's tick.
+const SAFETY_POLL: Duration = Duration::from_secs(10);
+/// How often presence is read and reported with the health (a change of
+/// health is reported at once besides).
+const STATUS_EVERY: Duration = Duration::from_secs(10);
 /// A console not seen for this long has left the room.
 pub const PRESENCE_WINDOW: Duration = Duration::from_secs(45);
 
@@ -132,7 +135,7 @@ impl JournalLink {
                     tokio::select! {
                         w = wakes.recv() => if w.is_none() { wakes = journal.subscribe(); },
                         _ = read_now.notified() => {}
-                        _ = tokio::time::sleep(SAFETY_POLL) => {}
+                        _ = crate::adapters::wake_grid::sleep_to_next(SAFETY_POLL) => {}
                     }
                 }
             })
@@ -231,7 +234,7 @@ impl JournalLink {
                         return;
                     }
                 }
-                tokio::time::sleep(STATUS_EVERY).await;
+                crate::adapters::wake_grid::sleep_to_next(STATUS_EVERY).await;
             }
         });
 

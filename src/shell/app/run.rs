@@ -76,7 +76,9 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
     console.handle(Msg::Probing(eyes.probing().clone()));
     let mut events = super::terminal_events::TerminalEvents::start().wrap_err("cannot read the keyboard")?;
     give_back_startup_pages_soon();
-    let mut next_tick = Instant::now() + Duration::from_secs(1);
+    // The clock ticks as the wall clock's seconds turn, on the wake grid the
+    // probes' slots and the room's poll share (one wake for all three).
+    let mut next_tick = crate::adapters::wake_grid::next(Duration::from_secs(1));
     let result: Result<Ended> = loop {
         if console.frame_due().is_some_and(|due| due <= std::time::Instant::now())
             && let Some(turn) = crate::shell::crash::frame_turn()
@@ -95,7 +97,10 @@ pub async fn run(plan: &Plan, look: Look, env: ProbeEnv, opts: Options) -> Resul
         let flow = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => console.handle(Msg::Key(Key::from_event(k))),
-                Some(Ok(Event::Resize(..))) => console.handle(Msg::Resize),
+                Some(Ok(Event::Resize(..))) => {
+                    crate::shell::lean_backend::note_resize();
+                    console.handle(Msg::Resize)
+                }
                 Some(Ok(_)) => Flow::Continue,
                 Some(Err(e)) => {
                     tracing::error!("keyboard: {e}");

@@ -224,7 +224,7 @@ fn rollback_countdown(rollback: &str, runs: bool, remaining_ms: i64, view: &View
     format!(
         "{} {rollback} in {}s: {} then {} vetoes",
         if runs { "ROLLBACK" } else { "proposal" },
-        (remaining_ms + 999) / 1000,
+        crate::shell::ui::format::seconds_left(remaining_ms),
         view.key(Action::ViewRollback),
         view.key(Action::RollbackVeto)
     )

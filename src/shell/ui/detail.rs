@@ -187,6 +187,8 @@ fn y_bounds(values: &[f64], thresholds: &[f64]) -> ((f64, f64), Vec<f64>) {
 }
 
 fn chart(frame: &mut Frame, area: Rect, r: &Row, view: &View) {
+    // The chart's axis is seconds before now: it slides with the clock.
+    super::format::note_ticking();
     let now = view.state.now_ms();
     let points: Vec<(f64, f64)> =
         r.eval.series().iter().filter(|p| p.at_ms >= now - CHART_WINDOW_MS).map(|p| ((p.at_ms - now) as f64 / 1000.0, p.value)).collect();

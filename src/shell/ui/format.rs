@@ -1,4 +1,11 @@
 //! Text for numbers, units, ages and times as the console shows them.
+//!
+//! Whatever here writes a time to the second (`4s`, `in 12s`) notes that
+//! the frame shows a clock that ticks every second ([`note_ticking`]); the
+//! console reads that after each frame ([`take_ticking`]) to choose how
+//! often data-only changes are drawn (see `app::pacing`).
+
+use std::cell::Cell;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -24,9 +31,37 @@ pub fn number(v: f64) -> String {
     format_value(v)
 }
 
+thread_local! {
+    /// Whether the frame being drawn on this thread shows a time to the second.
+    static TICKING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Notes that the frame being drawn shows something that changes every
+/// second (a time to the second, a chart sliding with the clock).
+pub fn note_ticking() {
+    TICKING.with(|t| t.set(true));
+}
+
+/// Whether anything drawn on this thread since the last call noted
+/// [`note_ticking`]; resets it.
+pub fn take_ticking() -> bool {
+    TICKING.with(|t| t.replace(false))
+}
+
+/// Whole seconds in `ms`, a part second counting as one (`in 3s` until it
+/// is due), for a countdown: notes that the frame ticks every second.
+pub fn seconds_left(ms: i64) -> i64 {
+    note_ticking();
+    (ms + 999) / 1000
+}
+
 /// Age of something that happened `ms` ago: `now`, `4s`, `3m`, `2h`, `5d`.
+/// Under a minute it changes every second (see [`note_ticking`]).
 pub fn age(ms: i64) -> String {
     let s = ms.max(0) / 1000;
+    if s < 60 {
+        note_ticking();
+    }
     match s {
         0 => "now".into(),
         1..60 => format!("{s}s"),

@@ -103,10 +103,14 @@ impl View<'_> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Areas {
     pub metrics_rows: usize,
+    /// Whether the frame shows something that changes every second (see
+    /// [`format::note_ticking`]).
+    pub ticking: bool,
 }
 
 /// Draws one frame.
 pub fn render(frame: &mut Frame, view: &View) -> Areas {
+    format::take_ticking();
     let area = frame.area();
     let [banner, body, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
     chrome::banner(frame, banner, view);
@@ -145,5 +149,6 @@ pub fn render(frame: &mut Frame, view: &View) -> Areas {
     if view.ascii {
         ascii::downgrade(frame.buffer_mut());
     }
+    areas.ticking = format::take_ticking();
     areas
 }

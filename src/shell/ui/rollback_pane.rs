@@ -113,7 +113,7 @@ fn action_state(view: &View, def: &Rollback) -> (String, Style) {
                     "PROPOSED by {}: {} in {}s · {} vetoes",
                     p.trigger,
                     p.on_no_answer,
-                    (left + 999) / 1000,
+                    format::seconds_left(left),
                     view.key(Action::RollbackVeto)
                 ),
                 t.critical,
@@ -271,7 +271,7 @@ fn trigger_list(frame: &mut Frame, area: Rect, view: &View, compact: bool) {
                 let p = proposal.map(|p| (p.remaining_ms(s.now_ms()), p.waits_for_approval(), p.reason.clone(), p.rollback.clone()));
                 let (left, waits, reason, rb) = p.unwrap_or((None, false, String::new(), String::new()));
                 let state = match left {
-                    Some(l) => format!("PROPOSED {rb}: {}s left", (l + 999) / 1000),
+                    Some(l) => format!("PROPOSED {rb}: {}s left", format::seconds_left(l)),
                     None if waits => format!("PROPOSED {rb}: waiting for a second person's approval"),
                     None => format!("PROPOSED {rb}: waiting to be confirmed"),
                 };
