@@ -125,26 +125,42 @@ impl<'a> Decoder<'a> {
     /// The event of `row`.
     pub(crate) fn event(&mut self, row: Row) -> Result<Event> {
         let (seq, at_ms, actor, kind, version, payload, key) = row;
+        self.event_of(seq, at_ms, &actor, kind, version, &payload, key)
+    }
+
+    /// The event of a row's columns, the actor's and the payload's text
+    /// borrowed from the row as the driver holds it (no copy of either).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn event_of(
+        &mut self,
+        seq: i64,
+        at_ms: i64,
+        actor: &str,
+        kind: String,
+        version: i32,
+        payload: &str,
+        key: String,
+    ) -> Result<Event> {
         let room = self.room;
         let actor = self.actor(seq, actor)?;
         let version = u16::try_from(version).wrap_err_with(|| format!("event {seq} of room {room:?}: bad version {version}"))?;
         // A payload that is not even JSON is kept as a string: the event is
         // then unreadable (logged, shown on the timeline), never dropped, and
         // the events after it still reach the console.
-        let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::String(payload));
+        let payload = serde_json::from_str(payload).unwrap_or_else(|_| serde_json::Value::String(payload.to_string()));
         Ok(Event::decode(seq, room.to_string(), at_ms, actor, kind, version, payload, key))
     }
 
-    fn actor(&mut self, seq: i64, text: String) -> Result<Actor> {
-        if let Some((_, actor)) = self.actors.iter().rev().find(|(t, _)| *t == text) {
+    fn actor(&mut self, seq: i64, text: &str) -> Result<Actor> {
+        if let Some((_, actor)) = self.actors.iter().rev().find(|(t, _)| t == text) {
             return Ok(actor.clone());
         }
         let room = self.room;
-        let actor: Actor = serde_json::from_str(&text).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {text:?}"))?;
+        let actor: Actor = serde_json::from_str(text).wrap_err_with(|| format!("event {seq} of room {room:?}: bad actor {text:?}"))?;
         if self.actors.len() == ACTORS_KEPT {
             self.actors.remove(0);
         }
-        self.actors.push((text, actor.clone()));
+        self.actors.push((text.to_string(), actor.clone()));
         Ok(actor)
     }
 }

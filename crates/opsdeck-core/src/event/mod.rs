@@ -56,7 +56,9 @@ pub struct Event {
     /// `incident.opened`, `incident.note`, … (see [`Body`]).
     pub kind: String,
     pub version: u16,
-    pub payload: serde_json::Value,
+    /// Shared, like the body: the folds that keep an event (an incident's
+    /// timeline) clone it, and a payload's copy was most of that clone's cost.
+    pub payload: Arc<serde_json::Value>,
     /// Unique per logical append; a second append with the same key is a no-op.
     pub key: String,
     /// Who the store vouches appended it: the database role the console
@@ -111,7 +113,7 @@ impl Event {
                 Decoded::Unreadable(why)
             }
         };
-        Event { seq, room, at_ms, actor, kind, version, payload, key, role: None, decoded }
+        Event { seq, room, at_ms, actor, kind, version, payload: Arc::new(payload), key, role: None, decoded }
     }
 
     /// The event with the role its store vouches for (see [`Event::role`]).
@@ -131,7 +133,8 @@ impl Event {
     /// changed in place.
     pub fn redecode(self) -> Event {
         let role = self.role;
-        Event::decode(self.seq, self.room, self.at_ms, self.actor, self.kind, self.version, self.payload, self.key).vouched_by(role)
+        let payload = Arc::unwrap_or_clone(self.payload);
+        Event::decode(self.seq, self.room, self.at_ms, self.actor, self.kind, self.version, payload, self.key).vouched_by(role)
     }
 
     /// The typed body; `None` when this version cannot read it (see
