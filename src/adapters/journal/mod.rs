@@ -22,6 +22,7 @@ pub mod identity;
 mod listen;
 mod pg_connection;
 mod pg_presence;
+mod pg_read;
 mod pg_voucher;
 pub mod postgres;
 pub mod room;

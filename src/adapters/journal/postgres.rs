@@ -26,9 +26,8 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use color_eyre::eyre::{Report, Result, WrapErr, eyre};
-use futures::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{PgConnection, Postgres, Row, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::{OnceCell, Semaphore, mpsc, watch};
 
 use super::error::{Denied, Unreachable};
@@ -439,42 +438,6 @@ impl Store for PgStore {
 }
 
 impl PgStore {
-    async fn read_since(&self, room: &str, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
-        self.ready().await?;
-        let pool = self.pool();
-        let read = async {
-            // Rows are decoded as they arrive, not after the last one: the
-            // server's sending and the decoding overlap. The actor's and the
-            // payload's text are parsed where the row holds them, not copied
-            // into strings of their own first.
-            let mut rows = sqlx::query(
-                "SELECT seq, at_ms, actor::text, kind, version, payload::text, key, db_role \
-                 FROM journal_events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            )
-            .bind(room)
-            .bind(after_seq)
-            .bind(i64::from(limit))
-            .fetch(&pool);
-            let mut decoder = store::Decoder::new(room);
-            let mut out = Vec::with_capacity(limit.min(store::PAGE_RESERVE) as usize);
-            while let Some(row) = rows.try_next().await? {
-                let (actor, payload): (&str, &str) = (row.try_get(2)?, row.try_get(5)?);
-                let event = decoder.event_of(
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    actor,
-                    row.try_get(3)?,
-                    row.try_get(4)?,
-                    payload,
-                    row.try_get(6)?,
-                )?;
-                out.push(event.vouched_by(row.try_get(7)?));
-            }
-            Ok::<_, Report>(out)
-        };
-        read.await.wrap_err_with(|| format!("reading room {room:?} after seq {after_seq} (PostgreSQL)"))
-    }
-
     async fn read_latest_seq(&self, room: &str) -> Result<i64> {
         self.ready().await?;
         sqlx::query_scalar("SELECT coalesce(max(seq), 0)::bigint FROM journal_events WHERE room = $1")
